@@ -1,0 +1,67 @@
+//! The CloudFormation custom-resource protocol, once, for every custom resource in the suite.
+//!
+//! A resource implements [`CustomResource`]: `create`, `update` and `delete` as step functions
+//! over its own typed properties. This crate guarantees the rest:
+//!
+//! - **exactly one answer** per request — on success, on a typed error, on a panic, and before
+//!   the invocation's deadline;
+//! - a response body as CloudFormation requires, never over 4096 bytes;
+//! - the PUT with an empty `Content-Type`, retried on 5xx and connection errors;
+//! - only CloudFormation's S3 `ResponseURL`s (plus `CFN_RESPONSE_URL_ALLOW` prefixes) answered;
+//! - string-typed properties parsed into typed structs, a bad one named in the `Reason`;
+//! - work longer than one invocation carried on by asynchronous self-invocation, bounded by
+//!   `ServiceTimeout` (default 3600 s) from the first receipt;
+//! - a delete of a physical id the resource could not have produced succeeds untouched.
+
+mod error;
+pub mod properties;
+mod protocol;
+#[cfg(test)]
+mod protocol_tests;
+mod request;
+mod resource;
+mod response;
+pub mod response_url;
+mod transport;
+
+use std::sync::Arc;
+
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+
+pub use error::{ProtocolError, ResourceError};
+pub use properties::Tag;
+pub use protocol::{
+    InvocationLimits, InvocationSummary, Protocol, ProtocolConfig, backoff, poll_delay,
+};
+pub use request::{
+    CONTINUATION_KEY, Continuation, CustomResourceRequest, Invocation, PendingAnswer, RequestKind,
+};
+pub use resource::{Completed, CustomResource, Progress};
+pub use response::{Answer, MAX_BODY_BYTES, Status, response_body};
+pub use transport::{DeliveryError, HttpResponseSender, ResponseSender, SelfInvoker};
+
+/// Runs `handler` as a Lambda function under the custom-resource protocol, with the response
+/// PUT over HTTPS and continuation through the Lambda API client built from `sdk_config`.
+pub async fn run<H: CustomResource>(
+    handler: H,
+    sdk_config: &aws_config::SdkConfig,
+) -> Result<(), lambda_runtime::Error> {
+    let protocol = Arc::new(Protocol::new(
+        handler,
+        HttpResponseSender::new(),
+        aws_sdk_lambda::Client::new(sdk_config),
+        ProtocolConfig::from_env(),
+    ));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let protocol = Arc::clone(&protocol);
+        async move {
+            let limits = InvocationLimits::from_context(&event.context);
+            protocol
+                .handle(event.payload, limits)
+                .await
+                .map(|summary| serde_json::to_value(summary).unwrap_or_default())
+        }
+    }))
+    .await
+}
