@@ -13,6 +13,7 @@
 //!   `ServiceTimeout` (default 3600 s) from the first receipt;
 //! - a delete of a physical id the resource could not have produced succeeds untouched.
 
+pub mod aws_errors;
 mod error;
 pub mod properties;
 mod protocol;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
+pub use aws_errors::{AwsError, AwsErrorKind};
 pub use error::{ProtocolError, ResourceError};
 pub use properties::Tag;
 pub use protocol::{
