@@ -1,1 +1,478 @@
+//! `Custom::StudioDomain`: a SageMaker Studio domain as a CloudFormation custom resource.
+//!
+//! - **Create** finds a domain this very request created before (a duplicate delivery) by its
+//!   ownership tags, or creates one, then waits until it is `InService`.
+//! - **Update** changes settings and tags in place; a change of `DomainName`, `VpcId`,
+//!   `AuthMode` or `KmsKeyId` creates a new domain, whose id CloudFormation sees as a
+//!   replacement (it then deletes the old one).
+//! - **Delete** acts only on the domain its physical id names: it refuses while user profiles
+//!   remain (unless `DeleteUserProfiles` is `"true"`), deletes apps and spaces and waits for
+//!   them, then deletes the domain, keeping the home EFS unless `HomeEfsRetention` is `Delete`.
 
+pub mod aws;
+pub mod ports;
+pub mod properties;
+
+use cfn_custom_resource::{
+    AwsError, Completed, CustomResource, CustomResourceRequest, Progress, ResourceError,
+};
+use serde::{Deserialize, Serialize};
+use studio_sagemaker::ownership::{RESERVED_KEYS, created_by, ownership_tags, owned_by_another_stack};
+use studio_sagemaker::sagemaker_tags;
+use tracing::info;
+
+use crate::ports::{App, Domain, DomainChanges, NewDomain, StudioDomains};
+use crate::properties::{DomainProperties, is_domain_id};
+
+/// What an unfinished operation on a domain carries to its next step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DomainState {
+    /// The domain exists; wait until it is `InService`.
+    Creating {
+        /// The new domain.
+        domain_id: String,
+    },
+    /// An update waits for the domain to be `InService` before sending UpdateDomain.
+    AwaitingReady {
+        /// The domain.
+        domain_id: String,
+    },
+    /// UpdateDomain was sent; wait until it is `InService` again.
+    Updating {
+        /// The domain.
+        domain_id: String,
+    },
+    /// The delete is under way: apps, spaces, profiles, then the domain.
+    Deleting,
+}
+
+/// The `Custom::StudioDomain` resource.
+pub struct StudioDomain<S> {
+    studio: S,
+}
+
+impl<S: StudioDomains> StudioDomain<S> {
+    /// The resource, calling SageMaker through `studio`.
+    pub fn new(studio: S) -> Self {
+        Self { studio }
+    }
+
+    /// One step of creating a domain (also used for a replacement on update).
+    async fn create_step(
+        &self,
+        request: &CustomResourceRequest,
+        properties: &DomainProperties,
+        state: Option<DomainState>,
+    ) -> Result<Progress<DomainState>, ResourceError> {
+        let domain_id = match state {
+            Some(DomainState::Creating { domain_id }) => domain_id,
+            _ => {
+                properties.validate()?;
+                match self.find_created_by(request, &properties.domain_name).await? {
+                    Some(domain_id) => {
+                        info!(%domain_id, "found the domain this request created before");
+                        domain_id
+                    }
+                    None => {
+                        let new_domain = new_domain(request, properties)?;
+                        let domain_id = self
+                            .studio
+                            .create_domain(&new_domain)
+                            .await
+                            .map_err(ResourceError::from)?;
+                        info!(%domain_id, "created the domain");
+                        domain_id
+                    }
+                }
+            }
+        };
+        self.until_in_service(DomainState::Creating { domain_id }).await
+    }
+
+    /// A domain created by this request (a duplicate delivery), found by its ownership tags.
+    async fn find_created_by(
+        &self,
+        request: &CustomResourceRequest,
+        domain_name: &str,
+    ) -> Result<Option<String>, ResourceError> {
+        let domains = self.studio.list_domains().await?;
+        for domain in domains
+            .iter()
+            .filter(|domain| domain.domain_name == domain_name && domain.status != "Deleting")
+        {
+            let tags = match self.studio.list_tags(&domain.domain_arn).await {
+                Ok(tags) => tags,
+                Err(error) if error.is_not_found() => continue,
+                Err(error) => return Err(error.into()),
+            };
+            if created_by(&tags, request) {
+                return Ok(Some(domain.domain_id.clone()));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Waits until the domain in `state` is `InService`; fails fast on a failure status.
+    async fn until_in_service(&self, state: DomainState) -> Result<Progress<DomainState>, ResourceError> {
+        let (DomainState::Creating { domain_id } | DomainState::Updating { domain_id }) = &state else {
+            return Err(ResourceError::permanent("Internal error: not a create or update state"));
+        };
+        let domain_id = domain_id.clone();
+        let Some(domain) = self.studio.describe_domain(&domain_id).await? else {
+            return Err(ResourceError::permanent(format!(
+                "Domain {domain_id} disappeared while waiting for it to be InService"
+            )));
+        };
+        match domain.status.as_str() {
+            "InService" => Ok(Progress::Done(completed(&domain))),
+            "Failed" | "Update_Failed" | "Delete_Failed" => Err(ResourceError::permanent(format!(
+                "Domain {domain_id} is {}: {}",
+                domain.status,
+                domain.failure_reason.as_deref().unwrap_or("SageMaker gave no FailureReason")
+            ))
+            .with_physical_resource_id(domain_id)),
+            status => Ok(Progress::waiting(
+                state.clone(),
+                format!("domain {domain_id} to be InService (now {status})"),
+            )
+            .naming(domain_id)),
+        }
+    }
+
+    async fn update_in_place(
+        &self,
+        domain_id: &str,
+        properties: &DomainProperties,
+        old: &DomainProperties,
+    ) -> Result<Progress<DomainState>, ResourceError> {
+        let Some(domain) = self.studio.describe_domain(domain_id).await? else {
+            return Err(ResourceError::permanent(format!(
+                "Domain {domain_id} does not exist; it cannot be updated. Delete the resource from the stack or restore the domain"
+            )));
+        };
+        if domain.status != "InService" {
+            return Ok(Progress::waiting(
+                DomainState::AwaitingReady {
+                    domain_id: domain_id.to_owned(),
+                },
+                format!("domain {domain_id} to be InService before updating it (now {})", domain.status),
+            ));
+        }
+        let changes = changes(properties, old)?;
+        if !changes.is_empty() {
+            info!(%domain_id, "updating the domain's settings");
+            self.studio.update_domain(domain_id, &changes).await?;
+        }
+        self.update_tags(&domain.domain_arn, properties, old).await?;
+        self.until_in_service(DomainState::Updating {
+            domain_id: domain_id.to_owned(),
+        })
+        .await
+    }
+
+    async fn update_tags(
+        &self,
+        arn: &str,
+        properties: &DomainProperties,
+        old: &DomainProperties,
+    ) -> Result<(), AwsError> {
+        let removed: Vec<String> = old
+            .tags
+            .iter()
+            .filter(|tag| !properties.tags.iter().any(|new| new.key == tag.key))
+            .map(|tag| tag.key.clone())
+            .filter(|key| !RESERVED_KEYS.contains(&key.as_str()))
+            .collect();
+        let added: Vec<_> = properties
+            .tags
+            .iter()
+            .filter(|tag| !old.tags.contains(tag))
+            .cloned()
+            .collect();
+        if !removed.is_empty() {
+            info!(?removed, "removing tags");
+            self.studio.delete_tags(arn, removed).await?;
+        }
+        if !added.is_empty() {
+            info!(count = added.len(), "adding or changing tags");
+            self.studio.add_tags(arn, sagemaker_tags(&added)).await?;
+        }
+        Ok(())
+    }
+
+    /// One step of deleting: each step looks at what is left and moves it one stage on, so
+    /// a repeated step (a retry, a duplicate) is harmless.
+    async fn delete_step(
+        &self,
+        request: &CustomResourceRequest,
+        domain_id: &str,
+        properties: &DomainProperties,
+    ) -> Result<Progress<DomainState>, ResourceError> {
+        let Some(domain) = self.studio.describe_domain(domain_id).await? else {
+            info!(%domain_id, "the domain is gone");
+            return Ok(Progress::Done(
+                Completed::new(domain_id).with_reason(format!("Domain {domain_id} is deleted")),
+            ));
+        };
+        let waiting = |what: String| Ok(Progress::waiting(DomainState::Deleting, what));
+        if domain.status == "Deleting" {
+            return waiting(format!("domain {domain_id} to be deleted"));
+        }
+        let tags = match self.studio.list_tags(&domain.domain_arn).await {
+            Ok(tags) => tags,
+            Err(error) if error.is_not_found() => return waiting(format!("domain {domain_id} to be deleted")),
+            Err(error) => return Err(error.into()),
+        };
+        if owned_by_another_stack(&tags, request) {
+            info!(%domain_id, "the domain belongs to another stack; leaving it alone");
+            return Ok(Progress::Done(Completed::new(domain_id).with_reason(format!(
+                "Domain {domain_id} belongs to another stack; it was left untouched"
+            ))));
+        }
+
+        let profiles = self.studio.list_user_profiles(domain_id).await?;
+        if !profiles.is_empty() && !properties.delete_user_profiles {
+            let mut names: Vec<&str> = profiles.iter().map(|profile| profile.name.as_str()).collect();
+            names.sort_unstable();
+            return Err(ResourceError::permanent(format!(
+                "Domain {domain_id} still has {} user profile(s): {}. Terminate their user-profile products first, or set DeleteUserProfiles to \"true\" to delete them with the domain (their apps and spaces go too; the home EFS follows HomeEfsRetention)",
+                names.len(),
+                names.join(", ")
+            )));
+        }
+
+        let apps = self.studio.list_apps(domain_id).await?;
+        let live: Vec<&App> = apps
+            .iter()
+            .filter(|app| matches!(app.status.as_str(), "InService" | "Pending"))
+            .collect();
+        for app in &live {
+            info!(app_type = %app.app_type, app_name = %app.app_name, "deleting app");
+            match self.studio.delete_app(domain_id, app).await {
+                Ok(()) => {}
+                Err(error) if error.is_not_found() || error.is_in_use() => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        let busy = apps
+            .iter()
+            .filter(|app| matches!(app.status.as_str(), "InService" | "Pending" | "Deleting"))
+            .count();
+        if busy > 0 {
+            return waiting(format!("{busy} app(s) of domain {domain_id} to be deleted"));
+        }
+
+        let spaces = self.studio.list_spaces(domain_id).await?;
+        for space in spaces.iter().filter(|space| space.status != "Deleting") {
+            info!(space_name = %space.name, "deleting space");
+            match self.studio.delete_space(domain_id, &space.name).await {
+                Ok(()) => {}
+                Err(error) if error.is_not_found() || error.is_in_use() => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        if !spaces.is_empty() {
+            return waiting(format!("{} space(s) of domain {domain_id} to be deleted", spaces.len()));
+        }
+
+        for profile in profiles.iter().filter(|profile| profile.status != "Deleting") {
+            info!(user_profile_name = %profile.name, "deleting user profile");
+            match self.studio.delete_user_profile(domain_id, &profile.name).await {
+                Ok(()) => {}
+                Err(error) if error.is_not_found() || error.is_in_use() => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        if !profiles.is_empty() {
+            return waiting(format!(
+                "{} user profile(s) of domain {domain_id} to be deleted",
+                profiles.len()
+            ));
+        }
+
+        info!(%domain_id, retention = ?properties.home_efs_retention, "deleting the domain");
+        match self.studio.delete_domain(domain_id, properties.home_efs_retention).await {
+            Ok(()) => {}
+            Err(error) if error.is_not_found() => {}
+            // Something was created in the meantime: look again next step.
+            Err(error) if error.is_in_use() => {
+                return waiting(format!("domain {domain_id} to be free to delete ({error})"));
+            }
+            Err(error) => return Err(error.into()),
+        }
+        waiting(format!("domain {domain_id} to be deleted"))
+    }
+}
+
+fn completed(domain: &Domain) -> Completed {
+    Completed::new(&domain.domain_id)
+        .with_data("DomainId", &domain.domain_id)
+        .with_data("DomainArn", &domain.domain_arn)
+        .with_data("Url", &domain.url)
+        .with_data("HomeEfsFileSystemId", &domain.home_efs_file_system_id)
+}
+
+/// CreateDomain's input from the properties, with this request's ownership tags.
+fn new_domain(request: &CustomResourceRequest, properties: &DomainProperties) -> Result<NewDomain, ResourceError> {
+    let mut tags = sagemaker_tags(&properties.tags);
+    tags.extend(ownership_tags(request));
+    Ok(NewDomain {
+        domain_name: properties.domain_name.clone(),
+        vpc_id: properties.vpc_id.clone(),
+        subnet_ids: properties.subnet_ids.clone(),
+        auth_mode: properties.auth_mode.as_str().to_owned(),
+        app_network_access_type: properties.app_network_access_type.map(|kind| kind.as_str().to_owned()),
+        kms_key_id: properties.kms_key_id.clone(),
+        security_group_ids: properties.security_group_ids.clone(),
+        default_user_settings: default_user_settings(properties)?,
+        tags,
+    })
+}
+
+fn default_user_settings(properties: &DomainProperties) -> Result<aws_sdk_sagemaker::types::UserSettings, ResourceError> {
+    let mut settings = properties.default_user_settings.clone().unwrap_or_default();
+    settings.execution_role = Some(properties.default_execution_role_arn.clone());
+    settings.to_sdk("DefaultUserSettings")
+}
+
+/// What UpdateDomain must change to go from `old` to `properties`.
+fn changes(properties: &DomainProperties, old: &DomainProperties) -> Result<DomainChanges, ResourceError> {
+    let settings_changed = properties.default_user_settings != old.default_user_settings
+        || properties.default_execution_role_arn != old.default_execution_role_arn;
+    Ok(DomainChanges {
+        default_user_settings: if settings_changed {
+            Some(default_user_settings(properties)?)
+        } else {
+            None
+        },
+        subnet_ids: (properties.subnet_ids != old.subnet_ids).then(|| properties.subnet_ids.clone()),
+        app_network_access_type: (properties.app_network_access_type != old.app_network_access_type)
+            .then(|| properties.app_network_access_type.map(|kind| kind.as_str().to_owned()))
+            .flatten(),
+        security_group_ids: (properties.security_group_ids != old.security_group_ids)
+            .then(|| properties.security_group_ids.clone().unwrap_or_default()),
+    })
+}
+
+impl<S: StudioDomains + 'static> CustomResource for StudioDomain<S> {
+    type Properties = DomainProperties;
+    type State = DomainState;
+
+    fn owns_physical_id(&self, physical_resource_id: &str) -> bool {
+        is_domain_id(physical_resource_id)
+    }
+
+    async fn create(
+        &self,
+        request: &CustomResourceRequest,
+        properties: &DomainProperties,
+        state: Option<DomainState>,
+    ) -> Result<Progress<DomainState>, ResourceError> {
+        self.create_step(request, properties, state).await
+    }
+
+    async fn update(
+        &self,
+        request: &CustomResourceRequest,
+        physical_resource_id: &str,
+        properties: &DomainProperties,
+        old_properties: &DomainProperties,
+        state: Option<DomainState>,
+    ) -> Result<Progress<DomainState>, ResourceError> {
+        match state {
+            Some(DomainState::AwaitingReady { domain_id }) => {
+                self.update_in_place(&domain_id, properties, old_properties).await
+            }
+            Some(state @ DomainState::Updating { .. }) => self.until_in_service(state).await,
+            Some(state @ DomainState::Creating { .. }) => {
+                self.create_step(request, properties, Some(state)).await
+            }
+            _ => {
+                properties.validate()?;
+                if !is_domain_id(physical_resource_id) {
+                    return Err(ResourceError::permanent(format!(
+                        "The physical id \"{physical_resource_id}\" is not a Studio domain id; the resource cannot be updated"
+                    )));
+                }
+                if let Some(changed) = properties.replacement_reason(old_properties) {
+                    info!(changed, "replacing the domain");
+                    return self.create_step(request, properties, None).await;
+                }
+                self.update_in_place(physical_resource_id, properties, old_properties).await
+            }
+        }
+    }
+
+    async fn delete(
+        &self,
+        request: &CustomResourceRequest,
+        physical_resource_id: &str,
+        properties: &DomainProperties,
+        _state: Option<DomainState>,
+    ) -> Result<Progress<DomainState>, ResourceError> {
+        self.delete_step(request, physical_resource_id, properties).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cfn_custom_resource::{Invocation, properties};
+    use serde_json::Value;
+
+    const EVENTS: [(&str, &str); 5] = [
+        ("create", include_str!("../../../events/studio-domain/create.json")),
+        ("update", include_str!("../../../events/studio-domain/update.json")),
+        ("update-replace", include_str!("../../../events/studio-domain/update-replace.json")),
+        ("delete", include_str!("../../../events/studio-domain/delete.json")),
+        ("delete-after-failed-create", include_str!("../../../events/studio-domain/delete-after-failed-create.json")),
+    ];
+
+    fn invocation(name: &str) -> Invocation {
+        let text = EVENTS.iter().find(|(event, _)| *event == name).unwrap().1;
+        Invocation::from_payload(serde_json::from_str(text).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn every_sample_event_is_a_valid_request_with_valid_properties() {
+        for (name, text) in EVENTS {
+            let raw: Value = serde_json::from_str(text).unwrap();
+            let request = Invocation::from_payload(raw.clone()).unwrap().request().clone();
+            assert_eq!(request.to_cloudformation()["ResourceProperties"], raw["ResourceProperties"], "{name}");
+            let parsed: DomainProperties = properties::parse(&request.properties).unwrap();
+            parsed.validate().unwrap();
+        }
+    }
+
+    #[test]
+    fn the_sample_update_changes_settings_in_place_and_the_rename_replaces() {
+        let update = invocation("update").request().clone();
+        let cfn_custom_resource::RequestKind::Update { old_properties, .. } = &update.kind else {
+            panic!("not an update")
+        };
+        let new: DomainProperties = properties::parse(&update.properties).unwrap();
+        let old: DomainProperties = properties::parse(old_properties).unwrap();
+        assert_eq!(new.replacement_reason(&old), None);
+        let planned = changes(&new, &old).unwrap();
+        assert!(planned.default_user_settings.is_some());
+        assert!(planned.subnet_ids.is_none());
+
+        let replace = invocation("update-replace").request().clone();
+        let new: DomainProperties = properties::parse(&replace.properties).unwrap();
+        assert_eq!(new.replacement_reason(&old), Some("DomainName"));
+    }
+
+    #[test]
+    fn the_default_execution_role_becomes_the_default_user_settings_role() {
+        let create = invocation("create").request().clone();
+        let parsed: DomainProperties = properties::parse(&create.properties).unwrap();
+        let domain = new_domain(&create, &parsed).unwrap();
+        assert_eq!(
+            domain.default_user_settings.execution_role(),
+            Some("arn:aws:iam::123456789012:role/studio-catalog-default-execution")
+        );
+        let keys: Vec<&str> = domain.tags.iter().filter_map(|tag| tag.key()).collect();
+        assert!(keys.contains(&"team"));
+        assert!(keys.contains(&studio_sagemaker::ownership::REQUEST_ID_TAG));
+    }
+}

@@ -1,0 +1,269 @@
+//! [`StudioDomains`] on the AWS SDK's SageMaker client.
+
+use aws_sdk_sagemaker::Client;
+use aws_sdk_sagemaker::types::{
+    AppNetworkAccessType, AppType, AuthMode, DomainSettings, DomainSettingsForUpdate,
+    RetentionPolicy, RetentionType, Tag,
+};
+use cfn_custom_resource::AwsError;
+
+use crate::ports::{App, AppOwner, Domain, DomainChanges, DomainSummary, Named, NewDomain, StudioDomains};
+use crate::properties::HomeEfsRetention;
+
+/// The SageMaker client as [`StudioDomains`].
+#[derive(Debug, Clone)]
+pub struct SageMakerStudio {
+    client: Client,
+}
+
+impl SageMakerStudio {
+    /// Wraps a client built once at cold start.
+    pub fn new(client: Client) -> Self {
+        Self { client }
+    }
+}
+
+fn text(value: Option<&str>) -> String {
+    value.unwrap_or_default().to_owned()
+}
+
+impl StudioDomains for SageMakerStudio {
+    async fn create_domain(&self, domain: &NewDomain) -> Result<String, AwsError> {
+        let domain_settings = domain
+            .security_group_ids
+            .as_ref()
+            .map(|groups| DomainSettings::builder().set_security_group_ids(Some(groups.clone())).build());
+        let output = self
+            .client
+            .create_domain()
+            .domain_name(&domain.domain_name)
+            .vpc_id(&domain.vpc_id)
+            .set_subnet_ids(Some(domain.subnet_ids.clone()))
+            .auth_mode(AuthMode::from(domain.auth_mode.as_str()))
+            .set_app_network_access_type(domain.app_network_access_type.as_deref().map(AppNetworkAccessType::from))
+            .set_kms_key_id(domain.kms_key_id.clone())
+            .set_domain_settings(domain_settings)
+            .default_user_settings(domain.default_user_settings.clone())
+            .set_tags(Some(domain.tags.clone()))
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk("CreateDomain", &error))?;
+        output.domain_id().map(str::to_owned).ok_or_else(|| AwsError {
+            operation: "CreateDomain",
+            code: None,
+            message: "the response has no DomainId".to_owned(),
+            kind: cfn_custom_resource::AwsErrorKind::Other,
+        })
+    }
+
+    async fn describe_domain(&self, domain_id: &str) -> Result<Option<Domain>, AwsError> {
+        match self.client.describe_domain().domain_id(domain_id).send().await {
+            Ok(output) => Ok(Some(Domain {
+                domain_id: text(output.domain_id()),
+                domain_arn: text(output.domain_arn()),
+                domain_name: text(output.domain_name()),
+                status: output.status().map(|status| status.as_str().to_owned()).unwrap_or_default(),
+                failure_reason: output.failure_reason().map(str::to_owned),
+                url: text(output.url()),
+                home_efs_file_system_id: text(output.home_efs_file_system_id()),
+            })),
+            Err(error) => {
+                let error = AwsError::from_sdk("DescribeDomain", &error);
+                if error.is_not_found() { Ok(None) } else { Err(error) }
+            }
+        }
+    }
+
+    async fn list_domains(&self) -> Result<Vec<DomainSummary>, AwsError> {
+        let domains = self
+            .client
+            .list_domains()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|error| AwsError::from_sdk("ListDomains", &error))?;
+        Ok(domains
+            .into_iter()
+            .map(|domain| DomainSummary {
+                domain_id: text(domain.domain_id()),
+                domain_arn: text(domain.domain_arn()),
+                domain_name: text(domain.domain_name()),
+                status: domain.status().map(|status| status.as_str().to_owned()).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    async fn update_domain(&self, domain_id: &str, changes: &DomainChanges) -> Result<(), AwsError> {
+        let settings = changes
+            .security_group_ids
+            .as_ref()
+            .map(|groups| DomainSettingsForUpdate::builder().set_security_group_ids(Some(groups.clone())).build());
+        self.client
+            .update_domain()
+            .domain_id(domain_id)
+            .set_default_user_settings(changes.default_user_settings.clone())
+            .set_subnet_ids(changes.subnet_ids.clone())
+            .set_app_network_access_type(changes.app_network_access_type.as_deref().map(AppNetworkAccessType::from))
+            .set_domain_settings_for_update(settings)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| AwsError::from_sdk("UpdateDomain", &error))
+    }
+
+    async fn list_tags(&self, arn: &str) -> Result<Vec<Tag>, AwsError> {
+        self.client
+            .list_tags()
+            .resource_arn(arn)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|error| AwsError::from_sdk("ListTags", &error))
+    }
+
+    async fn add_tags(&self, arn: &str, tags: Vec<Tag>) -> Result<(), AwsError> {
+        self.client
+            .add_tags()
+            .resource_arn(arn)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| AwsError::from_sdk("AddTags", &error))
+    }
+
+    async fn delete_tags(&self, arn: &str, keys: Vec<String>) -> Result<(), AwsError> {
+        self.client
+            .delete_tags()
+            .resource_arn(arn)
+            .set_tag_keys(Some(keys))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| AwsError::from_sdk("DeleteTags", &error))
+    }
+
+    async fn list_apps(&self, domain_id: &str) -> Result<Vec<App>, AwsError> {
+        let apps = self
+            .client
+            .list_apps()
+            .domain_id_equals(domain_id)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|error| AwsError::from_sdk("ListApps", &error))?;
+        Ok(apps
+            .into_iter()
+            .map(|app| App {
+                app_type: app.app_type().map(|kind| kind.as_str().to_owned()).unwrap_or_default(),
+                app_name: text(app.app_name()),
+                owner: match app.space_name() {
+                    Some(space) if !space.is_empty() => AppOwner::Space(space.to_owned()),
+                    _ => AppOwner::UserProfile(text(app.user_profile_name())),
+                },
+                status: app.status().map(|status| status.as_str().to_owned()).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    async fn delete_app(&self, domain_id: &str, app: &App) -> Result<(), AwsError> {
+        let request = self
+            .client
+            .delete_app()
+            .domain_id(domain_id)
+            .app_type(AppType::from(app.app_type.as_str()))
+            .app_name(&app.app_name);
+        let request = match &app.owner {
+            AppOwner::UserProfile(name) => request.user_profile_name(name),
+            AppOwner::Space(name) => request.space_name(name),
+        };
+        request
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| AwsError::from_sdk("DeleteApp", &error))
+    }
+
+    async fn list_spaces(&self, domain_id: &str) -> Result<Vec<Named>, AwsError> {
+        let spaces = self
+            .client
+            .list_spaces()
+            .domain_id_equals(domain_id)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|error| AwsError::from_sdk("ListSpaces", &error))?;
+        Ok(spaces
+            .into_iter()
+            .map(|space| Named {
+                name: text(space.space_name()),
+                status: space.status().map(|status| status.as_str().to_owned()).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    async fn delete_space(&self, domain_id: &str, space_name: &str) -> Result<(), AwsError> {
+        self.client
+            .delete_space()
+            .domain_id(domain_id)
+            .space_name(space_name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| AwsError::from_sdk("DeleteSpace", &error))
+    }
+
+    async fn list_user_profiles(&self, domain_id: &str) -> Result<Vec<Named>, AwsError> {
+        let profiles = self
+            .client
+            .list_user_profiles()
+            .domain_id_equals(domain_id)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|error| AwsError::from_sdk("ListUserProfiles", &error))?;
+        Ok(profiles
+            .into_iter()
+            .map(|profile| Named {
+                name: text(profile.user_profile_name()),
+                status: profile.status().map(|status| status.as_str().to_owned()).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    async fn delete_user_profile(&self, domain_id: &str, name: &str) -> Result<(), AwsError> {
+        self.client
+            .delete_user_profile()
+            .domain_id(domain_id)
+            .user_profile_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| AwsError::from_sdk("DeleteUserProfile", &error))
+    }
+
+    async fn delete_domain(&self, domain_id: &str, retention: HomeEfsRetention) -> Result<(), AwsError> {
+        let retention = match retention {
+            HomeEfsRetention::Retain => RetentionType::Retain,
+            HomeEfsRetention::Delete => RetentionType::Delete,
+        };
+        self.client
+            .delete_domain()
+            .domain_id(domain_id)
+            .retention_policy(RetentionPolicy::builder().home_efs_file_system(retention).build())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| AwsError::from_sdk("DeleteDomain", &error))
+    }
+}

@@ -1,0 +1,327 @@
+//! `Custom::StudioDomain`'s properties, named as in the SageMaker API.
+
+use cfn_custom_resource::properties::{boolean, optional_string_list, string_list};
+use cfn_custom_resource::{ResourceError, Tag};
+use serde::{Deserialize, Serialize};
+use studio_sagemaker::ownership::RESERVED_KEYS;
+use studio_sagemaker::user_settings::UserSettingsProperty;
+
+/// What happens to the users' home EFS when the domain is deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HomeEfsRetention {
+    /// Keep it (the default: users' work is never thrown away unless the template says so).
+    #[default]
+    Retain,
+    /// Delete it with the domain.
+    Delete,
+}
+
+/// How users sign in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuthMode {
+    /// IAM users and roles (the default).
+    #[default]
+    #[serde(rename = "IAM")]
+    Iam,
+    /// IAM Identity Center.
+    #[serde(rename = "SSO")]
+    Sso,
+}
+
+impl AuthMode {
+    /// As the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Iam => "IAM",
+            Self::Sso => "SSO",
+        }
+    }
+}
+
+/// Network access for the domain's apps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AppNetworkAccessType {
+    /// Through SageMaker's internet access.
+    PublicInternetOnly,
+    /// Only through the VPC.
+    VpcOnly,
+}
+
+impl AppNetworkAccessType {
+    /// As the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PublicInternetOnly => "PublicInternetOnly",
+            Self::VpcOnly => "VpcOnly",
+        }
+    }
+}
+
+/// The properties of `Custom::StudioDomain`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct DomainProperties {
+    /// The domain's name (a change replaces the domain).
+    pub domain_name: String,
+    /// The VPC (a change replaces the domain).
+    pub vpc_id: String,
+    /// The subnets (updated in place).
+    #[serde(deserialize_with = "string_list")]
+    pub subnet_ids: Vec<String>,
+    /// The default execution role for users and spaces.
+    pub default_execution_role_arn: String,
+    /// `IAM` or `SSO` (a change replaces the domain).
+    #[serde(default)]
+    pub auth_mode: AuthMode,
+    /// `PublicInternetOnly` or `VpcOnly` (updated in place).
+    #[serde(default)]
+    pub app_network_access_type: Option<AppNetworkAccessType>,
+    /// KMS key for the home EFS (a change replaces the domain).
+    #[serde(default)]
+    pub kms_key_id: Option<String>,
+    /// Security groups for the domain's traffic (updated in place).
+    #[serde(default, deserialize_with = "optional_string_list")]
+    pub security_group_ids: Option<Vec<String>>,
+    /// Default user settings, in the API's shape (updated in place).
+    #[serde(default)]
+    pub default_user_settings: Option<UserSettingsProperty>,
+    /// Tags (updated in place).
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    /// `Retain` (default) or `Delete`: the users' home EFS when the domain is deleted.
+    #[serde(default)]
+    pub home_efs_retention: HomeEfsRetention,
+    /// `"true"` lets a delete remove the domain's user profiles; otherwise a delete with
+    /// profiles left fails and names them.
+    #[serde(default, deserialize_with = "boolean")]
+    pub delete_user_profiles: bool,
+}
+
+fn matches_name_rule(name: &str) -> bool {
+    // SageMaker's rule: [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+        && bytes.iter().all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')
+        && bytes.iter().filter(|byte| byte.is_ascii_alphanumeric()).count() <= 63
+}
+
+fn is_role_arn(arn: &str) -> bool {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return false;
+    };
+    partition.starts_with("aws")
+        && account.len() == 12
+        && account.bytes().all(|byte| byte.is_ascii_digit())
+        && resource.strip_prefix("role/").is_some_and(|name| !name.is_empty())
+}
+
+fn has_prefix_and_id(value: &str, prefix: &str) -> bool {
+    value
+        .strip_prefix(prefix)
+        .is_some_and(|id| !id.is_empty() && id.bytes().all(|byte| byte.is_ascii_alphanumeric()))
+}
+
+impl DomainProperties {
+    /// Checks what serde cannot: the API's patterns and limits. Nothing is called before this.
+    pub fn validate(&self) -> Result<(), ResourceError> {
+        if !matches_name_rule(&self.domain_name) {
+            return Err(ResourceError::invalid_property(
+                "DomainName",
+                format!(
+                    "must match [a-zA-Z0-9](-*[a-zA-Z0-9]){{0,62}} (letters, digits and inner hyphens, at most 63 characters), got \"{}\"",
+                    self.domain_name
+                ),
+            ));
+        }
+        if !has_prefix_and_id(&self.vpc_id, "vpc-") {
+            return Err(ResourceError::invalid_property(
+                "VpcId",
+                format!("expected a VPC id like vpc-0abc1234, got \"{}\"", self.vpc_id),
+            ));
+        }
+        if self.subnet_ids.is_empty() || self.subnet_ids.len() > 16 {
+            return Err(ResourceError::invalid_property(
+                "SubnetIds",
+                format!("expected 1 to 16 subnet ids, got {}", self.subnet_ids.len()),
+            ));
+        }
+        if let Some(bad) = self.subnet_ids.iter().find(|id| !has_prefix_and_id(id, "subnet-")) {
+            return Err(ResourceError::invalid_property(
+                "SubnetIds",
+                format!("expected subnet ids like subnet-0abc1234, got \"{bad}\""),
+            ));
+        }
+        if let Some(groups) = &self.security_group_ids {
+            if groups.len() > 3 {
+                return Err(ResourceError::invalid_property(
+                    "SecurityGroupIds",
+                    format!("expected at most 3 security group ids, got {}", groups.len()),
+                ));
+            }
+            if let Some(bad) = groups.iter().find(|id| !has_prefix_and_id(id, "sg-")) {
+                return Err(ResourceError::invalid_property(
+                    "SecurityGroupIds",
+                    format!("expected security group ids like sg-0abc1234, got \"{bad}\""),
+                ));
+            }
+        }
+        if !is_role_arn(&self.default_execution_role_arn) {
+            return Err(ResourceError::invalid_property(
+                "DefaultExecutionRoleArn",
+                format!(
+                    "expected an IAM role ARN like arn:aws:iam::123456789012:role/name, got \"{}\"",
+                    self.default_execution_role_arn
+                ),
+            ));
+        }
+        if let Some(settings) = &self.default_user_settings
+            && settings
+                .execution_role
+                .as_deref()
+                .is_some_and(|role| role != self.default_execution_role_arn)
+        {
+            return Err(ResourceError::invalid_property(
+                "DefaultUserSettings.ExecutionRole",
+                "must be left out or equal DefaultExecutionRoleArn (set the role in one place)",
+            ));
+        }
+        if let Some(tag) = self.tags.iter().find(|tag| {
+            RESERVED_KEYS.contains(&tag.key.as_str()) || tag.key.starts_with("aws:")
+        }) {
+            return Err(ResourceError::invalid_property(
+                "Tags",
+                format!("the key \"{}\" is reserved (aws:* and studio-catalog:* are set by AWS and by this resource)", tag.key),
+            ));
+        }
+        if self.tags.len() > 45 {
+            return Err(ResourceError::invalid_property(
+                "Tags",
+                format!("expected at most 45 tags (SageMaker allows 50; 5 are this resource's), got {}", self.tags.len()),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The properties whose change needs a new domain, by name, if any changed.
+    pub fn replacement_reason(&self, old: &Self) -> Option<&'static str> {
+        if self.domain_name != old.domain_name {
+            Some("DomainName")
+        } else if self.vpc_id != old.vpc_id {
+            Some("VpcId")
+        } else if self.auth_mode != old.auth_mode {
+            Some("AuthMode")
+        } else if self.kms_key_id != old.kms_key_id {
+            Some("KmsKeyId")
+        } else {
+            None
+        }
+    }
+}
+
+/// Whether `id` has the shape of a Studio domain id (`d-` and 12 lowercase letters or digits).
+pub fn is_domain_id(id: &str) -> bool {
+    id.strip_prefix("d-").is_some_and(|rest| {
+        rest.len() == 12
+            && rest
+                .bytes()
+                .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cfn_custom_resource::properties::parse;
+    use serde_json::{Value, json};
+
+    fn valid() -> Value {
+        json!({
+            "DomainName": "team-a",
+            "VpcId": "vpc-0abc1234",
+            "SubnetIds": ["subnet-0abc1234"],
+            "DefaultExecutionRoleArn": "arn:aws:iam::123456789012:role/studio-default",
+        })
+    }
+
+    fn with(key: &str, value: Value) -> Value {
+        let mut properties = valid();
+        properties[key] = value;
+        properties
+    }
+
+    fn reason(properties: Value) -> String {
+        match parse::<DomainProperties>(&properties).and_then(|p| p.validate().map(|()| p)) {
+            Ok(_) => String::new(),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn defaults_keep_home_directories_and_profiles() {
+        let properties: DomainProperties = parse(&valid()).unwrap();
+        properties.validate().unwrap();
+        assert_eq!(properties.home_efs_retention, HomeEfsRetention::Retain);
+        assert!(!properties.delete_user_profiles);
+        assert_eq!(properties.auth_mode, AuthMode::Iam);
+    }
+
+    #[test]
+    fn a_domain_name_outside_the_rule_is_refused_naming_it() {
+        assert!(reason(with("DomainName", json!("-bad"))).starts_with("Invalid property DomainName: must match"));
+        assert!(reason(with("DomainName", json!("a".repeat(64)))).starts_with("Invalid property DomainName"));
+        assert_eq!(reason(with("DomainName", json!("a-b--c"))), "");
+    }
+
+    #[test]
+    fn malformed_network_properties_are_refused_naming_them() {
+        assert!(reason(with("VpcId", json!("vpc"))).starts_with("Invalid property VpcId"));
+        assert!(reason(with("SubnetIds", json!([]))).starts_with("Invalid property SubnetIds: expected 1 to 16"));
+        assert!(reason(with("SubnetIds", json!(["sub-1"]))).contains("subnet ids like"));
+        assert!(reason(with("SecurityGroupIds", json!(["sg-1", "x"]))).starts_with("Invalid property SecurityGroupIds"));
+        assert!(reason(with("AuthMode", json!("LDAP"))).starts_with("Invalid property AuthMode"));
+        assert!(reason(with("HomeEfsRetention", json!("Keep"))).starts_with("Invalid property HomeEfsRetention"));
+        assert!(reason(with("DeleteUserProfiles", json!("maybe"))).starts_with("Invalid property DeleteUserProfiles"));
+    }
+
+    #[test]
+    fn an_execution_role_that_is_not_a_role_arn_is_refused() {
+        assert!(reason(with("DefaultExecutionRoleArn", json!("studio-role"))).starts_with("Invalid property DefaultExecutionRoleArn"));
+        assert!(reason(with("DefaultExecutionRoleArn", json!("arn:aws:iam::123456789012:user/bob"))).starts_with("Invalid property DefaultExecutionRoleArn"));
+    }
+
+    #[test]
+    fn reserved_tag_keys_are_refused() {
+        let tags = json!([{"Key": "studio-catalog:stack-id", "Value": "x"}]);
+        assert!(reason(with("Tags", tags)).starts_with("Invalid property Tags: the key \"studio-catalog:stack-id\" is reserved"));
+    }
+
+    #[test]
+    fn identity_changes_replace_and_settings_changes_do_not() {
+        let old: DomainProperties = parse(&valid()).unwrap();
+        let renamed: DomainProperties = parse(&with("DomainName", json!("team-b"))).unwrap();
+        let resubnetted: DomainProperties = parse(&with("SubnetIds", json!(["subnet-1", "subnet-2"]))).unwrap();
+        let retagged: DomainProperties = parse(&with("Tags", json!([{"Key": "team", "Value": "a"}]))).unwrap();
+        assert_eq!(renamed.replacement_reason(&old), Some("DomainName"));
+        assert_eq!(resubnetted.replacement_reason(&old), None);
+        assert_eq!(retagged.replacement_reason(&old), None);
+    }
+
+    #[test]
+    fn only_domain_ids_are_recognised_as_domain_ids() {
+        assert!(is_domain_id("d-abcdef012345"));
+        assert!(!is_domain_id("d-ABCDEF012345"));
+        assert!(!is_domain_id("2026/11/23/[$LATEST]abc"));
+        assert!(!is_domain_id("d-short"));
+    }
+}

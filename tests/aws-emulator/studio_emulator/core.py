@@ -1,0 +1,190 @@
+"""Extension registry and shared runtime configuration of the emulator.
+
+An *extension* is a sibling module of this package (``sagemaker_studio.py``,
+later ``lakeformation.py``, ``servicecatalog.py``, ...) that fills a gap of
+moto for one AWS service.  It is written exactly like a moto service module
+(``models`` + ``responses``, one backend per account/region held in a
+``BackendDict``) and declares itself with a :class:`ServiceExtension`::
+
+    EXTENSION = register(
+        ServiceExtension(
+            name="sagemaker-studio",
+            service="sagemaker",                 # moto backend name
+            base_response=SageMakerResponse,     # moto's response class
+            response=SageMakerStudioResponse,    # our subclass of it
+            state_models=["sagemaker::studio-domain", ...],
+            control_routes=[ControlRoute("GET", r"efs", list_efs), ...],
+        )
+    )
+
+Several extensions may extend the same moto response class (for example a
+Studio module and a notebook-instance module both subclass
+``SageMakerResponse``): :func:`response_class_for` combines them into one class
+by multiple inheritance, so cooperative ``super()`` calls reach moto last.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.core.responses import BaseResponse
+from moto.moto_api import state_manager
+
+#: Default delay (seconds) of Pending/Updating/Deleting style transitions.
+DEFAULT_TRANSITION_SECONDS = 0.5
+
+
+@dataclass
+class ControlRequest:
+    """What a control-route handler receives."""
+
+    method: str
+    path: str
+    match: dict[str, str]
+    body: Any  # parsed JSON body (or None)
+    query: dict[str, str]
+
+
+#: A control handler returns ``(http_status, json_serialisable_body)``.
+ControlHandler = Callable[[ControlRequest], "tuple[int, Any]"]
+
+
+@dataclass(frozen=True)
+class ControlRoute:
+    """A route below ``/_studio_emulator/``.
+
+    ``pattern`` is a regular expression matched (fully) against the path that
+    follows the prefix, e.g. ``r"domains/(?P<domain_id>[^/]+)/fail"``.
+    """
+
+    method: str
+    pattern: str
+    handler: ControlHandler
+
+
+@dataclass
+class ServiceExtension:
+    """Declaration of one extension module."""
+
+    #: Human-readable unique name, e.g. ``"sagemaker-studio"``.
+    name: str
+    #: moto backend name whose Flask app is extended (key of ``moto.backends``).
+    service: str
+    #: moto response class whose ``dispatch`` is replaced in that app.
+    base_response: type[BaseResponse] | None = None
+    #: Subclass of ``base_response`` implementing new/fixed operations.
+    response: type[BaseResponse] | None = None
+    #: Additional routes in moto's ``urls.py`` format (``"{0}/Foo$": handler``)
+    #: for REST operations that moto does not route at all.
+    url_paths: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    #: moto state-manager model names whose transition delay follows
+    #: ``--transition-seconds`` / ``POST /_studio_emulator/config``.
+    state_models: list[str] = field(default_factory=list)
+    #: Extra control routes below ``/_studio_emulator/``.
+    control_routes: list[ControlRoute] = field(default_factory=list)
+
+
+class EmulatorConfig:
+    """Process-wide, thread-safe runtime settings."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._transition_seconds = DEFAULT_TRANSITION_SECONDS
+
+    @property
+    def transition_seconds(self) -> float:
+        with self._lock:
+            return self._transition_seconds
+
+    def set_transition_seconds(self, seconds: float) -> None:
+        seconds = float(seconds)
+        if seconds < 0:
+            raise ValueError("transition_seconds must be >= 0")
+        with self._lock:
+            self._transition_seconds = seconds
+            for ext in _EXTENSIONS:
+                for model in ext.state_models:
+                    _set_model_delay(model, seconds)
+
+    def set_model_transition_seconds(self, model: str, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("transition seconds must be >= 0")
+        _set_model_delay(model, float(seconds))
+
+
+def _set_model_delay(model: str, seconds: float) -> None:
+    # Expressed in moto's own state-manager vocabulary, so
+    # ``POST /moto-api/state-manager/set-transition`` keeps working too.
+    state_manager.set_transition(model, {"progression": "time", "seconds": seconds})
+
+
+def transition_delay(model: str) -> float:
+    """Delay (seconds) of the next transition of ``model``.
+
+    Reads moto's state manager: ``{"progression": "time", "seconds": N}`` gives
+    N seconds, ``"immediate"`` gives 0.  (``"manual"`` is not meaningful for
+    these resources and is treated as immediate.)
+    """
+    transition = state_manager.get_transition(model)
+    if transition.get("progression") == "time":
+        return float(transition.get("seconds", 0))
+    return 0.0
+
+
+config = EmulatorConfig()
+
+_EXTENSIONS: list[ServiceExtension] = []
+_COMBINED: dict[type[BaseResponse], type[BaseResponse]] = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+def register(extension: ServiceExtension) -> ServiceExtension:
+    """Register an extension (idempotent per name)."""
+    with _REGISTRY_LOCK:
+        if any(e.name == extension.name for e in _EXTENSIONS):
+            return extension
+        _EXTENSIONS.append(extension)
+        _COMBINED.clear()
+        for model in extension.state_models:
+            state_manager.register_default_transition(
+                model, {"progression": "time", "seconds": DEFAULT_TRANSITION_SECONDS}
+            )
+    return extension
+
+
+def extensions() -> list[ServiceExtension]:
+    return list(_EXTENSIONS)
+
+
+def extensions_for(service: str) -> list[ServiceExtension]:
+    return [e for e in _EXTENSIONS if e.service == service]
+
+
+def control_routes() -> list[ControlRoute]:
+    return [r for e in _EXTENSIONS for r in e.control_routes]
+
+
+def response_class_for(base: type[BaseResponse]) -> type[BaseResponse]:
+    """One class combining every registered subclass of ``base``.
+
+    Extensions registered first come first in the MRO; moto's class comes last.
+    """
+    with _REGISTRY_LOCK:
+        if base in _COMBINED:
+            return _COMBINED[base]
+        subclasses = [
+            e.response
+            for e in _EXTENSIONS
+            if e.base_response is base and e.response is not None
+        ]
+        if not subclasses:
+            combined = base
+        elif len(subclasses) == 1:
+            combined = subclasses[0]
+        else:
+            combined = type(f"Extended{base.__name__}", tuple(subclasses), {})
+        _COMBINED[base] = combined
+        return combined

@@ -1,0 +1,1802 @@
+"""Amazon SageMaker Studio for moto: domains, user profiles, spaces, apps.
+
+Written in moto's layout so it can be folded into ``moto/sagemaker`` upstream:
+
+* models     - ``StudioDomain``, ``StudioUserProfile``, ``StudioSpace``,
+               ``StudioApp`` and ``SageMakerStudioBackend`` (one per
+               account/region, held in the ``sagemaker_studio_backends``
+               ``BackendDict``);
+* responses  - ``SageMakerStudioResponse``, a subclass of moto's
+               ``SageMakerResponse`` (awsJson1_1, parameters parsed from the
+               botocore model, results serialised through the model's output
+               shapes, so only documented members ever reach the client).
+
+Statuses follow the API reference (``Pending`` -> ``InService``, ``Updating``
+-> ``InService``, ``Deleting`` -> gone, apps ``Deleting`` -> ``Deleted``).
+They are driven lazily by time: every backend call (under the backend's lock)
+first settles the transitions whose deadline has passed.  The delay of each
+model comes from moto's state manager (``sagemaker::studio-domain`` etc.), so
+``POST /moto-api/state-manager/set-transition`` works as for any moto model.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+from moto.core.base_backend import BackendDict, BaseBackend
+from moto.core.common_models import BaseModel
+from moto.core.exceptions import InvalidToken
+from moto.core.responses import ActionResult, EmptyResult
+from moto.core.utils import utcnow
+from moto.moto_api._internal import mock_random as random
+from moto.sagemaker.exceptions import (
+    ResourceInUseException,
+    ResourceNotFound,
+    ValidationError,
+)
+from moto.sagemaker.responses import SageMakerResponse
+from moto.sagemaker.utils import arn_formatter
+from moto.utilities.paginator import paginate
+from moto.utilities.tagging_service import TaggingService
+
+from .core import (
+    ControlRequest,
+    ControlRoute,
+    ServiceExtension,
+    register,
+    transition_delay,
+)
+
+# --------------------------------------------------------------------------
+# Constants (values from the SageMaker API reference)
+# --------------------------------------------------------------------------
+
+MODEL_DOMAIN = "sagemaker::studio-domain"
+MODEL_USER_PROFILE = "sagemaker::studio-user-profile"
+MODEL_SPACE = "sagemaker::studio-space"
+MODEL_APP = "sagemaker::studio-app"
+
+NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+DOMAIN_ID_PATTERN = r"^d-(-*[a-z0-9]){1,61}$"
+SUBNET_OR_VPC_PATTERN = r"^[-0-9a-zA-Z]+$"
+AUTH_MODES = ["SSO", "IAM"]
+APP_NETWORK_ACCESS_TYPES = ["PublicInternetOnly", "VpcOnly"]
+APP_SECURITY_GROUP_MANAGEMENT = ["Service", "Customer"]
+TAG_PROPAGATION = ["ENABLED", "DISABLED"]
+HOME_EFS_RETENTION = ["Retain", "Delete"]
+APP_TYPES = [
+    "JupyterServer",
+    "KernelGateway",
+    "DetailedProfiler",
+    "TensorBoard",
+    "CodeEditor",
+    "JupyterLab",
+    "RStudioServerPro",
+    "RSessionGateway",
+    "Canvas",
+]
+SHARING_TYPES = ["Private", "Shared"]
+SORT_ORDERS = ["Ascending", "Descending"]
+PROFILE_SPACE_SORT_BY = ["CreationTime", "LastModifiedTime"]
+APP_SORT_BY = ["CreationTime"]
+MAX_TAGS = 50
+
+#: A resource whose deletion finished is removed from the backend.
+GONE = "<gone>"
+
+PAGINATION_MODEL = {
+    name: {
+        "input_token": "next_token",
+        "limit_key": "max_results",
+        "limit_default": 100,
+        "unique_attribute": "arn",
+    }
+    for name in ("list_domains", "list_user_profiles", "list_spaces", "list_apps")
+}
+PAGINATION_MODEL["list_tags"] = {
+    "input_token": "next_token",
+    "limit_key": "max_results",
+    "limit_default": 50,
+    "unique_attribute": "Key",
+}
+
+
+# --------------------------------------------------------------------------
+# Validation (messages in the style of the AWS request validator)
+# --------------------------------------------------------------------------
+
+
+def _member(name: str) -> str:
+    """'DomainName' -> 'domainName', 'SpaceSharingSettings.SharingType' too."""
+    return ".".join(p[:1].lower() + p[1:] for p in name.split("."))
+
+
+class _Validator:
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def required(self, value: Any, name: str) -> bool:
+        if value is None:
+            self.errors.append(
+                f"Value null at '{_member(name)}' failed to satisfy constraint: "
+                "Member must not be null"
+            )
+            return False
+        return True
+
+    def pattern(self, value: Any, name: str, pattern: str) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str) or not re.match(pattern, value):
+            self.errors.append(
+                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
+                f"Member must satisfy regular expression pattern: {pattern}"
+            )
+
+    def enum(self, value: Any, name: str, allowed: list[str]) -> None:
+        if value is not None and value not in allowed:
+            self.errors.append(
+                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
+                f"Member must satisfy enum value set: [{', '.join(allowed)}]"
+            )
+
+    def int_range(self, value: Any, name: str, low: int, high: int) -> None:
+        if value is None:
+            return
+        if not isinstance(value, int) or value < low:
+            self.errors.append(
+                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
+                f"Member must have value greater than or equal to {low}"
+            )
+        elif value > high:
+            self.errors.append(
+                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
+                f"Member must have value less than or equal to {high}"
+            )
+
+    def length(self, value: Any, name: str, low: int, high: int) -> None:
+        if value is None:
+            return
+        if len(value) < low:
+            self.errors.append(
+                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
+                f"Member must have length greater than or equal to {low}"
+            )
+        elif len(value) > high:
+            self.errors.append(
+                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {high}"
+            )
+
+    def structure(self, value: Any, name: str) -> None:
+        if value is not None and not isinstance(value, dict):
+            self.errors.append(
+                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
+                "Member must be a structure"
+            )
+
+    def tags(self, tags: Any, name: str = "Tags") -> None:
+        if tags is None:
+            return
+        self.length(tags, name, 0, MAX_TAGS)
+        for i, tag in enumerate(tags):
+            key = tag.get("Key")
+            if self.required(key, f"{name}.{i + 1}.member.Key"):
+                self.length(key, f"{name}.{i + 1}.member.Key", 1, 128)
+            value = tag.get("Value")
+            if value is not None:
+                self.length(value, f"{name}.{i + 1}.member.Value", 0, 256)
+
+    def check(self) -> None:
+        if self.errors:
+            count = len(self.errors)
+            plural = "s" if count > 1 else ""
+            raise ValidationError(
+                f"{count} validation error{plural} detected: " + "; ".join(self.errors)
+            )
+
+
+def _validate_domain_id(domain_id: Any) -> None:
+    v = _Validator()
+    if v.required(domain_id, "DomainId"):
+        v.pattern(domain_id, "DomainId", DOMAIN_ID_PATTERN)
+    v.check()
+
+
+def _merge(current: dict[str, Any] | None, update: dict[str, Any] | None) -> Any:
+    """Update*: members given replace the stored ones, the others are kept."""
+    if update is None:
+        return current
+    merged = copy.deepcopy(current) if current else {}
+    merged.update(copy.deepcopy(update))
+    return merged
+
+
+# --------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------
+
+
+class TimedLifecycle:
+    """Status of one resource, advanced lazily by time.
+
+    Unlike moto's ``ManagedState`` (a fixed linear chain), Studio resources
+    re-enter transient states (``Updating``, ``Deleting``), so each transition
+    is started explicitly with :meth:`begin`; the backend settles it with
+    :meth:`refresh` once its deadline (``transition_delay(model)`` after the
+    start) has passed.
+    """
+
+    def __init__(self, model_name: str, initial: str, target: str | None) -> None:
+        self.model_name = model_name
+        self.status = initial
+        self._target: str | None = None
+        self._due = 0.0
+        if target is not None:
+            self.begin(initial, target)
+
+    def begin(self, transient: str, target: str) -> None:
+        self.status = transient
+        self._target = target
+        self._due = time.monotonic() + transition_delay(self.model_name)
+
+    def force(self, status: str) -> None:
+        self.status = status
+        self._target = None
+
+    @property
+    def in_transition(self) -> bool:
+        return self._target is not None
+
+    def refresh(self, now: float) -> str | None:
+        """Settle a due transition; return the status reached, if any."""
+        if self._target is not None and now >= self._due:
+            self.status, self._target = self._target, None
+            return self.status
+        return None
+
+
+class StudioDomain(BaseModel):
+    def __init__(
+        self,
+        account_id: str,
+        region_name: str,
+        domain_name: str,
+        auth_mode: str,
+        default_user_settings: dict[str, Any],
+        subnet_ids: list[str],
+        vpc_id: str,
+        domain_settings: dict[str, Any] | None,
+        app_network_access_type: str | None,
+        home_efs_file_system_kms_key_id: str | None,
+        kms_key_id: str | None,
+        app_security_group_management: str | None,
+        default_space_settings: dict[str, Any] | None,
+        tag_propagation: str | None,
+        home_efs_file_system_creation: str | None,
+    ):
+        self.account_id = account_id
+        self.region_name = region_name
+        self.domain_id = "d-" + random.get_random_string(12, lower_case=True)
+        self.arn = arn_formatter("domain", self.domain_id, account_id, region_name)
+        self.domain_name = domain_name
+        self.auth_mode = auth_mode
+        self.default_user_settings = copy.deepcopy(default_user_settings)
+        self.subnet_ids = list(subnet_ids)
+        self.vpc_id = vpc_id
+        self.domain_settings = copy.deepcopy(domain_settings)
+        self.app_network_access_type = app_network_access_type or "PublicInternetOnly"
+        self.home_efs_file_system_kms_key_id = (
+            home_efs_file_system_kms_key_id or kms_key_id
+        )
+        self.app_security_group_management = app_security_group_management
+        self.default_space_settings = copy.deepcopy(default_space_settings)
+        self.tag_propagation = tag_propagation or "DISABLED"
+        self.home_efs_file_system_creation = home_efs_file_system_creation
+        self.home_efs_file_system_id = "fs-" + random.get_random_hex(17)
+        self.url = f"https://{self.domain_id}.studio.{region_name}.sagemaker.aws"
+        if auth_mode == "SSO":
+            self.sso_application_instance_id = "ins-" + random.get_random_hex(16)
+            self.sso_application_arn = (
+                f"arn:aws:sso::{account_id}:application/"
+                f"ssoins-{random.get_random_hex(16)}/apl-{random.get_random_hex(16)}"
+            )
+        else:
+            self.sso_application_instance_id = None
+            self.sso_application_arn = None
+        self.creation_time = self.last_modified_time = utcnow()
+        self.failure_reason: str | None = None
+        self.retention_policy: dict[str, str] | None = None
+        self.lifecycle = TimedLifecycle(MODEL_DOMAIN, "Pending", "InService")
+        self._next_uid = 200001
+
+    @property
+    def status(self) -> str:
+        return self.lifecycle.status
+
+    def next_home_uid(self) -> str:
+        uid, self._next_uid = self._next_uid, self._next_uid + 1
+        return str(uid)
+
+    def describe(self) -> dict[str, Any]:
+        failed = self.status in ("Failed", "Update_Failed", "Delete_Failed")
+        return {
+            "DomainArn": self.arn,
+            "DomainId": self.domain_id,
+            "DomainName": self.domain_name,
+            "HomeEfsFileSystemId": self.home_efs_file_system_id,
+            "SingleSignOnManagedApplicationInstanceId": self.sso_application_instance_id,
+            "SingleSignOnApplicationArn": self.sso_application_arn,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+            "FailureReason": self.failure_reason if failed else None,
+            "AuthMode": self.auth_mode,
+            "DefaultUserSettings": self.default_user_settings,
+            "DomainSettings": self.domain_settings,
+            "AppNetworkAccessType": self.app_network_access_type,
+            "HomeEfsFileSystemKmsKeyId": self.home_efs_file_system_kms_key_id,
+            "KmsKeyId": self.home_efs_file_system_kms_key_id,
+            "SubnetIds": self.subnet_ids,
+            "Url": self.url,
+            "VpcId": self.vpc_id,
+            "AppSecurityGroupManagement": self.app_security_group_management,
+            "HomeEfsFileSystemCreation": self.home_efs_file_system_creation,
+            "TagPropagation": self.tag_propagation,
+            "DefaultSpaceSettings": self.default_space_settings,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "DomainArn": self.arn,
+            "DomainId": self.domain_id,
+            "DomainName": self.domain_name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+            "Url": self.url,
+        }
+
+
+class StudioUserProfile(BaseModel):
+    def __init__(
+        self,
+        domain: StudioDomain,
+        user_profile_name: str,
+        sso_user_identifier: str | None,
+        sso_user_value: str | None,
+        user_settings: dict[str, Any] | None,
+        sequence: int,
+    ):
+        self.domain_id = domain.domain_id
+        self.user_profile_name = user_profile_name
+        self.arn = arn_formatter(
+            "user-profile",
+            f"{domain.domain_id}/{user_profile_name}",
+            domain.account_id,
+            domain.region_name,
+        )
+        self.home_efs_file_system_uid = domain.next_home_uid()
+        self.sso_user_identifier = sso_user_identifier
+        self.sso_user_value = sso_user_value
+        self.user_settings = copy.deepcopy(user_settings)
+        self.creation_time = self.last_modified_time = utcnow()
+        self.failure_reason: str | None = None
+        self.sequence = sequence
+        self.lifecycle = TimedLifecycle(MODEL_USER_PROFILE, "Pending", "InService")
+
+    @property
+    def status(self) -> str:
+        return self.lifecycle.status
+
+    def describe(self) -> dict[str, Any]:
+        failed = self.status in ("Failed", "Update_Failed", "Delete_Failed")
+        return {
+            "DomainId": self.domain_id,
+            "UserProfileArn": self.arn,
+            "UserProfileName": self.user_profile_name,
+            "HomeEfsFileSystemUid": self.home_efs_file_system_uid,
+            "Status": self.status,
+            "LastModifiedTime": self.last_modified_time,
+            "CreationTime": self.creation_time,
+            "FailureReason": self.failure_reason if failed else None,
+            "SingleSignOnUserIdentifier": self.sso_user_identifier,
+            "SingleSignOnUserValue": self.sso_user_value,
+            "UserSettings": self.user_settings,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "DomainId": self.domain_id,
+            "UserProfileName": self.user_profile_name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+        }
+
+
+class StudioSpace(BaseModel):
+    def __init__(
+        self,
+        domain: StudioDomain,
+        space_name: str,
+        space_settings: dict[str, Any] | None,
+        ownership_settings: dict[str, Any] | None,
+        space_sharing_settings: dict[str, Any] | None,
+        space_display_name: str | None,
+        sequence: int,
+    ):
+        self.domain_id = domain.domain_id
+        self.space_name = space_name
+        self.arn = arn_formatter(
+            "space",
+            f"{domain.domain_id}/{space_name}",
+            domain.account_id,
+            domain.region_name,
+        )
+        self.home_efs_file_system_uid = domain.next_home_uid()
+        self.space_settings = copy.deepcopy(space_settings)
+        self.ownership_settings = copy.deepcopy(ownership_settings)
+        self.space_sharing_settings = copy.deepcopy(space_sharing_settings)
+        self.space_display_name = space_display_name
+        self.url = (
+            f"https://{random.get_random_string(16, lower_case=True)}"
+            f".studio.{domain.region_name}.sagemaker.aws"
+        )
+        self.creation_time = self.last_modified_time = utcnow()
+        self.failure_reason: str | None = None
+        self.sequence = sequence
+        self.lifecycle = TimedLifecycle(MODEL_SPACE, "Pending", "InService")
+
+    @property
+    def status(self) -> str:
+        return self.lifecycle.status
+
+    @property
+    def owner(self) -> str | None:
+        return (self.ownership_settings or {}).get("OwnerUserProfileName")
+
+    @property
+    def sharing_type(self) -> str | None:
+        return (self.space_sharing_settings or {}).get("SharingType")
+
+    def describe(self) -> dict[str, Any]:
+        failed = self.status in ("Failed", "Update_Failed", "Delete_Failed")
+        return {
+            "DomainId": self.domain_id,
+            "SpaceArn": self.arn,
+            "SpaceName": self.space_name,
+            "HomeEfsFileSystemUid": self.home_efs_file_system_uid,
+            "Status": self.status,
+            "LastModifiedTime": self.last_modified_time,
+            "CreationTime": self.creation_time,
+            "FailureReason": self.failure_reason if failed else None,
+            "SpaceSettings": self.space_settings,
+            "OwnershipSettings": self.ownership_settings,
+            "SpaceSharingSettings": self.space_sharing_settings,
+            "SpaceDisplayName": self.space_display_name,
+            "Url": self.url,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        settings = self.space_settings or {}
+        settings_summary = {
+            "AppType": settings.get("AppType"),
+            "RemoteAccess": settings.get("RemoteAccess"),
+            "SpaceStorageSettings": settings.get("SpaceStorageSettings"),
+        }
+        return {
+            "DomainId": self.domain_id,
+            "SpaceName": self.space_name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+            "SpaceSettingsSummary": settings_summary,
+            "SpaceSharingSettingsSummary": (
+                {"SharingType": self.sharing_type} if self.sharing_type else None
+            ),
+            "OwnershipSettingsSummary": (
+                {"OwnerUserProfileName": self.owner} if self.owner else None
+            ),
+            "SpaceDisplayName": self.space_display_name,
+        }
+
+
+class StudioApp(BaseModel):
+    def __init__(
+        self,
+        domain: StudioDomain,
+        user_profile_name: str | None,
+        space_name: str | None,
+        app_type: str,
+        app_name: str,
+        resource_spec: dict[str, Any] | None,
+        recovery_mode: bool | None,
+        sequence: int,
+    ):
+        self.domain_id = domain.domain_id
+        self.user_profile_name = user_profile_name
+        self.space_name = space_name
+        self.app_type = app_type
+        self.app_name = app_name
+        owner = space_name or user_profile_name
+        self.arn = arn_formatter(
+            "app",
+            f"{domain.domain_id}/{owner}/{app_type.lower()}/{app_name}",
+            domain.account_id,
+            domain.region_name,
+        )
+        if resource_spec is None:
+            default_type = "system" if app_type == "JupyterServer" else "ml.t3.medium"
+            resource_spec = {"InstanceType": default_type}
+        self.resource_spec = copy.deepcopy(resource_spec)
+        self.recovery_mode = recovery_mode
+        self.creation_time = utcnow()
+        self.last_health_check_timestamp: datetime | None = None
+        self.last_user_activity_timestamp: datetime | None = None
+        self.failure_reason: str | None = None
+        self.sequence = sequence
+        self.lifecycle = TimedLifecycle(MODEL_APP, "Pending", "InService")
+
+    @property
+    def status(self) -> str:
+        return self.lifecycle.status
+
+    @property
+    def key(self) -> tuple[str, str, str, str, str]:
+        return app_key(
+            self.domain_id,
+            self.user_profile_name,
+            self.space_name,
+            self.app_type,
+            self.app_name,
+        )
+
+    def on_in_service(self) -> None:
+        now = utcnow()
+        self.last_health_check_timestamp = now
+        if self.last_user_activity_timestamp is None:
+            self.last_user_activity_timestamp = now
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "AppArn": self.arn,
+            "AppType": self.app_type,
+            "AppName": self.app_name,
+            "DomainId": self.domain_id,
+            "UserProfileName": self.user_profile_name,
+            "SpaceName": self.space_name,
+            "Status": self.status,
+            "RecoveryMode": self.recovery_mode,
+            "LastHealthCheckTimestamp": self.last_health_check_timestamp,
+            "LastUserActivityTimestamp": self.last_user_activity_timestamp,
+            "CreationTime": self.creation_time,
+            "FailureReason": self.failure_reason if self.status == "Failed" else None,
+            "ResourceSpec": self.resource_spec,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "DomainId": self.domain_id,
+            "UserProfileName": self.user_profile_name,
+            "SpaceName": self.space_name,
+            "AppType": self.app_type,
+            "AppName": self.app_name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "ResourceSpec": self.resource_spec,
+        }
+
+
+def app_key(
+    domain_id: str,
+    user_profile_name: str | None,
+    space_name: str | None,
+    app_type: str,
+    app_name: str,
+) -> tuple[str, str, str, str, str]:
+    if space_name:
+        return (domain_id, "space", space_name, app_type, app_name)
+    return (domain_id, "user", user_profile_name or "", app_type, app_name)
+
+
+def _synchronized(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a backend method under the backend lock, after settling due transitions.
+
+    moto's paginator signals a bad NextToken with ``InvalidToken``; SageMaker
+    answers ``ValidationException`` instead.
+    """
+
+    @functools.wraps(func)
+    def wrapper(self: SageMakerStudioBackend, *args: Any, **kwargs: Any) -> Any:
+        with self.lock:
+            self._settle_transitions()
+            try:
+                return func(self, *args, **kwargs)
+            except InvalidToken as exc:  # from moto's paginator
+                raise ValidationError(f"Invalid pagination token: {exc}") from exc
+
+    return wrapper
+
+
+def _sorted(items: list[Any], sort_by: str | None, sort_order: str | None) -> list[Any]:
+    attr = "last_modified_time" if sort_by == "LastModifiedTime" else "creation_time"
+    return sorted(
+        items,
+        key=lambda x: (getattr(x, attr), x.sequence),
+        reverse=(sort_order or "Descending") == "Descending",
+    )
+
+
+class SageMakerStudioBackend(BaseBackend):
+    """SageMaker Studio resources of one account/region."""
+
+    def __init__(self, region_name: str, account_id: str):
+        super().__init__(region_name, account_id)
+        self.lock = threading.RLock()
+        self.domains: dict[str, StudioDomain] = {}
+        self.user_profiles: dict[tuple[str, str], StudioUserProfile] = {}
+        self.spaces: dict[tuple[str, str], StudioSpace] = {}
+        self.apps: dict[tuple[str, str, str, str, str], StudioApp] = {}
+        #: Home EFS file systems created for domains, by FileSystemId.
+        self.home_efs_file_systems: dict[str, dict[str, Any]] = {}
+        self.tagger = TaggingService()
+        self._sequence = 0
+
+    # ---- internals ------------------------------------------------------
+
+    def _next_sequence(self) -> int:
+        self._sequence += 1
+        return self._sequence
+
+    def _settle_transitions(self) -> None:
+        now = time.monotonic()
+        for app in list(self.apps.values()):
+            if app.lifecycle.refresh(now) == "InService":
+                app.on_in_service()
+        for key, profile in list(self.user_profiles.items()):
+            if profile.lifecycle.refresh(now) == GONE:
+                self._forget_owner_apps(profile.domain_id, "user", key[1])
+                self.tagger.delete_all_tags_for_resource(profile.arn)
+                del self.user_profiles[key]
+        for key, space in list(self.spaces.items()):
+            if space.lifecycle.refresh(now) == GONE:
+                self._forget_owner_apps(space.domain_id, "space", key[1])
+                self.tagger.delete_all_tags_for_resource(space.arn)
+                del self.spaces[key]
+        for domain_id, domain in list(self.domains.items()):
+            if domain.lifecycle.refresh(now) == GONE:
+                for key in [k for k in self.apps if k[0] == domain_id]:
+                    self.tagger.delete_all_tags_for_resource(self.apps[key].arn)
+                    del self.apps[key]
+                policy = (domain.retention_policy or {}).get(
+                    "HomeEfsFileSystem", "Retain"
+                )
+                efs = self.home_efs_file_systems[domain.home_efs_file_system_id]
+                efs["State"] = "deleted" if policy == "Delete" else "retained"
+                self.tagger.delete_all_tags_for_resource(domain.arn)
+                del self.domains[domain_id]
+
+    def _forget_owner_apps(self, domain_id: str, kind: str, owner: str) -> None:
+        for key in [k for k in self.apps if k[:3] == (domain_id, kind, owner)]:
+            self.tagger.delete_all_tags_for_resource(self.apps[key].arn)
+            del self.apps[key]
+
+    def _get_domain(self, domain_id: str) -> StudioDomain:
+        _validate_domain_id(domain_id)
+        if domain_id not in self.domains:
+            raise ResourceNotFound(f"Cannot find Domain with id {domain_id}")
+        return self.domains[domain_id]
+
+    def _get_user_profile(self, domain_id: str, name: str) -> StudioUserProfile:
+        self._get_domain(domain_id)
+        profile = self.user_profiles.get((domain_id, name))
+        if profile is None:
+            raise ResourceNotFound(
+                f"Cannot find UserProfile with name {name} in Domain {domain_id}"
+            )
+        return profile
+
+    def _get_space(self, domain_id: str, name: str) -> StudioSpace:
+        self._get_domain(domain_id)
+        space = self.spaces.get((domain_id, name))
+        if space is None:
+            raise ResourceNotFound(
+                f"Cannot find Space with name {name} in Domain {domain_id}"
+            )
+        return space
+
+    def _live_apps(self, domain_id: str, kind: str | None = None, owner: str | None = None) -> list[StudioApp]:
+        return [
+            app
+            for key, app in self.apps.items()
+            if key[0] == domain_id
+            and (kind is None or key[1] == kind)
+            and (owner is None or key[2] == owner)
+            and app.status != "Deleted"
+        ]
+
+    @staticmethod
+    def _check_not_busy(kind: str, name: str, status: str, operation: str) -> None:
+        if status in ("Pending", "Updating", "Deleting"):
+            raise ResourceInUseException(
+                f"{kind} {name} is in status {status} and cannot be {operation} "
+                "until it is InService"
+            )
+
+    # ---- domains ----------------------------------------------------------
+
+    @_synchronized
+    def create_domain(
+        self,
+        domain_name: str,
+        auth_mode: str,
+        default_user_settings: dict[str, Any],
+        subnet_ids: list[str],
+        vpc_id: str,
+        domain_settings: dict[str, Any] | None = None,
+        tags: list[dict[str, str]] | None = None,
+        app_network_access_type: str | None = None,
+        home_efs_file_system_kms_key_id: str | None = None,
+        kms_key_id: str | None = None,
+        app_security_group_management: str | None = None,
+        default_space_settings: dict[str, Any] | None = None,
+        tag_propagation: str | None = None,
+        home_efs_file_system_creation: str | None = None,
+    ) -> StudioDomain:
+        v = _Validator()
+        if v.required(domain_name, "DomainName"):
+            v.pattern(domain_name, "DomainName", NAME_PATTERN)
+        if v.required(auth_mode, "AuthMode"):
+            v.enum(auth_mode, "AuthMode", AUTH_MODES)
+        if v.required(default_user_settings, "DefaultUserSettings"):
+            v.structure(default_user_settings, "DefaultUserSettings")
+        if v.required(subnet_ids, "SubnetIds"):
+            v.length(subnet_ids, "SubnetIds", 1, 16)
+            for subnet in subnet_ids:
+                v.pattern(subnet, "SubnetIds.member", SUBNET_OR_VPC_PATTERN)
+        if v.required(vpc_id, "VpcId"):
+            v.pattern(vpc_id, "VpcId", SUBNET_OR_VPC_PATTERN)
+        v.enum(app_network_access_type, "AppNetworkAccessType", APP_NETWORK_ACCESS_TYPES)
+        v.enum(
+            app_security_group_management,
+            "AppSecurityGroupManagement",
+            APP_SECURITY_GROUP_MANAGEMENT,
+        )
+        v.enum(tag_propagation, "TagPropagation", TAG_PROPAGATION)
+        v.structure(domain_settings, "DomainSettings")
+        v.structure(default_space_settings, "DefaultSpaceSettings")
+        v.tags(tags)
+        v.check()
+        for existing in self.domains.values():
+            if existing.domain_name == domain_name:
+                raise ResourceInUseException(
+                    f"Domain with name {domain_name} already exists "
+                    f"({existing.domain_id}). Choose a different name."
+                )
+        domain = StudioDomain(
+            account_id=self.account_id,
+            region_name=self.region_name,
+            domain_name=domain_name,
+            auth_mode=auth_mode,
+            default_user_settings=default_user_settings,
+            subnet_ids=subnet_ids,
+            vpc_id=vpc_id,
+            domain_settings=domain_settings,
+            app_network_access_type=app_network_access_type,
+            home_efs_file_system_kms_key_id=home_efs_file_system_kms_key_id,
+            kms_key_id=kms_key_id,
+            app_security_group_management=app_security_group_management,
+            default_space_settings=default_space_settings,
+            tag_propagation=tag_propagation,
+            home_efs_file_system_creation=home_efs_file_system_creation,
+        )
+        self.domains[domain.domain_id] = domain
+        self.home_efs_file_systems[domain.home_efs_file_system_id] = {
+            "FileSystemId": domain.home_efs_file_system_id,
+            "DomainId": domain.domain_id,
+            "DomainName": domain.domain_name,
+            "State": "in-use",
+            "RetentionPolicy": None,
+            "AccountId": self.account_id,
+            "Region": self.region_name,
+        }
+        self.tagger.tag_resource(domain.arn, tags)
+        return domain
+
+    @_synchronized
+    def describe_domain(self, domain_id: str) -> StudioDomain:
+        return self._get_domain(domain_id)
+
+    @_synchronized
+    def update_domain(
+        self,
+        domain_id: str,
+        default_user_settings: dict[str, Any] | None = None,
+        domain_settings_for_update: dict[str, Any] | None = None,
+        default_space_settings: dict[str, Any] | None = None,
+        subnet_ids: list[str] | None = None,
+        app_network_access_type: str | None = None,
+        app_security_group_management: str | None = None,
+        tag_propagation: str | None = None,
+        home_efs_file_system_creation: str | None = None,
+        vpc_id: str | None = None,
+    ) -> StudioDomain:
+        domain = self._get_domain(domain_id)
+        v = _Validator()
+        v.structure(default_user_settings, "DefaultUserSettings")
+        v.structure(domain_settings_for_update, "DomainSettingsForUpdate")
+        v.structure(default_space_settings, "DefaultSpaceSettings")
+        if subnet_ids is not None:
+            v.length(subnet_ids, "SubnetIds", 1, 16)
+            for subnet in subnet_ids:
+                v.pattern(subnet, "SubnetIds.member", SUBNET_OR_VPC_PATTERN)
+        v.pattern(vpc_id, "VpcId", SUBNET_OR_VPC_PATTERN)
+        v.enum(app_network_access_type, "AppNetworkAccessType", APP_NETWORK_ACCESS_TYPES)
+        v.enum(
+            app_security_group_management,
+            "AppSecurityGroupManagement",
+            APP_SECURITY_GROUP_MANAGEMENT,
+        )
+        v.enum(tag_propagation, "TagPropagation", TAG_PROPAGATION)
+        v.check()
+        if domain.status not in ("InService", "Update_Failed"):
+            raise ResourceInUseException(
+                f"Domain {domain_id} is in status {domain.status} and cannot be "
+                "updated until it is InService"
+            )
+        domain.default_user_settings = _merge(
+            domain.default_user_settings, default_user_settings
+        )
+        if domain_settings_for_update:
+            settings = copy.deepcopy(domain.domain_settings) or {}
+            for key, value in domain_settings_for_update.items():
+                if key == "RStudioServerProDomainSettingsForUpdate":
+                    settings["RStudioServerProDomainSettings"] = _merge(
+                        settings.get("RStudioServerProDomainSettings"), value
+                    )
+                else:
+                    settings[key] = copy.deepcopy(value)
+            domain.domain_settings = settings
+        domain.default_space_settings = _merge(
+            domain.default_space_settings, default_space_settings
+        )
+        if subnet_ids is not None:
+            domain.subnet_ids = list(subnet_ids)
+        if vpc_id is not None:
+            domain.vpc_id = vpc_id
+        if app_network_access_type is not None:
+            domain.app_network_access_type = app_network_access_type
+        if app_security_group_management is not None:
+            domain.app_security_group_management = app_security_group_management
+        if tag_propagation is not None:
+            domain.tag_propagation = tag_propagation
+        if home_efs_file_system_creation is not None:
+            domain.home_efs_file_system_creation = home_efs_file_system_creation
+        domain.last_modified_time = utcnow()
+        domain.failure_reason = None
+        domain.lifecycle.begin("Updating", "InService")
+        return domain
+
+    @_synchronized
+    def delete_domain(
+        self, domain_id: str, retention_policy: dict[str, str] | None = None
+    ) -> None:
+        domain = self._get_domain(domain_id)
+        v = _Validator()
+        v.structure(retention_policy, "RetentionPolicy")
+        if retention_policy:
+            v.enum(
+                retention_policy.get("HomeEfsFileSystem"),
+                "RetentionPolicy.HomeEfsFileSystem",
+                HOME_EFS_RETENTION,
+            )
+        v.check()
+        self._check_not_busy("Domain", domain_id, domain.status, "deleted")
+        profiles = [p for (d, _), p in self.user_profiles.items() if d == domain_id]
+        spaces = [s for (d, _), s in self.spaces.items() if d == domain_id]
+        apps = self._live_apps(domain_id)
+        if profiles or spaces or apps:
+            raise ResourceInUseException(
+                f"Cannot delete Domain {domain_id}: it still has "
+                f"{len(profiles)} user profile(s), {len(spaces)} space(s) and "
+                f"{len(apps)} app(s) that are not Deleted. Delete them first."
+            )
+        policy = {"HomeEfsFileSystem": (retention_policy or {}).get("HomeEfsFileSystem") or "Retain"}
+        domain.retention_policy = policy
+        self.home_efs_file_systems[domain.home_efs_file_system_id][
+            "RetentionPolicy"
+        ] = policy["HomeEfsFileSystem"]
+        domain.last_modified_time = utcnow()
+        domain.lifecycle.begin("Deleting", GONE)
+
+    @_synchronized
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_domains(self) -> list[StudioDomain]:
+        return sorted(self.domains.values(), key=lambda d: d.creation_time)
+
+    # ---- user profiles ----------------------------------------------------
+
+    @_synchronized
+    def create_user_profile(
+        self,
+        domain_id: str,
+        user_profile_name: str,
+        single_sign_on_user_identifier: str | None = None,
+        single_sign_on_user_value: str | None = None,
+        tags: list[dict[str, str]] | None = None,
+        user_settings: dict[str, Any] | None = None,
+    ) -> StudioUserProfile:
+        v = _Validator()
+        if v.required(domain_id, "DomainId"):
+            v.pattern(domain_id, "DomainId", DOMAIN_ID_PATTERN)
+        if v.required(user_profile_name, "UserProfileName"):
+            v.pattern(user_profile_name, "UserProfileName", NAME_PATTERN)
+        v.enum(
+            single_sign_on_user_identifier, "SingleSignOnUserIdentifier", ["UserName"]
+        )
+        v.structure(user_settings, "UserSettings")
+        v.tags(tags)
+        v.check()
+        domain = self._get_domain(domain_id)
+        sso_given = single_sign_on_user_identifier or single_sign_on_user_value
+        if domain.auth_mode == "IAM" and sso_given:
+            raise ValidationError(
+                "SingleSignOnUserIdentifier and SingleSignOnUserValue can only be "
+                "specified for domains with AuthMode SSO"
+            )
+        if domain.auth_mode == "SSO" and not (
+            single_sign_on_user_identifier and single_sign_on_user_value
+        ):
+            raise ValidationError(
+                "SingleSignOnUserIdentifier and SingleSignOnUserValue are required "
+                "for domains with AuthMode SSO"
+            )
+        if (domain_id, user_profile_name) in self.user_profiles:
+            raise ResourceInUseException(
+                f"UserProfile {user_profile_name} already exists in Domain {domain_id}"
+            )
+        profile = StudioUserProfile(
+            domain=domain,
+            user_profile_name=user_profile_name,
+            sso_user_identifier=single_sign_on_user_identifier,
+            sso_user_value=single_sign_on_user_value,
+            user_settings=user_settings,
+            sequence=self._next_sequence(),
+        )
+        self.user_profiles[(domain_id, user_profile_name)] = profile
+        self.tagger.tag_resource(profile.arn, tags)
+        return profile
+
+    @_synchronized
+    def describe_user_profile(
+        self, domain_id: str, user_profile_name: str
+    ) -> StudioUserProfile:
+        v = _Validator()
+        v.required(user_profile_name, "UserProfileName")
+        v.check()
+        return self._get_user_profile(domain_id, user_profile_name)
+
+    @_synchronized
+    def update_user_profile(
+        self,
+        domain_id: str,
+        user_profile_name: str,
+        user_settings: dict[str, Any] | None = None,
+    ) -> StudioUserProfile:
+        v = _Validator()
+        v.required(user_profile_name, "UserProfileName")
+        v.structure(user_settings, "UserSettings")
+        v.check()
+        profile = self._get_user_profile(domain_id, user_profile_name)
+        if profile.status not in ("InService", "Update_Failed"):
+            raise ResourceInUseException(
+                f"UserProfile {user_profile_name} is in status {profile.status} and "
+                "cannot be updated until it is InService"
+            )
+        profile.user_settings = _merge(profile.user_settings, user_settings)
+        profile.last_modified_time = utcnow()
+        profile.lifecycle.begin("Updating", "InService")
+        return profile
+
+    @_synchronized
+    def delete_user_profile(self, domain_id: str, user_profile_name: str) -> None:
+        v = _Validator()
+        v.required(user_profile_name, "UserProfileName")
+        v.check()
+        profile = self._get_user_profile(domain_id, user_profile_name)
+        self._check_not_busy("UserProfile", user_profile_name, profile.status, "deleted")
+        apps = self._live_apps(domain_id, "user", user_profile_name)
+        if apps:
+            raise ResourceInUseException(
+                f"Cannot delete UserProfile {user_profile_name}: it has {len(apps)} "
+                "app(s) that are not Deleted"
+            )
+        owned = [
+            s.space_name
+            for (d, _), s in self.spaces.items()
+            if d == domain_id
+            and s.owner == user_profile_name
+            and s.sharing_type == "Private"
+        ]
+        if owned:
+            raise ResourceInUseException(
+                f"Cannot delete UserProfile {user_profile_name}: it owns private "
+                f"space(s) {', '.join(sorted(owned))}"
+            )
+        profile.last_modified_time = utcnow()
+        profile.lifecycle.begin("Deleting", GONE)
+
+    @_synchronized
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_user_profiles(
+        self,
+        domain_id_equals: str | None = None,
+        user_profile_name_contains: str | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+    ) -> list[StudioUserProfile]:
+        profiles = [
+            p
+            for p in self.user_profiles.values()
+            if (domain_id_equals is None or p.domain_id == domain_id_equals)
+            and (
+                user_profile_name_contains is None
+                or user_profile_name_contains in p.user_profile_name
+            )
+        ]
+        return _sorted(profiles, sort_by, sort_order)
+
+    # ---- spaces -----------------------------------------------------------
+
+    @_synchronized
+    def create_space(
+        self,
+        domain_id: str,
+        space_name: str,
+        tags: list[dict[str, str]] | None = None,
+        space_settings: dict[str, Any] | None = None,
+        ownership_settings: dict[str, Any] | None = None,
+        space_sharing_settings: dict[str, Any] | None = None,
+        space_display_name: str | None = None,
+    ) -> StudioSpace:
+        v = _Validator()
+        if v.required(domain_id, "DomainId"):
+            v.pattern(domain_id, "DomainId", DOMAIN_ID_PATTERN)
+        if v.required(space_name, "SpaceName"):
+            v.pattern(space_name, "SpaceName", NAME_PATTERN)
+        v.structure(space_settings, "SpaceSettings")
+        v.structure(ownership_settings, "OwnershipSettings")
+        v.structure(space_sharing_settings, "SpaceSharingSettings")
+        if isinstance(space_sharing_settings, dict):
+            sharing = space_sharing_settings.get("SharingType")
+            if v.required(sharing, "SpaceSharingSettings.SharingType"):
+                v.enum(sharing, "SpaceSharingSettings.SharingType", SHARING_TYPES)
+        if isinstance(ownership_settings, dict):
+            owner = ownership_settings.get("OwnerUserProfileName")
+            if v.required(owner, "OwnershipSettings.OwnerUserProfileName"):
+                v.pattern(owner, "OwnershipSettings.OwnerUserProfileName", NAME_PATTERN)
+        if space_display_name is not None:
+            v.length(space_display_name, "SpaceDisplayName", 1, 64)
+        v.tags(tags)
+        v.check()
+        if (ownership_settings is None) != (space_sharing_settings is None):
+            raise ValidationError(
+                "OwnershipSettings and SpaceSharingSettings must be specified together"
+            )
+        domain = self._get_domain(domain_id)
+        if ownership_settings:
+            self._get_user_profile(domain_id, ownership_settings["OwnerUserProfileName"])
+        if (domain_id, space_name) in self.spaces:
+            raise ResourceInUseException(
+                f"Space {space_name} already exists in Domain {domain_id}"
+            )
+        space = StudioSpace(
+            domain=domain,
+            space_name=space_name,
+            space_settings=space_settings,
+            ownership_settings=ownership_settings,
+            space_sharing_settings=space_sharing_settings,
+            space_display_name=space_display_name,
+            sequence=self._next_sequence(),
+        )
+        self.spaces[(domain_id, space_name)] = space
+        self.tagger.tag_resource(space.arn, tags)
+        return space
+
+    @_synchronized
+    def describe_space(self, domain_id: str, space_name: str) -> StudioSpace:
+        v = _Validator()
+        v.required(space_name, "SpaceName")
+        v.check()
+        return self._get_space(domain_id, space_name)
+
+    @_synchronized
+    def update_space(
+        self,
+        domain_id: str,
+        space_name: str,
+        space_settings: dict[str, Any] | None = None,
+        space_display_name: str | None = None,
+    ) -> StudioSpace:
+        v = _Validator()
+        v.required(space_name, "SpaceName")
+        v.structure(space_settings, "SpaceSettings")
+        if space_display_name is not None:
+            v.length(space_display_name, "SpaceDisplayName", 1, 64)
+        v.check()
+        space = self._get_space(domain_id, space_name)
+        if space.status not in ("InService", "Update_Failed"):
+            raise ResourceInUseException(
+                f"Space {space_name} is in status {space.status} and cannot be "
+                "updated until it is InService"
+            )
+        space.space_settings = _merge(space.space_settings, space_settings)
+        if space_display_name is not None:
+            space.space_display_name = space_display_name
+        space.last_modified_time = utcnow()
+        space.lifecycle.begin("Updating", "InService")
+        return space
+
+    @_synchronized
+    def delete_space(self, domain_id: str, space_name: str) -> None:
+        v = _Validator()
+        v.required(space_name, "SpaceName")
+        v.check()
+        space = self._get_space(domain_id, space_name)
+        self._check_not_busy("Space", space_name, space.status, "deleted")
+        apps = self._live_apps(domain_id, "space", space_name)
+        if apps:
+            raise ResourceInUseException(
+                f"Cannot delete Space {space_name}: it has {len(apps)} app(s) "
+                "that are not Deleted"
+            )
+        space.last_modified_time = utcnow()
+        space.lifecycle.begin("Deleting", GONE)
+
+    @_synchronized
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_spaces(
+        self,
+        domain_id_equals: str | None = None,
+        space_name_contains: str | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+    ) -> list[StudioSpace]:
+        spaces = [
+            s
+            for s in self.spaces.values()
+            if (domain_id_equals is None or s.domain_id == domain_id_equals)
+            and (space_name_contains is None or space_name_contains in s.space_name)
+        ]
+        return _sorted(spaces, sort_by, sort_order)
+
+    # ---- apps -------------------------------------------------------------
+
+    def _validate_app_identity(
+        self,
+        v: _Validator,
+        domain_id: Any,
+        user_profile_name: Any,
+        space_name: Any,
+        app_type: Any,
+        app_name: Any,
+    ) -> None:
+        if v.required(domain_id, "DomainId"):
+            v.pattern(domain_id, "DomainId", DOMAIN_ID_PATTERN)
+        if v.required(app_type, "AppType"):
+            v.enum(app_type, "AppType", APP_TYPES)
+        if v.required(app_name, "AppName"):
+            v.pattern(app_name, "AppName", NAME_PATTERN)
+        v.pattern(user_profile_name, "UserProfileName", NAME_PATTERN)
+        v.pattern(space_name, "SpaceName", NAME_PATTERN)
+        v.check()
+        if bool(user_profile_name) == bool(space_name):
+            raise ValidationError(
+                "Exactly one of UserProfileName or SpaceName must be specified"
+            )
+
+    def _get_app(
+        self,
+        domain_id: str,
+        user_profile_name: str | None,
+        space_name: str | None,
+        app_type: str,
+        app_name: str,
+    ) -> StudioApp:
+        if space_name:
+            self._get_space(domain_id, space_name)
+        else:
+            self._get_user_profile(domain_id, user_profile_name or "")
+        key = app_key(domain_id, user_profile_name, space_name, app_type, app_name)
+        app = self.apps.get(key)
+        if app is None:
+            owner = f"Space {space_name}" if space_name else f"UserProfile {user_profile_name}"
+            raise ResourceNotFound(
+                f"Cannot find App {app_type}/{app_name} for {owner} in Domain {domain_id}"
+            )
+        return app
+
+    @_synchronized
+    def create_app(
+        self,
+        domain_id: str,
+        app_type: str,
+        app_name: str,
+        user_profile_name: str | None = None,
+        space_name: str | None = None,
+        tags: list[dict[str, str]] | None = None,
+        resource_spec: dict[str, Any] | None = None,
+        recovery_mode: bool | None = None,
+    ) -> StudioApp:
+        v = _Validator()
+        v.structure(resource_spec, "ResourceSpec")
+        v.tags(tags)
+        self._validate_app_identity(
+            v, domain_id, user_profile_name, space_name, app_type, app_name
+        )
+        if app_type == "JupyterServer" and app_name != "default":
+            raise ValidationError("The AppName of a JupyterServer app must be 'default'")
+        domain = self._get_domain(domain_id)
+        if space_name:
+            self._get_space(domain_id, space_name)
+        else:
+            self._get_user_profile(domain_id, user_profile_name or "")
+        key = app_key(domain_id, user_profile_name, space_name, app_type, app_name)
+        existing = self.apps.get(key)
+        if existing is not None and existing.status != "Deleted":
+            raise ResourceInUseException(
+                f"App {existing.arn} already exists with status {existing.status}"
+            )
+        if existing is not None:
+            self.tagger.delete_all_tags_for_resource(existing.arn)
+        app = StudioApp(
+            domain=domain,
+            user_profile_name=None if space_name else user_profile_name,
+            space_name=space_name,
+            app_type=app_type,
+            app_name=app_name,
+            resource_spec=resource_spec,
+            recovery_mode=recovery_mode,
+            sequence=self._next_sequence(),
+        )
+        self.apps[key] = app
+        self.tagger.tag_resource(app.arn, tags)
+        return app
+
+    @_synchronized
+    def describe_app(
+        self,
+        domain_id: str,
+        app_type: str,
+        app_name: str,
+        user_profile_name: str | None = None,
+        space_name: str | None = None,
+    ) -> StudioApp:
+        self._validate_app_identity(
+            _Validator(), domain_id, user_profile_name, space_name, app_type, app_name
+        )
+        return self._get_app(domain_id, user_profile_name, space_name, app_type, app_name)
+
+    @_synchronized
+    def delete_app(
+        self,
+        domain_id: str,
+        app_type: str,
+        app_name: str,
+        user_profile_name: str | None = None,
+        space_name: str | None = None,
+    ) -> None:
+        self._validate_app_identity(
+            _Validator(), domain_id, user_profile_name, space_name, app_type, app_name
+        )
+        app = self._get_app(domain_id, user_profile_name, space_name, app_type, app_name)
+        if app.status == "Deleted":
+            raise ResourceNotFound(f"App {app.arn} has already been deleted")
+        self._check_not_busy("App", app.arn, app.status, "deleted")
+        app.lifecycle.begin("Deleting", "Deleted")
+
+    @_synchronized
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_apps(
+        self,
+        domain_id_equals: str | None = None,
+        user_profile_name_equals: str | None = None,
+        space_name_equals: str | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+    ) -> list[StudioApp]:
+        apps = [
+            a
+            for a in self.apps.values()
+            if (domain_id_equals is None or a.domain_id == domain_id_equals)
+            and (
+                user_profile_name_equals is None
+                or a.user_profile_name == user_profile_name_equals
+            )
+            and (space_name_equals is None or a.space_name == space_name_equals)
+        ]
+        return _sorted(apps, sort_by, sort_order)
+
+    # ---- presigned URL ----------------------------------------------------
+
+    @_synchronized
+    def create_presigned_domain_url(
+        self,
+        domain_id: str,
+        user_profile_name: str,
+        session_expiration_duration_in_seconds: int | None = None,
+        expires_in_seconds: int | None = None,
+        space_name: str | None = None,
+        landing_uri: str | None = None,
+    ) -> str:
+        v = _Validator()
+        if v.required(domain_id, "DomainId"):
+            v.pattern(domain_id, "DomainId", DOMAIN_ID_PATTERN)
+        if v.required(user_profile_name, "UserProfileName"):
+            v.pattern(user_profile_name, "UserProfileName", NAME_PATTERN)
+        v.int_range(
+            session_expiration_duration_in_seconds,
+            "SessionExpirationDurationInSeconds",
+            1800,
+            43200,
+        )
+        v.int_range(expires_in_seconds, "ExpiresInSeconds", 5, 300)
+        v.pattern(space_name, "SpaceName", NAME_PATTERN)
+        if landing_uri is not None:
+            v.length(landing_uri, "LandingUri", 0, 1023)
+        v.check()
+        domain = self._get_domain(domain_id)
+        self._get_user_profile(domain_id, user_profile_name)
+        if space_name:
+            self._get_space(domain_id, space_name)
+        token = random.token_urlsafe(96)
+        return f"{domain.url}/auth?token={token}"
+
+    # ---- tags -------------------------------------------------------------
+
+    def _resource_for_arn(self, arn: str) -> BaseModel:
+        parsed = parse_studio_arn(arn)
+        if parsed is None:
+            raise ValidationError(f"Invalid ResourceArn {arn}")
+        kind, parts = parsed
+        resource: BaseModel | None = None
+        if kind == "domain" and len(parts) == 1:
+            resource = self.domains.get(parts[0])
+        elif kind == "user-profile" and len(parts) == 2:
+            resource = self.user_profiles.get((parts[0], parts[1]))
+        elif kind == "space" and len(parts) == 2:
+            resource = self.spaces.get((parts[0], parts[1]))
+        elif kind == "app":
+            resource = next((a for a in self.apps.values() if a.arn == arn), None)
+        if resource is None or getattr(resource, "arn", None) != arn:
+            raise ResourceNotFound(f"Cannot find resource {arn}")
+        return resource
+
+    @_synchronized
+    def add_tags(self, arn: str, tags: list[dict[str, str]]) -> list[dict[str, str]]:
+        v = _Validator()
+        v.required(arn, "ResourceArn")
+        if v.required(tags, "Tags"):
+            v.tags(tags)
+        v.check()
+        self._resource_for_arn(arn)
+        current = self.tagger.get_tag_dict_for_resource(arn)
+        new_keys = {t["Key"] for t in tags} - set(current)
+        if len(current) + len(new_keys) > MAX_TAGS:
+            raise ValidationError(
+                f"Resource {arn} would have more than {MAX_TAGS} tags"
+            )
+        self.tagger.tag_resource(arn, tags)
+        return self.tagger.list_tags_for_resource(arn)["Tags"]
+
+    @_synchronized
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_tags(self, arn: str) -> list[dict[str, str]]:
+        v = _Validator()
+        v.required(arn, "ResourceArn")
+        v.check()
+        self._resource_for_arn(arn)
+        return self.tagger.list_tags_for_resource(arn)["Tags"]
+
+    @_synchronized
+    def delete_tags(self, arn: str, tag_keys: list[str]) -> None:
+        v = _Validator()
+        v.required(arn, "ResourceArn")
+        if v.required(tag_keys, "TagKeys"):
+            v.length(tag_keys, "TagKeys", 1, 50)
+        v.check()
+        self._resource_for_arn(arn)
+        self.tagger.untag_resource_using_names(arn, tag_keys)
+
+    # ---- hooks for the control API ---------------------------------------
+
+    @_synchronized
+    def fail_domain(self, domain_id: str, reason: str) -> StudioDomain | None:
+        domain = self.domains.get(domain_id)
+        if domain is not None:
+            domain.lifecycle.force("Failed")
+            domain.failure_reason = reason
+            domain.last_modified_time = utcnow()
+        return domain
+
+    @_synchronized
+    def set_app_last_activity(self, app_arn: str, when: datetime) -> StudioApp | None:
+        app = next((a for a in self.apps.values() if a.arn == app_arn), None)
+        if app is not None:
+            app.last_user_activity_timestamp = when
+        return app
+
+    @_synchronized
+    def home_efs_records(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.home_efs_file_systems.values()]
+
+
+def parse_studio_arn(arn: Any) -> tuple[str, list[str]] | None:
+    """``arn:aws:sagemaker:R:A:user-profile/d-x/name`` -> ('user-profile', [...])."""
+    if not isinstance(arn, str):
+        return None
+    pieces = arn.split(":", 5)
+    if len(pieces) != 6 or pieces[0] != "arn" or pieces[2] != "sagemaker":
+        return None
+    kind, _, rest = pieces[5].partition("/")
+    if kind not in ("domain", "user-profile", "space", "app") or not rest:
+        return None
+    return kind, rest.split("/")
+
+
+sagemaker_studio_backends = BackendDict(SageMakerStudioBackend, "sagemaker")
+
+
+def iter_studio_backends() -> Iterator[SageMakerStudioBackend]:
+    for account_backends in list(sagemaker_studio_backends.values()):
+        for backend in list(account_backends.values()):
+            yield backend
+
+
+# --------------------------------------------------------------------------
+# Responses
+# --------------------------------------------------------------------------
+
+
+class SageMakerStudioResponse(SageMakerResponse):
+    """Studio operations on top of moto's ``SageMakerResponse``."""
+
+    @property
+    def studio_backend(self) -> SageMakerStudioBackend:
+        return sagemaker_studio_backends[self.current_account][self.region]
+
+    def _list_args(
+        self,
+        sortable: list[str] | None = None,
+        min_results: int = 1,
+        max_results_limit: int = 100,
+    ) -> dict[str, Any]:
+        v = _Validator()
+        max_results = self._get_param("MaxResults")
+        v.int_range(max_results, "MaxResults", min_results, max_results_limit)
+        args: dict[str, Any] = {
+            "max_results": max_results,
+            "next_token": self._get_param("NextToken"),
+        }
+        if sortable is not None:
+            sort_by = self._get_param("SortBy")
+            sort_order = self._get_param("SortOrder")
+            v.enum(sort_by, "SortBy", sortable)
+            v.enum(sort_order, "SortOrder", SORT_ORDERS)
+            args["sort_by"] = sort_by
+            args["sort_order"] = sort_order
+        v.check()
+        return args
+
+    # Domains
+
+    def create_domain(self) -> ActionResult:
+        domain = self.studio_backend.create_domain(
+            domain_name=self._get_param("DomainName"),
+            auth_mode=self._get_param("AuthMode"),
+            default_user_settings=self._get_param("DefaultUserSettings"),
+            subnet_ids=self._get_param("SubnetIds"),
+            vpc_id=self._get_param("VpcId"),
+            domain_settings=self._get_param("DomainSettings"),
+            tags=self._get_param("Tags"),
+            app_network_access_type=self._get_param("AppNetworkAccessType"),
+            home_efs_file_system_kms_key_id=self._get_param("HomeEfsFileSystemKmsKeyId"),
+            kms_key_id=self._get_param("KmsKeyId"),
+            app_security_group_management=self._get_param("AppSecurityGroupManagement"),
+            default_space_settings=self._get_param("DefaultSpaceSettings"),
+            tag_propagation=self._get_param("TagPropagation"),
+            home_efs_file_system_creation=self._get_param("HomeEfsFileSystemCreation"),
+        )
+        return ActionResult(
+            {"DomainArn": domain.arn, "DomainId": domain.domain_id, "Url": domain.url}
+        )
+
+    def describe_domain(self) -> ActionResult:
+        domain = self.studio_backend.describe_domain(self._get_param("DomainId"))
+        return ActionResult(domain.describe())
+
+    def update_domain(self) -> ActionResult:
+        domain = self.studio_backend.update_domain(
+            domain_id=self._get_param("DomainId"),
+            default_user_settings=self._get_param("DefaultUserSettings"),
+            domain_settings_for_update=self._get_param("DomainSettingsForUpdate"),
+            default_space_settings=self._get_param("DefaultSpaceSettings"),
+            subnet_ids=self._get_param("SubnetIds"),
+            app_network_access_type=self._get_param("AppNetworkAccessType"),
+            app_security_group_management=self._get_param("AppSecurityGroupManagement"),
+            tag_propagation=self._get_param("TagPropagation"),
+            home_efs_file_system_creation=self._get_param("HomeEfsFileSystemCreation"),
+            vpc_id=self._get_param("VpcId"),
+        )
+        return ActionResult({"DomainArn": domain.arn})
+
+    def delete_domain(self) -> ActionResult:
+        self.studio_backend.delete_domain(
+            domain_id=self._get_param("DomainId"),
+            retention_policy=self._get_param("RetentionPolicy"),
+        )
+        return EmptyResult()
+
+    def list_domains(self) -> ActionResult:
+        domains, next_token = self.studio_backend.list_domains(**self._list_args())
+        return ActionResult(
+            {"Domains": [d.summary() for d in domains], "NextToken": next_token}
+        )
+
+    # User profiles
+
+    def create_user_profile(self) -> ActionResult:
+        profile = self.studio_backend.create_user_profile(
+            domain_id=self._get_param("DomainId"),
+            user_profile_name=self._get_param("UserProfileName"),
+            single_sign_on_user_identifier=self._get_param("SingleSignOnUserIdentifier"),
+            single_sign_on_user_value=self._get_param("SingleSignOnUserValue"),
+            tags=self._get_param("Tags"),
+            user_settings=self._get_param("UserSettings"),
+        )
+        return ActionResult({"UserProfileArn": profile.arn})
+
+    def describe_user_profile(self) -> ActionResult:
+        profile = self.studio_backend.describe_user_profile(
+            domain_id=self._get_param("DomainId"),
+            user_profile_name=self._get_param("UserProfileName"),
+        )
+        return ActionResult(profile.describe())
+
+    def update_user_profile(self) -> ActionResult:
+        profile = self.studio_backend.update_user_profile(
+            domain_id=self._get_param("DomainId"),
+            user_profile_name=self._get_param("UserProfileName"),
+            user_settings=self._get_param("UserSettings"),
+        )
+        return ActionResult({"UserProfileArn": profile.arn})
+
+    def delete_user_profile(self) -> ActionResult:
+        self.studio_backend.delete_user_profile(
+            domain_id=self._get_param("DomainId"),
+            user_profile_name=self._get_param("UserProfileName"),
+        )
+        return EmptyResult()
+
+    def list_user_profiles(self) -> ActionResult:
+        profiles, next_token = self.studio_backend.list_user_profiles(
+            domain_id_equals=self._get_param("DomainIdEquals"),
+            user_profile_name_contains=self._get_param("UserProfileNameContains"),
+            **self._list_args(PROFILE_SPACE_SORT_BY),
+        )
+        return ActionResult(
+            {"UserProfiles": [p.summary() for p in profiles], "NextToken": next_token}
+        )
+
+    # Spaces
+
+    def create_space(self) -> ActionResult:
+        space = self.studio_backend.create_space(
+            domain_id=self._get_param("DomainId"),
+            space_name=self._get_param("SpaceName"),
+            tags=self._get_param("Tags"),
+            space_settings=self._get_param("SpaceSettings"),
+            ownership_settings=self._get_param("OwnershipSettings"),
+            space_sharing_settings=self._get_param("SpaceSharingSettings"),
+            space_display_name=self._get_param("SpaceDisplayName"),
+        )
+        return ActionResult({"SpaceArn": space.arn})
+
+    def describe_space(self) -> ActionResult:
+        space = self.studio_backend.describe_space(
+            domain_id=self._get_param("DomainId"),
+            space_name=self._get_param("SpaceName"),
+        )
+        return ActionResult(space.describe())
+
+    def update_space(self) -> ActionResult:
+        space = self.studio_backend.update_space(
+            domain_id=self._get_param("DomainId"),
+            space_name=self._get_param("SpaceName"),
+            space_settings=self._get_param("SpaceSettings"),
+            space_display_name=self._get_param("SpaceDisplayName"),
+        )
+        return ActionResult({"SpaceArn": space.arn})
+
+    def delete_space(self) -> ActionResult:
+        self.studio_backend.delete_space(
+            domain_id=self._get_param("DomainId"),
+            space_name=self._get_param("SpaceName"),
+        )
+        return EmptyResult()
+
+    def list_spaces(self) -> ActionResult:
+        spaces, next_token = self.studio_backend.list_spaces(
+            domain_id_equals=self._get_param("DomainIdEquals"),
+            space_name_contains=self._get_param("SpaceNameContains"),
+            **self._list_args(PROFILE_SPACE_SORT_BY),
+        )
+        return ActionResult(
+            {"Spaces": [s.summary() for s in spaces], "NextToken": next_token}
+        )
+
+    # Apps
+
+    def create_app(self) -> ActionResult:
+        app = self.studio_backend.create_app(
+            domain_id=self._get_param("DomainId"),
+            user_profile_name=self._get_param("UserProfileName"),
+            space_name=self._get_param("SpaceName"),
+            app_type=self._get_param("AppType"),
+            app_name=self._get_param("AppName"),
+            tags=self._get_param("Tags"),
+            resource_spec=self._get_param("ResourceSpec"),
+            recovery_mode=self._get_param("RecoveryMode"),
+        )
+        return ActionResult({"AppArn": app.arn})
+
+    def _app_identity(self) -> dict[str, Any]:
+        return {
+            "domain_id": self._get_param("DomainId"),
+            "user_profile_name": self._get_param("UserProfileName"),
+            "space_name": self._get_param("SpaceName"),
+            "app_type": self._get_param("AppType"),
+            "app_name": self._get_param("AppName"),
+        }
+
+    def describe_app(self) -> ActionResult:
+        app = self.studio_backend.describe_app(**self._app_identity())
+        return ActionResult(app.describe())
+
+    def delete_app(self) -> ActionResult:
+        self.studio_backend.delete_app(**self._app_identity())
+        return EmptyResult()
+
+    def list_apps(self) -> ActionResult:
+        apps, next_token = self.studio_backend.list_apps(
+            domain_id_equals=self._get_param("DomainIdEquals"),
+            user_profile_name_equals=self._get_param("UserProfileNameEquals"),
+            space_name_equals=self._get_param("SpaceNameEquals"),
+            **self._list_args(APP_SORT_BY),
+        )
+        return ActionResult({"Apps": [a.summary() for a in apps], "NextToken": next_token})
+
+    # Presigned URL
+
+    def create_presigned_domain_url(self) -> ActionResult:
+        url = self.studio_backend.create_presigned_domain_url(
+            domain_id=self._get_param("DomainId"),
+            user_profile_name=self._get_param("UserProfileName"),
+            session_expiration_duration_in_seconds=self._get_param(
+                "SessionExpirationDurationInSeconds"
+            ),
+            expires_in_seconds=self._get_param("ExpiresInSeconds"),
+            space_name=self._get_param("SpaceName"),
+            landing_uri=self._get_param("LandingUri"),
+        )
+        return ActionResult({"AuthorizedUrl": url})
+
+    # Tags: Studio ARNs are handled here, everything else by moto.
+
+    @staticmethod
+    def _moto_tagging(operation: Callable[[], ActionResult], arn: Any) -> ActionResult:
+        # moto 5.2.5 crashes (HTTP 500) on unknown or multi-segment ARNs.
+        try:
+            return operation()
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise ResourceNotFound(f"Cannot find resource {arn}") from exc
+
+    def add_tags(self) -> ActionResult:
+        arn = self._get_param("ResourceArn")
+        if parse_studio_arn(arn) is None:
+            return self._moto_tagging(super().add_tags, arn)
+        tags = self.studio_backend.add_tags(arn, self._get_param("Tags"))
+        return ActionResult({"Tags": tags})
+
+    def list_tags(self) -> ActionResult:
+        arn = self._get_param("ResourceArn")
+        if parse_studio_arn(arn) is None:
+            return self._moto_tagging(super().list_tags, arn)
+        # ListTagsMaxResults: min 50, no documented maximum.
+        args = self._list_args(min_results=50, max_results_limit=2**31 - 1)
+        tags, next_token = self.studio_backend.list_tags(arn=arn, **args)
+        return ActionResult({"Tags": tags, "NextToken": next_token})
+
+    def delete_tags(self) -> ActionResult:
+        arn = self._get_param("ResourceArn")
+        if parse_studio_arn(arn) is None:
+            return self._moto_tagging(super().delete_tags, arn)
+        self.studio_backend.delete_tags(arn, self._get_param("TagKeys"))
+        return EmptyResult()
+
+
+# --------------------------------------------------------------------------
+# Control routes (test hooks) and registration
+# --------------------------------------------------------------------------
+
+
+def _control_list_efs(request: ControlRequest) -> tuple[int, Any]:
+    records: list[dict[str, Any]] = []
+    for backend in iter_studio_backends():
+        records.extend(backend.home_efs_records())
+    domain_id = request.query.get("DomainId")
+    if domain_id:
+        records = [r for r in records if r["DomainId"] == domain_id]
+    return 200, {"file_systems": records}
+
+
+def _control_fail_domain(request: ControlRequest) -> tuple[int, Any]:
+    domain_id = request.match["domain_id"]
+    body = request.body or {}
+    reason = body.get("reason") or body.get("FailureReason") or "Injected failure"
+    for backend in iter_studio_backends():
+        domain = backend.fail_domain(domain_id, str(reason))
+        if domain is not None:
+            return 200, {"DomainId": domain_id, "Status": "Failed", "FailureReason": reason}
+    return 404, {"error": f"Cannot find Domain with id {domain_id}"}
+
+
+def _parse_rfc3339(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("LastUserActivityTimestamp must be an RFC3339 string")
+    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def _control_app_last_activity(request: ControlRequest) -> tuple[int, Any]:
+    body = request.body or {}
+    arn = body.get("AppArn")
+    if not arn:
+        return 400, {"error": "AppArn is required"}
+    try:
+        when = _parse_rfc3339(body.get("LastUserActivityTimestamp"))
+    except ValueError as exc:
+        return 400, {"error": str(exc)}
+    for backend in iter_studio_backends():
+        if backend.set_app_last_activity(arn, when) is not None:
+            return 200, {
+                "AppArn": arn,
+                "LastUserActivityTimestamp": when.isoformat() + "Z",
+            }
+    return 404, {"error": f"Cannot find App {arn}"}
+
+
+EXTENSION = register(
+    ServiceExtension(
+        name="sagemaker-studio",
+        service="sagemaker",
+        base_response=SageMakerResponse,
+        response=SageMakerStudioResponse,
+        state_models=[MODEL_DOMAIN, MODEL_USER_PROFILE, MODEL_SPACE, MODEL_APP],
+        control_routes=[
+            ControlRoute("GET", r"efs", _control_list_efs),
+            ControlRoute("POST", r"domains/(?P<domain_id>[^/]+)/fail", _control_fail_domain),
+            ControlRoute("POST", r"apps/last-activity", _control_app_last_activity),
+        ],
+    )
+)

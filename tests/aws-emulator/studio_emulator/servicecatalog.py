@@ -1,0 +1,733 @@
+"""AWS Service Catalog provisioned products for moto.
+
+moto 5.2.5 has portfolios and products but no provisioning artifacts that can
+be launched and no provisioned products.  This module adds them after the
+[Service Catalog API reference](https://docs.aws.amazon.com/servicecatalog/latest/dg/API_Operations_AWSServiceCatalog.html):
+
+* ``ProvisionProduct`` - launches a product's provisioning artifact: a
+  provisioned product (``pp-`` + 13 lowercase alphanumerics) backed by a real
+  moto CloudFormation stack named ``SC-<account>-<pp-id>`` (so
+  ``DescribeStacks`` on its ``PhysicalId`` works), a ``PROVISION_PRODUCT``
+  record (``rec-...``); ``UNDER_CHANGE`` -> ``AVAILABLE``.
+* ``DescribeProvisionedProduct``, ``SearchProvisionedProducts`` (with
+  ``Tags``, ``AccessLevelFilter``, a small ``SearchQuery`` filter, sorting and
+  ``PageSize``/``PageToken``), ``ScanProvisionedProducts``.
+* ``TerminateProvisionedProduct`` - ``TerminateToken`` is an idempotency token
+  (the same token returns the same record); ``UNDER_CHANGE`` -> gone (the
+  stack is deleted unless ``RetainPhysicalResources``). A stack with
+  termination protection makes the record ``FAILED`` and the provisioned
+  product ``ERROR``, unless ``IgnoreErrors`` (then Service Catalog just stops
+  managing it and the stack stays).
+* ``DescribeRecord``; ``DescribeProduct`` / ``ListProvisioningArtifacts`` with
+  the product's provisioning artifact (moto has none).
+* CloudFormation ``UpdateTerminationProtection`` (moto stores the flag given at
+  ``CreateStack`` but has no way to change it), and ``DeleteStack`` refusing a
+  protected stack with AWS's ``ValidationError``, so that the stacks behind
+  provisioned products can be protected as in AWS.
+
+Access levels: a provisioned product remembers the access key that launched
+it; ``AccessLevelFilter`` ``User`` (the default, as in AWS) and ``Role`` only
+see the caller's own, ``Account`` sees all.
+
+Assumption (the API reference lists only ``ResourceNotFoundException`` for
+``TerminateProvisionedProduct``): terminating a product that is
+``UNDER_CHANGE``/``PLAN_IN_PROGRESS`` answers ``InvalidParametersException``.
+
+Test hook: ``POST /_studio_emulator/servicecatalog/provisioned-products/{id}/status``
+``{"Status": "ERROR", "StatusMessage": "..."}`` forces a status.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from moto.cloudformation.exceptions import ValidationError as CloudFormationValidationError
+from moto.cloudformation.models import cloudformation_backends
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.base_backend import BackendDict, BaseBackend
+from moto.core.common_models import BaseModel
+from moto.core.exceptions import JsonRESTError
+from moto.core.responses import ActionResult, EmptyResult
+from moto.core.utils import utcnow
+from moto.moto_api._internal import mock_random as random
+from moto.servicecatalog.exceptions import (
+    InvalidParametersException,
+    ResourceNotFoundException,
+)
+from moto.servicecatalog.models import Product, servicecatalog_backends
+from moto.servicecatalog.responses import ServiceCatalogResponse
+
+from .core import ControlRequest, ControlRoute, ServiceExtension, register, transition_delay
+
+MODEL_PROVISIONED_PRODUCT = "servicecatalog::provisioned-product"
+
+NAME_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$"
+TOKEN_PATTERN = r"^[a-zA-Z0-9_-]*$"
+STATUSES = ["AVAILABLE", "UNDER_CHANGE", "TAINTED", "ERROR", "PLAN_IN_PROGRESS"]
+BUSY_STATUSES = ("UNDER_CHANGE", "PLAN_IN_PROGRESS")
+ACCESS_LEVELS = ["Account", "Role", "User"]
+SORT_KEYS = {"arn": "arn", "id": "id", "name": "name", "lastRecordId": "last_record_id"}
+MAX_TAGS = 50
+
+#: The template of every stack a provisioned product stands for.
+STACK_TEMPLATE = json.dumps(
+    {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+    }
+)
+
+
+class DuplicateResourceException(JsonRESTError):
+    code = 400
+
+    def __init__(self, message: str):
+        super().__init__("DuplicateResourceException", message)
+
+
+def _random_id(prefix: str) -> str:
+    return prefix + random.get_random_string(13, lower_case=True)
+
+
+def artifact_id(product: Product) -> str:
+    """The one provisioning artifact of a moto product (stable per product)."""
+    digest = hashlib.sha256(product.id.encode()).hexdigest()
+    return "pa-" + digest[:13]
+
+
+def artifact_name(product: Product) -> str:
+    return (product.provisioning_artifact_parameters or {}).get("Name") or "v1"
+
+
+def _validate(
+    errors: list[str], value: Any, name: str, *, required: bool = False,
+    pattern: str | None = None, max_len: int | None = None,
+) -> None:
+    if value is None:
+        if required:
+            errors.append(f"{name} is required")
+        return
+    if not isinstance(value, str):
+        errors.append(f"{name} must be a string")
+        return
+    if max_len is not None and not 1 <= len(value) <= max_len:
+        errors.append(f"{name} must be 1 to {max_len} characters long")
+    if pattern is not None and not re.match(pattern, value):
+        errors.append(f"{name} must match {pattern}")
+
+
+def _check(errors: list[str]) -> None:
+    if errors:
+        raise InvalidParametersException("; ".join(errors))
+
+
+# --------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------
+
+
+class Record(BaseModel):
+    def __init__(
+        self,
+        record_type: str,
+        provisioned_product: ProvisionedProduct,
+        tags: list[dict[str, str]] | None,
+    ) -> None:
+        self.id = _random_id("rec-")
+        self.record_type = record_type
+        self.status = "IN_PROGRESS"
+        self.created_time = self.updated_time = utcnow()
+        self.provisioned_product_id = provisioned_product.id
+        self.provisioned_product_name = provisioned_product.name
+        self.product_id = provisioned_product.product_id
+        self.provisioning_artifact_id = provisioned_product.provisioning_artifact_id
+        self.path_id = provisioned_product.path_id
+        self.tags = list(tags or [])
+        self.errors: list[dict[str, str]] = []
+
+    def finish(self, status: str, error: dict[str, str] | None = None) -> None:
+        self.status = status
+        self.updated_time = utcnow()
+        if error:
+            self.errors.append(error)
+
+    def detail(self) -> dict[str, Any]:
+        return {
+            "RecordId": self.id,
+            "ProvisionedProductName": self.provisioned_product_name,
+            "Status": self.status,
+            "CreatedTime": self.created_time,
+            "UpdatedTime": self.updated_time,
+            "ProvisionedProductType": "CFN_STACK",
+            "RecordType": self.record_type,
+            "ProvisionedProductId": self.provisioned_product_id,
+            "ProductId": self.product_id,
+            "ProvisioningArtifactId": self.provisioning_artifact_id,
+            "PathId": self.path_id,
+            "RecordErrors": self.errors,
+            "RecordTags": self.tags,
+        }
+
+
+class ProvisionedProduct(BaseModel):
+    def __init__(
+        self,
+        account_id: str,
+        region_name: str,
+        name: str,
+        product: Product,
+        provisioning_artifact_id: str,
+        provisioning_artifact_name: str,
+        path_id: str | None,
+        tags: list[dict[str, str]],
+        token: str,
+        owner_key: str,
+    ) -> None:
+        self.id = _random_id("pp-")
+        self.name = name
+        self.arn = (
+            f"arn:aws:servicecatalog:{region_name}:{account_id}:stack/{name}/{self.id}"
+        )
+        self.product_id = product.id
+        self.product_name = product.name
+        self.provisioning_artifact_id = provisioning_artifact_id
+        self.provisioning_artifact_name = provisioning_artifact_name
+        self.path_id = path_id
+        self.tags = list(tags)
+        self.idempotency_token = token
+        self.owner_key = owner_key
+        self.user_arn = f"arn:aws:iam::{account_id}:user/{owner_key}"
+        self.created_time = utcnow()
+        self.status = "UNDER_CHANGE"
+        self.status_message: str | None = None
+        self.physical_id: str | None = None
+        self.last_record_id: str | None = None
+        self.last_provisioning_record_id: str | None = None
+        self.last_successful_provisioning_record_id: str | None = None
+        #: (record, due, settle) of the operation in progress.
+        self.pending: tuple[Record, float, Callable[[], None]] | None = None
+
+    def detail(self) -> dict[str, Any]:
+        return {
+            "Name": self.name,
+            "Arn": self.arn,
+            "Type": "CFN_STACK",
+            "Id": self.id,
+            "Status": self.status,
+            "StatusMessage": self.status_message,
+            "CreatedTime": self.created_time,
+            "IdempotencyToken": self.idempotency_token,
+            "LastRecordId": self.last_record_id,
+            "LastProvisioningRecordId": self.last_provisioning_record_id,
+            "LastSuccessfulProvisioningRecordId": self.last_successful_provisioning_record_id,
+            "ProductId": self.product_id,
+            "ProvisioningArtifactId": self.provisioning_artifact_id,
+        }
+
+    def attributes(self) -> dict[str, Any]:
+        return {
+            **self.detail(),
+            "Tags": self.tags,
+            "PhysicalId": self.physical_id,
+            "ProductName": self.product_name,
+            "ProvisioningArtifactName": self.provisioning_artifact_name,
+            "UserArn": self.user_arn,
+            "UserArnSession": self.user_arn,
+        }
+
+
+class ServiceCatalogProvisioningBackend(BaseBackend):
+    """Provisioned products and records of one account/region."""
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        self.lock = threading.RLock()
+        self.provisioned_products: dict[str, ProvisionedProduct] = {}
+        self.records: dict[str, Record] = {}
+        #: ProvisionToken -> record id, TerminateToken -> record id.
+        self.provision_tokens: dict[str, str] = {}
+        self.terminate_tokens: dict[tuple[str, str], str] = {}
+
+    # ---- internals ------------------------------------------------------
+
+    @property
+    def _catalog(self) -> Any:
+        return servicecatalog_backends[self.account_id][self.region_name]
+
+    @property
+    def _cloudformation(self) -> Any:
+        return cloudformation_backends[self.account_id][self.region_name]
+
+    def settle(self) -> None:
+        now = time.monotonic()
+        for pp in list(self.provisioned_products.values()):
+            if pp.pending is not None and now >= pp.pending[1]:
+                settle = pp.pending[2]
+                pp.pending = None
+                settle()
+
+    def _begin(self, pp: ProvisionedProduct, record: Record, settle: Callable[[], None]) -> None:
+        self.records[record.id] = record
+        pp.last_record_id = record.id
+        pp.status = "UNDER_CHANGE"
+        pp.status_message = None
+        due = time.monotonic() + transition_delay(MODEL_PROVISIONED_PRODUCT)
+        pp.pending = (record, due, settle)
+
+    def _find_product(self, product_id: str | None, product_name: str | None) -> Product:
+        catalog = self._catalog
+        if product_id:
+            product = catalog.products.get(product_id)
+        elif product_name:
+            product = catalog.lookup_by_name(product_name)
+        else:
+            raise InvalidParametersException("ProductId or ProductName is required")
+        if product is None:
+            raise ResourceNotFoundException(
+                f"Product {product_id or product_name} not found."
+            )
+        return product
+
+    def _get(self, pp_id: str | None, name: str | None) -> ProvisionedProduct:
+        if bool(pp_id) == bool(name):
+            raise InvalidParametersException(
+                "Exactly one of ProvisionedProductId or ProvisionedProductName is required"
+            )
+        for pp in self.provisioned_products.values():
+            if (pp_id and pp.id == pp_id) or (name and pp.name == name):
+                return pp
+        raise ResourceNotFoundException(
+            f"Provisioned product {pp_id or name} not found."
+        )
+
+    # ---- operations -------------------------------------------------------
+
+    def provision_product(
+        self,
+        owner_key: str,
+        product_id: str | None,
+        product_name: str | None,
+        provisioning_artifact_id: str | None,
+        provisioning_artifact_name: str | None,
+        path_id: str | None,
+        provisioned_product_name: str | None,
+        provisioning_parameters: list[dict[str, str]] | None,
+        tags: list[dict[str, str]] | None,
+        provision_token: str | None,
+    ) -> Record:
+        errors: list[str] = []
+        _validate(errors, provisioned_product_name, "ProvisionedProductName",
+                  required=True, pattern=NAME_PATTERN, max_len=128)
+        _validate(errors, provision_token, "ProvisionToken",
+                  required=True, pattern=TOKEN_PATTERN, max_len=128)
+        _validate(errors, product_id, "ProductId", max_len=100)
+        _validate(errors, provisioning_artifact_id, "ProvisioningArtifactId", max_len=100)
+        if tags is not None and len(tags) > MAX_TAGS:
+            errors.append(f"Tags must have at most {MAX_TAGS} members")
+        for tag in tags or []:
+            if not tag.get("Key") or str(tag["Key"]).startswith("aws:"):
+                errors.append(f"Invalid tag key {tag.get('Key')!r}")
+        _check(errors)
+        assert provision_token is not None and provisioned_product_name is not None
+        with self.lock:
+            self.settle()
+            if provision_token in self.provision_tokens:
+                return self.records[self.provision_tokens[provision_token]]
+            product = self._find_product(product_id, product_name)
+            artifact = artifact_id(product)
+            if provisioning_artifact_id and provisioning_artifact_id != artifact:
+                raise ResourceNotFoundException(
+                    f"Provisioning artifact {provisioning_artifact_id} not found."
+                )
+            if provisioning_artifact_name and provisioning_artifact_name != artifact_name(product):
+                raise ResourceNotFoundException(
+                    f"Provisioning artifact {provisioning_artifact_name} not found."
+                )
+            if not provisioning_artifact_id and not provisioning_artifact_name:
+                raise InvalidParametersException(
+                    "ProvisioningArtifactId or ProvisioningArtifactName is required"
+                )
+            if any(pp.name == provisioned_product_name for pp in self.provisioned_products.values()):
+                raise DuplicateResourceException(
+                    f"A provisioned product with name {provisioned_product_name} already exists."
+                )
+            pp = ProvisionedProduct(
+                account_id=self.account_id,
+                region_name=self.region_name,
+                name=provisioned_product_name,
+                product=product,
+                provisioning_artifact_id=artifact,
+                provisioning_artifact_name=artifact_name(product),
+                path_id=path_id,
+                tags=tags or [],
+                token=provision_token,
+                owner_key=owner_key,
+            )
+            stack = self._cloudformation.create_stack(
+                name=f"SC-{self.account_id}-{pp.id}",
+                template=STACK_TEMPLATE,
+                parameters={},
+                tags={t["Key"]: t.get("Value", "") for t in tags or []},
+            )
+            pp.physical_id = stack.stack_id
+            self.provisioned_products[pp.id] = pp
+            record = Record("PROVISION_PRODUCT", pp, tags)
+            pp.last_provisioning_record_id = record.id
+
+            def provisioned() -> None:
+                pp.status = "AVAILABLE"
+                pp.last_successful_provisioning_record_id = record.id
+                record.finish("SUCCEEDED")
+
+            self._begin(pp, record, provisioned)
+            self.provision_tokens[provision_token] = record.id
+            return record
+
+    def describe_provisioned_product(self, pp_id: str | None, name: str | None) -> ProvisionedProduct:
+        with self.lock:
+            self.settle()
+            return self._get(pp_id, name)
+
+    def visible(self, access_level: dict[str, str] | None, caller_key: str) -> list[ProvisionedProduct]:
+        key = (access_level or {}).get("Key", "User")
+        value = (access_level or {}).get("Value", "self")
+        if key not in ACCESS_LEVELS:
+            raise InvalidParametersException(
+                f"AccessLevelFilter.Key must be one of {', '.join(ACCESS_LEVELS)}"
+            )
+        if value != "self":
+            raise InvalidParametersException("AccessLevelFilter.Value must be 'self'")
+        with self.lock:
+            self.settle()
+            products = list(self.provisioned_products.values())
+        if key == "Account":
+            return products
+        return [pp for pp in products if pp.owner_key == caller_key]
+
+    def terminate_provisioned_product(
+        self,
+        pp_id: str | None,
+        name: str | None,
+        terminate_token: str | None,
+        ignore_errors: bool,
+        retain_physical_resources: bool,
+    ) -> Record:
+        errors: list[str] = []
+        _validate(errors, terminate_token, "TerminateToken",
+                  required=True, pattern=TOKEN_PATTERN, max_len=128)
+        _check(errors)
+        assert terminate_token is not None
+        with self.lock:
+            self.settle()
+            pp = self._get(pp_id, name)
+            seen = self.terminate_tokens.get((pp.id, terminate_token))
+            if seen is not None:
+                return self.records[seen]
+            if pp.status in BUSY_STATUSES:
+                raise InvalidParametersException(
+                    f"Provisioned product {pp.id} is in status {pp.status}; "
+                    "it cannot be terminated until the operation in progress ends."
+                )
+            record = Record("TERMINATE_PROVISIONED_PRODUCT", pp, pp.tags)
+
+            def terminated() -> None:
+                stack = self._stack(pp.physical_id)
+                if stack is not None and not retain_physical_resources:
+                    if not stack.enable_termination_protection:
+                        self._cloudformation.delete_stack(stack.stack_id)
+                    elif not ignore_errors:
+                        message = (
+                            f"Stack [{stack.stack_id}] cannot be deleted while "
+                            "TerminationProtection is enabled"
+                        )
+                        record.finish(
+                            "FAILED", {"Code": "ValidationError", "Description": message}
+                        )
+                        pp.status = "ERROR"
+                        pp.status_message = message
+                        return
+                    # else: the stack stays; Service Catalog stops managing it.
+                record.finish("SUCCEEDED")
+                self.provisioned_products.pop(pp.id, None)
+
+            self._begin(pp, record, terminated)
+            self.terminate_tokens[(pp.id, terminate_token)] = record.id
+            return record
+
+    def _stack(self, stack_id: str | None) -> Any:
+        if not stack_id:
+            return None
+        return self._cloudformation.stacks.get(stack_id)
+
+    def describe_record(self, record_id: str | None) -> Record:
+        with self.lock:
+            self.settle()
+            if not record_id or record_id not in self.records:
+                raise ResourceNotFoundException(f"Record {record_id} not found.")
+            return self.records[record_id]
+
+    def force_status(self, pp_id: str, status: str, message: str | None) -> ProvisionedProduct | None:
+        with self.lock:
+            self.settle()
+            pp = self.provisioned_products.get(pp_id)
+            if pp is not None:
+                pp.pending = None
+                pp.status = status
+                pp.status_message = message
+            return pp
+
+
+provisioning_backends = BackendDict(ServiceCatalogProvisioningBackend, "servicecatalog")
+
+
+def iter_provisioning_backends() -> Iterator[ServiceCatalogProvisioningBackend]:
+    for account_backends in list(provisioning_backends.values()):
+        yield from list(account_backends.values())
+
+
+# --------------------------------------------------------------------------
+# Responses
+# --------------------------------------------------------------------------
+
+
+def _search_matches(pp: ProvisionedProduct, queries: list[str]) -> bool:
+    """``SearchQuery`` terms: ``field:value`` (exact) or free text (substring)."""
+    fields = {
+        "arn": pp.arn,
+        "id": pp.id,
+        "name": pp.name,
+        "status": pp.status,
+        "type": "CFN_STACK",
+        "productId": pp.product_id,
+        "productName": pp.product_name,
+        "provisioningArtifactId": pp.provisioning_artifact_id,
+        "lastRecordId": pp.last_record_id or "",
+        "physicalId": pp.physical_id or "",
+    }
+    for query in queries:
+        key, sep, value = query.partition(":")
+        if sep and key in fields:
+            if fields[key] != value:
+                return False
+        elif not any(query in str(v) for v in fields.values()):
+            return False
+    return True
+
+
+def _page(items: list[Any], page_size: Any, page_token: Any, default: int, limit: int) -> tuple[list[Any], str | None]:
+    if page_size is None or page_size == 0:
+        page_size = default
+    if not isinstance(page_size, int) or not 0 <= page_size <= limit:
+        raise InvalidParametersException(f"PageSize must be between 0 and {limit}")
+    start = 0
+    if page_token:
+        try:
+            start = int(str(page_token))
+        except ValueError:
+            raise InvalidParametersException("The page token is not valid.") from None
+        if start < 0 or start > len(items):
+            raise InvalidParametersException("The page token is not valid.")
+    end = start + page_size
+    return items[start:end], (str(end) if end < len(items) else None)
+
+
+class ServiceCatalogProvisioningResponse(ServiceCatalogResponse):
+    """Provisioned-product operations on top of moto's ``ServiceCatalogResponse``."""
+
+    @property
+    def provisioning(self) -> ServiceCatalogProvisioningBackend:
+        return provisioning_backends[self.current_account][self.region]
+
+    def _params(self) -> dict[str, Any]:
+        try:
+            body = json.loads(self.body or "{}")
+        except ValueError:
+            raise InvalidParametersException("The request body is not valid JSON.") from None
+        return body if isinstance(body, dict) else {}
+
+    def provision_product(self) -> ActionResult:
+        p = self._params()
+        record = self.provisioning.provision_product(
+            owner_key=self.get_access_key(),
+            product_id=p.get("ProductId"),
+            product_name=p.get("ProductName"),
+            provisioning_artifact_id=p.get("ProvisioningArtifactId"),
+            provisioning_artifact_name=p.get("ProvisioningArtifactName"),
+            path_id=p.get("PathId"),
+            provisioned_product_name=p.get("ProvisionedProductName"),
+            provisioning_parameters=p.get("ProvisioningParameters"),
+            tags=p.get("Tags"),
+            provision_token=p.get("ProvisionToken"),
+        )
+        return ActionResult({"RecordDetail": record.detail()})
+
+    def describe_provisioned_product(self) -> ActionResult:
+        p = self._params()
+        pp = self.provisioning.describe_provisioned_product(p.get("Id"), p.get("Name"))
+        return ActionResult({"ProvisionedProductDetail": pp.detail(), "CloudWatchDashboards": []})
+
+    def search_provisioned_products(self) -> ActionResult:
+        p = self._params()
+        products = self.provisioning.visible(p.get("AccessLevelFilter"), self.get_access_key())
+        queries = (p.get("Filters") or {}).get("SearchQuery") or []
+        products = [pp for pp in products if _search_matches(pp, queries)]
+        sort_by = p.get("SortBy")
+        if sort_by is not None:
+            if sort_by not in SORT_KEYS:
+                raise InvalidParametersException(
+                    f"SortBy must be one of {', '.join(SORT_KEYS)}"
+                )
+            products.sort(
+                key=lambda pp: getattr(pp, SORT_KEYS[sort_by]) or "",
+                reverse=p.get("SortOrder") == "DESCENDING",
+            )
+        page, token = _page(products, p.get("PageSize"), p.get("PageToken"), 20, 100)
+        return ActionResult(
+            {
+                "ProvisionedProducts": [pp.attributes() for pp in page],
+                "TotalResultsCount": len(products),
+                "NextPageToken": token,
+            }
+        )
+
+    def scan_provisioned_products(self) -> ActionResult:
+        p = self._params()
+        products = self.provisioning.visible(p.get("AccessLevelFilter"), self.get_access_key())
+        page, token = _page(products, p.get("PageSize"), p.get("PageToken"), 20, 20)
+        return ActionResult(
+            {"ProvisionedProducts": [pp.detail() for pp in page], "NextPageToken": token}
+        )
+
+    def terminate_provisioned_product(self) -> ActionResult:
+        p = self._params()
+        record = self.provisioning.terminate_provisioned_product(
+            pp_id=p.get("ProvisionedProductId"),
+            name=p.get("ProvisionedProductName"),
+            terminate_token=p.get("TerminateToken"),
+            ignore_errors=bool(p.get("IgnoreErrors")),
+            retain_physical_resources=bool(p.get("RetainPhysicalResources")),
+        )
+        return ActionResult({"RecordDetail": record.detail()})
+
+    def describe_record(self) -> ActionResult:
+        p = self._params()
+        record = self.provisioning.describe_record(p.get("Id"))
+        return ActionResult({"RecordDetail": record.detail(), "RecordOutputs": []})
+
+    def describe_product(self) -> ActionResult:
+        p = self._params()
+        product = self.servicecatalog_backend.describe_product(
+            accept_language=p.get("AcceptLanguage"), id=p.get("Id"), name=p.get("Name")
+        )
+        return ActionResult(
+            {
+                "ProductViewSummary": product.to_dict(),
+                "ProvisioningArtifacts": [self._artifact(product)],
+                "Budgets": [],
+                "LaunchPaths": [],
+            }
+        )
+
+    def list_provisioning_artifacts(self) -> ActionResult:
+        p = self._params()
+        product = self.servicecatalog_backend.describe_product(
+            accept_language=p.get("AcceptLanguage"), id=p.get("ProductId"), name=None
+        )
+        return ActionResult({"ProvisioningArtifactDetails": [self._artifact(product)]})
+
+    @staticmethod
+    def _artifact(product: Product) -> dict[str, Any]:
+        params = product.provisioning_artifact_parameters or {}
+        return {
+            "Id": artifact_id(product),
+            "Name": artifact_name(product),
+            "Description": params.get("Description"),
+            "Type": params.get("Type") or "CLOUD_FORMATION_TEMPLATE",
+            "CreatedTime": product.created_time,
+            "Active": True,
+            "Guidance": "DEFAULT",
+        }
+
+
+class CloudFormationTerminationProtectionResponse(CloudFormationResponse):
+    """Termination protection for moto's CloudFormation stacks."""
+
+    def update_termination_protection(self) -> ActionResult:
+        name = self._get_param("StackName")
+        enable = self._get_bool_param("EnableTerminationProtection")
+        if enable is None:
+            raise CloudFormationValidationError(
+                message="1 validation error detected: Value null at "
+                "'enableTerminationProtection' failed to satisfy constraint: "
+                "Member must not be null"
+            )
+        stack = self.cloudformation_backend.get_stack(name)
+        if stack.status == "DELETE_COMPLETE":
+            raise CloudFormationValidationError(name)
+        stack.enable_termination_protection = enable
+        return ActionResult({"StackId": stack.stack_id})
+
+    def delete_stack(self) -> ActionResult:
+        name = self._get_param("StackName")
+        backend = self.cloudformation_backend
+        stack = next(
+            (s for s in backend.stacks.values() if name in (s.name, s.stack_id)), None
+        )
+        if stack is not None and stack.enable_termination_protection:
+            raise CloudFormationValidationError(
+                message=f"Stack [{stack.name}] cannot be deleted while "
+                "TerminationProtection is enabled"
+            )
+        backend.delete_stack(name)
+        return EmptyResult()
+
+
+# --------------------------------------------------------------------------
+# Control routes and registration
+# --------------------------------------------------------------------------
+
+
+def _control_force_status(request: ControlRequest) -> tuple[int, Any]:
+    body = request.body or {}
+    status = body.get("Status")
+    if status not in STATUSES:
+        return 400, {"error": f"Status must be one of {', '.join(STATUSES)}"}
+    pp_id = request.match["pp_id"]
+    for backend in iter_provisioning_backends():
+        pp = backend.force_status(pp_id, status, body.get("StatusMessage"))
+        if pp is not None:
+            return 200, {"Id": pp.id, "Status": pp.status, "StatusMessage": pp.status_message}
+    return 404, {"error": f"Provisioned product {pp_id} not found."}
+
+
+EXTENSION = register(
+    ServiceExtension(
+        name="servicecatalog-provisioning",
+        service="servicecatalog",
+        base_response=ServiceCatalogResponse,
+        response=ServiceCatalogProvisioningResponse,
+        state_models=[MODEL_PROVISIONED_PRODUCT],
+        control_routes=[
+            ControlRoute(
+                "POST",
+                r"servicecatalog/provisioned-products/(?P<pp_id>[^/]+)/status",
+                _control_force_status,
+            ),
+        ],
+    )
+)
+
+CLOUDFORMATION_EXTENSION = register(
+    ServiceExtension(
+        name="cloudformation-termination-protection",
+        service="cloudformation",
+        base_response=CloudFormationResponse,
+        response=CloudFormationTerminationProtectionResponse,
+    )
+)

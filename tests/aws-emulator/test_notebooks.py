@@ -1,0 +1,250 @@
+"""Notebook instances and endpoints in the emulator: AWS's lifecycles on moto's models.
+
+Run: .venv/bin/python -m pytest -q tests/aws-emulator/test_notebooks.py
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVER = os.path.join(HERE, "server.py")
+REGION = "us-east-1"
+ROLE = "arn:aws:iam::123456789012:role/notebook-execution"
+TRANSITION = 0.2
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            SERVER,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--transition-seconds",
+            str(TRANSITION),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    match = re.fullmatch(r"studio-emulator ready on (http://127\.0\.0\.1:\d+)\n", line)
+    if not match:
+        proc.kill()
+        pytest.fail(f"emulator did not start: {line!r} {proc.stderr.read()!r}")
+    try:
+        yield match.group(1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture()
+def sm(endpoint: str) -> Any:
+    return boto3.client(
+        "sagemaker",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+        aws_secret_access_key="secret",
+        config=Config(retries={"mode": "standard", "max_attempts": 1}),
+    )
+
+
+_counter = iter(range(1, 100_000))
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{os.getpid()}-{next(_counter)}"
+
+
+def wait_for(fn: Callable[[], Any], expected: Any, timeout: float = 5.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value == expected:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"expected {expected!r}, still {value!r}")
+        time.sleep(0.05)
+
+
+def error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
+    return exc.value.response["Error"]["Code"], exc.value.response["Error"]["Message"]
+
+
+def notebook_status(sm: Any, name: str) -> str:
+    try:
+        return sm.describe_notebook_instance(NotebookInstanceName=name)[
+            "NotebookInstanceStatus"
+        ]
+    except ClientError as e:
+        return e.response["Error"]["Message"]
+
+
+def endpoint_status(sm: Any, name: str) -> str:
+    try:
+        return sm.describe_endpoint(EndpointName=name)["EndpointStatus"]
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+
+
+def create_notebook(sm: Any, **extra: Any) -> str:
+    name = unique("nb")
+    sm.create_notebook_instance(
+        NotebookInstanceName=name, InstanceType="ml.t3.medium", RoleArn=ROLE, **extra
+    )
+    return name
+
+
+def create_endpoint(sm: Any, **extra: Any) -> str:
+    model = unique("model")
+    sm.create_model(
+        ModelName=model,
+        ExecutionRoleArn=ROLE,
+        PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1"},
+    )
+    config = unique("config")
+    sm.create_endpoint_config(
+        EndpointConfigName=config,
+        ProductionVariants=[
+            {
+                "VariantName": "all",
+                "ModelName": model,
+                "InitialInstanceCount": 1,
+                "InstanceType": "ml.m5.xlarge",
+            }
+        ],
+    )
+    name = unique("ep")
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=config, **extra)
+    return name
+
+
+# --------------------------------------------------------------------------
+# Notebook instances
+# --------------------------------------------------------------------------
+
+
+def test_a_new_notebook_instance_is_pending_then_in_service(sm: Any) -> None:
+    name = create_notebook(sm)
+    assert notebook_status(sm, name) == "Pending"
+    wait_for(lambda: notebook_status(sm, name), "InService")
+
+
+def test_stopping_passes_through_stopping_to_stopped(sm: Any) -> None:
+    name = create_notebook(sm)
+    wait_for(lambda: notebook_status(sm, name), "InService")
+    sm.stop_notebook_instance(NotebookInstanceName=name)
+    assert notebook_status(sm, name) == "Stopping"
+    wait_for(lambda: notebook_status(sm, name), "Stopped")
+
+
+def test_only_an_in_service_notebook_instance_can_be_stopped(sm: Any) -> None:
+    name = create_notebook(sm)
+    with pytest.raises(ClientError) as pending:
+        sm.stop_notebook_instance(NotebookInstanceName=name)
+    code, message = error(pending)
+    assert code == "ValidationException"
+    assert message.startswith("Status (Pending) not in ([InService]). Unable to transition to (Stopping)")
+
+    wait_for(lambda: notebook_status(sm, name), "InService")
+    sm.stop_notebook_instance(NotebookInstanceName=name)
+    with pytest.raises(ClientError) as stopping:
+        sm.stop_notebook_instance(NotebookInstanceName=name)
+    assert error(stopping)[1].startswith("Status (Stopping) not in ([InService])")
+
+
+def test_a_stopped_notebook_instance_starts_and_deletes(sm: Any) -> None:
+    name = create_notebook(sm)
+    wait_for(lambda: notebook_status(sm, name), "InService")
+    with pytest.raises(ClientError) as running:
+        sm.delete_notebook_instance(NotebookInstanceName=name)
+    assert error(running)[0] == "ValidationException"
+
+    sm.stop_notebook_instance(NotebookInstanceName=name)
+    wait_for(lambda: notebook_status(sm, name), "Stopped")
+    sm.start_notebook_instance(NotebookInstanceName=name)
+    assert notebook_status(sm, name) == "Pending"
+    wait_for(lambda: notebook_status(sm, name), "InService")
+
+    sm.stop_notebook_instance(NotebookInstanceName=name)
+    wait_for(lambda: notebook_status(sm, name), "Stopped")
+    sm.delete_notebook_instance(NotebookInstanceName=name)
+    assert notebook_status(sm, name) == "Deleting"
+    wait_for(lambda: notebook_status(sm, name), "RecordNotFound")
+
+
+def test_listing_filters_on_the_current_status(sm: Any) -> None:
+    name = create_notebook(sm)
+    in_service = lambda: [  # noqa: E731
+        i["NotebookInstanceName"]
+        for i in sm.list_notebook_instances(StatusEquals="InService")["NotebookInstances"]
+    ]
+    assert name not in in_service()
+    wait_for(lambda: name in in_service(), True)
+
+
+def test_notebook_instance_tags_are_listed_and_replaced_by_key(sm: Any) -> None:
+    name = create_notebook(sm, Tags=[{"Key": "expires-at", "Value": "2020-01-01T00:00:00Z"}])
+    arn = sm.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceArn"]
+    sm.add_tags(ResourceArn=arn, Tags=[{"Key": "expires-at", "Value": "2099-01-01T00:00:00Z"}])
+    assert sm.list_tags(ResourceArn=arn)["Tags"] == [
+        {"Key": "expires-at", "Value": "2099-01-01T00:00:00Z"}
+    ]
+
+
+# --------------------------------------------------------------------------
+# Endpoints
+# --------------------------------------------------------------------------
+
+
+def test_an_endpoint_is_creating_then_in_service(sm: Any) -> None:
+    name = create_endpoint(sm)
+    assert endpoint_status(sm, name) == "Creating"
+    wait_for(lambda: endpoint_status(sm, name), "InService")
+    listed = {
+        e["EndpointName"]: e["EndpointStatus"] for e in sm.list_endpoints()["Endpoints"]
+    }
+    assert listed[name] == "InService"
+
+
+def test_deleting_an_endpoint_passes_through_deleting(sm: Any) -> None:
+    name = create_endpoint(sm, Tags=[{"Key": "cleanup", "Value": "exempt"}])
+    wait_for(lambda: endpoint_status(sm, name), "InService")
+    sm.delete_endpoint(EndpointName=name)
+    assert endpoint_status(sm, name) == "Deleting"
+    with pytest.raises(ClientError) as again:
+        sm.delete_endpoint(EndpointName=name)
+    assert error(again)[0] == "ValidationException"
+    wait_for(lambda: endpoint_status(sm, name), "ValidationException")
+    with pytest.raises(ClientError) as gone:
+        sm.delete_endpoint(EndpointName=name)
+    assert "Could not find endpoint" in error(gone)[1]
+
+
+def test_endpoint_tags_are_listed(sm: Any) -> None:
+    name = create_endpoint(sm, Tags=[{"Key": "team", "Value": "ml"}])
+    arn = sm.describe_endpoint(EndpointName=name)["EndpointArn"]
+    sm.add_tags(ResourceArn=arn, Tags=[{"Key": "team", "Value": "data"}])
+    assert sm.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "data"}]

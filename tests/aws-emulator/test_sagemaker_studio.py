@@ -1,0 +1,696 @@
+"""End-to-end tests of the emulator (server subprocess driven with boto3).
+
+Run: .venv/bin/python -m pytest -q tests/aws-emulator
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVER = os.path.join(HERE, "server.py")
+TRANSITION = 0.2
+REGION = "us-east-1"
+ROLE = "arn:aws:iam::123456789012:role/studio-execution"
+
+
+# --------------------------------------------------------------------------
+# Fixtures and helpers
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def endpoint() -> Iterator[str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            SERVER,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--transition-seconds",
+            str(TRANSITION),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()  # blocks until ready (or exit)
+    match = re.fullmatch(r"studio-emulator ready on (http://127\.0\.0\.1:\d+)\n", line)
+    if not match:
+        proc.kill()
+        pytest.fail(f"emulator did not start: {line!r} {proc.stderr.read()!r}")
+    try:
+        yield match.group(1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+        assert code == 0, proc.stderr.read()
+
+
+def _client(endpoint: str, service: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+        aws_secret_access_key="secret",
+        config=Config(retries={"mode": "standard", "max_attempts": 1}),
+    )
+
+
+@pytest.fixture()
+def sm(endpoint: str) -> Any:
+    return _client(endpoint, "sagemaker")
+
+
+@pytest.fixture()
+def control(endpoint: str) -> Callable[..., Any]:
+    def call(method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            f"{endpoint}/_studio_emulator/{path}", data=data, method=method
+        )
+        req.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return json.loads(resp.read())
+
+    return call
+
+
+@pytest.fixture(autouse=True)
+def _clean(control: Callable[..., Any]) -> None:
+    control("DELETE", "faults")
+    control("DELETE", "calls")
+
+
+_counter = iter(range(1, 10_000))
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{os.getpid()}-{next(_counter)}"
+
+
+def wait_for(fn: Callable[[], Any], expected: Any, timeout: float = 5.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value == expected:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"expected {expected!r}, still {value!r}")
+        time.sleep(0.05)
+
+
+def error_code(exc: pytest.ExceptionInfo[ClientError]) -> str:
+    return exc.value.response["Error"]["Code"]
+
+
+def domain_status(sm: Any, domain_id: str) -> str:
+    try:
+        return sm.describe_domain(DomainId=domain_id)["Status"]
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+
+
+def create_domain(sm: Any, **extra: Any) -> dict[str, Any]:
+    args = {
+        "DomainName": unique("dom"),
+        "AuthMode": "IAM",
+        "DefaultUserSettings": {"ExecutionRole": ROLE},
+        "SubnetIds": ["subnet-0123456789abcdef0"],
+        "VpcId": "vpc-0123456789abcdef0",
+    }
+    args.update(extra)
+    return sm.create_domain(**args)
+
+
+def in_service_domain(sm: Any, **extra: Any) -> str:
+    domain_id = create_domain(sm, **extra)["DomainId"]
+    wait_for(lambda: domain_status(sm, domain_id), "InService")
+    return domain_id
+
+
+# --------------------------------------------------------------------------
+# Domains
+# --------------------------------------------------------------------------
+
+
+def test_domain_lifecycle(sm: Any, control: Callable[..., Any]) -> None:
+    name = unique("lifecycle")
+    created = create_domain(
+        sm,
+        DomainName=name,
+        Tags=[{"Key": "team", "Value": "ml"}],
+        DomainSettings={"SecurityGroupIds": ["sg-1"]},
+    )
+    domain_id = created["DomainId"]
+    assert re.fullmatch(r"d-[a-z0-9]{12}", domain_id)
+    assert created["DomainArn"] == f"arn:aws:sagemaker:{REGION}:123456789012:domain/{domain_id}"
+    assert created["Url"] == f"https://{domain_id}.studio.{REGION}.sagemaker.aws"
+
+    first = sm.describe_domain(DomainId=domain_id)
+    assert first["Status"] == "Pending"
+    wait_for(lambda: domain_status(sm, domain_id), "InService")
+
+    described = sm.describe_domain(DomainId=domain_id)
+    assert described["DomainName"] == name
+    assert described["AuthMode"] == "IAM"
+    assert described["AppNetworkAccessType"] == "PublicInternetOnly"
+    assert described["DefaultUserSettings"] == {"ExecutionRole": ROLE}
+    assert described["DomainSettings"] == {"SecurityGroupIds": ["sg-1"]}
+    assert described["SubnetIds"] == ["subnet-0123456789abcdef0"]
+    assert described["VpcId"] == "vpc-0123456789abcdef0"
+    assert described["Url"] == created["Url"]
+    assert re.fullmatch(r"fs-[0-9a-f]{17}", described["HomeEfsFileSystemId"])
+    assert "SingleSignOnManagedApplicationInstanceId" not in described
+    assert "FailureReason" not in described
+    assert isinstance(described["CreationTime"], datetime)
+    assert sm.list_tags(ResourceArn=created["DomainArn"])["Tags"] == [
+        {"Key": "team", "Value": "ml"}
+    ]
+    listed = {d["DomainId"]: d for d in sm.list_domains()["Domains"]}
+    assert listed[domain_id]["Status"] == "InService"
+
+    # Update: Updating -> InService, and no concurrent update/delete meanwhile.
+    updated = sm.update_domain(
+        DomainId=domain_id,
+        DefaultUserSettings={"SecurityGroups": ["sg-2"]},
+        DomainSettingsForUpdate={"SecurityGroupIds": ["sg-3"]},
+    )
+    assert updated["DomainArn"] == created["DomainArn"]
+    assert domain_status(sm, domain_id) == "Updating"
+    with pytest.raises(ClientError) as exc:
+        sm.update_domain(DomainId=domain_id, DefaultUserSettings={})
+    assert error_code(exc) == "ResourceInUse"
+    with pytest.raises(ClientError) as exc:
+        sm.delete_domain(DomainId=domain_id)
+    assert error_code(exc) == "ResourceInUse"
+    wait_for(lambda: domain_status(sm, domain_id), "InService")
+    described = sm.describe_domain(DomainId=domain_id)
+    assert described["DefaultUserSettings"] == {
+        "ExecutionRole": ROLE,
+        "SecurityGroups": ["sg-2"],
+    }
+    assert described["DomainSettings"] == {"SecurityGroupIds": ["sg-3"]}
+
+    # Delete (default retention = Retain): Deleting, still listed, then gone.
+    sm.delete_domain(DomainId=domain_id)
+    assert domain_status(sm, domain_id) == "Deleting"
+    listed = {d["DomainId"]: d for d in sm.list_domains()["Domains"]}
+    assert listed[domain_id]["Status"] == "Deleting"
+    wait_for(lambda: domain_status(sm, domain_id), "ResourceNotFound")
+    assert domain_id not in {d["DomainId"] for d in sm.list_domains()["Domains"]}
+
+    efs = control("GET", "efs")["file_systems"]
+    record = next(f for f in efs if f["DomainId"] == domain_id)
+    assert record["FileSystemId"] == described["HomeEfsFileSystemId"]
+    assert record["State"] == "retained"
+    assert record["RetentionPolicy"] == "Retain"
+
+
+def test_create_domain_validation(endpoint: str) -> None:
+    raw = boto3.client(
+        "sagemaker",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+        aws_secret_access_key="secret",
+        config=Config(parameter_validation=False, retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    good = {
+        "DomainName": unique("valid"),
+        "AuthMode": "IAM",
+        "DefaultUserSettings": {},
+        "SubnetIds": ["subnet-1"],
+        "VpcId": "vpc-1",
+    }
+    for missing in ("DomainName", "AuthMode", "DefaultUserSettings", "SubnetIds", "VpcId"):
+        args = {k: v for k, v in good.items() if k != missing}
+        with pytest.raises(ClientError) as exc:
+            raw.create_domain(**args)
+        assert error_code(exc) == "ValidationException", missing
+        assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    for bad in ({"AuthMode": "LDAP"}, {"DomainName": "-bad_name"}, {"AppNetworkAccessType": "Open"}):
+        with pytest.raises(ClientError) as exc:
+            raw.create_domain(**{**good, **bad})
+        assert error_code(exc) == "ValidationException", bad
+
+
+def test_resource_not_found(sm: Any) -> None:
+    missing = "d-000000000000"
+    calls = [
+        lambda: sm.describe_domain(DomainId=missing),
+        lambda: sm.update_domain(DomainId=missing, DefaultUserSettings={}),
+        lambda: sm.delete_domain(DomainId=missing),
+        lambda: sm.create_user_profile(DomainId=missing, UserProfileName="u"),
+        lambda: sm.describe_user_profile(DomainId=missing, UserProfileName="u"),
+        lambda: sm.describe_space(DomainId=missing, SpaceName="s"),
+        lambda: sm.describe_app(
+            DomainId=missing, UserProfileName="u", AppType="JupyterServer", AppName="default"
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error_code(exc) == "ResourceNotFound"
+        assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert missing in exc.value.response["Error"]["Message"]
+
+    domain_id = in_service_domain(sm)
+    with pytest.raises(ClientError) as exc:
+        sm.describe_user_profile(DomainId=domain_id, UserProfileName="nobody")
+    assert error_code(exc) == "ResourceNotFound"
+    with pytest.raises(ClientError) as exc:
+        sm.describe_space(DomainId=domain_id, SpaceName="nowhere")
+    assert error_code(exc) == "ResourceNotFound"
+    sm.delete_domain(DomainId=domain_id)
+
+
+# --------------------------------------------------------------------------
+# User profiles, spaces, apps
+# --------------------------------------------------------------------------
+
+
+def test_profiles_spaces_apps_and_in_use_rules(sm: Any, control: Callable[..., Any]) -> None:
+    domain_id = in_service_domain(sm)
+
+    with pytest.raises(ClientError) as exc:
+        sm.create_user_profile(DomainId=domain_id, UserProfileName="bad_name!")
+    assert error_code(exc) == "ValidationException"
+
+    profile_arn = sm.create_user_profile(
+        DomainId=domain_id,
+        UserProfileName="alice",
+        Tags=[{"Key": "owner", "Value": "alice"}],
+        UserSettings={"ExecutionRole": ROLE},
+    )["UserProfileArn"]
+    assert profile_arn == (
+        f"arn:aws:sagemaker:{REGION}:123456789012:user-profile/{domain_id}/alice"
+    )
+    with pytest.raises(ClientError) as exc:
+        sm.create_user_profile(DomainId=domain_id, UserProfileName="alice")
+    assert error_code(exc) == "ResourceInUse"
+
+    profile = sm.describe_user_profile(DomainId=domain_id, UserProfileName="alice")
+    assert profile["Status"] == "Pending"
+    assert profile["HomeEfsFileSystemUid"].isdigit()
+    assert profile["UserSettings"] == {"ExecutionRole": ROLE}
+    wait_for(
+        lambda: sm.describe_user_profile(DomainId=domain_id, UserProfileName="alice")["Status"],
+        "InService",
+    )
+    sm.update_user_profile(
+        DomainId=domain_id, UserProfileName="alice", UserSettings={"SecurityGroups": ["sg-9"]}
+    )
+    assert (
+        sm.describe_user_profile(DomainId=domain_id, UserProfileName="alice")["Status"]
+        == "Updating"
+    )
+
+    private = sm.create_space(
+        DomainId=domain_id,
+        SpaceName="alice-private",
+        OwnershipSettings={"OwnerUserProfileName": "alice"},
+        SpaceSharingSettings={"SharingType": "Private"},
+        SpaceSettings={"AppType": "JupyterLab"},
+        SpaceDisplayName="Alice",
+    )["SpaceArn"]
+    assert private.endswith(f":space/{domain_id}/alice-private")
+    sm.create_space(DomainId=domain_id, SpaceName="team")
+    with pytest.raises(ClientError) as exc:
+        sm.create_space(
+            DomainId=domain_id,
+            SpaceName="orphan",
+            OwnershipSettings={"OwnerUserProfileName": "ghost"},
+            SpaceSharingSettings={"SharingType": "Private"},
+        )
+    assert error_code(exc) == "ResourceNotFound"
+
+    summaries = {s["SpaceName"]: s for s in sm.list_spaces(DomainIdEquals=domain_id)["Spaces"]}
+    assert summaries["alice-private"]["OwnershipSettingsSummary"] == {
+        "OwnerUserProfileName": "alice"
+    }
+    assert summaries["alice-private"]["SpaceSharingSettingsSummary"] == {"SharingType": "Private"}
+    assert summaries["alice-private"]["SpaceSettingsSummary"]["AppType"] == "JupyterLab"
+    assert sm.list_spaces(DomainIdEquals=domain_id, SpaceNameContains="priv")["Spaces"][0][
+        "SpaceName"
+    ] == "alice-private"
+
+    app_arn = sm.create_app(
+        DomainId=domain_id, UserProfileName="alice", AppType="JupyterServer", AppName="default"
+    )["AppArn"]
+    assert app_arn == (
+        f"arn:aws:sagemaker:{REGION}:123456789012:app/{domain_id}/alice/jupyterserver/default"
+    )
+    space_app = sm.create_app(
+        DomainId=domain_id,
+        SpaceName="alice-private",
+        AppType="JupyterLab",
+        AppName="default",
+        ResourceSpec={"InstanceType": "ml.t3.medium"},
+    )["AppArn"]
+    assert space_app.endswith(f":app/{domain_id}/alice-private/jupyterlab/default")
+    with pytest.raises(ClientError) as exc:
+        sm.create_app(
+            DomainId=domain_id, UserProfileName="alice", AppType="JupyterServer", AppName="default"
+        )
+    assert error_code(exc) == "ResourceInUse"
+    with pytest.raises(ClientError) as exc:
+        sm.create_app(DomainId=domain_id, UserProfileName="alice", AppType="Excel", AppName="x")
+    assert error_code(exc) == "ValidationException"
+
+    def app_status(**ident: str) -> str:
+        return sm.describe_app(DomainId=domain_id, AppName="default", **ident)["Status"]
+
+    user_app = {"UserProfileName": "alice", "AppType": "JupyterServer"}
+    wait_for(lambda: app_status(**user_app), "InService")
+    described = sm.describe_app(DomainId=domain_id, AppName="default", **user_app)
+    assert described["AppArn"] == app_arn
+    assert described["UserProfileName"] == "alice"
+    assert "SpaceName" not in described
+    assert described["ResourceSpec"] == {"InstanceType": "system"}
+    for key in ("CreationTime", "LastHealthCheckTimestamp", "LastUserActivityTimestamp"):
+        assert isinstance(described[key], datetime), key
+
+    # Deleting anything with children is refused.
+    with pytest.raises(ClientError) as exc:
+        sm.delete_domain(DomainId=domain_id)
+    assert error_code(exc) == "ResourceInUse"
+    wait_for(
+        lambda: sm.describe_user_profile(DomainId=domain_id, UserProfileName="alice")["Status"],
+        "InService",
+    )
+    with pytest.raises(ClientError) as exc:
+        sm.delete_user_profile(DomainId=domain_id, UserProfileName="alice")
+    assert error_code(exc) == "ResourceInUse"  # has an app
+    space_ident = {"SpaceName": "alice-private", "AppType": "JupyterLab"}
+    wait_for(lambda: app_status(**space_ident), "InService")
+    wait_for(
+        lambda: sm.describe_space(DomainId=domain_id, SpaceName="alice-private")["Status"],
+        "InService",
+    )
+    with pytest.raises(ClientError) as exc:
+        sm.delete_space(DomainId=domain_id, SpaceName="alice-private")
+    assert error_code(exc) == "ResourceInUse"  # has an app
+
+    # Apps: Deleting -> Deleted, still described and listed.
+    sm.delete_app(DomainId=domain_id, AppName="default", **user_app)
+    sm.delete_app(DomainId=domain_id, AppName="default", **space_ident)
+    assert app_status(**user_app) == "Deleting"
+    wait_for(lambda: app_status(**user_app), "Deleted")
+    wait_for(lambda: app_status(**space_ident), "Deleted")
+    apps = sm.list_apps(DomainIdEquals=domain_id)["Apps"]
+    assert sorted((a["AppType"], a["Status"]) for a in apps) == [
+        ("JupyterLab", "Deleted"),
+        ("JupyterServer", "Deleted"),
+    ]
+    assert [a["AppType"] for a in sm.list_apps(DomainIdEquals=domain_id, SpaceNameEquals="alice-private")["Apps"]] == ["JupyterLab"]
+    assert [a["AppType"] for a in sm.list_apps(DomainIdEquals=domain_id, UserProfileNameEquals="alice")["Apps"]] == ["JupyterServer"]
+
+    with pytest.raises(ClientError) as exc:
+        sm.delete_user_profile(DomainId=domain_id, UserProfileName="alice")
+    assert error_code(exc) == "ResourceInUse"  # still owns a private space
+
+    sm.delete_space(DomainId=domain_id, SpaceName="alice-private")
+    wait_for(lambda: sm.describe_space(DomainId=domain_id, SpaceName="team")["Status"], "InService")
+    sm.delete_space(DomainId=domain_id, SpaceName="team")
+    assert sm.describe_space(DomainId=domain_id, SpaceName="team")["Status"] == "Deleting"
+    wait_for(lambda: len(sm.list_spaces(DomainIdEquals=domain_id)["Spaces"]), 0)
+    sm.delete_user_profile(DomainId=domain_id, UserProfileName="alice")
+    wait_for(lambda: len(sm.list_user_profiles(DomainIdEquals=domain_id)["UserProfiles"]), 0)
+
+    sm.delete_domain(DomainId=domain_id, RetentionPolicy={"HomeEfsFileSystem": "Delete"})
+    wait_for(lambda: domain_status(sm, domain_id), "ResourceNotFound")
+    record = next(f for f in control("GET", "efs")["file_systems"] if f["DomainId"] == domain_id)
+    assert (record["State"], record["RetentionPolicy"]) == ("deleted", "Delete")
+
+
+def test_list_pagination_filters_and_sorting(sm: Any) -> None:
+    domain_id = create_domain(sm)["DomainId"]
+    for name in ("ann", "bob", "bobby", "carl"):
+        sm.create_user_profile(DomainId=domain_id, UserProfileName=name)
+
+    names: list[str] = []
+    kwargs: dict[str, Any] = {"DomainIdEquals": domain_id, "MaxResults": 3, "SortOrder": "Ascending"}
+    pages = 0
+    while True:
+        page = sm.list_user_profiles(**kwargs)
+        pages += 1
+        names += [p["UserProfileName"] for p in page["UserProfiles"]]
+        if "NextToken" not in page:
+            break
+        kwargs["NextToken"] = page["NextToken"]
+    assert pages == 2
+    assert names == ["ann", "bob", "bobby", "carl"]
+    descending = sm.list_user_profiles(
+        DomainIdEquals=domain_id, SortBy="CreationTime", SortOrder="Descending"
+    )["UserProfiles"]
+    assert [p["UserProfileName"] for p in descending] == ["carl", "bobby", "bob", "ann"]
+    contains = sm.list_user_profiles(DomainIdEquals=domain_id, UserProfileNameContains="bob")
+    assert sorted(p["UserProfileName"] for p in contains["UserProfiles"]) == ["bob", "bobby"]
+    with pytest.raises(ClientError) as exc:
+        sm.list_user_profiles(DomainIdEquals=domain_id, SortBy="Name")
+    assert error_code(exc) == "ValidationException"
+
+    paginator = sm.get_paginator("list_domains")
+    ids = [d["DomainId"] for page in paginator.paginate(PaginationConfig={"PageSize": 1}) for d in page["Domains"]]
+    assert domain_id in ids
+    assert len(ids) == len(set(ids))
+
+
+def test_tags_on_studio_resources(sm: Any) -> None:
+    domain_id = in_service_domain(sm)
+    profile_arn = sm.create_user_profile(DomainId=domain_id, UserProfileName="tagged")["UserProfileArn"]
+    space_arn = sm.create_space(DomainId=domain_id, SpaceName="tagged-space")["SpaceArn"]
+    app_arn = sm.create_app(
+        DomainId=domain_id,
+        UserProfileName="tagged",
+        AppType="KernelGateway",
+        AppName="kg",
+        Tags=[{"Key": "created", "Value": "yes"}],
+    )["AppArn"]
+    domain_arn = sm.describe_domain(DomainId=domain_id)["DomainArn"]
+
+    for arn in (domain_arn, profile_arn, space_arn, app_arn):
+        sm.add_tags(ResourceArn=arn, Tags=[{"Key": f"k{i}", "Value": str(i)} for i in range(3)])
+        sm.add_tags(ResourceArn=arn, Tags=[{"Key": "k0", "Value": "updated"}])
+        expected = {"k0", "k1", "k2"} | ({"created"} if arn == app_arn else set())
+        assert {t["Key"] for t in sm.list_tags(ResourceArn=arn)["Tags"]} == expected, arn
+        sm.delete_tags(ResourceArn=arn, TagKeys=["k1", "k2"])
+        tags = {t["Key"]: t["Value"] for t in sm.list_tags(ResourceArn=arn)["Tags"]}
+        assert tags["k0"] == "updated" and "k1" not in tags, arn
+
+    # ListTags pages (MaxResults >= 50 per the API): fill the 50-tag limit.
+    sm.add_tags(ResourceArn=space_arn, Tags=[{"Key": f"p{i:02}", "Value": "v"} for i in range(49)])
+    page = sm.list_tags(ResourceArn=space_arn, MaxResults=50)
+    assert len(page["Tags"]) == 50 and "NextToken" not in page
+    with pytest.raises(ClientError) as exc:
+        sm.add_tags(ResourceArn=space_arn, Tags=[{"Key": "one-too-many", "Value": "v"}])
+    assert error_code(exc) == "ValidationException"
+
+    with pytest.raises(ClientError) as exc:
+        sm.list_tags(ResourceArn=profile_arn.replace("tagged", "ghost"))
+    assert error_code(exc) == "ResourceNotFound"
+
+    # moto's own tagging of other SageMaker resources still works.
+    sm.create_model(ModelName=unique("model"), ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "img"})
+    assert sm.list_models()["Models"]
+
+
+def test_create_presigned_domain_url(sm: Any) -> None:
+    domain_id = in_service_domain(sm)
+    sm.create_user_profile(DomainId=domain_id, UserProfileName="viewer")
+    url = sm.create_presigned_domain_url(
+        DomainId=domain_id,
+        UserProfileName="viewer",
+        SessionExpirationDurationInSeconds=1800,
+        ExpiresInSeconds=60,
+    )["AuthorizedUrl"]
+    assert re.fullmatch(
+        rf"https://{domain_id}\.studio\.{REGION}\.sagemaker\.aws/auth\?token=[A-Za-z0-9_\-]+", url
+    )
+    for bad in ({"SessionExpirationDurationInSeconds": 43201}, {"ExpiresInSeconds": 301}):
+        with pytest.raises(ClientError) as exc:
+            sm.create_presigned_domain_url(DomainId=domain_id, UserProfileName="viewer", **bad)
+        assert error_code(exc) == "ValidationException"
+    with pytest.raises(ClientError) as exc:
+        sm.create_presigned_domain_url(DomainId=domain_id, UserProfileName="ghost")
+    assert error_code(exc) == "ResourceNotFound"
+
+
+# --------------------------------------------------------------------------
+# Control API
+# --------------------------------------------------------------------------
+
+
+def test_fault_injection(sm: Any, endpoint: str, control: Callable[..., Any]) -> None:
+    control(
+        "POST",
+        "faults",
+        {
+            "service": "sagemaker",
+            "operation": "CreateDomain",
+            "error_code": "ThrottlingException",
+            "status": 400,
+            "message": "Rate exceeded",
+            "count": 1,
+        },
+    )
+    # Raw request: check the exact awsJson1_1 error shape.
+    req = urllib.request.Request(
+        endpoint + "/",
+        data=b"{}",
+        method="POST",
+        headers={
+            "X-Amz-Target": "SageMaker.CreateDomain",
+            "Content-Type": "application/x-amz-json-1.1",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/"
+            "us-east-1/sagemaker/aws4_request, SignedHeaders=host, Signature=0",
+        },
+    )
+    with pytest.raises(urllib.error.HTTPError) as http_error:
+        urllib.request.urlopen(req, timeout=5)
+    assert http_error.value.code == 400
+    assert http_error.value.headers["x-amzn-ErrorType"] == "ThrottlingException"
+    assert json.loads(http_error.value.read()) == {
+        "__type": "ThrottlingException",
+        "message": "Rate exceeded",
+    }
+    # count=1 is used up: the next call runs normally.
+    domain_id = create_domain(sm)["DomainId"]
+
+    # "SageMaker" = the X-Amz-Target prefix; the signing name works too.
+    control("POST", "faults", {"service": "SageMaker", "operation": "DescribeDomain",
+                               "error_code": "InternalFailure", "status": 500, "count": -1})
+    for _ in range(3):
+        with pytest.raises(ClientError) as exc:
+            sm.describe_domain(DomainId=domain_id)
+        assert error_code(exc) == "InternalFailure"
+        assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    control("DELETE", "faults")
+    assert sm.describe_domain(DomainId=domain_id)["DomainId"] == domain_id
+
+    # REST-JSON service (Lake Formation): operation from moto's URL routing.
+    lf = _client(endpoint, "lakeformation")
+    control("POST", "faults", {"service": "lakeformation", "operation": "GetDataLakeSettings",
+                               "error_code": "AccessDeniedException", "message": "nope"})
+    with pytest.raises(ClientError) as exc:
+        lf.get_data_lake_settings()
+    assert error_code(exc) == "AccessDeniedException"
+    assert "DataLakeSettings" in lf.get_data_lake_settings()
+    # Query protocol service (STS).
+    sts = _client(endpoint, "sts")
+    control("POST", "faults", {"service": "sts", "operation": "GetCallerIdentity",
+                               "error_code": "ExpiredToken", "status": 403})
+    with pytest.raises(ClientError) as exc:
+        sts.get_caller_identity()
+    assert error_code(exc) == "ExpiredToken"
+    assert sts.get_caller_identity()["Account"] == "123456789012"
+
+
+def test_call_log(sm: Any, endpoint: str, control: Callable[..., Any]) -> None:
+    domain_id = create_domain(sm)["DomainId"]
+    sm.describe_domain(DomainId=domain_id)
+    _client(endpoint, "lakeformation").get_data_lake_settings()
+    control("GET", "config")  # control calls are not logged
+    assert control("GET", "calls")["calls"] == [
+        {"service": "sagemaker", "operation": "CreateDomain"},
+        {"service": "sagemaker", "operation": "DescribeDomain"},
+        {"service": "lakeformation", "operation": "GetDataLakeSettings"},
+    ]
+    control("DELETE", "calls")
+    assert control("GET", "calls")["calls"] == []
+
+
+def test_fail_domain_and_config(sm: Any, control: Callable[..., Any]) -> None:
+    domain_id = create_domain(sm)["DomainId"]
+    control("POST", f"domains/{domain_id}/fail", {"reason": "EFS quota exceeded"})
+    described = sm.describe_domain(DomainId=domain_id)
+    assert (described["Status"], described["FailureReason"]) == ("Failed", "EFS quota exceeded")
+    with pytest.raises(ClientError) as exc:
+        sm.update_domain(DomainId=domain_id, DefaultUserSettings={})
+    assert error_code(exc) == "ResourceInUse"
+    try:
+        control("POST", "config", {"transition_seconds": 0})
+        assert control("GET", "config")["transition_seconds"] == 0
+        sm.delete_domain(DomainId=domain_id)  # a Failed domain can be deleted
+        assert domain_status(sm, domain_id) == "ResourceNotFound"
+    finally:
+        control("POST", "config", {"transition_seconds": TRANSITION})
+
+
+def test_app_last_activity(sm: Any, control: Callable[..., Any]) -> None:
+    domain_id = create_domain(sm)["DomainId"]
+    sm.create_user_profile(DomainId=domain_id, UserProfileName="idle")
+    app_arn = sm.create_app(
+        DomainId=domain_id, UserProfileName="idle", AppType="CodeEditor", AppName="ce"
+    )["AppArn"]
+    control("POST", "apps/last-activity",
+            {"AppArn": app_arn, "LastUserActivityTimestamp": "2024-01-02T03:04:05Z"})
+    described = sm.describe_app(
+        DomainId=domain_id, UserProfileName="idle", AppType="CodeEditor", AppName="ce"
+    )
+    assert described["LastUserActivityTimestamp"] == datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+
+
+def test_other_moto_services_share_the_port(endpoint: str) -> None:
+    s3 = _client(endpoint, "s3")
+    bucket = unique("bucket")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    assert _client(endpoint, "sts").get_caller_identity()["Account"] == "123456789012"
+
+
+def test_extensions_on_the_same_moto_class_are_combined() -> None:
+    """Two modules subclassing SageMakerResponse both end up in the Flask app."""
+    sys.path.insert(0, HERE)
+    try:
+        import studio_emulator
+        from moto.sagemaker.responses import SageMakerResponse
+        from studio_emulator import ServiceExtension, register, response_class_for
+        from studio_emulator.sagemaker_studio import SageMakerStudioResponse
+    finally:
+        sys.path.remove(HERE)
+
+    class NotebookExtResponse(SageMakerResponse):
+        def describe_notebook_instance(self) -> Any:  # pragma: no cover - not called
+            return super().describe_notebook_instance()
+
+    studio_emulator.load_extensions()
+    register(
+        ServiceExtension(
+            name="test-notebooks",
+            service="sagemaker",
+            base_response=SageMakerResponse,
+            response=NotebookExtResponse,
+        )
+    )
+    combined = response_class_for(SageMakerResponse)
+    assert combined.__mro__[1:4] == (SageMakerStudioResponse, NotebookExtResponse, SageMakerResponse)
+    app = studio_emulator.create_extended_backend_app("sagemaker")
+    callbacks = {getattr(v, "callback", None) for v in app.view_functions.values()}
+    assert combined.dispatch in callbacks
