@@ -213,7 +213,7 @@ fn limits(seconds: u64) -> InvocationLimits {
     }
 }
 
-fn event(request_type: &str, properties: Value) -> Value {
+fn event(request_type: &str, properties: &Value) -> Value {
     let mut event = json!({
         "RequestType": request_type,
         "ServiceToken": FUNCTION_ARN,
@@ -247,7 +247,7 @@ async fn a_successful_create_is_answered_once_with_its_id_and_data() {
     );
 
     let summary = protocol
-        .handle(event("Create", props()), limits(60))
+        .handle(event("Create", &props()), limits(60))
         .await
         .unwrap();
 
@@ -270,7 +270,7 @@ async fn a_panic_in_the_handler_is_answered_failed() {
     );
 
     protocol
-        .handle(event("Update", props()), limits(60))
+        .handle(event("Update", &props()), limits(60))
         .await
         .unwrap();
 
@@ -301,7 +301,7 @@ async fn a_missing_property_fails_the_create_naming_it_and_does_nothing() {
 
     protocol
         .handle(
-            event("Create", json!({"ServiceToken": FUNCTION_ARN})),
+            event("Create", &json!({"ServiceToken": FUNCTION_ARN})),
             limits(60),
         )
         .await
@@ -326,7 +326,7 @@ async fn a_delete_of_an_id_the_resource_never_produces_succeeds_untouched() {
         sender.clone(),
         RecordingInvoker::default(),
     );
-    let mut delete = event("Delete", json!({"ServiceToken": FUNCTION_ARN}));
+    let mut delete = event("Delete", &json!({"ServiceToken": FUNCTION_ARN}));
     delete["PhysicalResourceId"] = json!("2026/11/23/[$LATEST]abc");
 
     protocol.handle(delete, limits(60)).await.unwrap();
@@ -354,7 +354,7 @@ async fn waiting_steps_are_polled_with_their_state_until_done() {
     );
 
     protocol
-        .handle(event("Create", props()), limits(60))
+        .handle(event("Create", &props()), limits(60))
         .await
         .unwrap();
 
@@ -381,7 +381,7 @@ async fn work_that_outlasts_the_invocation_continues_in_a_new_one_with_its_state
 
     // 0.5 + 1 + 2 s of polling fit in 5 s only with room to spare for the first polls.
     let summary = protocol
-        .handle(event("Create", props()), limits(5))
+        .handle(event("Create", &props()), limits(5))
         .await
         .unwrap();
 
@@ -420,7 +420,7 @@ async fn past_the_service_timeout_the_answer_is_failed_naming_what_was_left() {
         sender.clone(),
         RecordingInvoker::default(),
     );
-    let mut create = event("Create", props());
+    let mut create = event("Create", &props());
     create["ResourceProperties"]["ServiceTimeout"] = json!("60");
 
     protocol.handle(create, limits(900)).await.unwrap();
@@ -461,7 +461,7 @@ async fn a_transient_error_is_retried_and_a_permanent_one_answered() {
     );
 
     protocol
-        .handle(event("Delete", props()), limits(120))
+        .handle(event("Delete", &props()), limits(120))
         .await
         .unwrap();
 
@@ -487,7 +487,7 @@ async fn a_step_that_hangs_is_cut_off_before_the_deadline_and_handed_on() {
     let started = Instant::now();
 
     let summary = protocol
-        .handle(event("Create", props()), limits(20))
+        .handle(event("Create", &props()), limits(20))
         .await
         .unwrap();
 
@@ -511,7 +511,7 @@ async fn when_it_cannot_continue_it_answers_failed_rather_than_leave_the_stack_w
     let protocol = protocol(resource, sender.clone(), invoker);
 
     protocol
-        .handle(event("Create", props()), limits(4))
+        .handle(event("Create", &props()), limits(4))
         .await
         .unwrap();
 
@@ -535,7 +535,7 @@ async fn an_answer_that_could_not_be_delivered_is_retried_from_a_new_invocation(
     let protocol = protocol(resource.clone(), sender.clone(), invoker.clone());
 
     let first = protocol
-        .handle(event("Create", props()), limits(30))
+        .handle(event("Create", &props()), limits(30))
         .await
         .unwrap();
     assert_eq!(first.outcome, "CONTINUED");
@@ -565,7 +565,7 @@ async fn a_response_url_outside_cloudformation_is_refused_and_not_answered() {
         sender.clone(),
         RecordingInvoker::default(),
     );
-    let mut create = event("Create", props());
+    let mut create = event("Create", &props());
     create["ResponseURL"] = json!("https://attacker.example/collect");
 
     let summary = protocol.handle(create, limits(30)).await.unwrap();

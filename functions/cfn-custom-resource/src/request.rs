@@ -253,6 +253,10 @@ impl From<PendingAnswer> for Answer {
 
 /// What one invocation was asked to do.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one value per invocation, moved once; boxing would only add an allocation"
+)]
 pub enum Invocation {
     /// A request straight from CloudFormation.
     Fresh(CustomResourceRequest),

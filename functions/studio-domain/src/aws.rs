@@ -7,7 +7,9 @@ use aws_sdk_sagemaker::types::{
 };
 use cfn_custom_resource::AwsError;
 
-use crate::ports::{App, AppOwner, Domain, DomainChanges, DomainSummary, Named, NewDomain, StudioDomains};
+use crate::ports::{
+    App, AppOwner, Domain, DomainChanges, DomainSummary, Named, NewDomain, StudioDomains,
+};
 use crate::properties::HomeEfsRetention;
 
 /// The SageMaker client as [`StudioDomains`].
@@ -29,47 +31,71 @@ fn text(value: Option<&str>) -> String {
 
 impl StudioDomains for SageMakerStudio {
     async fn create_domain(&self, domain: &NewDomain) -> Result<String, AwsError> {
-        let domain_settings = domain
-            .security_group_ids
-            .as_ref()
-            .map(|groups| DomainSettings::builder().set_security_group_ids(Some(groups.clone())).build());
-        let output = self
-            .client
-            .create_domain()
-            .domain_name(&domain.domain_name)
-            .vpc_id(&domain.vpc_id)
-            .set_subnet_ids(Some(domain.subnet_ids.clone()))
-            .auth_mode(AuthMode::from(domain.auth_mode.as_str()))
-            .set_app_network_access_type(domain.app_network_access_type.as_deref().map(AppNetworkAccessType::from))
-            .set_kms_key_id(domain.kms_key_id.clone())
-            .set_domain_settings(domain_settings)
-            .default_user_settings(domain.default_user_settings.clone())
-            .set_tags(Some(domain.tags.clone()))
-            .send()
-            .await
-            .map_err(|error| AwsError::from_sdk("CreateDomain", &error))?;
-        output.domain_id().map(str::to_owned).ok_or_else(|| AwsError {
-            operation: "CreateDomain",
-            code: None,
-            message: "the response has no DomainId".to_owned(),
-            kind: cfn_custom_resource::AwsErrorKind::Other,
-        })
+        let domain_settings = domain.security_group_ids.as_ref().map(|groups| {
+            DomainSettings::builder()
+                .set_security_group_ids(Some(groups.clone()))
+                .build()
+        });
+        // Boxed: CreateDomain's request future is ~19 KB, too large to keep on the stack.
+        let output = Box::pin(
+            self.client
+                .create_domain()
+                .domain_name(&domain.domain_name)
+                .vpc_id(&domain.vpc_id)
+                .set_subnet_ids(Some(domain.subnet_ids.clone()))
+                .auth_mode(AuthMode::from(domain.auth_mode.as_str()))
+                .set_app_network_access_type(
+                    domain
+                        .app_network_access_type
+                        .as_deref()
+                        .map(AppNetworkAccessType::from),
+                )
+                .set_kms_key_id(domain.kms_key_id.clone())
+                .set_domain_settings(domain_settings)
+                .default_user_settings(domain.default_user_settings.clone())
+                .set_tags(Some(domain.tags.clone()))
+                .send(),
+        )
+        .await
+        .map_err(|error| AwsError::from_sdk("CreateDomain", &error))?;
+        output
+            .domain_id()
+            .map(str::to_owned)
+            .ok_or_else(|| AwsError {
+                operation: "CreateDomain",
+                code: None,
+                message: "the response has no DomainId".to_owned(),
+                kind: cfn_custom_resource::AwsErrorKind::Other,
+            })
     }
 
     async fn describe_domain(&self, domain_id: &str) -> Result<Option<Domain>, AwsError> {
-        match self.client.describe_domain().domain_id(domain_id).send().await {
+        match self
+            .client
+            .describe_domain()
+            .domain_id(domain_id)
+            .send()
+            .await
+        {
             Ok(output) => Ok(Some(Domain {
                 domain_id: text(output.domain_id()),
                 domain_arn: text(output.domain_arn()),
                 domain_name: text(output.domain_name()),
-                status: output.status().map(|status| status.as_str().to_owned()).unwrap_or_default(),
+                status: output
+                    .status()
+                    .map(|status| status.as_str().to_owned())
+                    .unwrap_or_default(),
                 failure_reason: output.failure_reason().map(str::to_owned),
                 url: text(output.url()),
                 home_efs_file_system_id: text(output.home_efs_file_system_id()),
             })),
             Err(error) => {
                 let error = AwsError::from_sdk("DescribeDomain", &error);
-                if error.is_not_found() { Ok(None) } else { Err(error) }
+                if error.is_not_found() {
+                    Ok(None)
+                } else {
+                    Err(error)
+                }
             }
         }
     }
@@ -90,27 +116,42 @@ impl StudioDomains for SageMakerStudio {
                 domain_id: text(domain.domain_id()),
                 domain_arn: text(domain.domain_arn()),
                 domain_name: text(domain.domain_name()),
-                status: domain.status().map(|status| status.as_str().to_owned()).unwrap_or_default(),
+                status: domain
+                    .status()
+                    .map(|status| status.as_str().to_owned())
+                    .unwrap_or_default(),
             })
             .collect())
     }
 
-    async fn update_domain(&self, domain_id: &str, changes: &DomainChanges) -> Result<(), AwsError> {
-        let settings = changes
-            .security_group_ids
-            .as_ref()
-            .map(|groups| DomainSettingsForUpdate::builder().set_security_group_ids(Some(groups.clone())).build());
-        self.client
-            .update_domain()
-            .domain_id(domain_id)
-            .set_default_user_settings(changes.default_user_settings.clone())
-            .set_subnet_ids(changes.subnet_ids.clone())
-            .set_app_network_access_type(changes.app_network_access_type.as_deref().map(AppNetworkAccessType::from))
-            .set_domain_settings_for_update(settings)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|error| AwsError::from_sdk("UpdateDomain", &error))
+    async fn update_domain(
+        &self,
+        domain_id: &str,
+        changes: &DomainChanges,
+    ) -> Result<(), AwsError> {
+        let settings = changes.security_group_ids.as_ref().map(|groups| {
+            DomainSettingsForUpdate::builder()
+                .set_security_group_ids(Some(groups.clone()))
+                .build()
+        });
+        Box::pin(
+            self.client
+                .update_domain()
+                .domain_id(domain_id)
+                .set_default_user_settings(changes.default_user_settings.clone())
+                .set_subnet_ids(changes.subnet_ids.clone())
+                .set_app_network_access_type(
+                    changes
+                        .app_network_access_type
+                        .as_deref()
+                        .map(AppNetworkAccessType::from),
+                )
+                .set_domain_settings_for_update(settings)
+                .send(),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|error| AwsError::from_sdk("UpdateDomain", &error))
     }
 
     async fn list_tags(&self, arn: &str) -> Result<Vec<Tag>, AwsError> {
@@ -161,13 +202,19 @@ impl StudioDomains for SageMakerStudio {
         Ok(apps
             .into_iter()
             .map(|app| App {
-                app_type: app.app_type().map(|kind| kind.as_str().to_owned()).unwrap_or_default(),
+                app_type: app
+                    .app_type()
+                    .map(|kind| kind.as_str().to_owned())
+                    .unwrap_or_default(),
                 app_name: text(app.app_name()),
                 owner: match app.space_name() {
                     Some(space) if !space.is_empty() => AppOwner::Space(space.to_owned()),
                     _ => AppOwner::UserProfile(text(app.user_profile_name())),
                 },
-                status: app.status().map(|status| status.as_str().to_owned()).unwrap_or_default(),
+                status: app
+                    .status()
+                    .map(|status| status.as_str().to_owned())
+                    .unwrap_or_default(),
             })
             .collect())
     }
@@ -205,7 +252,10 @@ impl StudioDomains for SageMakerStudio {
             .into_iter()
             .map(|space| Named {
                 name: text(space.space_name()),
-                status: space.status().map(|status| status.as_str().to_owned()).unwrap_or_default(),
+                status: space
+                    .status()
+                    .map(|status| status.as_str().to_owned())
+                    .unwrap_or_default(),
             })
             .collect())
     }
@@ -236,7 +286,10 @@ impl StudioDomains for SageMakerStudio {
             .into_iter()
             .map(|profile| Named {
                 name: text(profile.user_profile_name()),
-                status: profile.status().map(|status| status.as_str().to_owned()).unwrap_or_default(),
+                status: profile
+                    .status()
+                    .map(|status| status.as_str().to_owned())
+                    .unwrap_or_default(),
             })
             .collect())
     }
@@ -252,7 +305,11 @@ impl StudioDomains for SageMakerStudio {
             .map_err(|error| AwsError::from_sdk("DeleteUserProfile", &error))
     }
 
-    async fn delete_domain(&self, domain_id: &str, retention: HomeEfsRetention) -> Result<(), AwsError> {
+    async fn delete_domain(
+        &self,
+        domain_id: &str,
+        retention: HomeEfsRetention,
+    ) -> Result<(), AwsError> {
         let retention = match retention {
             HomeEfsRetention::Retain => RetentionType::Retain,
             HomeEfsRetention::Delete => RetentionType::Delete,
@@ -260,7 +317,11 @@ impl StudioDomains for SageMakerStudio {
         self.client
             .delete_domain()
             .domain_id(domain_id)
-            .retention_policy(RetentionPolicy::builder().home_efs_file_system(retention).build())
+            .retention_policy(
+                RetentionPolicy::builder()
+                    .home_efs_file_system(retention)
+                    .build(),
+            )
             .send()
             .await
             .map(|_| ())

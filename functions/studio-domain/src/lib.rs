@@ -17,7 +17,9 @@ use cfn_custom_resource::{
     AwsError, Completed, CustomResource, CustomResourceRequest, Progress, ResourceError,
 };
 use serde::{Deserialize, Serialize};
-use studio_sagemaker::ownership::{RESERVED_KEYS, created_by, ownership_tags, owned_by_another_stack};
+use studio_sagemaker::ownership::{
+    RESERVED_KEYS, created_by, owned_by_another_stack, ownership_tags,
+};
 use studio_sagemaker::sagemaker_tags;
 use tracing::info;
 
@@ -68,7 +70,10 @@ impl<S: StudioDomains> StudioDomain<S> {
             Some(DomainState::Creating { domain_id }) => domain_id,
             _ => {
                 properties.validate()?;
-                match self.find_created_by(request, &properties.domain_name).await? {
+                match self
+                    .find_created_by(request, &properties.domain_name)
+                    .await?
+                {
                     Some(domain_id) => {
                         info!(%domain_id, "found the domain this request created before");
                         domain_id
@@ -86,7 +91,8 @@ impl<S: StudioDomains> StudioDomain<S> {
                 }
             }
         };
-        self.until_in_service(DomainState::Creating { domain_id }).await
+        self.until_in_service(DomainState::Creating { domain_id })
+            .await
     }
 
     /// A domain created by this request (a duplicate delivery), found by its ownership tags.
@@ -113,9 +119,15 @@ impl<S: StudioDomains> StudioDomain<S> {
     }
 
     /// Waits until the domain in `state` is `InService`; fails fast on a failure status.
-    async fn until_in_service(&self, state: DomainState) -> Result<Progress<DomainState>, ResourceError> {
-        let (DomainState::Creating { domain_id } | DomainState::Updating { domain_id }) = &state else {
-            return Err(ResourceError::permanent("Internal error: not a create or update state"));
+    async fn until_in_service(
+        &self,
+        state: DomainState,
+    ) -> Result<Progress<DomainState>, ResourceError> {
+        let (DomainState::Creating { domain_id } | DomainState::Updating { domain_id }) = &state
+        else {
+            return Err(ResourceError::permanent(
+                "Internal error: not a create or update state",
+            ));
         };
         let domain_id = domain_id.clone();
         let Some(domain) = self.studio.describe_domain(&domain_id).await? else {
@@ -128,7 +140,10 @@ impl<S: StudioDomains> StudioDomain<S> {
             "Failed" | "Update_Failed" | "Delete_Failed" => Err(ResourceError::permanent(format!(
                 "Domain {domain_id} is {}: {}",
                 domain.status,
-                domain.failure_reason.as_deref().unwrap_or("SageMaker gave no FailureReason")
+                domain
+                    .failure_reason
+                    .as_deref()
+                    .unwrap_or("SageMaker gave no FailureReason")
             ))
             .with_physical_resource_id(domain_id)),
             status => Ok(Progress::waiting(
@@ -155,7 +170,10 @@ impl<S: StudioDomains> StudioDomain<S> {
                 DomainState::AwaitingReady {
                     domain_id: domain_id.to_owned(),
                 },
-                format!("domain {domain_id} to be InService before updating it (now {})", domain.status),
+                format!(
+                    "domain {domain_id} to be InService before updating it (now {})",
+                    domain.status
+                ),
             ));
         }
         let changes = changes(properties, old)?;
@@ -163,7 +181,8 @@ impl<S: StudioDomains> StudioDomain<S> {
             info!(%domain_id, "updating the domain's settings");
             self.studio.update_domain(domain_id, &changes).await?;
         }
-        self.update_tags(&domain.domain_arn, properties, old).await?;
+        self.update_tags(&domain.domain_arn, properties, old)
+            .await?;
         self.until_in_service(DomainState::Updating {
             domain_id: domain_id.to_owned(),
         })
@@ -220,19 +239,24 @@ impl<S: StudioDomains> StudioDomain<S> {
         }
         let tags = match self.studio.list_tags(&domain.domain_arn).await {
             Ok(tags) => tags,
-            Err(error) if error.is_not_found() => return waiting(format!("domain {domain_id} to be deleted")),
+            Err(error) if error.is_not_found() => {
+                return waiting(format!("domain {domain_id} to be deleted"));
+            }
             Err(error) => return Err(error.into()),
         };
         if owned_by_another_stack(&tags, request) {
             info!(%domain_id, "the domain belongs to another stack; leaving it alone");
-            return Ok(Progress::Done(Completed::new(domain_id).with_reason(format!(
-                "Domain {domain_id} belongs to another stack; it was left untouched"
-            ))));
+            return Ok(Progress::Done(Completed::new(domain_id).with_reason(
+                format!("Domain {domain_id} belongs to another stack; it was left untouched"),
+            )));
         }
 
         let profiles = self.studio.list_user_profiles(domain_id).await?;
         if !profiles.is_empty() && !properties.delete_user_profiles {
-            let mut names: Vec<&str> = profiles.iter().map(|profile| profile.name.as_str()).collect();
+            let mut names: Vec<&str> = profiles
+                .iter()
+                .map(|profile| profile.name.as_str())
+                .collect();
             names.sort_unstable();
             return Err(ResourceError::permanent(format!(
                 "Domain {domain_id} still has {} user profile(s): {}. Terminate their user-profile products first, or set DeleteUserProfiles to \"true\" to delete them with the domain (their apps and spaces go too; the home EFS follows HomeEfsRetention)",
@@ -272,12 +296,22 @@ impl<S: StudioDomains> StudioDomain<S> {
             }
         }
         if !spaces.is_empty() {
-            return waiting(format!("{} space(s) of domain {domain_id} to be deleted", spaces.len()));
+            return waiting(format!(
+                "{} space(s) of domain {domain_id} to be deleted",
+                spaces.len()
+            ));
         }
 
-        for profile in profiles.iter().filter(|profile| profile.status != "Deleting") {
+        for profile in profiles
+            .iter()
+            .filter(|profile| profile.status != "Deleting")
+        {
             info!(user_profile_name = %profile.name, "deleting user profile");
-            match self.studio.delete_user_profile(domain_id, &profile.name).await {
+            match self
+                .studio
+                .delete_user_profile(domain_id, &profile.name)
+                .await
+            {
                 Ok(()) => {}
                 Err(error) if error.is_not_found() || error.is_in_use() => {}
                 Err(error) => return Err(error.into()),
@@ -291,7 +325,11 @@ impl<S: StudioDomains> StudioDomain<S> {
         }
 
         info!(%domain_id, retention = ?properties.home_efs_retention, "deleting the domain");
-        match self.studio.delete_domain(domain_id, properties.home_efs_retention).await {
+        match self
+            .studio
+            .delete_domain(domain_id, properties.home_efs_retention)
+            .await
+        {
             Ok(()) => {}
             Err(error) if error.is_not_found() => {}
             // Something was created in the meantime: look again next step.
@@ -313,7 +351,10 @@ fn completed(domain: &Domain) -> Completed {
 }
 
 /// CreateDomain's input from the properties, with this request's ownership tags.
-fn new_domain(request: &CustomResourceRequest, properties: &DomainProperties) -> Result<NewDomain, ResourceError> {
+fn new_domain(
+    request: &CustomResourceRequest,
+    properties: &DomainProperties,
+) -> Result<NewDomain, ResourceError> {
     let mut tags = sagemaker_tags(&properties.tags);
     tags.extend(ownership_tags(request));
     Ok(NewDomain {
@@ -321,7 +362,9 @@ fn new_domain(request: &CustomResourceRequest, properties: &DomainProperties) ->
         vpc_id: properties.vpc_id.clone(),
         subnet_ids: properties.subnet_ids.clone(),
         auth_mode: properties.auth_mode.as_str().to_owned(),
-        app_network_access_type: properties.app_network_access_type.map(|kind| kind.as_str().to_owned()),
+        app_network_access_type: properties
+            .app_network_access_type
+            .map(|kind| kind.as_str().to_owned()),
         kms_key_id: properties.kms_key_id.clone(),
         security_group_ids: properties.security_group_ids.clone(),
         default_user_settings: default_user_settings(properties)?,
@@ -329,14 +372,19 @@ fn new_domain(request: &CustomResourceRequest, properties: &DomainProperties) ->
     })
 }
 
-fn default_user_settings(properties: &DomainProperties) -> Result<aws_sdk_sagemaker::types::UserSettings, ResourceError> {
+fn default_user_settings(
+    properties: &DomainProperties,
+) -> Result<aws_sdk_sagemaker::types::UserSettings, ResourceError> {
     let mut settings = properties.default_user_settings.clone().unwrap_or_default();
     settings.execution_role = Some(properties.default_execution_role_arn.clone());
     settings.to_sdk("DefaultUserSettings")
 }
 
 /// What UpdateDomain must change to go from `old` to `properties`.
-fn changes(properties: &DomainProperties, old: &DomainProperties) -> Result<DomainChanges, ResourceError> {
+fn changes(
+    properties: &DomainProperties,
+    old: &DomainProperties,
+) -> Result<DomainChanges, ResourceError> {
     let settings_changed = properties.default_user_settings != old.default_user_settings
         || properties.default_execution_role_arn != old.default_execution_role_arn;
     Ok(DomainChanges {
@@ -345,9 +393,15 @@ fn changes(properties: &DomainProperties, old: &DomainProperties) -> Result<Doma
         } else {
             None
         },
-        subnet_ids: (properties.subnet_ids != old.subnet_ids).then(|| properties.subnet_ids.clone()),
-        app_network_access_type: (properties.app_network_access_type != old.app_network_access_type)
-            .then(|| properties.app_network_access_type.map(|kind| kind.as_str().to_owned()))
+        subnet_ids: (properties.subnet_ids != old.subnet_ids)
+            .then(|| properties.subnet_ids.clone()),
+        app_network_access_type: (properties.app_network_access_type
+            != old.app_network_access_type)
+            .then(|| {
+                properties
+                    .app_network_access_type
+                    .map(|kind| kind.as_str().to_owned())
+            })
             .flatten(),
         security_group_ids: (properties.security_group_ids != old.security_group_ids)
             .then(|| properties.security_group_ids.clone().unwrap_or_default()),
@@ -381,7 +435,8 @@ impl<S: StudioDomains + 'static> CustomResource for StudioDomain<S> {
     ) -> Result<Progress<DomainState>, ResourceError> {
         match state {
             Some(DomainState::AwaitingReady { domain_id }) => {
-                self.update_in_place(&domain_id, properties, old_properties).await
+                self.update_in_place(&domain_id, properties, old_properties)
+                    .await
             }
             Some(state @ DomainState::Updating { .. }) => self.until_in_service(state).await,
             Some(state @ DomainState::Creating { .. }) => {
@@ -398,7 +453,8 @@ impl<S: StudioDomains + 'static> CustomResource for StudioDomain<S> {
                     info!(changed, "replacing the domain");
                     return self.create_step(request, properties, None).await;
                 }
-                self.update_in_place(physical_resource_id, properties, old_properties).await
+                self.update_in_place(physical_resource_id, properties, old_properties)
+                    .await
             }
         }
     }
@@ -410,7 +466,8 @@ impl<S: StudioDomains + 'static> CustomResource for StudioDomain<S> {
         properties: &DomainProperties,
         _state: Option<DomainState>,
     ) -> Result<Progress<DomainState>, ResourceError> {
-        self.delete_step(request, physical_resource_id, properties).await
+        self.delete_step(request, physical_resource_id, properties)
+            .await
     }
 }
 
@@ -421,11 +478,26 @@ mod tests {
     use serde_json::Value;
 
     const EVENTS: [(&str, &str); 5] = [
-        ("create", include_str!("../../../events/studio-domain/create.json")),
-        ("update", include_str!("../../../events/studio-domain/update.json")),
-        ("update-replace", include_str!("../../../events/studio-domain/update-replace.json")),
-        ("delete", include_str!("../../../events/studio-domain/delete.json")),
-        ("delete-after-failed-create", include_str!("../../../events/studio-domain/delete-after-failed-create.json")),
+        (
+            "create",
+            include_str!("../../../events/studio-domain/create.json"),
+        ),
+        (
+            "update",
+            include_str!("../../../events/studio-domain/update.json"),
+        ),
+        (
+            "update-replace",
+            include_str!("../../../events/studio-domain/update-replace.json"),
+        ),
+        (
+            "delete",
+            include_str!("../../../events/studio-domain/delete.json"),
+        ),
+        (
+            "delete-after-failed-create",
+            include_str!("../../../events/studio-domain/delete-after-failed-create.json"),
+        ),
     ];
 
     fn invocation(name: &str) -> Invocation {
@@ -437,8 +509,15 @@ mod tests {
     fn every_sample_event_is_a_valid_request_with_valid_properties() {
         for (name, text) in EVENTS {
             let raw: Value = serde_json::from_str(text).unwrap();
-            let request = Invocation::from_payload(raw.clone()).unwrap().request().clone();
-            assert_eq!(request.to_cloudformation()["ResourceProperties"], raw["ResourceProperties"], "{name}");
+            let request = Invocation::from_payload(raw.clone())
+                .unwrap()
+                .request()
+                .clone();
+            assert_eq!(
+                request.to_cloudformation()["ResourceProperties"],
+                raw["ResourceProperties"],
+                "{name}"
+            );
             let parsed: DomainProperties = properties::parse(&request.properties).unwrap();
             parsed.validate().unwrap();
         }

@@ -119,31 +119,72 @@ pub struct Named {
 /// The SageMaker calls a Studio domain's lifecycle makes.
 pub trait StudioDomains: Send + Sync {
     /// CreateDomain; returns the new domain's id.
-    fn create_domain(&self, domain: &NewDomain) -> impl Future<Output = Result<String, AwsError>> + Send;
+    fn create_domain(
+        &self,
+        domain: &NewDomain,
+    ) -> impl Future<Output = Result<String, AwsError>> + Send;
     /// DescribeDomain; `None` if it does not exist.
-    fn describe_domain(&self, domain_id: &str) -> impl Future<Output = Result<Option<Domain>, AwsError>> + Send;
+    fn describe_domain(
+        &self,
+        domain_id: &str,
+    ) -> impl Future<Output = Result<Option<Domain>, AwsError>> + Send;
     /// ListDomains, every page.
     fn list_domains(&self) -> impl Future<Output = Result<Vec<DomainSummary>, AwsError>> + Send;
     /// UpdateDomain.
-    fn update_domain(&self, domain_id: &str, changes: &DomainChanges) -> impl Future<Output = Result<(), AwsError>> + Send;
+    fn update_domain(
+        &self,
+        domain_id: &str,
+        changes: &DomainChanges,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
     /// ListTags, every page.
     fn list_tags(&self, arn: &str) -> impl Future<Output = Result<Vec<Tag>, AwsError>> + Send;
     /// AddTags.
-    fn add_tags(&self, arn: &str, tags: Vec<Tag>) -> impl Future<Output = Result<(), AwsError>> + Send;
+    fn add_tags(
+        &self,
+        arn: &str,
+        tags: Vec<Tag>,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
     /// DeleteTags.
-    fn delete_tags(&self, arn: &str, keys: Vec<String>) -> impl Future<Output = Result<(), AwsError>> + Send;
+    fn delete_tags(
+        &self,
+        arn: &str,
+        keys: Vec<String>,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
     /// ListApps in the domain, every page.
-    fn list_apps(&self, domain_id: &str) -> impl Future<Output = Result<Vec<App>, AwsError>> + Send;
+    fn list_apps(&self, domain_id: &str)
+    -> impl Future<Output = Result<Vec<App>, AwsError>> + Send;
     /// DeleteApp.
-    fn delete_app(&self, domain_id: &str, app: &App) -> impl Future<Output = Result<(), AwsError>> + Send;
+    fn delete_app(
+        &self,
+        domain_id: &str,
+        app: &App,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
     /// ListSpaces in the domain, every page.
-    fn list_spaces(&self, domain_id: &str) -> impl Future<Output = Result<Vec<Named>, AwsError>> + Send;
+    fn list_spaces(
+        &self,
+        domain_id: &str,
+    ) -> impl Future<Output = Result<Vec<Named>, AwsError>> + Send;
     /// DeleteSpace.
-    fn delete_space(&self, domain_id: &str, space_name: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+    fn delete_space(
+        &self,
+        domain_id: &str,
+        space_name: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
     /// ListUserProfiles in the domain, every page.
-    fn list_user_profiles(&self, domain_id: &str) -> impl Future<Output = Result<Vec<Named>, AwsError>> + Send;
+    fn list_user_profiles(
+        &self,
+        domain_id: &str,
+    ) -> impl Future<Output = Result<Vec<Named>, AwsError>> + Send;
     /// DeleteUserProfile.
-    fn delete_user_profile(&self, domain_id: &str, name: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+    fn delete_user_profile(
+        &self,
+        domain_id: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
     /// DeleteDomain, keeping or deleting the users' home file system.
-    fn delete_domain(&self, domain_id: &str, retention: HomeEfsRetention) -> impl Future<Output = Result<(), AwsError>> + Send;
+    fn delete_domain(
+        &self,
+        domain_id: &str,
+        retention: HomeEfsRetention,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 }

@@ -104,8 +104,14 @@ fn matches_name_rule(name: &str) -> bool {
         && bytes.len() <= 63
         && bytes[0].is_ascii_alphanumeric()
         && bytes[bytes.len() - 1].is_ascii_alphanumeric()
-        && bytes.iter().all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')
-        && bytes.iter().filter(|byte| byte.is_ascii_alphanumeric()).count() <= 63
+        && bytes
+            .iter()
+            .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')
+        && bytes
+            .iter()
+            .filter(|byte| byte.is_ascii_alphanumeric())
+            .count()
+            <= 63
 }
 
 fn is_role_arn(arn: &str) -> bool {
@@ -123,7 +129,9 @@ fn is_role_arn(arn: &str) -> bool {
     partition.starts_with("aws")
         && account.len() == 12
         && account.bytes().all(|byte| byte.is_ascii_digit())
-        && resource.strip_prefix("role/").is_some_and(|name| !name.is_empty())
+        && resource
+            .strip_prefix("role/")
+            .is_some_and(|name| !name.is_empty())
 }
 
 fn has_prefix_and_id(value: &str, prefix: &str) -> bool {
@@ -147,7 +155,10 @@ impl DomainProperties {
         if !has_prefix_and_id(&self.vpc_id, "vpc-") {
             return Err(ResourceError::invalid_property(
                 "VpcId",
-                format!("expected a VPC id like vpc-0abc1234, got \"{}\"", self.vpc_id),
+                format!(
+                    "expected a VPC id like vpc-0abc1234, got \"{}\"",
+                    self.vpc_id
+                ),
             ));
         }
         if self.subnet_ids.is_empty() || self.subnet_ids.len() > 16 {
@@ -156,7 +167,11 @@ impl DomainProperties {
                 format!("expected 1 to 16 subnet ids, got {}", self.subnet_ids.len()),
             ));
         }
-        if let Some(bad) = self.subnet_ids.iter().find(|id| !has_prefix_and_id(id, "subnet-")) {
+        if let Some(bad) = self
+            .subnet_ids
+            .iter()
+            .find(|id| !has_prefix_and_id(id, "subnet-"))
+        {
             return Err(ResourceError::invalid_property(
                 "SubnetIds",
                 format!("expected subnet ids like subnet-0abc1234, got \"{bad}\""),
@@ -166,7 +181,10 @@ impl DomainProperties {
             if groups.len() > 3 {
                 return Err(ResourceError::invalid_property(
                     "SecurityGroupIds",
-                    format!("expected at most 3 security group ids, got {}", groups.len()),
+                    format!(
+                        "expected at most 3 security group ids, got {}",
+                        groups.len()
+                    ),
                 ));
             }
             if let Some(bad) = groups.iter().find(|id| !has_prefix_and_id(id, "sg-")) {
@@ -196,18 +214,26 @@ impl DomainProperties {
                 "must be left out or equal DefaultExecutionRoleArn (set the role in one place)",
             ));
         }
-        if let Some(tag) = self.tags.iter().find(|tag| {
-            RESERVED_KEYS.contains(&tag.key.as_str()) || tag.key.starts_with("aws:")
-        }) {
+        if let Some(tag) = self
+            .tags
+            .iter()
+            .find(|tag| RESERVED_KEYS.contains(&tag.key.as_str()) || tag.key.starts_with("aws:"))
+        {
             return Err(ResourceError::invalid_property(
                 "Tags",
-                format!("the key \"{}\" is reserved (aws:* and studio-catalog:* are set by AWS and by this resource)", tag.key),
+                format!(
+                    "the key \"{}\" is reserved (aws:* and studio-catalog:* are set by AWS and by this resource)",
+                    tag.key
+                ),
             ));
         }
         if self.tags.len() > 45 {
             return Err(ResourceError::invalid_property(
                 "Tags",
-                format!("expected at most 45 tags (SageMaker allows 50; 5 are this resource's), got {}", self.tags.len()),
+                format!(
+                    "expected at most 45 tags (SageMaker allows 50; 5 are this resource's), got {}",
+                    self.tags.len()
+                ),
             ));
         }
         Ok(())
@@ -260,8 +286,8 @@ mod tests {
         properties
     }
 
-    fn reason(properties: Value) -> String {
-        match parse::<DomainProperties>(&properties).and_then(|p| p.validate().map(|()| p)) {
+    fn reason(properties: &Value) -> String {
+        match parse::<DomainProperties>(properties).and_then(|p| p.validate().map(|()| p)) {
             Ok(_) => String::new(),
             Err(error) => error.to_string(),
         }
@@ -278,40 +304,73 @@ mod tests {
 
     #[test]
     fn a_domain_name_outside_the_rule_is_refused_naming_it() {
-        assert!(reason(with("DomainName", json!("-bad"))).starts_with("Invalid property DomainName: must match"));
-        assert!(reason(with("DomainName", json!("a".repeat(64)))).starts_with("Invalid property DomainName"));
-        assert_eq!(reason(with("DomainName", json!("a-b--c"))), "");
+        assert!(
+            reason(&with("DomainName", json!("-bad")))
+                .starts_with("Invalid property DomainName: must match")
+        );
+        assert!(
+            reason(&with("DomainName", json!("a".repeat(64))))
+                .starts_with("Invalid property DomainName")
+        );
+        assert_eq!(reason(&with("DomainName", json!("a-b--c"))), "");
     }
 
     #[test]
     fn malformed_network_properties_are_refused_naming_them() {
-        assert!(reason(with("VpcId", json!("vpc"))).starts_with("Invalid property VpcId"));
-        assert!(reason(with("SubnetIds", json!([]))).starts_with("Invalid property SubnetIds: expected 1 to 16"));
-        assert!(reason(with("SubnetIds", json!(["sub-1"]))).contains("subnet ids like"));
-        assert!(reason(with("SecurityGroupIds", json!(["sg-1", "x"]))).starts_with("Invalid property SecurityGroupIds"));
-        assert!(reason(with("AuthMode", json!("LDAP"))).starts_with("Invalid property AuthMode"));
-        assert!(reason(with("HomeEfsRetention", json!("Keep"))).starts_with("Invalid property HomeEfsRetention"));
-        assert!(reason(with("DeleteUserProfiles", json!("maybe"))).starts_with("Invalid property DeleteUserProfiles"));
+        assert!(reason(&with("VpcId", json!("vpc"))).starts_with("Invalid property VpcId"));
+        assert!(
+            reason(&with("SubnetIds", json!([])))
+                .starts_with("Invalid property SubnetIds: expected 1 to 16")
+        );
+        assert!(reason(&with("SubnetIds", json!(["sub-1"]))).contains("subnet ids like"));
+        assert!(
+            reason(&with("SecurityGroupIds", json!(["sg-1", "x"])))
+                .starts_with("Invalid property SecurityGroupIds")
+        );
+        assert!(reason(&with("AuthMode", json!("LDAP"))).starts_with("Invalid property AuthMode"));
+        assert!(
+            reason(&with("HomeEfsRetention", json!("Keep")))
+                .starts_with("Invalid property HomeEfsRetention")
+        );
+        assert!(
+            reason(&with("DeleteUserProfiles", json!("maybe")))
+                .starts_with("Invalid property DeleteUserProfiles")
+        );
     }
 
     #[test]
     fn an_execution_role_that_is_not_a_role_arn_is_refused() {
-        assert!(reason(with("DefaultExecutionRoleArn", json!("studio-role"))).starts_with("Invalid property DefaultExecutionRoleArn"));
-        assert!(reason(with("DefaultExecutionRoleArn", json!("arn:aws:iam::123456789012:user/bob"))).starts_with("Invalid property DefaultExecutionRoleArn"));
+        assert!(
+            reason(&with("DefaultExecutionRoleArn", json!("studio-role")))
+                .starts_with("Invalid property DefaultExecutionRoleArn")
+        );
+        assert!(
+            reason(&with(
+                "DefaultExecutionRoleArn",
+                json!("arn:aws:iam::123456789012:user/bob")
+            ))
+            .starts_with("Invalid property DefaultExecutionRoleArn")
+        );
     }
 
     #[test]
     fn reserved_tag_keys_are_refused() {
         let tags = json!([{"Key": "studio-catalog:stack-id", "Value": "x"}]);
-        assert!(reason(with("Tags", tags)).starts_with("Invalid property Tags: the key \"studio-catalog:stack-id\" is reserved"));
+        assert!(
+            reason(&with("Tags", tags)).starts_with(
+                "Invalid property Tags: the key \"studio-catalog:stack-id\" is reserved"
+            )
+        );
     }
 
     #[test]
     fn identity_changes_replace_and_settings_changes_do_not() {
         let old: DomainProperties = parse(&valid()).unwrap();
         let renamed: DomainProperties = parse(&with("DomainName", json!("team-b"))).unwrap();
-        let resubnetted: DomainProperties = parse(&with("SubnetIds", json!(["subnet-1", "subnet-2"]))).unwrap();
-        let retagged: DomainProperties = parse(&with("Tags", json!([{"Key": "team", "Value": "a"}]))).unwrap();
+        let resubnetted: DomainProperties =
+            parse(&with("SubnetIds", json!(["subnet-1", "subnet-2"]))).unwrap();
+        let retagged: DomainProperties =
+            parse(&with("Tags", json!([{"Key": "team", "Value": "a"}]))).unwrap();
         assert_eq!(renamed.replacement_reason(&old), Some("DomainName"));
         assert_eq!(resubnetted.replacement_reason(&old), None);
         assert_eq!(retagged.replacement_reason(&old), None);

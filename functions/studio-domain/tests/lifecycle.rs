@@ -86,12 +86,21 @@ impl World {
     }
 
     async fn tags(&self, arn: &str) -> Vec<(String, String)> {
-        let listed = self.aws.sagemaker("ListTags", &json!({"ResourceArn": arn})).await.unwrap();
+        let listed = self
+            .aws
+            .sagemaker("ListTags", &json!({"ResourceArn": arn}))
+            .await
+            .unwrap();
         let mut tags: Vec<(String, String)> = listed["Tags"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|tag| (tag["Key"].as_str().unwrap().to_owned(), tag["Value"].as_str().unwrap().to_owned()))
+            .map(|tag| {
+                (
+                    tag["Key"].as_str().unwrap().to_owned(),
+                    tag["Value"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect();
         tags.sort();
         tags
@@ -110,11 +119,17 @@ impl World {
 
     async fn add_user_profile(&self, domain_id: &str, name: &str) {
         self.aws
-            .sagemaker("CreateUserProfile", &json!({"DomainId": domain_id, "UserProfileName": name}))
+            .sagemaker(
+                "CreateUserProfile",
+                &json!({"DomainId": domain_id, "UserProfileName": name}),
+            )
             .await
             .unwrap();
-        self.wait_in_service("DescribeUserProfile", json!({"DomainId": domain_id, "UserProfileName": name}))
-            .await;
+        self.wait_in_service(
+            "DescribeUserProfile",
+            json!({"DomainId": domain_id, "UserProfileName": name}),
+        )
+        .await;
     }
 
     async fn add_space_with_app(&self, domain_id: &str, space: &str, owner: &str) {
@@ -130,8 +145,18 @@ impl World {
             )
             .await
             .unwrap();
-        self.wait_in_service("DescribeSpace", json!({"DomainId": domain_id, "SpaceName": space})).await;
-        self.add_app(domain_id, json!({"SpaceName": space}), "JupyterLab", "default").await;
+        self.wait_in_service(
+            "DescribeSpace",
+            json!({"DomainId": domain_id, "SpaceName": space}),
+        )
+        .await;
+        self.add_app(
+            domain_id,
+            json!({"SpaceName": space}),
+            "JupyterLab",
+            "default",
+        )
+        .await;
     }
 
     async fn add_app(&self, domain_id: &str, owner: Value, app_type: &str, app_name: &str) {
@@ -160,23 +185,55 @@ async fn create_answers_once_with_the_domain_and_its_attributes() {
     let request = CfnRequest::create(RESOURCE_TYPE, "Domain", properties("team-a"));
     let (event, token) = world.cfn.event(FUNCTION, &request);
 
-    let created = world.cfn.send(&world.lambda, FUNCTION, event).await.unwrap();
+    let created = world
+        .cfn
+        .send(&world.lambda, FUNCTION, event)
+        .await
+        .unwrap();
 
     assert!(created.is_success(), "{:?}", created.reason);
     let domain_id = created.physical_resource_id.clone();
-    assert!(domain_id.starts_with("d-") && domain_id.len() == 14, "{domain_id}");
+    assert!(
+        domain_id.starts_with("d-") && domain_id.len() == 14,
+        "{domain_id}"
+    );
     assert_eq!(created.data("DomainId"), Some(domain_id.as_str()));
-    assert!(created.data("DomainArn").unwrap().ends_with(&format!("domain/{domain_id}")));
+    assert!(
+        created
+            .data("DomainArn")
+            .unwrap()
+            .ends_with(&format!("domain/{domain_id}"))
+    );
     assert!(created.data("Url").unwrap().starts_with("https://"));
-    assert!(created.data("HomeEfsFileSystemId").unwrap().starts_with("fs-"));
-    assert_eq!(created.content_type.as_deref(), Some(""), "CloudFormation's S3 URL needs an empty Content-Type");
+    assert!(
+        created
+            .data("HomeEfsFileSystemId")
+            .unwrap()
+            .starts_with("fs-")
+    );
+    assert_eq!(
+        created.content_type.as_deref(),
+        Some(""),
+        "CloudFormation's S3 URL needs an empty Content-Type"
+    );
     assert!(created.problems().is_empty(), "{:?}", created.problems());
-    world.lambda.wait_idle(FUNCTION, Duration::from_secs(10)).await.unwrap();
-    assert_eq!(world.cfn.server().responses(&token).len(), 1, "exactly one answer");
+    world
+        .lambda
+        .wait_idle(FUNCTION, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        world.cfn.server().responses(&token).len(),
+        1,
+        "exactly one answer"
+    );
     let described = world.describe(&domain_id).await.unwrap();
     assert_eq!(described["Status"], "InService");
     assert_eq!(described["DomainName"], "team-a");
-    assert_eq!(described["DefaultUserSettings"]["ExecutionRole"], "arn:aws:iam::123456789012:role/studio-default");
+    assert_eq!(
+        described["DefaultUserSettings"]["ExecutionRole"],
+        "arn:aws:iam::123456789012:role/studio-default"
+    );
 }
 
 #[tokio::test]
@@ -189,8 +246,18 @@ async fn a_duplicate_delivery_of_a_create_converges_on_the_same_domain() {
 
     assert!(first.is_success() && second.is_success());
     assert_eq!(first.physical_resource_id, second.physical_resource_id);
-    assert_eq!(world.domain_ids().await, vec![first.physical_resource_id.clone()]);
-    assert_eq!(world.aws.call_count("sagemaker", "CreateDomain").await.unwrap(), 1);
+    assert_eq!(
+        world.domain_ids().await,
+        vec![first.physical_resource_id.clone()]
+    );
+    assert_eq!(
+        world
+            .aws
+            .call_count("sagemaker", "CreateDomain")
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -206,14 +273,29 @@ async fn deleting_one_stacks_domain_leaves_the_other_stacks_domain() {
         event["ResponseURL"] = json!(world.cfn.server().response_url(&token));
         event
     };
-    let theirs = world.cfn.send(&world.lambda, FUNCTION, theirs_event).await.unwrap();
+    let theirs = world
+        .cfn
+        .send(&world.lambda, FUNCTION, theirs_event)
+        .await
+        .unwrap();
     assert!(created.is_success() && theirs.is_success());
 
-    let deleted = world.send(&ours.delete(&created.physical_resource_id, properties("team-a"))).await;
+    let deleted = world
+        .send(&ours.delete(&created.physical_resource_id, properties("team-a")))
+        .await;
 
     assert!(deleted.is_success(), "{:?}", deleted.reason);
-    assert_eq!(world.describe(&created.physical_resource_id).await.unwrap_err(), "ResourceNotFound");
-    assert_eq!(world.describe(&theirs.physical_resource_id).await.unwrap()["Status"], "InService");
+    assert_eq!(
+        world
+            .describe(&created.physical_resource_id)
+            .await
+            .unwrap_err(),
+        "ResourceNotFound"
+    );
+    assert_eq!(
+        world.describe(&theirs.physical_resource_id).await.unwrap()["Status"],
+        "InService"
+    );
 }
 
 #[tokio::test]
@@ -226,11 +308,18 @@ async fn a_delete_naming_another_stacks_domain_leaves_it_untouched() {
     let (mut event, token) = our_stack.event(FUNCTION, &delete);
     event["ResponseURL"] = json!(world.cfn.server().response_url(&token));
 
-    let deleted = world.cfn.send(&world.lambda, FUNCTION, event).await.unwrap();
+    let deleted = world
+        .cfn
+        .send(&world.lambda, FUNCTION, event)
+        .await
+        .unwrap();
 
     assert!(deleted.is_success());
     assert!(deleted.reason.unwrap().contains("belongs to another stack"));
-    assert_eq!(world.describe(&theirs.physical_resource_id).await.unwrap()["Status"], "InService");
+    assert_eq!(
+        world.describe(&theirs.physical_resource_id).await.unwrap()["Status"],
+        "InService"
+    );
 }
 
 #[tokio::test]
@@ -248,11 +337,35 @@ async fn a_missing_or_malformed_property_fails_naming_it_and_creates_nothing() {
     let (_, bad_name) = world.create("Domain", bad_name).await;
 
     assert!(missing.is_failed());
-    assert_eq!(missing.reason.as_deref(), Some("Invalid property VpcId: is required but was not given"));
+    assert_eq!(
+        missing.reason.as_deref(),
+        Some("Invalid property VpcId: is required but was not given")
+    );
     assert!(malformed.is_failed());
-    assert!(malformed.reason.as_deref().unwrap().starts_with("Invalid property HomeEfsRetention"), "{:?}", malformed.reason);
-    assert!(bad_name.reason.as_deref().unwrap().starts_with("Invalid property DomainName: must match"));
-    assert_eq!(world.aws.call_count("sagemaker", "CreateDomain").await.unwrap(), 0);
+    assert!(
+        malformed
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("Invalid property HomeEfsRetention"),
+        "{:?}",
+        malformed.reason
+    );
+    assert!(
+        bad_name
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("Invalid property DomainName: must match")
+    );
+    assert_eq!(
+        world
+            .aws
+            .call_count("sagemaker", "CreateDomain")
+            .await
+            .unwrap(),
+        0
+    );
     assert!(world.domain_ids().await.is_empty());
 }
 
@@ -265,11 +378,16 @@ async fn delete_after_a_failed_create_succeeds_without_touching_anything() {
     assert!(failed.is_failed());
     world.aws.clear_calls().await.unwrap();
 
-    let deleted = world.send(&request.delete(&failed.physical_resource_id, invalid)).await;
+    let deleted = world
+        .send(&request.delete(&failed.physical_resource_id, invalid))
+        .await;
 
     assert!(deleted.is_success(), "{:?}", deleted.reason);
     assert_eq!(deleted.physical_resource_id, failed.physical_resource_id);
-    assert!(world.aws.calls().await.unwrap().is_empty(), "no AWS call for a placeholder id");
+    assert!(
+        world.aws.calls().await.unwrap().is_empty(),
+        "no AWS call for a placeholder id"
+    );
 }
 
 #[tokio::test]
@@ -284,12 +402,27 @@ async fn a_domain_that_fails_is_answered_failed_with_aws_reason_and_named_for_ro
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    world.aws.fail_domain(&domain_id, "The subnet subnet-0a1b2c3d has no free IP addresses").await.unwrap();
+    world
+        .aws
+        .fail_domain(
+            &domain_id,
+            "The subnet subnet-0a1b2c3d has no free IP addresses",
+        )
+        .await
+        .unwrap();
 
-    let failed = world.cfn.server().wait_for_response(&token, Duration::from_secs(60)).await.unwrap();
+    let failed = world
+        .cfn
+        .server()
+        .wait_for_response(&token, Duration::from_secs(60))
+        .await
+        .unwrap();
 
     assert!(failed.is_failed());
-    assert_eq!(failed.physical_resource_id, domain_id, "the rollback delete must find it");
+    assert_eq!(
+        failed.physical_resource_id, domain_id,
+        "the rollback delete must find it"
+    );
     assert!(failed.reason.unwrap().contains("no free IP addresses"));
 }
 
@@ -309,19 +442,37 @@ async fn a_creation_that_outlasts_one_invocation_continues_in_the_next() {
         .filter(|record| record.outcome.kind() == "TimedOut")
         .count();
     assert_eq!(timed_out, 0, "no invocation ran into its deadline");
-    assert_eq!(world.aws.call_count("sagemaker", "CreateDomain").await.unwrap(), 1);
+    assert_eq!(
+        world
+            .aws
+            .call_count("sagemaker", "CreateDomain")
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn throttling_is_retried_until_the_call_goes_through() {
     let world = world().await;
     // More throttles than the SDK's own attempts (AWS_MAX_ATTEMPTS=2): the protocol retries.
-    world.aws.inject_fault(&Fault::throttling("sagemaker", "CreateDomain").count(3)).await.unwrap();
+    world
+        .aws
+        .inject_fault(&Fault::throttling("sagemaker", "CreateDomain").count(3))
+        .await
+        .unwrap();
 
     let (_, created) = world.create("Domain", properties("team-a")).await;
 
     assert!(created.is_success(), "{:?}", created.reason);
-    assert_eq!(world.aws.call_count("sagemaker", "CreateDomain").await.unwrap(), 4);
+    assert_eq!(
+        world
+            .aws
+            .call_count("sagemaker", "CreateDomain")
+            .await
+            .unwrap(),
+        4
+    );
     assert_eq!(world.domain_ids().await.len(), 1);
 }
 
@@ -332,10 +483,18 @@ async fn a_failed_response_put_is_retried_and_answered_once() {
     let request = CfnRequest::create(RESOURCE_TYPE, "Domain", properties("team-a"));
     let (event, token) = world.cfn.event(FUNCTION, &request);
 
-    let created = world.cfn.send(&world.lambda, FUNCTION, event).await.unwrap();
+    let created = world
+        .cfn
+        .send(&world.lambda, FUNCTION, event)
+        .await
+        .unwrap();
 
     assert!(created.is_success());
-    world.lambda.wait_idle(FUNCTION, Duration::from_secs(10)).await.unwrap();
+    world
+        .lambda
+        .wait_idle(FUNCTION, Duration::from_secs(10))
+        .await
+        .unwrap();
     assert_eq!(world.cfn.server().attempts(&token), 3);
     assert_eq!(world.cfn.server().responses(&token).len(), 1);
 }
@@ -349,15 +508,23 @@ async fn a_tag_change_is_made_in_place_on_the_same_domain() {
     let mut retagged = properties("team-a");
     retagged["Tags"] = json!([{"Key": "cost-centre", "Value": "4711"}]);
 
-    let updated = world.send(&request.update(&domain_id, retagged, properties("team-a"))).await;
+    let updated = world
+        .send(&request.update(&domain_id, retagged, properties("team-a")))
+        .await;
 
     assert!(updated.is_success(), "{:?}", updated.reason);
-    assert_eq!(updated.physical_resource_id, domain_id, "same id: no replacement");
+    assert_eq!(
+        updated.physical_resource_id, domain_id,
+        "same id: no replacement"
+    );
     assert_eq!(world.domain_ids().await, vec![domain_id]);
     let tags = world.tags(&arn).await;
     assert!(tags.contains(&("cost-centre".into(), "4711".into())));
     assert!(!tags.iter().any(|(key, _)| key == "team"), "{tags:?}");
-    assert!(tags.iter().any(|(key, _)| key == "studio-catalog:stack-id"), "ownership tags stay");
+    assert!(
+        tags.iter().any(|(key, _)| key == "studio-catalog:stack-id"),
+        "ownership tags stay"
+    );
 }
 
 #[tokio::test]
@@ -367,9 +534,12 @@ async fn settings_and_subnets_change_in_place_through_update_domain() {
     let domain_id = created.physical_resource_id.clone();
     let mut changed = properties("team-a");
     changed["SubnetIds"] = json!(["subnet-0c1d2e3f"]);
-    changed["DefaultUserSettings"] = json!({"JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.m5.large"}}});
+    changed["DefaultUserSettings"] =
+        json!({"JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.m5.large"}}});
 
-    let updated = world.send(&request.update(&domain_id, changed, properties("team-a"))).await;
+    let updated = world
+        .send(&request.update(&domain_id, changed, properties("team-a")))
+        .await;
 
     assert!(updated.is_success(), "{:?}", updated.reason);
     assert_eq!(updated.physical_resource_id, domain_id);
@@ -380,7 +550,14 @@ async fn settings_and_subnets_change_in_place_through_update_domain() {
         described["DefaultUserSettings"]["JupyterLabAppSettings"]["DefaultResourceSpec"]["InstanceType"],
         "ml.m5.large"
     );
-    assert_eq!(world.aws.call_count("sagemaker", "UpdateDomain").await.unwrap(), 1);
+    assert_eq!(
+        world
+            .aws
+            .call_count("sagemaker", "UpdateDomain")
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -389,19 +566,39 @@ async fn a_new_domain_name_replaces_the_domain_and_the_old_one_is_deleted_after(
     let (request, created) = world.create("Domain", properties("team-a")).await;
     let old_id = created.physical_resource_id.clone();
 
-    let replaced = world.send(&request.update(&old_id, properties("team-a-v2"), properties("team-a"))).await;
+    let replaced = world
+        .send(&request.update(&old_id, properties("team-a-v2"), properties("team-a")))
+        .await;
 
     assert!(replaced.is_success(), "{:?}", replaced.reason);
     let new_id = replaced.physical_resource_id.clone();
-    assert_ne!(new_id, old_id, "a new physical id tells CloudFormation it was replaced");
-    assert_eq!(world.describe(&new_id).await.unwrap()["DomainName"], "team-a-v2");
-    assert_eq!(world.describe(&old_id).await.unwrap()["Status"], "InService", "the old one waits for CloudFormation's delete");
+    assert_ne!(
+        new_id, old_id,
+        "a new physical id tells CloudFormation it was replaced"
+    );
+    assert_eq!(
+        world.describe(&new_id).await.unwrap()["DomainName"],
+        "team-a-v2"
+    );
+    assert_eq!(
+        world.describe(&old_id).await.unwrap()["Status"],
+        "InService",
+        "the old one waits for CloudFormation's delete"
+    );
 
-    let cleanup = world.send(&request.delete(&old_id, properties("team-a"))).await;
+    let cleanup = world
+        .send(&request.delete(&old_id, properties("team-a")))
+        .await;
 
     assert!(cleanup.is_success());
-    assert_eq!(world.describe(&old_id).await.unwrap_err(), "ResourceNotFound");
-    assert_eq!(world.describe(&new_id).await.unwrap()["Status"], "InService");
+    assert_eq!(
+        world.describe(&old_id).await.unwrap_err(),
+        "ResourceNotFound"
+    );
+    assert_eq!(
+        world.describe(&new_id).await.unwrap()["Status"],
+        "InService"
+    );
 }
 
 #[tokio::test]
@@ -411,18 +608,39 @@ async fn a_delete_with_user_profiles_left_fails_naming_them_and_touches_nothing(
     let domain_id = created.physical_resource_id.clone();
     world.add_user_profile(&domain_id, "alice").await;
     world.add_user_profile(&domain_id, "bob").await;
-    world.add_space_with_app(&domain_id, "shared-notebooks", "alice").await;
+    world
+        .add_space_with_app(&domain_id, "shared-notebooks", "alice")
+        .await;
 
-    let deleted = world.send(&request.delete(&domain_id, properties("team-a"))).await;
+    let deleted = world
+        .send(&request.delete(&domain_id, properties("team-a")))
+        .await;
 
     assert!(deleted.is_failed());
     let reason = deleted.reason.unwrap();
     assert!(reason.contains("2 user profile(s): alice, bob"), "{reason}");
     assert!(reason.contains("DeleteUserProfiles"), "{reason}");
     assert_eq!(deleted.physical_resource_id, domain_id);
-    assert_eq!(world.describe(&domain_id).await.unwrap()["Status"], "InService");
-    assert_eq!(world.aws.call_count("sagemaker", "DeleteApp").await.unwrap(), 0);
-    assert_eq!(world.aws.call_count("sagemaker", "DeleteSpace").await.unwrap(), 0);
+    assert_eq!(
+        world.describe(&domain_id).await.unwrap()["Status"],
+        "InService"
+    );
+    assert_eq!(
+        world
+            .aws
+            .call_count("sagemaker", "DeleteApp")
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        world
+            .aws
+            .call_count("sagemaker", "DeleteSpace")
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 #[tokio::test]
@@ -434,17 +652,57 @@ async fn delete_stops_apps_and_spaces_first_and_keeps_the_home_file_system() {
     let domain_id = created.physical_resource_id.clone();
     let home = created.data("HomeEfsFileSystemId").unwrap().to_owned();
     world.add_user_profile(&domain_id, "alice").await;
-    world.add_app(&domain_id, json!({"UserProfileName": "alice"}), "JupyterServer", "default").await;
-    world.add_app(&domain_id, json!({"UserProfileName": "alice"}), "KernelGateway", "datascience-1").await;
-    world.add_space_with_app(&domain_id, "shared-notebooks", "alice").await;
+    world
+        .add_app(
+            &domain_id,
+            json!({"UserProfileName": "alice"}),
+            "JupyterServer",
+            "default",
+        )
+        .await;
+    world
+        .add_app(
+            &domain_id,
+            json!({"UserProfileName": "alice"}),
+            "KernelGateway",
+            "datascience-1",
+        )
+        .await;
+    world
+        .add_space_with_app(&domain_id, "shared-notebooks", "alice")
+        .await;
 
     let deleted = world.send(&request.delete(&domain_id, props)).await;
 
     assert!(deleted.is_success(), "{:?}", deleted.reason);
-    assert_eq!(world.describe(&domain_id).await.unwrap_err(), "ResourceNotFound");
-    assert_eq!(world.aws.call_count("sagemaker", "DeleteApp").await.unwrap(), 3);
-    assert_eq!(world.aws.call_count("sagemaker", "DeleteSpace").await.unwrap(), 1);
-    assert_eq!(world.aws.call_count("sagemaker", "DeleteUserProfile").await.unwrap(), 1);
+    assert_eq!(
+        world.describe(&domain_id).await.unwrap_err(),
+        "ResourceNotFound"
+    );
+    assert_eq!(
+        world
+            .aws
+            .call_count("sagemaker", "DeleteApp")
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        world
+            .aws
+            .call_count("sagemaker", "DeleteSpace")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        world
+            .aws
+            .call_count("sagemaker", "DeleteUserProfile")
+            .await
+            .unwrap(),
+        1
+    );
     let file_system = world
         .aws
         .efs_file_systems()
@@ -464,7 +722,9 @@ async fn home_efs_retention_delete_deletes_the_home_file_system() {
     let (request, created) = world.create("Domain", props.clone()).await;
     let home = created.data("HomeEfsFileSystemId").unwrap().to_owned();
 
-    let deleted = world.send(&request.delete(&created.physical_resource_id, props)).await;
+    let deleted = world
+        .send(&request.delete(&created.physical_resource_id, props))
+        .await;
 
     assert!(deleted.is_success());
     let states: Vec<String> = world
@@ -483,9 +743,13 @@ async fn home_efs_retention_delete_deletes_the_home_file_system() {
 async fn deleting_a_domain_that_is_already_gone_succeeds() {
     let world = world().await;
     let (request, created) = world.create("Domain", properties("team-a")).await;
-    let first = world.send(&request.delete(&created.physical_resource_id, properties("team-a"))).await;
+    let first = world
+        .send(&request.delete(&created.physical_resource_id, properties("team-a")))
+        .await;
 
-    let again = world.send(&request.delete(&created.physical_resource_id, properties("team-a"))).await;
+    let again = world
+        .send(&request.delete(&created.physical_resource_id, properties("team-a")))
+        .await;
 
     assert!(first.is_success() && again.is_success());
     assert_eq!(again.physical_resource_id, created.physical_resource_id);

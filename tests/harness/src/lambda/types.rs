@@ -66,6 +66,9 @@ pub struct InvocationRecord {
     /// For a cold start: time from spawning the process to its first
     /// `GET /runtime/invocation/next` (`None` if it never asked).
     pub init_duration: Option<Duration>,
+    /// The process's peak resident set size (Linux `VmHWM`, KiB) when the
+    /// invocation ended, if the process was still there to ask.
+    pub peak_rss_kib: Option<u64>,
     /// For [`Outcome::Crashed`]: how the process ended (e.g. `exit status: 1`).
     pub exit_status: Option<String>,
     /// When it was queued.

@@ -60,6 +60,7 @@ impl Worker {
             outcome: Outcome::Crashed,
             cold_start,
             init_duration: None,
+            peak_rss_kib: None,
             exit_status: None,
             queued: job.queued,
             started,
@@ -109,6 +110,7 @@ impl Worker {
         let ending = await_ending(instance, &id, deadline).await;
         instance.api.clear();
         record.ended = Instant::now();
+        record.peak_rss_kib = instance.child.id().and_then(peak_rss_kib);
         if cold_start {
             record.init_duration = instance.init_duration();
         }
@@ -238,4 +240,13 @@ fn report_line(record: &InvocationRecord) -> String {
         line.push_str(&format!("\tStatus: {}", record.outcome.kind()));
     }
     line
+}
+
+/// The process's peak resident set size so far (`VmHWM` in `/proc/<pid>/status`), in KiB.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
 }
