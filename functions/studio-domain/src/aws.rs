@@ -328,3 +328,102 @@ impl StudioDomains for SageMakerStudio {
             .map_err(|error| AwsError::from_sdk("DeleteDomain", &error))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_sagemaker::operation::describe_domain::DescribeDomainOutput;
+    use aws_sdk_sagemaker::types::DomainStatus;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    /// An error response exactly as SageMaker's JSON protocol sends it.
+    fn error_response(code: &str, message: &str) -> aws_smithy_runtime_api::http::Response {
+        aws_smithy_runtime_api::http::Response::new(
+            aws_smithy_runtime_api::http::StatusCode::try_from(400).unwrap(),
+            aws_smithy_types::body::SdkBody::from(format!(
+                r#"{{"__type":"{code}","message":"{message}"}}"#
+            )),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_missing_domain_is_none_not_an_error() {
+        let rule = mock!(Client::describe_domain).then_http_response(|| {
+            error_response(
+                "ResourceNotFound",
+                "Cannot find Domain with id d-abcdef012345",
+            )
+        });
+        let studio =
+            SageMakerStudio::new(mock_client!(aws_sdk_sagemaker, RuleMode::MatchAny, [&rule]));
+
+        assert_eq!(
+            studio.describe_domain("d-abcdef012345").await.unwrap(),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn a_described_domain_carries_what_the_attributes_need() {
+        let rule = mock!(Client::describe_domain).then_output(|| {
+            DescribeDomainOutput::builder()
+                .domain_id("d-abcdef012345")
+                .domain_arn("arn:aws:sagemaker:us-east-1:123456789012:domain/d-abcdef012345")
+                .domain_name("team-a")
+                .status(DomainStatus::InService)
+                .url("https://d-abcdef012345.studio.us-east-1.sagemaker.aws")
+                .home_efs_file_system_id("fs-0123456789abcdef0")
+                .build()
+        });
+        let studio =
+            SageMakerStudio::new(mock_client!(aws_sdk_sagemaker, RuleMode::MatchAny, [&rule]));
+
+        let domain = studio
+            .describe_domain("d-abcdef012345")
+            .await
+            .unwrap()
+            .unwrap();
+
+        assert_eq!(domain.status, "InService");
+        assert_eq!(domain.home_efs_file_system_id, "fs-0123456789abcdef0");
+    }
+
+    #[tokio::test]
+    async fn a_domain_still_in_use_is_classified_so_the_delete_waits() {
+        let rule = mock!(Client::delete_domain)
+            .then_http_response(|| error_response("ResourceInUse", "Domain has user profiles"));
+        let studio =
+            SageMakerStudio::new(mock_client!(aws_sdk_sagemaker, RuleMode::MatchAny, [&rule]));
+
+        let error = studio
+            .delete_domain("d-abcdef012345", HomeEfsRetention::Retain)
+            .await
+            .unwrap_err();
+
+        assert!(error.is_in_use());
+        assert_eq!(error.operation, "DeleteDomain");
+    }
+
+    #[tokio::test]
+    async fn access_denied_is_final_and_says_where_to_look() {
+        let rule = mock!(Client::describe_domain).then_http_response(|| {
+            error_response(
+                "AccessDeniedException",
+                "not authorized to perform: sagemaker:DescribeDomain",
+            )
+        });
+        let studio =
+            SageMakerStudio::new(mock_client!(aws_sdk_sagemaker, RuleMode::MatchAny, [&rule]));
+
+        let error = studio.describe_domain("d-abcdef012345").await.unwrap_err();
+        let reason = cfn_custom_resource::ResourceError::from(error);
+
+        assert!(!reason.is_retryable());
+        assert!(
+            reason
+                .to_string()
+                .contains("Check the function's execution role"),
+            "{reason}"
+        );
+    }
+}

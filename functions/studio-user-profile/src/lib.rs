@@ -1,1 +1,534 @@
-//! See the crate description.
+//! `Custom::StudioUserProfile`: a SageMaker Studio user profile, tagged with the identity it
+//! belongs to, as a CloudFormation custom resource.
+//!
+//! Data scientists are kept apart by attribute-based access control: each profile carries the
+//! tag `studiouserid=<identity>`, and a data scientist may open only the profile whose tag equals
+//! their own identity. The physical id is the profile's ARN.
+//!
+//! - **Create** checks the properties (SageMaker's name rule first), finds a profile this very
+//!   request created before (a duplicate delivery) by its ownership tags or creates one with the
+//!   `studiouserid` tag, the template's tags and the ownership tags, then waits until it is
+//!   `InService` (failing fast on `Failed`). A profile of that name that this request did not
+//!   create is never adopted.
+//! - **Update** changes `ExecutionRoleArn` and `UserSettings` in place (UpdateUserProfile, then
+//!   wait for `InService`) and `StudioUserId` and `Tags` in place (AddTags/DeleteTags): unlike
+//!   `AWS::SageMaker::UserProfile`, a tag change never replaces the profile and its home
+//!   directory. A change of `DomainId` or `UserProfileName` creates a new profile, whose ARN
+//!   CloudFormation sees as a replacement (it then deletes the old one).
+//! - **Delete** acts only on the profile its physical id names: it deletes the profile's apps
+//!   that have not failed, its private spaces and their apps, waits for them, then deletes the
+//!   profile and waits until it is gone. Already gone is success; a physical id that is not a
+//!   user-profile ARN is success with nothing touched; a profile another stack owns is left
+//!   alone.
+
+pub mod aws;
+#[cfg(test)]
+mod memory;
+pub mod ports;
+pub mod properties;
+#[cfg(test)]
+mod resource_tests;
+
+use cfn_custom_resource::{
+    AwsError, Completed, CustomResource, CustomResourceRequest, Progress, ResourceError, Tag,
+};
+use serde::{Deserialize, Serialize};
+use studio_sagemaker::ownership::{
+    RESERVED_KEYS, created_by, owned_by_another_stack, ownership_tags, tag_value,
+};
+use studio_sagemaker::{STUDIO_USER_ID_TAG, sagemaker_tags};
+use tracing::info;
+
+use crate::ports::{App, AppOwner, NewUserProfile, UserProfile, UserProfileArn, UserProfiles};
+use crate::properties::UserProfileProperties;
+
+/// What an unfinished operation on a user profile carries to its next step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserProfileState {
+    /// The profile exists (created by this request); wait until it is `InService`.
+    Creating,
+    /// An update waits for the profile to be `InService` before sending UpdateUserProfile;
+    /// the tags are already updated.
+    AwaitingReady,
+    /// UpdateUserProfile was sent; wait until the profile is `InService` again.
+    Updating,
+    /// The delete is under way: apps, private spaces, then the profile.
+    Deleting,
+}
+
+/// The `Custom::StudioUserProfile` resource.
+pub struct StudioUserProfile<S> {
+    studio: S,
+}
+
+impl<S: UserProfiles> StudioUserProfile<S> {
+    /// The resource, calling SageMaker through `studio`.
+    pub fn new(studio: S) -> Self {
+        Self { studio }
+    }
+
+    /// One step of creating a profile (also used for a replacement on update).
+    async fn create_step(
+        &self,
+        request: &CustomResourceRequest,
+        properties: &UserProfileProperties,
+        state: Option<UserProfileState>,
+    ) -> Result<Progress<UserProfileState>, ResourceError> {
+        let domain_id = properties.domain_id.as_str();
+        let name = properties.user_profile_name.as_str();
+        if state == Some(UserProfileState::Creating) {
+            let Some(profile) = self.studio.describe_user_profile(domain_id, name).await? else {
+                return Err(ResourceError::permanent(format!(
+                    "User profile {name} of domain {domain_id} disappeared while waiting for it to be InService"
+                )));
+            };
+            return until_in_service(UserProfileState::Creating, &profile);
+        }
+
+        properties.validate()?;
+        let profile = match self.studio.describe_user_profile(domain_id, name).await? {
+            Some(profile) => profile,
+            None => {
+                let new_profile = new_user_profile(request, properties)?;
+                match self.studio.create_user_profile(&new_profile).await {
+                    Ok(arn) => {
+                        info!(user_profile_arn = %arn, "created the user profile");
+                        return Ok(Progress::waiting(
+                            UserProfileState::Creating,
+                            format!("user profile {name} to be InService"),
+                        )
+                        .naming(arn));
+                    }
+                    // Created in the meantime: by a duplicate delivery of this request, or not.
+                    Err(error) if error.is_in_use() => {
+                        match self.studio.describe_user_profile(domain_id, name).await? {
+                            Some(profile) => profile,
+                            None => return Err(ResourceError::retryable(error.to_string())),
+                        }
+                    }
+                    Err(error) if error.is_not_found() => {
+                        return Err(ResourceError::permanent(format!(
+                            "{error}. Check DomainId: the domain {domain_id} must exist"
+                        )));
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        };
+        let tags = self.studio.list_tags(&profile.user_profile_arn).await?;
+        if !created_by(&tags, request) {
+            return Err(ResourceError::permanent(format!(
+                "A user profile named {name} already exists in domain {domain_id}, and this request did not create it; it was left untouched. Choose another UserProfileName, or delete that profile first"
+            )));
+        }
+        info!(user_profile_arn = %profile.user_profile_arn, "found the user profile this request created before");
+        until_in_service(UserProfileState::Creating, &profile)
+    }
+
+    /// One step of an in-place update of the profile `properties` name.
+    async fn update_in_place(
+        &self,
+        properties: &UserProfileProperties,
+        old: &UserProfileProperties,
+        tags_updated: bool,
+    ) -> Result<Progress<UserProfileState>, ResourceError> {
+        let domain_id = properties.domain_id.as_str();
+        let name = properties.user_profile_name.as_str();
+        let Some(profile) = self.studio.describe_user_profile(domain_id, name).await? else {
+            return Err(ResourceError::permanent(format!(
+                "User profile {name} of domain {domain_id} does not exist, so it cannot be updated. Delete the resource from the stack, or recreate the profile"
+            )));
+        };
+        if !tags_updated {
+            self.update_tags(&profile.user_profile_arn, properties, old)
+                .await?;
+        }
+        if !properties.settings_differ(old) {
+            return Ok(Progress::Done(completed(&profile)));
+        }
+        match profile.status.as_str() {
+            "Pending" | "Updating" => {
+                return Ok(Progress::waiting(
+                    UserProfileState::AwaitingReady,
+                    format!(
+                        "user profile {name} to be InService before updating it (now {})",
+                        profile.status
+                    ),
+                ));
+            }
+            "Deleting" => {
+                return Err(ResourceError::permanent(format!(
+                    "User profile {name} of domain {domain_id} is being deleted; it cannot be updated"
+                )));
+            }
+            // SageMaker updates only a profile that is InService or whose last update failed.
+            "Failed" | "Delete_Failed" => {
+                return Err(ResourceError::permanent(format!(
+                    "User profile {name} of domain {domain_id} is {}: {}. It cannot be updated; change UserProfileName to replace it",
+                    profile.status,
+                    profile
+                        .failure_reason
+                        .as_deref()
+                        .unwrap_or("SageMaker gave no FailureReason")
+                )));
+            }
+            _ => {}
+        }
+        let role = match properties.execution_role() {
+            Some(role) => Some(role.to_owned()),
+            // Given before, removed now: back to the domain's role.
+            None if old.execution_role().is_some() => {
+                let Some(role) = self.studio.domain_execution_role(domain_id).await? else {
+                    return Err(ResourceError::permanent(format!(
+                        "ExecutionRoleArn was removed, and domain {domain_id} has no default execution role to fall back to; give ExecutionRoleArn"
+                    )));
+                };
+                Some(role)
+            }
+            None => None,
+        };
+        let Some(settings) = properties.user_settings_with_role(role.as_deref())? else {
+            return Ok(Progress::Done(completed(&profile)));
+        };
+        match self
+            .studio
+            .update_user_profile(domain_id, name, &settings)
+            .await
+        {
+            Ok(()) => {}
+            Err(error) if error.is_in_use() => {
+                return Ok(Progress::waiting(
+                    UserProfileState::AwaitingReady,
+                    format!("user profile {name} to be free to update ({error})"),
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        }
+        info!(user_profile_arn = %profile.user_profile_arn, execution_role = ?role, "updated the user profile's settings");
+        Ok(Progress::waiting(
+            UserProfileState::Updating,
+            format!("user profile {name} to be InService after the update"),
+        ))
+    }
+
+    /// Brings the profile's `studiouserid` and template tags to `properties`, leaving the
+    /// ownership tags and tags the stack never set alone.
+    async fn update_tags(
+        &self,
+        arn: &str,
+        properties: &UserProfileProperties,
+        old: &UserProfileProperties,
+    ) -> Result<(), AwsError> {
+        let mut desired = properties.tags.clone();
+        desired.push(Tag {
+            key: STUDIO_USER_ID_TAG.to_owned(),
+            value: properties.studio_user_id().to_owned(),
+        });
+        let current = self.studio.list_tags(arn).await?;
+        let removed: Vec<String> = old
+            .tags
+            .iter()
+            .map(|tag| tag.key.clone())
+            .filter(|key| !desired.iter().any(|tag| &tag.key == key))
+            .filter(|key| !RESERVED_KEYS.contains(&key.as_str()) && key != STUDIO_USER_ID_TAG)
+            .filter(|key| tag_value(&current, key).is_some())
+            .collect();
+        let changed: Vec<Tag> = desired
+            .into_iter()
+            .filter(|tag| tag_value(&current, &tag.key) != Some(tag.value.as_str()))
+            .collect();
+        if !removed.is_empty() {
+            info!(?removed, "removing tags");
+            self.studio.delete_tags(arn, removed).await?;
+        }
+        if !changed.is_empty() {
+            let keys: Vec<&str> = changed.iter().map(|tag| tag.key.as_str()).collect();
+            info!(?keys, "adding or changing tags");
+            self.studio.add_tags(arn, sagemaker_tags(&changed)).await?;
+        }
+        Ok(())
+    }
+
+    /// One step of waiting for an update to finish.
+    async fn until_updated(
+        &self,
+        properties: &UserProfileProperties,
+    ) -> Result<Progress<UserProfileState>, ResourceError> {
+        let domain_id = properties.domain_id.as_str();
+        let name = properties.user_profile_name.as_str();
+        let Some(profile) = self.studio.describe_user_profile(domain_id, name).await? else {
+            return Err(ResourceError::permanent(format!(
+                "User profile {name} of domain {domain_id} disappeared while being updated"
+            )));
+        };
+        until_in_service(UserProfileState::Updating, &profile)
+    }
+
+    /// One step of deleting: each step looks at what is left and moves it one stage on, so a
+    /// repeated step (a retry, a duplicate delivery) is harmless.
+    async fn delete_step(
+        &self,
+        request: &CustomResourceRequest,
+        physical_resource_id: &str,
+        properties: &UserProfileProperties,
+    ) -> Result<Progress<UserProfileState>, ResourceError> {
+        let Some(arn) = UserProfileArn::parse(physical_resource_id) else {
+            return Ok(Progress::Done(
+                Completed::new(physical_resource_id)
+                    .with_reason("Nothing to delete: the physical id is not a user profile's ARN"),
+            ));
+        };
+        let domain_id = arn.domain_id.as_str();
+        // The properties spell the name as SageMaker knows it (an ARN may be lower case).
+        let name = if arn.names(&properties.domain_id, &properties.user_profile_name) {
+            properties.user_profile_name.as_str()
+        } else {
+            arn.user_profile_name.as_str()
+        };
+        let gone = || {
+            Ok(Progress::Done(
+                Completed::new(physical_resource_id).with_reason(format!(
+                    "User profile {name} of domain {domain_id} is deleted"
+                )),
+            ))
+        };
+        let waiting = |what: String| Ok(Progress::waiting(UserProfileState::Deleting, what));
+
+        let Some(profile) = self.studio.describe_user_profile(domain_id, name).await? else {
+            info!(%domain_id, user_profile_name = %name, "the user profile is gone");
+            return gone();
+        };
+        if profile.status == "Deleting" {
+            return waiting(format!("user profile {name} to be deleted"));
+        }
+        let tags = match self.studio.list_tags(&profile.user_profile_arn).await {
+            Ok(tags) => tags,
+            Err(error) if error.is_not_found() => {
+                return waiting(format!("user profile {name} to be deleted"));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        if owned_by_another_stack(&tags, request) {
+            info!(user_profile_arn = %profile.user_profile_arn, "the user profile belongs to another stack; leaving it alone");
+            return Ok(Progress::Done(Completed::new(physical_resource_id).with_reason(
+                format!("User profile {name} of domain {domain_id} belongs to another stack; it was left untouched"),
+            )));
+        }
+        if matches!(profile.status.as_str(), "Pending" | "Updating") {
+            return waiting(format!(
+                "user profile {name} to be InService before deleting it (now {})",
+                profile.status
+            ));
+        }
+
+        let spaces: Vec<_> = self
+            .studio
+            .list_spaces(domain_id)
+            .await?
+            .into_iter()
+            .filter(|space| space.is_private_to(name))
+            .collect();
+        let mut apps = self
+            .studio
+            .list_apps(domain_id, &AppOwner::UserProfile(name.to_owned()))
+            .await?;
+        for space in &spaces {
+            let owner = AppOwner::Space(space.space_name.clone());
+            apps.extend(self.studio.list_apps(domain_id, &owner).await?);
+        }
+
+        let mut busy_apps = 0;
+        for app in apps.iter().filter(|app| is_alive(app)) {
+            busy_apps += 1;
+            if app.status == "Deleting" {
+                continue;
+            }
+            info!(app_type = %app.app_type, app_name = %app.app_name, owner = %app.owner, "deleting app");
+            match self.studio.delete_app(domain_id, app).await {
+                Ok(()) => {}
+                // Gone already, or not deletable yet (Pending): look again next step.
+                Err(error) if error.is_not_found() || error.is_in_use() => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        for space in &spaces {
+            let has_apps = apps
+                .iter()
+                .any(|app| app.owner == AppOwner::Space(space.space_name.clone()) && is_alive(app));
+            if has_apps || matches!(space.status.as_str(), "Deleting" | "Pending" | "Updating") {
+                continue;
+            }
+            info!(space_name = %space.space_name, "deleting private space");
+            match self.studio.delete_space(domain_id, &space.space_name).await {
+                Ok(()) => {}
+                Err(error) if error.is_not_found() || error.is_in_use() => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        if busy_apps > 0 || !spaces.is_empty() {
+            let mut left = Vec::new();
+            if busy_apps > 0 {
+                left.push(format!("{busy_apps} app(s)"));
+            }
+            if !spaces.is_empty() {
+                left.push(format!("{} private space(s)", spaces.len()));
+            }
+            return waiting(format!(
+                "{} of user profile {name} to be deleted",
+                left.join(" and ")
+            ));
+        }
+
+        info!(user_profile_arn = %profile.user_profile_arn, "deleting the user profile");
+        match self.studio.delete_user_profile(domain_id, name).await {
+            Ok(()) => {}
+            Err(error) if error.is_not_found() => return gone(),
+            // An app or a space was created in the meantime: look again next step.
+            Err(error) if error.is_in_use() => {
+                return waiting(format!(
+                    "user profile {name} to be free to delete ({error})"
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        }
+        waiting(format!("user profile {name} to be deleted"))
+    }
+}
+
+/// Whether an app still counts: neither deleted nor failed (a failed app is not deleted).
+fn is_alive(app: &App) -> bool {
+    !matches!(app.status.as_str(), "Deleted" | "Failed")
+}
+
+/// Done once the profile is `InService`; fails fast on a failure status.
+fn until_in_service(
+    state: UserProfileState,
+    profile: &UserProfile,
+) -> Result<Progress<UserProfileState>, ResourceError> {
+    let name = &profile.user_profile_name;
+    let arn = &profile.user_profile_arn;
+    match profile.status.as_str() {
+        "InService" => Ok(Progress::Done(completed(profile))),
+        "Failed" | "Update_Failed" | "Delete_Failed" => Err(ResourceError::permanent(format!(
+            "User profile {name} of domain {} is {}: {}",
+            profile.domain_id,
+            profile.status,
+            profile
+                .failure_reason
+                .as_deref()
+                .unwrap_or("SageMaker gave no FailureReason")
+        ))
+        .with_physical_resource_id(arn)),
+        "Deleting" => Err(ResourceError::permanent(format!(
+            "User profile {name} of domain {} is being deleted",
+            profile.domain_id
+        ))
+        .with_physical_resource_id(arn)),
+        status => Ok(Progress::waiting(
+            state,
+            format!("user profile {name} to be InService (now {status})"),
+        )
+        .naming(arn)),
+    }
+}
+
+/// The answer for a profile that is ready: its ARN and attributes.
+fn completed(profile: &UserProfile) -> Completed {
+    Completed::new(&profile.user_profile_arn)
+        .with_data("UserProfileArn", &profile.user_profile_arn)
+        .with_data("UserProfileName", &profile.user_profile_name)
+        .with_data("DomainId", &profile.domain_id)
+        .with_data("HomeEfsFileSystemUid", &profile.home_efs_file_system_uid)
+}
+
+/// CreateUserProfile's input from the properties: the `studiouserid` tag, the template's tags
+/// and this request's ownership tags.
+fn new_user_profile(
+    request: &CustomResourceRequest,
+    properties: &UserProfileProperties,
+) -> Result<NewUserProfile, ResourceError> {
+    let mut tags = vec![Tag {
+        key: STUDIO_USER_ID_TAG.to_owned(),
+        value: properties.studio_user_id().to_owned(),
+    }];
+    tags.extend(properties.tags.iter().cloned());
+    let mut tags = sagemaker_tags(&tags);
+    tags.extend(ownership_tags(request));
+    Ok(NewUserProfile {
+        domain_id: properties.domain_id.clone(),
+        user_profile_name: properties.user_profile_name.clone(),
+        single_sign_on_user_identifier: properties.single_sign_on_user_identifier.clone(),
+        single_sign_on_user_value: properties.single_sign_on_user_value.clone(),
+        user_settings: properties.user_settings()?,
+        tags,
+    })
+}
+
+impl<S: UserProfiles + 'static> CustomResource for StudioUserProfile<S> {
+    type Properties = UserProfileProperties;
+    type State = UserProfileState;
+
+    fn owns_physical_id(&self, physical_resource_id: &str) -> bool {
+        UserProfileArn::parse(physical_resource_id).is_some()
+    }
+
+    async fn create(
+        &self,
+        request: &CustomResourceRequest,
+        properties: &UserProfileProperties,
+        state: Option<UserProfileState>,
+    ) -> Result<Progress<UserProfileState>, ResourceError> {
+        self.create_step(request, properties, state).await
+    }
+
+    async fn update(
+        &self,
+        request: &CustomResourceRequest,
+        physical_resource_id: &str,
+        properties: &UserProfileProperties,
+        old_properties: &UserProfileProperties,
+        state: Option<UserProfileState>,
+    ) -> Result<Progress<UserProfileState>, ResourceError> {
+        match state {
+            Some(UserProfileState::Creating) => self.create_step(request, properties, state).await,
+            Some(UserProfileState::AwaitingReady) => {
+                self.update_in_place(properties, old_properties, true).await
+            }
+            Some(UserProfileState::Updating) => self.until_updated(properties).await,
+            None | Some(UserProfileState::Deleting) => {
+                properties.validate()?;
+                let same_profile = properties.domain_id == old_properties.domain_id
+                    && properties.user_profile_name == old_properties.user_profile_name
+                    && UserProfileArn::parse(physical_resource_id).is_some_and(|arn| {
+                        arn.names(&properties.domain_id, &properties.user_profile_name)
+                    });
+                if !same_profile {
+                    info!(
+                        domain_id = %properties.domain_id,
+                        user_profile_name = %properties.user_profile_name,
+                        "DomainId or UserProfileName changed: replacing the user profile"
+                    );
+                    return self.create_step(request, properties, None).await;
+                }
+                if properties.single_sign_on() != old_properties.single_sign_on() {
+                    return Err(ResourceError::permanent(
+                        "SingleSignOnUserIdentifier and SingleSignOnUserValue cannot change on an existing user profile; change UserProfileName too, to replace the profile",
+                    ));
+                }
+                self.update_in_place(properties, old_properties, false)
+                    .await
+            }
+        }
+    }
+
+    async fn delete(
+        &self,
+        request: &CustomResourceRequest,
+        physical_resource_id: &str,
+        properties: &UserProfileProperties,
+        _state: Option<UserProfileState>,
+    ) -> Result<Progress<UserProfileState>, ResourceError> {
+        self.delete_step(request, physical_resource_id, properties)
+            .await
+    }
+}

@@ -1,0 +1,542 @@
+//! The properties of `Custom::StudioUserProfile`, and the checks made on them before any API
+//! call.
+
+use aws_sdk_sagemaker::types::UserSettings;
+use cfn_custom_resource::{ResourceError, Tag};
+use serde::{Deserialize, Deserializer, Serialize};
+use studio_sagemaker::STUDIO_USER_ID_TAG;
+use studio_sagemaker::ownership::RESERVED_KEYS;
+use studio_sagemaker::user_settings::UserSettingsProperty;
+
+/// SageMaker's rule for a user profile name, as the API reference writes it.
+pub const USER_PROFILE_NAME_RULE: &str = "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}";
+
+/// At most this many tags on a SageMaker resource.
+const MAX_TAGS: usize = 50;
+/// Tags this function adds to every profile: `studiouserid` and the four ownership tags.
+const TAGS_ADDED: usize = 1 + RESERVED_KEYS.len();
+
+/// `Custom::StudioUserProfile`'s properties, as a template writes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct UserProfileProperties {
+    /// The Studio domain, `d-…`.
+    pub domain_id: String,
+    /// The profile's name (see [`USER_PROFILE_NAME_RULE`]).
+    pub user_profile_name: String,
+    /// The identity the profile belongs to: the value of its `studiouserid` tag. Default: the
+    /// profile's name.
+    #[serde(
+        default,
+        deserialize_with = "optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub studio_user_id: Option<String>,
+    /// The profile's execution role. Default: the domain's.
+    #[serde(
+        default,
+        deserialize_with = "optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub execution_role_arn: Option<String>,
+    /// `UserSettings` in the API's shape, passed through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_settings: Option<UserSettingsProperty>,
+    /// `UserName` (SSO domains only).
+    #[serde(
+        default,
+        deserialize_with = "optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub single_sign_on_user_identifier: Option<String>,
+    /// The user's IAM Identity Center user name (SSO domains only).
+    #[serde(
+        default,
+        deserialize_with = "optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub single_sign_on_user_value: Option<String>,
+    /// More tags for the profile.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+/// A string property where an empty string (what a template's empty parameter becomes) means
+/// "not given".
+fn optional_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    let trimmed = text.trim();
+    Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
+}
+
+impl UserProfileProperties {
+    /// Checks every property the API would check, and more, so that nothing is created from
+    /// properties SageMaker or IAM would refuse.
+    pub fn validate(&self) -> Result<(), ResourceError> {
+        check_domain_id(&self.domain_id)?;
+        check_user_profile_name(&self.user_profile_name)?;
+        if let Some(id) = &self.studio_user_id {
+            check_tag_value("StudioUserId", id)?;
+        }
+        if let Some(role) = &self.execution_role_arn {
+            check_role_arn("ExecutionRoleArn", role)?;
+        }
+        let settings_role = self
+            .user_settings
+            .as_ref()
+            .and_then(|settings| settings.execution_role.as_deref());
+        if let Some(role) = settings_role {
+            check_role_arn("UserSettings.ExecutionRole", role)?;
+        }
+        if let (Some(role), Some(settings_role)) = (&self.execution_role_arn, settings_role)
+            && role != settings_role
+        {
+            return Err(ResourceError::invalid_property(
+                "ExecutionRoleArn",
+                format!(
+                    "differs from UserSettings.ExecutionRole (\"{role}\" and \"{settings_role}\"); give the role once, in ExecutionRoleArn"
+                ),
+            ));
+        }
+        match (
+            &self.single_sign_on_user_identifier,
+            &self.single_sign_on_user_value,
+        ) {
+            (Some(_), None) => {
+                return Err(ResourceError::invalid_property(
+                    "SingleSignOnUserValue",
+                    "is required with SingleSignOnUserIdentifier",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(ResourceError::invalid_property(
+                    "SingleSignOnUserIdentifier",
+                    "is required with SingleSignOnUserValue (it is \"UserName\")",
+                ));
+            }
+            _ => {}
+        }
+        check_tags(&self.tags)?;
+        self.user_settings()?;
+        Ok(())
+    }
+
+    /// The `studiouserid` tag's value.
+    pub fn studio_user_id(&self) -> &str {
+        self.studio_user_id
+            .as_deref()
+            .unwrap_or(&self.user_profile_name)
+    }
+
+    /// The execution role asked for, from `ExecutionRoleArn` or `UserSettings.ExecutionRole`;
+    /// `None` means the domain's.
+    pub fn execution_role(&self) -> Option<&str> {
+        self.execution_role_arn.as_deref().or_else(|| {
+            self.user_settings
+                .as_ref()
+                .and_then(|settings| settings.execution_role.as_deref())
+        })
+    }
+
+    /// `UserSettings` for the API, with the execution role in it; `None` when there is nothing
+    /// to set.
+    pub fn user_settings(&self) -> Result<Option<UserSettings>, ResourceError> {
+        self.user_settings_with_role(self.execution_role())
+    }
+
+    /// `UserSettings` for the API with `role` as the execution role.
+    pub fn user_settings_with_role(
+        &self,
+        role: Option<&str>,
+    ) -> Result<Option<UserSettings>, ResourceError> {
+        let mut settings = self.effective_settings();
+        settings.execution_role = role.map(str::to_owned);
+        if settings == UserSettingsProperty::default() {
+            return Ok(None);
+        }
+        settings.to_sdk("UserSettings").map(Some)
+    }
+
+    /// Whether UpdateUserProfile must run to go from `old` to these properties.
+    pub fn settings_differ(&self, old: &Self) -> bool {
+        self.effective_settings() != old.effective_settings()
+    }
+
+    /// `UserSettings` as given, with the execution role from either place.
+    fn effective_settings(&self) -> UserSettingsProperty {
+        let mut settings = self.user_settings.clone().unwrap_or_default();
+        settings.execution_role = self.execution_role().map(str::to_owned);
+        settings
+    }
+
+    /// The single sign-on identity, which SageMaker cannot change on an existing profile.
+    pub fn single_sign_on(&self) -> (Option<&str>, Option<&str>) {
+        (
+            self.single_sign_on_user_identifier.as_deref(),
+            self.single_sign_on_user_value.as_deref(),
+        )
+    }
+}
+
+/// Whether `name` follows [`USER_PROFILE_NAME_RULE`] (1 to 63 characters).
+pub fn is_user_profile_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    bytes.len() <= 63
+        && first.is_ascii_alphanumeric()
+        && last.is_ascii_alphanumeric()
+        && bytes
+            .iter()
+            .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')
+}
+
+/// Whether `id` follows SageMaker's rule for domain ids, `d-(-*[a-z0-9]){1,61}`.
+pub fn is_domain_id(id: &str) -> bool {
+    let Some(rest) = id.strip_prefix("d-") else {
+        return false;
+    };
+    id.len() <= 63
+        && rest
+            .bytes()
+            .last()
+            .is_some_and(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit())
+        && rest
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
+}
+
+fn check_domain_id(id: &str) -> Result<(), ResourceError> {
+    if is_domain_id(id) {
+        Ok(())
+    } else {
+        Err(ResourceError::invalid_property(
+            "DomainId",
+            format!("must be a Studio domain id like d-xxxxxxxxxxxx, got \"{id}\""),
+        ))
+    }
+}
+
+fn check_user_profile_name(name: &str) -> Result<(), ResourceError> {
+    if is_user_profile_name(name) {
+        Ok(())
+    } else {
+        Err(ResourceError::invalid_property(
+            "UserProfileName",
+            format!(
+                "must match {USER_PROFILE_NAME_RULE} (letters, digits and hyphens, 1 to 63 characters, starting and ending with a letter or digit), got \"{name}\""
+            ),
+        ))
+    }
+}
+
+/// IAM's rule for a role ARN: `arn:<partition>:iam::<account>:role/<path and name>`.
+fn check_role_arn(property: &str, arn: &str) -> Result<(), ResourceError> {
+    let valid = (|| {
+        let rest = arn.strip_prefix("arn:")?;
+        let (partition, rest) = rest.split_once(':')?;
+        let rest = rest.strip_prefix("iam::")?;
+        let (account, name) = rest.split_once(":role/")?;
+        Some(
+            partition.starts_with("aws")
+                && account.len() == 12
+                && account.bytes().all(|byte| byte.is_ascii_digit())
+                && !name.is_empty()
+                && arn.len() <= 2048
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@-_/".contains(c)),
+        )
+    })();
+    if valid == Some(true) {
+        Ok(())
+    } else {
+        Err(ResourceError::invalid_property(
+            property,
+            format!(
+                "must be an IAM role ARN like arn:aws:iam::123456789012:role/name, got \"{arn}\""
+            ),
+        ))
+    }
+}
+
+/// The characters AWS allows in tag keys and values: letters, numbers, spaces and `_.:/=+-@`.
+fn is_tag_text(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_alphanumeric() || "_.:/=+-@".contains(c) || (c.is_whitespace() && !c.is_control())
+    })
+}
+
+fn check_tag_value(property: &str, value: &str) -> Result<(), ResourceError> {
+    if value.chars().count() > 256 || !is_tag_text(value) {
+        return Err(ResourceError::invalid_property(
+            property,
+            format!(
+                "must be a tag value: at most 256 letters, numbers, spaces and _.:/=+-@, got \"{value}\""
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_tags(tags: &[Tag]) -> Result<(), ResourceError> {
+    if tags.len() > MAX_TAGS - TAGS_ADDED {
+        return Err(ResourceError::invalid_property(
+            "Tags",
+            format!(
+                "at most {} tags (SageMaker allows {MAX_TAGS}, and {TAGS_ADDED} are this resource's own), got {}",
+                MAX_TAGS - TAGS_ADDED,
+                tags.len()
+            ),
+        ));
+    }
+    for (index, tag) in tags.iter().enumerate() {
+        let property = format!("Tags[{index}].Key");
+        let key = tag.key.as_str();
+        if key.is_empty() || key.chars().count() > 128 || !is_tag_text(key) {
+            return Err(ResourceError::invalid_property(
+                property,
+                format!(
+                    "must be a tag key: 1 to 128 letters, numbers, spaces and _.:/=+-@, got \"{key}\""
+                ),
+            ));
+        }
+        if key.to_ascii_lowercase().starts_with("aws:") {
+            return Err(ResourceError::invalid_property(
+                property,
+                format!("\"{key}\": the prefix aws: is reserved by AWS"),
+            ));
+        }
+        // IAM compares tag keys in conditions without regard to case.
+        if key.eq_ignore_ascii_case(STUDIO_USER_ID_TAG) {
+            return Err(ResourceError::invalid_property(
+                property,
+                format!("\"{key}\" is set from StudioUserId; give the identity there"),
+            ));
+        }
+        if RESERVED_KEYS
+            .iter()
+            .any(|reserved| key.eq_ignore_ascii_case(reserved))
+        {
+            return Err(ResourceError::invalid_property(
+                property,
+                format!("\"{key}\" is reserved for the suite's ownership tags"),
+            ));
+        }
+        if tags[..index].iter().any(|earlier| earlier.key == tag.key) {
+            return Err(ResourceError::invalid_property(
+                property,
+                format!("\"{key}\" is given twice"),
+            ));
+        }
+        check_tag_value(&format!("Tags[{index}].Value"), &tag.value)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cfn_custom_resource::properties::parse;
+    use serde_json::json;
+
+    fn properties(extra: &serde_json::Value) -> UserProfileProperties {
+        let mut value = json!({"DomainId": "d-abcdef123456", "UserProfileName": "alice"});
+        if let (Some(map), Some(extra)) = (value.as_object_mut(), extra.as_object()) {
+            map.extend(extra.clone());
+        }
+        parse(&value).unwrap()
+    }
+
+    #[test]
+    fn user_profile_names_follow_sagemakers_rule() {
+        for name in ["a", "alice", "Alice-Smith", "a--b", "0", &"x".repeat(63)] {
+            assert!(is_user_profile_name(name), "{name}");
+        }
+        for name in [
+            "",
+            "-a",
+            "a-",
+            "a_b",
+            "a.b",
+            "alice smith",
+            "é",
+            &"x".repeat(64),
+        ] {
+            assert!(!is_user_profile_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn an_invalid_user_profile_name_is_refused_naming_the_rule() {
+        let error = properties(&json!({"UserProfileName": "alice_smith"}))
+            .validate()
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "Invalid property UserProfileName: must match [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62} (letters, digits and hyphens, 1 to 63 characters, starting and ending with a letter or digit), got \"alice_smith\""
+        );
+    }
+
+    #[test]
+    fn the_studio_user_id_defaults_to_the_profile_name() {
+        assert_eq!(properties(&json!({})).studio_user_id(), "alice");
+        assert_eq!(
+            properties(&json!({"StudioUserId": "alice@example.com"})).studio_user_id(),
+            "alice@example.com"
+        );
+    }
+
+    #[test]
+    fn empty_optional_strings_mean_not_given() {
+        let parsed = properties(&json!({"ExecutionRoleArn": "", "StudioUserId": " "}));
+        assert_eq!(parsed.execution_role_arn, None);
+        assert_eq!(parsed.studio_user_id(), "alice");
+    }
+
+    #[test]
+    fn the_execution_role_goes_into_the_user_settings() {
+        let parsed = properties(&json!({
+            "ExecutionRoleArn": "arn:aws:iam::123456789012:role/studio-alice",
+            "UserSettings": {"StudioWebPortal": "ENABLED"}
+        }));
+        parsed.validate().unwrap();
+        let settings = parsed.user_settings().unwrap().unwrap();
+        assert_eq!(
+            settings.execution_role(),
+            Some("arn:aws:iam::123456789012:role/studio-alice")
+        );
+        assert!(settings.studio_web_portal().is_some());
+        assert_eq!(properties(&json!({})).user_settings().unwrap(), None);
+    }
+
+    #[test]
+    fn two_different_execution_roles_are_refused() {
+        let error = properties(&json!({
+            "ExecutionRoleArn": "arn:aws:iam::123456789012:role/a",
+            "UserSettings": {"ExecutionRole": "arn:aws:iam::123456789012:role/b"}
+        }))
+        .validate()
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("Invalid property ExecutionRoleArn: differs"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_execution_role_that_is_not_a_role_arn_is_refused() {
+        let error = properties(&json!({"ExecutionRoleArn": "studio-alice"}))
+            .validate()
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("Invalid property ExecutionRoleArn: must be an IAM role ARN"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_studio_user_id_tag_cannot_be_set_through_tags() {
+        let error = properties(&json!({"Tags": [{"Key": "StudioUserId", "Value": "mallory"}]}))
+            .validate()
+            .unwrap_err();
+        assert!(
+            error.to_string().starts_with(
+                "Invalid property Tags[0].Key: \"StudioUserId\" is set from StudioUserId"
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn reserved_duplicate_and_aws_tag_keys_are_refused() {
+        for (tags, expected) in [
+            (
+                json!([{"Key": "studio-catalog:stack-id", "Value": "x"}]),
+                "Tags[0].Key: \"studio-catalog:stack-id\" is reserved",
+            ),
+            (
+                json!([{"Key": "team", "Value": "a"}, {"Key": "team", "Value": "b"}]),
+                "Tags[1].Key: \"team\" is given twice",
+            ),
+            (
+                json!([{"Key": "aws:cloudformation:stack-name", "Value": "x"}]),
+                "Tags[0].Key: \"aws:cloudformation:stack-name\": the prefix aws: is reserved",
+            ),
+            (
+                json!([{"Key": "team", "Value": "a#b"}]),
+                "Tags[0].Value: must be a tag value",
+            ),
+        ] {
+            let error = properties(&json!({ "Tags": tags })).validate().unwrap_err();
+            assert!(error.to_string().contains(expected), "{error}");
+        }
+    }
+
+    #[test]
+    fn too_many_tags_are_refused() {
+        let tags: Vec<_> = (0..46)
+            .map(|i| json!({"Key": format!("k{i}"), "Value": "v"}))
+            .collect();
+        let error = properties(&json!({ "Tags": tags })).validate().unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("Invalid property Tags: at most 45 tags"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn single_sign_on_properties_come_together() {
+        let error = properties(&json!({"SingleSignOnUserValue": "alice"}))
+            .validate()
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("Invalid property SingleSignOnUserIdentifier: is required"),
+            "{error}"
+        );
+        properties(
+            &json!({"SingleSignOnUserIdentifier": "UserName", "SingleSignOnUserValue": "alice"}),
+        )
+        .validate()
+        .unwrap();
+    }
+
+    #[test]
+    fn a_malformed_domain_id_is_refused() {
+        let error = properties(&json!({"DomainId": "my-domain"}))
+            .validate()
+            .unwrap_err();
+        assert!(
+            error.to_string().starts_with("Invalid property DomainId"),
+            "{error}"
+        );
+        assert!(is_domain_id("d-abcdef123456"));
+        assert!(!is_domain_id("d-"));
+        assert!(!is_domain_id("d-ABC"));
+    }
+
+    #[test]
+    fn settings_differ_when_the_role_or_the_settings_change() {
+        let base = properties(&json!({"ExecutionRoleArn": "arn:aws:iam::123456789012:role/a"}));
+        let same_role_in_settings = properties(&json!({
+            "UserSettings": {"ExecutionRole": "arn:aws:iam::123456789012:role/a"}
+        }));
+        assert!(!base.settings_differ(&base.clone()));
+        assert!(!base.settings_differ(&same_role_in_settings));
+        assert!(base.settings_differ(&properties(&json!({}))));
+        let tagged = properties(&json!({
+            "ExecutionRoleArn": "arn:aws:iam::123456789012:role/a",
+            "Tags": [{"Key": "team", "Value": "x"}]
+        }));
+        assert!(!tagged.settings_differ(&base));
+    }
+}

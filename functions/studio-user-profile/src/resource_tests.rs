@@ -1,0 +1,886 @@
+//! The resource's behaviour against the in-memory Studio: given a Studio, when CloudFormation
+//! asks, then the profile, its tags, apps and spaces are as expected.
+
+use std::collections::BTreeMap;
+
+use cfn_custom_resource::properties::parse;
+use cfn_custom_resource::{
+    AwsErrorKind, Completed, CustomResource, CustomResourceRequest, Invocation, Progress,
+    RequestKind, ResourceError,
+};
+use serde_json::{Value, json};
+use studio_sagemaker::ownership::{MANAGED_TAG, REQUEST_ID_TAG, STACK_ID_TAG};
+
+use crate::memory::{MemoryStudio, aws_error};
+use crate::ports::{AppOwner, UserProfiles};
+use crate::properties::UserProfileProperties;
+use crate::{StudioUserProfile, UserProfileState};
+
+const DOMAIN: &str = "d-abcdef123456";
+const DOMAIN_ROLE: &str = "arn:aws:iam::123456789012:role/studio-domain-default";
+const ALICE_ROLE: &str = "arn:aws:iam::123456789012:role/SageMakerStudioUser-alice";
+const STACK: &str =
+    "arn:aws:cloudformation:us-east-1:123456789012:stack/SC-123456789012-pp-abc/0a1b2c3d";
+const ALICE_ARN: &str =
+    "arn:aws:sagemaker:us-east-1:123456789012:user-profile/d-abcdef123456/alice";
+
+fn resource() -> StudioUserProfile<MemoryStudio> {
+    StudioUserProfile::new(MemoryStudio::with_domain(DOMAIN, Some(DOMAIN_ROLE)))
+}
+
+fn alice() -> Value {
+    json!({
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:studio-user-profile",
+        "DomainId": DOMAIN,
+        "UserProfileName": "alice",
+        "ExecutionRoleArn": ALICE_ROLE,
+        "Tags": [{"Key": "team", "Value": "fraud"}, {"Key": "project", "Value": "p1"}]
+    })
+}
+
+fn with(mut properties: Value, changes: &Value) -> Value {
+    if let (Some(map), Some(changes)) = (properties.as_object_mut(), changes.as_object()) {
+        for (key, value) in changes {
+            if value.is_null() {
+                map.remove(key);
+            } else {
+                map.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    properties
+}
+
+fn request(kind: RequestKind, request_id: &str, properties: Value) -> CustomResourceRequest {
+    CustomResourceRequest {
+        kind,
+        request_id: request_id.to_owned(),
+        stack_id: STACK.to_owned(),
+        logical_resource_id: "UserProfile".to_owned(),
+        resource_type: "Custom::StudioUserProfile".to_owned(),
+        response_url: "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x"
+            .to_owned(),
+        properties,
+    }
+}
+
+fn create(properties: Value) -> CustomResourceRequest {
+    request(RequestKind::Create, "create-1", properties)
+}
+
+fn update(physical_id: &str, properties: Value, old: Value) -> CustomResourceRequest {
+    request(
+        RequestKind::Update {
+            physical_resource_id: physical_id.to_owned(),
+            old_properties: old,
+        },
+        "update-1",
+        properties,
+    )
+}
+
+fn delete(physical_id: &str, properties: Value) -> CustomResourceRequest {
+    request(
+        RequestKind::Delete {
+            physical_resource_id: physical_id.to_owned(),
+        },
+        "delete-1",
+        properties,
+    )
+}
+
+/// What a run of steps ended with, and what it waited for on the way.
+struct Run {
+    result: Result<Completed, ResourceError>,
+    waited_for: Vec<String>,
+}
+
+/// Runs the request's operation step by step, as the protocol does, until it is done or fails.
+async fn run(resource: &StudioUserProfile<MemoryStudio>, request: &CustomResourceRequest) -> Run {
+    let properties: UserProfileProperties = parse(&request.properties).unwrap();
+    let mut state: Option<UserProfileState> = None;
+    let mut waited_for = Vec::new();
+    for _ in 0..20 {
+        let step = match &request.kind {
+            RequestKind::Create => resource.create(request, &properties, state).await,
+            RequestKind::Update {
+                physical_resource_id,
+                old_properties,
+            } => {
+                let old: UserProfileProperties = parse(old_properties).unwrap();
+                resource
+                    .update(request, physical_resource_id, &properties, &old, state)
+                    .await
+            }
+            RequestKind::Delete {
+                physical_resource_id,
+            } => {
+                if !resource.owns_physical_id(physical_resource_id) {
+                    return Run {
+                        result: Ok(Completed::new(physical_resource_id.clone())),
+                        waited_for,
+                    };
+                }
+                resource
+                    .delete(request, physical_resource_id, &properties, state)
+                    .await
+            }
+        };
+        match step {
+            Ok(Progress::Done(completed)) => {
+                return Run {
+                    result: Ok(completed),
+                    waited_for,
+                };
+            }
+            Ok(Progress::InProgress {
+                state: next,
+                waiting_for,
+                ..
+            }) => {
+                waited_for.push(waiting_for);
+                state = Some(next);
+            }
+            Err(error) if error.is_retryable() => waited_for.push(format!("retry: {error}")),
+            Err(error) => {
+                return Run {
+                    result: Err(error),
+                    waited_for,
+                };
+            }
+        }
+    }
+    panic!("the operation did not finish in 20 steps: {waited_for:?}");
+}
+
+fn user_tags(tags: &BTreeMap<String, String>) -> BTreeMap<&str, &str> {
+    tags.iter()
+        .filter(|(key, _)| !key.starts_with("studio-catalog:"))
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect()
+}
+
+#[tokio::test]
+async fn create_tags_the_profile_with_its_owner_identity_and_waits_until_in_service() {
+    let resource = resource();
+
+    let run = run(
+        &resource,
+        &create(with(alice(), &json!({"StudioUserId": "alice@example.com"}))),
+    )
+    .await;
+
+    let completed = run.result.unwrap();
+    assert_eq!(completed.physical_resource_id, ALICE_ARN);
+    assert_eq!(run.waited_for, vec!["user profile alice to be InService"]);
+    let tags = resource.studio.tags(ALICE_ARN);
+    assert_eq!(
+        user_tags(&tags),
+        BTreeMap::from([
+            ("studiouserid", "alice@example.com"),
+            ("team", "fraud"),
+            ("project", "p1")
+        ])
+    );
+    assert_eq!(tags.get(STACK_ID_TAG).map(String::as_str), Some(STACK));
+    assert_eq!(
+        tags.get(REQUEST_ID_TAG).map(String::as_str),
+        Some("create-1")
+    );
+    assert_eq!(tags.get(MANAGED_TAG).map(String::as_str), Some("true"));
+    let stored = resource.studio.profile(DOMAIN, "alice").unwrap();
+    assert_eq!(stored.settings.unwrap().execution_role(), Some(ALICE_ROLE));
+}
+
+#[tokio::test]
+async fn create_answers_the_profiles_attributes() {
+    let resource = resource();
+
+    let completed = run(&resource, &create(alice())).await.result.unwrap();
+
+    assert_eq!(
+        completed.data,
+        BTreeMap::from([
+            ("UserProfileArn".to_owned(), ALICE_ARN.to_owned()),
+            ("UserProfileName".to_owned(), "alice".to_owned()),
+            ("DomainId".to_owned(), DOMAIN.to_owned()),
+            ("HomeEfsFileSystemUid".to_owned(), "200001".to_owned()),
+        ])
+    );
+}
+
+#[tokio::test]
+async fn the_studio_user_id_defaults_to_the_profile_name() {
+    let resource = resource();
+
+    run(&resource, &create(alice())).await.result.unwrap();
+
+    assert_eq!(
+        resource
+            .studio
+            .tags(ALICE_ARN)
+            .get("studiouserid")
+            .map(String::as_str),
+        Some("alice")
+    );
+}
+
+#[tokio::test]
+async fn without_an_execution_role_the_profile_keeps_the_domains() {
+    let resource = resource();
+
+    run(
+        &resource,
+        &create(with(alice(), &json!({"ExecutionRoleArn": null}))),
+    )
+    .await
+    .result
+    .unwrap();
+
+    assert!(
+        resource
+            .studio
+            .profile(DOMAIN, "alice")
+            .unwrap()
+            .settings
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn the_single_sign_on_identity_is_given_to_create() {
+    let resource = resource();
+    let properties = with(
+        alice(),
+        &json!({"SingleSignOnUserIdentifier": "UserName", "SingleSignOnUserValue": "alice@example.com"}),
+    );
+
+    run(&resource, &create(properties)).await.result.unwrap();
+
+    let stored = resource.studio.profile(DOMAIN, "alice").unwrap();
+    assert_eq!(
+        stored.single_sign_on_user_value.as_deref(),
+        Some("alice@example.com")
+    );
+}
+
+#[tokio::test]
+async fn a_duplicate_delivery_of_a_create_finds_the_same_profile() {
+    let resource = resource();
+    let request = create(alice());
+
+    let first = run(&resource, &request).await.result.unwrap();
+    let second = run(&resource, &request).await.result.unwrap();
+
+    assert_eq!(first, second);
+    assert_eq!(resource.studio.count("CreateUserProfile"), 1);
+}
+
+#[tokio::test]
+async fn a_create_racing_its_duplicate_converges_on_one_profile() {
+    let resource = resource();
+    let request = create(alice());
+    // The duplicate delivery creates the profile after this delivery looked for it.
+    run(&resource, &request).await.result.unwrap();
+    resource.studio.hide_profiles_from_next_describe();
+
+    let again = run(&resource, &request).await;
+
+    assert_eq!(again.result.unwrap().physical_resource_id, ALICE_ARN);
+    assert_eq!(resource.studio.count("CreateUserProfile"), 2);
+    assert_eq!(resource.studio.count("DeleteUserProfile"), 0);
+}
+
+#[tokio::test]
+async fn create_never_adopts_a_profile_it_did_not_create() {
+    let resource = resource();
+    resource.studio.add_profile(DOMAIN, "alice", vec![]);
+
+    let error = run(&resource, &create(alice())).await.result.unwrap_err();
+
+    assert!(
+        error
+            .to_string()
+            .starts_with("A user profile named alice already exists in domain d-abcdef123456, and this request did not create it"),
+        "{error}"
+    );
+    assert!(!matches!(
+        error,
+        ResourceError::Permanent {
+            physical_resource_id: Some(_),
+            ..
+        }
+    ));
+    assert_eq!(resource.studio.count("CreateUserProfile"), 0);
+}
+
+#[tokio::test]
+async fn an_invalid_user_profile_name_fails_before_any_call() {
+    let resource = resource();
+
+    let error = run(
+        &resource,
+        &create(with(alice(), &json!({"UserProfileName": "alice.smith"}))),
+    )
+    .await
+    .result
+    .unwrap_err();
+
+    assert!(
+        error
+            .to_string()
+            .contains("[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"),
+        "{error}"
+    );
+    assert_eq!(resource.studio.calls(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_failed_profile_fails_the_create_at_once_and_names_the_profile() {
+    let resource = resource();
+    resource.studio.settle_new_profiles_to(
+        "Failed",
+        "The execution role cannot be assumed by SageMaker",
+    );
+
+    let error = run(&resource, &create(alice())).await.result.unwrap_err();
+
+    match error {
+        ResourceError::Permanent {
+            reason,
+            physical_resource_id,
+        } => {
+            assert_eq!(
+                reason,
+                "User profile alice of domain d-abcdef123456 is Failed: The execution role cannot be assumed by SageMaker"
+            );
+            assert_eq!(physical_resource_id.as_deref(), Some(ALICE_ARN));
+        }
+        other => panic!("expected a permanent error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_missing_domain_fails_the_create_naming_domain_id() {
+    let resource = resource();
+
+    let error = run(
+        &resource,
+        &create(with(alice(), &json!({"DomainId": "d-000000000000"}))),
+    )
+    .await
+    .result
+    .unwrap_err();
+
+    assert!(
+        error
+            .to_string()
+            .ends_with("Check DomainId: the domain d-000000000000 must exist"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn throttling_is_retried_not_answered() {
+    let resource = resource();
+    resource.studio.fail_next(
+        "CreateUserProfile",
+        aws_error(
+            "CreateUserProfile",
+            "ThrottlingException",
+            AwsErrorKind::Throttled,
+        ),
+    );
+
+    let run = run(&resource, &create(alice())).await;
+
+    assert_eq!(run.result.unwrap().physical_resource_id, ALICE_ARN);
+    assert!(run.waited_for[0].starts_with("retry: CreateUserProfile failed: ThrottlingException"));
+    assert_eq!(resource.studio.count("CreateUserProfile"), 2);
+}
+
+#[tokio::test]
+async fn a_tag_change_updates_the_tags_in_place() {
+    let resource = resource();
+    run(&resource, &create(alice())).await.result.unwrap();
+    let new = with(
+        alice(),
+        &json!({"StudioUserId": "alice.smith", "Tags": [{"Key": "team", "Value": "risk"}, {"Key": "tier", "Value": "gold"}]}),
+    );
+
+    let completed = run(&resource, &update(ALICE_ARN, new, alice()))
+        .await
+        .result
+        .unwrap();
+
+    assert_eq!(completed.physical_resource_id, ALICE_ARN);
+    let tags = resource.studio.tags(ALICE_ARN);
+    assert_eq!(
+        user_tags(&tags),
+        BTreeMap::from([
+            ("studiouserid", "alice.smith"),
+            ("team", "risk"),
+            ("tier", "gold")
+        ])
+    );
+    assert_eq!(tags.get(STACK_ID_TAG).map(String::as_str), Some(STACK));
+    assert_eq!(resource.studio.count("CreateUserProfile"), 1);
+    assert_eq!(resource.studio.count("UpdateUserProfile"), 0);
+    assert_eq!(resource.studio.count("DeleteUserProfile"), 0);
+}
+
+#[tokio::test]
+async fn a_tag_update_leaves_tags_the_stack_never_set() {
+    let resource = resource();
+    run(&resource, &create(alice())).await.result.unwrap();
+    resource
+        .studio
+        .add_tags(
+            ALICE_ARN,
+            studio_sagemaker::sagemaker_tags(&[cfn_custom_resource::Tag {
+                key: "added-by-hand".into(),
+                value: "yes".into(),
+            }]),
+        )
+        .await
+        .unwrap();
+
+    run(
+        &resource,
+        &update(ALICE_ARN, with(alice(), &json!({"Tags": null})), alice()),
+    )
+    .await
+    .result
+    .unwrap();
+
+    assert_eq!(
+        user_tags(&resource.studio.tags(ALICE_ARN)),
+        BTreeMap::from([("studiouserid", "alice"), ("added-by-hand", "yes")])
+    );
+}
+
+#[tokio::test]
+async fn an_execution_role_change_updates_the_profile_in_place() {
+    let resource = resource();
+    run(&resource, &create(alice())).await.result.unwrap();
+    let new_role = "arn:aws:iam::123456789012:role/SageMakerStudioUser-alice-v2";
+
+    let run = run(
+        &resource,
+        &update(
+            ALICE_ARN,
+            with(alice(), &json!({"ExecutionRoleArn": new_role})),
+            alice(),
+        ),
+    )
+    .await;
+
+    assert_eq!(run.result.unwrap().physical_resource_id, ALICE_ARN);
+    assert_eq!(
+        run.waited_for,
+        vec!["user profile alice to be InService after the update"]
+    );
+    let stored = resource.studio.profile(DOMAIN, "alice").unwrap();
+    assert_eq!(stored.settings.unwrap().execution_role(), Some(new_role));
+    assert_eq!(resource.studio.count("CreateUserProfile"), 1);
+}
+
+#[tokio::test]
+async fn removing_the_execution_role_falls_back_to_the_domains() {
+    let resource = resource();
+    run(&resource, &create(alice())).await.result.unwrap();
+
+    run(
+        &resource,
+        &update(
+            ALICE_ARN,
+            with(alice(), &json!({"ExecutionRoleArn": null})),
+            alice(),
+        ),
+    )
+    .await
+    .result
+    .unwrap();
+
+    let stored = resource.studio.profile(DOMAIN, "alice").unwrap();
+    assert_eq!(stored.settings.unwrap().execution_role(), Some(DOMAIN_ROLE));
+}
+
+#[tokio::test]
+async fn user_settings_are_passed_through_on_update() {
+    let resource = resource();
+    run(&resource, &create(alice())).await.result.unwrap();
+    let new = with(
+        alice(),
+        &json!({"UserSettings": {"JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.m5.large"}}}}),
+    );
+
+    run(&resource, &update(ALICE_ARN, new, alice()))
+        .await
+        .result
+        .unwrap();
+
+    let settings = resource
+        .studio
+        .profile(DOMAIN, "alice")
+        .unwrap()
+        .settings
+        .unwrap();
+    assert_eq!(settings.execution_role(), Some(ALICE_ROLE));
+    assert_eq!(
+        settings
+            .jupyter_lab_app_settings()
+            .and_then(|lab| lab.default_resource_spec())
+            .and_then(|spec| spec.instance_type())
+            .map(|kind| kind.as_str()),
+        Some("ml.m5.large")
+    );
+}
+
+#[tokio::test]
+async fn a_rename_creates_a_new_profile_and_leaves_the_old_one_for_cloudformation_to_delete() {
+    let resource = resource();
+    run(&resource, &create(alice())).await.result.unwrap();
+
+    let completed = run(
+        &resource,
+        &update(
+            ALICE_ARN,
+            with(alice(), &json!({"UserProfileName": "alice-2"})),
+            alice(),
+        ),
+    )
+    .await
+    .result
+    .unwrap();
+
+    assert_eq!(
+        completed.physical_resource_id,
+        "arn:aws:sagemaker:us-east-1:123456789012:user-profile/d-abcdef123456/alice-2"
+    );
+    assert!(resource.studio.profile(DOMAIN, "alice").is_some());
+    assert_eq!(
+        resource
+            .studio
+            .tags(&completed.physical_resource_id)
+            .get("studiouserid")
+            .map(String::as_str),
+        Some("alice-2")
+    );
+}
+
+#[tokio::test]
+async fn a_change_of_single_sign_on_identity_is_refused_in_place() {
+    let resource = resource();
+    let old = with(
+        alice(),
+        &json!({"SingleSignOnUserIdentifier": "UserName", "SingleSignOnUserValue": "alice"}),
+    );
+    resource.studio.add_profile(DOMAIN, "alice", vec![]);
+
+    let error = run(
+        &resource,
+        &update(
+            ALICE_ARN,
+            with(old.clone(), &json!({"SingleSignOnUserValue": "alice2"})),
+            old,
+        ),
+    )
+    .await
+    .result
+    .unwrap_err();
+
+    assert!(
+        error.to_string().contains("change UserProfileName too"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_profile_is_not_updated_and_the_reason_says_why() {
+    let resource = resource();
+    resource
+        .studio
+        .settle_new_profiles_to("Failed", "The execution role cannot be assumed");
+    let _ = run(&resource, &create(alice())).await.result.unwrap_err();
+    let new_role = "arn:aws:iam::123456789012:role/SageMakerStudioUser-alice-v2";
+
+    let error = run(
+        &resource,
+        &update(
+            ALICE_ARN,
+            with(alice(), &json!({"ExecutionRoleArn": new_role})),
+            alice(),
+        ),
+    )
+    .await
+    .result
+    .unwrap_err();
+
+    assert_eq!(
+        error.to_string(),
+        "User profile alice of domain d-abcdef123456 is Failed: The execution role cannot be assumed. It cannot be updated; change UserProfileName to replace it"
+    );
+    assert_eq!(resource.studio.count("UpdateUserProfile"), 0);
+}
+
+#[tokio::test]
+async fn updating_a_profile_that_no_longer_exists_fails_with_advice() {
+    let resource = resource();
+    let new_role = "arn:aws:iam::123456789012:role/SageMakerStudioUser-alice-v2";
+
+    let error = run(
+        &resource,
+        &update(
+            ALICE_ARN,
+            with(alice(), &json!({"ExecutionRoleArn": new_role})),
+            alice(),
+        ),
+    )
+    .await
+    .result
+    .unwrap_err();
+
+    assert!(
+        error
+            .to_string()
+            .contains("does not exist, so it cannot be updated"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn delete_removes_apps_and_private_spaces_then_the_profile() {
+    let resource = resource();
+    run(&resource, &create(alice())).await.result.unwrap();
+    let studio = &resource.studio;
+    studio.add_app(
+        DOMAIN,
+        AppOwner::UserProfile("alice".into()),
+        "JupyterServer",
+        "InService",
+    );
+    studio.add_app(
+        DOMAIN,
+        AppOwner::UserProfile("alice".into()),
+        "KernelGateway",
+        "Pending",
+    );
+    studio.add_space(DOMAIN, "alice-lab", "alice", "Private");
+    studio.add_app(
+        DOMAIN,
+        AppOwner::Space("alice-lab".into()),
+        "JupyterLab",
+        "InService",
+    );
+    studio.add_space(DOMAIN, "team-space", "alice", "Shared");
+    studio.add_app(
+        DOMAIN,
+        AppOwner::Space("team-space".into()),
+        "CodeEditor",
+        "InService",
+    );
+
+    let run = run(&resource, &delete(ALICE_ARN, alice())).await;
+
+    run.result.unwrap();
+    assert!(studio.profile(DOMAIN, "alice").is_none());
+    assert_eq!(studio.space_names(), vec!["team-space"]);
+    let live: Vec<String> = studio
+        .live_apps()
+        .into_iter()
+        .map(|app| app.app_type)
+        .collect();
+    assert_eq!(live, vec!["CodeEditor"]);
+    assert!(
+        run.waited_for
+            .iter()
+            .any(|what| what
+                == "3 app(s) and 1 private space(s) of user profile alice to be deleted"),
+        "{:?}",
+        run.waited_for
+    );
+}
+
+#[tokio::test]
+async fn delete_of_a_profile_already_gone_succeeds() {
+    let resource = resource();
+
+    let completed = run(&resource, &delete(ALICE_ARN, alice()))
+        .await
+        .result
+        .unwrap();
+
+    assert_eq!(
+        completed.reason.as_deref(),
+        Some("User profile alice of domain d-abcdef123456 is deleted")
+    );
+    assert_eq!(resource.studio.calls(), vec!["DescribeUserProfile"]);
+}
+
+#[tokio::test]
+async fn delete_leaves_a_profile_another_stack_owns() {
+    let resource = resource();
+    let other_stack = studio_sagemaker::sagemaker_tags(&[cfn_custom_resource::Tag {
+        key: STACK_ID_TAG.into(),
+        value: "arn:aws:cloudformation:us-east-1:123456789012:stack/other/1".into(),
+    }]);
+    resource.studio.add_profile(DOMAIN, "alice", other_stack);
+
+    let completed = run(&resource, &delete(ALICE_ARN, alice()))
+        .await
+        .result
+        .unwrap();
+
+    assert!(
+        completed
+            .reason
+            .unwrap()
+            .contains("belongs to another stack")
+    );
+    assert!(resource.studio.profile(DOMAIN, "alice").is_some());
+    assert_eq!(resource.studio.count("DeleteUserProfile"), 0);
+}
+
+#[tokio::test]
+async fn delete_ignores_a_physical_id_that_is_not_a_user_profile_arn() {
+    let resource = resource();
+    resource.studio.add_profile(DOMAIN, "alice", vec![]);
+
+    for id in [
+        "2024/11/23/[$LATEST]0123456789abcdef",
+        "failed-create-1",
+        DOMAIN,
+    ] {
+        assert!(!resource.owns_physical_id(id));
+        let properties: UserProfileProperties = parse(&alice()).unwrap();
+        let step = resource
+            .delete(&delete(id, alice()), id, &properties, None)
+            .await
+            .unwrap();
+        assert!(matches!(step, Progress::Done(_)));
+    }
+    assert_eq!(resource.studio.calls(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn delete_deletes_only_the_profile_its_physical_id_names() {
+    let resource = resource();
+    run(&resource, &create(alice())).await.result.unwrap();
+    let bob = create(with(alice(), &json!({"UserProfileName": "bob"})));
+    let bob_arn = run(&resource, &bob)
+        .await
+        .result
+        .unwrap()
+        .physical_resource_id;
+
+    run(
+        &resource,
+        &delete(&bob_arn, with(alice(), &json!({"UserProfileName": "bob"}))),
+    )
+    .await
+    .result
+    .unwrap();
+
+    assert!(resource.studio.profile(DOMAIN, "bob").is_none());
+    assert_eq!(
+        resource
+            .studio
+            .profile(DOMAIN, "alice")
+            .unwrap()
+            .profile
+            .status,
+        "InService"
+    );
+}
+
+mod events {
+    use super::*;
+
+    const EVENTS: [(&str, &str); 6] = [
+        (
+            "create.json",
+            include_str!("../../../events/studio-user-profile/create.json"),
+        ),
+        (
+            "create-sso.json",
+            include_str!("../../../events/studio-user-profile/create-sso.json"),
+        ),
+        (
+            "update-tags.json",
+            include_str!("../../../events/studio-user-profile/update-tags.json"),
+        ),
+        (
+            "update-execution-role.json",
+            include_str!("../../../events/studio-user-profile/update-execution-role.json"),
+        ),
+        (
+            "update-rename.json",
+            include_str!("../../../events/studio-user-profile/update-rename.json"),
+        ),
+        (
+            "delete.json",
+            include_str!("../../../events/studio-user-profile/delete.json"),
+        ),
+    ];
+
+    #[test]
+    fn every_sample_event_is_a_request_whose_properties_round_trip() {
+        for (name, text) in EVENTS {
+            let event: Value = serde_json::from_str(text).unwrap();
+            let invocation = Invocation::from_payload(event.clone()).unwrap();
+            let request = invocation.request();
+            assert_eq!(request.resource_type, "Custom::StudioUserProfile", "{name}");
+            let mut all = vec![request.properties.clone()];
+            if let RequestKind::Update { old_properties, .. } = &request.kind {
+                all.push(old_properties.clone());
+            }
+            for properties in all {
+                let parsed: UserProfileProperties = parse(&properties).unwrap();
+                parsed
+                    .validate()
+                    .unwrap_or_else(|error| panic!("{name}: {error}"));
+                let again: UserProfileProperties =
+                    serde_json::from_value(serde_json::to_value(&parsed).unwrap()).unwrap();
+                assert_eq!(again, parsed, "{name}");
+            }
+            if let Some(id) = request.physical_resource_id() {
+                assert!(resource().owns_physical_id(id), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_update_events_are_what_their_names_say() {
+        let kind = |text: &str| {
+            let event: Value = serde_json::from_str(text).unwrap();
+            let new: UserProfileProperties = parse(&event["ResourceProperties"]).unwrap();
+            let old: UserProfileProperties = parse(&event["OldResourceProperties"]).unwrap();
+            (
+                new.settings_differ(&old),
+                new.user_profile_name != old.user_profile_name,
+                new.tags != old.tags || new.studio_user_id() != old.studio_user_id(),
+            )
+        };
+        assert_eq!(kind(EVENTS[2].1), (false, false, true));
+        assert_eq!(kind(EVENTS[3].1), (true, false, false));
+        assert_eq!(kind(EVENTS[4].1), (false, true, false));
+    }
+
+    #[tokio::test]
+    async fn the_sample_create_runs_against_the_in_memory_studio() {
+        let event: Value = serde_json::from_str(EVENTS[0].1).unwrap();
+        let resource = StudioUserProfile::new(MemoryStudio::with_domain(
+            "d-4xkq2tx0h1lp",
+            Some(DOMAIN_ROLE),
+        ));
+        let request = Invocation::from_payload(event).unwrap().request().clone();
+
+        let completed = run(&resource, &request).await.result.unwrap();
+
+        assert_eq!(
+            completed.physical_resource_id,
+            "arn:aws:sagemaker:us-east-1:123456789012:user-profile/d-4xkq2tx0h1lp/alice-smith"
+        );
+    }
+}

@@ -1,0 +1,603 @@
+//! `studio-user-profile` end to end: the real binary under a local Lambda runtime,
+//! CloudFormation's part played by the harness, SageMaker by the local emulator.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use studio_catalog_harness::cloudformation::{CfnRequest, CfnResponse, Deployment};
+use studio_catalog_harness::emulator::{AwsEmulator, Fault};
+use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda};
+
+const FUNCTION: &str = "studio-user-profile";
+const RESOURCE_TYPE: &str = "Custom::StudioUserProfile";
+const DOMAIN_ROLE: &str = "arn:aws:iam::123456789012:role/studio-domain-default";
+const ALICE_ROLE: &str = "arn:aws:iam::123456789012:role/SageMakerStudioUser-alice";
+const NAME_RULE: &str = "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}";
+
+/// The emulator with one `InService` domain, CloudFormation and the function.
+struct World {
+    aws: AwsEmulator,
+    cfn: Deployment,
+    lambda: LocalLambda,
+    domain_id: String,
+}
+
+async fn world() -> World {
+    world_with(Duration::from_secs(60)).await
+}
+
+async fn world_with(function_timeout: Duration) -> World {
+    let aws = AwsEmulator::builder()
+        .transition_seconds(0.3)
+        .start()
+        .await
+        .expect("the emulator starts");
+    let cfn = Deployment::start("team-a-alice")
+        .await
+        .expect("the response server starts")
+        .with_timeout(Duration::from_secs(120));
+    let lambda = LocalLambda::start(vec![
+        FunctionSpec::new(FUNCTION, env!("CARGO_BIN_EXE_studio-user-profile"))
+            .envs(aws.aws_env())
+            .env("CFN_RESPONSE_URL_ALLOW", cfn.url_prefix())
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .timeout(function_timeout),
+    ])
+    .await
+    .expect("the function starts");
+    let created = aws
+        .sagemaker(
+            "CreateDomain",
+            &json!({
+                "DomainName": "team-a",
+                "AuthMode": "IAM",
+                "DefaultUserSettings": {"ExecutionRole": DOMAIN_ROLE},
+                "SubnetIds": ["subnet-0a1b2c3d"],
+                "VpcId": "vpc-0a1b2c3d",
+            }),
+        )
+        .await
+        .expect("the domain is created");
+    let domain_id = created["DomainId"].as_str().unwrap().to_owned();
+    let world = World {
+        aws,
+        cfn,
+        lambda,
+        domain_id,
+    };
+    world
+        .wait_for_status(
+            "DescribeDomain",
+            json!({"DomainId": world.domain_id}),
+            "InService",
+        )
+        .await;
+    world
+}
+
+impl World {
+    fn properties(&self, name: &str) -> Value {
+        json!({
+            "ServiceTimeout": "120",
+            "DomainId": self.domain_id,
+            "UserProfileName": name,
+            "ExecutionRoleArn": ALICE_ROLE,
+            "Tags": [{"Key": "team", "Value": "fraud"}, {"Key": "cost-center", "Value": "cc-4711"}],
+        })
+    }
+
+    async fn send(&self, request: &CfnRequest) -> CfnResponse {
+        let response = self
+            .cfn
+            .request(&self.lambda, FUNCTION, request)
+            .await
+            .expect("CloudFormation gets an answer");
+        assert!(response.problems().is_empty(), "{:?}", response.problems());
+        response
+    }
+
+    async fn create(&self, logical_id: &str, properties: Value) -> (CfnRequest, CfnResponse) {
+        let request = CfnRequest::create(RESOURCE_TYPE, logical_id, properties);
+        let response = self.send(&request).await;
+        (request, response)
+    }
+
+    async fn describe(&self, name: &str) -> Result<Value, String> {
+        self.aws
+            .sagemaker(
+                "DescribeUserProfile",
+                &json!({"DomainId": self.domain_id, "UserProfileName": name}),
+            )
+            .await
+            .map_err(|error| error.aws_error_type().unwrap_or("unknown").to_owned())
+    }
+
+    async fn profile_names(&self) -> Vec<String> {
+        let listed = self
+            .aws
+            .sagemaker(
+                "ListUserProfiles",
+                &json!({"DomainIdEquals": self.domain_id}),
+            )
+            .await
+            .unwrap();
+        let mut names: Vec<String> = listed["UserProfiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|profile| profile["UserProfileName"].as_str().unwrap().to_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    async fn space_names(&self) -> Vec<String> {
+        let listed = self
+            .aws
+            .sagemaker("ListSpaces", &json!({"DomainIdEquals": self.domain_id}))
+            .await
+            .unwrap();
+        let mut names: Vec<String> = listed["Spaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|space| space["SpaceName"].as_str().unwrap().to_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    async fn tags(&self, arn: &str) -> Vec<(String, String)> {
+        let listed = self
+            .aws
+            .sagemaker("ListTags", &json!({"ResourceArn": arn}))
+            .await
+            .unwrap();
+        let mut tags: Vec<(String, String)> = listed["Tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|tag| {
+                (
+                    tag["Key"].as_str().unwrap().to_owned(),
+                    tag["Value"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        tags.sort();
+        tags
+    }
+
+    /// The tags a template controls: all but the suite's ownership tags.
+    async fn template_tags(&self, arn: &str) -> Vec<(String, String)> {
+        self.tags(arn)
+            .await
+            .into_iter()
+            .filter(|(key, _)| !key.starts_with("studio-catalog:"))
+            .collect()
+    }
+
+    async fn calls(&self, operation: &str) -> usize {
+        self.aws.call_count("sagemaker", operation).await.unwrap()
+    }
+
+    async fn wait_for_status(&self, describe: &str, body: Value, status: &str) {
+        for _ in 0..200 {
+            let described = self.aws.sagemaker(describe, &body).await.unwrap();
+            if described["Status"] == status {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{describe} {body} never became {status}");
+    }
+
+    /// A running app of the profile `name` (Studio Classic's Jupyter server).
+    async fn start_profile_app(&self, name: &str) {
+        let app = json!({
+            "DomainId": self.domain_id,
+            "UserProfileName": name,
+            "AppType": "JupyterServer",
+            "AppName": "default",
+        });
+        self.aws.sagemaker("CreateApp", &app).await.unwrap();
+        self.wait_for_status("DescribeApp", app, "InService").await;
+    }
+
+    /// A space of `owner`'s (`Private` or `Shared`) with a running JupyterLab app.
+    async fn start_space_with_app(&self, space: &str, owner: &str, sharing_type: &str) {
+        self.aws
+            .sagemaker(
+                "CreateSpace",
+                &json!({
+                    "DomainId": self.domain_id,
+                    "SpaceName": space,
+                    "OwnershipSettings": {"OwnerUserProfileName": owner},
+                    "SpaceSharingSettings": {"SharingType": sharing_type},
+                    "SpaceSettings": {"AppType": "JupyterLab"},
+                }),
+            )
+            .await
+            .unwrap();
+        self.wait_for_status(
+            "DescribeSpace",
+            json!({"DomainId": self.domain_id, "SpaceName": space}),
+            "InService",
+        )
+        .await;
+        let app = json!({
+            "DomainId": self.domain_id,
+            "SpaceName": space,
+            "AppType": "JupyterLab",
+            "AppName": "default",
+        });
+        self.aws.sagemaker("CreateApp", &app).await.unwrap();
+        self.wait_for_status("DescribeApp", app, "InService").await;
+    }
+}
+
+fn with(mut properties: Value, changes: &Value) -> Value {
+    for (key, value) in changes.as_object().unwrap() {
+        if value.is_null() {
+            properties.as_object_mut().unwrap().remove(key);
+        } else {
+            properties[key] = value.clone();
+        }
+    }
+    properties
+}
+
+fn pairs(tags: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = tags
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+#[tokio::test]
+async fn create_makes_an_in_service_profile_tagged_with_its_owner_identity() {
+    let world = world().await;
+    let properties = with(
+        world.properties("alice"),
+        &json!({"StudioUserId": "alice.smith"}),
+    );
+
+    let (_, created) = world.create("UserProfile", properties).await;
+
+    assert!(created.is_success(), "{:?}", created.reason);
+    let arn = created.physical_resource_id.clone();
+    assert_eq!(
+        arn,
+        format!(
+            "arn:aws:sagemaker:us-east-1:123456789012:user-profile/{}/alice",
+            world.domain_id
+        )
+    );
+    assert_eq!(created.data("UserProfileArn"), Some(arn.as_str()));
+    assert_eq!(created.data("UserProfileName"), Some("alice"));
+    assert_eq!(created.data("DomainId"), Some(world.domain_id.as_str()));
+    let described = world.describe("alice").await.unwrap();
+    assert_eq!(described["Status"], "InService");
+    assert_eq!(
+        created.data("HomeEfsFileSystemUid"),
+        described["HomeEfsFileSystemUid"].as_str()
+    );
+    assert_eq!(described["UserSettings"]["ExecutionRole"], ALICE_ROLE);
+    assert_eq!(
+        world.template_tags(&arn).await,
+        pairs(&[
+            ("studiouserid", "alice.smith"),
+            ("team", "fraud"),
+            ("cost-center", "cc-4711")
+        ])
+    );
+    let tags = world.tags(&arn).await;
+    assert!(tags.contains(&(
+        "studio-catalog:stack-id".to_owned(),
+        world.cfn.stack().stack_id().to_owned()
+    )));
+    assert!(tags.contains(&("studio-catalog:managed".to_owned(), "true".to_owned())));
+}
+
+#[tokio::test]
+async fn a_tag_change_updates_the_same_profile_in_place() {
+    let world = world().await;
+    let old = world.properties("alice");
+    let (create, created) = world.create("UserProfile", old.clone()).await;
+    let before = world.describe("alice").await.unwrap();
+    let new = with(
+        old.clone(),
+        &json!({
+            "StudioUserId": "alice.smith@example.com",
+            "Tags": [{"Key": "team", "Value": "risk"}, {"Key": "data-classification", "Value": "confidential"}],
+        }),
+    );
+
+    let updated = world
+        .send(&create.update(&created.physical_resource_id, new, old))
+        .await;
+
+    assert!(updated.is_success(), "{:?}", updated.reason);
+    assert_eq!(updated.physical_resource_id, created.physical_resource_id);
+    let after = world.describe("alice").await.unwrap();
+    assert_eq!(after["CreationTime"], before["CreationTime"]);
+    assert_eq!(
+        after["HomeEfsFileSystemUid"],
+        before["HomeEfsFileSystemUid"]
+    );
+    assert_eq!(
+        world.template_tags(&created.physical_resource_id).await,
+        pairs(&[
+            ("studiouserid", "alice.smith@example.com"),
+            ("team", "risk"),
+            ("data-classification", "confidential"),
+        ])
+    );
+    assert_eq!(world.calls("CreateUserProfile").await, 1);
+    assert_eq!(world.calls("UpdateUserProfile").await, 0);
+    assert_eq!(world.calls("DeleteUserProfile").await, 0);
+}
+
+#[tokio::test]
+async fn an_execution_role_change_updates_the_same_profile_in_place() {
+    let world = world().await;
+    let old = world.properties("alice");
+    let (create, created) = world.create("UserProfile", old.clone()).await;
+    let before = world.describe("alice").await.unwrap();
+    let new_role = "arn:aws:iam::123456789012:role/SageMakerStudioUser-alice-v2";
+    let new = with(old.clone(), &json!({"ExecutionRoleArn": new_role}));
+
+    let updated = world
+        .send(&create.update(&created.physical_resource_id, new, old))
+        .await;
+
+    assert!(updated.is_success(), "{:?}", updated.reason);
+    assert_eq!(updated.physical_resource_id, created.physical_resource_id);
+    assert_eq!(
+        updated.data("UserProfileArn"),
+        Some(created.physical_resource_id.as_str())
+    );
+    let after = world.describe("alice").await.unwrap();
+    assert_eq!(after["Status"], "InService");
+    assert_eq!(after["UserSettings"]["ExecutionRole"], new_role);
+    assert_eq!(after["CreationTime"], before["CreationTime"]);
+    assert_eq!(world.calls("UpdateUserProfile").await, 1);
+    assert_eq!(world.calls("CreateUserProfile").await, 1);
+}
+
+#[tokio::test]
+async fn a_rename_is_a_replacement_and_deleting_the_old_profile_keeps_the_new() {
+    let world = world().await;
+    let old = world.properties("alice");
+    let (create, created) = world.create("UserProfile", old.clone()).await;
+    let new = with(old.clone(), &json!({"UserProfileName": "alice-smith"}));
+
+    let updated = world
+        .send(&create.update(&created.physical_resource_id, new.clone(), old.clone()))
+        .await;
+
+    assert!(updated.is_success(), "{:?}", updated.reason);
+    assert_ne!(updated.physical_resource_id, created.physical_resource_id);
+    assert!(updated.physical_resource_id.ends_with("/alice-smith"));
+    assert_eq!(world.profile_names().await, vec!["alice", "alice-smith"]);
+    assert_eq!(
+        world.template_tags(&updated.physical_resource_id).await,
+        pairs(&[
+            ("studiouserid", "alice-smith"),
+            ("team", "fraud"),
+            ("cost-center", "cc-4711")
+        ])
+    );
+
+    // CloudFormation then deletes the old profile, with its old properties.
+    let deleted = world
+        .send(&create.delete(&created.physical_resource_id, old))
+        .await;
+
+    assert!(deleted.is_success(), "{:?}", deleted.reason);
+    assert_eq!(world.profile_names().await, vec!["alice-smith"]);
+}
+
+#[tokio::test]
+async fn delete_removes_running_apps_and_the_private_space_then_the_profile() {
+    let world = world().await;
+    let properties = world.properties("alice");
+    let (create, created) = world.create("UserProfile", properties.clone()).await;
+    world.start_profile_app("alice").await;
+    world
+        .start_space_with_app("alice-private", "alice", "Private")
+        .await;
+    world
+        .start_space_with_app("team-shared", "alice", "Shared")
+        .await;
+
+    let deleted = world
+        .send(&create.delete(&created.physical_resource_id, properties))
+        .await;
+
+    assert!(deleted.is_success(), "{:?}", deleted.reason);
+    assert_eq!(deleted.physical_resource_id, created.physical_resource_id);
+    assert_eq!(
+        world.describe("alice").await.unwrap_err(),
+        "ResourceNotFound"
+    );
+    assert_eq!(world.space_names().await, vec!["team-shared"]);
+    let shared_app = world
+        .aws
+        .sagemaker(
+            "DescribeApp",
+            &json!({"DomainId": world.domain_id, "SpaceName": "team-shared", "AppType": "JupyterLab", "AppName": "default"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(shared_app["Status"], "InService");
+    assert_eq!(world.calls("DeleteApp").await, 2);
+    assert_eq!(world.calls("DeleteSpace").await, 1);
+}
+
+#[tokio::test]
+async fn delete_of_a_profile_already_deleted_succeeds() {
+    let world = world().await;
+    let properties = world.properties("alice");
+    let (create, created) = world.create("UserProfile", properties.clone()).await;
+    world
+        .aws
+        .sagemaker(
+            "DeleteUserProfile",
+            &json!({"DomainId": world.domain_id, "UserProfileName": "alice"}),
+        )
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if world.describe("alice").await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        world.describe("alice").await.unwrap_err(),
+        "ResourceNotFound"
+    );
+
+    let deleted = world
+        .send(&create.delete(&created.physical_resource_id, properties))
+        .await;
+
+    assert!(deleted.is_success(), "{:?}", deleted.reason);
+    assert_eq!(world.calls("DeleteUserProfile").await, 1);
+}
+
+#[tokio::test]
+async fn an_invalid_user_profile_name_fails_naming_the_rule_and_creates_nothing() {
+    let world = world().await;
+    world.aws.clear_calls().await.unwrap();
+    let properties = with(
+        world.properties("alice"),
+        &json!({"UserProfileName": "alice.smith"}),
+    );
+
+    let (create, failed) = world.create("UserProfile", properties.clone()).await;
+
+    assert!(failed.is_failed());
+    let reason = failed.reason.clone().unwrap_or_default();
+    assert!(reason.contains("UserProfileName"), "{reason}");
+    assert!(reason.contains(NAME_RULE), "{reason}");
+    assert!(world.aws.calls().await.unwrap().is_empty());
+    assert!(world.profile_names().await.is_empty());
+
+    // The rollback's delete of the placeholder id touches nothing.
+    world.aws.clear_calls().await.unwrap();
+    let deleted = world
+        .send(&create.delete(&failed.physical_resource_id, properties))
+        .await;
+    assert!(deleted.is_success(), "{:?}", deleted.reason);
+    assert!(world.aws.calls().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn two_profiles_in_one_domain_deleting_one_leaves_the_other() {
+    let world = world().await;
+    let (_, alice) = world.create("Alice", world.properties("alice")).await;
+    let bob_properties = with(world.properties("bob"), &json!({"ExecutionRoleArn": null}));
+    let (bob_create, bob) = world.create("Bob", bob_properties.clone()).await;
+    assert!(alice.is_success() && bob.is_success());
+    assert_eq!(
+        world.describe("bob").await.unwrap()["UserSettings"]["ExecutionRole"],
+        Value::Null,
+        "without ExecutionRoleArn the profile keeps the domain's role"
+    );
+    world.start_profile_app("alice").await;
+
+    let deleted = world
+        .send(&bob_create.delete(&bob.physical_resource_id, bob_properties))
+        .await;
+
+    assert!(deleted.is_success(), "{:?}", deleted.reason);
+    assert_eq!(world.profile_names().await, vec!["alice"]);
+    assert_eq!(
+        world.describe("alice").await.unwrap()["Status"],
+        "InService"
+    );
+    assert_eq!(world.calls("DeleteApp").await, 0);
+}
+
+#[tokio::test]
+async fn a_duplicate_delivery_of_a_create_converges_on_one_profile() {
+    let world = world().await;
+    let request = CfnRequest::create(RESOURCE_TYPE, "UserProfile", world.properties("alice"));
+    let (event, token) = world.cfn.event(FUNCTION, &request);
+
+    world.lambda.invoke_async(FUNCTION, event.clone()).unwrap();
+    world.lambda.invoke_async(FUNCTION, event).unwrap();
+    world
+        .lambda
+        .wait_for_invocations(FUNCTION, 2, Duration::from_secs(120))
+        .await
+        .unwrap();
+    world
+        .lambda
+        .wait_idle(FUNCTION, Duration::from_secs(120))
+        .await
+        .unwrap();
+
+    let responses = world.cfn.server().responses(&token);
+    assert_eq!(responses.len(), 2);
+    assert!(
+        responses.iter().all(CfnResponse::is_success),
+        "{responses:?}"
+    );
+    assert_eq!(
+        responses[0].physical_resource_id,
+        responses[1].physical_resource_id
+    );
+    assert_eq!(world.profile_names().await, vec!["alice"]);
+    assert_eq!(world.calls("CreateUserProfile").await, 1);
+}
+
+#[tokio::test]
+async fn throttling_is_retried_until_the_profile_is_created() {
+    let world = world().await;
+    world
+        .aws
+        .inject_fault(&Fault::throttling("sagemaker", "CreateUserProfile").count(3))
+        .await
+        .unwrap();
+
+    let (_, created) = world.create("UserProfile", world.properties("alice")).await;
+
+    assert!(created.is_success(), "{:?}", created.reason);
+    assert_eq!(world.calls("CreateUserProfile").await, 4);
+    assert_eq!(
+        world.describe("alice").await.unwrap()["Status"],
+        "InService"
+    );
+}
+
+#[tokio::test]
+async fn a_create_that_outlasts_one_invocation_continues_in_the_next() {
+    let world = world_with(Duration::from_secs(3)).await;
+    world
+        .aws
+        .configure(&json!({"transitions": {"sagemaker::studio-user-profile": 4}}))
+        .await
+        .unwrap();
+
+    let (_, created) = world.create("UserProfile", world.properties("alice")).await;
+
+    assert!(created.is_success(), "{:?}", created.reason);
+    assert!(created.physical_resource_id.ends_with("/alice"));
+    let invocations = world.lambda.invocations(FUNCTION);
+    assert!(
+        invocations.len() >= 2,
+        "{} invocation(s)",
+        invocations.len()
+    );
+    assert!(
+        invocations
+            .iter()
+            .all(|invocation| invocation.outcome.is_success())
+    );
+    assert_eq!(world.calls("CreateUserProfile").await, 1);
+}
