@@ -43,7 +43,7 @@ impl Walkthrough {
         for (title, took, result) in &self.steps {
             let mark = if result.is_ok() { "✔" } else { "✘" };
             all_ok &= result.is_ok();
-            eprintln!("  {mark} {title:<60} {:>7.2} s", took.as_secs_f64());
+            eprintln!("  {mark} {title:<80} {:>7.2} s", took.as_secs_f64());
         }
         let total: Duration = self.steps.iter().map(|(_, took, _)| *took).sum();
         eprintln!(
@@ -83,7 +83,16 @@ fn domain_properties(tags: &Value) -> Value {
         "DefaultUserSettings": {"JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.medium"}}},
         "Tags": tags,
         "HomeEfsRetention": "Retain",
-        "DeleteUserProfiles": "true",
+    })
+}
+
+fn profile_properties(domain_id: &str, user: &str) -> Value {
+    json!({
+        "DomainId": domain_id,
+        "UserProfileName": user,
+        "StudioUserId": user,
+        "ExecutionRoleArn": format!("arn:aws:iam::123456789012:role/studio-catalog-user-{user}"),
+        "Tags": [{"Key": "team", "Value": "risk"}],
     })
 }
 
@@ -112,15 +121,16 @@ async fn main() -> std::process::ExitCode {
             .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
             .timeout(Duration::from_secs(60))
     };
-    let lambda = match LocalLambda::start(vec![spec("studio-domain")]).await {
-        Ok(lambda) => lambda,
-        Err(error) => {
-            eprintln!(
-                "could not start the functions (build them with `cargo build --bins`): {error}"
-            );
-            return std::process::ExitCode::FAILURE;
-        }
-    };
+    let lambda =
+        match LocalLambda::start(vec![spec("studio-domain"), spec("studio-user-profile")]).await {
+            Ok(lambda) => lambda,
+            Err(error) => {
+                eprintln!(
+                    "could not start the functions (build them with `cargo build --bins`): {error}"
+                );
+                return std::process::ExitCode::FAILURE;
+            }
+        };
 
     let create = CfnRequest::create(
         "Custom::StudioDomain",
@@ -173,6 +183,83 @@ async fn main() -> std::process::ExitCode {
         },
     )
     .await;
+
+    let mut profiles: Vec<(String, CfnRequest, String)> = Vec::new();
+    for user in ["alice", "bob"] {
+        let request = CfnRequest::create(
+            "Custom::StudioUserProfile",
+            "UserProfile",
+            profile_properties(&domain_id, user),
+        );
+        let mut arn = String::new();
+        walk.step(
+            &format!(
+                "Provision user {user} (Custom::StudioUserProfile, tagged studiouserid={user})"
+            ),
+            || async {
+                let created = cfn
+                    .request(&lambda, "studio-user-profile", &request)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                success(&created)?;
+                arn = created.physical_resource_id.clone();
+                let tags = aws
+                    .sagemaker("ListTags", &json!({"ResourceArn": arn}))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let tagged = tags["Tags"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|tag| tag["Key"] == "studiouserid" && tag["Value"] == user);
+                if !tagged {
+                    return Err(format!("{arn} lacks the studiouserid={user} tag"));
+                }
+                Ok(format!(
+                    "{arn} InService, home uid {}",
+                    created.data("HomeEfsFileSystemUid").unwrap_or_default()
+                ))
+            },
+        )
+        .await;
+        profiles.push((user.to_owned(), request, arn));
+    }
+
+    walk.step(
+        "Terminating the domain while profiles remain is refused, nothing touched",
+        || async {
+            let delete = create.delete(
+                &domain_id,
+                domain_properties(&json!([{"Key": "team", "Value": "risk-platform"}])),
+            );
+            let refused = cfn
+                .request(&lambda, "studio-domain", &delete)
+                .await
+                .map_err(|e| e.to_string())?;
+            if refused.is_success() {
+                return Err("the domain was deleted with profiles in it".to_owned());
+            }
+            let reason = refused.reason.unwrap_or_default();
+            if !reason.contains("alice, bob") {
+                return Err(format!("unexpected reason: {reason}"));
+            }
+            Ok(format!("FAILED as it should: {reason}"))
+        },
+    )
+    .await;
+
+    for (user, request, arn) in &profiles {
+        walk.step(&format!("Terminate {user}'s profile"), || async {
+            let delete = request.delete(arn, profile_properties(&domain_id, user));
+            let deleted = cfn
+                .request(&lambda, "studio-user-profile", &delete)
+                .await
+                .map_err(|e| e.to_string())?;
+            success(&deleted)?;
+            Ok(format!("{arn} deleted"))
+        })
+        .await;
+    }
 
     walk.step(
         "Terminate the domain, home directories retained",
