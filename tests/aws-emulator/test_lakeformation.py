@@ -136,7 +136,11 @@ def table_resource(database: str, name: str) -> dict[str, Any]:
 
 def columns_resource(database: str, name: str, columns: list[str]) -> dict[str, Any]:
     return {
-        "TableWithColumns": {"DatabaseName": database, "Name": name, "ColumnNames": columns}
+        "TableWithColumns": {
+            "DatabaseName": database,
+            "Name": name,
+            "ColumnNames": columns,
+        }
     }
 
 
@@ -196,13 +200,15 @@ def test_a_repeated_grant_merges_and_changes_nothing_else(lf, role, table):
 
 def test_listing_filters_by_principal_and_resource(lf, iam, role, table, glue):
     database, name = table
-    other_role = iam.create_role(RoleName=unique("other"), AssumeRolePolicyDocument=TRUST)[
-        "Role"
-    ]["Arn"]
+    other_role = iam.create_role(
+        RoleName=unique("other"), AssumeRolePolicyDocument=TRUST
+    )["Role"]["Arn"]
     other_table = unique("customers")
     create_table(glue, database, other_table)
     lf.grant_permissions(
-        Principal=principal(role), Resource=table_resource(database, name), Permissions=["SELECT"]
+        Principal=principal(role),
+        Resource=table_resource(database, name),
+        Permissions=["SELECT"],
     )
     lf.grant_permissions(
         Principal=principal(other_role),
@@ -220,11 +226,16 @@ def test_listing_filters_by_principal_and_resource(lf, iam, role, table, glue):
     on_table = lf.list_permissions(Resource=table_resource(database, name))[
         "PrincipalResourcePermissions"
     ]
-    assert sorted(e["Principal"]["DataLakePrincipalIdentifier"] for e in on_table) == sorted(
-        [role, other_role]
-    )
+    assert sorted(
+        e["Principal"]["DataLakePrincipalIdentifier"] for e in on_table
+    ) == sorted([role, other_role])
     tables = lf.list_permissions(ResourceType="TABLE")["PrincipalResourcePermissions"]
-    assert len([e for e in tables if e["Principal"]["DataLakePrincipalIdentifier"] == role]) == 2
+    assert (
+        len(
+            [e for e in tables if e["Principal"]["DataLakePrincipalIdentifier"] == role]
+        )
+        == 2
+    )
 
 
 def test_a_principal_filter_needs_a_resource(lf, role):
@@ -313,7 +324,9 @@ def test_iam_allowed_principals_needs_no_iam_entity(lf, table):
     assert listed(lf, "IAM_ALLOWED_PRINCIPALS", table_resource(database, name))
 
 
-def test_a_resource_with_two_shapes_or_an_unknown_permission_is_invalid(lf, role, table):
+def test_a_resource_with_two_shapes_or_an_unknown_permission_is_invalid(
+    lf, role, table
+):
     database, name = table
     with pytest.raises(ClientError) as exc:
         lf.grant_permissions(
@@ -384,7 +397,9 @@ def test_grants_on_a_dropped_table_disappear_and_revoking_is_entity_not_found(
 ):
     database, name = table
     lf.grant_permissions(
-        Principal=principal(role), Resource=table_resource(database, name), Permissions=["SELECT"]
+        Principal=principal(role),
+        Resource=table_resource(database, name),
+        Permissions=["SELECT"],
     )
     glue.delete_table(DatabaseName=database, Name=name)
 
@@ -437,9 +452,7 @@ def test_column_grants_merge_and_are_listed_as_table_with_columns(lf, role, tabl
         }
     ]
     assert listed(lf, role, table_resource(database, name)) == expected
-    assert (
-        listed(lf, role, columns_resource(database, name, ["amount"])) == expected
-    )
+    assert listed(lf, role, columns_resource(database, name, ["amount"])) == expected
 
 
 def test_revoking_some_columns_keeps_the_others(lf, role, table):
@@ -474,12 +487,16 @@ def test_a_column_wildcard_with_exclusions_is_its_own_entry(lf, role, table):
             "ColumnWildcard": {"ExcludedColumnNames": ["email"]},
         }
     }
-    lf.grant_permissions(Principal=principal(role), Resource=resource, Permissions=["SELECT"])
+    lf.grant_permissions(
+        Principal=principal(role), Resource=resource, Permissions=["SELECT"]
+    )
     [entry] = listed(lf, role, table_resource(database, name))
     assert entry["Resource"]["TableWithColumns"]["ColumnWildcard"] == {
         "ExcludedColumnNames": ["email"]
     }
-    lf.revoke_permissions(Principal=principal(role), Resource=resource, Permissions=["SELECT"])
+    lf.revoke_permissions(
+        Principal=principal(role), Resource=resource, Permissions=["SELECT"]
+    )
     assert listed(lf, role, table_resource(database, name)) == []
 
 
@@ -518,9 +535,15 @@ def test_catalog_database_and_lf_tag_grants_are_listed_by_shape(lf, role, glue):
     glue.create_database(DatabaseInput={"Name": database})
     key = unique("team")
     lf.create_lf_tag(TagKey=key, TagValues=["ds", "bi"])
-    lf.grant_permissions(Principal=principal(role), Resource={"Catalog": {}}, Permissions=["CREATE_DATABASE"])
     lf.grant_permissions(
-        Principal=principal(role), Resource={"Database": {"Name": database}}, Permissions=["CREATE_TABLE"]
+        Principal=principal(role),
+        Resource={"Catalog": {}},
+        Permissions=["CREATE_DATABASE"],
+    )
+    lf.grant_permissions(
+        Principal=principal(role),
+        Resource={"Database": {"Name": database}},
+        Permissions=["CREATE_TABLE"],
     )
     lf.grant_permissions(
         Principal=principal(role),
@@ -528,7 +551,9 @@ def test_catalog_database_and_lf_tag_grants_are_listed_by_shape(lf, role, glue):
         Permissions=["ASSOCIATE"],
     )
     assert listed(lf, role, {"Catalog": {}})[0]["Permissions"] == ["CREATE_DATABASE"]
-    assert listed(lf, role, {"Database": {"Name": database}})[0]["Permissions"] == ["CREATE_TABLE"]
+    assert listed(lf, role, {"Database": {"Name": database}})[0]["Permissions"] == [
+        "CREATE_TABLE"
+    ]
     [tag] = listed(lf, role, {"LFTag": {"TagKey": key, "TagValues": ["ds"]}})
     assert tag["Resource"]["LFTag"]["TagValues"] == ["ds"]
     with pytest.raises(ClientError) as exc:

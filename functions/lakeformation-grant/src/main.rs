@@ -1,1 +1,12 @@
-fn main() {}
+//! The `lakeformation-grant` Lambda function: `Custom::LakeFormationGrant`.
+
+use lakeformation_grant::LakeFormationGrant;
+use lakeformation_grant::aws::LakeFormation;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = aws_config::load_from_env().await;
+    let lake_formation = LakeFormation::new(aws_sdk_lakeformation::Client::new(&config));
+    cfn_custom_resource::run(LakeFormationGrant::new(lake_formation), &config).await
+}

@@ -148,7 +148,9 @@ class Held:
 
     def remove(self, permissions: set[str], grantable: set[str]) -> bool:
         """Removes what is held of the given; whether anything was removed."""
-        removed = bool(self.permissions & permissions) or bool(self.grantable & grantable)
+        removed = bool(self.permissions & permissions) or bool(
+            self.grantable & grantable
+        )
         self.permissions -= permissions
         self.grantable -= grantable
         return removed
@@ -295,11 +297,15 @@ class LakeFormationPermissionsBackend(BaseBackend):
         if not isinstance(resource, dict):
             raise InvalidInput("Resource is required.")
         shapes = [s for s in RESOURCE_SHAPES if resource.get(s) is not None]
-        others = [k for k, v in resource.items() if v is not None and k not in RESOURCE_SHAPES]
+        others = [
+            k for k, v in resource.items() if v is not None and k not in RESOURCE_SHAPES
+        ]
         if others:
             raise InvalidInput(f"Resource type {others[0]} is not supported.")
         if len(shapes) != 1:
-            raise InvalidInput("Resource must have exactly one resource type populated.")
+            raise InvalidInput(
+                "Resource must have exactly one resource type populated."
+            )
         shape = shapes[0]
         body = resource[shape]
         if not isinstance(body, dict):
@@ -309,7 +315,12 @@ class LakeFormationPermissionsBackend(BaseBackend):
         if shape == "Catalog":
             cat = body.get("Id") or catalog_id
             return (
-                Securable(("CATALOG", cat), shape, {"Catalog": {"Id": cat} if body.get("Id") else {}}, resource_type="CATALOG"),
+                Securable(
+                    ("CATALOG", cat),
+                    shape,
+                    {"Catalog": {"Id": cat} if body.get("Id") else {}},
+                    resource_type="CATALOG",
+                ),
                 whole,
             )
 
@@ -318,7 +329,13 @@ class LakeFormationPermissionsBackend(BaseBackend):
             anchor = self._database(cat, body.get("Name"))
             name = body["Name"]
             return (
-                Securable(("DATABASE", cat, name), shape, {"Database": {"CatalogId": cat, "Name": name}}, anchor, resource_type="DATABASE"),
+                Securable(
+                    ("DATABASE", cat, name),
+                    shape,
+                    {"Database": {"CatalogId": cat, "Name": name}},
+                    anchor,
+                    resource_type="DATABASE",
+                ),
                 whole,
             )
 
@@ -327,13 +344,29 @@ class LakeFormationPermissionsBackend(BaseBackend):
             name = body.get("Name")
             wildcard = body.get("TableWildcard")
             if name is None and wildcard is None:
-                raise InvalidInput("Table name and table wildcard cannot both be empty.")
+                raise InvalidInput(
+                    "Table name and table wildcard cannot both be empty."
+                )
             if name is not None and wildcard is not None:
-                raise InvalidInput("Table name and table wildcard cannot both be present.")
+                raise InvalidInput(
+                    "Table name and table wildcard cannot both be present."
+                )
             if wildcard is not None:
                 anchor = self._database(cat, db)
                 return (
-                    Securable(("TABLE_WILDCARD", cat, db), shape, {"Table": {"CatalogId": cat, "DatabaseName": db, "TableWildcard": {}}}, anchor, resource_type="TABLE"),
+                    Securable(
+                        ("TABLE_WILDCARD", cat, db),
+                        shape,
+                        {
+                            "Table": {
+                                "CatalogId": cat,
+                                "DatabaseName": db,
+                                "TableWildcard": {},
+                            }
+                        },
+                        anchor,
+                        resource_type="TABLE",
+                    ),
                     whole,
                 )
             table = self._table(cat, db, name)
@@ -346,9 +379,13 @@ class LakeFormationPermissionsBackend(BaseBackend):
             names = body.get("ColumnNames")
             wildcard = body.get("ColumnWildcard")
             if names is not None and wildcard is not None:
-                raise InvalidInput("ColumnNames and ColumnWildcard cannot both be present.")
+                raise InvalidInput(
+                    "ColumnNames and ColumnWildcard cannot both be present."
+                )
             if names is None and wildcard is None:
-                raise InvalidInput("Either ColumnNames or ColumnWildcard must be present.")
+                raise InvalidInput(
+                    "Either ColumnNames or ColumnWildcard must be present."
+                )
             securable = self._table_securable(cat, db, name, table)
             known = self._table_columns(table)
             if names is not None:
@@ -359,7 +396,9 @@ class LakeFormationPermissionsBackend(BaseBackend):
             else:
                 if not isinstance(wildcard, dict):
                     raise InvalidInput("ColumnWildcard must be an object.")
-                columns = _sorted_unique(wildcard.get("ExcludedColumnNames") or [], "ExcludedColumnNames")
+                columns = _sorted_unique(
+                    wildcard.get("ExcludedColumnNames") or [], "ExcludedColumnNames"
+                )
                 selection = Selection("wildcard", frozenset(columns))
             missing = sorted(set(columns) - known) if known is not None else []
             if missing:
@@ -373,21 +412,39 @@ class LakeFormationPermissionsBackend(BaseBackend):
             if not isinstance(arn, str) or not arn:
                 raise InvalidInput("DataLocation.ResourceArn is required.")
             return (
-                Securable(("DATA_LOCATION", cat, arn), shape, {"DataLocation": {"CatalogId": cat, "ResourceArn": arn}}, resource_type="DATA_LOCATION"),
+                Securable(
+                    ("DATA_LOCATION", cat, arn),
+                    shape,
+                    {"DataLocation": {"CatalogId": cat, "ResourceArn": arn}},
+                    resource_type="DATA_LOCATION",
+                ),
                 whole,
             )
 
         if shape == "DataCellsFilter":
             tcat = body.get("TableCatalogId") or catalog_id
-            db, table_name, name = body.get("DatabaseName"), body.get("TableName"), body.get("Name")
+            db, table_name, name = (
+                body.get("DatabaseName"),
+                body.get("TableName"),
+                body.get("Name"),
+            )
             if not all(isinstance(v, str) and v for v in (db, table_name, name)):
-                raise InvalidInput("DataCellsFilter needs DatabaseName, TableName and Name.")
+                raise InvalidInput(
+                    "DataCellsFilter needs DatabaseName, TableName and Name."
+                )
             anchor = self._table(tcat, db, table_name)
             return (
                 Securable(
                     ("DATA_CELLS_FILTER", tcat, db, table_name, name),
                     shape,
-                    {"DataCellsFilter": {"TableCatalogId": tcat, "DatabaseName": db, "TableName": table_name, "Name": name}},
+                    {
+                        "DataCellsFilter": {
+                            "TableCatalogId": tcat,
+                            "DatabaseName": db,
+                            "TableName": table_name,
+                            "Name": name,
+                        }
+                    },
                     anchor,
                     resource_type="TABLE",
                 ),
@@ -407,7 +464,13 @@ class LakeFormationPermissionsBackend(BaseBackend):
                 if missing:
                     raise EntityNotFound("Tag or tag value does not exist.")
             return (
-                Securable(("LF_TAG", cat, key), shape, {"LFTag": {"CatalogId": cat, "TagKey": key}}, parts=values, resource_type="LF_TAG"),
+                Securable(
+                    ("LF_TAG", cat, key),
+                    shape,
+                    {"LFTag": {"CatalogId": cat, "TagKey": key}},
+                    parts=values,
+                    resource_type="LF_TAG",
+                ),
                 Selection("parts", frozenset(values)),
             )
 
@@ -418,26 +481,42 @@ class LakeFormationPermissionsBackend(BaseBackend):
         expression = body.get("Expression")
         expression_name = body.get("ExpressionName")
         if (expression is None) == (expression_name is None):
-            raise InvalidInput("LFTagPolicy needs exactly one of Expression and ExpressionName.")
+            raise InvalidInput(
+                "LFTagPolicy needs exactly one of Expression and ExpressionName."
+            )
         if expression is not None:
             if not isinstance(expression, list) or not expression:
                 raise InvalidInput("LFTagPolicy.Expression must not be empty.")
             canonical = sorted(
-                (str(t.get("TagKey")), tuple(_sorted_unique(t.get("TagValues"), "TagValues")))
+                (
+                    str(t.get("TagKey")),
+                    tuple(_sorted_unique(t.get("TagValues"), "TagValues")),
+                )
                 for t in expression
                 if isinstance(t, dict)
             )
             written: dict[str, Any] = {
                 "CatalogId": cat,
                 "ResourceType": resource_type,
-                "Expression": [{"TagKey": k, "TagValues": list(v)} for k, v in canonical],
+                "Expression": [
+                    {"TagKey": k, "TagValues": list(v)} for k, v in canonical
+                ],
             }
             identity = json.dumps(canonical)
         else:
-            written = {"CatalogId": cat, "ResourceType": resource_type, "ExpressionName": expression_name}
+            written = {
+                "CatalogId": cat,
+                "ResourceType": resource_type,
+                "ExpressionName": expression_name,
+            }
             identity = f"name:{expression_name}"
         return (
-            Securable(("LF_TAG_POLICY", cat, resource_type, identity), shape, {"LFTagPolicy": written}, resource_type=f"LF_TAG_POLICY_{resource_type}"),
+            Securable(
+                ("LF_TAG_POLICY", cat, resource_type, identity),
+                shape,
+                {"LFTagPolicy": written},
+                resource_type=f"LF_TAG_POLICY_{resource_type}",
+            ),
             whole,
         )
 
@@ -475,7 +554,9 @@ class LakeFormationPermissionsBackend(BaseBackend):
         if kind in ("TABLE", "DATA_CELLS_FILTER"):
             db, name = securable.key[2], securable.key[3]
             database = glue.databases.get(db)
-            return database is not None and database.tables.get(name) is securable.anchor
+            return (
+                database is not None and database.tables.get(name) is securable.anchor
+            )
         if kind == "LF_TAG":
             return securable.key[2] in self._moto_lakeformation().list_lf_tags(cat)
         return True
@@ -563,10 +644,14 @@ class LakeFormationPermissionsBackend(BaseBackend):
         with self._lock:
             self._forget_dropped()
             if principal is not None and resource is None:
-                raise InvalidInput("Resource is mandatory if Principal is set in the input.")
+                raise InvalidInput(
+                    "Resource is mandatory if Principal is set in the input."
+                )
             if resource_type is not None and resource_type not in LIST_RESOURCE_TYPES:
                 raise InvalidInput(f"Unsupported resource type {resource_type}.")
-            identifier = self._check_principal(principal) if principal is not None else None
+            identifier = (
+                self._check_principal(principal) if principal is not None else None
+            )
             wanted: tuple[str, ...] | None = None
             wanted_selection: Selection | None = None
             if resource is not None:
@@ -582,7 +667,10 @@ class LakeFormationPermissionsBackend(BaseBackend):
                     continue
                 if resource_type is not None and not (
                     grants.securable.resource_type == resource_type
-                    or (resource_type == "LF_TAG_POLICY" and grants.securable.resource_type.startswith("LF_TAG_POLICY"))
+                    or (
+                        resource_type == "LF_TAG_POLICY"
+                        and grants.securable.resource_type.startswith("LF_TAG_POLICY")
+                    )
                 ):
                     continue
                 only_columns = (
@@ -614,7 +702,9 @@ def _entry(who: str, resource: dict[str, Any], held: Held) -> dict[str, Any]:
     }
 
 
-def _entries(who: str, grants: ObjectGrants, only_columns: bool) -> Iterator[dict[str, Any]]:
+def _entries(
+    who: str, grants: ObjectGrants, only_columns: bool
+) -> Iterator[dict[str, Any]]:
     securable = grants.securable
     if not grants.whole.is_empty() and not only_columns:
         yield _entry(who, securable.resource, grants.whole)
@@ -695,12 +785,21 @@ class LakeFormationPermissionsResponse(LakeFormationResponse):
         token = self._get_param("NextToken")
         start = 0
         if token is not None:
-            if not isinstance(token, str) or not token.isdigit() or int(token) > len(entries):
+            if (
+                not isinstance(token, str)
+                or not token.isdigit()
+                or int(token) > len(entries)
+            ):
                 raise InvalidInput("Invalid NextToken.")
             start = int(token)
         if max_results is not None:
-            if not isinstance(max_results, int) or not 1 <= max_results <= MAX_RESULTS_LIMIT:
-                raise InvalidInput(f"MaxResults must be between 1 and {MAX_RESULTS_LIMIT}.")
+            if (
+                not isinstance(max_results, int)
+                or not 1 <= max_results <= MAX_RESULTS_LIMIT
+            ):
+                raise InvalidInput(
+                    f"MaxResults must be between 1 and {MAX_RESULTS_LIMIT}."
+                )
             end = start + max_results
         else:
             end = len(entries)
@@ -725,7 +824,10 @@ class LakeFormationPermissionsResponse(LakeFormationResponse):
                 failures.append(
                     {
                         "RequestEntry": entry,
-                        "Error": {"ErrorCode": error.error_type, "ErrorMessage": error.message},
+                        "Error": {
+                            "ErrorCode": error.error_type,
+                            "ErrorMessage": error.message,
+                        },
                     }
                 )
         return json.dumps({"Failures": failures})

@@ -1,0 +1,670 @@
+//! The resource's behaviour against the in-memory [`MemoryGrants`], driven by the sample
+//! events in `events/lakeformation-grant/`.
+
+use std::collections::BTreeSet;
+
+use cfn_custom_resource::properties::parse;
+use cfn_custom_resource::{Invocation, RequestKind};
+use serde_json::{Value, json};
+
+use super::*;
+use crate::grant::{Columns, GrantResource};
+use crate::memory::{Call, MemoryGrants, Operation, error};
+
+const CREATE: &str = include_str!("../../../events/lakeformation-grant/create.json");
+const CREATE_COLUMNS: &str =
+    include_str!("../../../events/lakeformation-grant/create-columns.json");
+const UPDATE: &str = include_str!("../../../events/lakeformation-grant/update.json");
+const UPDATE_PRINCIPAL: &str =
+    include_str!("../../../events/lakeformation-grant/update-principal.json");
+const DELETE: &str = include_str!("../../../events/lakeformation-grant/delete.json");
+
+const ALICE: &str = "arn:aws:iam::123456789012:role/studio-catalog/ds-alice-execution";
+const CAROL: &str = "arn:aws:iam::123456789012:role/studio-catalog/ds-carol-execution";
+
+fn event(text: &str) -> Value {
+    serde_json::from_str(text).expect("sample event is JSON")
+}
+
+fn request(event: Value) -> CustomResourceRequest {
+    Invocation::from_payload(event)
+        .expect("a custom-resource request")
+        .request()
+        .clone()
+}
+
+fn properties(value: &Value) -> Result<GrantProperties, ResourceError> {
+    parse(value)
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|item| (*item).to_owned()).collect()
+}
+
+fn orders(principal: &str, permissions: &[&str]) -> Grant {
+    Grant {
+        catalog_id: None,
+        principal: principal.to_owned(),
+        resource: GrantResource::Table {
+            catalog_id: None,
+            database_name: "sales".to_owned(),
+            name: Some("orders".to_owned()),
+        },
+        permissions: set(permissions),
+        grantable: BTreeSet::new(),
+    }
+}
+
+fn resource(grants: MemoryGrants) -> LakeFormationGrant<MemoryGrants> {
+    LakeFormationGrant::new(grants)
+}
+
+async fn create(
+    grant: &LakeFormationGrant<MemoryGrants>,
+    event: Value,
+    state: Option<GrantState>,
+) -> Result<Progress<GrantState>, ResourceError> {
+    let request = request(event);
+    let properties = properties(&request.properties)?;
+    grant.create(&request, &properties, state).await
+}
+
+async fn update(
+    grant: &LakeFormationGrant<MemoryGrants>,
+    event: Value,
+) -> Result<Progress<GrantState>, ResourceError> {
+    let request = request(event);
+    let RequestKind::Update {
+        physical_resource_id,
+        old_properties,
+    } = &request.kind
+    else {
+        panic!("not an update");
+    };
+    let new = properties(&request.properties)?;
+    let old = properties(old_properties)?;
+    grant
+        .update(&request, physical_resource_id, &new, &old, None)
+        .await
+}
+
+async fn delete(
+    grant: &LakeFormationGrant<MemoryGrants>,
+    event: Value,
+) -> Result<Progress<GrantState>, ResourceError> {
+    let request = request(event);
+    let physical_resource_id = request
+        .physical_resource_id()
+        .unwrap_or_default()
+        .to_owned();
+    let properties = properties(&request.properties)?;
+    grant
+        .delete(&request, &physical_resource_id, &properties, None)
+        .await
+}
+
+fn done(progress: Progress<GrantState>) -> Completed {
+    match progress {
+        Progress::Done(completed) => completed,
+        other => panic!("expected Done, got {other:?}"),
+    }
+}
+
+fn calls(grant: &LakeFormationGrant<MemoryGrants>) -> Vec<(Operation, Grant)> {
+    grant
+        .grants
+        .calls()
+        .into_iter()
+        .map(|Call { operation, grant }| (operation, grant))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sample events
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn every_sample_event_survives_a_serde_round_trip_as_a_cloudformation_request() {
+    use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest;
+    for text in [CREATE, CREATE_COLUMNS, UPDATE, UPDATE_PRINCIPAL, DELETE] {
+        let original = event(text);
+        let typed: CloudFormationCustomResourceRequest =
+            serde_json::from_value(original.clone()).expect("a CloudFormation request");
+        let round_tripped = serde_json::to_value(&typed).expect("serialisable");
+        assert_eq!(round_tripped, original);
+        let request = request(original);
+        let grant = Grant::from_properties(&properties(&request.properties).unwrap());
+        assert!(grant.is_ok(), "{}: {grant:?}", request.request_id);
+    }
+}
+
+#[test]
+fn the_sample_events_carry_the_ids_this_resource_answers() {
+    let update = event(UPDATE);
+    let delete = event(DELETE);
+    assert_eq!(
+        update["PhysicalResourceId"],
+        orders(ALICE, &["SELECT"]).physical_id("123456789012")
+    );
+    assert_eq!(
+        delete["PhysicalResourceId"],
+        orders(CAROL, &["SELECT"]).physical_id("123456789012")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Create
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn create_grants_the_table_under_an_id_made_of_principal_and_table() {
+    let grant = resource(MemoryGrants::new());
+
+    let completed = done(create(&grant, event(CREATE), None).await.unwrap());
+
+    assert_eq!(
+        calls(&grant),
+        vec![(
+            Operation::Grant,
+            orders(ALICE, &["SELECT", "DESCRIBE", "ALTER"])
+        )]
+    );
+    assert_eq!(
+        completed.physical_resource_id,
+        event(UPDATE)["PhysicalResourceId"]
+    );
+    assert_eq!(completed.data["Principal"], ALICE);
+    assert_eq!(completed.data["ResourceType"], "TABLE");
+}
+
+#[tokio::test]
+async fn a_duplicate_create_delivery_converges_on_the_same_grant_and_id() {
+    let grant = resource(MemoryGrants::new());
+
+    let first = done(create(&grant, event(CREATE), None).await.unwrap());
+    let second = done(create(&grant, event(CREATE), None).await.unwrap());
+
+    assert_eq!(first, second);
+    let calls = calls(&grant);
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0], calls[1]);
+}
+
+#[tokio::test]
+async fn a_column_grant_leaves_out_the_excluded_columns() {
+    let grant = resource(MemoryGrants::new());
+
+    let completed = done(create(&grant, event(CREATE_COLUMNS), None).await.unwrap());
+
+    let [(Operation::Grant, granted)]: [(Operation, Grant); 1] = calls(&grant).try_into().unwrap()
+    else {
+        panic!("expected one grant");
+    };
+    assert_eq!(
+        granted.resource,
+        GrantResource::TableWithColumns {
+            catalog_id: None,
+            database_name: "sales".to_owned(),
+            name: "customers".to_owned(),
+            columns: Columns::AllExcept(set(&["date_of_birth", "email", "phone"])),
+        }
+    );
+    assert_eq!(completed.data["ResourceType"], "TABLE_WITH_COLUMNS");
+}
+
+#[tokio::test]
+async fn an_invalid_principal_right_after_the_role_was_created_is_waited_for() {
+    let grants = MemoryGrants::new();
+    grants.fail_next(
+        Operation::Grant,
+        LakeFormationError::InvalidPrincipal(error(
+            "InvalidInputException",
+            "Invalid principal",
+            AwsErrorKind::Invalid,
+        )),
+    );
+    let grant = resource(grants);
+
+    let first = create(&grant, event(CREATE), None).await.unwrap();
+    let Progress::InProgress {
+        state,
+        waiting_for,
+        physical_resource_id,
+    } = first
+    else {
+        panic!("expected to wait, got {first:?}");
+    };
+    assert_eq!(state.principal_attempts, 1);
+    assert!(waiting_for.contains("IAM"), "{waiting_for}");
+    assert_eq!(physical_resource_id, None, "nothing was granted yet");
+
+    let second = done(create(&grant, event(CREATE), Some(state)).await.unwrap());
+    assert!(grant::is_physical_id(&second.physical_resource_id));
+    assert_eq!(calls(&grant).len(), 2);
+}
+
+#[tokio::test]
+async fn an_invalid_principal_that_outlasts_iam_propagation_fails_with_what_to_check() {
+    let grants = MemoryGrants::new();
+    grants.fail_next(
+        Operation::Grant,
+        LakeFormationError::InvalidPrincipal(error(
+            "InvalidInputException",
+            "Invalid principal",
+            AwsErrorKind::Invalid,
+        )),
+    );
+    let grant = resource(grants);
+    let state = GrantState {
+        principal_attempts: MAX_PRINCIPAL_ATTEMPTS - 1,
+    };
+
+    let failure = create(&grant, event(CREATE), Some(state))
+        .await
+        .unwrap_err();
+
+    assert!(!failure.is_retryable());
+    assert!(
+        failure
+            .to_string()
+            .contains("check that Principal names an existing IAM role or user"),
+        "{failure}"
+    );
+}
+
+#[tokio::test]
+async fn a_concurrent_modification_is_tried_again() {
+    let grants = MemoryGrants::new();
+    grants.fail_next(
+        Operation::Grant,
+        LakeFormationError::Failed(error(
+            "ConcurrentModificationException",
+            "Concurrent modification",
+            AwsErrorKind::Transient,
+        )),
+    );
+    let grant = resource(grants);
+
+    let failure = create(&grant, event(CREATE), None).await.unwrap_err();
+
+    assert!(failure.is_retryable(), "{failure}");
+}
+
+#[tokio::test]
+async fn a_grant_on_a_table_that_does_not_exist_fails_saying_so() {
+    let grants = MemoryGrants::new();
+    grants.fail_next(
+        Operation::Grant,
+        LakeFormationError::NotFound(error(
+            "EntityNotFoundException",
+            "Table sales.orders not found.",
+            AwsErrorKind::NotFound,
+        )),
+    );
+    let grant = resource(grants);
+
+    let failure = create(&grant, event(CREATE), None).await.unwrap_err();
+
+    assert!(!failure.is_retryable());
+    assert_eq!(
+        failure.to_string(),
+        "GrantPermissions failed: EntityNotFoundException: Table sales.orders not found.. The table (and its database) to grant on must exist in the Data Catalog before the grant"
+    );
+}
+
+#[tokio::test]
+async fn access_denied_says_what_the_function_role_needs() {
+    let grants = MemoryGrants::new();
+    grants.fail_next(
+        Operation::Grant,
+        LakeFormationError::Failed(error(
+            "AccessDeniedException",
+            "Insufficient Lake Formation permission(s)",
+            AwsErrorKind::AccessDenied,
+        )),
+    );
+    let grant = resource(grants);
+
+    let failure = create(&grant, event(CREATE), None).await.unwrap_err();
+
+    assert!(
+        failure
+            .to_string()
+            .contains("must be a Lake Formation data lake administrator"),
+        "{failure}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+// ---------------------------------------------------------------------------------------------
+
+async fn refused(properties_json: Value) -> String {
+    let mut create_event = event(CREATE);
+    create_event["ResourceProperties"] = properties_json;
+    let grant = resource(MemoryGrants::new());
+    let failure = create(&grant, create_event, None).await.unwrap_err();
+    assert!(
+        matches!(failure, ResourceError::InvalidProperty { .. }),
+        "{failure:?}"
+    );
+    assert!(calls(&grant).is_empty(), "AWS was called");
+    failure.to_string()
+}
+
+#[tokio::test]
+async fn an_unknown_permission_name_is_refused_before_calling_aws() {
+    let reason = refused(json!({
+        "Principal": ALICE,
+        "Resource": {"Table": {"DatabaseName": "sales", "Name": "orders"}},
+        "Permissions": ["SELECT", "READ"],
+    }))
+    .await;
+    assert!(
+        reason.starts_with(
+            "Invalid property Permissions: unknown permission \"READ\" (expected any of ALL, ALTER,"
+        ),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_permission_with_grant_option_is_refused_too() {
+    let reason = refused(json!({
+        "Principal": ALICE,
+        "Resource": {"Table": {"DatabaseName": "sales", "Name": "orders"}},
+        "Permissions": ["SELECT"],
+        "PermissionsWithGrantOption": ["SELECTT"],
+    }))
+    .await;
+    assert!(
+        reason.starts_with("Invalid property PermissionsWithGrantOption: unknown permission"),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn a_resource_with_no_shape_is_refused() {
+    let reason = refused(json!({
+        "Principal": ALICE,
+        "Resource": {},
+        "Permissions": ["SELECT"],
+    }))
+    .await;
+    assert_eq!(
+        reason,
+        "Invalid property Resource: must name exactly one of Catalog, Database, Table, TableWithColumns, DataLocation, DataCellsFilter, LFTag or LFTagPolicy; it names none"
+    );
+}
+
+#[tokio::test]
+async fn a_resource_with_two_shapes_is_refused() {
+    let reason = refused(json!({
+        "Principal": ALICE,
+        "Resource": {
+            "Database": {"Name": "sales"},
+            "Table": {"DatabaseName": "sales", "Name": "orders"},
+        },
+        "Permissions": ["SELECT"],
+    }))
+    .await;
+    assert!(
+        reason.ends_with("it names Database and Table. Make one resource per grant"),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn column_names_with_a_column_wildcard_are_refused() {
+    let reason = refused(json!({
+        "Principal": ALICE,
+        "Resource": {"TableWithColumns": {
+            "DatabaseName": "sales", "Name": "customers",
+            "ColumnNames": ["id"],
+            "ColumnWildcard": {"ExcludedColumnNames": ["email"]},
+        }},
+        "Permissions": ["SELECT"],
+    }))
+    .await;
+    assert!(
+        reason.starts_with(
+            "Invalid property Resource.TableWithColumns: takes ColumnNames or ColumnWildcard, not both"
+        ),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn a_principal_that_is_not_an_iam_role_or_user_is_refused() {
+    let reason = refused(json!({
+        "Principal": "arn:aws:iam::123456789012:group/data-scientists",
+        "Resource": {"Table": {"DatabaseName": "sales", "Name": "orders"}},
+        "Permissions": ["SELECT"],
+    }))
+    .await;
+    assert!(reason.starts_with("Invalid property Principal: expected an IAM role or user ARN"));
+}
+
+#[tokio::test]
+async fn no_permissions_at_all_is_refused() {
+    let reason = refused(json!({
+        "Principal": ALICE,
+        "Resource": {"Table": {"DatabaseName": "sales", "Name": "orders"}},
+        "Permissions": [],
+    }))
+    .await;
+    assert!(
+        reason.starts_with("Invalid property Permissions: must list at least one permission"),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn a_table_with_both_a_name_and_a_wildcard_is_refused() {
+    let reason = refused(json!({
+        "Principal": ALICE,
+        "Resource": {"Table": {"DatabaseName": "sales", "Name": "orders", "TableWildcard": {}}},
+        "Permissions": ["SELECT"],
+    }))
+    .await;
+    assert_eq!(
+        reason,
+        "Invalid property Resource.Table: takes Name or TableWildcard, not both"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Update
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_permission_only_update_grants_the_new_first_then_revokes_the_removed_same_id() {
+    let grant = resource(MemoryGrants::new());
+
+    let completed = done(update(&grant, event(UPDATE)).await.unwrap());
+
+    assert_eq!(
+        calls(&grant),
+        vec![
+            (
+                Operation::Grant,
+                orders(ALICE, &["SELECT", "DESCRIBE", "INSERT"])
+            ),
+            (Operation::Revoke, orders(ALICE, &["ALTER"])),
+        ]
+    );
+    assert_eq!(
+        completed.physical_resource_id,
+        event(UPDATE)["PhysicalResourceId"]
+    );
+}
+
+#[tokio::test]
+async fn a_principal_change_is_a_replacement_granted_under_a_new_id() {
+    let grant = resource(MemoryGrants::new());
+
+    let completed = done(update(&grant, event(UPDATE_PRINCIPAL)).await.unwrap());
+
+    assert_eq!(
+        calls(&grant),
+        vec![(
+            Operation::Grant,
+            orders(CAROL, &["SELECT", "DESCRIBE", "INSERT"])
+        )],
+        "the old grant is CloudFormation's to delete, after the new one exists"
+    );
+    assert_ne!(
+        completed.physical_resource_id,
+        event(UPDATE_PRINCIPAL)["PhysicalResourceId"]
+    );
+    assert_eq!(
+        completed.physical_resource_id,
+        event(DELETE)["PhysicalResourceId"]
+    );
+    assert_eq!(completed.data["Principal"], CAROL);
+}
+
+#[tokio::test]
+async fn a_removed_permission_already_gone_does_not_fail_the_update() {
+    let grants = MemoryGrants::new();
+    grants.fail_next(
+        Operation::Revoke,
+        LakeFormationError::NothingToRevoke(error(
+            "InvalidInputException",
+            "No permissions revoked",
+            AwsErrorKind::Invalid,
+        )),
+    );
+    let grant = resource(grants);
+
+    let completed = done(update(&grant, event(UPDATE)).await.unwrap());
+
+    assert_eq!(
+        completed.physical_resource_id,
+        event(UPDATE)["PhysicalResourceId"]
+    );
+}
+
+#[tokio::test]
+async fn a_failed_revoke_leaves_the_new_grant_in_place_and_fails_the_update() {
+    let grants = MemoryGrants::new();
+    grants.fail_next(
+        Operation::Revoke,
+        LakeFormationError::Failed(error(
+            "AccessDeniedException",
+            "Insufficient Lake Formation permission(s)",
+            AwsErrorKind::AccessDenied,
+        )),
+    );
+    let grant = resource(grants);
+
+    let failure = update(&grant, event(UPDATE)).await.unwrap_err();
+
+    assert!(!failure.is_retryable());
+    assert_eq!(
+        calls(&grant)[0].0,
+        Operation::Grant,
+        "granted before revoking"
+    );
+}
+
+#[tokio::test]
+async fn an_update_of_a_placeholder_left_by_a_failed_create_grants_under_a_real_id() {
+    let grant = resource(MemoryGrants::new());
+    let mut placeholder = event(UPDATE);
+    placeholder["PhysicalResourceId"] = json!("2026/11/23/[$LATEST]0123456789abcdef");
+
+    let completed = done(update(&grant, placeholder).await.unwrap());
+
+    assert_eq!(
+        calls(&grant),
+        vec![(
+            Operation::Grant,
+            orders(ALICE, &["SELECT", "DESCRIBE", "INSERT"])
+        )]
+    );
+    assert_eq!(
+        completed.physical_resource_id,
+        event(UPDATE)["PhysicalResourceId"]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delete
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn delete_revokes_everything_the_properties_grant() {
+    let grant = resource(MemoryGrants::new());
+
+    let completed = done(delete(&grant, event(DELETE)).await.unwrap());
+
+    assert_eq!(
+        calls(&grant),
+        vec![(
+            Operation::Revoke,
+            orders(CAROL, &["SELECT", "DESCRIBE", "INSERT"])
+        )]
+    );
+    assert_eq!(
+        completed.physical_resource_id,
+        event(DELETE)["PhysicalResourceId"]
+    );
+}
+
+#[tokio::test]
+async fn deleting_what_is_no_longer_granted_or_no_longer_exists_succeeds() {
+    for failure in [
+        LakeFormationError::NothingToRevoke(error(
+            "InvalidInputException",
+            "No permissions revoked. Grantee has no permissions and no grantable permissions on resource",
+            AwsErrorKind::Invalid,
+        )),
+        LakeFormationError::NotFound(error(
+            "EntityNotFoundException",
+            "Table sales.orders not found.",
+            AwsErrorKind::NotFound,
+        )),
+    ] {
+        let grants = MemoryGrants::new();
+        grants.fail_next(Operation::Revoke, failure);
+        let grant = resource(grants);
+
+        let completed = done(delete(&grant, event(DELETE)).await.unwrap());
+
+        assert_eq!(
+            completed.reason.as_deref(),
+            Some("Nothing to revoke: the grant or what it was on no longer exists")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_throttled_delete_is_tried_again() {
+    let grants = MemoryGrants::new();
+    grants.fail_next(
+        Operation::Revoke,
+        LakeFormationError::Failed(error(
+            "ThrottlingException",
+            "Rate exceeded",
+            AwsErrorKind::Throttled,
+        )),
+    );
+    let grant = resource(grants);
+
+    assert!(
+        delete(&grant, event(DELETE))
+            .await
+            .unwrap_err()
+            .is_retryable()
+    );
+}
+
+#[test]
+fn only_ids_of_this_shape_are_owned() {
+    let grant = resource(MemoryGrants::new());
+    assert!(grant.owns_physical_id("lfgrant-table-68bcc9e29a93f691f93c16e349e2c9e4"));
+    assert!(!grant.owns_physical_id("2026/11/23/[$LATEST]0123456789abcdef0123456789abcdef"));
+    assert!(!grant.owns_physical_id("failed-create-d2e3f4a5-6b7c-4d8e-9f0a-1b2c3d4e5f60"));
+    assert!(!grant.owns_physical_id("lfgrant-table-not-hex"));
+}

@@ -1,0 +1,339 @@
+//! A lab for the integration tests: the AWS emulator, the real `lakeformation-grant` binary
+//! under the local Lambda service, CloudFormation's side, and helpers to arrange Glue tables and
+//! IAM roles and to read Lake Formation's permissions back.
+
+use std::time::Duration;
+
+use aws_sdk_lakeformation::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_lakeformation::types::{DataLakePrincipal, Resource, TableResource};
+use serde_json::{Value, json};
+use studio_catalog_harness::cloudformation::{CfnRequest, CfnResponse, Deployment};
+use studio_catalog_harness::emulator::{AwsEmulator, Fault};
+use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda};
+use studio_catalog_harness::{ACCOUNT_ID, REGION};
+
+pub const FUNCTION: &str = "lakeformation-grant";
+pub const RESOURCE_TYPE: &str = "Custom::LakeFormationGrant";
+
+/// One emulator, one function, one stack.
+pub struct Lab {
+    pub aws: AwsEmulator,
+    pub cfn: Deployment,
+    pub lambda: LocalLambda,
+    lake_formation: aws_sdk_lakeformation::Client,
+    http: reqwest::Client,
+}
+
+/// A permission entry as ListPermissions reports it, summarised for comparisons.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Listed {
+    /// `Table sales.orders`, `TableWithColumns sales.orders [a, b]`,
+    /// `TableWithColumns sales.orders all but [email]`.
+    pub resource: String,
+    /// Sorted.
+    pub permissions: Vec<String>,
+    /// Sorted.
+    pub grantable: Vec<String>,
+}
+
+impl Lab {
+    /// Starts everything; resources change state in 0.2 s.
+    pub async fn start(stack: &str) -> Self {
+        let aws = AwsEmulator::builder()
+            .transition_seconds(0.2)
+            .start()
+            .await
+            .expect("the AWS emulator starts (see tests/aws-emulator/README.md)");
+        let cfn = Deployment::start(stack)
+            .await
+            .expect("the response server starts")
+            .with_timeout(Duration::from_secs(90));
+        let lambda = LocalLambda::start(vec![
+            FunctionSpec::new(FUNCTION, env!("CARGO_BIN_EXE_lakeformation-grant"))
+                .envs(aws.aws_env())
+                .env("CFN_RESPONSE_URL_ALLOW", cfn.url_prefix())
+                .env("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+        ])
+        .await
+        .expect("the local Lambda service starts");
+        let config = aws_sdk_lakeformation::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .endpoint_url(aws.endpoint_url())
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "lab"))
+            .build();
+        Self {
+            lake_formation: aws_sdk_lakeformation::Client::from_conf(config),
+            aws,
+            cfn,
+            lambda,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Sends a request the way CloudFormation does and waits for the answer.
+    pub async fn send(&self, request: &CfnRequest) -> CfnResponse {
+        let response = self
+            .cfn
+            .request(&self.lambda, FUNCTION, request)
+            .await
+            .expect("the function answers CloudFormation");
+        assert!(
+            response.problems().is_empty(),
+            "CloudFormation would reject the answer: {:?}",
+            response.problems()
+        );
+        response
+    }
+
+    /// An IAM role (what a Studio user profile's execution role is); returns its ARN.
+    pub async fn create_role(&self, name: &str) -> String {
+        let trust = json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Service": "sagemaker.amazonaws.com"},
+                "Action": "sts:AssumeRole"
+            }]
+        });
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("Action", "CreateRole")
+            .append_pair("Version", "2010-05-08")
+            .append_pair("RoleName", name)
+            .append_pair("Path", "/studio-catalog/")
+            .append_pair("AssumeRolePolicyDocument", &trust.to_string())
+            .finish();
+        self.call(
+            "iam",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            body,
+        )
+        .await;
+        role_arn(name)
+    }
+
+    /// A Glue database (if new) and a table in it with these columns.
+    pub async fn create_table(&self, database: &str, table: &str, columns: &[&str]) {
+        let databases = self
+            .glue("GetDatabases", json!({}))
+            .await
+            .get("DatabaseList")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if !databases.iter().any(|d| d["Name"] == database) {
+            self.glue(
+                "CreateDatabase",
+                json!({"DatabaseInput": {"Name": database}}),
+            )
+            .await;
+        }
+        let columns: Vec<Value> = columns
+            .iter()
+            .map(|name| json!({"Name": name, "Type": "string"}))
+            .collect();
+        self.glue(
+            "CreateTable",
+            json!({
+                "DatabaseName": database,
+                "TableInput": {"Name": table, "StorageDescriptor": {"Columns": columns}},
+            }),
+        )
+        .await;
+    }
+
+    /// Drops a Glue table.
+    pub async fn drop_table(&self, database: &str, table: &str) {
+        self.glue(
+            "DeleteTable",
+            json!({"DatabaseName": database, "Name": table}),
+        )
+        .await;
+    }
+
+    async fn glue(&self, operation: &str, body: Value) -> Value {
+        let target = format!("AWSGlue.{operation}");
+        self.call(
+            "glue",
+            &[
+                ("content-type", "application/x-amz-json-1.1"),
+                ("x-amz-target", &target),
+            ],
+            body.to_string(),
+        )
+        .await
+    }
+
+    async fn call(&self, service: &str, headers: &[(&str, &str)], body: String) -> Value {
+        let authorization = format!(
+            "AWS4-HMAC-SHA256 Credential=testing/20261123/{REGION}/{service}/aws4_request, SignedHeaders=host, Signature=0"
+        );
+        let mut request = self
+            .http
+            .post(format!("{}/", self.aws.endpoint_url()))
+            .header("authorization", authorization)
+            .header("x-amz-date", "20261123T000000Z")
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("the emulator answers");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        assert!(
+            status.is_success(),
+            "{service} call failed: {status} {text}"
+        );
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    /// What `principal` holds on the table (table-level and column-level entries), sorted.
+    pub async fn permissions_on_table(
+        &self,
+        principal: &str,
+        database: &str,
+        table: &str,
+    ) -> Vec<Listed> {
+        let resource = Resource::builder()
+            .table(
+                TableResource::builder()
+                    .database_name(database)
+                    .name(table)
+                    .build()
+                    .expect("a table resource"),
+            )
+            .build();
+        let answer = self
+            .lake_formation
+            .list_permissions()
+            .principal(
+                DataLakePrincipal::builder()
+                    .data_lake_principal_identifier(principal)
+                    .build(),
+            )
+            .resource(resource)
+            .send()
+            .await
+            .expect("ListPermissions");
+        let mut listed: Vec<Listed> = answer
+            .principal_resource_permissions()
+            .iter()
+            .map(|entry| {
+                let resource = entry.resource().expect("a resource");
+                let description = if let Some(table) = resource.table() {
+                    format!(
+                        "Table {}.{}",
+                        table.database_name(),
+                        table.name().unwrap_or("*")
+                    )
+                } else if let Some(table) = resource.table_with_columns() {
+                    match (&table.column_names, table.column_wildcard()) {
+                        (Some(names), _) => format!(
+                            "TableWithColumns {}.{} [{}]",
+                            table.database_name(),
+                            table.name(),
+                            names.join(", ")
+                        ),
+                        (None, Some(wildcard)) => format!(
+                            "TableWithColumns {}.{} all but [{}]",
+                            table.database_name(),
+                            table.name(),
+                            wildcard.excluded_column_names().join(", ")
+                        ),
+                        (None, None) => format!(
+                            "TableWithColumns {}.{}",
+                            table.database_name(),
+                            table.name()
+                        ),
+                    }
+                } else {
+                    format!("{resource:?}")
+                };
+                let mut permissions: Vec<String> = entry
+                    .permissions()
+                    .iter()
+                    .map(|p| p.as_str().to_owned())
+                    .collect();
+                permissions.sort();
+                let mut grantable: Vec<String> = entry
+                    .permissions_with_grant_option()
+                    .iter()
+                    .map(|p| p.as_str().to_owned())
+                    .collect();
+                grantable.sort();
+                Listed {
+                    resource: description,
+                    permissions,
+                    grantable,
+                }
+            })
+            .collect();
+        listed.sort();
+        listed
+    }
+
+    /// Every permission entry in the account's catalog.
+    pub async fn all_permissions(&self) -> usize {
+        self.lake_formation
+            .list_permissions()
+            .send()
+            .await
+            .expect("ListPermissions")
+            .principal_resource_permissions()
+            .len()
+    }
+
+    /// The Lake Formation operations the function called, in order.
+    pub async fn lake_formation_calls(&self) -> Vec<String> {
+        self.aws
+            .calls()
+            .await
+            .expect("the call log")
+            .into_iter()
+            .filter(|call| call.service == "lakeformation")
+            .map(|call| call.operation)
+            .collect()
+    }
+
+    /// Forgets the calls so far.
+    pub async fn forget_calls(&self) {
+        self.aws.clear_calls().await.expect("clear the call log");
+    }
+
+    /// Makes the next `count` Lake Formation `operation` calls fail.
+    pub async fn fail(&self, operation: &str, code: &str, message: &str, count: u32) {
+        self.aws
+            .inject_fault(
+                &Fault::new("lakeformation", operation, code)
+                    .message(message)
+                    .count(count),
+            )
+            .await
+            .expect("inject a fault");
+    }
+}
+
+/// `arn:aws:iam::123456789012:role/studio-catalog/<name>`.
+pub fn role_arn(name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT_ID}:role/studio-catalog/{name}")
+}
+
+/// A create request for a grant, with a short `ServiceTimeout` so a gap fails fast.
+pub fn grant_request(logical_id: &str, properties: Value) -> CfnRequest {
+    CfnRequest::create(RESOURCE_TYPE, logical_id, with_timeout(properties))
+}
+
+/// Adds `ServiceTimeout: 120`.
+pub fn with_timeout(mut properties: Value) -> Value {
+    properties["ServiceTimeout"] = json!("120");
+    properties
+}
+
+/// A `Listed` entry.
+pub fn listed(resource: &str, permissions: &[&str], grantable: &[&str]) -> Listed {
+    Listed {
+        resource: resource.to_owned(),
+        permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+        grantable: grantable.iter().map(|p| (*p).to_owned()).collect(),
+    }
+}
