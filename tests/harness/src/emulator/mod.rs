@@ -390,6 +390,60 @@ impl AwsEmulator {
             .next()
             .unwrap_or_default()
             .to_ascii_lowercase();
+        self.call_json_as(&service, target, body).await
+    }
+
+    /// A Glue call: `glue("CreateDatabase", &json!({"DatabaseInput": {"Name": "sales"}}))`.
+    pub async fn glue(&self, operation: &str, body: &Value) -> Result<Value> {
+        self.call_json_as("glue", &format!("AWSGlue.{operation}"), body)
+            .await
+    }
+
+    /// Creates an IAM role that SageMaker may assume, under path `/studio-catalog/`; returns
+    /// its ARN.
+    pub async fn create_role(&self, name: &str) -> Result<String> {
+        let trust = json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+        });
+        let form = format!(
+            "Action=CreateRole&Version=2010-05-08&RoleName={}&Path=%2Fstudio-catalog%2F&AssumeRolePolicyDocument={}",
+            form_encode(name),
+            form_encode(&trust.to_string())
+        );
+        let authorization = format!(
+            "AWS4-HMAC-SHA256 Credential=testing/20261123/{}/iam/aws4_request, SignedHeaders=host, Signature=0",
+            crate::REGION
+        );
+        let response = self
+            .send(
+                Method::POST,
+                "/",
+                &[
+                    ("content-type", "application/x-www-form-urlencoded"),
+                    ("authorization", &authorization),
+                    ("x-amz-date", "20261123T000000Z"),
+                ],
+                form,
+            )
+            .await?;
+        if !response.status.is_success() {
+            return Err(EmulatorError::Aws {
+                target: "iam.CreateRole".to_owned(),
+                status: response.status.as_u16(),
+                error_type: "Unknown".to_owned(),
+                message: response.text(),
+            });
+        }
+        Ok(format!(
+            "arn:aws:iam::{}:role/studio-catalog/{name}",
+            crate::ACCOUNT_ID
+        ))
+    }
+
+    /// [`call_json`](Self::call_json) with the SigV4 scope's service named explicitly (Glue's
+    /// target prefix is `AWSGlue`, its service `glue`).
+    pub async fn call_json_as(&self, service: &str, target: &str, body: &Value) -> Result<Value> {
         let authorization = format!(
             "AWS4-HMAC-SHA256 Credential=testing/20261123/{}/{service}/aws4_request, SignedHeaders=host, Signature=0",
             crate::REGION
@@ -485,6 +539,19 @@ fn free_port() -> std::io::Result<u16> {
     Ok(StdListener::bind((Ipv4Addr::LOCALHOST, 0))?
         .local_addr()?
         .port())
+}
+
+/// `application/x-www-form-urlencoded` encoding of one value.
+fn form_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
 }
 
 #[cfg(test)]
