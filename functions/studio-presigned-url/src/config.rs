@@ -1,0 +1,320 @@
+//! The function's configuration, read once at cold start from its environment.
+
+use std::{collections::BTreeSet, time::Duration};
+
+/// The Studio domain whose profiles the function signs into (required).
+pub const DOMAIN_ID: &str = "DOMAIN_ID";
+/// How long the Studio session lasts, in seconds (1800–43200, default 43200).
+pub const SESSION_EXPIRATION_DURATION_IN_SECONDS: &str = "SESSION_EXPIRATION_DURATION_IN_SECONDS";
+/// How long the presigned URL itself may be used, in seconds (5–300, default 60).
+pub const EXPIRES_IN_SECONDS: &str = "EXPIRES_IN_SECONDS";
+/// Comma-separated account ids whose callers may sign in (default: the function's own account).
+pub const ALLOWED_ACCOUNT_IDS: &str = "ALLOWED_ACCOUNT_IDS";
+/// Comma-separated role names; when set, only sessions of these roles may sign in.
+pub const ALLOWED_ROLE_NAMES: &str = "ALLOWED_ROLE_NAMES";
+/// How long the index of `studiouserid` tags is reused, in seconds (0–3600, default 300).
+pub const PROFILE_INDEX_TTL_SECONDS: &str = "PROFILE_INDEX_TTL_SECONDS";
+
+const SESSION_EXPIRATION_RANGE: (u32, u32) = (1800, 43200);
+const EXPIRES_IN_RANGE: (u32, u32) = (5, 300);
+const PROFILE_INDEX_TTL_RANGE: (u32, u32) = (0, 3600);
+
+/// A configuration the function cannot start with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A required variable is unset or empty.
+    #[error("{variable} is required: {expected}")]
+    Missing {
+        /// The variable.
+        variable: &'static str,
+        /// What it should hold.
+        expected: &'static str,
+    },
+    /// A variable holds something the function cannot use.
+    #[error("{variable}={value:?} is invalid: {expected}")]
+    Invalid {
+        /// The variable.
+        variable: &'static str,
+        /// Its value.
+        value: String,
+        /// What it should hold.
+        expected: String,
+    },
+}
+
+/// Everything the function is told by its environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The Studio domain (`d-…`).
+    pub domain_id: String,
+    /// `SessionExpirationDurationInSeconds` of every URL.
+    pub session_expiration_seconds: u32,
+    /// `ExpiresInSeconds` of every URL.
+    pub expires_in_seconds: u32,
+    /// The accounts whose callers are allowed; `None`: only the function's own account.
+    pub allowed_account_ids: Option<BTreeSet<String>>,
+    /// The roles whose sessions are allowed; `None`: any role, and IAM users.
+    pub allowed_role_names: Option<BTreeSet<String>>,
+    /// How long the tag index is reused before it is rebuilt.
+    pub profile_index_ttl: Duration,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup` (a variable's value, if set). An empty or
+    /// blank value counts as unset, since templates pass empty parameters through.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let read = |name: &str| {
+            lookup(name)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
+        let domain_id = read(DOMAIN_ID).ok_or(ConfigError::Missing {
+            variable: DOMAIN_ID,
+            expected: "the id of the Studio domain (d-…)",
+        })?;
+        if !is_domain_id(&domain_id) {
+            return Err(ConfigError::Invalid {
+                variable: DOMAIN_ID,
+                value: domain_id,
+                expected: "a Studio domain id matching ^d-(-*[a-z0-9]){1,61}$".to_owned(),
+            });
+        }
+        Ok(Self {
+            domain_id,
+            session_expiration_seconds: seconds(
+                SESSION_EXPIRATION_DURATION_IN_SECONDS,
+                read(SESSION_EXPIRATION_DURATION_IN_SECONDS),
+                SESSION_EXPIRATION_RANGE,
+                43200,
+            )?,
+            expires_in_seconds: seconds(
+                EXPIRES_IN_SECONDS,
+                read(EXPIRES_IN_SECONDS),
+                EXPIRES_IN_RANGE,
+                60,
+            )?,
+            allowed_account_ids: list(ALLOWED_ACCOUNT_IDS, read(ALLOWED_ACCOUNT_IDS), |id| {
+                id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
+            })?,
+            allowed_role_names: list(ALLOWED_ROLE_NAMES, read(ALLOWED_ROLE_NAMES), |name| {
+                crate::identity::is_iam_name(name)
+            })?,
+            profile_index_ttl: Duration::from_secs(u64::from(seconds(
+                PROFILE_INDEX_TTL_SECONDS,
+                read(PROFILE_INDEX_TTL_SECONDS),
+                PROFILE_INDEX_TTL_RANGE,
+                300,
+            )?)),
+        })
+    }
+}
+
+fn seconds(
+    variable: &'static str,
+    value: Option<String>,
+    (min, max): (u32, u32),
+    default: u32,
+) -> Result<u32, ConfigError> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    match value.parse::<u32>() {
+        Ok(parsed) if (min..=max).contains(&parsed) => Ok(parsed),
+        _ => Err(ConfigError::Invalid {
+            variable,
+            value,
+            expected: format!("a whole number of seconds from {min} to {max}"),
+        }),
+    }
+}
+
+fn list(
+    variable: &'static str,
+    value: Option<String>,
+    valid: impl Fn(&str) -> bool,
+) -> Result<Option<BTreeSet<String>>, ConfigError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let items: BTreeSet<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect();
+    match items.iter().find(|item| !valid(item)) {
+        Some(bad) => Err(ConfigError::Invalid {
+            variable,
+            value,
+            expected: format!(
+                "a comma-separated list; {bad:?} is not {}",
+                match variable {
+                    ALLOWED_ACCOUNT_IDS => "a 12-digit account id",
+                    _ => "an IAM role name",
+                }
+            ),
+        }),
+        None if items.is_empty() => Ok(None),
+        None => Ok(Some(items)),
+    }
+}
+
+/// SageMaker's `DomainId` pattern: `d-(-*[a-z0-9]){1,61}`.
+fn is_domain_id(value: &str) -> bool {
+    let Some(rest) = value.strip_prefix("d-") else {
+        return false;
+    };
+    let alphanumerics = rest
+        .bytes()
+        .filter(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        .count();
+    rest.bytes()
+        .all(|b| b == b'-' || b.is_ascii_lowercase() || b.is_ascii_digit())
+        && !rest.ends_with('-')
+        && (1..=61).contains(&alphanumerics)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+    }
+
+    #[test]
+    fn only_the_domain_is_required_and_the_rest_has_defaults() {
+        let config = config(&[(DOMAIN_ID, "d-abc123def456")]).expect("valid");
+        assert_eq!(
+            config,
+            Config {
+                domain_id: "d-abc123def456".into(),
+                session_expiration_seconds: 43200,
+                expires_in_seconds: 60,
+                allowed_account_ids: None,
+                allowed_role_names: None,
+                profile_index_ttl: Duration::from_secs(300),
+            }
+        );
+    }
+
+    #[test]
+    fn a_missing_domain_names_the_variable() {
+        let error = config(&[(EXPIRES_IN_SECONDS, "30")]).expect_err("no domain");
+        assert_eq!(
+            error.to_string(),
+            "DOMAIN_ID is required: the id of the Studio domain (d-…)"
+        );
+        assert!(matches!(
+            config(&[(DOMAIN_ID, "  ")]),
+            Err(ConfigError::Missing { .. })
+        ));
+    }
+
+    #[test]
+    fn a_domain_id_must_look_like_one() {
+        for bad in ["abc", "d-", "d-ABC", "d-abc-", "d-a_b"] {
+            let error = config(&[(DOMAIN_ID, bad)]).expect_err(bad);
+            assert!(error.to_string().starts_with("DOMAIN_ID="), "{error}");
+        }
+        assert!(config(&[(DOMAIN_ID, "d-a-b1")]).is_ok());
+    }
+
+    #[test]
+    fn durations_outside_the_api_limits_are_refused_at_start() {
+        let domain = (DOMAIN_ID, "d-abc123def456");
+        for (variable, value) in [
+            (SESSION_EXPIRATION_DURATION_IN_SECONDS, "1799"),
+            (SESSION_EXPIRATION_DURATION_IN_SECONDS, "43201"),
+            (EXPIRES_IN_SECONDS, "4"),
+            (EXPIRES_IN_SECONDS, "301"),
+            (EXPIRES_IN_SECONDS, "sixty"),
+            (PROFILE_INDEX_TTL_SECONDS, "3601"),
+        ] {
+            let error = config(&[domain, (variable, value)]).expect_err(value);
+            assert!(
+                error.to_string().starts_with(&format!("{variable}=")),
+                "{error}"
+            );
+        }
+        let config = config(&[
+            domain,
+            (SESSION_EXPIRATION_DURATION_IN_SECONDS, "1800"),
+            (EXPIRES_IN_SECONDS, "300"),
+            (PROFILE_INDEX_TTL_SECONDS, "0"),
+        ])
+        .expect("bounds are inclusive");
+        assert_eq!(config.session_expiration_seconds, 1800);
+        assert_eq!(config.expires_in_seconds, 300);
+        assert_eq!(config.profile_index_ttl, Duration::ZERO);
+    }
+
+    #[test]
+    fn allow_lists_are_comma_separated_and_checked() {
+        let config = config(&[
+            (DOMAIN_ID, "d-abc123def456"),
+            (ALLOWED_ACCOUNT_IDS, " 111122223333, 444455556666 ,"),
+            (
+                ALLOWED_ROLE_NAMES,
+                "DataScientist,AWSReservedSSO_DS_0123456789abcdef",
+            ),
+        ])
+        .expect("valid lists");
+        assert_eq!(
+            config.allowed_account_ids,
+            Some(["111122223333".into(), "444455556666".into()].into())
+        );
+        assert_eq!(
+            config.allowed_role_names,
+            Some(
+                [
+                    "DataScientist".into(),
+                    "AWSReservedSSO_DS_0123456789abcdef".into()
+                ]
+                .into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_malformed_allow_list_entry_is_refused() {
+        let error = config(&[(DOMAIN_ID, "d-abc123def456"), (ALLOWED_ACCOUNT_IDS, "1234")])
+            .expect_err("short account id");
+        assert!(
+            error
+                .to_string()
+                .contains("\"1234\" is not a 12-digit account id"),
+            "{error}"
+        );
+        let error = config(&[
+            (DOMAIN_ID, "d-abc123def456"),
+            (ALLOWED_ROLE_NAMES, "role/with/path"),
+        ])
+        .expect_err("a path is not a role name");
+        assert!(
+            error.to_string().contains("is not an IAM role name"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_empty_allow_list_means_the_default() {
+        let config = config(&[
+            (DOMAIN_ID, "d-abc123def456"),
+            (ALLOWED_ACCOUNT_IDS, ""),
+            (ALLOWED_ROLE_NAMES, " , "),
+        ])
+        .expect("empty lists");
+        assert_eq!(config.allowed_account_ids, None);
+        assert_eq!(config.allowed_role_names, None);
+    }
+}
