@@ -1,0 +1,2 @@
+//! Stub until the deploy tool lands.
+fn main() {}
