@@ -10,6 +10,8 @@
 //!   them, then deletes the domain, keeping the home EFS unless `HomeEfsRetention` is `Delete`.
 
 pub mod aws;
+#[cfg(test)]
+mod memory;
 pub mod ports;
 pub mod properties;
 
@@ -332,8 +334,15 @@ impl<S: StudioDomains> StudioDomain<S> {
         {
             Ok(()) => {}
             Err(error) if error.is_not_found() => {}
-            // Something was created in the meantime: look again next step.
+            // Failed apps are left alone above; if they are what keeps the domain, delete them
+            // too (best effort). Otherwise something was created meanwhile: look again.
             Err(error) if error.is_in_use() => {
+                for app in apps.iter().filter(|app| app.status == "Failed") {
+                    info!(app_type = %app.app_type, app_name = %app.app_name, "deleting failed app that keeps the domain");
+                    if let Err(app_error) = self.studio.delete_app(domain_id, app).await {
+                        info!(error = %app_error, "could not delete the failed app");
+                    }
+                }
                 return waiting(format!("domain {domain_id} to be free to delete ({error})"));
             }
             Err(error) => return Err(error.into()),
@@ -539,6 +548,233 @@ mod tests {
         let replace = invocation("update-replace").request().clone();
         let new: DomainProperties = properties::parse(&replace.properties).unwrap();
         assert_eq!(new.replacement_reason(&old), Some("DomainName"));
+    }
+
+    use crate::memory::MemoryStudio;
+    use crate::ports::AppOwner;
+    use crate::properties::HomeEfsRetention;
+
+    /// Runs an operation's steps until it is done or fails, as the protocol would.
+    async fn run_to_end<F, Fut>(mut step: F) -> Result<Completed, ResourceError>
+    where
+        F: FnMut(Option<DomainState>) -> Fut,
+        Fut: std::future::Future<Output = Result<Progress<DomainState>, ResourceError>>,
+    {
+        let mut state = None;
+        for _ in 0..20 {
+            match step(state.take()).await? {
+                Progress::Done(completed) => return Ok(completed),
+                Progress::InProgress { state: next, .. } => state = Some(next),
+            }
+        }
+        panic!("the operation never finished")
+    }
+
+    fn request_and_properties(name: &str) -> (CustomResourceRequest, DomainProperties) {
+        let request = invocation(name).request().clone();
+        let properties = properties::parse(&request.properties).unwrap();
+        (request, properties)
+    }
+
+    #[tokio::test]
+    async fn a_duplicate_create_adopts_the_domain_its_first_delivery_made() {
+        let (request, properties) = request_and_properties("create");
+        let studio = MemoryStudio::default();
+        studio.with_domain("d-000000000042", "risk-analytics", ownership_tags(&request));
+        let resource = StudioDomain::new(studio);
+
+        let created = run_to_end(|state| resource.create(&request, &properties, state))
+            .await
+            .unwrap();
+
+        assert_eq!(created.physical_resource_id, "d-000000000042");
+        assert!(
+            !resource
+                .studio
+                .calls()
+                .iter()
+                .any(|call| call.starts_with("CreateDomain"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_domain_of_the_same_name_made_by_another_request_is_not_adopted() {
+        let (request, properties) = request_and_properties("create");
+        let studio = MemoryStudio::default();
+        studio.with_domain("d-000000000042", "risk-analytics", vec![]);
+        let resource = StudioDomain::new(studio);
+
+        let created = run_to_end(|state| resource.create(&request, &properties, state))
+            .await
+            .unwrap();
+
+        assert_ne!(created.physical_resource_id, "d-000000000042");
+        assert_eq!(created.data["DomainId"], created.physical_resource_id);
+    }
+
+    #[tokio::test]
+    async fn an_update_waits_for_the_domain_to_be_in_service_and_updates_once() {
+        let (request, properties) = request_and_properties("update");
+        let cfn_custom_resource::RequestKind::Update { old_properties, .. } = &request.kind else {
+            panic!("not an update")
+        };
+        let old: DomainProperties = properties::parse(old_properties).unwrap();
+        let studio = MemoryStudio::default();
+        studio.with_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
+        studio.set_status("d-abcdefgh1234", "Updating");
+        let resource = StudioDomain::new(studio);
+
+        let updated = run_to_end(|state| {
+            resource.update(&request, "d-abcdefgh1234", &properties, &old, state)
+        })
+        .await
+        .unwrap();
+
+        assert_eq!(updated.physical_resource_id, "d-abcdefgh1234");
+        let calls = resource.studio.calls();
+        let updates: Vec<&String> = calls
+            .iter()
+            .filter(|call| call.starts_with("UpdateDomain"))
+            .collect();
+        assert_eq!(updates.len(), 1, "{calls:?}");
+        let first_describe = calls
+            .iter()
+            .position(|call| call.starts_with("DescribeDomain"))
+            .unwrap();
+        let update = calls
+            .iter()
+            .position(|call| call.starts_with("UpdateDomain"))
+            .unwrap();
+        assert!(first_describe < update);
+        assert!(
+            calls
+                .iter()
+                .any(|call| call.starts_with("DeleteTags cost-centre")),
+            "{calls:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_delete_removes_apps_then_spaces_then_profiles_then_the_domain() {
+        let (request, mut properties) = request_and_properties("delete");
+        properties.delete_user_profiles = true;
+        let studio = MemoryStudio::default();
+        studio.with_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
+        studio.with_profile("d-abcdefgh1234", "alice");
+        studio.with_space("d-abcdefgh1234", "shared");
+        for (name, status) in [
+            ("k1", "InService"),
+            ("old", "Deleted"),
+            ("broken", "Failed"),
+        ] {
+            studio.with_app(
+                "d-abcdefgh1234",
+                App {
+                    app_type: "KernelGateway".to_owned(),
+                    app_name: name.to_owned(),
+                    owner: AppOwner::UserProfile("alice".to_owned()),
+                    status: status.to_owned(),
+                },
+            );
+        }
+        let resource = StudioDomain::new(studio);
+
+        run_to_end(|_| resource.delete(&request, "d-abcdefgh1234", &properties, None))
+            .await
+            .unwrap();
+
+        let deletes: Vec<String> = resource
+            .studio
+            .calls()
+            .into_iter()
+            .filter(|call| call.starts_with("Delete") && !call.starts_with("DeleteTags"))
+            .collect();
+        assert_eq!(
+            deletes,
+            vec![
+                "DeleteApp KernelGateway/k1",
+                "DeleteSpace shared",
+                "DeleteUserProfile alice",
+                "DeleteDomain d-abcdefgh1234",
+                "DeleteApp KernelGateway/broken",
+                "DeleteDomain d-abcdefgh1234"
+            ],
+            "live apps first, everything inside before the domain, failed apps only if they keep it"
+        );
+        assert_eq!(
+            resource.studio.retention_asked(),
+            vec![("d-abcdefgh1234".to_owned(), HomeEfsRetention::Retain)]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_delete_with_profiles_left_refuses_before_touching_anything() {
+        let (request, properties) = request_and_properties("delete");
+        let studio = MemoryStudio::default();
+        studio.with_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
+        studio.with_profile("d-abcdefgh1234", "bob");
+        studio.with_profile("d-abcdefgh1234", "alice");
+        studio.with_space("d-abcdefgh1234", "shared");
+        let resource = StudioDomain::new(studio);
+
+        let error = run_to_end(|_| resource.delete(&request, "d-abcdefgh1234", &properties, None))
+            .await
+            .unwrap_err();
+
+        assert!(
+            error.to_string().contains("2 user profile(s): alice, bob"),
+            "{error}"
+        );
+        assert!(
+            !resource
+                .studio
+                .calls()
+                .iter()
+                .any(|call| call.starts_with("Delete"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_delete_of_another_stacks_domain_touches_nothing() {
+        let (request, properties) = request_and_properties("delete");
+        let mut other = request.clone();
+        other.stack_id = "arn:aws:cloudformation:eu-west-1:123456789012:stack/other/1".to_owned();
+        let studio = MemoryStudio::default();
+        studio.with_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&other));
+        let resource = StudioDomain::new(studio);
+
+        let done = run_to_end(|_| resource.delete(&request, "d-abcdefgh1234", &properties, None))
+            .await
+            .unwrap();
+
+        assert!(done.reason.unwrap().contains("belongs to another stack"));
+        assert!(
+            !resource
+                .studio
+                .calls()
+                .iter()
+                .any(|call| call.starts_with("Delete"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_subnet_change_goes_through_update_domain() {
+        let (request, _) = request_and_properties("update");
+        let old: DomainProperties = properties::parse(&request.properties).unwrap();
+        let mut new = old.clone();
+        new.subnet_ids = vec!["subnet-0c1d2e3f".to_owned()];
+        let studio = MemoryStudio::default();
+        studio.with_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
+        let resource = StudioDomain::new(studio);
+
+        run_to_end(|state| resource.update(&request, "d-abcdefgh1234", &new, &old, state))
+            .await
+            .unwrap();
+
+        assert_eq!(
+            resource.studio.subnets("d-abcdefgh1234"),
+            vec!["subnet-0c1d2e3f"]
+        );
     }
 
     #[test]
