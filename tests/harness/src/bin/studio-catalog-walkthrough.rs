@@ -1,9 +1,11 @@
-//! The local walk-through: the provisioning lifecycle against the local AWS emulator, with the
-//! real function binaries under a local Lambda runtime, printing each step and its time.
-//! Exits non-zero if any step did not behave. `scripts/walkthrough` builds and runs it.
+//! The local walk-through: the whole provisioning story against the local AWS emulator, with
+//! the real function binaries under a local Lambda runtime and CloudFormation's part played
+//! here, printing each step and its time. Exits non-zero if any step did not behave.
+//! `scripts/walkthrough` builds everything and runs it.
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -14,8 +16,10 @@ use studio_catalog_harness::workspace_root;
 
 type StepResult = Result<String, String>;
 
+/// The steps walked so far.
+#[derive(Default)]
 struct Walkthrough {
-    steps: Vec<(String, Duration, StepResult)>,
+    steps: Vec<(String, Duration, bool)>,
 }
 
 impl Walkthrough {
@@ -32,40 +36,40 @@ impl Walkthrough {
             Ok(detail) => eprintln!("  ✔ {detail} ({:.2} s)", took.as_secs_f64()),
             Err(problem) => eprintln!("  ✘ {problem} ({:.2} s)", took.as_secs_f64()),
         }
-        let ok = result.is_ok();
-        self.steps.push((title.to_owned(), took, result));
-        ok
+        self.steps.push((title.to_owned(), took, result.is_ok()));
+        result.is_ok()
     }
 
     fn summary(&self) -> bool {
         eprintln!("\nSummary");
-        let mut all_ok = true;
-        for (title, took, result) in &self.steps {
-            let mark = if result.is_ok() { "✔" } else { "✘" };
-            all_ok &= result.is_ok();
-            eprintln!("  {mark} {title:<80} {:>7.2} s", took.as_secs_f64());
+        for (title, took, ok) in &self.steps {
+            let mark = if *ok { "✔" } else { "✘" };
+            eprintln!("  {mark} {title:<78} {:>7.2} s", took.as_secs_f64());
         }
-        let total: Duration = self.steps.iter().map(|(_, took, _)| *took).sum();
+        let behaved = self.steps.iter().filter(|step| step.2).count();
+        let total: Duration = self.steps.iter().map(|step| step.1).sum();
         eprintln!(
-            "  {} of {} steps behaved, {:.1} s in all",
-            self.steps.iter().filter(|s| s.2.is_ok()).count(),
+            "  {behaved} of {} steps behaved, {:.1} s in all",
             self.steps.len(),
             total.as_secs_f64()
         );
-        all_ok
+        behaved == self.steps.len()
     }
 }
 
 fn binary(name: &str) -> PathBuf {
-    let dir = std::env::var("STUDIO_CATALOG_BIN_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| workspace_root().join("target/debug"));
-    dir.join(name)
+    std::env::var("STUDIO_CATALOG_BIN_DIR")
+        .map_or_else(|_| workspace_root().join("target/debug"), PathBuf::from)
+        .join(name)
 }
 
-fn success(response: &CfnResponse) -> Result<&CfnResponse, String> {
+fn text<E: std::fmt::Display>(error: E) -> String {
+    error.to_string()
+}
+
+fn success(response: &CfnResponse) -> Result<(), String> {
     if response.is_success() {
-        Ok(response)
+        Ok(())
     } else {
         Err(format!(
             "FAILED: {}",
@@ -74,46 +78,123 @@ fn success(response: &CfnResponse) -> Result<&CfnResponse, String> {
     }
 }
 
-fn domain_properties(tags: &Value) -> Value {
+fn domain_properties(team: &str) -> Value {
     json!({
         "DomainName": "risk-analytics",
         "VpcId": "vpc-0a1b2c3d4e5f60718",
         "SubnetIds": ["subnet-0a1b2c3d4e5f60718", "subnet-0b1c2d3e4f5a60719"],
         "DefaultExecutionRoleArn": "arn:aws:iam::123456789012:role/studio-catalog-default-execution",
         "DefaultUserSettings": {"JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.medium"}}},
-        "Tags": tags,
+        "Tags": [{"Key": "team", "Value": team}],
         "HomeEfsRetention": "Retain",
     })
 }
 
-fn profile_properties(domain_id: &str, user: &str) -> Value {
+fn profile_properties(domain_id: &str, user: &str, role_arn: &str) -> Value {
     json!({
         "DomainId": domain_id,
         "UserProfileName": user,
         "StudioUserId": user,
-        "ExecutionRoleArn": format!("arn:aws:iam::123456789012:role/studio-catalog-user-{user}"),
+        "ExecutionRoleArn": role_arn,
         "Tags": [{"Key": "team", "Value": "risk"}],
     })
 }
 
+/// alice reads the whole table; bob every column but the customer's personal data.
+fn grant_properties(user: &str, role_arn: &str) -> Value {
+    let resource = if user == "alice" {
+        json!({"Table": {"DatabaseName": "risk", "Name": "transactions"}})
+    } else {
+        json!({"TableWithColumns": {
+            "DatabaseName": "risk",
+            "Name": "transactions",
+            "ColumnWildcard": {"ExcludedColumnNames": ["customer_name", "customer_email"]}
+        }})
+    };
+    json!({"Principal": role_arn, "Resource": resource, "Permissions": ["SELECT", "DESCRIBE"]})
+}
+
+/// A function URL request (AWS_IAM auth) from `user`, an IAM user of the account.
+fn sign_in_event(user: &str, query: &str) -> Value {
+    json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/",
+        "rawQueryString": query,
+        "headers": {"accept": "application/json", "host": "studio.lambda-url.us-east-1.on.aws"},
+        "queryStringParameters": query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(key, value)| (key.to_owned(), Value::from(value)))
+            .collect::<serde_json::Map<_, _>>(),
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "studio",
+            "authorizer": {"iam": {
+                "accessKey": "AKIAEXAMPLE",
+                "accountId": "123456789012",
+                "callerId": "AIDAEXAMPLE",
+                "userArn": format!("arn:aws:iam::123456789012:user/{user}"),
+                "userId": "AIDAEXAMPLE"
+            }},
+            "domainName": "studio.lambda-url.us-east-1.on.aws",
+            "domainPrefix": "studio",
+            "http": {"method": "GET", "path": "/", "protocol": "HTTP/1.1", "sourceIp": "10.0.0.1", "userAgent": "walkthrough"},
+            "requestId": format!("walkthrough-{user}"),
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "23/Nov/2026:09:30:11 +0000",
+            "timeEpoch": 1_795_426_211_000_u64
+        },
+        "isBase64Encoded": false
+    })
+}
+
+/// The HTTP status and JSON body of a function URL response.
+fn http_answer(payload: &Value) -> (u64, Value) {
+    let status = payload["statusCode"].as_u64().unwrap_or_default();
+    let body = payload["body"]
+        .as_str()
+        .and_then(|body| serde_json::from_str(body).ok())
+        .unwrap_or(Value::Null);
+    (status, body)
+}
+
+struct User {
+    name: &'static str,
+    role_arn: String,
+    profile: CfnRequest,
+    profile_arn: String,
+    grant: CfnRequest,
+    grant_id: String,
+}
+
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
-    let mut walk = Walkthrough { steps: Vec::new() };
-    let aws = match AwsEmulator::builder().transition_seconds(1.0).start().await {
-        Ok(aws) => aws,
+async fn main() -> ExitCode {
+    match walk().await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(error) => {
-            eprintln!("could not start the local AWS emulator: {error}");
-            return std::process::ExitCode::FAILURE;
+            eprintln!("the walk-through could not start: {error}");
+            ExitCode::FAILURE
         }
-    };
+    }
+}
+
+#[allow(
+    clippy::too_many_lines,
+    reason = "the walk-through reads as one story, step by step"
+)]
+async fn walk() -> Result<bool, Box<dyn std::error::Error>> {
+    let mut walk = Walkthrough::default();
+    let aws = AwsEmulator::builder()
+        .transition_seconds(1.0)
+        .start()
+        .await?;
     eprintln!("local AWS emulator on {}", aws.endpoint_url());
-    let cfn = match Deployment::start("SC-123456789012-pp-studio-domain").await {
-        Ok(cfn) => cfn.with_timeout(Duration::from_secs(300)),
-        Err(error) => {
-            eprintln!("could not start the CloudFormation response server: {error}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
+    let cfn = Deployment::start("SC-123456789012-pp-risk-analytics")
+        .await?
+        .with_timeout(Duration::from_secs(300));
     let spec = |name: &str| {
         FunctionSpec::new(name, binary(name))
             .envs(aws.aws_env())
@@ -121,177 +202,398 @@ async fn main() -> std::process::ExitCode {
             .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
             .timeout(Duration::from_secs(60))
     };
-    let lambda =
-        match LocalLambda::start(vec![spec("studio-domain"), spec("studio-user-profile")]).await {
-            Ok(lambda) => lambda,
-            Err(error) => {
-                eprintln!(
-                    "could not start the functions (build them with `cargo build --bins`): {error}"
-                );
-                return std::process::ExitCode::FAILURE;
-            }
-        };
+    let lambda = LocalLambda::start(vec![
+        spec("studio-domain"),
+        spec("studio-user-profile"),
+        spec("lakeformation-grant"),
+    ])
+    .await
+    .map_err(|error| format!("{error} (build the functions with `cargo build --bins`)"))?;
 
-    let create = CfnRequest::create(
+    // 1. The domain product.
+    let domain = CfnRequest::create(
         "Custom::StudioDomain",
         "StudioDomain",
-        domain_properties(&json!([{"Key": "team", "Value": "risk"}])),
+        domain_properties("risk"),
     );
     let mut domain_id = String::new();
     let mut home_efs = String::new();
-    walk.step(
-        "Provision a Studio domain (Custom::StudioDomain create)",
-        || async {
-            let created = cfn
-                .request(&lambda, "studio-domain", &create)
-                .await
-                .map_err(|e| e.to_string())?;
-            success(&created)?;
-            domain_id = created.physical_resource_id.clone();
-            home_efs = created
-                .data("HomeEfsFileSystemId")
-                .unwrap_or_default()
-                .to_owned();
-            Ok(format!(
-                "domain {domain_id} InService, home EFS {home_efs}, Studio at {}",
-                created.data("Url").unwrap_or_default()
-            ))
-        },
-    )
-    .await;
-
-    walk.step(
-        "Change the domain's tags in place (update, same physical id)",
-        || async {
-            let update = create.update(
-                &domain_id,
-                domain_properties(&json!([{"Key": "team", "Value": "risk-platform"}])),
-                domain_properties(&json!([{"Key": "team", "Value": "risk"}])),
-            );
-            let updated = cfn
-                .request(&lambda, "studio-domain", &update)
-                .await
-                .map_err(|e| e.to_string())?;
-            success(&updated)?;
-            if updated.physical_resource_id != domain_id {
-                return Err(format!(
-                    "the domain was replaced ({} → {})",
-                    domain_id, updated.physical_resource_id
-                ));
-            }
-            Ok(format!("domain {domain_id} kept, tags updated"))
-        },
-    )
-    .await;
-
-    let mut profiles: Vec<(String, CfnRequest, String)> = Vec::new();
-    for user in ["alice", "bob"] {
-        let request = CfnRequest::create(
-            "Custom::StudioUserProfile",
-            "UserProfile",
-            profile_properties(&domain_id, user),
-        );
-        let mut arn = String::new();
-        walk.step(
-            &format!(
-                "Provision user {user} (Custom::StudioUserProfile, tagged studiouserid={user})"
-            ),
+    let provisioned = walk
+        .step(
+            "Provision a Studio domain (Custom::StudioDomain)",
             || async {
                 let created = cfn
-                    .request(&lambda, "studio-user-profile", &request)
+                    .request(&lambda, "studio-domain", &domain)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(text)?;
                 success(&created)?;
-                arn = created.physical_resource_id.clone();
-                let tags = aws
-                    .sagemaker("ListTags", &json!({"ResourceArn": arn}))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let tagged = tags["Tags"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|tag| tag["Key"] == "studiouserid" && tag["Value"] == user);
-                if !tagged {
-                    return Err(format!("{arn} lacks the studiouserid={user} tag"));
-                }
+                domain_id.clone_from(&created.physical_resource_id);
+                home_efs = created
+                    .data("HomeEfsFileSystemId")
+                    .unwrap_or_default()
+                    .to_owned();
                 Ok(format!(
-                    "{arn} InService, home uid {}",
-                    created.data("HomeEfsFileSystemUid").unwrap_or_default()
+                    "domain {domain_id} InService, home EFS {home_efs}, Studio at {}",
+                    created.data("Url").unwrap_or_default()
                 ))
             },
         )
         .await;
-        profiles.push((user.to_owned(), request, arn));
+    if !provisioned {
+        return Ok(walk.summary());
     }
 
     walk.step(
-        "Terminating the domain while profiles remain is refused, nothing touched",
+        "Change the domain's tags in place (same physical id)",
         || async {
-            let delete = create.delete(
+            let update = domain.update(
                 &domain_id,
-                domain_properties(&json!([{"Key": "team", "Value": "risk-platform"}])),
+                domain_properties("risk-platform"),
+                domain_properties("risk"),
             );
-            let refused = cfn
-                .request(&lambda, "studio-domain", &delete)
+            let updated = cfn
+                .request(&lambda, "studio-domain", &update)
                 .await
-                .map_err(|e| e.to_string())?;
-            if refused.is_success() {
-                return Err("the domain was deleted with profiles in it".to_owned());
+                .map_err(text)?;
+            success(&updated)?;
+            if updated.physical_resource_id == domain_id {
+                Ok(format!("domain {domain_id} kept, tag team=risk-platform"))
+            } else {
+                Err(format!(
+                    "the domain was replaced by {}",
+                    updated.physical_resource_id
+                ))
             }
-            let reason = refused.reason.unwrap_or_default();
-            if !reason.contains("alice, bob") {
-                return Err(format!("unexpected reason: {reason}"));
-            }
-            Ok(format!("FAILED as it should: {reason}"))
         },
     )
     .await;
 
-    for (user, request, arn) in &profiles {
-        walk.step(&format!("Terminate {user}'s profile"), || async {
-            let delete = request.delete(arn, profile_properties(&domain_id, user));
-            let deleted = cfn
-                .request(&lambda, "studio-user-profile", &delete)
+    // 2. The data the users are granted.
+    walk.step("Catalogue the table risk.transactions (Glue Data Catalog)", || async {
+        aws.glue("CreateDatabase", &json!({"DatabaseInput": {"Name": "risk"}})).await.map_err(text)?;
+        let columns: Vec<Value> = ["transaction_id", "amount", "merchant", "customer_name", "customer_email"]
+            .iter()
+            .map(|name| json!({"Name": name, "Type": "string"}))
+            .collect();
+        aws.glue(
+            "CreateTable",
+            &json!({"DatabaseName": "risk", "TableInput": {"Name": "transactions", "StorageDescriptor": {"Columns": columns}}}),
+        )
+        .await
+        .map_err(text)?;
+        Ok("risk.transactions with 5 columns, 2 of them personal data".to_owned())
+    })
+    .await;
+
+    // 3. The user-profile product, twice.
+    let mut users: Vec<User> = Vec::new();
+    for name in ["alice", "bob"] {
+        let mut user = User {
+            name,
+            role_arn: String::new(),
+            profile: CfnRequest::create("Custom::StudioUserProfile", "UserProfile", Value::Null),
+            profile_arn: String::new(),
+            grant: CfnRequest::create("Custom::LakeFormationGrant", "DataGrant", Value::Null),
+            grant_id: String::new(),
+        };
+        let access = if name == "alice" {
+            "the whole table"
+        } else {
+            "every column but customer_name, customer_email"
+        };
+        walk.step(
+            &format!(
+                "Provision user {name}: role, profile (studiouserid={name}), grant ({access})"
+            ),
+            || async {
+                user.role_arn = aws
+                    .create_role(&format!("studio-catalog-user-{name}"))
+                    .await
+                    .map_err(text)?;
+                user.profile = CfnRequest::create(
+                    "Custom::StudioUserProfile",
+                    "UserProfile",
+                    profile_properties(&domain_id, name, &user.role_arn),
+                );
+                let created = cfn
+                    .request(&lambda, "studio-user-profile", &user.profile)
+                    .await
+                    .map_err(text)?;
+                success(&created)?;
+                user.profile_arn.clone_from(&created.physical_resource_id);
+                user.grant = CfnRequest::create(
+                    "Custom::LakeFormationGrant",
+                    "DataGrant",
+                    grant_properties(name, &user.role_arn),
+                );
+                let granted = cfn
+                    .request(&lambda, "lakeformation-grant", &user.grant)
+                    .await
+                    .map_err(text)?;
+                success(&granted)?;
+                user.grant_id.clone_from(&granted.physical_resource_id);
+                Ok(format!(
+                    "{} with role {}; grant {} ({})",
+                    user.profile_arn,
+                    user.role_arn,
+                    user.grant_id,
+                    granted.data("ResourceType").unwrap_or_default()
+                ))
+            },
+        )
+        .await;
+        users.push(user);
+    }
+
+    // 4. Signing in.
+    let sign_in = LocalLambda::start(vec![
+        FunctionSpec::new("studio-presigned-url", binary("studio-presigned-url"))
+            .envs(aws.aws_env())
+            .env("DOMAIN_ID", &domain_id)
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .timeout(Duration::from_secs(30)),
+    ])
+    .await?;
+    walk.step(
+        "alice signs in to Studio (presigned URL for her own profile)",
+        || async {
+            let answer = sign_in
+                .invoke(
+                    "studio-presigned-url",
+                    sign_in_event("alice", "landing=studio%3A%3A"),
+                )
                 .await
-                .map_err(|e| e.to_string())?;
-            success(&deleted)?;
-            Ok(format!("{arn} deleted"))
-        })
+                .map_err(text)?
+                .into_payload()
+                .map_err(text)?;
+            let (status, body) = http_answer(&answer);
+            let url = body["url"].as_str().unwrap_or_default();
+            if status == 200 && url.starts_with("https://") {
+                Ok(format!(
+                    "200, a URL valid for {} s (not shown: it is a bearer token)",
+                    body["expiresInSeconds"]
+                ))
+            } else {
+                Err(format!("HTTP {status}: {body}"))
+            }
+        },
+    )
+    .await;
+    walk.step("alice asks for bob's profile and is refused", || async {
+        let answer = sign_in
+            .invoke(
+                "studio-presigned-url",
+                sign_in_event("alice", "profile=bob"),
+            )
+            .await
+            .map_err(text)?
+            .into_payload()
+            .map_err(text)?;
+        let (status, body) = http_answer(&answer);
+        if status == 403 {
+            Ok(format!("403 {}", body["code"]))
+        } else {
+            Err(format!("expected 403, got HTTP {status}: {body}"))
+        }
+    })
+    .await;
+    walk.step("The sign-in log never contains the URL", || async {
+        let logs = sign_in.logs("studio-presigned-url");
+        if logs.iter().any(|line| line.contains("/auth?token=")) {
+            Err("a presigned URL was logged".to_owned())
+        } else {
+            Ok(format!("{} log lines, none with a URL", logs.len()))
+        }
+    })
+    .await;
+
+    // 5. Apps start, one goes idle, cleanup runs.
+    let mut idle_app = String::new();
+    let mut active_app = String::new();
+    walk.step("alice's and bob's JupyterLab apps start; alice's is idle since midnight", || async {
+        let mut arns = Vec::new();
+        for user in &users {
+            let space = format!("{}-space", user.name);
+            aws.sagemaker(
+                "CreateSpace",
+                &json!({
+                    "DomainId": domain_id, "SpaceName": space,
+                    "OwnershipSettings": {"OwnerUserProfileName": user.name},
+                    "SpaceSharingSettings": {"SharingType": "Private"},
+                    "SpaceSettings": {"AppType": "JupyterLab"}
+                }),
+            )
+            .await
+            .map_err(text)?;
+            tokio::time::sleep(Duration::from_millis(1200)).await;
+            let created = aws
+                .sagemaker(
+                    "CreateApp",
+                    &json!({"DomainId": domain_id, "SpaceName": space, "AppType": "JupyterLab", "AppName": "default"}),
+                )
+                .await
+                .map_err(text)?;
+            arns.push(created["AppArn"].as_str().unwrap_or_default().to_owned());
+        }
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        idle_app.clone_from(&arns[0]);
+        active_app.clone_from(&arns[1]);
+        aws.set_app_last_activity(&idle_app, "2026-11-23T00:00:00Z").await.map_err(text)?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(text)?
+            .as_secs();
+        aws.set_app_last_activity(&active_app, &rfc3339(now.saturating_sub(60)))
+            .await
+            .map_err(text)?;
+        Ok(format!("{} apps InService", arns.len()))
+    })
+    .await;
+
+    let cleanup = LocalLambda::start(vec![
+        FunctionSpec::new("studio-cleanup", binary("studio-cleanup"))
+            .envs(aws.aws_env())
+            .env("DOMAIN_IDS", &domain_id)
+            .env("IDLE_APP_MINUTES", "60")
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .timeout(Duration::from_secs(120)),
+    ])
+    .await?;
+    walk.step("Scheduled cleanup stops the idle app and keeps the active one", || async {
+        let schedule = json!({
+            "version": "0", "id": "walkthrough", "detail-type": "Scheduled Event", "source": "aws.scheduler",
+            "account": "123456789012", "time": "2026-11-23T03:00:00Z", "region": "us-east-1",
+            "resources": ["arn:aws:scheduler:us-east-1:123456789012:schedule/default/studio-cleanup"], "detail": {}
+        });
+        let report = cleanup
+            .invoke("studio-cleanup", schedule)
+            .await
+            .map_err(text)?
+            .into_payload()
+            .map_err(text)?;
+        let status = |arn: &str| {
+            let parts: Vec<&str> = arn.rsplit('/').collect();
+            let (name, space) = (parts.first().copied().unwrap_or_default(), parts.get(2).copied().unwrap_or_default());
+            json!({"DomainId": domain_id, "SpaceName": space, "AppType": "JupyterLab", "AppName": name})
+        };
+        let idle = aws.sagemaker("DescribeApp", &status(&idle_app)).await.map_err(text)?;
+        let active = aws.sagemaker("DescribeApp", &status(&active_app)).await.map_err(text)?;
+        let idle_status = idle["Status"].as_str().unwrap_or_default();
+        let active_status = active["Status"].as_str().unwrap_or_default();
+        if matches!(idle_status, "Deleting" | "Deleted") && active_status == "InService" {
+            let actions = report["actions"].as_array().map_or(0, Vec::len);
+            Ok(format!(
+                "idle app {idle_status}, active app {active_status}; {actions} action(s), {} API calls",
+                report["api_calls"]
+            ))
+        } else {
+            Err(format!("idle app {idle_status}, active app {active_status}"))
+        }
+    })
+    .await;
+
+    // 6. Termination.
+    walk.step(
+        "Terminating the domain while profiles remain is refused, nothing touched",
+        || async {
+            let delete = domain.delete(&domain_id, domain_properties("risk-platform"));
+            let refused = cfn
+                .request(&lambda, "studio-domain", &delete)
+                .await
+                .map_err(text)?;
+            let reason = refused.reason.clone().unwrap_or_default();
+            if refused.is_failed() && reason.contains("alice, bob") {
+                Ok(format!("FAILED as it should: {reason}"))
+            } else {
+                Err(format!("unexpected answer: {} {reason}", refused.status))
+            }
+        },
+    )
+    .await;
+
+    for user in &users {
+        walk.step(
+            &format!(
+                "Terminate {}'s user product: grant revoked, profile deleted",
+                user.name
+            ),
+            || async {
+                let revoke = user
+                    .grant
+                    .delete(&user.grant_id, grant_properties(user.name, &user.role_arn));
+                success(
+                    &cfn.request(&lambda, "lakeformation-grant", &revoke)
+                        .await
+                        .map_err(text)?,
+                )?;
+                let delete = user.profile.delete(
+                    &user.profile_arn,
+                    profile_properties(&domain_id, user.name, &user.role_arn),
+                );
+                success(
+                    &cfn.request(&lambda, "studio-user-profile", &delete)
+                        .await
+                        .map_err(text)?,
+                )?;
+                Ok(format!(
+                    "{} deleted, its apps and private space with it",
+                    user.profile_arn
+                ))
+            },
+        )
         .await;
     }
 
     walk.step(
-        "Terminate the domain, home directories retained",
+        "Terminate the domain; home directories retained",
         || async {
-            let delete = create.delete(
-                &domain_id,
-                domain_properties(&json!([{"Key": "team", "Value": "risk-platform"}])),
-            );
-            let deleted = cfn
-                .request(&lambda, "studio-domain", &delete)
-                .await
-                .map_err(|e| e.to_string())?;
-            success(&deleted)?;
-            let file_systems = aws.efs_file_systems().await.map_err(|e| e.to_string())?;
+            let delete = domain.delete(&domain_id, domain_properties("risk-platform"));
+            success(
+                &cfn.request(&lambda, "studio-domain", &delete)
+                    .await
+                    .map_err(text)?,
+            )?;
+            let file_systems = aws.efs_file_systems().await.map_err(text)?;
             let state = file_systems
                 .iter()
-                .find(|fs| fs.file_system_id == home_efs)
-                .map(|fs| fs.state.clone())
-                .unwrap_or_else(|| "unknown".to_owned());
-            if state != "retained" {
-                return Err(format!("home EFS {home_efs} is {state}, expected retained"));
+                .find(|file_system| file_system.file_system_id == home_efs)
+                .map_or("unknown", |file_system| file_system.state.as_str());
+            if state == "retained" {
+                Ok(format!(
+                    "domain {domain_id} deleted; home EFS {home_efs} retained"
+                ))
+            } else {
+                Err(format!("home EFS {home_efs} is {state}, expected retained"))
             }
-            Ok(format!(
-                "domain {domain_id} deleted; home EFS {home_efs} retained"
-            ))
         },
     )
     .await;
 
-    if walk.summary() {
-        std::process::ExitCode::SUCCESS
+    Ok(walk.summary())
+}
+
+/// Unix seconds as an RFC 3339 UTC time (days-from-civil, inverted).
+fn rfc3339(unix_seconds: u64) -> String {
+    let days = unix_seconds / 86_400;
+    let seconds_of_day = unix_seconds % 86_400;
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_part = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_part + 2) / 5 + 1;
+    let month = if month_part < 10 {
+        month_part + 3
     } else {
-        std::process::ExitCode::FAILURE
-    }
+        month_part - 9
+    };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        seconds_of_day / 3600,
+        seconds_of_day % 3600 / 60,
+        seconds_of_day % 60
+    )
 }
