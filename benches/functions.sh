@@ -13,7 +13,7 @@ for arg in "$@"; do
 done
 functions=()
 for arg in "${args[@]}"; do [[ $arg == --* || $arg =~ ^[0-9]+$ ]] || functions+=("$arg"); done
-[[ ${#functions[@]} -gt 0 ]] || functions=(studio-domain)
+[[ ${#functions[@]} -gt 0 ]] || functions=(studio-domain studio-user-profile lakeformation-grant studio-presigned-url studio-cleanup)
 if $package; then
   scripts/package-functions "${functions[@]}"
 fi

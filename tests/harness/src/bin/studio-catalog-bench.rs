@@ -1,9 +1,10 @@
 //! Measures each function as Lambda would run it: cold-start init (process start to the first
-//! Runtime API `next`), peak RSS over a realistic operation, and the size of what ships.
+//! Runtime API `next`), peak RSS over a realistic operation, AWS API calls per operation, and
+//! the size of what ships.
 //!
 //! `cargo run --release -p studio-catalog-harness --bin studio-catalog-bench -- [--runs N] [FUNCTION...]`
-//! (see `benches/functions.sh`, which builds the release binaries first). Prints a Markdown
-//! table and writes `target/bench/functions.json`.
+//! (`benches/functions.sh` builds the release binaries first). Prints a Markdown table and
+//! writes `target/bench/functions.json`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -17,14 +18,30 @@ use studio_catalog_harness::workspace_root;
 /// The Python/boto3 custom-resource handler this suite replaces, measured on this machine.
 const REFERENCE_INIT_MS: f64 = 296.0;
 const REFERENCE_PEAK_RSS_MB: f64 = 58.0;
+const ALL: [&str; 5] = [
+    "studio-domain",
+    "studio-user-profile",
+    "lakeformation-grant",
+    "studio-presigned-url",
+    "studio-cleanup",
+];
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// What one cold start measured.
+struct Run {
+    init_ms: f64,
+    peak_rss_kib: u64,
+    api_calls: usize,
+}
 
 #[derive(Debug, Default)]
 struct Figures {
     function: String,
+    workload: &'static str,
     init_ms: Vec<f64>,
     peak_rss_kib: u64,
+    api_calls: Vec<usize>,
     binary_bytes: Option<u64>,
     zip_bytes: Option<u64>,
 }
@@ -33,8 +50,43 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "a rank among at most a few hundred runs"
+    )]
     let rank = ((sorted.len() - 1) as f64 * p).round() as usize;
     sorted[rank.min(sorted.len() - 1)]
+}
+
+/// A domain in service, arranged directly in the emulator.
+async fn arrange_domain(aws: &AwsEmulator, name: &str) -> BenchResult<String> {
+    let created = aws
+        .sagemaker(
+            "CreateDomain",
+            &json!({
+                "DomainName": name, "AuthMode": "IAM", "VpcId": "vpc-0a1b2c3d", "SubnetIds": ["subnet-0a1b2c3d"],
+                "DefaultUserSettings": {"ExecutionRole": "arn:aws:iam::123456789012:role/studio-default"}
+            }),
+        )
+        .await?;
+    let domain_id = created["DomainId"]
+        .as_str()
+        .ok_or("no DomainId")?
+        .to_owned();
+    wait_in_service(aws, "DescribeDomain", &json!({"DomainId": domain_id})).await?;
+    Ok(domain_id)
+}
+
+async fn wait_in_service(aws: &AwsEmulator, operation: &str, body: &Value) -> BenchResult<()> {
+    for _ in 0..200 {
+        if aws.sagemaker(operation, body).await?["Status"] == "InService" {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(format!("{operation} {body} never InService").into())
 }
 
 fn domain_properties(name: &str) -> Value {
@@ -47,52 +99,216 @@ fn domain_properties(name: &str) -> Value {
     })
 }
 
-/// One cold start of `studio-domain` doing a whole create and delete.
-async fn studio_domain_run(
+fn sign_in_event(user: &str) -> Value {
+    json!({
+        "version": "2.0", "routeKey": "$default", "rawPath": "/", "rawQueryString": "",
+        "headers": {"accept": "application/json", "host": "bench.lambda-url.us-east-1.on.aws"},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "bench",
+            "authorizer": {"iam": {"accessKey": "AKIAEXAMPLE", "accountId": "123456789012", "callerId": "AIDAEXAMPLE",
+                "userArn": format!("arn:aws:iam::123456789012:user/{user}"), "userId": "AIDAEXAMPLE"}},
+            "domainName": "bench.lambda-url.us-east-1.on.aws", "domainPrefix": "bench",
+            "http": {"method": "GET", "path": "/", "protocol": "HTTP/1.1", "sourceIp": "10.0.0.1", "userAgent": "bench"},
+            "requestId": "bench", "routeKey": "$default", "stage": "$default",
+            "time": "23/Nov/2026:09:30:11 +0000", "timeEpoch": 1_795_426_211_000_u64
+        },
+        "isBase64Encoded": false
+    })
+}
+
+/// Sends a custom-resource request and insists on SUCCESS; returns the physical id.
+async fn expect_success(
+    cfn: &Deployment,
+    lambda: &LocalLambda,
+    function: &str,
+    request: &CfnRequest,
+) -> BenchResult<String> {
+    let response = cfn.request(lambda, function, request).await?;
+    if response.is_success() {
+        Ok(response.physical_resource_id)
+    } else {
+        Err(format!(
+            "{function} {:?} failed: {:?}",
+            request.request_type(),
+            response.reason
+        )
+        .into())
+    }
+}
+
+/// One cold start of `function` doing its workload.
+async fn run_once(
     aws: &AwsEmulator,
+    function: &str,
     binary: &Path,
     run: usize,
-) -> BenchResult<(f64, u64)> {
+) -> BenchResult<Run> {
     let cfn = Deployment::start("bench")
         .await?
         .with_timeout(Duration::from_secs(120));
-    let lambda = LocalLambda::start(vec![
-        FunctionSpec::new("studio-domain", binary)
-            .envs(aws.aws_env())
-            .env("CFN_RESPONSE_URL_ALLOW", cfn.url_prefix())
-            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-            .timeout(Duration::from_secs(120)),
-    ])
-    .await?;
+    let mut spec = FunctionSpec::new(function, binary)
+        .envs(aws.aws_env())
+        .env("CFN_RESPONSE_URL_ALLOW", cfn.url_prefix())
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .timeout(Duration::from_secs(120));
     let name = format!("bench-{run}");
-    let create = CfnRequest::create("Custom::StudioDomain", "Domain", domain_properties(&name));
-    let created = cfn.request(&lambda, "studio-domain", &create).await?;
-    if !created.is_success() {
-        return Err(format!("create failed: {:?}", created.reason).into());
+    // Arrange what the workload needs before the function starts, so the calls it makes
+    // are its own.
+    let arranged = match function {
+        "studio-user-profile" | "studio-presigned-url" | "studio-cleanup" => {
+            Some(arrange_domain(aws, &name).await?)
+        }
+        _ => None,
+    };
+    let domain_id = arranged.clone().unwrap_or_default();
+    let role = match function {
+        "lakeformation-grant" => {
+            if run == 0 {
+                aws.glue(
+                    "CreateDatabase",
+                    &json!({"DatabaseInput": {"Name": "bench"}}),
+                )
+                .await?;
+                aws.glue(
+                    "CreateTable",
+                    &json!({"DatabaseName": "bench", "TableInput": {"Name": "sales", "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "string"}, {"Name": "email", "Type": "string"}]}}}),
+                )
+                .await?;
+            }
+            aws.create_role(&name).await?
+        }
+        _ => String::new(),
+    };
+    match function {
+        "studio-presigned-url" => {
+            aws.sagemaker(
+                "CreateUserProfile",
+                &json!({"DomainId": domain_id, "UserProfileName": "alice", "Tags": [{"Key": "studiouserid", "Value": "alice"}]}),
+            )
+            .await?;
+            wait_in_service(
+                aws,
+                "DescribeUserProfile",
+                &json!({"DomainId": domain_id, "UserProfileName": "alice"}),
+            )
+            .await?;
+            spec = spec.env("DOMAIN_ID", &domain_id);
+        }
+        "studio-cleanup" => {
+            aws.sagemaker(
+                "CreateUserProfile",
+                &json!({"DomainId": domain_id, "UserProfileName": "alice"}),
+            )
+            .await?;
+            wait_in_service(
+                aws,
+                "DescribeUserProfile",
+                &json!({"DomainId": domain_id, "UserProfileName": "alice"}),
+            )
+            .await?;
+            for app in ["datascience-1", "datascience-2"] {
+                aws.sagemaker(
+                    "CreateApp",
+                    &json!({"DomainId": domain_id, "UserProfileName": "alice", "AppType": "KernelGateway", "AppName": app}),
+                )
+                .await?;
+            }
+            spec = spec
+                .env("DOMAIN_IDS", &domain_id)
+                .env("IDLE_APP_MINUTES", "60");
+        }
+        _ => {}
     }
-    let delete = create.delete(&created.physical_resource_id, domain_properties(&name));
-    let deleted = cfn.request(&lambda, "studio-domain", &delete).await?;
-    if !deleted.is_success() {
-        return Err(format!("delete failed: {:?}", deleted.reason).into());
+    let lambda = LocalLambda::start(vec![spec]).await?;
+    aws.clear_calls().await?;
+
+    match function {
+        "studio-domain" => {
+            let create =
+                CfnRequest::create("Custom::StudioDomain", "Domain", domain_properties(&name));
+            let id = expect_success(&cfn, &lambda, function, &create).await?;
+            expect_success(
+                &cfn,
+                &lambda,
+                function,
+                &create.delete(&id, domain_properties(&name)),
+            )
+            .await?;
+        }
+        "studio-user-profile" => {
+            let properties =
+                json!({"ServiceTimeout": "300", "DomainId": domain_id, "UserProfileName": "alice"});
+            let create =
+                CfnRequest::create("Custom::StudioUserProfile", "Profile", properties.clone());
+            let id = expect_success(&cfn, &lambda, function, &create).await?;
+            expect_success(&cfn, &lambda, function, &create.delete(&id, properties)).await?;
+        }
+        "lakeformation-grant" => {
+            let properties = json!({
+                "ServiceTimeout": "300", "Principal": role, "Permissions": ["SELECT"],
+                "Resource": {"TableWithColumns": {"DatabaseName": "bench", "Name": "sales", "ColumnNames": ["id"]}}
+            });
+            let create =
+                CfnRequest::create("Custom::LakeFormationGrant", "Grant", properties.clone());
+            let id = expect_success(&cfn, &lambda, function, &create).await?;
+            expect_success(&cfn, &lambda, function, &create.delete(&id, properties)).await?;
+        }
+        "studio-presigned-url" => {
+            let answer = lambda
+                .invoke(function, sign_in_event("alice"))
+                .await?
+                .into_payload()?;
+            if answer["statusCode"] != 200 {
+                return Err(format!("sign-in failed: {answer}").into());
+            }
+        }
+        "studio-cleanup" => {
+            let schedule = json!({"version": "0", "id": "bench", "detail-type": "Scheduled Event", "source": "aws.scheduler",
+                "account": "123456789012", "time": "2026-11-23T03:00:00Z", "region": "us-east-1", "resources": [], "detail": {}});
+            lambda.invoke(function, schedule).await?.into_payload()?;
+        }
+        other => return Err(format!("no workload for {other}").into()),
     }
-    lambda
-        .wait_idle("studio-domain", Duration::from_secs(30))
-        .await?;
-    let records = lambda.invocations("studio-domain");
+    lambda.wait_idle(function, Duration::from_secs(30)).await?;
+    let api_calls = aws.calls().await?.len();
+    let records = lambda.invocations(function);
     let init = records
         .iter()
         .find_map(|record| record.init_duration)
         .ok_or("no cold start was recorded")?;
-    let peak = records
+    let peak_rss_kib = records
         .iter()
         .filter_map(|record| record.peak_rss_kib)
         .max()
         .unwrap_or(0);
-    Ok((init.as_secs_f64() * 1000.0, peak))
+    Ok(Run {
+        init_ms: init.as_secs_f64() * 1000.0,
+        peak_rss_kib,
+        api_calls,
+    })
+}
+
+fn workload(function: &str) -> &'static str {
+    match function {
+        "studio-domain" => "create + delete a domain",
+        "studio-user-profile" => "create + delete a profile",
+        "lakeformation-grant" => "grant + revoke columns",
+        "studio-presigned-url" => "one sign-in (cold index)",
+        "studio-cleanup" => "one scheduled run, 1 domain, 2 apps",
+        _ => "",
+    }
 }
 
 fn file_size(path: &Path) -> Option<u64> {
     std::fs::metadata(path).ok().map(|metadata| metadata.len())
+}
+
+#[allow(clippy::cast_precision_loss, reason = "sizes in MB for a report")]
+fn megabytes(bytes: Option<u64>) -> String {
+    bytes.map_or_else(
+        || "n/a".to_owned(),
+        |bytes| format!("{:.2}", bytes as f64 / 1_048_576.0),
+    )
 }
 
 #[tokio::main]
@@ -107,10 +323,9 @@ async fn main() -> BenchResult<()> {
         }
     }
     if functions.is_empty() {
-        functions.push("studio-domain".to_owned());
+        functions = ALL.iter().map(|name| (*name).to_owned()).collect();
     }
     let root = workspace_root();
-    let release = root.join("target/release");
     let aws = AwsEmulator::builder()
         .transition_seconds(0.1)
         .start()
@@ -118,7 +333,7 @@ async fn main() -> BenchResult<()> {
 
     let mut all = Vec::new();
     for function in &functions {
-        let binary: PathBuf = release.join(function);
+        let binary: PathBuf = root.join("target/release").join(function);
         if !binary.exists() {
             return Err(
                 format!("{} is missing: run benches/functions.sh", binary.display()).into(),
@@ -126,6 +341,7 @@ async fn main() -> BenchResult<()> {
         }
         let mut figures = Figures {
             function: function.clone(),
+            workload: workload(function),
             binary_bytes: file_size(&binary),
             zip_bytes: file_size(
                 &root
@@ -136,44 +352,41 @@ async fn main() -> BenchResult<()> {
             ..Figures::default()
         };
         for run in 0..runs {
-            let (init_ms, peak) = match function.as_str() {
-                "studio-domain" => studio_domain_run(&aws, &binary, run).await?,
-                other => return Err(format!("no workload for {other}").into()),
-            };
-            figures.init_ms.push(init_ms);
-            figures.peak_rss_kib = figures.peak_rss_kib.max(peak);
+            let measured = run_once(&aws, function, &binary, run).await?;
+            figures.init_ms.push(measured.init_ms);
+            figures.peak_rss_kib = figures.peak_rss_kib.max(measured.peak_rss_kib);
+            figures.api_calls.push(measured.api_calls);
         }
         figures.init_ms.sort_by(f64::total_cmp);
         all.push(figures);
     }
 
     let mut report = Vec::new();
-    let mut out = String::new();
-    out.push_str(&format!(
-        "| function | init p50 (ms) | init p90 (ms) | init vs Python ({REFERENCE_INIT_MS} ms) | peak RSS (MB) | RSS vs Python ({REFERENCE_PEAK_RSS_MB} MB) | x86_64 binary (MB) | arm64 zip (MB) |\n|---|---|---|---|---|---|---|---|\n"
-    ));
+    let mut out = format!(
+        "| function | workload | init p50 (ms) | init p90 (ms) | init vs Python ({REFERENCE_INIT_MS} ms) | peak RSS (MB) | RSS vs Python ({REFERENCE_PEAK_RSS_MB} MB) | API calls | x86_64 binary (MB) | arm64 zip (MB) |\n|---|---|---|---|---|---|---|---|---|---|\n"
+    );
     for figures in &all {
         let p50 = percentile(&figures.init_ms, 0.5);
         let p90 = percentile(&figures.init_ms, 0.9);
+        #[allow(clippy::cast_precision_loss, reason = "kilobytes to megabytes")]
         let rss_mb = figures.peak_rss_kib as f64 / 1024.0;
-        let mb = |bytes: Option<u64>| {
-            bytes.map_or("n/a".to_owned(), |b| {
-                format!("{:.2}", b as f64 / 1_048_576.0)
-            })
-        };
+        let calls = figures.api_calls.iter().max().copied().unwrap_or(0);
         out.push_str(&format!(
-            "| {} | {p50:.1} | {p90:.1} | {:.3}× | {rss_mb:.1} | {:.2}× | {} | {} |\n",
+            "| {} | {} | {p50:.1} | {p90:.1} | {:.3}× | {rss_mb:.1} | {:.2}× | {calls} | {} | {} |\n",
             figures.function,
+            figures.workload,
             p50 / REFERENCE_INIT_MS,
             rss_mb / REFERENCE_PEAK_RSS_MB,
-            mb(figures.binary_bytes),
-            mb(figures.zip_bytes),
+            megabytes(figures.binary_bytes),
+            megabytes(figures.zip_bytes),
         ));
         report.push(json!({
             "function": figures.function,
+            "workload": figures.workload,
             "runs": figures.init_ms.len(),
             "init_ms": {"p50": p50, "p90": p90, "min": figures.init_ms.first(), "max": figures.init_ms.last()},
             "peak_rss_mb": rss_mb,
+            "api_calls": figures.api_calls,
             "binary_bytes": figures.binary_bytes,
             "arm64_zip_bytes": figures.zip_bytes,
         }));
