@@ -541,6 +541,46 @@ def test_create_presigned_domain_url(sm: Any) -> None:
     assert error_code(exc) == "ResourceNotFound"
 
 
+def test_issued_presigned_urls_are_listed_with_their_profile(
+    sm: Any, control: Callable[..., Any]
+) -> None:
+    domain_id = in_service_domain(sm)
+    for name in ("alice", "bob"):
+        sm.create_user_profile(DomainId=domain_id, UserProfileName=name)
+    alice = sm.create_presigned_domain_url(
+        DomainId=domain_id, UserProfileName="alice", LandingUri="studio::"
+    )["AuthorizedUrl"]
+    bob = sm.create_presigned_domain_url(
+        DomainId=domain_id,
+        UserProfileName="bob",
+        SessionExpirationDurationInSeconds=1800,
+        ExpiresInSeconds=30,
+    )["AuthorizedUrl"]
+    assert alice != bob
+    issued = control("GET", f"presigned-urls?DomainId={domain_id}")["presigned_urls"]
+    assert issued == [
+        {
+            "AuthorizedUrl": alice,
+            "DomainId": domain_id,
+            "UserProfileName": "alice",
+            "SpaceName": None,
+            "LandingUri": "studio::",
+            "SessionExpirationDurationInSeconds": 43200,
+            "ExpiresInSeconds": 300,
+        },
+        {
+            "AuthorizedUrl": bob,
+            "DomainId": domain_id,
+            "UserProfileName": "bob",
+            "SpaceName": None,
+            "LandingUri": None,
+            "SessionExpirationDurationInSeconds": 1800,
+            "ExpiresInSeconds": 30,
+        },
+    ]
+    assert control("GET", "presigned-urls?DomainId=d-nosuchdomain1")["presigned_urls"] == []
+
+
 # --------------------------------------------------------------------------
 # Control API
 # --------------------------------------------------------------------------
@@ -690,7 +730,11 @@ def test_extensions_on_the_same_moto_class_are_combined() -> None:
         )
     )
     combined = response_class_for(SageMakerResponse)
-    assert combined.__mro__[1:4] == (SageMakerStudioResponse, NotebookExtResponse, SageMakerResponse)
+    mro = combined.__mro__
+    # First registered first, moto's class last; other registered modules (notebooks.py)
+    # may sit in between.
+    assert mro[1] is SageMakerStudioResponse
+    assert mro.index(NotebookExtResponse) == mro.index(SageMakerResponse) - 1
     app = studio_emulator.create_extended_backend_app("sagemaker")
     callbacks = {getattr(v, "callback", None) for v in app.view_functions.values()}
     assert combined.dispatch in callbacks

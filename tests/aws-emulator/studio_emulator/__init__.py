@@ -36,6 +36,7 @@ EXTENSION_MODULES = [
     "lakeformation",
     "notebooks",
     "servicecatalog",
+    "cloudformation_types",
 ]
 
 HTTP_METHODS = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"]

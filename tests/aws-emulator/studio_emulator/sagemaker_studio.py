@@ -649,6 +649,9 @@ class SageMakerStudioBackend(BaseBackend):
         self.home_efs_file_systems: dict[str, dict[str, Any]] = {}
         self.tagger = TaggingService()
         self._sequence = 0
+        #: Every URL CreatePresignedDomainUrl issued, with what it was issued for (for tests:
+        #: AWS's token is opaque, so a test cannot otherwise tell whose session a URL opens).
+        self.presigned_urls: list[dict[str, Any]] = []
 
     # ---- internals ------------------------------------------------------
 
@@ -1358,7 +1361,24 @@ class SageMakerStudioBackend(BaseBackend):
         if space_name:
             self._get_space(domain_id, space_name)
         token = random.token_urlsafe(96)
-        return f"{domain.url}/auth?token={token}"
+        url = f"{domain.url}/auth?token={token}"
+        self.presigned_urls.append(
+            {
+                "AuthorizedUrl": url,
+                "DomainId": domain_id,
+                "UserProfileName": user_profile_name,
+                "SpaceName": space_name,
+                "LandingUri": landing_uri,
+                # The API's defaults when a member is not given.
+                "SessionExpirationDurationInSeconds": session_expiration_duration_in_seconds
+                if session_expiration_duration_in_seconds is not None
+                else 43200,
+                "ExpiresInSeconds": expires_in_seconds
+                if expires_in_seconds is not None
+                else 300,
+            }
+        )
+        return url
 
     # ---- tags -------------------------------------------------------------
 
@@ -1759,6 +1779,17 @@ def _control_fail_domain(request: ControlRequest) -> tuple[int, Any]:
     return 404, {"error": f"Cannot find Domain with id {domain_id}"}
 
 
+def _control_list_presigned_urls(request: ControlRequest) -> tuple[int, Any]:
+    records: list[dict[str, Any]] = []
+    for backend in iter_studio_backends():
+        with backend.lock:
+            records.extend(dict(r) for r in backend.presigned_urls)
+    domain_id = request.query.get("DomainId")
+    if domain_id:
+        records = [r for r in records if r["DomainId"] == domain_id]
+    return 200, {"presigned_urls": records}
+
+
 def _parse_rfc3339(value: Any) -> datetime:
     if not isinstance(value, str):
         raise ValueError("LastUserActivityTimestamp must be an RFC3339 string")
@@ -1795,6 +1826,7 @@ EXTENSION = register(
         state_models=[MODEL_DOMAIN, MODEL_USER_PROFILE, MODEL_SPACE, MODEL_APP],
         control_routes=[
             ControlRoute("GET", r"efs", _control_list_efs),
+            ControlRoute("GET", r"presigned-urls", _control_list_presigned_urls),
             ControlRoute("POST", r"domains/(?P<domain_id>[^/]+)/fail", _control_fail_domain),
             ControlRoute("POST", r"apps/last-activity", _control_app_last_activity),
         ],

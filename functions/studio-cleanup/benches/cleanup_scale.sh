@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The issue's scale figure for studio-cleanup: 50 managed domains with 5,000 apps (half of them
+# idle), cleaned by the real binary against the local emulator, once with the configured
+# concurrency and once one call at a time (CONCURRENCY=1, the sequential implementation of the
+# same rules). Prints, for each run, the apps scanned and deleted, the wall time, resources
+# scanned per second, and API calls per resource (calls counted by the emulator, SDK retries
+# included).
+#
+#   functions/studio-cleanup/benches/cleanup_scale.sh            # release build, 50 x 100
+#   BENCH_PROFILE=dev BENCH_DOMAINS=10 functions/studio-cleanup/benches/cleanup_scale.sh
+#
+# Environment: BENCH_PROFILE (release|dev, default release), BENCH_DOMAINS (50),
+# BENCH_APPS_PER_DOMAIN (100, a multiple of 10), BENCH_CONCURRENCY (8).
+# Needs the emulator's Python environment (.venv, see tests/aws-emulator/README.md).
+set -euo pipefail
+
+cd "$(dirname "$0")/../../.."
+profile="${BENCH_PROFILE:-release}"
+args=()
+if [[ "$profile" == "release" ]]; then
+  args+=(--release)
+fi
+
+export BENCH_DOMAINS="${BENCH_DOMAINS:-50}"
+export BENCH_APPS_PER_DOMAIN="${BENCH_APPS_PER_DOMAIN:-100}"
+export BENCH_CONCURRENCY="${BENCH_CONCURRENCY:-8}"
+
+echo "studio-cleanup scale benchmark: ${BENCH_DOMAINS} domains x ${BENCH_APPS_PER_DOMAIN} apps," \
+  "CONCURRENCY=${BENCH_CONCURRENCY} vs 1, ${profile} build" >&2
+cargo test -p studio-cleanup "${args[@]}" --test scale -- \
+  --ignored --exact benchmark_50_domains_5000_apps --nocapture --test-threads 1

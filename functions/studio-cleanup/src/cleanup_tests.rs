@@ -1,0 +1,1005 @@
+//! The cleanup's behaviour against the in-memory account.
+
+use std::time::Duration;
+
+use aws_smithy_types::DateTime;
+use aws_smithy_types::date_time::Format;
+use cfn_custom_resource::AwsErrorKind;
+use tokio::time::Instant;
+
+use super::*;
+use crate::memory::{MemoryAccount, error};
+use crate::ports::StackState;
+use crate::report::Tally;
+
+const NOW: &str = "2025-06-01T12:00:00Z";
+
+fn at(text: &str) -> DateTime {
+    DateTime::from_str(text, Format::DateTimeWithOffset).expect("valid time")
+}
+
+fn now() -> DateTime {
+    at(NOW)
+}
+
+/// Plenty of time: a deadline a minute away with the default 30 s margin.
+fn deadline() -> Instant {
+    Instant::now() + Duration::from_secs(60)
+}
+
+fn config() -> Config {
+    Config {
+        idle_after: Duration::from_secs(3600),
+        ..Config::default()
+    }
+}
+
+fn profile(name: &str) -> AppOwner {
+    AppOwner::UserProfile(name.to_owned())
+}
+
+async fn run(account: MemoryAccount, config: Config) -> (Cleanup<MemoryAccount>, Report) {
+    let cleanup = Cleanup::new(account, config);
+    let report = cleanup.run(now(), deadline(), false).await;
+    (cleanup, report)
+}
+
+fn acted_arns(report: &Report) -> Vec<&str> {
+    let mut arns: Vec<&str> = report.actions.iter().map(|a| a.arn.as_str()).collect();
+    arns.sort_unstable();
+    arns
+}
+
+fn tally(acted: u64, skipped: u64, failed: u64) -> Tally {
+    Tally {
+        scanned: acted + skipped + failed,
+        acted,
+        skipped,
+        failed,
+    }
+}
+
+#[tokio::test]
+async fn an_idle_app_is_deleted_and_an_active_one_kept() {
+    let account = MemoryAccount::new();
+    account.managed_domain("d-one");
+    let idle = account.app(
+        "d-one",
+        profile("alice"),
+        "JupyterLab",
+        "InService",
+        at("2025-05-01T00:00:00Z"),
+        Some(at("2025-06-01T10:00:00Z")),
+        &[],
+    );
+    let active = account.app(
+        "d-one",
+        profile("bob"),
+        "JupyterLab",
+        "InService",
+        at("2025-05-01T00:00:00Z"),
+        Some(at("2025-06-01T11:30:00Z")),
+        &[],
+    );
+
+    let (cleanup, report) = run(account, config()).await;
+
+    assert_eq!(acted_arns(&report), [idle.as_str()]);
+    assert_eq!(report.actions[0].action, "DeleteApp");
+    assert_eq!(
+        report.actions[0].reason,
+        "no user activity since 2025-06-01T10:00:00Z"
+    );
+    assert_eq!(
+        report.tally(Rule::IdleApp, ResourceType::StudioApp),
+        tally(1, 1, 0)
+    );
+    assert_eq!(report.skipped[&Rule::IdleApp][&SkipReason::Active], 1);
+    assert_eq!(
+        cleanup.account.app_status(&idle).as_deref(),
+        Some("Deleting")
+    );
+    assert_eq!(
+        cleanup.account.app_status(&active).as_deref(),
+        Some("InService")
+    );
+    assert!(report.complete);
+    assert_eq!(report.scanned[&ResourceType::StudioDomain], 1);
+}
+
+#[tokio::test]
+async fn an_app_without_recorded_activity_is_idle_from_its_creation() {
+    let account = MemoryAccount::new();
+    account.managed_domain("d-one");
+    let old = account.app(
+        "d-one",
+        profile("alice"),
+        "CodeEditor",
+        "InService",
+        at("2025-06-01T09:00:00Z"),
+        None,
+        &[],
+    );
+    account.app(
+        "d-one",
+        profile("bob"),
+        "CodeEditor",
+        "InService",
+        at("2025-06-01T11:45:00Z"),
+        None,
+        &[],
+    );
+
+    let (_, report) = run(account, config()).await;
+
+    assert_eq!(acted_arns(&report), [old.as_str()]);
+}
+
+#[tokio::test]
+async fn studio_classic_jupyter_server_is_kept_unless_configured() {
+    let account = MemoryAccount::new();
+    account.managed_domain("d-one");
+    let server = account.app(
+        "d-one",
+        profile("alice"),
+        "JupyterServer",
+        "InService",
+        at("2025-01-01T00:00:00Z"),
+        Some(at("2025-01-01T00:00:00Z")),
+        &[],
+    );
+
+    let (cleanup, report) = run(account, config()).await;
+    assert!(report.actions.is_empty());
+    assert_eq!(report.skipped[&Rule::IdleApp][&SkipReason::AppTypeKept], 1);
+    assert!(
+        cleanup.account.calls("DescribeApp").is_empty(),
+        "no need to look at its activity"
+    );
+
+    let account = MemoryAccount::new();
+    account.managed_domain("d-one");
+    account.app(
+        "d-one",
+        profile("alice"),
+        "JupyterServer",
+        "InService",
+        at("2025-01-01T00:00:00Z"),
+        Some(at("2025-01-01T00:00:00Z")),
+        &[],
+    );
+    let mut with_server = config();
+    with_server
+        .idle_app_types
+        .insert("JupyterServer".to_owned());
+    let (_, report) = run(account, with_server).await;
+    assert_eq!(acted_arns(&report), [server.as_str()]);
+}
+
+#[tokio::test]
+async fn apps_pending_deleting_or_failed_are_left_alone() {
+    let account = MemoryAccount::new();
+    account.managed_domain("d-one");
+    let long_ago = at("2025-01-01T00:00:00Z");
+    for (user, status) in [
+        ("a", "Pending"),
+        ("b", "Deleting"),
+        ("c", "Failed"),
+        ("d", "Deleted"),
+    ] {
+        account.app(
+            "d-one",
+            profile(user),
+            "KernelGateway",
+            status,
+            long_ago,
+            Some(long_ago),
+            &[("expires-at", "2020-01-01T00:00:00Z")],
+        );
+    }
+
+    let (cleanup, report) = run(account, config()).await;
+
+    assert!(report.actions.is_empty());
+    assert_eq!(
+        report.skipped[&Rule::IdleApp][&SkipReason::NotInService],
+        3,
+        "Deleted apps are history, not scanned"
+    );
+    assert_eq!(report.scanned[&ResourceType::StudioApp], 3);
+    assert!(cleanup.account.calls("DeleteApp").is_empty());
+    assert!(
+        cleanup
+            .account
+            .calls("ListTags")
+            .iter()
+            .all(|arn| arn.contains(":domain/"))
+    );
+}
+
+#[tokio::test]
+async fn exempt_resources_are_never_touched_whatever_the_other_rules_say() {
+    let account = MemoryAccount::new();
+    account.managed_domain("d-one");
+    let long_ago = at("2025-01-01T00:00:00Z");
+    let exempt = [
+        ("cleanup", "exempt"),
+        ("expires-at", "2020-01-01T00:00:00Z"),
+    ];
+    account.app(
+        "d-one",
+        profile("alice"),
+        "JupyterLab",
+        "InService",
+        long_ago,
+        Some(long_ago),
+        &exempt,
+    );
+    account.notebook("nb", "InService", &exempt);
+    account.endpoint("ep", "InService", &exempt);
+    account.product(
+        "pp-1",
+        "AVAILABLE",
+        Some(StackState {
+            status: "CREATE_COMPLETE".into(),
+            termination_protection: false,
+        }),
+        &exempt,
+    );
+
+    let (cleanup, report) = run(account, config()).await;
+
+    assert!(report.actions.is_empty(), "{:?}", report.actions);
+    for resource_type in ResourceType::EXPIRABLE {
+        assert_eq!(
+            report.tally(Rule::Exempt, resource_type),
+            Tally {
+                scanned: 1,
+                acted: 0,
+                skipped: 1,
+                failed: 0
+            },
+            "{resource_type:?}"
+        );
+        assert_eq!(
+            report.tally(Rule::Expired, resource_type),
+            Tally::default(),
+            "{resource_type:?}"
+        );
+    }
+    assert_eq!(report.skipped[&Rule::Exempt][&SkipReason::Exempt], 4);
+    let mutating = [
+        "DeleteApp",
+        "StopNotebookInstance",
+        "DeleteEndpoint",
+        "TerminateProvisionedProduct",
+        "DescribeStacks",
+    ];
+    for operation in mutating {
+        assert!(cleanup.account.calls(operation).is_empty(), "{operation}");
+    }
+}
+
+#[tokio::test]
+async fn an_idle_app_found_before_its_tags_were_read_is_still_exempt() {
+    let account = MemoryAccount::new();
+    account.managed_domain("d-one");
+    let long_ago = at("2025-01-01T00:00:00Z");
+    account.app(
+        "d-one",
+        profile("alice"),
+        "JupyterLab",
+        "InService",
+        long_ago,
+        Some(long_ago),
+        &[("cleanup", "exempt")],
+    );
+    let config = Config {
+        expired: false,
+        ..config()
+    };
+
+    let (cleanup, report) = run(account, config).await;
+
+    assert!(report.actions.is_empty());
+    assert_eq!(
+        report.tally(Rule::Exempt, ResourceType::StudioApp).skipped,
+        1
+    );
+    assert_eq!(
+        report.tally(Rule::IdleApp, ResourceType::StudioApp),
+        Tally::default()
+    );
+    assert_eq!(
+        cleanup.account.calls("DescribeApp").len(),
+        1,
+        "activity first, tags only when idle"
+    );
+}
+
+#[tokio::test]
+async fn each_kind_of_expired_resource_gets_its_action() {
+    let account = MemoryAccount::new();
+    account.managed_domain("d-one");
+    let expired = [("expires-at", "2025-06-01T11:00:00Z")];
+    let app = account.app(
+        "d-one",
+        profile("alice"),
+        "JupyterServer",
+        "InService",
+        at("2025-06-01T11:50:00Z"),
+        None,
+        &expired,
+    );
+    let notebook = account.notebook("nb", "InService", &expired);
+    let endpoint = account.endpoint("ep", "OutOfService", &expired);
+    let product = account.product(
+        "pp-1",
+        "TAINTED",
+        Some(StackState {
+            status: "UPDATE_COMPLETE".into(),
+            termination_protection: false,
+        }),
+        &expired,
+    );
+
+    let (cleanup, report) = run(account, config()).await;
+
+    let mut expected = vec![
+        app.as_str(),
+        notebook.as_str(),
+        endpoint.as_str(),
+        product.as_str(),
+    ];
+    expected.sort_unstable();
+    assert_eq!(acted_arns(&report), expected);
+    let actions: Vec<(&str, &str)> = report
+        .actions
+        .iter()
+        .map(|a| (a.action.as_str(), a.reason.as_str()))
+        .collect();
+    for action in [
+        "DeleteApp",
+        "StopNotebookInstance",
+        "DeleteEndpoint",
+        "TerminateProvisionedProduct",
+    ] {
+        assert!(
+            actions.contains(&(action, "expired at 2025-06-01T11:00:00Z")),
+            "{action}: {actions:?}"
+        );
+    }
+    assert!(
+        report
+            .actions
+            .iter()
+            .all(|a| a.rule == Rule::Expired && !a.dry_run)
+    );
+    assert_eq!(
+        cleanup.account.notebook_status("nb").as_deref(),
+        Some("Stopping")
+    );
+    assert_eq!(
+        cleanup.account.endpoint_status("ep").as_deref(),
+        Some("Deleting")
+    );
+    assert_eq!(
+        cleanup.account.terminations(),
+        [Termination {
+            provisioned_product_id: "pp-1".into(),
+            terminate_token: "studio-cleanup-pp-1-rec-pp-1".into(),
+            ignore_errors: false,
+        }]
+    );
+    assert!(
+        cleanup.account.calls("DescribeApp").is_empty(),
+        "expiry settles it: no activity needed"
+    );
+}
+
+#[tokio::test]
+async fn future_and_malformed_expiry_times_are_not_acted_on_and_malformed_ones_are_reported() {
+    let account = MemoryAccount::new();
+    account.notebook(
+        "future",
+        "InService",
+        &[("expires-at", "2025-06-01T12:00:01Z")],
+    );
+    let malformed = account.notebook("malformed", "InService", &[("expires-at", "next friday")]);
+    account.notebook("untagged", "InService", &[]);
+    account.endpoint("date-only", "InService", &[("expires-at", "2020-01-01")]);
+
+    let (cleanup, report) = run(account, config()).await;
+
+    assert!(report.actions.is_empty());
+    let skipped = &report.skipped[&Rule::Expired];
+    assert_eq!(skipped[&SkipReason::NotExpired], 1);
+    assert_eq!(skipped[&SkipReason::MalformedExpiryTag], 2);
+    assert_eq!(skipped[&SkipReason::NoExpiryTag], 1);
+    assert_eq!(report.malformed_tags.len(), 2);
+    let reported = report
+        .malformed_tags
+        .iter()
+        .find(|m| m.arn == malformed)
+        .expect("reported");
+    assert_eq!(
+        (reported.key.as_str(), reported.value.as_str()),
+        ("expires-at", "next friday")
+    );
+    assert!(cleanup.account.calls("StopNotebookInstance").is_empty());
+    assert!(cleanup.account.calls("DeleteEndpoint").is_empty());
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_every_action_and_changes_nothing() {
+    let account = MemoryAccount::new();
+    account.managed_domain("d-one");
+    let long_ago = at("2025-01-01T00:00:00Z");
+    let expired = [("expires-at", "2020-01-01T00:00:00Z")];
+    account.app(
+        "d-one",
+        profile("alice"),
+        "JupyterLab",
+        "InService",
+        long_ago,
+        Some(long_ago),
+        &[],
+    );
+    account.notebook("nb", "InService", &expired);
+    account.endpoint("ep", "InService", &expired);
+    account.product(
+        "pp-1",
+        "AVAILABLE",
+        Some(StackState {
+            status: "CREATE_COMPLETE".into(),
+            termination_protection: false,
+        }),
+        &expired,
+    );
+    let cleanup = Cleanup::new(account, config());
+
+    let report = cleanup.run(now(), deadline(), true).await;
+
+    assert!(report.dry_run);
+    assert_eq!(report.actions.len(), 4);
+    assert!(report.actions.iter().all(|a| a.dry_run));
+    let mutating = [
+        "DeleteApp",
+        "StopNotebookInstance",
+        "DeleteEndpoint",
+        "TerminateProvisionedProduct",
+    ];
+    for (operation, _) in cleanup.account.all_calls() {
+        assert!(
+            !mutating.contains(&operation.as_str()),
+            "{operation} called in a dry run"
+        );
+    }
+    assert_eq!(
+        cleanup.account.notebook_status("nb").as_deref(),
+        Some("InService")
+    );
+}
+
+#[tokio::test]
+async fn one_failure_does_not_stop_the_run() {
+    let account = MemoryAccount::new();
+    account.managed_domain("d-one");
+    account.managed_domain("d-two");
+    let long_ago = at("2025-01-01T00:00:00Z");
+    for user in ["a", "b", "c"] {
+        account.app(
+            "d-one",
+            profile(user),
+            "JupyterLab",
+            "InService",
+            long_ago,
+            Some(long_ago),
+            &[],
+        );
+    }
+    account.app(
+        "d-two",
+        profile("z"),
+        "JupyterLab",
+        "InService",
+        long_ago,
+        Some(long_ago),
+        &[],
+    );
+    account.fail(
+        "DeleteApp",
+        "/b/",
+        error(
+            "DeleteApp",
+            "AccessDeniedException",
+            AwsErrorKind::AccessDenied,
+            "not authorized",
+        ),
+        1,
+    );
+    account.fail(
+        "ListApps",
+        "d-two",
+        error(
+            "ListApps",
+            "InternalFailure",
+            AwsErrorKind::Transient,
+            "boom",
+        ),
+        1,
+    );
+    account.fail(
+        "ListEndpoints",
+        "",
+        error(
+            "ListEndpoints",
+            "AccessDeniedException",
+            AwsErrorKind::AccessDenied,
+            "denied",
+        ),
+        1,
+    );
+    account.notebook("nb", "InService", &[("expires-at", "2020-01-01T00:00:00Z")]);
+
+    let (_, report) = run(account, config()).await;
+
+    assert_eq!(
+        report.tally(Rule::IdleApp, ResourceType::StudioApp),
+        tally(2, 0, 1)
+    );
+    assert_eq!(
+        report
+            .tally(Rule::Expired, ResourceType::NotebookInstance)
+            .acted,
+        1
+    );
+    let failed: Vec<(&str, &str)> = report
+        .failures
+        .iter()
+        .map(|f| (f.operation.as_str(), f.arn.as_str()))
+        .collect();
+    assert_eq!(failed.len(), 3, "{failed:?}");
+    assert!(failed.contains(&("ListApps", "ListApps d-two")));
+    assert!(failed.contains(&("ListEndpoints", "ListEndpoints")));
+    let delete = report
+        .failures
+        .iter()
+        .find(|f| f.operation == "DeleteApp")
+        .expect("the failed delete");
+    assert!(
+        delete.arn.ends_with("/b/jupyterlab/default"),
+        "{}",
+        delete.arn
+    );
+    assert_eq!(
+        delete.error,
+        "DeleteApp failed: AccessDeniedException: not authorized"
+    );
+    assert!(report.complete, "failures are not unfinished work");
+}
+
+#[tokio::test]
+async fn managed_domains_are_those_tagged_unless_domain_ids_are_given() {
+    let account = MemoryAccount::new();
+    account.managed_domain("d-managed");
+    account.domain(
+        "d-other",
+        "InService",
+        &[("studio-catalog:managed", "false")],
+    );
+    account.domain("d-untagged", "InService", &[]);
+    let long_ago = at("2025-01-01T00:00:00Z");
+    for domain in ["d-managed", "d-other", "d-untagged"] {
+        account.app(
+            domain,
+            profile("alice"),
+            "JupyterLab",
+            "InService",
+            long_ago,
+            Some(long_ago),
+            &[],
+        );
+    }
+
+    let (cleanup, report) = run(account, config()).await;
+    assert_eq!(report.actions.len(), 1);
+    assert!(report.actions[0].arn.contains("/d-managed/"));
+    assert_eq!(cleanup.account.calls("ListApps"), ["d-managed"]);
+
+    let account = cleanup.account;
+    let configured = Config {
+        domain_ids: vec!["d-untagged".into(), "d-missing".into()],
+        ..config()
+    };
+    let (cleanup, report) = run(account, configured).await;
+    assert_eq!(report.actions.len(), 1);
+    assert!(report.actions[0].arn.contains("/d-untagged/"));
+    let missing = &report.failures[0];
+    assert_eq!(
+        (missing.operation.as_str(), missing.arn.as_str()),
+        ("DescribeDomain", "d-missing")
+    );
+    assert_eq!(
+        cleanup.account.calls("ListDomains").len(),
+        1,
+        "only the first run listed domains"
+    );
+}
+
+#[tokio::test]
+async fn every_listing_is_followed_to_its_last_page() {
+    let account = MemoryAccount::new().with_page_size(2);
+    for d in 0..3 {
+        account.managed_domain(&format!("d-{d}"));
+        for u in 0..5 {
+            account.app(
+                &format!("d-{d}"),
+                profile(&format!("u{u}")),
+                "JupyterLab",
+                "InService",
+                at("2025-01-01T00:00:00Z"),
+                None,
+                &[],
+            );
+        }
+    }
+    for n in 0..5 {
+        account.notebook(
+            &format!("nb-{n}"),
+            "InService",
+            &[("expires-at", "2020-01-01T00:00:00Z")],
+        );
+        account.endpoint(
+            &format!("ep-{n}"),
+            "InService",
+            &[("expires-at", "2020-01-01T00:00:00Z")],
+        );
+        account.product(
+            &format!("pp-{n}"),
+            "AVAILABLE",
+            None,
+            &[("expires-at", "2020-01-01T00:00:00Z")],
+        );
+    }
+
+    let (cleanup, report) = run(account, config()).await;
+
+    assert_eq!(
+        report.tally(Rule::IdleApp, ResourceType::StudioApp).acted,
+        15
+    );
+    for resource_type in [
+        ResourceType::NotebookInstance,
+        ResourceType::Endpoint,
+        ResourceType::ProvisionedProduct,
+    ] {
+        assert_eq!(
+            report.tally(Rule::Expired, resource_type).acted,
+            5,
+            "{resource_type:?}"
+        );
+    }
+    assert_eq!(cleanup.account.calls("ListDomains").len(), 2);
+    assert_eq!(cleanup.account.calls("ListApps").len(), 9);
+    assert_eq!(cleanup.account.calls("SearchProvisionedProducts").len(), 3);
+}
+
+#[tokio::test]
+async fn provisioned_products_are_terminated_according_to_their_stack() {
+    let account = MemoryAccount::new();
+    let expired = [("expires-at", "2020-01-01T00:00:00Z")];
+    let stack = |status: &str, protection: bool| {
+        Some(StackState {
+            status: status.into(),
+            termination_protection: protection,
+        })
+    };
+    account.product("pp-gone", "ERROR", None, &expired);
+    account.product(
+        "pp-deleted",
+        "AVAILABLE",
+        stack("DELETE_COMPLETE", false),
+        &expired,
+    );
+    account.product(
+        "pp-updating",
+        "AVAILABLE",
+        stack("UPDATE_IN_PROGRESS", false),
+        &expired,
+    );
+    let protected = account.product(
+        "pp-protected",
+        "AVAILABLE",
+        stack("CREATE_COMPLETE", true),
+        &expired,
+    );
+    account.product(
+        "pp-busy",
+        "UNDER_CHANGE",
+        stack("CREATE_COMPLETE", false),
+        &expired,
+    );
+
+    let (cleanup, report) = run(account, config()).await;
+
+    let terminated: Vec<(String, bool)> = cleanup
+        .account
+        .terminations()
+        .into_iter()
+        .map(|t| (t.provisioned_product_id, t.ignore_errors))
+        .collect();
+    assert_eq!(terminated.len(), 2);
+    assert!(terminated.contains(&("pp-gone".into(), true)));
+    assert!(terminated.contains(&("pp-deleted".into(), true)));
+    assert_eq!(report.skipped[&Rule::Expired][&SkipReason::InProgress], 2);
+    assert_eq!(report.failures.len(), 1);
+    assert_eq!(report.failures[0].arn, protected);
+    assert!(
+        report.failures[0].error.contains("termination protection"),
+        "{}",
+        report.failures[0].error
+    );
+    assert_eq!(
+        cleanup.account.calls("DescribeStacks").len(),
+        4,
+        "the busy product's stack is not looked at"
+    );
+}
+
+#[tokio::test]
+async fn acting_on_a_resource_someone_else_just_handled_is_harmless() {
+    let account = MemoryAccount::new();
+    account.managed_domain("d-one");
+    let long_ago = at("2025-01-01T00:00:00Z");
+    account.app(
+        "d-one",
+        profile("alice"),
+        "JupyterLab",
+        "InService",
+        long_ago,
+        Some(long_ago),
+        &[],
+    );
+    account.app(
+        "d-one",
+        profile("bob"),
+        "JupyterLab",
+        "InService",
+        long_ago,
+        Some(long_ago),
+        &[],
+    );
+    account.fail(
+        "DeleteApp",
+        "/alice/",
+        error(
+            "DeleteApp",
+            "ResourceInUse",
+            AwsErrorKind::InUse,
+            "App is Deleting",
+        ),
+        1,
+    );
+    account.fail(
+        "DeleteApp",
+        "/bob/",
+        error(
+            "DeleteApp",
+            "ResourceNotFound",
+            AwsErrorKind::NotFound,
+            "gone",
+        ),
+        1,
+    );
+    account.notebook("nb", "InService", &[("expires-at", "2020-01-01T00:00:00Z")]);
+    account.fail(
+        "StopNotebookInstance",
+        "nb",
+        error(
+            "StopNotebookInstance",
+            "ValidationException",
+            AwsErrorKind::Invalid,
+            "Status (Stopping) not in ([InService]). Unable to transition to (Stopping)",
+        ),
+        1,
+    );
+
+    let (_, report) = run(account, config()).await;
+
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(report.skipped[&Rule::IdleApp][&SkipReason::InProgress], 1);
+    assert_eq!(report.skipped[&Rule::IdleApp][&SkipReason::AlreadyGone], 1);
+    assert_eq!(report.skipped[&Rule::Expired][&SkipReason::InProgress], 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn near_the_deadline_no_new_work_starts_and_the_next_run_finishes_it() {
+    let account = MemoryAccount::new().with_delay(Duration::from_millis(100));
+    account.managed_domain("d-one");
+    let long_ago = at("2025-01-01T00:00:00Z");
+    let mut idle = Vec::new();
+    for u in 0..40 {
+        idle.push(account.app(
+            "d-one",
+            profile(&format!("u{u}")),
+            "JupyterLab",
+            "InService",
+            long_ago,
+            Some(long_ago),
+            &[],
+        ));
+    }
+    let config = Config {
+        concurrency: 2,
+        expired: false,
+        deadline_margin: Duration::from_secs(3),
+        ..config()
+    };
+    let cleanup = Cleanup::new(account, config);
+
+    // 5 s before the deadline with a 3 s margin: 2 s of work, at 2 calls per 100 ms.
+    let first = cleanup
+        .run(now(), Instant::now() + Duration::from_secs(5), false)
+        .await;
+
+    assert!(!first.complete);
+    let done = first.tally(Rule::IdleApp, ResourceType::StudioApp).acted;
+    assert!(done > 0 && done < 40, "{done} deleted");
+    assert_eq!(
+        first.remaining.resources[&ResourceType::StudioApp] + done,
+        40
+    );
+
+    let second = cleanup
+        .run(now(), Instant::now() + Duration::from_secs(60), false)
+        .await;
+
+    assert!(second.complete, "{:?}", second.remaining);
+    assert_eq!(
+        second.tally(Rule::IdleApp, ResourceType::StudioApp).acted,
+        40 - done
+    );
+    assert_eq!(
+        second.skipped[&Rule::IdleApp][&SkipReason::NotInService],
+        done,
+        "the first run's are Deleting"
+    );
+    let mut deleted = cleanup.account.calls("DeleteApp");
+    deleted.sort();
+    idle.sort();
+    assert_eq!(
+        deleted, idle,
+        "each app deleted exactly once over the two runs"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_listing_cut_by_the_deadline_is_reported_as_remaining() {
+    let account = MemoryAccount::new()
+        .with_delay(Duration::from_millis(400))
+        .with_page_size(1);
+    for n in 0..10 {
+        account.notebook(&format!("nb-{n}"), "InService", &[]);
+    }
+    let config = Config {
+        idle_apps: false,
+        deadline_margin: Duration::from_secs(3),
+        ..config()
+    };
+    let cleanup = Cleanup::new(account, config);
+
+    let report = cleanup
+        .run(now(), Instant::now() + Duration::from_secs(4), false)
+        .await;
+
+    assert!(!report.complete);
+    assert!(
+        report
+            .remaining
+            .listings
+            .iter()
+            .any(|l| l.starts_with("ListNotebookInstances (page ")),
+        "{:?}",
+        report.remaining
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_more_calls_than_the_concurrency_are_in_flight() {
+    let account = MemoryAccount::new().with_delay(Duration::from_millis(10));
+    for d in 0..6 {
+        account.managed_domain(&format!("d-{d}"));
+        for u in 0..10 {
+            account.app(
+                &format!("d-{d}"),
+                profile(&format!("u{u}")),
+                "JupyterLab",
+                "InService",
+                at("2025-01-01T00:00:00Z"),
+                None,
+                &[],
+            );
+        }
+    }
+    for n in 0..10 {
+        account.notebook(&format!("nb-{n}"), "InService", &[]);
+        account.endpoint(&format!("ep-{n}"), "InService", &[]);
+    }
+    let config = Config {
+        concurrency: 3,
+        ..config()
+    };
+
+    let (cleanup, report) = run(account, config).await;
+
+    assert!(report.complete);
+    assert_eq!(
+        report.tally(Rule::IdleApp, ResourceType::StudioApp).acted,
+        60
+    );
+    assert_eq!(cleanup.account.max_in_flight(), 3);
+    assert_eq!(report.api_calls, cleanup.account.all_calls().len() as u64);
+}
+
+#[tokio::test]
+async fn rules_switched_off_list_nothing() {
+    let account = MemoryAccount::new();
+    account.managed_domain("d-one");
+    account.notebook("nb", "InService", &[("expires-at", "2020-01-01T00:00:00Z")]);
+    let config = Config {
+        idle_apps: false,
+        expired: false,
+        ..config()
+    };
+
+    let (cleanup, report) = run(account, config).await;
+
+    assert!(cleanup.account.all_calls().is_empty());
+    assert!(report.complete && report.actions.is_empty());
+}
+
+#[tokio::test]
+async fn expiry_can_be_limited_to_some_resource_types() {
+    let account = MemoryAccount::new();
+    let expired = [("expires-at", "2020-01-01T00:00:00Z")];
+    account.notebook("nb", "InService", &expired);
+    account.endpoint("ep", "InService", &expired);
+    let config = Config {
+        idle_apps: false,
+        expired_types: [ResourceType::Endpoint].into_iter().collect(),
+        ..config()
+    };
+
+    let (cleanup, report) = run(account, config).await;
+
+    assert_eq!(report.actions.len(), 1);
+    assert_eq!(report.actions[0].action, "DeleteEndpoint");
+    assert!(cleanup.account.calls("ListNotebookInstances").is_empty());
+}
+
+#[test]
+fn the_terminate_token_is_stable_per_record_and_valid() {
+    let product = |record: Option<&str>| ProvisionedProduct {
+        id: "pp-abc".into(),
+        name: "n".into(),
+        arn: "arn".into(),
+        status: "AVAILABLE".into(),
+        product_type: "CFN_STACK".into(),
+        physical_id: None,
+        last_record_id: record.map(str::to_owned),
+        tags: Vec::new(),
+    };
+    assert_eq!(
+        terminate_token(&product(Some("rec-1"))),
+        "studio-cleanup-pp-abc-rec-1"
+    );
+    assert_eq!(
+        terminate_token(&product(None)),
+        "studio-cleanup-pp-abc-none"
+    );
+    assert_ne!(
+        terminate_token(&product(Some("rec-1"))),
+        terminate_token(&product(Some("rec-2")))
+    );
+}

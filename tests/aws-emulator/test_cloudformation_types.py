@@ -1,0 +1,502 @@
+"""CloudFormation resource types added to moto (studio_emulator/cloudformation_types.py).
+
+Run: .venv/bin/python -m pytest -q tests/aws-emulator/test_cloudformation_types.py
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVER = os.path.join(HERE, "server.py")
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    proc = subprocess.Popen(
+        [sys.executable, SERVER, "--host", "127.0.0.1", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    match = re.fullmatch(r"studio-emulator ready on (http://127\.0\.0\.1:\d+)\n", line)
+    if not match:
+        proc.kill()
+        pytest.fail(f"emulator did not start: {line!r} {proc.stderr.read()!r}")
+    try:
+        yield match.group(1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+
+
+def _client(endpoint: str, service: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+        aws_secret_access_key="secret",
+        config=Config(retries={"mode": "standard", "max_attempts": 1}),
+    )
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("bootstrap", b"#!/bin/sh\n")
+    return buffer.getvalue()
+
+
+def _template(expression: str, with_schedule: bool = True) -> str:
+    resources: dict[str, Any] = {
+        "Role": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            },
+        },
+        "Function": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "FunctionName": "cleanup",
+                "Runtime": "provided.al2023",
+                "Handler": "bootstrap",
+                "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                "Code": {"S3Bucket": "code", "S3Key": "cleanup.zip"},
+            },
+        },
+    }
+    outputs: dict[str, Any] = {}
+    if with_schedule:
+        resources["Schedule"] = {
+            "Type": "AWS::Scheduler::Schedule",
+            "Properties": {
+                "Description": "runs the cleanup",
+                "ScheduleExpression": expression,
+                "State": "ENABLED",
+                "FlexibleTimeWindow": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 5},
+                "Target": {
+                    "Arn": {"Fn::GetAtt": ["Function", "Arn"]},
+                    "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
+                    "RetryPolicy": {"MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 900},
+                },
+            },
+        }
+        outputs = {
+            "ScheduleArn": {"Value": {"Fn::GetAtt": ["Schedule", "Arn"]}},
+            "ScheduleName": {"Value": {"Ref": "Schedule"}},
+        }
+    return json.dumps(
+        {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources, "Outputs": outputs}
+    )
+
+
+@pytest.fixture()
+def stack(endpoint: str) -> Iterator[str]:
+    s3 = _client(endpoint, "s3")
+    s3.create_bucket(Bucket="code")
+    s3.put_object(Bucket="code", Key="cleanup.zip", Body=_zip())
+    name = "schedule-test"
+    _client(endpoint, "cloudformation").create_stack(
+        StackName=name, TemplateBody=_template("rate(60 minutes)"), Capabilities=["CAPABILITY_IAM"]
+    )
+    yield name
+    try:
+        _client(endpoint, "cloudformation").delete_stack(StackName=name)
+    except ClientError:
+        pass
+
+
+def _outputs(endpoint: str, name: str) -> dict[str, str]:
+    described = _client(endpoint, "cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+    assert described["StackStatus"].endswith("_COMPLETE"), described
+    return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+
+
+def test_a_stack_creates_the_schedule_in_the_scheduler_backend(endpoint: str, stack: str) -> None:
+    outputs = _outputs(endpoint, stack)
+
+    schedule = _client(endpoint, "scheduler").get_schedule(Name=outputs["ScheduleName"])
+    assert schedule["Arn"] == outputs["ScheduleArn"]
+    assert schedule["Arn"] == (
+        f"arn:aws:scheduler:{REGION}:123456789012:schedule/default/{outputs['ScheduleName']}"
+    )
+    assert schedule["ScheduleExpression"] == "rate(60 minutes)"
+    assert schedule["State"] == "ENABLED"
+    assert schedule["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 5}
+    assert schedule["Target"]["Arn"] == (
+        f"arn:aws:lambda:{REGION}:123456789012:function:cleanup"
+    )
+    assert schedule["Target"]["RetryPolicy"]["MaximumRetryAttempts"] == 1
+    assert outputs["ScheduleName"].startswith(f"{stack}-Schedule-")
+
+
+def test_a_stack_update_changes_the_schedule_in_place(endpoint: str, stack: str) -> None:
+    name = _outputs(endpoint, stack)["ScheduleName"]
+
+    _client(endpoint, "cloudformation").update_stack(
+        StackName=stack, TemplateBody=_template("rate(2 hours)"), Capabilities=["CAPABILITY_IAM"]
+    )
+
+    assert _outputs(endpoint, stack)["ScheduleName"] == name
+    schedule = _client(endpoint, "scheduler").get_schedule(Name=name)
+    assert schedule["ScheduleExpression"] == "rate(2 hours)"
+
+
+def test_removing_the_schedule_from_the_template_deletes_it(endpoint: str, stack: str) -> None:
+    name = _outputs(endpoint, stack)["ScheduleName"]
+
+    _client(endpoint, "cloudformation").update_stack(
+        StackName=stack,
+        TemplateBody=_template("rate(60 minutes)", with_schedule=False),
+        Capabilities=["CAPABILITY_IAM"],
+    )
+
+    with pytest.raises(ClientError) as raised:
+        _client(endpoint, "scheduler").get_schedule(Name=name)
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_deleting_the_stack_deletes_the_schedule(endpoint: str, stack: str) -> None:
+    name = _outputs(endpoint, stack)["ScheduleName"]
+
+    _client(endpoint, "cloudformation").delete_stack(StackName=stack)
+
+    with pytest.raises(ClientError) as raised:
+        _client(endpoint, "scheduler").get_schedule(Name=name)
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_the_control_api_lists_the_added_types(endpoint: str) -> None:
+    with urllib.request.urlopen(f"{endpoint}/_studio_emulator/cloudformation/types") as answer:
+        body = json.load(answer)
+    assert body["types"][0] == "AWS::Scheduler::Schedule"
+    assert "AWS::ServiceCatalog::LaunchRoleConstraint" in body["types"]
+
+
+# --------------------------------------------------------------------------
+# Stack updates
+# --------------------------------------------------------------------------
+
+
+def _parameter_template(default: str) -> str:
+    return json.dumps(
+        {
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Parameters": {"Value": {"Type": "String", "Default": default}},
+            "Resources": {
+                "Published": {
+                    "Type": "AWS::SSM::Parameter",
+                    "Properties": {
+                        "Name": "/test/published",
+                        "Type": "String",
+                        "Value": {"Ref": "Value"},
+                    },
+                }
+            },
+        }
+    )
+
+
+@pytest.fixture()
+def parameter_stack(endpoint: str) -> Iterator[str]:
+    name = "parameter-test"
+    _client(endpoint, "cloudformation").create_stack(
+        StackName=name, TemplateBody=_parameter_template("first")
+    )
+    yield name
+    _client(endpoint, "cloudformation").delete_stack(StackName=name)
+
+
+def _published(endpoint: str) -> str:
+    return _client(endpoint, "ssm").get_parameter(Name="/test/published")["Parameter"]["Value"]
+
+
+def test_an_update_that_changes_nothing_is_refused(endpoint: str, parameter_stack: str) -> None:
+    cloudformation = _client(endpoint, "cloudformation")
+
+    for parameters in ([], [{"ParameterKey": "Value", "ParameterValue": "first"}]):
+        with pytest.raises(ClientError) as raised:
+            cloudformation.update_stack(
+                StackName=parameter_stack,
+                TemplateBody=_parameter_template("first"),
+                Parameters=parameters,
+            )
+        error = raised.value.response["Error"]
+        assert error["Code"] == "ValidationError"
+        assert error["Message"] == "No updates are to be performed."
+
+
+def test_a_new_default_updates_the_resources_that_use_it(
+    endpoint: str, parameter_stack: str
+) -> None:
+    _client(endpoint, "cloudformation").update_stack(
+        StackName=parameter_stack, TemplateBody=_parameter_template("second")
+    )
+
+    assert _published(endpoint) == "second"
+
+
+def test_a_parameter_the_update_does_not_pass_takes_its_default_again(
+    endpoint: str, parameter_stack: str
+) -> None:
+    cloudformation = _client(endpoint, "cloudformation")
+    cloudformation.update_stack(
+        StackName=parameter_stack,
+        TemplateBody=_parameter_template("first"),
+        Parameters=[{"ParameterKey": "Value", "ParameterValue": "given"}],
+    )
+    assert _published(endpoint) == "given"
+
+    cloudformation.update_stack(
+        StackName=parameter_stack, TemplateBody=_parameter_template("first")
+    )
+
+    assert _published(endpoint) == "first"
+    described = cloudformation.describe_stacks(StackName=parameter_stack)["Stacks"][0]
+    assert described["Parameters"] == [{"ParameterKey": "Value", "ParameterValue": "first"}]
+
+
+def test_an_update_keeping_the_previous_value_changes_nothing(
+    endpoint: str, parameter_stack: str
+) -> None:
+    cloudformation = _client(endpoint, "cloudformation")
+    cloudformation.update_stack(
+        StackName=parameter_stack,
+        TemplateBody=_parameter_template("first"),
+        Parameters=[{"ParameterKey": "Value", "ParameterValue": "given"}],
+    )
+
+    with pytest.raises(ClientError) as raised:
+        cloudformation.update_stack(
+            StackName=parameter_stack,
+            TemplateBody=_parameter_template("first"),
+            Parameters=[{"ParameterKey": "Value", "UsePreviousValue": True}],
+        )
+
+    assert raised.value.response["Error"]["Code"] == "ValidationError"
+    assert _published(endpoint) == "given"
+
+
+# --------------------------------------------------------------------------
+# Service Catalog (the portfolio stack)
+# --------------------------------------------------------------------------
+
+PORTFOLIO_TEMPLATE = os.path.join(HERE, "..", "..", "portfolio", "portfolio.yaml")
+ADMIN_ROLE = "arn:aws:iam::123456789012:role/CloudAdmin"
+
+
+def _links(endpoint: str) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{endpoint}/_studio_emulator/cloudformation/servicecatalog") as answer:
+        return json.load(answer)
+
+
+@pytest.fixture()
+def portfolio_stack(endpoint: str) -> Iterator[dict[str, str]]:
+    cloudformation = _client(endpoint, "cloudformation")
+    with open(PORTFOLIO_TEMPLATE) as template:
+        body = template.read()
+    cloudformation.create_stack(
+        StackName="portfolio",
+        TemplateBody=body,
+        Parameters=[
+            {"ParameterKey": "CloudAdminRoleArn", "ParameterValue": ADMIN_ROLE},
+            {"ParameterKey": "ShareAccountIds", "ParameterValue": "111111111111"},
+        ],
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    described = cloudformation.describe_stacks(StackName="portfolio")["Stacks"][0]
+    assert described["StackStatus"] == "CREATE_COMPLETE"
+    yield {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
+    cloudformation.delete_stack(StackName="portfolio")
+
+
+def test_the_portfolio_stack_creates_the_portfolio_and_its_products(
+    endpoint: str, portfolio_stack: dict[str, str]
+) -> None:
+    catalog = _client(endpoint, "servicecatalog")
+
+    portfolio = catalog.describe_portfolio(Id=portfolio_stack["PortfolioId"])["PortfolioDetail"]
+    assert portfolio["DisplayName"] == "SageMaker Studio self-service"
+    for output, name in [
+        ("StudioDomainProductId", "SageMaker Studio domain"),
+        ("StudioUserProfileProductId", "SageMaker Studio user profile"),
+        ("DataAccessGrantProductId", "Lake Formation data access grant"),
+    ]:
+        product = catalog.describe_product(Id=portfolio_stack[output])
+        assert product["ProductViewSummary"]["Name"] == name
+        artifact = product["ProvisioningArtifacts"][0]
+        assert artifact["Name"] == "v1"
+        assert portfolio_stack[output.replace("ProductId", "ProvisioningArtifactIds")] == artifact["Id"]
+    assert catalog.list_portfolio_access(PortfolioId=portfolio_stack["PortfolioId"])[
+        "AccountIds"
+    ] == ["111111111111"]
+
+
+def test_every_product_is_in_the_portfolio_with_a_launch_constraint(
+    endpoint: str, portfolio_stack: dict[str, str]
+) -> None:
+    links = _links(endpoint)
+    portfolio_id = portfolio_stack["PortfolioId"]
+    products = {
+        portfolio_stack[key]
+        for key in ("StudioDomainProductId", "StudioUserProfileProductId", "DataAccessGrantProductId")
+    }
+
+    assert {a["ProductId"] for a in links["ProductAssociations"] if a["PortfolioId"] == portfolio_id} == products
+    constraints = [c for c in links["Constraints"] if c["PortfolioId"] == portfolio_id]
+    assert {c["ProductId"] for c in constraints} == products
+    assert {c["LocalRoleName"] for c in constraints} == {"studio-catalog-launch"}
+    assert portfolio_stack["LaunchRoleArn"] == "arn:aws:iam::123456789012:role/studio-catalog-launch"
+    assert links["PrincipalAssociations"] == [{"PortfolioId": portfolio_id, "PrincipalARN": ADMIN_ROLE}]
+    assert sorted((o["Key"], o["Value"]) for o in links["TagOptions"]) == [
+        ("cost-center", "data-science"),
+        ("environment", "dev"),
+    ]
+    assert {a["ResourceId"] for a in links["TagOptionAssociations"]} == {portfolio_id}
+
+
+def test_deleting_the_portfolio_stack_removes_what_it_created(endpoint: str) -> None:
+    cloudformation = _client(endpoint, "cloudformation")
+    with open(PORTFOLIO_TEMPLATE) as template:
+        cloudformation.create_stack(
+            StackName="short-lived",
+            TemplateBody=template.read(),
+            Parameters=[{"ParameterKey": "CloudAdminRoleArn", "ParameterValue": ADMIN_ROLE}],
+            Capabilities=["CAPABILITY_NAMED_IAM"],
+        )
+    outputs = {
+        o["OutputKey"]: o["OutputValue"]
+        for o in cloudformation.describe_stacks(StackName="short-lived")["Stacks"][0]["Outputs"]
+    }
+
+    cloudformation.delete_stack(StackName="short-lived")
+
+    links = _links(endpoint)
+    assert all(a["PortfolioId"] != outputs["PortfolioId"] for a in links["ProductAssociations"])
+    assert all(c["PortfolioId"] != outputs["PortfolioId"] for c in links["Constraints"])
+    portfolios = _client(endpoint, "servicecatalog").list_portfolios()["PortfolioDetails"]
+    assert outputs["PortfolioId"] not in {p["Id"] for p in portfolios}
+
+
+def test_a_launch_constraint_needs_its_product_in_the_portfolio(endpoint: str) -> None:
+    template = {
+        "Resources": {
+            "Portfolio": {
+                "Type": "AWS::ServiceCatalog::Portfolio",
+                "Properties": {"DisplayName": "p", "ProviderName": "me"},
+            },
+            "Product": {
+                "Type": "AWS::ServiceCatalog::CloudFormationProduct",
+                "Properties": {
+                    "Name": "lonely",
+                    "Owner": "me",
+                    "ProvisioningArtifactParameters": [
+                        {"Name": "v1", "Info": {"LoadTemplateFromURL": "https://b.s3.amazonaws.com/t.yaml"}}
+                    ],
+                },
+            },
+            "Constraint": {
+                "Type": "AWS::ServiceCatalog::LaunchRoleConstraint",
+                "Properties": {
+                    "PortfolioId": {"Ref": "Portfolio"},
+                    "ProductId": {"Ref": "Product"},
+                    "LocalRoleName": "launch",
+                },
+            },
+        }
+    }
+
+    cloudformation = _client(endpoint, "cloudformation")
+    cloudformation.create_stack(StackName="orphan-constraint", TemplateBody=json.dumps(template))
+
+    described = cloudformation.describe_stacks(StackName="orphan-constraint")["Stacks"][0]
+    assert described["StackStatus"] == "ROLLBACK_COMPLETE"
+    events = cloudformation.describe_stack_events(StackName="orphan-constraint")["StackEvents"]
+    failed = [e for e in events if e["ResourceStatus"] == "CREATE_FAILED"]
+    assert failed[0]["LogicalResourceId"] == "Constraint"
+    assert "is not in portfolio" in failed[0]["ResourceStatusReason"]
+    cloudformation.delete_stack(StackName="orphan-constraint")
+
+
+# --------------------------------------------------------------------------
+# A resource that fails: the stack rolls back
+# --------------------------------------------------------------------------
+
+
+def _function_template(bucket: str, export: bool) -> str:
+    template = json.loads(_template("rate(1 hour)", with_schedule=False))
+    template["Resources"]["Function"]["Properties"]["Code"]["S3Bucket"] = bucket
+    template["Resources"]["Function"]["Properties"]["FunctionName"] = "doomed"
+    template["Outputs"] = {
+        "FunctionArn": {"Value": {"Fn::GetAtt": ["Function", "Arn"]}},
+    }
+    if export:
+        template["Outputs"]["FunctionArn"]["Export"] = {"Name": "doomed-arn"}
+    return json.dumps(template)
+
+
+@pytest.mark.parametrize("export", [False, True], ids=["plain", "exported"])
+def test_a_resource_that_fails_rolls_the_stack_back_with_its_reason(endpoint: str, export: bool) -> None:
+    cloudformation = _client(endpoint, "cloudformation")
+    name = f"failing-{'exported' if export else 'plain'}"
+
+    cloudformation.create_stack(
+        StackName=name,
+        TemplateBody=_function_template("no-such-bucket", export),
+        Capabilities=["CAPABILITY_IAM"],
+    )
+
+    described = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    assert described["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert "Outputs" not in described
+    events = cloudformation.describe_stack_events(StackName=name)["StackEvents"]
+    failed = [e for e in events if e["ResourceStatus"] == "CREATE_FAILED"]
+    assert [(e["LogicalResourceId"], e["ResourceType"]) for e in failed] == [
+        ("Function", "AWS::Lambda::Function")
+    ]
+    assert "NoSuchBucket" in failed[0]["ResourceStatusReason"]
+    statuses = [e["ResourceStatus"] for e in events if e["LogicalResourceId"] == name]
+    assert statuses[:2] == ["ROLLBACK_COMPLETE", "ROLLBACK_IN_PROGRESS"]
+    assert cloudformation.list_exports()["Exports"] == []
+    # what was created is gone, and the stack cannot be updated, only deleted
+    roles = _client(endpoint, "iam").list_roles()["Roles"]
+    assert not [r for r in roles if r["RoleName"].startswith(f"{name}-Role-")]
+    with pytest.raises(ClientError) as raised:
+        cloudformation.update_stack(
+            StackName=name, TemplateBody=_function_template("code", export), Capabilities=["CAPABILITY_IAM"]
+        )
+    assert raised.value.response["Error"]["Code"] == "ValidationError"
+    cloudformation.delete_stack(StackName=name)
