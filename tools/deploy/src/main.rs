@@ -1,2 +1,37 @@
-//! Stub until the deploy tool lands.
-fn main() {}
+use std::io::{IsTerminal, Write};
+
+use studio_catalog_deploy::cli::{self, Command, USAGE};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let command = match cli::parse(std::env::args().skip(1)) {
+        Ok(command) => command,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "error: {error}\n\n{USAGE}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let mut out = std::io::stdout();
+    let result = match command {
+        Command::Help => {
+            let _ = write!(out, "{USAGE}");
+            return std::process::ExitCode::SUCCESS;
+        }
+        Command::Package(args) => studio_catalog_deploy::package_command(&args, &mut out)
+            .await
+            .map(drop),
+        Command::Deploy(args) => {
+            let interactive = out.is_terminal();
+            studio_catalog_deploy::deploy_command(&args, &mut out, interactive)
+                .await
+                .map(drop)
+        }
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

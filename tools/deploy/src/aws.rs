@@ -1,0 +1,265 @@
+//! The ports implemented on the AWS SDK clients.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_cloudformation::{
+    error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
+    types::{Capability, Parameter},
+};
+use aws_sdk_s3::{
+    primitives::ByteStream,
+    types::{BucketLocationConstraint, CreateBucketConfiguration},
+};
+use aws_smithy_types::date_time::Format;
+
+use crate::{
+    deploy::{
+        EventPage, ParameterValue, StackApiError, StackEvent, StackRequest, StackState, Stacks,
+        TemplateSummary, UpdateStarted,
+    },
+    package::{ArtifactStore, StoreError},
+};
+
+/// An S3 client for `config`: path-style addressing when an endpoint override is set (local
+/// emulators serve every bucket on one host).
+pub fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    let s3_config = aws_sdk_s3::config::Builder::from(config)
+        .force_path_style(config.endpoint_url().is_some())
+        .build();
+    aws_sdk_s3::Client::from_conf(s3_config)
+}
+
+fn api_error<E, R>(operation: &'static str, error: &SdkError<E, R>) -> StackApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    StackApiError {
+        operation,
+        code: error.code().map(str::to_owned),
+        message: error
+            .message()
+            .map_or_else(|| DisplayErrorContext(error).to_string(), str::to_owned),
+    }
+}
+
+fn store_error<E, R>(operation: &'static str, error: &SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let message = match (error.code(), error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => DisplayErrorContext(error).to_string(),
+    };
+    StoreError { operation, message }
+}
+
+impl ArtifactStore for aws_sdk_s3::Client {
+    async fn ensure_bucket(&self, bucket: &str) -> Result<(), StoreError> {
+        if self.head_bucket().bucket(bucket).send().await.is_ok() {
+            return Ok(());
+        }
+        let region = self.config().region().map(ToString::to_string);
+        let mut create = self.create_bucket().bucket(bucket);
+        if let Some(region) = region.filter(|r| r != "us-east-1") {
+            create = create.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(region.as_str()))
+                    .build(),
+            );
+        }
+        match create.send().await {
+            Ok(_) => Ok(()),
+            Err(error) if error.code() == Some("BucketAlreadyOwnedByYou") => Ok(()),
+            Err(error) => Err(store_error("CreateBucket", &error)),
+        }
+    }
+
+    async fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> Result<(), StoreError> {
+        self.put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| store_error("PutObject", &error))
+    }
+}
+
+fn sdk_parameters(parameters: &[ParameterValue]) -> Vec<Parameter> {
+    parameters
+        .iter()
+        .map(|parameter| match parameter {
+            ParameterValue::Value { key, value } => Parameter::builder()
+                .parameter_key(key)
+                .parameter_value(value)
+                .build(),
+            ParameterValue::Previous { key } => Parameter::builder()
+                .parameter_key(key)
+                .use_previous_value(true)
+                .build(),
+        })
+        .collect()
+}
+
+/// The capabilities the suite's templates need (they create IAM roles, some named).
+fn capabilities() -> Vec<Capability> {
+    vec![Capability::CapabilityIam, Capability::CapabilityNamedIam]
+}
+
+impl Stacks for aws_sdk_cloudformation::Client {
+    async fn describe_stack(&self, stack_name: &str) -> Result<Option<StackState>, StackApiError> {
+        let output = match self.describe_stacks().stack_name(stack_name).send().await {
+            Ok(output) => output,
+            Err(error)
+                if error.code() == Some("ValidationError")
+                    && error
+                        .message()
+                        .is_some_and(|m| m.contains("does not exist")) =>
+            {
+                return Ok(None);
+            }
+            Err(error) => return Err(api_error("DescribeStacks", &error)),
+        };
+        let Some(stack) = output.stacks().first() else {
+            return Ok(None);
+        };
+        Ok(Some(StackState {
+            stack_id: stack.stack_id().unwrap_or(stack_name).to_owned(),
+            status: stack
+                .stack_status()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            status_reason: stack.stack_status_reason().map(str::to_owned),
+            parameters: stack
+                .parameters()
+                .iter()
+                .filter_map(|p| {
+                    Some((
+                        p.parameter_key()?.to_owned(),
+                        p.parameter_value().unwrap_or_default().to_owned(),
+                    ))
+                })
+                .collect(),
+            outputs: stack
+                .outputs()
+                .iter()
+                .filter_map(|o| Some((o.output_key()?.to_owned(), o.output_value()?.to_owned())))
+                .collect::<BTreeMap<_, _>>(),
+        }))
+    }
+
+    async fn template_summary(&self, template_url: &str) -> Result<TemplateSummary, StackApiError> {
+        let output = self
+            .get_template_summary()
+            .template_url(template_url)
+            .send()
+            .await
+            .map_err(|error| api_error("GetTemplateSummary", &error))?;
+        Ok(TemplateSummary {
+            parameters: output
+                .parameters()
+                .iter()
+                .filter_map(|p| {
+                    Some((
+                        p.parameter_key()?.to_owned(),
+                        p.default_value().map(str::to_owned),
+                    ))
+                })
+                .collect(),
+            resource_count: output.resource_types().len(),
+        })
+    }
+
+    async fn create_stack(&self, request: &StackRequest) -> Result<String, StackApiError> {
+        let output = self
+            .create_stack()
+            .stack_name(&request.stack_name)
+            .template_url(&request.template_url)
+            .set_parameters(Some(sdk_parameters(&request.parameters)))
+            .set_capabilities(Some(capabilities()))
+            .client_request_token(&request.client_request_token)
+            .send()
+            .await
+            .map_err(|error| api_error("CreateStack", &error))?;
+        Ok(output.stack_id().unwrap_or(&request.stack_name).to_owned())
+    }
+
+    async fn update_stack(&self, request: &StackRequest) -> Result<UpdateStarted, StackApiError> {
+        match self
+            .update_stack()
+            .stack_name(&request.stack_name)
+            .template_url(&request.template_url)
+            .set_parameters(Some(sdk_parameters(&request.parameters)))
+            .set_capabilities(Some(capabilities()))
+            .client_request_token(&request.client_request_token)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(UpdateStarted::Started),
+            Err(error) => {
+                let error = api_error("UpdateStack", &error);
+                if error.is_no_updates() {
+                    Ok(UpdateStarted::NoChanges)
+                } else {
+                    Err(error)
+                }
+            }
+        }
+    }
+
+    async fn delete_stack(&self, stack: &str) -> Result<(), StackApiError> {
+        self.delete_stack()
+            .stack_name(stack)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| api_error("DeleteStack", &error))
+    }
+
+    async fn stack_events(
+        &self,
+        stack: &str,
+        next_token: Option<String>,
+    ) -> Result<EventPage, StackApiError> {
+        let output = self
+            .describe_stack_events()
+            .stack_name(stack)
+            .set_next_token(next_token)
+            .send()
+            .await
+            .map_err(|error| api_error("DescribeStackEvents", &error))?;
+        Ok(EventPage {
+            events: output
+                .stack_events()
+                .iter()
+                .map(|event| StackEvent {
+                    event_id: event.event_id().unwrap_or_default().to_owned(),
+                    logical_id: event.logical_resource_id().unwrap_or_default().to_owned(),
+                    physical_id: event.physical_resource_id().map(str::to_owned),
+                    resource_type: event.resource_type().unwrap_or_default().to_owned(),
+                    status: event
+                        .resource_status()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                    reason: event.resource_status_reason().map(str::to_owned),
+                    timestamp: event
+                        .timestamp()
+                        .and_then(|t| t.fmt(Format::DateTime).ok())
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            next_token: output.next_token().map(str::to_owned),
+        })
+    }
+}

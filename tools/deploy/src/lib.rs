@@ -1,0 +1,124 @@
+//! Stages the studio-catalog functions and templates in S3 and deploys the core stack and the
+//! Service Catalog portfolio with the AWS SDK.
+//!
+//! - [`package`]: `cargo lambda build` the five functions, upload the zips and the templates
+//!   under one versioned prefix, the templates rewritten to point at them
+//!   ([`package::stage`], with the [`package::ArtifactStore`] port).
+//! - [`deploy`]: create or update the core stack, then the portfolio stack, showing stack
+//!   events, a progress bar and the outputs, and the failing resources' reasons on failure
+//!   ([`deploy::deploy_suite`] / [`deploy::deploy_stack`], with the [`deploy::Stacks`] port).
+//! - [`report`]: how progress is shown ([`report::TextReporter`], or your own
+//!   [`report::DeployReporter`]).
+//! - [`aws`]: the ports on `aws_sdk_s3::Client` and `aws_sdk_cloudformation::Client`.
+//!
+//! The command line ([`cli`]) is a thin layer over [`package_command`] and [`deploy_command`];
+//! the local walk-through calls the same functions.
+
+pub mod aws;
+pub mod cli;
+pub mod deploy;
+pub mod package;
+pub mod report;
+pub mod template;
+
+use std::io::Write;
+
+use thiserror::Error;
+
+use crate::{
+    cli::{AwsArgs, DeployArgs, PackageArgs, default_manifest},
+    deploy::{DeployError, DeploySettings, SuiteDeployment, SuiteRequest},
+    package::{PackageError, PackageManifest, PackageRequest},
+    report::TextReporter,
+};
+
+/// Why a command failed.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// Packaging failed.
+    #[error(transparent)]
+    Package(#[from] PackageError),
+    /// The deploy failed.
+    #[error(transparent)]
+    Deploy(#[from] DeployError),
+    /// No AWS region is configured.
+    #[error("no AWS region: pass --region or set AWS_REGION")]
+    NoRegion,
+}
+
+/// The SDK configuration: the default chain, with `--region` and `--endpoint-url` applied
+/// (`AWS_ENDPOINT_URL` is honoured by the default chain itself).
+pub async fn sdk_config(aws: &AwsArgs) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(region) = &aws.region {
+        loader = loader.region(aws_config::Region::new(region.clone()));
+    }
+    if let Some(endpoint) = &aws.endpoint_url {
+        loader = loader.endpoint_url(endpoint);
+    }
+    loader.load().await
+}
+
+/// `package`: build (unless `--skip-build`), stage, write the manifest.
+pub async fn package_command(
+    args: &PackageArgs,
+    out: &mut (dyn Write + Send),
+) -> Result<PackageManifest, Error> {
+    let config = sdk_config(&args.aws).await;
+    let region = config.region().ok_or(Error::NoRegion)?.to_string();
+    if !args.skip_build {
+        package::build_functions(&args.root).await?;
+    }
+    let mut request = PackageRequest::new(&args.root, &args.bucket, &region);
+    request.prefix = args.prefix.clone();
+    request.version = args.version.clone();
+    request.create_bucket = args.create_bucket;
+    if let Some(dir) = &args.lambda_dir {
+        request.lambda_dir = dir.clone();
+    }
+    let manifest = package::stage(&aws::s3_client(&config), &request, out).await?;
+    let path = args
+        .manifest
+        .clone()
+        .unwrap_or_else(|| default_manifest(&args.root));
+    manifest.write_to(&path)?;
+    let _ = writeln!(
+        out,
+        "staged version {} under s3://{}/{}/\nmanifest: {}",
+        manifest.version,
+        manifest.bucket,
+        manifest.prefix,
+        path.display()
+    );
+    Ok(manifest)
+}
+
+/// `deploy`: the core stack, then the portfolio (unless skipped), reported on `out`.
+pub async fn deploy_command(
+    args: &DeployArgs,
+    out: &mut (dyn Write + Send),
+    interactive: bool,
+) -> Result<SuiteDeployment, Error> {
+    let path = args
+        .manifest
+        .clone()
+        .unwrap_or_else(|| default_manifest(&args.root));
+    let manifest = PackageManifest::read_from(&path)?;
+    let config = sdk_config(&args.aws).await;
+    if config.region().is_none() {
+        return Err(Error::NoRegion);
+    }
+    let client = aws_sdk_cloudformation::Client::new(&config);
+    let request = SuiteRequest {
+        core_stack_name: args.core_stack_name.clone(),
+        portfolio_stack_name: args.portfolio_stack_name.clone(),
+        core_parameters: args.core_parameters.clone(),
+        portfolio_parameters: args.portfolio_parameters.clone(),
+    };
+    let settings = DeploySettings {
+        poll_interval: args.poll_interval,
+        timeout: args.timeout,
+    };
+    let mut reporter = TextReporter::new(out, interactive);
+    Ok(deploy::deploy_suite(&client, &manifest, &request, settings, &mut reporter).await?)
+}

@@ -1,0 +1,898 @@
+//! `package`: builds the functions for Lambda and stages the zips and the templates under one
+//! prefix in an S3 bucket, the templates rewritten to point at what was staged.
+//!
+//! Layout under `s3://<bucket>/<prefix>/<version>/`:
+//!
+//! ```text
+//! functions/<function>.zip        the five Lambda zips (bootstrap inside)
+//! templates/core.yaml             CodeBucket and the *CodeKey defaults point at the zips
+//! templates/<product>.yaml        product templates, as written (they read SSM)
+//! portfolio/portfolio.yaml        product template URLs, ArtifactBucket, ProductVersion set
+//! ```
+//!
+//! The version defaults to `<crate version>-<content hash>`, so staging the same code twice
+//! lands on the same keys and a change always lands on new ones (CloudFormation updates a
+//! function's code only when its `S3Key` changes).
+
+use std::{
+    collections::BTreeMap,
+    future::Future,
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::template::{TemplateError, set_parameter_defaults};
+
+/// The function binaries, as `cargo lambda build` names their output directories.
+pub const FUNCTIONS: [&str; 5] = [
+    "studio-domain",
+    "studio-user-profile",
+    "lakeformation-grant",
+    "studio-presigned-url",
+    "studio-cleanup",
+];
+
+/// The core stack's template (relative to the workspace root).
+pub const CORE_TEMPLATE: &str = "templates/core.yaml";
+/// The portfolio's template (relative to the workspace root).
+pub const PORTFOLIO_TEMPLATE: &str = "portfolio/portfolio.yaml";
+/// The product templates and the portfolio parameter that carries each one's URL.
+pub const PRODUCT_TEMPLATES: [(&str, &str); 3] = [
+    ("templates/studio-domain.yaml", "StudioDomainTemplateUrl"),
+    (
+        "templates/studio-user-profile.yaml",
+        "StudioUserProfileTemplateUrl",
+    ),
+    (
+        "templates/data-access-grant.yaml",
+        "DataAccessGrantTemplateUrl",
+    ),
+];
+
+/// The core stack parameter that carries each function's S3 key.
+const CODE_KEY_PARAMETERS: [(&str, &str); 5] = [
+    ("studio-domain", "StudioDomainCodeKey"),
+    ("studio-user-profile", "StudioUserProfileCodeKey"),
+    ("lakeformation-grant", "LakeFormationGrantCodeKey"),
+    ("studio-presigned-url", "StudioPresignedUrlCodeKey"),
+    ("studio-cleanup", "StudioCleanupCodeKey"),
+];
+
+/// Per template, the parameters whose defaults `package` sets. A deploy leaves them to the
+/// (new) template default instead of reusing the stack's previous value.
+pub const REWRITTEN_PARAMETERS: &[(&str, &[&str])] = &[
+    (
+        CORE_TEMPLATE,
+        &[
+            "CodeBucket",
+            "StudioDomainCodeKey",
+            "StudioUserProfileCodeKey",
+            "LakeFormationGrantCodeKey",
+            "StudioPresignedUrlCodeKey",
+            "StudioCleanupCodeKey",
+        ],
+    ),
+    (
+        PORTFOLIO_TEMPLATE,
+        &[
+            "ArtifactBucket",
+            "ProductVersion",
+            "StudioDomainTemplateUrl",
+            "StudioUserProfileTemplateUrl",
+            "DataAccessGrantTemplateUrl",
+        ],
+    ),
+];
+
+/// The parameters of `template` (a workspace-relative path) that `package` sets.
+pub fn rewritten_parameters(template: &str) -> &'static [&'static str] {
+    REWRITTEN_PARAMETERS
+        .iter()
+        .find(|(file, _)| *file == template)
+        .map_or(&[], |(_, parameters)| parameters)
+}
+
+/// A failed call to the artefact store.
+#[derive(Debug, Error)]
+#[error("S3 {operation} failed: {message}")]
+pub struct StoreError {
+    /// The S3 operation.
+    pub operation: &'static str,
+    /// What S3 (or the connection) said.
+    pub message: String,
+}
+
+/// Where the artefacts go (S3 in production; an in-memory map in unit tests).
+pub trait ArtifactStore: Send + Sync {
+    /// Creates `bucket` in the store's region unless it exists.
+    fn ensure_bucket(&self, bucket: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Writes one object.
+    fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Why packaging failed.
+#[derive(Debug, Error)]
+pub enum PackageError {
+    /// A function zip is missing.
+    #[error(
+        "{path} is missing: build the functions first (`cargo lambda build --release --arm64 --output-format zip`, or `package` without --skip-build)"
+    )]
+    MissingZip {
+        /// The path that was expected.
+        path: PathBuf,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A template could not be rewritten.
+    #[error("{path}: {source}")]
+    Template {
+        /// The template.
+        path: String,
+        /// The error.
+        source: TemplateError,
+    },
+    /// The prefix or version has characters that are not safe in S3 keys and template URLs.
+    #[error("{what} {value:?} may only contain {allowed}")]
+    InvalidName {
+        /// "prefix" or "version".
+        what: &'static str,
+        /// The value given.
+        value: String,
+        /// The allowed characters.
+        allowed: &'static str,
+    },
+    /// The bucket name is not a valid S3 bucket name.
+    #[error("{0:?} is not an S3 bucket name")]
+    InvalidBucket(String),
+    /// An upload failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// `cargo lambda` could not be run or failed.
+    #[error("{0}")]
+    Build(String),
+    /// The manifest could not be read or written.
+    #[error("manifest {path}: {message}")]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// What to stage.
+#[derive(Debug, Clone)]
+pub struct PackageRequest {
+    /// The workspace root (holds `templates/` and `portfolio/`).
+    pub workspace: PathBuf,
+    /// Where the zips are: `<lambda_dir>/<function>/bootstrap.zip` (cargo lambda's layout).
+    pub lambda_dir: PathBuf,
+    /// The artefact bucket.
+    pub bucket: String,
+    /// Its region (for the template URLs).
+    pub region: String,
+    /// Base prefix; the artefacts go under `<prefix>/<version>/`.
+    pub prefix: String,
+    /// The version; default `<crate version>-<content hash>`.
+    pub version: Option<String>,
+    /// Create the bucket if it does not exist.
+    pub create_bucket: bool,
+}
+
+impl PackageRequest {
+    /// A request with the defaults: `target/lambda` zips, prefix `studio-catalog`.
+    pub fn new(workspace: impl Into<PathBuf>, bucket: &str, region: &str) -> Self {
+        let workspace = workspace.into();
+        Self {
+            lambda_dir: workspace.join("target").join("lambda"),
+            workspace,
+            bucket: bucket.to_owned(),
+            region: region.to_owned(),
+            prefix: "studio-catalog".to_owned(),
+            version: None,
+            create_bucket: false,
+        }
+    }
+}
+
+/// What was staged, and where. Written to `dist/package.json` by the CLI; `deploy` reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct PackageManifest {
+    /// The artefact bucket.
+    pub bucket: String,
+    /// Its region.
+    pub region: String,
+    /// The full prefix (`<base>/<version>`).
+    pub prefix: String,
+    /// The version (also the provisioning artefact name of the products).
+    pub version: String,
+    /// S3 key of each function's zip.
+    pub function_keys: BTreeMap<String, String>,
+    /// HTTPS URL of each staged template, by workspace-relative path.
+    pub template_urls: BTreeMap<String, String>,
+}
+
+impl PackageManifest {
+    /// URL of the staged core template.
+    pub fn core_template_url(&self) -> Option<&str> {
+        self.template_urls.get(CORE_TEMPLATE).map(String::as_str)
+    }
+
+    /// URL of the staged portfolio template.
+    pub fn portfolio_template_url(&self) -> Option<&str> {
+        self.template_urls
+            .get(PORTFOLIO_TEMPLATE)
+            .map(String::as_str)
+    }
+
+    /// Writes the manifest as pretty JSON, creating the directory.
+    pub fn write_to(&self, path: &Path) -> Result<(), PackageError> {
+        let manifest_error = |message: String| PackageError::Manifest {
+            path: path.to_owned(),
+            message,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| manifest_error(e.to_string()))?;
+        }
+        let mut text =
+            serde_json::to_string_pretty(self).map_err(|e| manifest_error(e.to_string()))?;
+        text.push('\n');
+        std::fs::write(path, text).map_err(|e| manifest_error(e.to_string()))
+    }
+
+    /// Reads a manifest written by [`PackageManifest::write_to`].
+    pub fn read_from(path: &Path) -> Result<Self, PackageError> {
+        let manifest_error = |message: String| PackageError::Manifest {
+            path: path.to_owned(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            manifest_error(format!("{e} (run `studio-catalog-deploy package` first)"))
+        })?;
+        serde_json::from_str(&text).map_err(|e| manifest_error(e.to_string()))
+    }
+}
+
+/// The virtualenv `scripts/package-functions` installs cargo-lambda into.
+pub const PACKAGE_VENV: &str = ".venv-package";
+
+/// `cargo` with `<workspace>/.venv-package/bin` first on `PATH` when it exists, so a
+/// cargo-lambda installed there by `scripts/package-functions` is found.
+fn cargo(workspace: &Path) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new("cargo");
+    command.current_dir(workspace);
+    let venv_bin = workspace.join(PACKAGE_VENV).join("bin");
+    if venv_bin.is_dir() {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let paths = std::iter::once(venv_bin).chain(std::env::split_paths(&path));
+        if let Ok(joined) = std::env::join_paths(paths) {
+            command.env("PATH", joined);
+        }
+    }
+    command
+}
+
+/// Runs `cargo lambda build --release --arm64 --output-format zip` for the five functions in
+/// `workspace`, its output passed through. Needs `cargo-lambda` (`pip install cargo-lambda`,
+/// which brings zig; `scripts/package-functions` installs it in `.venv-package`, used when
+/// present) and the arm64 standard library (`rustup target add aarch64-unknown-linux-gnu`;
+/// rust-toolchain.toml lists it).
+pub async fn build_functions(workspace: &Path) -> Result<(), PackageError> {
+    let probe = cargo(workspace)
+        .args(["lambda", "--version"])
+        .output()
+        .await
+        .map_err(|e| PackageError::Build(format!("cannot run cargo: {e}")))?;
+    if !probe.status.success() {
+        return Err(PackageError::Build(
+            "cargo-lambda is not installed: `pip install cargo-lambda` (it brings zig) or \
+             scripts/package-functions, then `rustup target add aarch64-unknown-linux-gnu`"
+                .to_owned(),
+        ));
+    }
+    let mut command = cargo(workspace);
+    command.args([
+        "lambda",
+        "build",
+        "--release",
+        "--arm64",
+        "--output-format",
+        "zip",
+    ]);
+    for function in FUNCTIONS {
+        command.args(["--package", function]);
+    }
+    let status = command
+        .status()
+        .await
+        .map_err(|e| PackageError::Build(format!("cannot run cargo lambda: {e}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(PackageError::Build(format!(
+            "cargo lambda build failed ({status})"
+        )))
+    }
+}
+
+/// Uploads the zips and the (rewritten) templates; `log` gets one line per object.
+pub async fn stage<S: ArtifactStore>(
+    store: &S,
+    request: &PackageRequest,
+    log: &mut (dyn Write + Send),
+) -> Result<PackageManifest, PackageError> {
+    if !is_bucket_name(&request.bucket) {
+        return Err(PackageError::InvalidBucket(request.bucket.clone()));
+    }
+    let base = request.prefix.trim_matches('/');
+    check_name("prefix", base, is_key_char, "letters, digits and !_.*'()-/")?;
+
+    let mut zips = Vec::with_capacity(FUNCTIONS.len());
+    for function in FUNCTIONS {
+        let path = request.lambda_dir.join(function).join("bootstrap.zip");
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(PackageError::MissingZip { path });
+            }
+            Err(source) => return Err(PackageError::Io { path, source }),
+        };
+        zips.push((function, bytes));
+    }
+    let template_files = [CORE_TEMPLATE, PORTFOLIO_TEMPLATE]
+        .into_iter()
+        .chain(PRODUCT_TEMPLATES.iter().map(|(file, _)| *file));
+    let mut templates = BTreeMap::new();
+    for file in template_files {
+        let path = request.workspace.join(file);
+        let text = std::fs::read_to_string(&path).map_err(|source| PackageError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        templates.insert(file, text);
+    }
+
+    let version = match &request.version {
+        Some(version) => version.clone(),
+        None => default_version(&zips, &templates),
+    };
+    check_name(
+        "version",
+        &version,
+        |c| c.is_ascii_alphanumeric() || "._+-".contains(c),
+        "letters, digits and ._+-",
+    )?;
+    let prefix = if base.is_empty() {
+        version.clone()
+    } else {
+        format!("{base}/{version}")
+    };
+
+    if request.create_bucket {
+        store.ensure_bucket(&request.bucket).await?;
+    }
+
+    let bucket = request.bucket.as_str();
+    let mut manifest = PackageManifest {
+        bucket: bucket.to_owned(),
+        region: request.region.clone(),
+        prefix: prefix.clone(),
+        version: version.clone(),
+        function_keys: BTreeMap::new(),
+        template_urls: BTreeMap::new(),
+    };
+
+    for (function, bytes) in zips {
+        let key = format!("{prefix}/functions/{function}.zip");
+        let size = bytes.len();
+        store
+            .put_object(bucket, &key, bytes, "application/zip")
+            .await?;
+        log_line(
+            log,
+            format_args!("uploaded s3://{bucket}/{key} ({size} bytes)"),
+        );
+        manifest.function_keys.insert(function.to_owned(), key);
+    }
+
+    let rewrite = |file: &str, defaults: Vec<(&str, String)>| {
+        set_parameter_defaults(
+            &templates[file],
+            defaults.iter().map(|(name, value)| (*name, value.as_str())),
+        )
+        .map_err(|source| PackageError::Template {
+            path: file.to_owned(),
+            source,
+        })
+    };
+
+    let mut core_defaults = vec![("CodeBucket", bucket.to_owned())];
+    for (function, parameter) in CODE_KEY_PARAMETERS {
+        core_defaults.push((parameter, manifest.function_keys[function].clone()));
+    }
+    let core = rewrite(CORE_TEMPLATE, core_defaults)?;
+    let mut staged = vec![(CORE_TEMPLATE, core)];
+
+    let mut portfolio_defaults = vec![
+        ("ArtifactBucket", bucket.to_owned()),
+        ("ProductVersion", version.clone()),
+    ];
+    for (file, parameter) in PRODUCT_TEMPLATES {
+        staged.push((file, templates[file].clone()));
+        portfolio_defaults.push((
+            parameter,
+            s3_https_url(bucket, &request.region, &staged_key(&prefix, file)),
+        ));
+    }
+    staged.push((
+        PORTFOLIO_TEMPLATE,
+        rewrite(PORTFOLIO_TEMPLATE, portfolio_defaults)?,
+    ));
+
+    for (file, text) in staged {
+        let key = staged_key(&prefix, file);
+        store
+            .put_object(bucket, &key, text.into_bytes(), "application/x-yaml")
+            .await?;
+        let url = s3_https_url(bucket, &request.region, &key);
+        log_line(log, format_args!("uploaded {url}"));
+        manifest.template_urls.insert(file.to_owned(), url);
+    }
+    Ok(manifest)
+}
+
+/// The key of a workspace file under the staging prefix (`templates/x.yaml` stays
+/// `templates/x.yaml`, `portfolio/portfolio.yaml` stays `portfolio/portfolio.yaml`).
+fn staged_key(prefix: &str, file: &str) -> String {
+    format!("{prefix}/{file}")
+}
+
+/// The HTTPS URL CloudFormation and Service Catalog read an object from.
+pub fn s3_https_url(bucket: &str, region: &str, key: &str) -> String {
+    let domain = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    if bucket.contains('.') {
+        // A dotted bucket does not match the wildcard certificate of virtual-hosted URLs.
+        format!("https://s3.{region}.{domain}/{bucket}/{key}")
+    } else {
+        format!("https://{bucket}.s3.{region}.{domain}/{key}")
+    }
+}
+
+/// `<crate version>-<first 8 hex digits of a hash of every zip and source template>`.
+fn default_version(zips: &[(&str, Vec<u8>)], templates: &BTreeMap<&str, String>) -> String {
+    let mut hash = Fnv1a::new();
+    for (name, bytes) in zips {
+        hash.write(name.as_bytes());
+        hash.write(&(bytes.len() as u64).to_le_bytes());
+        hash.write(bytes);
+    }
+    for (name, text) in templates {
+        hash.write(name.as_bytes());
+        hash.write(&(text.len() as u64).to_le_bytes());
+        hash.write(text.as_bytes());
+    }
+    let digest = format!("{:016x}", hash.finish());
+    format!("{}-{}", env!("CARGO_PKG_VERSION"), &digest[..8])
+}
+
+/// FNV-1a, 64 bits: stable across Rust releases, unlike `DefaultHasher`.
+struct Fnv1a(u64);
+
+impl Fnv1a {
+    fn new() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 ^= u64::from(*byte);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+fn is_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!_.*'()-/".contains(c)
+}
+
+fn check_name(
+    what: &'static str,
+    value: &str,
+    allowed: impl Fn(char) -> bool,
+    description: &'static str,
+) -> Result<(), PackageError> {
+    if value.chars().all(allowed) && !value.contains("//") {
+        Ok(())
+    } else {
+        Err(PackageError::InvalidName {
+            what,
+            value: value.to_owned(),
+            allowed: description,
+        })
+    }
+}
+
+fn is_bucket_name(bucket: &str) -> bool {
+    let bytes = bucket.as_bytes();
+    (3..=63).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'.' || *b == b'-')
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+}
+
+fn log_line(log: &mut (dyn Write + Send), line: std::fmt::Arguments<'_>) {
+    // A closed or failing log (a pipe that went away) must not fail the upload.
+    let _ = writeln!(log, "{line}");
+}
+
+#[cfg(test)]
+pub(crate) mod memory {
+    //! An in-memory [`ArtifactStore`] for unit tests.
+
+    use std::{
+        collections::{BTreeMap, BTreeSet},
+        sync::Mutex,
+    };
+
+    use super::{ArtifactStore, StoreError};
+
+    /// `(bucket, key)` → `(body, content type)`.
+    type Objects = BTreeMap<(String, String), (Vec<u8>, String)>;
+
+    /// Buckets and objects in memory.
+    #[derive(Debug, Default)]
+    pub struct MemoryStore {
+        pub buckets: Mutex<BTreeSet<String>>,
+        pub objects: Mutex<Objects>,
+    }
+
+    impl MemoryStore {
+        pub fn with_bucket(bucket: &str) -> Self {
+            let store = Self::default();
+            store.buckets.lock().unwrap().insert(bucket.to_owned());
+            store
+        }
+
+        pub fn object(&self, bucket: &str, key: &str) -> Option<(Vec<u8>, String)> {
+            self.objects
+                .lock()
+                .unwrap()
+                .get(&(bucket.to_owned(), key.to_owned()))
+                .cloned()
+        }
+
+        pub fn text(&self, bucket: &str, key: &str) -> String {
+            String::from_utf8(self.object(bucket, key).expect(key).0).unwrap()
+        }
+
+        pub fn keys(&self) -> Vec<String> {
+            self.objects
+                .lock()
+                .unwrap()
+                .keys()
+                .map(|(_, key)| key.clone())
+                .collect()
+        }
+    }
+
+    impl ArtifactStore for MemoryStore {
+        async fn ensure_bucket(&self, bucket: &str) -> Result<(), StoreError> {
+            self.buckets.lock().unwrap().insert(bucket.to_owned());
+            Ok(())
+        }
+
+        async fn put_object(
+            &self,
+            bucket: &str,
+            key: &str,
+            body: Vec<u8>,
+            content_type: &str,
+        ) -> Result<(), StoreError> {
+            if !self.buckets.lock().unwrap().contains(bucket) {
+                return Err(StoreError {
+                    operation: "PutObject",
+                    message: format!("NoSuchBucket: {bucket}"),
+                });
+            }
+            self.objects.lock().unwrap().insert(
+                (bucket.to_owned(), key.to_owned()),
+                (body, content_type.to_owned()),
+            );
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{memory::MemoryStore, *};
+
+    fn workspace_root() -> PathBuf {
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+    }
+
+    /// A request over the real templates and fake zips in a fresh directory.
+    fn request_with_zips(name: &str) -> PackageRequest {
+        let lambda_dir = std::env::temp_dir().join(format!(
+            "studio-catalog-deploy-{name}-{}",
+            std::process::id()
+        ));
+        for function in FUNCTIONS {
+            let dir = lambda_dir.join(function);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("bootstrap.zip"), format!("zip of {function}")).unwrap();
+        }
+        PackageRequest {
+            lambda_dir,
+            ..PackageRequest::new(workspace_root(), "artefacts", "eu-west-1")
+        }
+    }
+
+    #[tokio::test]
+    async fn staging_uploads_the_zips_and_templates_under_one_versioned_prefix() {
+        let store = MemoryStore::with_bucket("artefacts");
+        let request = PackageRequest {
+            version: Some("1.2.3".into()),
+            ..request_with_zips("layout")
+        };
+
+        let manifest = stage(&store, &request, &mut std::io::sink()).await.unwrap();
+
+        assert_eq!(manifest.prefix, "studio-catalog/1.2.3");
+        let mut keys = store.keys();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "studio-catalog/1.2.3/functions/lakeformation-grant.zip",
+                "studio-catalog/1.2.3/functions/studio-cleanup.zip",
+                "studio-catalog/1.2.3/functions/studio-domain.zip",
+                "studio-catalog/1.2.3/functions/studio-presigned-url.zip",
+                "studio-catalog/1.2.3/functions/studio-user-profile.zip",
+                "studio-catalog/1.2.3/portfolio/portfolio.yaml",
+                "studio-catalog/1.2.3/templates/core.yaml",
+                "studio-catalog/1.2.3/templates/data-access-grant.yaml",
+                "studio-catalog/1.2.3/templates/studio-domain.yaml",
+                "studio-catalog/1.2.3/templates/studio-user-profile.yaml",
+            ]
+        );
+        let (zip, content_type) = store
+            .object(
+                "artefacts",
+                "studio-catalog/1.2.3/functions/studio-domain.zip",
+            )
+            .unwrap();
+        assert_eq!(zip, b"zip of studio-domain");
+        assert_eq!(content_type, "application/zip");
+    }
+
+    #[tokio::test]
+    async fn the_staged_core_template_points_at_the_staged_zips() {
+        let store = MemoryStore::with_bucket("artefacts");
+        let request = PackageRequest {
+            version: Some("7".into()),
+            ..request_with_zips("core")
+        };
+
+        stage(&store, &request, &mut std::io::sink()).await.unwrap();
+
+        let core = store.text("artefacts", "studio-catalog/7/templates/core.yaml");
+        assert!(core.contains("    Default: \"artefacts\"\n"));
+        for (function, parameter) in CODE_KEY_PARAMETERS {
+            let expected = format!("  {parameter}:\n    Type: String\n    Description:");
+            assert!(core.contains(&expected), "{parameter} moved");
+            assert!(
+                core.contains(&format!(
+                    "    Default: \"studio-catalog/7/functions/{function}.zip\"\n"
+                )),
+                "{parameter}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_staged_portfolio_points_at_the_staged_product_templates() {
+        let store = MemoryStore::with_bucket("artefacts");
+        let request = PackageRequest {
+            version: Some("7".into()),
+            ..request_with_zips("portfolio")
+        };
+
+        let manifest = stage(&store, &request, &mut std::io::sink()).await.unwrap();
+
+        let portfolio = store.text("artefacts", "studio-catalog/7/portfolio/portfolio.yaml");
+        assert!(portfolio.contains(
+            "    Default: \"https://artefacts.s3.eu-west-1.amazonaws.com/studio-catalog/7/templates/studio-domain.yaml\"\n"
+        ));
+        assert!(portfolio.contains("    Default: \"7\"\n"));
+        assert_eq!(
+            manifest.portfolio_template_url(),
+            Some(
+                "https://artefacts.s3.eu-west-1.amazonaws.com/studio-catalog/7/portfolio/portfolio.yaml"
+            )
+        );
+        // Product templates are staged as written: they find the suite through SSM.
+        let source =
+            std::fs::read_to_string(workspace_root().join(PRODUCT_TEMPLATES[0].0)).unwrap();
+        assert_eq!(
+            store.text("artefacts", "studio-catalog/7/templates/studio-domain.yaml"),
+            source
+        );
+    }
+
+    #[tokio::test]
+    async fn the_default_version_follows_the_content() {
+        let request = request_with_zips("version");
+        let first = stage(
+            &MemoryStore::with_bucket("artefacts"),
+            &request,
+            &mut std::io::sink(),
+        )
+        .await
+        .unwrap();
+        let again = stage(
+            &MemoryStore::with_bucket("artefacts"),
+            &request,
+            &mut std::io::sink(),
+        )
+        .await
+        .unwrap();
+        std::fs::write(
+            request
+                .lambda_dir
+                .join("studio-cleanup")
+                .join("bootstrap.zip"),
+            "changed",
+        )
+        .unwrap();
+        let changed = stage(
+            &MemoryStore::with_bucket("artefacts"),
+            &request,
+            &mut std::io::sink(),
+        )
+        .await
+        .unwrap();
+
+        assert_eq!(first.version, again.version);
+        assert_ne!(first.version, changed.version);
+        assert!(
+            first
+                .version
+                .starts_with(concat!(env!("CARGO_PKG_VERSION"), "-"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_zip_names_the_file_and_how_to_build_it() {
+        let request = request_with_zips("missing");
+        std::fs::remove_file(
+            request
+                .lambda_dir
+                .join("studio-cleanup")
+                .join("bootstrap.zip"),
+        )
+        .unwrap();
+
+        let error = stage(
+            &MemoryStore::with_bucket("artefacts"),
+            &request,
+            &mut std::io::sink(),
+        )
+        .await
+        .unwrap_err();
+
+        let message = error.to_string();
+        assert!(
+            message.contains("studio-cleanup/bootstrap.zip"),
+            "{message}"
+        );
+        assert!(message.contains("cargo lambda build"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn the_bucket_is_created_only_when_asked() {
+        let request = PackageRequest {
+            version: Some("1".into()),
+            ..request_with_zips("bucket")
+        };
+        let store = MemoryStore::default();
+
+        let refused = stage(&store, &request, &mut std::io::sink()).await;
+        let created = stage(
+            &store,
+            &PackageRequest {
+                create_bucket: true,
+                ..request.clone()
+            },
+            &mut std::io::sink(),
+        )
+        .await;
+
+        assert!(matches!(refused, Err(PackageError::Store(_))));
+        assert!(created.is_ok());
+    }
+
+    #[tokio::test]
+    async fn unsafe_prefixes_versions_and_buckets_are_refused_before_any_upload() {
+        let store = MemoryStore::with_bucket("artefacts");
+        let base = request_with_zips("names");
+        let bad = [
+            PackageRequest {
+                prefix: "a b".into(),
+                ..base.clone()
+            },
+            PackageRequest {
+                version: Some("1/2".into()),
+                ..base.clone()
+            },
+            PackageRequest {
+                bucket: "Upper_Case".into(),
+                ..base.clone()
+            },
+        ];
+
+        for request in bad {
+            assert!(stage(&store, &request, &mut std::io::sink()).await.is_err());
+        }
+        assert!(store.keys().is_empty());
+    }
+
+    #[test]
+    fn dotted_buckets_get_path_style_urls_and_china_its_own_domain() {
+        assert_eq!(
+            s3_https_url("a.b", "us-east-1", "k/x.yaml"),
+            "https://s3.us-east-1.amazonaws.com/a.b/k/x.yaml"
+        );
+        assert_eq!(
+            s3_https_url("ab", "cn-north-1", "k"),
+            "https://ab.s3.cn-north-1.amazonaws.com.cn/k"
+        );
+    }
+
+    #[test]
+    fn the_manifest_round_trips_through_its_file() {
+        let manifest = PackageManifest {
+            bucket: "b".into(),
+            region: "r".into(),
+            prefix: "p/v".into(),
+            version: "v".into(),
+            function_keys: BTreeMap::from([("f".into(), "p/v/functions/f.zip".into())]),
+            template_urls: BTreeMap::from([(CORE_TEMPLATE.into(), "https://u".into())]),
+        };
+        let path = std::env::temp_dir()
+            .join(format!("studio-catalog-manifest-{}", std::process::id()))
+            .join("package.json");
+
+        manifest.write_to(&path).unwrap();
+
+        assert_eq!(PackageManifest::read_from(&path).unwrap(), manifest);
+        assert_eq!(manifest.core_template_url(), Some("https://u"));
+    }
+}

@@ -1,0 +1,553 @@
+//! The deploy against the local emulator (moto's CloudFormation): `package` stages dummy zips
+//! and the real templates in S3, `deploy` creates then updates the core stack from them.
+//!
+//! What this proves and what it does not: see tools/deploy/README.md.
+
+use std::{collections::BTreeMap, path::PathBuf, time::Duration};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use hyper::Method;
+use serde_json::{Value, json};
+use studio_catalog_deploy::{
+    aws::s3_client,
+    deploy::{DeployError, DeploySettings, SuiteDeployment, SuiteRequest, deploy_suite},
+    package::{ArtifactStore, FUNCTIONS, PackageManifest, PackageRequest, stage},
+    report::TextReporter,
+};
+use studio_catalog_harness::{ACCOUNT_ID, REGION, emulator::AwsEmulator, http};
+
+const BUCKET: &str = "studio-catalog-artifacts-test";
+const CORE_STACK: &str = "studio-catalog-core";
+
+/// The functions the core stack deploys (the presigned-URL one is deployed per domain).
+const CORE_FUNCTIONS: [&str; 4] = [
+    "studio-domain",
+    "studio-user-profile",
+    "lakeformation-grant",
+    "studio-cleanup",
+];
+
+async fn sdk_config(aws: &AwsEmulator) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(aws.endpoint_url())
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
+        .load()
+        .await
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// A directory laid out like `target/lambda`, one small zip per function; each zip has a
+/// different size (`salt` changes them all), so the deployed functions show which one they got.
+fn dummy_zips(name: &str, salt: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "studio-catalog-deploy-it-{name}-{}",
+        std::process::id()
+    ));
+    for (index, function) in FUNCTIONS.iter().enumerate() {
+        let function_dir = dir.join(function);
+        std::fs::create_dir_all(&function_dir).unwrap();
+        // Not a real archive: moto stores the object and reports its size, nothing more.
+        let body = format!("{salt}:{function}:{}", "x".repeat(index * 7));
+        std::fs::write(function_dir.join("bootstrap.zip"), body).unwrap();
+    }
+    dir
+}
+
+fn zip_size(dir: &std::path::Path, function: &str) -> i64 {
+    std::fs::metadata(dir.join(function).join("bootstrap.zip"))
+        .unwrap()
+        .len() as i64
+}
+
+async fn package(config: &SdkConfig, lambda_dir: PathBuf, create_bucket: bool) -> PackageManifest {
+    let mut request = PackageRequest::new(workspace_root(), BUCKET, REGION);
+    request.lambda_dir = lambda_dir;
+    request.create_bucket = create_bucket;
+    let mut log = Vec::new();
+    stage(&s3_client(config), &request, &mut log).await.unwrap()
+}
+
+fn pairs(parameters: &[(&str, &str)]) -> Vec<(String, String)> {
+    parameters
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// Runs the deploy; returns its outcome and the text it reported.
+async fn try_deploy(
+    config: &SdkConfig,
+    manifest: &PackageManifest,
+    request: &SuiteRequest,
+) -> (Result<SuiteDeployment, DeployError>, String) {
+    let settings = DeploySettings {
+        poll_interval: Duration::from_millis(200),
+        timeout: Duration::from_secs(120),
+    };
+    let mut reporter = TextReporter::new(Vec::new(), false);
+    let client = aws_sdk_cloudformation::Client::new(config);
+    let outcome = deploy_suite(&client, manifest, request, settings, &mut reporter).await;
+    (outcome, String::from_utf8(reporter.into_inner()).unwrap())
+}
+
+fn core_only(parameters: &[(&str, &str)]) -> SuiteRequest {
+    SuiteRequest {
+        core_stack_name: CORE_STACK.into(),
+        portfolio_stack_name: None,
+        core_parameters: pairs(parameters),
+        portfolio_parameters: Vec::new(),
+    }
+}
+
+async fn deploy_core(
+    config: &SdkConfig,
+    manifest: &PackageManifest,
+    parameters: &[(&str, &str)],
+) -> (SuiteDeployment, String) {
+    let (outcome, report) = try_deploy(config, manifest, &core_only(parameters)).await;
+    match outcome {
+        Ok(deployment) => (deployment, report),
+        Err(error) => panic!("deploy failed: {error}\n{report}"),
+    }
+}
+
+/// A raw call to the emulator for services this crate has no SDK client for.
+async fn raw_call(
+    aws: &AwsEmulator,
+    service: &str,
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Value,
+) -> Value {
+    let authorization = format!(
+        "AWS4-HMAC-SHA256 Credential=testing/20261123/{REGION}/{service}/aws4_request, SignedHeaders=host, Signature=0"
+    );
+    let mut all_headers = vec![
+        ("authorization", authorization.as_str()),
+        ("x-amz-date", "20261123T000000Z"),
+    ];
+    all_headers.extend_from_slice(headers);
+    let body = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
+    let response = http::send(
+        method,
+        &format!("{}{path}", aws.endpoint_url()),
+        &all_headers,
+        body,
+    )
+    .await
+    .unwrap();
+    assert!(
+        response.status.is_success(),
+        "{service} {path}: {} {}",
+        response.status,
+        response.text()
+    );
+    response.json().unwrap()
+}
+
+async fn ssm_parameter(aws: &AwsEmulator, name: &str) -> String {
+    let answer = raw_call(
+        aws,
+        "ssm",
+        Method::POST,
+        "/",
+        &[
+            ("x-amz-target", "AmazonSSM.GetParameter"),
+            ("content-type", "application/x-amz-json-1.1"),
+        ],
+        json!({ "Name": name }),
+    )
+    .await;
+    answer["Parameter"]["Value"].as_str().unwrap().to_owned()
+}
+
+async fn schedule(aws: &AwsEmulator, name: &str) -> Value {
+    raw_call(
+        aws,
+        "scheduler",
+        Method::GET,
+        &format!("/schedules/{name}"),
+        &[],
+        Value::Null,
+    )
+    .await
+}
+
+fn function_arn(name: &str) -> String {
+    format!("arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:studio-catalog-{name}")
+}
+
+#[tokio::test]
+async fn the_core_stack_deploys_from_the_staged_templates_and_publishes_its_service_tokens() {
+    // Given the emulator and the suite staged with dummy zips
+    let aws = AwsEmulator::builder().start().await.unwrap();
+    let config = sdk_config(&aws).await;
+    let zips = dummy_zips("create", "v1");
+    let manifest = package(&config, zips.clone(), true).await;
+
+    // When the core stack is deployed
+    let (deployment, report) = deploy_core(&config, &manifest, &[("CleanupDryRun", "true")]).await;
+
+    // Then it completed, with the ServiceTokens and the rest as outputs
+    let core = &deployment.core;
+    assert_eq!(core.status, "CREATE_COMPLETE", "{report}");
+    assert!(deployment.portfolio.is_none());
+    assert_eq!(
+        core.outputs["StudioDomainServiceToken"],
+        function_arn("studio-domain")
+    );
+    assert_eq!(
+        core.outputs["StudioUserProfileServiceToken"],
+        function_arn("studio-user-profile")
+    );
+    assert_eq!(
+        core.outputs["LakeFormationGrantServiceToken"],
+        function_arn("lakeformation-grant")
+    );
+    assert_eq!(
+        core.outputs["StudioCleanupFunctionArn"],
+        function_arn("studio-cleanup")
+    );
+    assert!(
+        core.outputs["LakeFormationGrantRoleArn"]
+            .starts_with(&format!("arn:aws:iam::{ACCOUNT_ID}:role/{CORE_STACK}-"))
+    );
+    assert_eq!(core.outputs["NamePrefix"], "studio-catalog");
+    assert_eq!(core.outputs["ProductRolePrefix"], "studio-sc-");
+    assert!(
+        report.contains("==> studio-catalog-core: create"),
+        "{report}"
+    );
+    assert!(report.contains("CREATE_COMPLETE"), "{report}");
+    assert!(report.contains("StudioDomainServiceToken"), "{report}");
+
+    // and the product templates find the suite in SSM
+    for (name, output) in [
+        ("studio-domain", "StudioDomainServiceToken"),
+        ("studio-user-profile", "StudioUserProfileServiceToken"),
+        ("lakeformation-grant", "LakeFormationGrantServiceToken"),
+    ] {
+        let value = ssm_parameter(&aws, &format!("/studio-catalog/service-tokens/{name}")).await;
+        assert_eq!(value, core.outputs[output], "{name}");
+    }
+    assert_eq!(
+        ssm_parameter(&aws, "/studio-catalog/config/product-role-prefix").await,
+        "studio-sc-"
+    );
+    assert_eq!(
+        ssm_parameter(&aws, "/studio-catalog/code/bucket").await,
+        BUCKET
+    );
+    assert_eq!(
+        ssm_parameter(&aws, "/studio-catalog/code/studio-presigned-url").await,
+        manifest.function_keys["studio-presigned-url"]
+    );
+
+    // and each function runs its own staged zip, as a custom runtime
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    for function in CORE_FUNCTIONS {
+        let got = lambda
+            .get_function()
+            .function_name(format!("studio-catalog-{function}"))
+            .send()
+            .await
+            .unwrap();
+        let configuration = got.configuration().unwrap();
+        assert_eq!(
+            configuration.code_size(),
+            zip_size(&zips, function),
+            "{function}"
+        );
+        assert_eq!(
+            configuration.runtime().map(|r| r.as_str()),
+            Some("provided.al2023")
+        );
+        assert_eq!(configuration.handler(), Some("bootstrap"));
+        assert_eq!(configuration.timeout(), Some(900));
+        assert!(
+            got.code()
+                .and_then(|c| c.location())
+                .is_some_and(|l| l.ends_with(&manifest.function_keys[function])),
+            "{function}: {:?}",
+            got.code()
+        );
+    }
+
+    // and only CloudFormation, from this account, may invoke the custom-resource functions
+    for function in [
+        "studio-domain",
+        "studio-user-profile",
+        "lakeformation-grant",
+    ] {
+        let policy = lambda
+            .get_policy()
+            .function_name(format!("studio-catalog-{function}"))
+            .send()
+            .await
+            .unwrap();
+        let policy: Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+        let statements = policy["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 1, "{function}: {policy}");
+        let statement = &statements[0];
+        assert_eq!(
+            statement["Principal"]["Service"],
+            "cloudformation.amazonaws.com"
+        );
+        assert_eq!(statement["Action"], "lambda:InvokeFunction");
+        assert_eq!(
+            statement["Condition"]["StringEquals"]["AWS:SourceAccount"], ACCOUNT_ID,
+            "{function}: {policy}"
+        );
+    }
+
+    // and the cleanup runs on its schedule with the settings given
+    let cleanup = lambda
+        .get_function_configuration()
+        .function_name("studio-catalog-studio-cleanup")
+        .send()
+        .await
+        .unwrap();
+    let environment: BTreeMap<String, String> = cleanup
+        .environment()
+        .and_then(|e| e.variables())
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    assert_eq!(environment["DRY_RUN"], "true");
+    assert_eq!(environment["IDLE_APP_MINUTES"], "120");
+    assert_eq!(environment["EXPIRES_AT_TAG_KEY"], "expires-at");
+    assert_eq!(environment["EXEMPT_TAG_KEY"], "cleanup");
+    assert_eq!(environment["CONCURRENCY"], "4");
+    assert_eq!(environment["DOMAIN_IDS"], "");
+    let schedule_arn = &core.outputs["CleanupScheduleArn"];
+    let schedule_name = schedule_arn.rsplit('/').next().unwrap();
+    let schedule = schedule(&aws, schedule_name).await;
+    assert_eq!(schedule["Arn"], schedule_arn.as_str());
+    assert_eq!(schedule["ScheduleExpression"], "rate(60 minutes)");
+    assert_eq!(schedule["State"], "ENABLED");
+    assert_eq!(
+        schedule["Target"]["Arn"],
+        function_arn("studio-cleanup").as_str()
+    );
+}
+
+#[tokio::test]
+async fn a_new_package_updates_the_code_and_keeps_the_parameters_given_before() {
+    // Given a core stack deployed with a parameter
+    let aws = AwsEmulator::builder().start().await.unwrap();
+    let config = sdk_config(&aws).await;
+    let first = package(&config, dummy_zips("update-1", "v1"), true).await;
+    deploy_core(&config, &first, &[("CleanupDryRun", "true")]).await;
+
+    // When new code is staged and deployed without parameters
+    let zips = dummy_zips("update-2", "version-two");
+    let second = package(&config, zips.clone(), false).await;
+    let (deployment, report) = deploy_core(&config, &second, &[]).await;
+
+    // Then the stack was updated to the new zips, the earlier parameter kept
+    assert_ne!(first.version, second.version);
+    assert_eq!(deployment.core.status, "UPDATE_COMPLETE", "{report}");
+    assert!(
+        report.contains("==> studio-catalog-core: update"),
+        "{report}"
+    );
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    let domain = lambda
+        .get_function_configuration()
+        .function_name("studio-catalog-studio-domain")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(domain.code_size(), zip_size(&zips, "studio-domain"));
+    let cleanup = lambda
+        .get_function_configuration()
+        .function_name("studio-catalog-studio-cleanup")
+        .send()
+        .await
+        .unwrap();
+    let dry_run = cleanup
+        .environment()
+        .and_then(|e| e.variables())
+        .and_then(|v| v.get("DRY_RUN"))
+        .cloned();
+    assert_eq!(dry_run.as_deref(), Some("true"));
+}
+
+#[tokio::test]
+async fn deploying_the_same_package_again_changes_nothing() {
+    // Given a deployed core stack
+    let aws = AwsEmulator::builder().start().await.unwrap();
+    let config = sdk_config(&aws).await;
+    let manifest = package(&config, dummy_zips("same", "v1"), true).await;
+    let (first, _) = deploy_core(&config, &manifest, &[]).await;
+
+    // When the same package is deployed again
+    let (again, report) = deploy_core(&config, &manifest, &[]).await;
+
+    // Then the stack is reported unchanged, with its outputs
+    assert!(!again.core.changed, "{report}");
+    assert_eq!(again.core.outputs, first.core.outputs);
+    assert!(report.contains("no changes"), "{report}");
+}
+
+#[tokio::test]
+async fn the_staged_objects_are_readable_where_the_templates_point() {
+    // Given the suite staged in the emulator's S3
+    let aws = AwsEmulator::builder().start().await.unwrap();
+    let config = sdk_config(&aws).await;
+    let manifest = package(&config, dummy_zips("objects", "v1"), true).await;
+    let s3 = s3_client(&config);
+
+    // Then every template URL names an object of the bucket, under the one prefix
+    for (file, url) in &manifest.template_urls {
+        let key = url
+            .strip_prefix(&format!("https://{BUCKET}.s3.{REGION}.amazonaws.com/"))
+            .unwrap_or_else(|| panic!("{url}"));
+        assert!(key.starts_with(&format!("{}/", manifest.prefix)), "{key}");
+        let object = s3
+            .get_object()
+            .bucket(BUCKET)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+        let text = object.body.collect().await.unwrap().into_bytes();
+        assert!(!text.is_empty(), "{file}");
+    }
+    // and staging again into the now existing bucket is harmless
+    s3.ensure_bucket(BUCKET).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_portfolio_deploys_after_the_core_stack_with_a_launch_constraint_on_every_product() {
+    // Given the suite staged in the emulator
+    let aws = AwsEmulator::builder().start().await.unwrap();
+    let config = sdk_config(&aws).await;
+    let manifest = package(&config, dummy_zips("portfolio", "v1"), true).await;
+    let admin = format!("arn:aws:iam::{ACCOUNT_ID}:role/CloudAdmin");
+
+    // When both stacks are deployed
+    let request = SuiteRequest {
+        portfolio_stack_name: Some("studio-catalog-portfolio".into()),
+        portfolio_parameters: pairs(&[("CloudAdminRoleArn", &admin)]),
+        ..core_only(&[])
+    };
+    let (outcome, report) = try_deploy(&config, &manifest, &request).await;
+
+    // Then the portfolio holds the three products, each launched with the launch role
+    let deployment = outcome.unwrap_or_else(|error| panic!("{error}\n{report}"));
+    let portfolio = deployment.portfolio.expect("portfolio deployed");
+    assert_eq!(portfolio.status, "CREATE_COMPLETE", "{report}");
+    assert!(
+        report.contains("==> studio-catalog-portfolio: create"),
+        "{report}"
+    );
+    let portfolio_id = &portfolio.outputs["PortfolioId"];
+    let products: Vec<&String> = [
+        "StudioDomainProductId",
+        "StudioUserProfileProductId",
+        "DataAccessGrantProductId",
+    ]
+    .iter()
+    .map(|key| &portfolio.outputs[*key])
+    .collect();
+    for product in &products {
+        let described = raw_call(
+            &aws,
+            "servicecatalog",
+            Method::POST,
+            "/",
+            &[
+                (
+                    "x-amz-target",
+                    "AWS242ServiceCatalogService.DescribeProduct",
+                ),
+                ("content-type", "application/x-amz-json-1.1"),
+            ],
+            json!({ "Id": product }),
+        )
+        .await;
+        // The provisioning artefact is named after the staged version.
+        assert_eq!(
+            described["ProvisioningArtifacts"][0]["Name"],
+            manifest.version.as_str()
+        );
+    }
+    let links = aws
+        .control(Method::GET, "/cloudformation/servicecatalog", None)
+        .await
+        .unwrap();
+    let constraints: Vec<&Value> = links["Constraints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["PortfolioId"] == portfolio_id.as_str())
+        .collect();
+    assert_eq!(constraints.len(), 3);
+    for product in &products {
+        assert!(
+            constraints
+                .iter()
+                .any(|c| c["ProductId"] == product.as_str()
+                    && c["LocalRoleName"] == "studio-catalog-launch"),
+            "{product}: {links}"
+        );
+    }
+    assert_eq!(
+        links["PrincipalAssociations"],
+        json!([{ "PortfolioId": portfolio_id, "PrincipalARN": admin }])
+    );
+    assert_eq!(
+        portfolio.outputs["LaunchRoleArn"],
+        format!("arn:aws:iam::{ACCOUNT_ID}:role/studio-catalog-launch")
+    );
+}
+
+#[tokio::test]
+async fn a_failed_deploy_names_the_failing_resource_and_the_next_deploy_starts_over() {
+    // Given the suite staged in the emulator
+    let aws = AwsEmulator::builder().start().await.unwrap();
+    let config = sdk_config(&aws).await;
+    let manifest = package(&config, dummy_zips("failure", "v1"), true).await;
+
+    // When the core stack is deployed with function code from a bucket that does not exist
+    let (outcome, report) = try_deploy(
+        &config,
+        &manifest,
+        &core_only(&[("CodeBucket", "no-such-code-bucket")]),
+    )
+    .await;
+
+    // Then the deploy fails, naming the function and S3's reason
+    let error = outcome.expect_err("the deploy should fail");
+    let DeployError::StackFailed {
+        status, failures, ..
+    } = &error
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!(status, "ROLLBACK_COMPLETE");
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].resource_type, "AWS::Lambda::Function");
+    assert!(failures[0].reason.contains("NoSuchBucket"), "{failures:?}");
+    assert!(report.contains("FAILED, ROLLBACK_COMPLETE"), "{report}");
+    assert!(report.contains(&failures[0].reason), "{report}");
+    assert!(error.to_string().contains("NoSuchBucket"));
+
+    // and the next deploy replaces the rolled-back stack
+    let (deployment, report) = deploy_core(&config, &manifest, &[]).await;
+    assert_eq!(deployment.core.status, "CREATE_COMPLETE", "{report}");
+    assert!(report.contains("deleting it first"), "{report}");
+}
