@@ -6,6 +6,7 @@ use aws_sdk_sagemaker::types::{AppType, NotebookInstanceStatus};
 use aws_sdk_servicecatalog::Client as ServiceCatalogClient;
 use aws_sdk_servicecatalog::types::{AccessLevelFilter, AccessLevelFilterKey};
 use cfn_custom_resource::{AwsError, AwsErrorKind};
+use studio_sagemaker::apps;
 
 use crate::cleanup::owner_of;
 use crate::ports::{
@@ -175,21 +176,14 @@ impl StudioApps for AwsAccount {
     }
 
     async fn delete_app(&self, app: &App) -> Result<(), AwsError> {
-        let request = self
-            .sagemaker
-            .delete_app()
-            .domain_id(&app.domain_id)
-            .app_type(AppType::from(app.app_type.as_str()))
-            .app_name(&app.app_name);
-        let request = match &app.owner {
-            AppOwner::UserProfile(name) => request.user_profile_name(name),
-            AppOwner::Space(name) => request.space_name(name),
-        };
-        request
-            .send()
-            .await
-            .map(drop)
-            .map_err(|error| AwsError::from_sdk("DeleteApp", &error))
+        apps::delete_app(
+            &self.sagemaker,
+            &app.domain_id,
+            &app.owner,
+            &app.app_type,
+            &app.app_name,
+        )
+        .await
     }
 }
 

@@ -9,6 +9,8 @@ use std::future::Future;
 use aws_smithy_types::DateTime;
 use cfn_custom_resource::AwsError;
 
+pub use studio_sagemaker::apps::AppOwner;
+
 /// One page of a listing; `next` is the token of the following page, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
@@ -46,24 +48,6 @@ pub struct Domain {
     pub arn: String,
     /// `Pending`, `InService`, `Deleting`, …
     pub status: String,
-}
-
-/// Whose app it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AppOwner {
-    /// A user profile's app.
-    UserProfile(String),
-    /// A space's app.
-    Space(String),
-}
-
-impl AppOwner {
-    /// The profile or space name.
-    pub fn name(&self) -> &str {
-        match self {
-            Self::UserProfile(name) | Self::Space(name) => name,
-        }
-    }
 }
 
 /// A Studio app as ListApps reports it.

@@ -290,8 +290,8 @@ impl<S: StudioDomains> StudioDomain<S> {
 
         let spaces = self.studio.list_spaces(domain_id).await?;
         for space in spaces.iter().filter(|space| space.status != "Deleting") {
-            info!(space_name = %space.name, "deleting space");
-            match self.studio.delete_space(domain_id, &space.name).await {
+            info!(space_name = %space.space_name, "deleting space");
+            match self.studio.delete_space(domain_id, &space.space_name).await {
                 Ok(()) => {}
                 Err(error) if error.is_not_found() || error.is_in_use() => {}
                 Err(error) => return Err(error.into()),

@@ -10,7 +10,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use aws_sdk_sagemaker::types::Tag;
 use cfn_custom_resource::{AwsError, AwsErrorKind};
 
-use crate::ports::{App, Domain, DomainChanges, DomainSummary, Named, NewDomain, StudioDomains};
+use crate::ports::{
+    App, Domain, DomainChanges, DomainSummary, Named, NewDomain, Space, StudioDomains,
+};
 use crate::properties::HomeEfsRetention;
 
 #[derive(Debug, Default)]
@@ -19,7 +21,7 @@ struct World {
     subnets: BTreeMap<String, Vec<String>>,
     tags: BTreeMap<String, Vec<Tag>>,
     apps: BTreeMap<String, Vec<App>>,
-    spaces: BTreeMap<String, Vec<Named>>,
+    spaces: BTreeMap<String, Vec<Space>>,
     profiles: BTreeMap<String, Vec<Named>>,
     retained: Vec<(String, HomeEfsRetention)>,
     calls: Vec<String>,
@@ -117,9 +119,11 @@ impl MemoryStudio {
             .spaces
             .entry(domain_id.to_owned())
             .or_default()
-            .push(Named {
-                name: name.to_owned(),
+            .push(Space {
+                space_name: name.to_owned(),
                 status: "InService".to_owned(),
+                owner_user_profile_name: None,
+                sharing_type: None,
             });
     }
 
@@ -268,7 +272,7 @@ impl StudioDomains for MemoryStudio {
         }
     }
 
-    async fn list_spaces(&self, domain_id: &str) -> Result<Vec<Named>, AwsError> {
+    async fn list_spaces(&self, domain_id: &str) -> Result<Vec<Space>, AwsError> {
         let mut world = self.record("ListSpaces");
         let spaces = world.spaces.entry(domain_id.to_owned()).or_default();
         spaces.retain(|space| space.status != "Deleting");
@@ -278,7 +282,10 @@ impl StudioDomains for MemoryStudio {
     async fn delete_space(&self, domain_id: &str, space_name: &str) -> Result<(), AwsError> {
         let mut world = self.record(format!("DeleteSpace {space_name}"));
         let spaces = world.spaces.entry(domain_id.to_owned()).or_default();
-        match spaces.iter_mut().find(|space| space.name == space_name) {
+        match spaces
+            .iter_mut()
+            .find(|space| space.space_name == space_name)
+        {
             Some(space) => {
                 space.status = "Deleting".to_owned();
                 Ok(())

@@ -7,6 +7,8 @@ use cfn_custom_resource::AwsError;
 
 use crate::properties::HomeEfsRetention;
 
+pub use studio_sagemaker::apps::{App, AppOwner, Space};
+
 /// Everything CreateDomain needs.
 #[derive(Debug, Clone)]
 pub struct NewDomain {
@@ -85,29 +87,7 @@ pub struct DomainSummary {
     pub status: String,
 }
 
-/// Who owns an app or a space's app.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AppOwner {
-    /// A user profile's app.
-    UserProfile(String),
-    /// A space's app.
-    Space(String),
-}
-
-/// An app in the domain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct App {
-    /// `JupyterLab`, `KernelGateway`, …
-    pub app_type: String,
-    /// The app's name.
-    pub app_name: String,
-    /// Its profile or space.
-    pub owner: AppOwner,
-    /// `Pending`, `InService`, `Deleting`, `Deleted`, `Failed`.
-    pub status: String,
-}
-
-/// A space or a user profile: a name and a status.
+/// A user profile: a name and a status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Named {
     /// The name.
@@ -163,7 +143,7 @@ pub trait StudioDomains: Send + Sync {
     fn list_spaces(
         &self,
         domain_id: &str,
-    ) -> impl Future<Output = Result<Vec<Named>, AwsError>> + Send;
+    ) -> impl Future<Output = Result<Vec<Space>, AwsError>> + Send;
     /// DeleteSpace.
     fn delete_space(
         &self,

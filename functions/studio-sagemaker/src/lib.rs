@@ -1,7 +1,11 @@
 //! What the Studio functions share about the SageMaker API: user settings from CloudFormation
-//! properties, tags, and the tags by which the suite recognises what it created.
+//! properties, tags, the tags by which the suite recognises what it created, and the calls on
+//! apps, spaces, tags and user profiles that more than one function makes.
 
+pub mod apps;
 pub mod ownership;
+pub mod tagging;
+pub mod user_profiles;
 pub mod user_settings;
 
 use aws_sdk_sagemaker::types::Tag as SageMakerTag;

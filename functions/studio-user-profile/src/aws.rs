@@ -1,8 +1,9 @@
 //! [`UserProfiles`] on the AWS SDK's SageMaker client.
 
 use aws_sdk_sagemaker::Client;
-use aws_sdk_sagemaker::types::{AppType, Tag, UserSettings};
+use aws_sdk_sagemaker::types::{Tag, UserSettings};
 use cfn_custom_resource::{AwsError, AwsErrorKind};
+use studio_sagemaker::{apps, tagging, user_profiles};
 
 use crate::ports::{App, AppOwner, NewUserProfile, Space, UserProfile, UserProfiles};
 
@@ -110,14 +111,7 @@ impl UserProfiles for SageMakerStudio {
         domain_id: &str,
         user_profile_name: &str,
     ) -> Result<(), AwsError> {
-        self.client
-            .delete_user_profile()
-            .domain_id(domain_id)
-            .user_profile_name(user_profile_name)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|error| AwsError::from_sdk("DeleteUserProfile", &error))
+        user_profiles::delete_user_profile(&self.client, domain_id, user_profile_name).await
     }
 
     async fn domain_execution_role(&self, domain_id: &str) -> Result<Option<String>, AwsError> {
@@ -135,130 +129,38 @@ impl UserProfiles for SageMakerStudio {
     }
 
     async fn list_tags(&self, arn: &str) -> Result<Vec<Tag>, AwsError> {
-        self.client
-            .list_tags()
-            .resource_arn(arn)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|error| AwsError::from_sdk("ListTags", &error))
+        tagging::list_tags(&self.client, arn).await
     }
 
     async fn add_tags(&self, arn: &str, tags: Vec<Tag>) -> Result<(), AwsError> {
-        self.client
-            .add_tags()
-            .resource_arn(arn)
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|error| AwsError::from_sdk("AddTags", &error))
+        tagging::add_tags(&self.client, arn, tags).await
     }
 
     async fn delete_tags(&self, arn: &str, keys: Vec<String>) -> Result<(), AwsError> {
-        self.client
-            .delete_tags()
-            .resource_arn(arn)
-            .set_tag_keys(Some(keys))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|error| AwsError::from_sdk("DeleteTags", &error))
+        tagging::delete_tags(&self.client, arn, keys).await
     }
 
     async fn list_apps(&self, domain_id: &str, owner: &AppOwner) -> Result<Vec<App>, AwsError> {
-        let request = self.client.list_apps().domain_id_equals(domain_id);
-        let request = match owner {
-            AppOwner::UserProfile(name) => request.user_profile_name_equals(name),
-            AppOwner::Space(name) => request.space_name_equals(name),
-        };
-        let apps = request
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|error| AwsError::from_sdk("ListApps", &error))?;
-        Ok(apps
-            .into_iter()
-            .map(|app| App {
-                app_type: app
-                    .app_type()
-                    .map(|kind| kind.as_str().to_owned())
-                    .unwrap_or_default(),
-                app_name: text(app.app_name()),
-                owner: match app.space_name() {
-                    Some(space) if !space.is_empty() => AppOwner::Space(space.to_owned()),
-                    _ => AppOwner::UserProfile(text(app.user_profile_name())),
-                },
-                status: app
-                    .status()
-                    .map(|status| status.as_str().to_owned())
-                    .unwrap_or_default(),
-            })
-            .collect())
+        apps::list_apps(&self.client, domain_id, Some(owner)).await
     }
 
     async fn delete_app(&self, domain_id: &str, app: &App) -> Result<(), AwsError> {
-        let request = self
-            .client
-            .delete_app()
-            .domain_id(domain_id)
-            .app_type(AppType::from(app.app_type.as_str()))
-            .app_name(&app.app_name);
-        let request = match &app.owner {
-            AppOwner::UserProfile(name) => request.user_profile_name(name),
-            AppOwner::Space(name) => request.space_name(name),
-        };
-        request
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|error| AwsError::from_sdk("DeleteApp", &error))
+        apps::delete_app(
+            &self.client,
+            domain_id,
+            &app.owner,
+            &app.app_type,
+            &app.app_name,
+        )
+        .await
     }
 
     async fn list_spaces(&self, domain_id: &str) -> Result<Vec<Space>, AwsError> {
-        let spaces = self
-            .client
-            .list_spaces()
-            .domain_id_equals(domain_id)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|error| AwsError::from_sdk("ListSpaces", &error))?;
-        Ok(spaces
-            .into_iter()
-            .map(|space| Space {
-                space_name: text(space.space_name()),
-                status: space
-                    .status()
-                    .map(|status| status.as_str().to_owned())
-                    .unwrap_or_default(),
-                owner_user_profile_name: space
-                    .ownership_settings_summary()
-                    .and_then(|ownership| ownership.owner_user_profile_name())
-                    .map(str::to_owned),
-                sharing_type: space
-                    .space_sharing_settings_summary()
-                    .and_then(|sharing| sharing.sharing_type())
-                    .map(|kind| kind.as_str().to_owned()),
-            })
-            .collect())
+        apps::list_spaces(&self.client, domain_id).await
     }
 
     async fn delete_space(&self, domain_id: &str, space_name: &str) -> Result<(), AwsError> {
-        self.client
-            .delete_space()
-            .domain_id(domain_id)
-            .space_name(space_name)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|error| AwsError::from_sdk("DeleteSpace", &error))
+        apps::delete_space(&self.client, domain_id, space_name).await
     }
 }
 

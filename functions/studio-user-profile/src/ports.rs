@@ -8,6 +8,8 @@ use cfn_custom_resource::AwsError;
 
 use crate::properties::{is_domain_id, is_user_profile_name};
 
+pub use studio_sagemaker::apps::{App, AppOwner, Space};
+
 /// Everything CreateUserProfile needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewUserProfile {
@@ -41,58 +43,6 @@ pub struct UserProfile {
     pub failure_reason: Option<String>,
     /// The POSIX uid of the profile's directory on the domain's home EFS.
     pub home_efs_file_system_uid: String,
-}
-
-/// Who owns an app.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AppOwner {
-    /// A user profile's app (Studio Classic).
-    UserProfile(String),
-    /// A space's app.
-    Space(String),
-}
-
-impl std::fmt::Display for AppOwner {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::UserProfile(name) => write!(formatter, "user profile {name}"),
-            Self::Space(name) => write!(formatter, "space {name}"),
-        }
-    }
-}
-
-/// An app as ListApps reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct App {
-    /// `JupyterLab`, `KernelGateway`, …
-    pub app_type: String,
-    /// The app's name.
-    pub app_name: String,
-    /// Its profile or space.
-    pub owner: AppOwner,
-    /// `Pending`, `InService`, `Deleting`, `Deleted`, `Failed`.
-    pub status: String,
-}
-
-/// A space as ListSpaces reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Space {
-    /// The name.
-    pub space_name: String,
-    /// `Pending`, `InService`, `Updating`, `Deleting`, `Failed`, …
-    pub status: String,
-    /// The profile that owns it, if it has an owner.
-    pub owner_user_profile_name: Option<String>,
-    /// `Private` or `Shared`, if set.
-    pub sharing_type: Option<String>,
-}
-
-impl Space {
-    /// Whether the space is `owner`'s private space.
-    pub fn is_private_to(&self, owner: &str) -> bool {
-        self.sharing_type.as_deref() == Some("Private")
-            && self.owner_user_profile_name.as_deref() == Some(owner)
-    }
 }
 
 /// The SageMaker calls a user profile's lifecycle makes.
