@@ -18,6 +18,10 @@ use crate::{
         TemplateSummary, UpdateStarted,
     },
     package::{ArtifactStore, StoreError},
+    share::{
+        NodeType, OrganizationNode, PortfolioShares, SHARE_PRINCIPALS, SHARE_TAG_OPTIONS,
+        ShareApiError, ShareErrorDetail, ShareStatus,
+    },
 };
 
 /// An S3 client for `config`: path-style addressing when an endpoint override is set (local
@@ -35,6 +39,20 @@ where
     R: std::fmt::Debug,
 {
     StackApiError {
+        operation,
+        code: error.code().map(str::to_owned),
+        message: error
+            .message()
+            .map_or_else(|| DisplayErrorContext(error).to_string(), str::to_owned),
+    }
+}
+
+fn share_api_error<E, R>(operation: &'static str, error: &SdkError<E, R>) -> ShareApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    ShareApiError {
         operation,
         code: error.code().map(str::to_owned),
         message: error
@@ -260,6 +278,107 @@ impl Stacks for aws_sdk_cloudformation::Client {
                 })
                 .collect(),
             next_token: output.next_token().map(str::to_owned),
+        })
+    }
+}
+
+impl PortfolioShares for aws_sdk_servicecatalog::Client {
+    async fn shared_with(
+        &self,
+        portfolio_id: &str,
+        node_type: NodeType,
+    ) -> Result<Vec<String>, ShareApiError> {
+        use aws_sdk_servicecatalog::types::DescribePortfolioShareType;
+        let share_type = match node_type {
+            NodeType::Organization => DescribePortfolioShareType::Organization,
+            NodeType::OrganizationalUnit => DescribePortfolioShareType::OrganizationalUnit,
+        };
+        let mut ids = Vec::new();
+        let mut page_token = None;
+        loop {
+            let output = self
+                .describe_portfolio_shares()
+                .portfolio_id(portfolio_id)
+                .r#type(share_type.clone())
+                .set_page_token(page_token)
+                .send()
+                .await
+                .map_err(|error| share_api_error("DescribePortfolioShares", &error))?;
+            ids.extend(
+                output
+                    .portfolio_share_details()
+                    .iter()
+                    .filter_map(|d| d.principal_id().map(str::to_owned)),
+            );
+            match output.next_page_token().filter(|t| !t.is_empty()) {
+                Some(next) => page_token = Some(next.to_owned()),
+                None => return Ok(ids),
+            }
+        }
+    }
+
+    async fn create_share(
+        &self,
+        portfolio_id: &str,
+        node: &OrganizationNode,
+    ) -> Result<String, ShareApiError> {
+        use aws_sdk_servicecatalog::types::{OrganizationNode as SdkNode, OrganizationNodeType};
+        let node_type = match node.node_type() {
+            NodeType::Organization => OrganizationNodeType::Organization,
+            NodeType::OrganizationalUnit => OrganizationNodeType::OrganizationalUnit,
+        };
+        let output = self
+            .create_portfolio_share()
+            .portfolio_id(portfolio_id)
+            .organization_node(
+                SdkNode::builder()
+                    .r#type(node_type)
+                    .value(node.value())
+                    .build(),
+            )
+            .share_tag_options(SHARE_TAG_OPTIONS)
+            .share_principals(SHARE_PRINCIPALS)
+            .send()
+            .await
+            .map_err(|error| share_api_error("CreatePortfolioShare", &error))?;
+        output
+            .portfolio_share_token()
+            .map(str::to_owned)
+            .ok_or_else(|| ShareApiError {
+                operation: "CreatePortfolioShare",
+                code: None,
+                message: "the answer has no PortfolioShareToken".into(),
+            })
+    }
+
+    async fn share_status(&self, token: &str) -> Result<ShareStatus, ShareApiError> {
+        let output = self
+            .describe_portfolio_share_status()
+            .portfolio_share_token(token)
+            .send()
+            .await
+            .map_err(|error| share_api_error("DescribePortfolioShareStatus", &error))?;
+        let details = output.share_details();
+        Ok(ShareStatus {
+            status: output
+                .status()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            successful: details
+                .map(|d| d.successful_shares().to_vec())
+                .unwrap_or_default(),
+            errors: details
+                .map(|d| {
+                    d.share_errors()
+                        .iter()
+                        .map(|e| ShareErrorDetail {
+                            accounts: e.accounts().to_vec(),
+                            error: e.error().map(str::to_owned),
+                            message: e.message().map(str::to_owned),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 }

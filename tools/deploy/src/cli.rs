@@ -4,6 +4,8 @@ use std::{path::PathBuf, time::Duration};
 
 use thiserror::Error;
 
+use crate::share::OrganizationNode;
+
 /// Usage text.
 pub const USAGE: &str = "\
 studio-catalog-deploy: stage and deploy the studio-catalog suite
@@ -34,8 +36,13 @@ resources' reasons and exits with status 1.
   --core-parameter K=V      a core stack parameter (repeatable)
   --portfolio-parameter K=V a portfolio parameter (repeatable); CloudAdminRoleArn is required
                             when the portfolio stack is created
+  --share-organizational-unit OU
+                            after the portfolio stack, share the portfolio with this AWS
+                            Organizations OU (ou-xxxx-yyyyyyyy; repeatable), with its tag
+                            options; skipped if already shared
+  --share-organization ORG  share it with the whole organisation (o-xxxxxxxxxx) likewise
   --poll-seconds N          pause between polls (default 5)
-  --timeout-minutes N       per stack (default 60)
+  --timeout-minutes N       per stack or share (default 60)
   --root DIR                workspace root (default: current directory)
 
 Both:
@@ -109,6 +116,8 @@ pub struct DeployArgs {
     pub poll_interval: Duration,
     /// `--timeout-minutes`.
     pub timeout: Duration,
+    /// `--share-organizational-unit` (in order) then `--share-organization`.
+    pub share_with: Vec<OrganizationNode>,
 }
 
 /// The default manifest location under the workspace root.
@@ -307,8 +316,10 @@ fn parse_deploy(args: Vec<String>) -> Result<DeployArgs, UsageError> {
         portfolio_parameters: Vec::new(),
         poll_interval: Duration::from_secs(5),
         timeout: Duration::from_secs(60 * 60),
+        share_with: Vec::new(),
     };
     let mut skip_portfolio = false;
+    let mut organization: Option<OrganizationNode> = None;
     while let Some((name, inline)) = options.next() {
         if common(
             &mut parsed.aws,
@@ -342,6 +353,33 @@ fn parse_deploy(args: Vec<String>) -> Result<DeployArgs, UsageError> {
                 let minutes = number(&name, &options.value(&name, inline)?)?;
                 parsed.timeout = Duration::from_secs_f64(minutes * 60.0);
             }
+            "--share-organizational-unit" => {
+                let id = options.value(&name, inline)?;
+                let node = OrganizationNode::organizational_unit(&id).map_err(|error| {
+                    UsageError::BadValue {
+                        option: name.clone(),
+                        problem: error.to_string(),
+                    }
+                })?;
+                if !parsed.share_with.contains(&node) {
+                    parsed.share_with.push(node);
+                }
+            }
+            "--share-organization" => {
+                let id = options.value(&name, inline)?;
+                let node =
+                    OrganizationNode::organization(&id).map_err(|error| UsageError::BadValue {
+                        option: name.clone(),
+                        problem: error.to_string(),
+                    })?;
+                if organization.as_ref().is_some_and(|o| *o != node) {
+                    return Err(UsageError::BadValue {
+                        option: name,
+                        problem: "an account belongs to one organization: give it once".into(),
+                    });
+                }
+                organization = Some(node);
+            }
             _ => {
                 return Err(UsageError::UnknownOption {
                     command: "deploy",
@@ -350,7 +388,16 @@ fn parse_deploy(args: Vec<String>) -> Result<DeployArgs, UsageError> {
             }
         }
     }
+    parsed.share_with.extend(organization);
     if skip_portfolio {
+        if !parsed.share_with.is_empty() {
+            return Err(UsageError::BadValue {
+                option: "--skip-portfolio".into(),
+                problem: "sharing needs the portfolio stack: drop --share-organizational-unit / \
+                          --share-organization, or deploy the portfolio"
+                    .into(),
+            });
+        }
         parsed.portfolio_stack_name = None;
     }
     Ok(parsed)
@@ -448,6 +495,58 @@ mod tests {
         ));
         assert!(matches!(
             parse(args("package --bucket b --skip-build=yes")),
+            Err(UsageError::BadValue { .. })
+        ));
+    }
+
+    #[test]
+    fn deploy_collects_the_organization_nodes_to_share_with() {
+        let Command::Deploy(parsed) = parse(args(
+            "deploy --share-organizational-unit ou-ab12-cdef3456 --share-organization=o-abcdef1234 \
+             --share-organizational-unit=ou-ab12-99999999 --share-organizational-unit ou-ab12-cdef3456",
+        ))
+        .unwrap() else {
+            panic!()
+        };
+
+        assert_eq!(
+            parsed.share_with,
+            [
+                OrganizationNode::organizational_unit("ou-ab12-cdef3456").unwrap(),
+                OrganizationNode::organizational_unit("ou-ab12-99999999").unwrap(),
+                OrganizationNode::organization("o-abcdef1234").unwrap(),
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_organization_ids_are_refused_before_any_call() {
+        let Err(UsageError::BadValue { option, problem }) =
+            parse(args("deploy --share-organizational-unit ou-123"))
+        else {
+            panic!()
+        };
+        assert_eq!(option, "--share-organizational-unit");
+        assert!(
+            problem.contains("ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}"),
+            "{problem}"
+        );
+        let Err(UsageError::BadValue { problem, .. }) =
+            parse(args("deploy --share-organization ou-ab12-cdef3456"))
+        else {
+            panic!()
+        };
+        assert!(problem.contains("o-[a-z0-9]{10,32}"), "{problem}");
+        assert!(matches!(
+            parse(args(
+                "deploy --share-organization o-abcdef1234 --share-organization o-bbbbbbbbbb"
+            )),
+            Err(UsageError::BadValue { .. })
+        ));
+        assert!(matches!(
+            parse(args(
+                "deploy --skip-portfolio --share-organization o-abcdef1234"
+            )),
             Err(UsageError::BadValue { .. })
         ));
     }

@@ -9,7 +9,11 @@
 //!   ([`deploy::deploy_suite`] / [`deploy::deploy_stack`], with the [`deploy::Stacks`] port).
 //! - [`report`]: how progress is shown ([`report::TextReporter`], or your own
 //!   [`report::DeployReporter`]).
-//! - [`aws`]: the ports on `aws_sdk_s3::Client` and `aws_sdk_cloudformation::Client`.
+//! - [`share`]: after the portfolio stack, share the portfolio with AWS Organizations nodes
+//!   (OUs, the organisation) that CloudFormation cannot share with
+//!   ([`share::share_portfolio`], with the [`share::PortfolioShares`] port).
+//! - [`aws`]: the ports on `aws_sdk_s3::Client`, `aws_sdk_cloudformation::Client` and
+//!   `aws_sdk_servicecatalog::Client`.
 //!
 //! The command line ([`cli`]) is a thin layer over [`package_command`] and [`deploy_command`];
 //! the local walk-through calls the same functions.
@@ -19,6 +23,7 @@ pub mod cli;
 pub mod deploy;
 pub mod package;
 pub mod report;
+pub mod share;
 pub mod template;
 
 use std::io::Write;
@@ -30,6 +35,7 @@ use crate::{
     deploy::{DeployError, DeploySettings, SuiteDeployment, SuiteRequest},
     package::{PackageError, PackageManifest, PackageRequest},
     report::TextReporter,
+    share::ShareError,
 };
 
 /// Why a command failed.
@@ -41,6 +47,9 @@ pub enum Error {
     /// The deploy failed.
     #[error(transparent)]
     Deploy(#[from] DeployError),
+    /// Sharing the portfolio with an Organizations node failed.
+    #[error(transparent)]
+    Share(#[from] ShareError),
     /// No AWS region is configured.
     #[error("no AWS region: pass --region or set AWS_REGION")]
     NoRegion,
@@ -93,7 +102,9 @@ pub async fn package_command(
     Ok(manifest)
 }
 
-/// `deploy`: the core stack, then the portfolio (unless skipped), reported on `out`.
+/// `deploy`: the core stack, then the portfolio (unless skipped), then the portfolio's shares
+/// with Organizations nodes (`--share-organizational-unit`, `--share-organization`), reported
+/// on `out`.
 pub async fn deploy_command(
     args: &DeployArgs,
     out: &mut (dyn Write + Send),
@@ -120,5 +131,21 @@ pub async fn deploy_command(
         timeout: args.timeout,
     };
     let mut reporter = TextReporter::new(out, interactive);
-    Ok(deploy::deploy_suite(&client, &manifest, &request, settings, &mut reporter).await?)
+    let deployment =
+        deploy::deploy_suite(&client, &manifest, &request, settings, &mut reporter).await?;
+    if let (Some(portfolio), false) = (&deployment.portfolio, args.share_with.is_empty()) {
+        let portfolio_id = portfolio
+            .outputs
+            .get("PortfolioId")
+            .ok_or(ShareError::NoPortfolioId)?;
+        share::share_portfolio(
+            &aws_sdk_servicecatalog::Client::new(&config),
+            portfolio_id,
+            &args.share_with,
+            settings,
+            &mut reporter,
+        )
+        .await?;
+    }
+    Ok(deployment)
 }

@@ -1,5 +1,6 @@
 //! The deploy against the local emulator (moto's CloudFormation): `package` stages dummy zips
-//! and the real templates in S3, `deploy` creates then updates the core stack from them.
+//! and the real templates in S3, `deploy` creates then updates the core stack from them, and
+//! shares the portfolio with an organisational unit.
 //!
 //! What this proves and what it does not: see tools/deploy/README.md.
 
@@ -13,6 +14,7 @@ use studio_catalog_deploy::{
     deploy::{DeployError, DeploySettings, SuiteDeployment, SuiteRequest, deploy_suite},
     package::{ArtifactStore, FUNCTIONS, PackageManifest, PackageRequest, stage},
     report::TextReporter,
+    share::{NodeType, OrganizationNode, PortfolioShares, ShareOutcome, share_portfolio},
 };
 use studio_catalog_harness::{ACCOUNT_ID, REGION, emulator::AwsEmulator, http};
 
@@ -550,4 +552,94 @@ async fn a_failed_deploy_names_the_failing_resource_and_the_next_deploy_starts_o
     let (deployment, report) = deploy_core(&config, &manifest, &[]).await;
     assert_eq!(deployment.core.status, "CREATE_COMPLETE", "{report}");
     assert!(report.contains("deleting it first"), "{report}");
+}
+
+/// Deploys both stacks, then shares the portfolio with `nodes`, as `deploy` does.
+async fn deploy_and_share(
+    config: &SdkConfig,
+    manifest: &PackageManifest,
+    nodes: &[OrganizationNode],
+) -> (String, Vec<ShareOutcome>, String) {
+    let admin = format!("arn:aws:iam::{ACCOUNT_ID}:role/CloudAdmin");
+    let request = SuiteRequest {
+        portfolio_stack_name: Some("studio-catalog-portfolio".into()),
+        portfolio_parameters: pairs(&[("CloudAdminRoleArn", &admin)]),
+        ..core_only(&[])
+    };
+    let settings = DeploySettings {
+        poll_interval: Duration::from_millis(100),
+        timeout: Duration::from_secs(60),
+    };
+    let mut reporter = TextReporter::new(Vec::new(), false);
+    let cloudformation = aws_sdk_cloudformation::Client::new(config);
+    let deployment = deploy_suite(&cloudformation, manifest, &request, settings, &mut reporter)
+        .await
+        .unwrap_or_else(|error| panic!("deploy failed: {error}"));
+    let portfolio_id =
+        deployment.portfolio.expect("portfolio deployed").outputs["PortfolioId"].clone();
+    let outcomes = share_portfolio(
+        &aws_sdk_servicecatalog::Client::new(config),
+        &portfolio_id,
+        nodes,
+        settings,
+        &mut reporter,
+    )
+    .await;
+    let report = String::from_utf8(reporter.into_inner()).unwrap();
+    let outcomes = outcomes.unwrap_or_else(|error| panic!("share failed: {error}\n{report}"));
+    (portfolio_id, outcomes, report)
+}
+
+#[tokio::test]
+async fn the_portfolio_is_shared_with_an_organizational_unit_once() {
+    // Given the suite staged in the emulator
+    let aws = AwsEmulator::builder().start().await.unwrap();
+    let config = sdk_config(&aws).await;
+    let manifest = package(&config, dummy_zips("share", "v1"), true).await;
+    let ou = OrganizationNode::organizational_unit("ou-ab12-cdef3456").unwrap();
+
+    // When the suite is deployed with a share to an OU
+    let (portfolio_id, outcomes, report) =
+        deploy_and_share(&config, &manifest, std::slice::from_ref(&ou)).await;
+
+    // Then the portfolio is shared with the OU, with its tag options, after the share completed
+    assert!(
+        matches!(&outcomes[..], [ShareOutcome::Shared { node, .. }] if *node == ou),
+        "{outcomes:?}"
+    );
+    assert!(report.contains("IN_PROGRESS"), "{report}");
+    assert!(report.contains("COMPLETED"), "{report}");
+    let catalog = aws_sdk_servicecatalog::Client::new(&config);
+    let shares = catalog
+        .describe_portfolio_shares()
+        .portfolio_id(&portfolio_id)
+        .r#type(aws_sdk_servicecatalog::types::DescribePortfolioShareType::OrganizationalUnit)
+        .send()
+        .await
+        .unwrap();
+    let [detail] = shares.portfolio_share_details() else {
+        panic!("{shares:?}");
+    };
+    assert_eq!(detail.principal_id(), Some("ou-ab12-cdef3456"));
+    assert!(detail.share_tag_options());
+    assert_eq!(
+        catalog
+            .shared_with(&portfolio_id, NodeType::OrganizationalUnit)
+            .await
+            .unwrap(),
+        ["ou-ab12-cdef3456"]
+    );
+
+    // and a second deploy finds the share and does not create it again
+    let (again_id, outcomes, report) =
+        deploy_and_share(&config, &manifest, std::slice::from_ref(&ou)).await;
+    assert_eq!(again_id, portfolio_id);
+    assert_eq!(outcomes, [ShareOutcome::AlreadyShared(ou)]);
+    assert!(report.contains("already shared"), "{report}");
+    assert_eq!(
+        aws.call_count("servicecatalog", "CreatePortfolioShare")
+            .await
+            .unwrap(),
+        1
+    );
 }

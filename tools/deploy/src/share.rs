@@ -1,0 +1,568 @@
+//! Sharing the portfolio with an AWS Organizations node (an organisational unit or the whole
+//! organisation) after the portfolio stack is deployed: CloudFormation's
+//! `AWS::ServiceCatalog::PortfolioShare` takes only account ids.
+//!
+//! For each node: `DescribePortfolioShares` (is it shared already? then nothing to do),
+//! `CreatePortfolioShare` with the node, then `DescribePortfolioShareStatus` until the share
+//! is `COMPLETED`, or fails with the share's errors. Written against the small
+//! [`PortfolioShares`] port.
+
+use std::{
+    future::Future,
+    time::{Duration, Instant},
+};
+
+use thiserror::Error;
+
+use crate::{deploy::DeploySettings, report::DeployReporter};
+
+/// Share the portfolio's tag options with the node: the portfolio template associates two.
+pub const SHARE_TAG_OPTIONS: bool = true;
+
+/// Share the portfolio's principal names. The template associates its cloud admins by ARN
+/// (`PrincipalType: IAM`), which principal sharing does not carry (it shares `IAM_PATTERN`
+/// principal names only); a role of this account would mean nothing in the others.
+pub const SHARE_PRINCIPALS: bool = false;
+
+/// What kind of Organizations node a portfolio is shared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NodeType {
+    /// The whole organisation (`o-…`).
+    Organization,
+    /// An organisational unit (`ou-…`) and the OUs and accounts below it.
+    OrganizationalUnit,
+}
+
+impl NodeType {
+    /// The API's name (`ORGANIZATION`, `ORGANIZATIONAL_UNIT`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Organization => "ORGANIZATION",
+            Self::OrganizationalUnit => "ORGANIZATIONAL_UNIT",
+        }
+    }
+}
+
+/// An Organizations node to share the portfolio with; its id is validated.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OrganizationNode {
+    node_type: NodeType,
+    value: String,
+}
+
+/// An organisation or OU id that is not well formed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{value:?} is not {expected}")]
+pub struct InvalidNodeId {
+    /// The id given.
+    pub value: String,
+    /// What was expected.
+    pub expected: &'static str,
+}
+
+fn is_lower_alnum(text: &str, min: usize, max: usize) -> bool {
+    (min..=max).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+}
+
+impl OrganizationNode {
+    /// An organisational unit: `ou-` + 4–32 lowercase letters or digits (the root's id) + `-` +
+    /// 8–32 lowercase letters or digits.
+    pub fn organizational_unit(id: &str) -> Result<Self, InvalidNodeId> {
+        let valid = id
+            .strip_prefix("ou-")
+            .and_then(|rest| rest.split_once('-'))
+            .is_some_and(|(root, unit)| is_lower_alnum(root, 4, 32) && is_lower_alnum(unit, 8, 32));
+        if !valid {
+            return Err(InvalidNodeId {
+                value: id.to_owned(),
+                expected: "an organizational unit id (ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}, e.g. ou-ab12-cdef3456)",
+            });
+        }
+        Ok(Self {
+            node_type: NodeType::OrganizationalUnit,
+            value: id.to_owned(),
+        })
+    }
+
+    /// The organisation: `o-` + 10–32 lowercase letters or digits.
+    pub fn organization(id: &str) -> Result<Self, InvalidNodeId> {
+        if !id
+            .strip_prefix("o-")
+            .is_some_and(|rest| is_lower_alnum(rest, 10, 32))
+        {
+            return Err(InvalidNodeId {
+                value: id.to_owned(),
+                expected: "an organization id (o-[a-z0-9]{10,32}, e.g. o-abcdef1234)",
+            });
+        }
+        Ok(Self {
+            node_type: NodeType::Organization,
+            value: id.to_owned(),
+        })
+    }
+
+    /// Organisation or OU.
+    pub fn node_type(&self) -> NodeType {
+        self.node_type
+    }
+
+    /// The id.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+impl std::fmt::Display for OrganizationNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.node_type {
+            NodeType::Organization => "organization",
+            NodeType::OrganizationalUnit => "organizational unit",
+        };
+        write!(f, "{kind} {}", self.value)
+    }
+}
+
+/// A failed Service Catalog call.
+#[derive(Debug, Clone, Error)]
+#[error("Service Catalog {operation} failed: {}{message}", code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default())]
+pub struct ShareApiError {
+    /// The operation.
+    pub operation: &'static str,
+    /// The error code (`InvalidParametersException`, ...), when the service sent one.
+    pub code: Option<String>,
+    /// The message.
+    pub message: String,
+}
+
+/// One error of a share (`ShareError`): the accounts it concerns and why.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ShareErrorDetail {
+    /// The accounts the share failed for.
+    pub accounts: Vec<String>,
+    /// The error code or name.
+    pub error: Option<String>,
+    /// What happened.
+    pub message: Option<String>,
+}
+
+impl std::fmt::Display for ShareErrorDetail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}",
+            self.error.as_deref().unwrap_or("error"),
+            self.message.as_deref().unwrap_or("(no message)")
+        )?;
+        if !self.accounts.is_empty() {
+            write!(f, " (accounts {})", self.accounts.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// What `DescribePortfolioShareStatus` says.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ShareStatus {
+    /// `NOT_STARTED`, `IN_PROGRESS`, `COMPLETED`, `COMPLETED_WITH_ERRORS` or `ERROR`.
+    pub status: String,
+    /// The nodes or accounts shared so far.
+    pub successful: Vec<String>,
+    /// The errors so far.
+    pub errors: Vec<ShareErrorDetail>,
+}
+
+/// The Service Catalog API the organisation sharing needs.
+pub trait PortfolioShares: Send + Sync {
+    /// The ids the portfolio is shared with, for nodes of `node_type` (every page).
+    fn shared_with(
+        &self,
+        portfolio_id: &str,
+        node_type: NodeType,
+    ) -> impl Future<Output = Result<Vec<String>, ShareApiError>> + Send;
+
+    /// Starts a share; returns its `PortfolioShareToken`.
+    fn create_share(
+        &self,
+        portfolio_id: &str,
+        node: &OrganizationNode,
+    ) -> impl Future<Output = Result<String, ShareApiError>> + Send;
+
+    /// The status of the share `token`.
+    fn share_status(
+        &self,
+        token: &str,
+    ) -> impl Future<Output = Result<ShareStatus, ShareApiError>> + Send;
+}
+
+/// Why sharing failed.
+#[derive(Debug, Error)]
+pub enum ShareError {
+    /// A Service Catalog call failed.
+    #[error(transparent)]
+    Api(#[from] ShareApiError),
+    /// The share ended in `ERROR` (or another status that is not a success).
+    #[error("sharing portfolio {portfolio_id} with {node} ended in {status}{}", error_lines(.errors))]
+    Failed {
+        /// The portfolio.
+        portfolio_id: String,
+        /// The node.
+        node: OrganizationNode,
+        /// The final status.
+        status: String,
+        /// The share's errors.
+        errors: Vec<ShareErrorDetail>,
+    },
+    /// The share did not finish in time.
+    #[error("sharing portfolio {portfolio_id} with {node} still {status} after {waited:?}")]
+    Timeout {
+        /// The portfolio.
+        portfolio_id: String,
+        /// The node.
+        node: OrganizationNode,
+        /// The last status.
+        status: String,
+        /// How long we waited.
+        waited: Duration,
+    },
+    /// The portfolio stack has no `PortfolioId` output.
+    #[error("the portfolio stack has no output PortfolioId")]
+    NoPortfolioId,
+}
+
+fn error_lines(errors: &[ShareErrorDetail]) -> String {
+    errors.iter().map(|e| format!("\n  {e}")).collect()
+}
+
+/// What [`share_portfolio`] did for one node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShareOutcome {
+    /// The portfolio was already shared with the node: no call made.
+    AlreadyShared(OrganizationNode),
+    /// Shared now; the share's token.
+    Shared {
+        /// The node.
+        node: OrganizationNode,
+        /// `PortfolioShareToken`.
+        token: String,
+    },
+}
+
+/// Shares `portfolio_id` with each node it is not shared with yet, waiting for each share to
+/// complete; progress goes to `reporter` as notes.
+pub async fn share_portfolio<P: PortfolioShares>(
+    shares: &P,
+    portfolio_id: &str,
+    nodes: &[OrganizationNode],
+    settings: DeploySettings,
+    reporter: &mut dyn DeployReporter,
+) -> Result<Vec<ShareOutcome>, ShareError> {
+    let mut outcomes = Vec::with_capacity(nodes.len());
+    let mut known: Vec<(NodeType, Vec<String>)> = Vec::new();
+    for node in nodes {
+        let shared = match known.iter().find(|(t, _)| *t == node.node_type()) {
+            Some((_, ids)) => ids.clone(),
+            None => {
+                let ids = shares.shared_with(portfolio_id, node.node_type()).await?;
+                known.push((node.node_type(), ids.clone()));
+                ids
+            }
+        };
+        if shared.iter().any(|id| id == node.value()) {
+            reporter.note(&format!(
+                "portfolio {portfolio_id} is already shared with {node}"
+            ));
+            outcomes.push(ShareOutcome::AlreadyShared(node.clone()));
+            continue;
+        }
+        reporter.note(&format!("sharing portfolio {portfolio_id} with {node}"));
+        let token = shares.create_share(portfolio_id, node).await?;
+        wait_for_share(shares, portfolio_id, node, &token, settings, reporter).await?;
+        if let Some((_, ids)) = known.iter_mut().find(|(t, _)| *t == node.node_type()) {
+            ids.push(node.value().to_owned());
+        }
+        outcomes.push(ShareOutcome::Shared {
+            node: node.clone(),
+            token,
+        });
+    }
+    Ok(outcomes)
+}
+
+async fn wait_for_share<P: PortfolioShares>(
+    shares: &P,
+    portfolio_id: &str,
+    node: &OrganizationNode,
+    token: &str,
+    settings: DeploySettings,
+    reporter: &mut dyn DeployReporter,
+) -> Result<(), ShareError> {
+    let started = Instant::now();
+    let mut last_status = String::new();
+    loop {
+        let status = shares.share_status(token).await?;
+        if status.status != last_status {
+            reporter.note(&format!("  {node}: {} ({token})", status.status));
+            last_status.clone_from(&status.status);
+        }
+        match status.status.as_str() {
+            "COMPLETED" => return Ok(()),
+            "NOT_STARTED" | "IN_PROGRESS" => {}
+            _ => {
+                // ERROR, COMPLETED_WITH_ERRORS or a status this tool does not know.
+                for error in &status.errors {
+                    reporter.note(&format!("  {node}: {error}"));
+                }
+                return Err(ShareError::Failed {
+                    portfolio_id: portfolio_id.to_owned(),
+                    node: node.clone(),
+                    status: status.status,
+                    errors: status.errors,
+                });
+            }
+        }
+        if started.elapsed() >= settings.timeout {
+            return Err(ShareError::Timeout {
+                portfolio_id: portfolio_id.to_owned(),
+                node: node.clone(),
+                status: status.status,
+                waited: started.elapsed(),
+            });
+        }
+        tokio::time::sleep(settings.poll_interval).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{collections::VecDeque, sync::Mutex};
+
+    use super::*;
+    use crate::report::RecordingReporter;
+
+    /// Shares already in place, and the statuses each new share plays, one per poll.
+    #[derive(Default)]
+    struct FakeShares {
+        shared: Mutex<Vec<(NodeType, String)>>,
+        script: Mutex<VecDeque<ShareStatus>>,
+        created: Mutex<Vec<OrganizationNode>>,
+        describes: Mutex<usize>,
+    }
+
+    impl PortfolioShares for FakeShares {
+        async fn shared_with(
+            &self,
+            _portfolio_id: &str,
+            node_type: NodeType,
+        ) -> Result<Vec<String>, ShareApiError> {
+            *self.describes.lock().unwrap() += 1;
+            Ok(self
+                .shared
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|(t, _)| *t == node_type)
+                .map(|(_, id)| id.clone())
+                .collect())
+        }
+
+        async fn create_share(
+            &self,
+            _portfolio_id: &str,
+            node: &OrganizationNode,
+        ) -> Result<String, ShareApiError> {
+            self.created.lock().unwrap().push(node.clone());
+            Ok(format!("share-{}", node.value()))
+        }
+
+        async fn share_status(&self, _token: &str) -> Result<ShareStatus, ShareApiError> {
+            let mut script = self.script.lock().unwrap();
+            let status = if script.len() > 1 {
+                script.pop_front()
+            } else {
+                script.front().cloned()
+            };
+            Ok(status.unwrap_or_else(|| status_of("COMPLETED")))
+        }
+    }
+
+    fn status_of(status: &str) -> ShareStatus {
+        ShareStatus {
+            status: status.into(),
+            ..ShareStatus::default()
+        }
+    }
+
+    fn settings() -> DeploySettings {
+        DeploySettings {
+            poll_interval: Duration::from_millis(1),
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    fn ou(id: &str) -> OrganizationNode {
+        OrganizationNode::organizational_unit(id).unwrap()
+    }
+
+    #[test]
+    fn well_formed_ids_are_accepted_and_others_refused_with_the_expected_form() {
+        assert!(OrganizationNode::organizational_unit("ou-ab12-cdef3456").is_ok());
+        assert!(OrganizationNode::organizational_unit("ou-r00t-0123456789abcdef").is_ok());
+        assert!(OrganizationNode::organization("o-abcdef1234").is_ok());
+        for bad in [
+            "ou-ab1-cdef3456",
+            "ou-ab12-cdef345",
+            "ou-AB12-cdef3456",
+            "ab12-cdef3456",
+            "ou-ab12",
+            "o-abcdef1234",
+        ] {
+            let error = OrganizationNode::organizational_unit(bad).unwrap_err();
+            assert!(error.to_string().contains("ou-[0-9a-z]{4,32}"), "{bad}");
+        }
+        for bad in ["o-abc", "o-ABCDEF1234", "ou-ab12-cdef3456", "abcdef1234"] {
+            let error = OrganizationNode::organization(bad).unwrap_err();
+            assert!(error.to_string().contains("o-[a-z0-9]{10,32}"), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_node_not_yet_shared_is_shared_and_waited_for() {
+        let shares = FakeShares {
+            script: Mutex::new(VecDeque::from([
+                status_of("NOT_STARTED"),
+                status_of("IN_PROGRESS"),
+                status_of("IN_PROGRESS"),
+                status_of("COMPLETED"),
+            ])),
+            ..FakeShares::default()
+        };
+        let mut reporter = RecordingReporter::default();
+
+        let outcomes = share_portfolio(
+            &shares,
+            "port-1",
+            &[ou("ou-ab12-cdef3456")],
+            settings(),
+            &mut reporter,
+        )
+        .await
+        .unwrap();
+
+        assert_eq!(
+            outcomes,
+            [ShareOutcome::Shared {
+                node: ou("ou-ab12-cdef3456"),
+                token: "share-ou-ab12-cdef3456".into()
+            }]
+        );
+        let statuses: Vec<&String> = reporter
+            .notes
+            .iter()
+            .filter(|n| n.starts_with("  "))
+            .collect();
+        assert_eq!(statuses.len(), 3, "{:?}", reporter.notes);
+        assert!(statuses[1].contains("IN_PROGRESS") && statuses[2].contains("COMPLETED"));
+    }
+
+    #[tokio::test]
+    async fn a_node_already_shared_is_not_shared_again() {
+        let shares = FakeShares {
+            shared: Mutex::new(vec![
+                (NodeType::OrganizationalUnit, "ou-ab12-cdef3456".into()),
+                (NodeType::Organization, "o-abcdef1234".into()),
+            ]),
+            ..FakeShares::default()
+        };
+        let nodes = [
+            ou("ou-ab12-cdef3456"),
+            ou("ou-ab12-99999999"),
+            OrganizationNode::organization("o-abcdef1234").unwrap(),
+        ];
+        let mut reporter = RecordingReporter::default();
+
+        let outcomes = share_portfolio(&shares, "port-1", &nodes, settings(), &mut reporter)
+            .await
+            .unwrap();
+
+        assert_eq!(*shares.created.lock().unwrap(), [ou("ou-ab12-99999999")]);
+        assert_eq!(outcomes[0], ShareOutcome::AlreadyShared(nodes[0].clone()));
+        assert_eq!(outcomes[2], ShareOutcome::AlreadyShared(nodes[2].clone()));
+        assert_eq!(
+            *shares.describes.lock().unwrap(),
+            2,
+            "one listing per node type"
+        );
+        assert!(reporter.notes[0].contains("already shared"));
+    }
+
+    #[tokio::test]
+    async fn a_share_that_ends_in_error_reports_its_errors() {
+        let failed = ShareStatus {
+            status: "ERROR".into(),
+            successful: Vec::new(),
+            errors: vec![ShareErrorDetail {
+                accounts: vec!["111122223333".into()],
+                error: Some("AccessDenied".into()),
+                message: Some("trusted access is not enabled".into()),
+            }],
+        };
+        let shares = FakeShares {
+            script: Mutex::new(VecDeque::from([status_of("IN_PROGRESS"), failed])),
+            ..FakeShares::default()
+        };
+        let mut reporter = RecordingReporter::default();
+
+        let error = share_portfolio(
+            &shares,
+            "port-1",
+            &[ou("ou-ab12-cdef3456")],
+            settings(),
+            &mut reporter,
+        )
+        .await
+        .unwrap_err();
+
+        assert!(matches!(&error, ShareError::Failed { status, .. } if status == "ERROR"));
+        let text = error.to_string();
+        assert!(
+            text.contains("AccessDenied: trusted access is not enabled (accounts 111122223333)"),
+            "{text}"
+        );
+        assert!(
+            reporter
+                .notes
+                .iter()
+                .any(|n| n.contains("trusted access is not enabled")),
+            "{:?}",
+            reporter.notes
+        );
+    }
+
+    #[tokio::test]
+    async fn a_share_that_never_completes_times_out() {
+        let shares = FakeShares {
+            script: Mutex::new(VecDeque::from([status_of("IN_PROGRESS")])),
+            ..FakeShares::default()
+        };
+        let settings = DeploySettings {
+            poll_interval: Duration::from_millis(1),
+            timeout: Duration::from_millis(20),
+        };
+        let mut reporter = RecordingReporter::default();
+
+        let error = share_portfolio(
+            &shares,
+            "port-1",
+            &[ou("ou-ab12-cdef3456")],
+            settings,
+            &mut reporter,
+        )
+        .await
+        .unwrap_err();
+
+        assert!(matches!(error, ShareError::Timeout { .. }), "{error}");
+    }
+}
