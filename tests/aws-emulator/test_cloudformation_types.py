@@ -8,59 +8,14 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
-import signal
-import subprocess
-import sys
-import urllib.request
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SERVER = os.path.join(HERE, "server.py")
-REGION = "us-east-1"
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    proc = subprocess.Popen(
-        [sys.executable, SERVER, "--host", "127.0.0.1", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    match = re.fullmatch(r"studio-emulator ready on (http://127\.0\.0\.1:\d+)\n", line)
-    if not match:
-        proc.kill()
-        pytest.fail(f"emulator did not start: {line!r} {proc.stderr.read()!r}")
-    try:
-        yield match.group(1)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-
-
-def _client(endpoint: str, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-        aws_secret_access_key="secret",
-        config=Config(retries={"mode": "standard", "max_attempts": 1}),
-    )
+from emulator_client import HERE, REGION, client
 
 
 def _zip() -> bytes:
@@ -125,22 +80,22 @@ def _template(expression: str, with_schedule: bool = True) -> str:
 
 @pytest.fixture()
 def stack(endpoint: str) -> Iterator[str]:
-    s3 = _client(endpoint, "s3")
+    s3 = client(endpoint, "s3")
     s3.create_bucket(Bucket="code")
     s3.put_object(Bucket="code", Key="cleanup.zip", Body=_zip())
     name = "schedule-test"
-    _client(endpoint, "cloudformation").create_stack(
+    client(endpoint, "cloudformation").create_stack(
         StackName=name, TemplateBody=_template("rate(60 minutes)"), Capabilities=["CAPABILITY_IAM"]
     )
     yield name
     try:
-        _client(endpoint, "cloudformation").delete_stack(StackName=name)
+        client(endpoint, "cloudformation").delete_stack(StackName=name)
     except ClientError:
         pass
 
 
 def _outputs(endpoint: str, name: str) -> dict[str, str]:
-    described = _client(endpoint, "cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+    described = client(endpoint, "cloudformation").describe_stacks(StackName=name)["Stacks"][0]
     assert described["StackStatus"].endswith("_COMPLETE"), described
     return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
 
@@ -148,7 +103,7 @@ def _outputs(endpoint: str, name: str) -> dict[str, str]:
 def test_a_stack_creates_the_schedule_in_the_scheduler_backend(endpoint: str, stack: str) -> None:
     outputs = _outputs(endpoint, stack)
 
-    schedule = _client(endpoint, "scheduler").get_schedule(Name=outputs["ScheduleName"])
+    schedule = client(endpoint, "scheduler").get_schedule(Name=outputs["ScheduleName"])
     assert schedule["Arn"] == outputs["ScheduleArn"]
     assert schedule["Arn"] == (
         f"arn:aws:scheduler:{REGION}:123456789012:schedule/default/{outputs['ScheduleName']}"
@@ -166,42 +121,41 @@ def test_a_stack_creates_the_schedule_in_the_scheduler_backend(endpoint: str, st
 def test_a_stack_update_changes_the_schedule_in_place(endpoint: str, stack: str) -> None:
     name = _outputs(endpoint, stack)["ScheduleName"]
 
-    _client(endpoint, "cloudformation").update_stack(
+    client(endpoint, "cloudformation").update_stack(
         StackName=stack, TemplateBody=_template("rate(2 hours)"), Capabilities=["CAPABILITY_IAM"]
     )
 
     assert _outputs(endpoint, stack)["ScheduleName"] == name
-    schedule = _client(endpoint, "scheduler").get_schedule(Name=name)
+    schedule = client(endpoint, "scheduler").get_schedule(Name=name)
     assert schedule["ScheduleExpression"] == "rate(2 hours)"
 
 
 def test_removing_the_schedule_from_the_template_deletes_it(endpoint: str, stack: str) -> None:
     name = _outputs(endpoint, stack)["ScheduleName"]
 
-    _client(endpoint, "cloudformation").update_stack(
+    client(endpoint, "cloudformation").update_stack(
         StackName=stack,
         TemplateBody=_template("rate(60 minutes)", with_schedule=False),
         Capabilities=["CAPABILITY_IAM"],
     )
 
     with pytest.raises(ClientError) as raised:
-        _client(endpoint, "scheduler").get_schedule(Name=name)
+        client(endpoint, "scheduler").get_schedule(Name=name)
     assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
 def test_deleting_the_stack_deletes_the_schedule(endpoint: str, stack: str) -> None:
     name = _outputs(endpoint, stack)["ScheduleName"]
 
-    _client(endpoint, "cloudformation").delete_stack(StackName=stack)
+    client(endpoint, "cloudformation").delete_stack(StackName=stack)
 
     with pytest.raises(ClientError) as raised:
-        _client(endpoint, "scheduler").get_schedule(Name=name)
+        client(endpoint, "scheduler").get_schedule(Name=name)
     assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
-def test_the_control_api_lists_the_added_types(endpoint: str) -> None:
-    with urllib.request.urlopen(f"{endpoint}/_studio_emulator/cloudformation/types") as answer:
-        body = json.load(answer)
+def test_the_control_api_lists_the_added_types(control: Callable[..., Any]) -> None:
+    body = control("GET", "cloudformation/types")
     assert body["types"][0] == "AWS::Scheduler::Schedule"
     assert "AWS::ServiceCatalog::LaunchRoleConstraint" in body["types"]
 
@@ -233,19 +187,28 @@ def _parameter_template(default: str) -> str:
 @pytest.fixture()
 def parameter_stack(endpoint: str) -> Iterator[str]:
     name = "parameter-test"
-    _client(endpoint, "cloudformation").create_stack(
+    client(endpoint, "cloudformation").create_stack(
         StackName=name, TemplateBody=_parameter_template("first")
     )
     yield name
-    _client(endpoint, "cloudformation").delete_stack(StackName=name)
+    client(endpoint, "cloudformation").delete_stack(StackName=name)
 
 
 def _published(endpoint: str) -> str:
-    return _client(endpoint, "ssm").get_parameter(Name="/test/published")["Parameter"]["Value"]
+    return client(endpoint, "ssm").get_parameter(Name="/test/published")["Parameter"]["Value"]
+
+
+def _update_value(cloudformation: Any, stack: str, value: str) -> None:
+    """Updates the parameter stack, template unchanged, passing ``value`` for Value."""
+    cloudformation.update_stack(
+        StackName=stack,
+        TemplateBody=_parameter_template("first"),
+        Parameters=[{"ParameterKey": "Value", "ParameterValue": value}],
+    )
 
 
 def test_an_update_that_changes_nothing_is_refused(endpoint: str, parameter_stack: str) -> None:
-    cloudformation = _client(endpoint, "cloudformation")
+    cloudformation = client(endpoint, "cloudformation")
 
     for parameters in ([], [{"ParameterKey": "Value", "ParameterValue": "first"}]):
         with pytest.raises(ClientError) as raised:
@@ -262,7 +225,7 @@ def test_an_update_that_changes_nothing_is_refused(endpoint: str, parameter_stac
 def test_a_new_default_updates_the_resources_that_use_it(
     endpoint: str, parameter_stack: str
 ) -> None:
-    _client(endpoint, "cloudformation").update_stack(
+    client(endpoint, "cloudformation").update_stack(
         StackName=parameter_stack, TemplateBody=_parameter_template("second")
     )
 
@@ -272,12 +235,8 @@ def test_a_new_default_updates_the_resources_that_use_it(
 def test_a_parameter_the_update_does_not_pass_takes_its_default_again(
     endpoint: str, parameter_stack: str
 ) -> None:
-    cloudformation = _client(endpoint, "cloudformation")
-    cloudformation.update_stack(
-        StackName=parameter_stack,
-        TemplateBody=_parameter_template("first"),
-        Parameters=[{"ParameterKey": "Value", "ParameterValue": "given"}],
-    )
+    cloudformation = client(endpoint, "cloudformation")
+    _update_value(cloudformation, parameter_stack, "given")
     assert _published(endpoint) == "given"
 
     cloudformation.update_stack(
@@ -292,12 +251,8 @@ def test_a_parameter_the_update_does_not_pass_takes_its_default_again(
 def test_an_update_keeping_the_previous_value_changes_nothing(
     endpoint: str, parameter_stack: str
 ) -> None:
-    cloudformation = _client(endpoint, "cloudformation")
-    cloudformation.update_stack(
-        StackName=parameter_stack,
-        TemplateBody=_parameter_template("first"),
-        Parameters=[{"ParameterKey": "Value", "ParameterValue": "given"}],
-    )
+    cloudformation = client(endpoint, "cloudformation")
+    _update_value(cloudformation, parameter_stack, "given")
 
     with pytest.raises(ClientError) as raised:
         cloudformation.update_stack(
@@ -318,26 +273,31 @@ PORTFOLIO_TEMPLATE = os.path.join(HERE, "..", "..", "portfolio", "portfolio.yaml
 ADMIN_ROLE = "arn:aws:iam::123456789012:role/CloudAdmin"
 
 
-def _links(endpoint: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{endpoint}/_studio_emulator/cloudformation/servicecatalog") as answer:
-        return json.load(answer)
+def _create_portfolio_stack(
+    cloudformation: Any, name: str, parameters: list[dict[str, str]]
+) -> dict[str, Any]:
+    """Creates a stack of the portfolio template and returns its description."""
+    with open(PORTFOLIO_TEMPLATE) as template:
+        cloudformation.create_stack(
+            StackName=name,
+            TemplateBody=template.read(),
+            Parameters=parameters,
+            Capabilities=["CAPABILITY_NAMED_IAM"],
+        )
+    return cloudformation.describe_stacks(StackName=name)["Stacks"][0]
 
 
 @pytest.fixture()
 def portfolio_stack(endpoint: str) -> Iterator[dict[str, str]]:
-    cloudformation = _client(endpoint, "cloudformation")
-    with open(PORTFOLIO_TEMPLATE) as template:
-        body = template.read()
-    cloudformation.create_stack(
-        StackName="portfolio",
-        TemplateBody=body,
-        Parameters=[
+    cloudformation = client(endpoint, "cloudformation")
+    described = _create_portfolio_stack(
+        cloudformation,
+        "portfolio",
+        [
             {"ParameterKey": "CloudAdminRoleArn", "ParameterValue": ADMIN_ROLE},
             {"ParameterKey": "ShareAccountIds", "ParameterValue": "111111111111"},
         ],
-        Capabilities=["CAPABILITY_NAMED_IAM"],
     )
-    described = cloudformation.describe_stacks(StackName="portfolio")["Stacks"][0]
     assert described["StackStatus"] == "CREATE_COMPLETE"
     yield {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
     cloudformation.delete_stack(StackName="portfolio")
@@ -346,7 +306,7 @@ def portfolio_stack(endpoint: str) -> Iterator[dict[str, str]]:
 def test_the_portfolio_stack_creates_the_portfolio_and_its_products(
     endpoint: str, portfolio_stack: dict[str, str]
 ) -> None:
-    catalog = _client(endpoint, "servicecatalog")
+    catalog = client(endpoint, "servicecatalog")
 
     portfolio = catalog.describe_portfolio(Id=portfolio_stack["PortfolioId"])["PortfolioDetail"]
     assert portfolio["DisplayName"] == "SageMaker Studio self-service"
@@ -366,9 +326,9 @@ def test_the_portfolio_stack_creates_the_portfolio_and_its_products(
 
 
 def test_every_product_is_in_the_portfolio_with_a_launch_constraint(
-    endpoint: str, portfolio_stack: dict[str, str]
+    control: Callable[..., Any], portfolio_stack: dict[str, str]
 ) -> None:
-    links = _links(endpoint)
+    links = control("GET", "cloudformation/servicecatalog")
     portfolio_id = portfolio_stack["PortfolioId"]
     products = {
         portfolio_stack[key]
@@ -388,26 +348,23 @@ def test_every_product_is_in_the_portfolio_with_a_launch_constraint(
     assert {a["ResourceId"] for a in links["TagOptionAssociations"]} == {portfolio_id}
 
 
-def test_deleting_the_portfolio_stack_removes_what_it_created(endpoint: str) -> None:
-    cloudformation = _client(endpoint, "cloudformation")
-    with open(PORTFOLIO_TEMPLATE) as template:
-        cloudformation.create_stack(
-            StackName="short-lived",
-            TemplateBody=template.read(),
-            Parameters=[{"ParameterKey": "CloudAdminRoleArn", "ParameterValue": ADMIN_ROLE}],
-            Capabilities=["CAPABILITY_NAMED_IAM"],
-        )
-    outputs = {
-        o["OutputKey"]: o["OutputValue"]
-        for o in cloudformation.describe_stacks(StackName="short-lived")["Stacks"][0]["Outputs"]
-    }
+def test_deleting_the_portfolio_stack_removes_what_it_created(
+    endpoint: str, control: Callable[..., Any]
+) -> None:
+    cloudformation = client(endpoint, "cloudformation")
+    described = _create_portfolio_stack(
+        cloudformation,
+        "short-lived",
+        [{"ParameterKey": "CloudAdminRoleArn", "ParameterValue": ADMIN_ROLE}],
+    )
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
 
     cloudformation.delete_stack(StackName="short-lived")
 
-    links = _links(endpoint)
+    links = control("GET", "cloudformation/servicecatalog")
     assert all(a["PortfolioId"] != outputs["PortfolioId"] for a in links["ProductAssociations"])
     assert all(c["PortfolioId"] != outputs["PortfolioId"] for c in links["Constraints"])
-    portfolios = _client(endpoint, "servicecatalog").list_portfolios()["PortfolioDetails"]
+    portfolios = client(endpoint, "servicecatalog").list_portfolios()["PortfolioDetails"]
     assert outputs["PortfolioId"] not in {p["Id"] for p in portfolios}
 
 
@@ -439,7 +396,7 @@ def test_a_launch_constraint_needs_its_product_in_the_portfolio(endpoint: str) -
         }
     }
 
-    cloudformation = _client(endpoint, "cloudformation")
+    cloudformation = client(endpoint, "cloudformation")
     cloudformation.create_stack(StackName="orphan-constraint", TemplateBody=json.dumps(template))
 
     described = cloudformation.describe_stacks(StackName="orphan-constraint")["Stacks"][0]
@@ -470,7 +427,7 @@ def _function_template(bucket: str, export: bool) -> str:
 
 @pytest.mark.parametrize("export", [False, True], ids=["plain", "exported"])
 def test_a_resource_that_fails_rolls_the_stack_back_with_its_reason(endpoint: str, export: bool) -> None:
-    cloudformation = _client(endpoint, "cloudformation")
+    cloudformation = client(endpoint, "cloudformation")
     name = f"failing-{'exported' if export else 'plain'}"
 
     cloudformation.create_stack(
@@ -492,7 +449,7 @@ def test_a_resource_that_fails_rolls_the_stack_back_with_its_reason(endpoint: st
     assert statuses[:2] == ["ROLLBACK_COMPLETE", "ROLLBACK_IN_PROGRESS"]
     assert cloudformation.list_exports()["Exports"] == []
     # what was created is gone, and the stack cannot be updated, only deleted
-    roles = _client(endpoint, "iam").list_roles()["Roles"]
+    roles = client(endpoint, "iam").list_roles()["Roles"]
     assert not [r for r in roles if r["RoleName"].startswith(f"{name}-Role-")]
     with pytest.raises(ClientError) as raised:
         cloudformation.update_stack(

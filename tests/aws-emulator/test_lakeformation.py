@@ -5,24 +5,16 @@ Run: .venv/bin/python -m pytest -q tests/aws-emulator/test_lakeformation.py
 
 from __future__ import annotations
 
+import functools
 import json
-import os
-import re
-import signal
-import subprocess
-import sys
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SERVER = os.path.join(HERE, "server.py")
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
+from emulator_client import ACCOUNT, error
+from emulator_client import unique as _unique
+
 TRUST = json.dumps(
     {
         "Version": "2012-10-17",
@@ -37,61 +29,8 @@ TRUST = json.dumps(
 )
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    proc = subprocess.Popen(
-        [sys.executable, SERVER, "--host", "127.0.0.1", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    match = re.fullmatch(r"studio-emulator ready on (http://127\.0\.0\.1:\d+)\n", line)
-    if not match:
-        proc.kill()
-        pytest.fail(f"emulator did not start: {line!r} {proc.stderr.read()!r}")
-    try:
-        yield match.group(1)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def _client(endpoint: str, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-        aws_secret_access_key="secret",
-        config=Config(retries={"mode": "standard", "max_attempts": 1}),
-    )
-
-
-@pytest.fixture()
-def lf(endpoint: str) -> Any:
-    return _client(endpoint, "lakeformation")
-
-
-@pytest.fixture()
-def glue(endpoint: str) -> Any:
-    return _client(endpoint, "glue")
-
-
-@pytest.fixture()
-def iam(endpoint: str) -> Any:
-    return _client(endpoint, "iam")
-
-
-_counter = iter(range(1, 100_000))
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}_{os.getpid()}_{next(_counter)}"
+# Glue names: underscores, not hyphens.
+unique = functools.partial(_unique, separator="_")
 
 
 @pytest.fixture()
@@ -142,10 +81,6 @@ def columns_resource(database: str, name: str, columns: list[str]) -> dict[str, 
             "ColumnNames": columns,
         }
     }
-
-
-def error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    return exc.value.response["Error"]["Code"], exc.value.response["Error"]["Message"]
 
 
 def listed(lf: Any, who: str, resource: dict[str, Any]) -> list[dict[str, Any]]:

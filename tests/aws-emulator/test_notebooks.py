@@ -5,92 +5,19 @@ Run: .venv/bin/python -m pytest -q tests/aws-emulator/test_notebooks.py
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SERVER = os.path.join(HERE, "server.py")
-REGION = "us-east-1"
+from emulator_client import error, unique, wait_for
+
 ROLE = "arn:aws:iam::123456789012:role/notebook-execution"
-TRANSITION = 0.2
+# Long enough that a status read straight after a call still sees the transitional state on a
+# loaded machine.
+TRANSITION = 0.6
 
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            SERVER,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--transition-seconds",
-            str(TRANSITION),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    match = re.fullmatch(r"studio-emulator ready on (http://127\.0\.0\.1:\d+)\n", line)
-    if not match:
-        proc.kill()
-        pytest.fail(f"emulator did not start: {line!r} {proc.stderr.read()!r}")
-    try:
-        yield match.group(1)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@pytest.fixture()
-def sm(endpoint: str) -> Any:
-    return boto3.client(
-        "sagemaker",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-        aws_secret_access_key="secret",
-        config=Config(retries={"mode": "standard", "max_attempts": 1}),
-    )
-
-
-_counter = iter(range(1, 100_000))
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{os.getpid()}-{next(_counter)}"
-
-
-def wait_for(fn: Callable[[], Any], expected: Any, timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value == expected:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"expected {expected!r}, still {value!r}")
-        time.sleep(0.05)
-
-
-def error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    return exc.value.response["Error"]["Code"], exc.value.response["Error"]["Message"]
+pytestmark = pytest.mark.transition_seconds(TRANSITION)
 
 
 def notebook_status(sm: Any, name: str) -> str:

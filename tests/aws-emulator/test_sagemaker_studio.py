@@ -6,28 +6,23 @@ Run: .venv/bin/python -m pytest -q tests/aws-emulator
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SERVER = os.path.join(HERE, "server.py")
+from emulator_client import HERE, REGION, client, error_code, unique, wait_for
+
 TRANSITION = 0.2
-REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/studio-execution"
+
+pytestmark = pytest.mark.transition_seconds(TRANSITION)
 
 
 # --------------------------------------------------------------------------
@@ -35,97 +30,10 @@ ROLE = "arn:aws:iam::123456789012:role/studio-execution"
 # --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def endpoint() -> Iterator[str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            SERVER,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--transition-seconds",
-            str(TRANSITION),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()  # blocks until ready (or exit)
-    match = re.fullmatch(r"studio-emulator ready on (http://127\.0\.0\.1:\d+)\n", line)
-    if not match:
-        proc.kill()
-        pytest.fail(f"emulator did not start: {line!r} {proc.stderr.read()!r}")
-    try:
-        yield match.group(1)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            code = proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-        assert code == 0, proc.stderr.read()
-
-
-def _client(endpoint: str, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-        aws_secret_access_key="secret",
-        config=Config(retries={"mode": "standard", "max_attempts": 1}),
-    )
-
-
-@pytest.fixture()
-def sm(endpoint: str) -> Any:
-    return _client(endpoint, "sagemaker")
-
-
-@pytest.fixture()
-def control(endpoint: str) -> Callable[..., Any]:
-    def call(method: str, path: str, body: Any = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            f"{endpoint}/_studio_emulator/{path}", data=data, method=method
-        )
-        req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req, timeout=5) as resp:
-            return json.loads(resp.read())
-
-    return call
-
-
 @pytest.fixture(autouse=True)
 def _clean(control: Callable[..., Any]) -> None:
     control("DELETE", "faults")
     control("DELETE", "calls")
-
-
-_counter = iter(range(1, 10_000))
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{os.getpid()}-{next(_counter)}"
-
-
-def wait_for(fn: Callable[[], Any], expected: Any, timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value == expected:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"expected {expected!r}, still {value!r}")
-        time.sleep(0.05)
-
-
-def error_code(exc: pytest.ExceptionInfo[ClientError]) -> str:
-    return exc.value.response["Error"]["Code"]
 
 
 def domain_status(sm: Any, domain_id: str) -> str:
@@ -232,14 +140,7 @@ def test_domain_lifecycle(sm: Any, control: Callable[..., Any]) -> None:
 
 
 def test_create_domain_validation(endpoint: str) -> None:
-    raw = boto3.client(
-        "sagemaker",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-        aws_secret_access_key="secret",
-        config=Config(parameter_validation=False, retries={"max_attempts": 1, "mode": "standard"}),
-    )
+    raw = client(endpoint, "sagemaker", parameter_validation=False)
     good = {
         "DomainName": unique("valid"),
         "AuthMode": "IAM",
@@ -634,7 +535,7 @@ def test_fault_injection(sm: Any, endpoint: str, control: Callable[..., Any]) ->
     assert sm.describe_domain(DomainId=domain_id)["DomainId"] == domain_id
 
     # REST-JSON service (Lake Formation): operation from moto's URL routing.
-    lf = _client(endpoint, "lakeformation")
+    lf = client(endpoint, "lakeformation")
     control("POST", "faults", {"service": "lakeformation", "operation": "GetDataLakeSettings",
                                "error_code": "AccessDeniedException", "message": "nope"})
     with pytest.raises(ClientError) as exc:
@@ -642,7 +543,7 @@ def test_fault_injection(sm: Any, endpoint: str, control: Callable[..., Any]) ->
     assert error_code(exc) == "AccessDeniedException"
     assert "DataLakeSettings" in lf.get_data_lake_settings()
     # Query protocol service (STS).
-    sts = _client(endpoint, "sts")
+    sts = client(endpoint, "sts")
     control("POST", "faults", {"service": "sts", "operation": "GetCallerIdentity",
                                "error_code": "ExpiredToken", "status": 403})
     with pytest.raises(ClientError) as exc:
@@ -654,7 +555,7 @@ def test_fault_injection(sm: Any, endpoint: str, control: Callable[..., Any]) ->
 def test_call_log(sm: Any, endpoint: str, control: Callable[..., Any]) -> None:
     domain_id = create_domain(sm)["DomainId"]
     sm.describe_domain(DomainId=domain_id)
-    _client(endpoint, "lakeformation").get_data_lake_settings()
+    client(endpoint, "lakeformation").get_data_lake_settings()
     control("GET", "config")  # control calls are not logged
     assert control("GET", "calls")["calls"] == [
         {"service": "sagemaker", "operation": "CreateDomain"},
@@ -697,12 +598,12 @@ def test_app_last_activity(sm: Any, control: Callable[..., Any]) -> None:
 
 
 def test_other_moto_services_share_the_port(endpoint: str) -> None:
-    s3 = _client(endpoint, "s3")
+    s3 = client(endpoint, "s3")
     bucket = unique("bucket")
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="k", Body=b"v")
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
-    assert _client(endpoint, "sts").get_caller_identity()["Account"] == "123456789012"
+    assert client(endpoint, "sts").get_caller_identity()["Account"] == "123456789012"
 
 
 def test_extensions_on_the_same_moto_class_are_combined() -> None:

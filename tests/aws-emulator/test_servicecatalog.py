@@ -5,117 +5,19 @@ Run: .venv/bin/python -m pytest -q tests/aws-emulator/test_servicecatalog.py
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SERVER = os.path.join(HERE, "server.py")
-REGION = "us-east-1"
+from emulator_client import client, error, unique, wait_for
+
 TRANSITION = 0.2
 ACCOUNT_LEVEL = {"Key": "Account", "Value": "self"}
 
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            SERVER,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--transition-seconds",
-            str(TRANSITION),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    match = re.fullmatch(r"studio-emulator ready on (http://127\.0\.0\.1:\d+)\n", line)
-    if not match:
-        proc.kill()
-        pytest.fail(f"emulator did not start: {line!r} {proc.stderr.read()!r}")
-    try:
-        yield match.group(1)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def _client(endpoint: str, service: str, key: str = "AKIAIOSFODNN7EXAMPLE") -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id=key,
-        aws_secret_access_key="secret",
-        config=Config(retries={"mode": "standard", "max_attempts": 1}),
-    )
-
-
-@pytest.fixture()
-def sc(endpoint: str) -> Any:
-    return _client(endpoint, "servicecatalog")
-
-
-@pytest.fixture()
-def cfn(endpoint: str) -> Any:
-    return _client(endpoint, "cloudformation")
-
-
-@pytest.fixture()
-def control(endpoint: str) -> Callable[..., Any]:
-    def call(method: str, path: str, body: Any = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            f"{endpoint}/_studio_emulator/{path}", data=data, method=method
-        )
-        req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req, timeout=5) as resp:
-            return json.loads(resp.read())
-
-    return call
-
-
-_counter = iter(range(1, 100_000))
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{os.getpid()}-{next(_counter)}"
-
-
-def wait_for(fn: Callable[[], Any], expected: Any, timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value == expected:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"expected {expected!r}, still {value!r}")
-        time.sleep(0.05)
-
-
-def error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    return exc.value.response["Error"]["Code"], exc.value.response["Error"]["Message"]
+pytestmark = pytest.mark.transition_seconds(TRANSITION)
 
 
 def create_product(sc: Any) -> tuple[str, str]:
@@ -222,7 +124,7 @@ def test_a_duplicate_name_or_unknown_artifact_is_refused(sc: Any) -> None:
 
 def test_search_sees_only_the_callers_own_unless_account_level(endpoint: str, sc: Any) -> None:
     record = provision(sc)
-    other = _client(endpoint, "servicecatalog", key="AKIAOTHERUSER0000000")
+    other = client(endpoint, "servicecatalog", key="AKIAOTHERUSER0000000")
     mine = [p["Id"] for p in other.search_provisioned_products()["ProvisionedProducts"]]
     assert record["ProvisionedProductId"] not in mine
     everyone = [
@@ -318,3 +220,183 @@ def test_a_status_can_be_forced_for_tests(sc: Any, control: Callable[..., Any]) 
     )
     detail = sc.describe_provisioned_product(Id=pp_id)["ProvisionedProductDetail"]
     assert (detail["Status"], detail["StatusMessage"]) == ("TAINTED", "drifted")
+
+
+# --------------------------------------------------------------------------
+# Portfolio shares with an organisation node
+# --------------------------------------------------------------------------
+
+OU = "ou-ab12-cdef3456"
+ORG = "o-abcdef1234"
+
+
+def create_portfolio(sc: Any) -> str:
+    return sc.create_portfolio(DisplayName=unique("portfolio"), ProviderName="platform")[
+        "PortfolioDetail"
+    ]["Id"]
+
+
+def share_status(sc: Any, token: str) -> str:
+    return sc.describe_portfolio_share_status(PortfolioShareToken=token)["Status"]
+
+
+def test_sharing_with_an_ou_goes_through_in_progress_to_completed(sc: Any) -> None:
+    portfolio_id = create_portfolio(sc)
+    token = sc.create_portfolio_share(
+        PortfolioId=portfolio_id,
+        OrganizationNode={"Type": "ORGANIZATIONAL_UNIT", "Value": OU},
+        ShareTagOptions=True,
+        SharePrincipals=True,
+    )["PortfolioShareToken"]
+    assert re.fullmatch(r"share-[a-z0-9]{13}", token)
+
+    first = sc.describe_portfolio_share_status(PortfolioShareToken=token)
+    assert first["Status"] == "IN_PROGRESS"
+    assert (first["PortfolioId"], first["OrganizationNodeValue"]) == (portfolio_id, OU)
+    wait_for(lambda: share_status(sc, token), "COMPLETED")
+    done = sc.describe_portfolio_share_status(PortfolioShareToken=token)
+    assert done["ShareDetails"] == {"SuccessfulShares": [OU], "ShareErrors": []}
+
+    shares = sc.describe_portfolio_shares(PortfolioId=portfolio_id, Type="ORGANIZATIONAL_UNIT")
+    assert shares["PortfolioShareDetails"] == [
+        {
+            "PrincipalId": OU,
+            "Type": "ORGANIZATIONAL_UNIT",
+            "Accepted": True,
+            "ShareTagOptions": True,
+            "SharePrincipals": True,
+        }
+    ]
+    assert sc.describe_portfolio_shares(PortfolioId=portfolio_id, Type="ORGANIZATION")[
+        "PortfolioShareDetails"
+    ] == []
+
+
+def test_sharing_a_node_again_returns_the_same_share(sc: Any) -> None:
+    portfolio_id = create_portfolio(sc)
+    node = {"Type": "ORGANIZATION", "Value": ORG}
+    first = sc.create_portfolio_share(PortfolioId=portfolio_id, OrganizationNode=node)
+    again = sc.create_portfolio_share(
+        PortfolioId=portfolio_id, OrganizationNode=node, ShareTagOptions=True
+    )
+    assert first["PortfolioShareToken"] == again["PortfolioShareToken"]
+    [detail] = sc.describe_portfolio_shares(PortfolioId=portfolio_id, Type="ORGANIZATION")[
+        "PortfolioShareDetails"
+    ]
+    assert (detail["PrincipalId"], detail["ShareTagOptions"]) == (ORG, True)
+
+
+def test_account_shares_are_still_listed_as_accounts(sc: Any) -> None:
+    portfolio_id = create_portfolio(sc)
+    assert "PortfolioShareToken" not in sc.create_portfolio_share(
+        PortfolioId=portfolio_id, AccountId="111122223333"
+    )
+    accounts = sc.describe_portfolio_shares(PortfolioId=portfolio_id, Type="ACCOUNT")
+    assert [d["PrincipalId"] for d in accounts["PortfolioShareDetails"]] == ["111122223333"]
+    assert sc.describe_portfolio_shares(PortfolioId=portfolio_id, Type="ORGANIZATIONAL_UNIT")[
+        "PortfolioShareDetails"
+    ] == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"OrganizationNode": {"Type": "ORGANIZATIONAL_UNIT", "Value": "ou-x"}},
+        {"OrganizationNode": {"Type": "ORGANIZATION", "Value": "o-short"}},
+        {"OrganizationNode": {"Type": "ORGANIZATION", "Value": ORG}, "AccountId": "111122223333"},
+        {"AccountId": "111122223333", "SharePrincipals": True},
+        {},
+    ],
+)
+def test_a_malformed_share_is_refused(sc: Any, args: dict[str, Any]) -> None:
+    portfolio_id = create_portfolio(sc)
+    with pytest.raises(ClientError) as refused:
+        sc.create_portfolio_share(PortfolioId=portfolio_id, **args)
+    assert error(refused)[0] == "InvalidParametersException"
+
+
+def test_unknown_portfolios_and_tokens_are_not_found(sc: Any) -> None:
+    with pytest.raises(ClientError) as portfolio:
+        sc.create_portfolio_share(
+            PortfolioId="port-doesnotexist",
+            OrganizationNode={"Type": "ORGANIZATIONAL_UNIT", "Value": OU},
+        )
+    assert error(portfolio)[0] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as token:
+        sc.describe_portfolio_share_status(PortfolioShareToken="share-0000000000000")
+    assert error(token)[0] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as listing:
+        sc.describe_portfolio_shares(PortfolioId="port-doesnotexist", Type="ORGANIZATION")
+    assert error(listing)[0] == "ResourceNotFoundException"
+
+
+def test_a_share_forced_to_error_reports_its_errors_and_is_not_listed(
+    sc: Any, control: Callable[..., Any]
+) -> None:
+    portfolio_id = create_portfolio(sc)
+    token = sc.create_portfolio_share(
+        PortfolioId=portfolio_id,
+        OrganizationNode={"Type": "ORGANIZATIONAL_UNIT", "Value": OU},
+    )["PortfolioShareToken"]
+    failure = {"Accounts": ["111122223333"], "Message": "denied", "Error": "AccessDenied"}
+    control(
+        "POST",
+        f"servicecatalog/portfolio-shares/{token}/status",
+        {"Status": "ERROR", "ShareErrors": [failure]},
+    )
+    status = sc.describe_portfolio_share_status(PortfolioShareToken=token)
+    assert status["Status"] == "ERROR"
+    assert status["ShareDetails"]["ShareErrors"] == [failure]
+    assert sc.describe_portfolio_shares(PortfolioId=portfolio_id, Type="ORGANIZATIONAL_UNIT")[
+        "PortfolioShareDetails"
+    ] == []
+
+
+def test_deleting_an_ou_share_forgets_it(sc: Any) -> None:
+    portfolio_id = create_portfolio(sc)
+    node = {"Type": "ORGANIZATIONAL_UNIT", "Value": OU}
+    sc.create_portfolio_share(PortfolioId=portfolio_id, OrganizationNode=node)
+    sc.delete_portfolio_share(PortfolioId=portfolio_id, OrganizationNode=node)
+    assert sc.describe_portfolio_shares(PortfolioId=portfolio_id, Type="ORGANIZATIONAL_UNIT")[
+        "PortfolioShareDetails"
+    ] == []
+
+
+def test_with_an_organization_only_its_nodes_and_only_its_management_account_can_share(
+    endpoint: str,
+) -> None:
+    # Runs last in the module: the organisation stays until the next module's reset.
+    management = client(endpoint, "organizations")
+    org = management.create_organization(FeatureSet="ALL")["Organization"]
+    root = management.list_roots()["Roots"][0]["Id"]
+    ou = management.create_organizational_unit(ParentId=root, Name=unique("ou"))[
+        "OrganizationalUnit"
+    ]["Id"]
+    sc = client(endpoint, "servicecatalog")
+    portfolio_id = create_portfolio(sc)
+    with pytest.raises(ClientError) as foreign:
+        sc.create_portfolio_share(
+            PortfolioId=portfolio_id, OrganizationNode={"Type": "ORGANIZATIONAL_UNIT", "Value": OU}
+        )
+    assert error(foreign)[0] == "InvalidParametersException"
+    for node in ({"Type": "ORGANIZATIONAL_UNIT", "Value": ou}, {"Type": "ORGANIZATION", "Value": org["Id"]}):
+        token = sc.create_portfolio_share(PortfolioId=portfolio_id, OrganizationNode=node)[
+            "PortfolioShareToken"
+        ]
+        assert share_status(sc, token) == "IN_PROGRESS"
+
+    management.create_account(Email="member@example.com", AccountName="member")
+    member = next(
+        a["Id"] for a in management.list_accounts()["Accounts"] if a["Name"] == "member"
+    )
+    credentials = client(endpoint, "sts").assume_role(
+        RoleArn=f"arn:aws:iam::{member}:role/admin", RoleSessionName="member"
+    )["Credentials"]
+    member_sc = client(endpoint, "servicecatalog", key=credentials["AccessKeyId"])
+    member_portfolio = create_portfolio(member_sc)
+    with pytest.raises(ClientError) as member_share:
+        member_sc.create_portfolio_share(
+            PortfolioId=member_portfolio,
+            OrganizationNode={"Type": "ORGANIZATION", "Value": org["Id"]},
+        )
+    assert error(member_share)[0] == "OperationNotSupportedException"

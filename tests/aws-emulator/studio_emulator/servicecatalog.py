@@ -35,6 +35,38 @@ Assumption (the API reference lists only ``ResourceNotFoundException`` for
 
 Test hook: ``POST /_studio_emulator/servicecatalog/provisioned-products/{id}/status``
 ``{"Status": "ERROR", "StatusMessage": "..."}`` forces a status.
+
+Portfolio shares with an AWS Organizations node (moto records them as opaque
+strings, cannot list ``ORGANIZATIONAL_UNIT`` shares and has no
+``DescribePortfolioShareStatus``):
+
+* ``CreatePortfolioShare`` with ``OrganizationNode`` ``{Type: ORGANIZATION |
+  ORGANIZATIONAL_UNIT | ACCOUNT, Value}`` (``Value`` checked against the API's
+  pattern; exactly one of ``AccountId`` and ``OrganizationNode``;
+  ``SharePrincipals`` only with an organisation or OU node) returns a
+  ``PortfolioShareToken`` (``share-`` + 13 lowercase alphanumerics). The share
+  is ``IN_PROGRESS``, then ``COMPLETED`` after the transition delay (model
+  ``servicecatalog::portfolio-share``). Sharing a node already shared returns
+  the token of that share and updates its ``ShareTagOptions`` /
+  ``SharePrincipals`` (one that ended in ``ERROR`` is shared again). Shares with an ``AccountId`` stay moto's.
+* ``DescribePortfolioShareStatus`` ``{PortfolioShareToken}`` → ``PortfolioShareToken``,
+  ``PortfolioId``, ``OrganizationNodeValue``, ``Status``, ``ShareDetails``
+  (``SuccessfulShares``, ``ShareErrors``).
+* ``DescribePortfolioShares`` ``{PortfolioId, Type}`` for ``ORGANIZATION``,
+  ``ORGANIZATIONAL_UNIT`` and ``ORGANIZATION_MEMBER_ACCOUNT`` (the latter has
+  none here); ``ACCOUNT`` is moto's. ``PageSize`` 0–100 and ``PageToken``.
+* ``DeletePortfolioShare`` with an ``OrganizationNode`` forgets the share.
+* Organizations: when moto's Organizations backend has an organisation whose
+  management account is the caller, an ``ORGANIZATION`` node must be its id
+  and an ``ORGANIZATIONAL_UNIT`` one of its OUs (``InvalidParametersException``);
+  a caller that is only a member account of an organisation gets
+  ``OperationNotSupportedException`` (only the management account or a
+  delegated administrator may share with the organisation). Without any
+  organisation in moto, every well-formed id is accepted.
+
+Test hook: ``POST /_studio_emulator/servicecatalog/portfolio-shares/{token}/status``
+``{"Status": "ERROR", "ShareErrors": [{"Accounts": [...], "Message": "...",
+"Error": "..."}]}`` ends a share in that status.
 """
 
 from __future__ import annotations
@@ -689,6 +721,277 @@ class CloudFormationTerminationProtectionResponse(CloudFormationResponse):
 
 
 # --------------------------------------------------------------------------
+# Portfolio shares with an organisation node
+# --------------------------------------------------------------------------
+
+MODEL_PORTFOLIO_SHARE = "servicecatalog::portfolio-share"
+ORGANIZATION_NODE_TYPES = ["ORGANIZATION", "ORGANIZATIONAL_UNIT", "ACCOUNT"]
+DESCRIBE_SHARE_TYPES = ["ACCOUNT", "ORGANIZATION", "ORGANIZATIONAL_UNIT", "ORGANIZATION_MEMBER_ACCOUNT"]
+SHARE_STATUSES = ["NOT_STARTED", "IN_PROGRESS", "COMPLETED", "COMPLETED_WITH_ERRORS", "ERROR"]
+#: ``OrganizationNodeValue`` in the Service Catalog API model.
+ORGANIZATION_NODE_VALUE_PATTERN = (
+    r"(^[0-9]{12}$)|(^arn:aws:organizations::\d{12}:organization\/o-[a-z0-9]{10,32})"
+    r"|(^o-[a-z0-9]{10,32}$)"
+    r"|(^arn:aws:organizations::\d{12}:ou\/o-[a-z0-9]{10,32}\/ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$)"
+    r"|(^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$)"
+)
+
+
+class OperationNotSupportedException(JsonRESTError):
+    code = 400
+
+    def __init__(self, message: str):
+        super().__init__("OperationNotSupportedException", message)
+
+
+class OrganizationShare(BaseModel):
+    """A portfolio shared with an organisation, an OU or an account through Organizations."""
+
+    def __init__(
+        self, portfolio_id: str, node_type: str, node_value: str,
+        share_tag_options: bool, share_principals: bool,
+    ) -> None:
+        self.token = _random_id("share-")
+        self.portfolio_id = portfolio_id
+        self.node_type = node_type
+        self.node_value = node_value
+        self.share_tag_options = share_tag_options
+        self.share_principals = share_principals
+        self.status = "IN_PROGRESS"
+        self.due: float | None = time.monotonic() + transition_delay(MODEL_PORTFOLIO_SHARE)
+        self.share_errors: list[dict[str, Any]] = []
+
+    def settle(self, now: float) -> None:
+        if self.due is not None and now >= self.due:
+            self.due = None
+            self.status = "COMPLETED"
+
+    def share_details(self) -> dict[str, Any]:
+        done = self.status in ("COMPLETED", "COMPLETED_WITH_ERRORS")
+        return {
+            "SuccessfulShares": [self.node_value] if done else [],
+            "ShareErrors": self.share_errors,
+        }
+
+    def status_result(self) -> dict[str, Any]:
+        return {
+            "PortfolioShareToken": self.token,
+            "PortfolioId": self.portfolio_id,
+            "OrganizationNodeValue": self.node_value,
+            "Status": self.status,
+            "ShareDetails": self.share_details(),
+        }
+
+    def detail(self) -> dict[str, Any]:
+        return {
+            "PrincipalId": self.node_value,
+            "Type": self.node_type,
+            "Accepted": True,
+            "ShareTagOptions": self.share_tag_options,
+            "SharePrincipals": self.share_principals,
+        }
+
+
+class PortfolioSharingBackend(BaseBackend):
+    """Organisation-node portfolio shares of one account/region."""
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        self.lock = threading.RLock()
+        #: token -> share; a node shared again keeps its share (and token).
+        self.shares: dict[str, OrganizationShare] = {}
+
+    def _settle(self) -> None:
+        now = time.monotonic()
+        for share in self.shares.values():
+            share.settle(now)
+
+    def _portfolio(self, portfolio_id: Any) -> None:
+        errors: list[str] = []
+        _validate(errors, portfolio_id, "PortfolioId", required=True, max_len=100)
+        _check(errors)
+        if portfolio_id not in servicecatalog_backends[self.account_id][self.region_name].portfolios:
+            raise ResourceNotFoundException(f"Portfolio {portfolio_id} not found.")
+
+    def _check_organization(self, node_type: str, node_value: str) -> None:
+        from moto.organizations.models import organizations_backends
+
+        for account_backends in list(organizations_backends.values()):
+            for backend in list(account_backends.values()):
+                org = backend.org
+                if org is None:
+                    continue
+                if org.master_account_id == self.account_id:
+                    known = {org.id, org.arn} if node_type == "ORGANIZATION" else (
+                        {ou.id for ou in backend.ou} | {ou.arn for ou in backend.ou}
+                        if node_type == "ORGANIZATIONAL_UNIT"
+                        else {a.id for a in backend.accounts}
+                    )
+                    if node_value not in known:
+                        raise InvalidParametersException(
+                            f"{node_value} is not part of organization {org.id}."
+                        )
+                    return
+                if any(a.id == self.account_id for a in backend.accounts):
+                    raise OperationNotSupportedException(
+                        "Only the management account or a delegated administrator of "
+                        "the organization can share with an organization node."
+                    )
+
+    def create(
+        self, portfolio_id: Any, account_id: Any, node: Any,
+        share_tag_options: bool, share_principals: bool,
+    ) -> OrganizationShare:
+        if bool(account_id) == bool(node):
+            raise InvalidParametersException(
+                "Provide exactly one of AccountId and OrganizationNode."
+            )
+        errors: list[str] = []
+        if not isinstance(node, dict):
+            raise InvalidParametersException("OrganizationNode must be a structure.")
+        node_type, node_value = node.get("Type"), node.get("Value")
+        if node_type not in ORGANIZATION_NODE_TYPES:
+            errors.append(
+                f"OrganizationNode.Type must be one of {', '.join(ORGANIZATION_NODE_TYPES)}"
+            )
+        _validate(errors, node_value, "OrganizationNode.Value", required=True,
+                  pattern=ORGANIZATION_NODE_VALUE_PATTERN)
+        if share_principals and node_type == "ACCOUNT":
+            errors.append(
+                "SharePrincipals is only supported for an OrganizationNode of type "
+                "ORGANIZATION or ORGANIZATIONAL_UNIT"
+            )
+        _check(errors)
+        with self.lock:
+            self._settle()
+            self._portfolio(portfolio_id)
+            self._check_organization(node_type, node_value)
+            for token, share in list(self.shares.items()):
+                if (share.portfolio_id, share.node_type, share.node_value) != (
+                    portfolio_id, node_type, node_value,
+                ):
+                    continue
+                if share.status == "ERROR":
+                    del self.shares[token]  # a failed share is shared again from scratch
+                    break
+                share.share_tag_options = share_tag_options
+                share.share_principals = share_principals
+                return share
+            share = OrganizationShare(
+                portfolio_id, node_type, node_value, share_tag_options, share_principals
+            )
+            self.shares[share.token] = share
+            return share
+
+    def status(self, token: Any) -> OrganizationShare:
+        errors: list[str] = []
+        _validate(errors, token, "PortfolioShareToken", required=True, max_len=100)
+        _check(errors)
+        with self.lock:
+            self._settle()
+            share = self.shares.get(token)
+            if share is None:
+                raise ResourceNotFoundException(f"Portfolio share {token} not found.")
+            return share
+
+    def describe(self, portfolio_id: Any, share_type: Any) -> list[OrganizationShare]:
+        if share_type not in DESCRIBE_SHARE_TYPES:
+            raise InvalidParametersException(
+                f"Type must be one of {', '.join(DESCRIBE_SHARE_TYPES)}"
+            )
+        with self.lock:
+            self._settle()
+            self._portfolio(portfolio_id)
+            return [
+                share for share in self.shares.values()
+                if share.portfolio_id == portfolio_id and share.node_type == share_type
+                and share.status != "ERROR"
+            ]
+
+    def delete(self, portfolio_id: Any, node: dict[str, Any]) -> OrganizationShare | None:
+        with self.lock:
+            self._settle()
+            self._portfolio(portfolio_id)
+            for token, share in list(self.shares.items()):
+                if (share.portfolio_id, share.node_type, share.node_value) == (
+                    portfolio_id, node.get("Type"), node.get("Value"),
+                ):
+                    del self.shares[token]
+                    return share
+            return None
+
+    def force_status(
+        self, token: str, status: str, share_errors: list[dict[str, Any]]
+    ) -> OrganizationShare | None:
+        with self.lock:
+            share = self.shares.get(token)
+            if share is not None:
+                share.due = None
+                share.status = status
+                share.share_errors = list(share_errors)
+            return share
+
+
+sharing_backends = BackendDict(PortfolioSharingBackend, "servicecatalog")
+
+
+class ServiceCatalogSharingResponse(ServiceCatalogResponse):
+    """Organisation-node shares on top of moto's ``ServiceCatalogResponse``."""
+
+    @property
+    def sharing(self) -> PortfolioSharingBackend:
+        return sharing_backends[self.current_account][self.region]
+
+    def _params(self) -> dict[str, Any]:
+        try:
+            body = json.loads(self.body or "{}")
+        except ValueError:
+            raise InvalidParametersException("The request body is not valid JSON.") from None
+        return body if isinstance(body, dict) else {}
+
+    def create_portfolio_share(self) -> ActionResult:
+        p = self._params()
+        if p.get("AccountId") and not p.get("OrganizationNode"):
+            if p.get("SharePrincipals"):
+                raise InvalidParametersException(
+                    "SharePrincipals is only supported for an OrganizationNode of type "
+                    "ORGANIZATION or ORGANIZATIONAL_UNIT"
+                )
+            return super().create_portfolio_share()
+        share = self.sharing.create(
+            p.get("PortfolioId"), p.get("AccountId"), p.get("OrganizationNode"),
+            bool(p.get("ShareTagOptions")), bool(p.get("SharePrincipals")),
+        )
+        return ActionResult({"PortfolioShareToken": share.token})
+
+    def describe_portfolio_share_status(self) -> ActionResult:
+        share = self.sharing.status(self._params().get("PortfolioShareToken"))
+        return ActionResult(share.status_result())
+
+    def describe_portfolio_shares(self) -> ActionResult:
+        p = self._params()
+        if p.get("Type") == "ACCOUNT":
+            return super().describe_portfolio_shares()
+        shares = self.sharing.describe(p.get("PortfolioId"), p.get("Type"))
+        page, token = _page(shares, p.get("PageSize"), p.get("PageToken"), 50, 100)
+        return ActionResult(
+            {"PortfolioShareDetails": [s.detail() for s in page], "NextPageToken": token}
+        )
+
+    def delete_portfolio_share(self) -> ActionResult:
+        p = self._params()
+        node = p.get("OrganizationNode")
+        if not node or p.get("AccountId"):
+            return super().delete_portfolio_share()
+        share = self.sharing.delete(p.get("PortfolioId"), node)
+        if share is None:
+            raise ResourceNotFoundException(
+                f"Portfolio {p.get('PortfolioId')} is not shared with {node.get('Value')}."
+            )
+        return ActionResult({"PortfolioShareToken": share.token})
+
+
+# --------------------------------------------------------------------------
 # Control routes and registration
 # --------------------------------------------------------------------------
 
@@ -704,6 +1007,20 @@ def _control_force_status(request: ControlRequest) -> tuple[int, Any]:
         if pp is not None:
             return 200, {"Id": pp.id, "Status": pp.status, "StatusMessage": pp.status_message}
     return 404, {"error": f"Provisioned product {pp_id} not found."}
+
+
+def _control_share_status(request: ControlRequest) -> tuple[int, Any]:
+    body = request.body or {}
+    status = body.get("Status")
+    if status not in SHARE_STATUSES:
+        return 400, {"error": f"Status must be one of {', '.join(SHARE_STATUSES)}"}
+    token = request.match["token"]
+    for account_backends in list(sharing_backends.values()):
+        for backend in list(account_backends.values()):
+            share = backend.force_status(token, status, body.get("ShareErrors") or [])
+            if share is not None:
+                return 200, share.status_result()
+    return 404, {"error": f"Portfolio share {token} not found."}
 
 
 EXTENSION = register(
@@ -729,5 +1046,22 @@ CLOUDFORMATION_EXTENSION = register(
         service="cloudformation",
         base_response=CloudFormationResponse,
         response=CloudFormationTerminationProtectionResponse,
+    )
+)
+
+SHARING_EXTENSION = register(
+    ServiceExtension(
+        name="servicecatalog-organization-sharing",
+        service="servicecatalog",
+        base_response=ServiceCatalogResponse,
+        response=ServiceCatalogSharingResponse,
+        state_models=[MODEL_PORTFOLIO_SHARE],
+        control_routes=[
+            ControlRoute(
+                "POST",
+                r"servicecatalog/portfolio-shares/(?P<token>[^/]+)/status",
+                _control_share_status,
+            ),
+        ],
     )
 )
