@@ -151,7 +151,7 @@ async fn run_once(
         .env("CFN_RESPONSE_URL_ALLOW", cfn.url_prefix())
         .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
         .timeout(Duration::from_secs(120));
-    let name = format!("bench-{run}");
+    let name = format!("bench-{function}-{run}");
     // Arrange what the workload needs before the function starts, so the calls it makes
     // are its own.
     let arranged = match function {
