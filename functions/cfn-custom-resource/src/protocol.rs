@@ -262,13 +262,12 @@ where
         loop {
             let now = Instant::now();
             if now >= operation_deadline {
-                let answer = self.timed_out(&request, &operation, timeout);
                 return Ok(self
-                    .deliver(
+                    .give_up(
                         &request,
-                        answer,
                         &limits,
                         &mut operation,
+                        timeout,
                         operation_deadline,
                     )
                     .await);
@@ -347,13 +346,12 @@ where
 
             let wake_at = Instant::now() + delay;
             if wake_at >= operation_deadline {
-                let answer = self.timed_out(&request, &operation, timeout);
                 return Ok(self
-                    .deliver(
+                    .give_up(
                         &request,
-                        answer,
                         &limits,
                         &mut operation,
+                        timeout,
                         operation_deadline,
                     )
                     .await);
@@ -561,6 +559,20 @@ where
         }
         reason.push_str(" Nothing further will be done for this request.");
         self.failed(request, operation, reason, None)
+    }
+
+    /// Answers FAILED because the operation's deadline has come, naming what was left.
+    async fn give_up(
+        &self,
+        request: &CustomResourceRequest,
+        limits: &InvocationLimits,
+        operation: &mut Operation,
+        timeout: Duration,
+        operation_deadline: Instant,
+    ) -> InvocationSummary {
+        let answer = self.timed_out(request, operation, timeout);
+        self.deliver(request, answer, limits, operation, operation_deadline)
+            .await
     }
 
     /// Hands the operation to a new invocation of this function.

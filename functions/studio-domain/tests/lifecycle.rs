@@ -86,35 +86,14 @@ impl World {
     }
 
     async fn tags(&self, arn: &str) -> Vec<(String, String)> {
-        let listed = self
-            .aws
-            .sagemaker("ListTags", &json!({"ResourceArn": arn}))
-            .await
-            .unwrap();
-        let mut tags: Vec<(String, String)> = listed["Tags"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|tag| {
-                (
-                    tag["Key"].as_str().unwrap().to_owned(),
-                    tag["Value"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        tags.sort();
-        tags
+        self.aws.sagemaker_tags(arn).await.unwrap()
     }
 
     async fn wait_in_service(&self, describe: &str, body: Value) {
-        for _ in 0..100 {
-            let described = self.aws.sagemaker(describe, &body).await.unwrap();
-            if described["Status"] == "InService" {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("{describe} {body} never became InService");
+        self.aws
+            .wait_for_sagemaker_status(describe, &body, "InService", Duration::from_secs(10))
+            .await
+            .unwrap();
     }
 
     async fn add_user_profile(&self, domain_id: &str, name: &str) {

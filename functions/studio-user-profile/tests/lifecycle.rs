@@ -148,24 +148,7 @@ impl World {
     }
 
     async fn tags(&self, arn: &str) -> Vec<(String, String)> {
-        let listed = self
-            .aws
-            .sagemaker("ListTags", &json!({"ResourceArn": arn}))
-            .await
-            .unwrap();
-        let mut tags: Vec<(String, String)> = listed["Tags"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|tag| {
-                (
-                    tag["Key"].as_str().unwrap().to_owned(),
-                    tag["Value"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        tags.sort();
-        tags
+        self.aws.sagemaker_tags(arn).await.unwrap()
     }
 
     /// The tags a template controls: all but the suite's ownership tags.

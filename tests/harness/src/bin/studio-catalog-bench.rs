@@ -80,13 +80,9 @@ async fn arrange_domain(aws: &AwsEmulator, name: &str) -> BenchResult<String> {
 }
 
 async fn wait_in_service(aws: &AwsEmulator, operation: &str, body: &Value) -> BenchResult<()> {
-    for _ in 0..200 {
-        if aws.sagemaker(operation, body).await?["Status"] == "InService" {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Err(format!("{operation} {body} never InService").into())
+    Ok(aws
+        .wait_for_sagemaker_status(operation, body, "InService", Duration::from_secs(10))
+        .await?)
 }
 
 fn domain_properties(name: &str) -> Value {

@@ -488,6 +488,54 @@ impl AwsEmulator {
         })
     }
 
+    /// A SageMaker resource's tags as sorted `(key, value)` pairs.
+    pub async fn sagemaker_tags(&self, arn: &str) -> Result<Vec<(String, String)>> {
+        let listed = self
+            .sagemaker("ListTags", &json!({ "ResourceArn": arn }))
+            .await?;
+        let mut tags: Vec<(String, String)> = listed["Tags"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|tag| {
+                let text = |key: &str| tag[key].as_str().unwrap_or_default().to_owned();
+                (text("Key"), text("Value"))
+            })
+            .collect();
+        tags.sort();
+        Ok(tags)
+    }
+
+    /// Polls a SageMaker describe call (e.g. `DescribeUserProfile`) until its `Status` is
+    /// `status`; after `timeout`, an [`EmulatorError::Aws`] whose `error_type` is `Timeout`.
+    pub async fn wait_for_sagemaker_status(
+        &self,
+        describe: &str,
+        body: &Value,
+        status: &str,
+        timeout: std::time::Duration,
+    ) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let described = self.sagemaker(describe, body).await?;
+            if described["Status"] == status {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(EmulatorError::Aws {
+                    target: format!("SageMaker.{describe}"),
+                    status: 0,
+                    error_type: "Timeout".to_owned(),
+                    message: format!(
+                        "still {} after {timeout:?}, expected {status}",
+                        described["Status"]
+                    ),
+                });
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// A SageMaker call: `sagemaker("DescribeDomain", &json!({"DomainId": id}))`.
     pub async fn sagemaker(&self, operation: &str, body: &Value) -> Result<Value> {
         self.call_json(&format!("SageMaker.{operation}"), body)
