@@ -297,9 +297,9 @@ async fn walk() -> Result<bool, Box<dyn std::error::Error>> {
             grant_id: String::new(),
         };
         let access = if name == "alice" {
-            "the whole table"
+            "whole table"
         } else {
-            "every column but customer_name, customer_email"
+            "no PII columns"
         };
         walk.step(
             &format!(
