@@ -261,9 +261,13 @@ def _new_id(prefix: str) -> str:
 
 
 class _CatalogModel:
-    """Shared plumbing of the Service Catalog models: no name property, no attributes,
-    replaced on update. (Each model also names ``CloudFormationModel`` as a direct base:
-    moto finds models through ``CloudFormationModel.__subclasses__()``.)"""
+    """Shared plumbing of the Service Catalog models: the type from ``CFN_TYPE``, the
+    resource built by ``_create`` from its properties, no name property, no
+    attributes, replaced on update. (Each model also names ``CloudFormationModel`` as
+    a direct base: moto finds models through ``CloudFormationModel.__subclasses__()``.)"""
+
+    #: The CloudFormation resource type (``AWS::ServiceCatalog::...``).
+    CFN_TYPE = ""
 
     def __init__(self, physical_id: str, account_id: str, region_name: str) -> None:
         self.physical_id = physical_id
@@ -271,6 +275,10 @@ class _CatalogModel:
         self.region_name = region_name
         #: What the resource links (for deletion).
         self.key: tuple[str, str] = ("", "")
+
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.CFN_TYPE
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -283,6 +291,21 @@ class _CatalogModel:
     @property
     def physical_resource_id(self) -> str:
         return self.physical_id
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        return cls._create(cloudformation_json["Properties"], account_id, region_name)
+
+    @classmethod
+    def _create(cls, properties: dict[str, Any], account_id: str, region_name: str) -> Any:
+        raise NotImplementedError
 
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]
@@ -312,12 +335,31 @@ class _CatalogModel:
         raise NotImplementedError
 
 
+class _CatalogLink(_CatalogModel):
+    """A link kept in the ``LINKS`` table of ``CatalogLinksBackend`` under ``key``
+    (created once per key; its id is the one first recorded)."""
+
+    #: The name of the ``CatalogLinksBackend`` table.
+    LINKS = ""
+
+    @classmethod
+    def _link(
+        cls, account_id: str, region_name: str, key: tuple[str, str], link_id: str
+    ) -> Any:
+        table = getattr(_links(account_id, region_name), cls.LINKS)
+        table.setdefault(key, link_id)
+        model = cls(table[key], account_id, region_name)
+        model.key = key
+        return model
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        getattr(_links(account_id, region_name), self.LINKS).pop(self.key, None)
+
+
 class CatalogPortfolio(_CatalogModel, CloudFormationModel):
     """``AWS::ServiceCatalog::Portfolio``."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ServiceCatalog::Portfolio"
+    CFN_TYPE = "AWS::ServiceCatalog::Portfolio"
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
@@ -332,11 +374,9 @@ class CatalogPortfolio(_CatalogModel, CloudFormationModel):
         raise UnformattedGetAttTemplateException()
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-        region_name: str, **kwargs: Any,
+    def _create(
+        cls, properties: dict[str, Any], account_id: str, region_name: str
     ) -> CatalogPortfolio:
-        properties = cloudformation_json["Properties"]
         detail, _tags = _catalog(account_id, region_name).create_portfolio(
             accept_language=properties.get("AcceptLanguage"),
             display_name=properties["DisplayName"],
@@ -366,9 +406,7 @@ class CatalogPortfolio(_CatalogModel, CloudFormationModel):
 class CatalogProduct(_CatalogModel, CloudFormationModel):
     """``AWS::ServiceCatalog::CloudFormationProduct`` with its (first) provisioning artifact."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ServiceCatalog::CloudFormationProduct"
+    CFN_TYPE = "AWS::ServiceCatalog::CloudFormationProduct"
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
@@ -401,11 +439,9 @@ class CatalogProduct(_CatalogModel, CloudFormationModel):
         return first
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-        region_name: str, **kwargs: Any,
+    def _create(
+        cls, properties: dict[str, Any], account_id: str, region_name: str
     ) -> CatalogProduct:
-        properties = cloudformation_json["Properties"]
         product = _catalog(account_id, region_name).create_product(
             name=properties["Name"],
             owner=properties["Owner"],
@@ -439,72 +475,52 @@ class CatalogProduct(_CatalogModel, CloudFormationModel):
         _catalog(account_id, region_name).delete_product(None, self.physical_id)
 
 
-class CatalogProductAssociation(_CatalogModel, CloudFormationModel):
+class CatalogProductAssociation(_CatalogLink, CloudFormationModel):
     """``AWS::ServiceCatalog::PortfolioProductAssociation``."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ServiceCatalog::PortfolioProductAssociation"
+    CFN_TYPE = "AWS::ServiceCatalog::PortfolioProductAssociation"
+    LINKS = "product_associations"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-        region_name: str, **kwargs: Any,
+    def _create(
+        cls, properties: dict[str, Any], account_id: str, region_name: str
     ) -> CatalogProductAssociation:
-        properties = cloudformation_json["Properties"]
         portfolio = _portfolio(account_id, region_name, properties["PortfolioId"])
         product = _product(account_id, region_name, properties["ProductId"])
-        key = (portfolio.id, product.id)
-        links = _links(account_id, region_name)
-        links.product_associations.setdefault(key, f"a-{portfolio.id}|{product.id}")
-        model = cls(links.product_associations[key], account_id, region_name)
-        model.key = key
-        return model
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        _links(account_id, region_name).product_associations.pop(self.key, None)
+        return cls._link(
+            account_id, region_name, (portfolio.id, product.id),
+            f"a-{portfolio.id}|{product.id}",
+        )
 
 
-class CatalogPrincipalAssociation(_CatalogModel, CloudFormationModel):
+class CatalogPrincipalAssociation(_CatalogLink, CloudFormationModel):
     """``AWS::ServiceCatalog::PortfolioPrincipalAssociation``."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ServiceCatalog::PortfolioPrincipalAssociation"
+    CFN_TYPE = "AWS::ServiceCatalog::PortfolioPrincipalAssociation"
+    LINKS = "principal_associations"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-        region_name: str, **kwargs: Any,
+    def _create(
+        cls, properties: dict[str, Any], account_id: str, region_name: str
     ) -> CatalogPrincipalAssociation:
-        properties = cloudformation_json["Properties"]
         portfolio = _portfolio(account_id, region_name, properties["PortfolioId"])
         if properties.get("PrincipalType") not in ("IAM", "IAM_PATTERN"):
             raise InvalidParametersException("PrincipalType must be IAM or IAM_PATTERN")
-        key = (portfolio.id, properties["PrincipalARN"])
-        links = _links(account_id, region_name)
-        links.principal_associations.setdefault(key, f"{portfolio.id}|{key[1]}")
-        model = cls(links.principal_associations[key], account_id, region_name)
-        model.key = key
-        return model
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        _links(account_id, region_name).principal_associations.pop(self.key, None)
+        principal = properties["PrincipalARN"]
+        return cls._link(
+            account_id, region_name, (portfolio.id, principal), f"{portfolio.id}|{principal}"
+        )
 
 
 class CatalogLaunchRoleConstraint(_CatalogModel, CloudFormationModel):
     """``AWS::ServiceCatalog::LaunchRoleConstraint``: the product must be in the portfolio."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ServiceCatalog::LaunchRoleConstraint"
+    CFN_TYPE = "AWS::ServiceCatalog::LaunchRoleConstraint"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-        region_name: str, **kwargs: Any,
+    def _create(
+        cls, properties: dict[str, Any], account_id: str, region_name: str
     ) -> CatalogLaunchRoleConstraint:
-        properties = cloudformation_json["Properties"]
         portfolio = _portfolio(account_id, region_name, properties["PortfolioId"])
         product = _product(account_id, region_name, properties["ProductId"])
         links = _links(account_id, region_name)
@@ -533,16 +549,12 @@ class CatalogLaunchRoleConstraint(_CatalogModel, CloudFormationModel):
 class CatalogTagOption(_CatalogModel, CloudFormationModel):
     """``AWS::ServiceCatalog::TagOption``."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ServiceCatalog::TagOption"
+    CFN_TYPE = "AWS::ServiceCatalog::TagOption"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-        region_name: str, **kwargs: Any,
+    def _create(
+        cls, properties: dict[str, Any], account_id: str, region_name: str
     ) -> CatalogTagOption:
-        properties = cloudformation_json["Properties"]
         option = {"Key": properties["Key"], "Value": properties["Value"]}
         links = _links(account_id, region_name)
         if option in links.tag_options.values():
@@ -557,50 +569,37 @@ class CatalogTagOption(_CatalogModel, CloudFormationModel):
         _links(account_id, region_name).tag_options.pop(self.physical_id, None)
 
 
-class CatalogTagOptionAssociation(_CatalogModel, CloudFormationModel):
+class CatalogTagOptionAssociation(_CatalogLink, CloudFormationModel):
     """``AWS::ServiceCatalog::TagOptionAssociation`` (portfolio or product)."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ServiceCatalog::TagOptionAssociation"
+    CFN_TYPE = "AWS::ServiceCatalog::TagOptionAssociation"
+    LINKS = "tag_option_associations"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-        region_name: str, **kwargs: Any,
+    def _create(
+        cls, properties: dict[str, Any], account_id: str, region_name: str
     ) -> CatalogTagOptionAssociation:
-        properties = cloudformation_json["Properties"]
         resource_id = properties["ResourceId"]
         catalog = _catalog(account_id, region_name)
         if resource_id not in catalog.portfolios and resource_id not in catalog.products:
             raise ResourceNotFoundException(f"Resource {resource_id} not found.")
-        links = _links(account_id, region_name)
         option_id = properties["TagOptionId"]
-        if option_id not in links.tag_options:
+        if option_id not in _links(account_id, region_name).tag_options:
             raise ResourceNotFoundException(f"TagOption {option_id} not found.")
-        key = (resource_id, option_id)
-        links.tag_option_associations.setdefault(key, f"{resource_id}|{option_id}")
-        model = cls(links.tag_option_associations[key], account_id, region_name)
-        model.key = key
-        return model
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        _links(account_id, region_name).tag_option_associations.pop(self.key, None)
+        return cls._link(
+            account_id, region_name, (resource_id, option_id), f"{resource_id}|{option_id}"
+        )
 
 
 class CatalogPortfolioShare(_CatalogModel, CloudFormationModel):
     """``AWS::ServiceCatalog::PortfolioShare`` with an account (moto's share backend)."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ServiceCatalog::PortfolioShare"
+    CFN_TYPE = "AWS::ServiceCatalog::PortfolioShare"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-        region_name: str, **kwargs: Any,
+    def _create(
+        cls, properties: dict[str, Any], account_id: str, region_name: str
     ) -> CatalogPortfolioShare:
-        properties = cloudformation_json["Properties"]
         portfolio = _portfolio(account_id, region_name, properties["PortfolioId"])
         share_with = properties["AccountId"]
         _catalog(account_id, region_name).create_portfolio_share(

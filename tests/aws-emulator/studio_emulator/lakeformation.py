@@ -48,7 +48,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -754,24 +754,23 @@ class LakeFormationPermissionsResponse(LakeFormationResponse):
     def _catalog_id(self) -> str:
         return self._get_param("CatalogId") or self.current_account
 
-    def grant_permissions(self) -> str:
-        self.permissions_backend.grant(
-            catalog_id=self._catalog_id(),
-            principal=self._get_param("Principal"),
-            resource=self._get_param("Resource"),
-            permissions=self._get_param("Permissions"),
-            grantable=self._get_param("PermissionsWithGrantOption"),
+    @staticmethod
+    def _change(operation: Any, catalog_id: str, member: Callable[[str], Any]) -> None:
+        """Grant or revoke what a request, or one batch entry, names (``member``)."""
+        operation(
+            catalog_id=catalog_id,
+            principal=member("Principal"),
+            resource=member("Resource"),
+            permissions=member("Permissions"),
+            grantable=member("PermissionsWithGrantOption"),
         )
+
+    def grant_permissions(self) -> str:
+        self._change(self.permissions_backend.grant, self._catalog_id(), self._get_param)
         return "{}"
 
     def revoke_permissions(self) -> str:
-        self.permissions_backend.revoke(
-            catalog_id=self._catalog_id(),
-            principal=self._get_param("Principal"),
-            resource=self._get_param("Resource"),
-            permissions=self._get_param("Permissions"),
-            grantable=self._get_param("PermissionsWithGrantOption"),
-        )
+        self._change(self.permissions_backend.revoke, self._catalog_id(), self._get_param)
         return "{}"
 
     def list_permissions(self) -> str:
@@ -813,13 +812,7 @@ class LakeFormationPermissionsResponse(LakeFormationResponse):
         failures = []
         for entry in self._get_param("Entries") or []:
             try:
-                operation(
-                    catalog_id=catalog_id,
-                    principal=entry.get("Principal"),
-                    resource=entry.get("Resource"),
-                    permissions=entry.get("Permissions"),
-                    grantable=entry.get("PermissionsWithGrantOption"),
-                )
+                self._change(operation, catalog_id, entry.get)
             except JsonRESTError as error:
                 failures.append(
                     {

@@ -26,7 +26,7 @@ import functools
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -34,7 +34,7 @@ from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.common_models import BaseModel
 from moto.core.exceptions import InvalidToken
 from moto.core.responses import ActionResult, EmptyResult
-from moto.core.utils import utcnow
+from moto.core.utils import camelcase_to_underscores, utcnow
 from moto.moto_api._internal import mock_random as random
 from moto.sagemaker.exceptions import (
     ResourceInUseException,
@@ -210,6 +210,12 @@ def _validate_domain_id(domain_id: Any) -> None:
     v.check()
 
 
+def _validate_required(value: Any, name: str) -> None:
+    v = _Validator()
+    v.required(value, name)
+    v.check()
+
+
 def _merge(current: dict[str, Any] | None, update: dict[str, Any] | None) -> Any:
     """Update*: members given replace the stored ones, the others are kept."""
     if update is None:
@@ -263,7 +269,26 @@ class TimedLifecycle:
         return None
 
 
-class StudioDomain(BaseModel):
+class _StudioResource:
+    """What the Studio models share: the status is kept by the ``lifecycle``.
+
+    (A mixin, not a ``BaseModel``: moto lists every ``BaseModel`` class in
+    ``/moto-api/data.json``.)"""
+
+    lifecycle: TimedLifecycle
+    failure_reason: str | None
+
+    @property
+    def status(self) -> str:
+        return self.lifecycle.status
+
+    def _failure_reason(self) -> str | None:
+        """``FailureReason`` is returned only while the resource has failed."""
+        failed = self.status in ("Failed", "Update_Failed", "Delete_Failed")
+        return self.failure_reason if failed else None
+
+
+class StudioDomain(_StudioResource, BaseModel):
     def __init__(
         self,
         account_id: str,
@@ -317,16 +342,11 @@ class StudioDomain(BaseModel):
         self.lifecycle = TimedLifecycle(MODEL_DOMAIN, "Pending", "InService")
         self._next_uid = 200001
 
-    @property
-    def status(self) -> str:
-        return self.lifecycle.status
-
     def next_home_uid(self) -> str:
         uid, self._next_uid = self._next_uid, self._next_uid + 1
         return str(uid)
 
     def describe(self) -> dict[str, Any]:
-        failed = self.status in ("Failed", "Update_Failed", "Delete_Failed")
         return {
             "DomainArn": self.arn,
             "DomainId": self.domain_id,
@@ -337,7 +357,7 @@ class StudioDomain(BaseModel):
             "Status": self.status,
             "CreationTime": self.creation_time,
             "LastModifiedTime": self.last_modified_time,
-            "FailureReason": self.failure_reason if failed else None,
+            "FailureReason": self._failure_reason(),
             "AuthMode": self.auth_mode,
             "DefaultUserSettings": self.default_user_settings,
             "DomainSettings": self.domain_settings,
@@ -365,7 +385,14 @@ class StudioDomain(BaseModel):
         }
 
 
-class StudioUserProfile(BaseModel):
+def _arn_in_domain(domain: StudioDomain, resource_type: str, path: str) -> str:
+    """``arn:aws:sagemaker:R:A:<resource_type>/<domain id>/<path>``."""
+    return arn_formatter(
+        resource_type, f"{domain.domain_id}/{path}", domain.account_id, domain.region_name
+    )
+
+
+class StudioUserProfile(_StudioResource, BaseModel):
     def __init__(
         self,
         domain: StudioDomain,
@@ -377,12 +404,7 @@ class StudioUserProfile(BaseModel):
     ):
         self.domain_id = domain.domain_id
         self.user_profile_name = user_profile_name
-        self.arn = arn_formatter(
-            "user-profile",
-            f"{domain.domain_id}/{user_profile_name}",
-            domain.account_id,
-            domain.region_name,
-        )
+        self.arn = _arn_in_domain(domain, "user-profile", user_profile_name)
         self.home_efs_file_system_uid = domain.next_home_uid()
         self.sso_user_identifier = sso_user_identifier
         self.sso_user_value = sso_user_value
@@ -392,12 +414,7 @@ class StudioUserProfile(BaseModel):
         self.sequence = sequence
         self.lifecycle = TimedLifecycle(MODEL_USER_PROFILE, "Pending", "InService")
 
-    @property
-    def status(self) -> str:
-        return self.lifecycle.status
-
     def describe(self) -> dict[str, Any]:
-        failed = self.status in ("Failed", "Update_Failed", "Delete_Failed")
         return {
             "DomainId": self.domain_id,
             "UserProfileArn": self.arn,
@@ -406,7 +423,7 @@ class StudioUserProfile(BaseModel):
             "Status": self.status,
             "LastModifiedTime": self.last_modified_time,
             "CreationTime": self.creation_time,
-            "FailureReason": self.failure_reason if failed else None,
+            "FailureReason": self._failure_reason(),
             "SingleSignOnUserIdentifier": self.sso_user_identifier,
             "SingleSignOnUserValue": self.sso_user_value,
             "UserSettings": self.user_settings,
@@ -422,7 +439,7 @@ class StudioUserProfile(BaseModel):
         }
 
 
-class StudioSpace(BaseModel):
+class StudioSpace(_StudioResource, BaseModel):
     def __init__(
         self,
         domain: StudioDomain,
@@ -435,12 +452,7 @@ class StudioSpace(BaseModel):
     ):
         self.domain_id = domain.domain_id
         self.space_name = space_name
-        self.arn = arn_formatter(
-            "space",
-            f"{domain.domain_id}/{space_name}",
-            domain.account_id,
-            domain.region_name,
-        )
+        self.arn = _arn_in_domain(domain, "space", space_name)
         self.home_efs_file_system_uid = domain.next_home_uid()
         self.space_settings = copy.deepcopy(space_settings)
         self.ownership_settings = copy.deepcopy(ownership_settings)
@@ -456,10 +468,6 @@ class StudioSpace(BaseModel):
         self.lifecycle = TimedLifecycle(MODEL_SPACE, "Pending", "InService")
 
     @property
-    def status(self) -> str:
-        return self.lifecycle.status
-
-    @property
     def owner(self) -> str | None:
         return (self.ownership_settings or {}).get("OwnerUserProfileName")
 
@@ -468,7 +476,6 @@ class StudioSpace(BaseModel):
         return (self.space_sharing_settings or {}).get("SharingType")
 
     def describe(self) -> dict[str, Any]:
-        failed = self.status in ("Failed", "Update_Failed", "Delete_Failed")
         return {
             "DomainId": self.domain_id,
             "SpaceArn": self.arn,
@@ -477,7 +484,7 @@ class StudioSpace(BaseModel):
             "Status": self.status,
             "LastModifiedTime": self.last_modified_time,
             "CreationTime": self.creation_time,
-            "FailureReason": self.failure_reason if failed else None,
+            "FailureReason": self._failure_reason(),
             "SpaceSettings": self.space_settings,
             "OwnershipSettings": self.ownership_settings,
             "SpaceSharingSettings": self.space_sharing_settings,
@@ -509,7 +516,7 @@ class StudioSpace(BaseModel):
         }
 
 
-class StudioApp(BaseModel):
+class StudioApp(_StudioResource, BaseModel):
     def __init__(
         self,
         domain: StudioDomain,
@@ -527,12 +534,7 @@ class StudioApp(BaseModel):
         self.app_type = app_type
         self.app_name = app_name
         owner = space_name or user_profile_name
-        self.arn = arn_formatter(
-            "app",
-            f"{domain.domain_id}/{owner}/{app_type.lower()}/{app_name}",
-            domain.account_id,
-            domain.region_name,
-        )
+        self.arn = _arn_in_domain(domain, "app", f"{owner}/{app_type.lower()}/{app_name}")
         if resource_spec is None:
             default_type = "system" if app_type == "JupyterServer" else "ml.t3.medium"
             resource_spec = {"InstanceType": default_type}
@@ -544,10 +546,6 @@ class StudioApp(BaseModel):
         self.failure_reason: str | None = None
         self.sequence = sequence
         self.lifecycle = TimedLifecycle(MODEL_APP, "Pending", "InService")
-
-    @property
-    def status(self) -> str:
-        return self.lifecycle.status
 
     @property
     def key(self) -> tuple[str, str, str, str, str]:
@@ -635,6 +633,25 @@ def _sorted(items: list[Any], sort_by: str | None, sort_order: str | None) -> li
     )
 
 
+def _listed(
+    items: Iterable[Any],
+    domain_id_equals: str | None,
+    sort_by: str | None,
+    sort_order: str | None,
+    keep: Callable[[Any], bool],
+) -> list[Any]:
+    """List*: the items of ``DomainIdEquals`` (all without it) that ``keep``, sorted."""
+    return _sorted(
+        [
+            x
+            for x in items
+            if (domain_id_equals is None or x.domain_id == domain_id_equals) and keep(x)
+        ],
+        sort_by,
+        sort_order,
+    )
+
+
 class SageMakerStudioBackend(BaseBackend):
     """SageMaker Studio resources of one account/region."""
 
@@ -664,16 +681,16 @@ class SageMakerStudioBackend(BaseBackend):
         for app in list(self.apps.values()):
             if app.lifecycle.refresh(now) == "InService":
                 app.on_in_service()
-        for key, profile in list(self.user_profiles.items()):
-            if profile.lifecycle.refresh(now) == GONE:
-                self._forget_owner_apps(profile.domain_id, "user", key[1])
-                self.tagger.delete_all_tags_for_resource(profile.arn)
-                del self.user_profiles[key]
-        for key, space in list(self.spaces.items()):
-            if space.lifecycle.refresh(now) == GONE:
-                self._forget_owner_apps(space.domain_id, "space", key[1])
-                self.tagger.delete_all_tags_for_resource(space.arn)
-                del self.spaces[key]
+        owners: list[tuple[dict[tuple[str, str], Any], str]] = [
+            (self.user_profiles, "user"),
+            (self.spaces, "space"),
+        ]
+        for table, kind in owners:
+            for key, owner in list(table.items()):
+                if owner.lifecycle.refresh(now) == GONE:
+                    self._forget_owner_apps(owner.domain_id, kind, key[1])
+                    self.tagger.delete_all_tags_for_resource(owner.arn)
+                    del table[key]
         for domain_id, domain in list(self.domains.items()):
             if domain.lifecycle.refresh(now) == GONE:
                 for key in [k for k in self.apps if k[0] == domain_id]:
@@ -698,23 +715,38 @@ class SageMakerStudioBackend(BaseBackend):
             raise ResourceNotFound(f"Cannot find Domain with id {domain_id}")
         return self.domains[domain_id]
 
-    def _get_user_profile(self, domain_id: str, name: str) -> StudioUserProfile:
+    def _get_in_domain(
+        self, table: dict[tuple[str, str], Any], kind: str, domain_id: str, name: str
+    ) -> Any:
+        """A user profile or space (``kind``) of a domain that exists."""
         self._get_domain(domain_id)
-        profile = self.user_profiles.get((domain_id, name))
-        if profile is None:
+        resource = table.get((domain_id, name))
+        if resource is None:
             raise ResourceNotFound(
-                f"Cannot find UserProfile with name {name} in Domain {domain_id}"
+                f"Cannot find {kind} with name {name} in Domain {domain_id}"
             )
-        return profile
+        return resource
+
+    @staticmethod
+    def _check_name_free(
+        table: dict[tuple[str, str], Any], kind: str, domain_id: str, name: str
+    ) -> None:
+        if (domain_id, name) in table:
+            raise ResourceInUseException(f"{kind} {name} already exists in Domain {domain_id}")
+
+    def _add(
+        self, table: dict[Any, Any], key: Any, resource: Any, tags: list[dict[str, str]] | None
+    ) -> Any:
+        """Store a new user profile, space or app and tag it."""
+        table[key] = resource
+        self.tagger.tag_resource(resource.arn, tags)
+        return resource
+
+    def _get_user_profile(self, domain_id: str, name: str) -> StudioUserProfile:
+        return self._get_in_domain(self.user_profiles, "UserProfile", domain_id, name)
 
     def _get_space(self, domain_id: str, name: str) -> StudioSpace:
-        self._get_domain(domain_id)
-        space = self.spaces.get((domain_id, name))
-        if space is None:
-            raise ResourceNotFound(
-                f"Cannot find Space with name {name} in Domain {domain_id}"
-            )
-        return space
+        return self._get_in_domain(self.spaces, "Space", domain_id, name)
 
     def _live_apps(self, domain_id: str, kind: str | None = None, owner: str | None = None) -> list[StudioApp]:
         return [
@@ -733,6 +765,29 @@ class SageMakerStudioBackend(BaseBackend):
                 f"{kind} {name} is in status {status} and cannot be {operation} "
                 "until it is InService"
             )
+
+    def _check_no_live_apps(self, kind: str, app_kind: str, domain_id: str, name: str) -> None:
+        """A user profile or space is deleted only when its apps are all ``Deleted``."""
+        apps = self._live_apps(domain_id, app_kind, name)
+        if apps:
+            raise ResourceInUseException(
+                f"Cannot delete {kind} {name}: it has {len(apps)} app(s) "
+                "that are not Deleted"
+            )
+
+    @staticmethod
+    def _check_updatable(kind: str, name: str, status: str) -> None:
+        if status not in ("InService", "Update_Failed"):
+            raise ResourceInUseException(
+                f"{kind} {name} is in status {status} and cannot be "
+                "updated until it is InService"
+            )
+
+    @staticmethod
+    def _begin(resource: Any, transient: str, target: str) -> None:
+        """Start an ``Updating``/``Deleting`` transition of a domain, profile or space."""
+        resource.last_modified_time = utcnow()
+        resource.lifecycle.begin(transient, target)
 
     # ---- domains ----------------------------------------------------------
 
@@ -850,11 +905,7 @@ class SageMakerStudioBackend(BaseBackend):
         )
         v.enum(tag_propagation, "TagPropagation", TAG_PROPAGATION)
         v.check()
-        if domain.status not in ("InService", "Update_Failed"):
-            raise ResourceInUseException(
-                f"Domain {domain_id} is in status {domain.status} and cannot be "
-                "updated until it is InService"
-            )
+        self._check_updatable("Domain", domain_id, domain.status)
         domain.default_user_settings = _merge(
             domain.default_user_settings, default_user_settings
         )
@@ -883,9 +934,8 @@ class SageMakerStudioBackend(BaseBackend):
             domain.tag_propagation = tag_propagation
         if home_efs_file_system_creation is not None:
             domain.home_efs_file_system_creation = home_efs_file_system_creation
-        domain.last_modified_time = utcnow()
         domain.failure_reason = None
-        domain.lifecycle.begin("Updating", "InService")
+        self._begin(domain, "Updating", "InService")
         return domain
 
     @_synchronized
@@ -917,8 +967,7 @@ class SageMakerStudioBackend(BaseBackend):
         self.home_efs_file_systems[domain.home_efs_file_system_id][
             "RetentionPolicy"
         ] = policy["HomeEfsFileSystem"]
-        domain.last_modified_time = utcnow()
-        domain.lifecycle.begin("Deleting", GONE)
+        self._begin(domain, "Deleting", GONE)
 
     @_synchronized
     @paginate(pagination_model=PAGINATION_MODEL)
@@ -962,10 +1011,7 @@ class SageMakerStudioBackend(BaseBackend):
                 "SingleSignOnUserIdentifier and SingleSignOnUserValue are required "
                 "for domains with AuthMode SSO"
             )
-        if (domain_id, user_profile_name) in self.user_profiles:
-            raise ResourceInUseException(
-                f"UserProfile {user_profile_name} already exists in Domain {domain_id}"
-            )
+        self._check_name_free(self.user_profiles, "UserProfile", domain_id, user_profile_name)
         profile = StudioUserProfile(
             domain=domain,
             user_profile_name=user_profile_name,
@@ -974,17 +1020,13 @@ class SageMakerStudioBackend(BaseBackend):
             user_settings=user_settings,
             sequence=self._next_sequence(),
         )
-        self.user_profiles[(domain_id, user_profile_name)] = profile
-        self.tagger.tag_resource(profile.arn, tags)
-        return profile
+        return self._add(self.user_profiles, (domain_id, user_profile_name), profile, tags)
 
     @_synchronized
     def describe_user_profile(
         self, domain_id: str, user_profile_name: str
     ) -> StudioUserProfile:
-        v = _Validator()
-        v.required(user_profile_name, "UserProfileName")
-        v.check()
+        _validate_required(user_profile_name, "UserProfileName")
         return self._get_user_profile(domain_id, user_profile_name)
 
     @_synchronized
@@ -999,29 +1041,17 @@ class SageMakerStudioBackend(BaseBackend):
         v.structure(user_settings, "UserSettings")
         v.check()
         profile = self._get_user_profile(domain_id, user_profile_name)
-        if profile.status not in ("InService", "Update_Failed"):
-            raise ResourceInUseException(
-                f"UserProfile {user_profile_name} is in status {profile.status} and "
-                "cannot be updated until it is InService"
-            )
+        self._check_updatable("UserProfile", user_profile_name, profile.status)
         profile.user_settings = _merge(profile.user_settings, user_settings)
-        profile.last_modified_time = utcnow()
-        profile.lifecycle.begin("Updating", "InService")
+        self._begin(profile, "Updating", "InService")
         return profile
 
     @_synchronized
     def delete_user_profile(self, domain_id: str, user_profile_name: str) -> None:
-        v = _Validator()
-        v.required(user_profile_name, "UserProfileName")
-        v.check()
+        _validate_required(user_profile_name, "UserProfileName")
         profile = self._get_user_profile(domain_id, user_profile_name)
         self._check_not_busy("UserProfile", user_profile_name, profile.status, "deleted")
-        apps = self._live_apps(domain_id, "user", user_profile_name)
-        if apps:
-            raise ResourceInUseException(
-                f"Cannot delete UserProfile {user_profile_name}: it has {len(apps)} "
-                "app(s) that are not Deleted"
-            )
+        self._check_no_live_apps("UserProfile", "user", domain_id, user_profile_name)
         owned = [
             s.space_name
             for (d, _), s in self.spaces.items()
@@ -1034,8 +1064,7 @@ class SageMakerStudioBackend(BaseBackend):
                 f"Cannot delete UserProfile {user_profile_name}: it owns private "
                 f"space(s) {', '.join(sorted(owned))}"
             )
-        profile.last_modified_time = utcnow()
-        profile.lifecycle.begin("Deleting", GONE)
+        self._begin(profile, "Deleting", GONE)
 
     @_synchronized
     @paginate(pagination_model=PAGINATION_MODEL)
@@ -1046,16 +1075,14 @@ class SageMakerStudioBackend(BaseBackend):
         sort_by: str | None = None,
         sort_order: str | None = None,
     ) -> list[StudioUserProfile]:
-        profiles = [
-            p
-            for p in self.user_profiles.values()
-            if (domain_id_equals is None or p.domain_id == domain_id_equals)
-            and (
-                user_profile_name_contains is None
-                or user_profile_name_contains in p.user_profile_name
-            )
-        ]
-        return _sorted(profiles, sort_by, sort_order)
+        return _listed(
+            self.user_profiles.values(),
+            domain_id_equals,
+            sort_by,
+            sort_order,
+            lambda p: user_profile_name_contains is None
+            or user_profile_name_contains in p.user_profile_name,
+        )
 
     # ---- spaces -----------------------------------------------------------
 
@@ -1097,10 +1124,7 @@ class SageMakerStudioBackend(BaseBackend):
         domain = self._get_domain(domain_id)
         if ownership_settings:
             self._get_user_profile(domain_id, ownership_settings["OwnerUserProfileName"])
-        if (domain_id, space_name) in self.spaces:
-            raise ResourceInUseException(
-                f"Space {space_name} already exists in Domain {domain_id}"
-            )
+        self._check_name_free(self.spaces, "Space", domain_id, space_name)
         space = StudioSpace(
             domain=domain,
             space_name=space_name,
@@ -1110,15 +1134,11 @@ class SageMakerStudioBackend(BaseBackend):
             space_display_name=space_display_name,
             sequence=self._next_sequence(),
         )
-        self.spaces[(domain_id, space_name)] = space
-        self.tagger.tag_resource(space.arn, tags)
-        return space
+        return self._add(self.spaces, (domain_id, space_name), space, tags)
 
     @_synchronized
     def describe_space(self, domain_id: str, space_name: str) -> StudioSpace:
-        v = _Validator()
-        v.required(space_name, "SpaceName")
-        v.check()
+        _validate_required(space_name, "SpaceName")
         return self._get_space(domain_id, space_name)
 
     @_synchronized
@@ -1136,33 +1156,20 @@ class SageMakerStudioBackend(BaseBackend):
             v.length(space_display_name, "SpaceDisplayName", 1, 64)
         v.check()
         space = self._get_space(domain_id, space_name)
-        if space.status not in ("InService", "Update_Failed"):
-            raise ResourceInUseException(
-                f"Space {space_name} is in status {space.status} and cannot be "
-                "updated until it is InService"
-            )
+        self._check_updatable("Space", space_name, space.status)
         space.space_settings = _merge(space.space_settings, space_settings)
         if space_display_name is not None:
             space.space_display_name = space_display_name
-        space.last_modified_time = utcnow()
-        space.lifecycle.begin("Updating", "InService")
+        self._begin(space, "Updating", "InService")
         return space
 
     @_synchronized
     def delete_space(self, domain_id: str, space_name: str) -> None:
-        v = _Validator()
-        v.required(space_name, "SpaceName")
-        v.check()
+        _validate_required(space_name, "SpaceName")
         space = self._get_space(domain_id, space_name)
         self._check_not_busy("Space", space_name, space.status, "deleted")
-        apps = self._live_apps(domain_id, "space", space_name)
-        if apps:
-            raise ResourceInUseException(
-                f"Cannot delete Space {space_name}: it has {len(apps)} app(s) "
-                "that are not Deleted"
-            )
-        space.last_modified_time = utcnow()
-        space.lifecycle.begin("Deleting", GONE)
+        self._check_no_live_apps("Space", "space", domain_id, space_name)
+        self._begin(space, "Deleting", GONE)
 
     @_synchronized
     @paginate(pagination_model=PAGINATION_MODEL)
@@ -1173,13 +1180,13 @@ class SageMakerStudioBackend(BaseBackend):
         sort_by: str | None = None,
         sort_order: str | None = None,
     ) -> list[StudioSpace]:
-        spaces = [
-            s
-            for s in self.spaces.values()
-            if (domain_id_equals is None or s.domain_id == domain_id_equals)
-            and (space_name_contains is None or space_name_contains in s.space_name)
-        ]
-        return _sorted(spaces, sort_by, sort_order)
+        return _listed(
+            self.spaces.values(),
+            domain_id_equals,
+            sort_by,
+            sort_order,
+            lambda s: space_name_contains is None or space_name_contains in s.space_name,
+        )
 
     # ---- apps -------------------------------------------------------------
 
@@ -1270,9 +1277,7 @@ class SageMakerStudioBackend(BaseBackend):
             recovery_mode=recovery_mode,
             sequence=self._next_sequence(),
         )
-        self.apps[key] = app
-        self.tagger.tag_resource(app.arn, tags)
-        return app
+        return self._add(self.apps, key, app, tags)
 
     @_synchronized
     def describe_app(
@@ -1316,17 +1321,17 @@ class SageMakerStudioBackend(BaseBackend):
         sort_by: str | None = None,
         sort_order: str | None = None,
     ) -> list[StudioApp]:
-        apps = [
-            a
-            for a in self.apps.values()
-            if (domain_id_equals is None or a.domain_id == domain_id_equals)
-            and (
+        return _listed(
+            self.apps.values(),
+            domain_id_equals,
+            sort_by,
+            sort_order,
+            lambda a: (
                 user_profile_name_equals is None
                 or a.user_profile_name == user_profile_name_equals
             )
-            and (space_name_equals is None or a.space_name == space_name_equals)
-        ]
-        return _sorted(apps, sort_by, sort_order)
+            and (space_name_equals is None or a.space_name == space_name_equals),
+        )
 
     # ---- presigned URL ----------------------------------------------------
 
@@ -1420,9 +1425,7 @@ class SageMakerStudioBackend(BaseBackend):
     @_synchronized
     @paginate(pagination_model=PAGINATION_MODEL)
     def list_tags(self, arn: str) -> list[dict[str, str]]:
-        v = _Validator()
-        v.required(arn, "ResourceArn")
-        v.check()
+        _validate_required(arn, "ResourceArn")
         self._resource_for_arn(arn)
         return self.tagger.list_tags_for_resource(arn)["Tags"]
 
@@ -1516,24 +1519,55 @@ class SageMakerStudioResponse(SageMakerResponse):
         v.check()
         return args
 
+    def _members(self, *names: str) -> dict[str, Any]:
+        """The request members ``names`` as backend keyword arguments
+        (``DomainId`` -> ``domain_id``); a member not given is ``None``."""
+        return {camelcase_to_underscores(name): self._get_param(name) for name in names}
+
+    def _describe(self, operation: Callable[..., Any], *members: str) -> ActionResult:
+        """Describe*: the resource's full ``describe()`` shape."""
+        return ActionResult(operation(**self._members(*members)).describe())
+
+    def _delete(self, operation: Callable[..., None], *members: str) -> ActionResult:
+        """Delete*: no output members."""
+        operation(**self._members(*members))
+        return EmptyResult()
+
+    def _list(
+        self,
+        operation: Callable[..., tuple[list[Any], str | None]],
+        result_key: str,
+        filters: tuple[str, ...] = (),
+        sortable: list[str] | None = None,
+    ) -> ActionResult:
+        """List* of Studio resources: filters, paging, sorting, summaries."""
+        items, next_token = operation(
+            **self._members(*filters), **self._list_args(sortable)
+        )
+        return ActionResult(
+            {result_key: [i.summary() for i in items], "NextToken": next_token}
+        )
+
     # Domains
 
     def create_domain(self) -> ActionResult:
         domain = self.studio_backend.create_domain(
-            domain_name=self._get_param("DomainName"),
-            auth_mode=self._get_param("AuthMode"),
-            default_user_settings=self._get_param("DefaultUserSettings"),
-            subnet_ids=self._get_param("SubnetIds"),
-            vpc_id=self._get_param("VpcId"),
-            domain_settings=self._get_param("DomainSettings"),
-            tags=self._get_param("Tags"),
-            app_network_access_type=self._get_param("AppNetworkAccessType"),
-            home_efs_file_system_kms_key_id=self._get_param("HomeEfsFileSystemKmsKeyId"),
-            kms_key_id=self._get_param("KmsKeyId"),
-            app_security_group_management=self._get_param("AppSecurityGroupManagement"),
-            default_space_settings=self._get_param("DefaultSpaceSettings"),
-            tag_propagation=self._get_param("TagPropagation"),
-            home_efs_file_system_creation=self._get_param("HomeEfsFileSystemCreation"),
+            **self._members(
+                "DomainName",
+                "AuthMode",
+                "DefaultUserSettings",
+                "SubnetIds",
+                "VpcId",
+                "DomainSettings",
+                "Tags",
+                "AppNetworkAccessType",
+                "HomeEfsFileSystemKmsKeyId",
+                "KmsKeyId",
+                "AppSecurityGroupManagement",
+                "DefaultSpaceSettings",
+                "TagPropagation",
+                "HomeEfsFileSystemCreation",
+            )
         )
         return ActionResult(
             {"DomainArn": domain.arn, "DomainId": domain.domain_id, "Url": domain.url}
@@ -1545,177 +1579,141 @@ class SageMakerStudioResponse(SageMakerResponse):
 
     def update_domain(self) -> ActionResult:
         domain = self.studio_backend.update_domain(
-            domain_id=self._get_param("DomainId"),
-            default_user_settings=self._get_param("DefaultUserSettings"),
-            domain_settings_for_update=self._get_param("DomainSettingsForUpdate"),
-            default_space_settings=self._get_param("DefaultSpaceSettings"),
-            subnet_ids=self._get_param("SubnetIds"),
-            app_network_access_type=self._get_param("AppNetworkAccessType"),
-            app_security_group_management=self._get_param("AppSecurityGroupManagement"),
-            tag_propagation=self._get_param("TagPropagation"),
-            home_efs_file_system_creation=self._get_param("HomeEfsFileSystemCreation"),
-            vpc_id=self._get_param("VpcId"),
+            **self._members(
+                "DomainId",
+                "DefaultUserSettings",
+                "DomainSettingsForUpdate",
+                "DefaultSpaceSettings",
+                "SubnetIds",
+                "AppNetworkAccessType",
+                "AppSecurityGroupManagement",
+                "TagPropagation",
+                "HomeEfsFileSystemCreation",
+                "VpcId",
+            )
         )
         return ActionResult({"DomainArn": domain.arn})
 
     def delete_domain(self) -> ActionResult:
-        self.studio_backend.delete_domain(
-            domain_id=self._get_param("DomainId"),
-            retention_policy=self._get_param("RetentionPolicy"),
+        return self._delete(
+            self.studio_backend.delete_domain, "DomainId", "RetentionPolicy"
         )
-        return EmptyResult()
 
     def list_domains(self) -> ActionResult:
-        domains, next_token = self.studio_backend.list_domains(**self._list_args())
-        return ActionResult(
-            {"Domains": [d.summary() for d in domains], "NextToken": next_token}
-        )
+        return self._list(self.studio_backend.list_domains, "Domains")
 
     # User profiles
 
     def create_user_profile(self) -> ActionResult:
         profile = self.studio_backend.create_user_profile(
-            domain_id=self._get_param("DomainId"),
-            user_profile_name=self._get_param("UserProfileName"),
-            single_sign_on_user_identifier=self._get_param("SingleSignOnUserIdentifier"),
-            single_sign_on_user_value=self._get_param("SingleSignOnUserValue"),
-            tags=self._get_param("Tags"),
-            user_settings=self._get_param("UserSettings"),
+            **self._members(
+                "DomainId",
+                "UserProfileName",
+                "SingleSignOnUserIdentifier",
+                "SingleSignOnUserValue",
+                "Tags",
+                "UserSettings",
+            )
         )
         return ActionResult({"UserProfileArn": profile.arn})
 
     def describe_user_profile(self) -> ActionResult:
-        profile = self.studio_backend.describe_user_profile(
-            domain_id=self._get_param("DomainId"),
-            user_profile_name=self._get_param("UserProfileName"),
+        return self._describe(
+            self.studio_backend.describe_user_profile, "DomainId", "UserProfileName"
         )
-        return ActionResult(profile.describe())
 
     def update_user_profile(self) -> ActionResult:
         profile = self.studio_backend.update_user_profile(
-            domain_id=self._get_param("DomainId"),
-            user_profile_name=self._get_param("UserProfileName"),
-            user_settings=self._get_param("UserSettings"),
+            **self._members("DomainId", "UserProfileName", "UserSettings")
         )
         return ActionResult({"UserProfileArn": profile.arn})
 
     def delete_user_profile(self) -> ActionResult:
-        self.studio_backend.delete_user_profile(
-            domain_id=self._get_param("DomainId"),
-            user_profile_name=self._get_param("UserProfileName"),
+        return self._delete(
+            self.studio_backend.delete_user_profile, "DomainId", "UserProfileName"
         )
-        return EmptyResult()
 
     def list_user_profiles(self) -> ActionResult:
-        profiles, next_token = self.studio_backend.list_user_profiles(
-            domain_id_equals=self._get_param("DomainIdEquals"),
-            user_profile_name_contains=self._get_param("UserProfileNameContains"),
-            **self._list_args(PROFILE_SPACE_SORT_BY),
-        )
-        return ActionResult(
-            {"UserProfiles": [p.summary() for p in profiles], "NextToken": next_token}
+        return self._list(
+            self.studio_backend.list_user_profiles,
+            "UserProfiles",
+            ("DomainIdEquals", "UserProfileNameContains"),
+            PROFILE_SPACE_SORT_BY,
         )
 
     # Spaces
 
     def create_space(self) -> ActionResult:
         space = self.studio_backend.create_space(
-            domain_id=self._get_param("DomainId"),
-            space_name=self._get_param("SpaceName"),
-            tags=self._get_param("Tags"),
-            space_settings=self._get_param("SpaceSettings"),
-            ownership_settings=self._get_param("OwnershipSettings"),
-            space_sharing_settings=self._get_param("SpaceSharingSettings"),
-            space_display_name=self._get_param("SpaceDisplayName"),
+            **self._members(
+                "DomainId",
+                "SpaceName",
+                "Tags",
+                "SpaceSettings",
+                "OwnershipSettings",
+                "SpaceSharingSettings",
+                "SpaceDisplayName",
+            )
         )
         return ActionResult({"SpaceArn": space.arn})
 
     def describe_space(self) -> ActionResult:
-        space = self.studio_backend.describe_space(
-            domain_id=self._get_param("DomainId"),
-            space_name=self._get_param("SpaceName"),
-        )
-        return ActionResult(space.describe())
+        return self._describe(self.studio_backend.describe_space, "DomainId", "SpaceName")
 
     def update_space(self) -> ActionResult:
         space = self.studio_backend.update_space(
-            domain_id=self._get_param("DomainId"),
-            space_name=self._get_param("SpaceName"),
-            space_settings=self._get_param("SpaceSettings"),
-            space_display_name=self._get_param("SpaceDisplayName"),
+            **self._members("DomainId", "SpaceName", "SpaceSettings", "SpaceDisplayName")
         )
         return ActionResult({"SpaceArn": space.arn})
 
     def delete_space(self) -> ActionResult:
-        self.studio_backend.delete_space(
-            domain_id=self._get_param("DomainId"),
-            space_name=self._get_param("SpaceName"),
-        )
-        return EmptyResult()
+        return self._delete(self.studio_backend.delete_space, "DomainId", "SpaceName")
 
     def list_spaces(self) -> ActionResult:
-        spaces, next_token = self.studio_backend.list_spaces(
-            domain_id_equals=self._get_param("DomainIdEquals"),
-            space_name_contains=self._get_param("SpaceNameContains"),
-            **self._list_args(PROFILE_SPACE_SORT_BY),
-        )
-        return ActionResult(
-            {"Spaces": [s.summary() for s in spaces], "NextToken": next_token}
+        return self._list(
+            self.studio_backend.list_spaces,
+            "Spaces",
+            ("DomainIdEquals", "SpaceNameContains"),
+            PROFILE_SPACE_SORT_BY,
         )
 
     # Apps
 
+    #: The members that name an app (DescribeApp, DeleteApp, CreateApp).
+    APP_IDENTITY = ("DomainId", "UserProfileName", "SpaceName", "AppType", "AppName")
+
     def create_app(self) -> ActionResult:
         app = self.studio_backend.create_app(
-            domain_id=self._get_param("DomainId"),
-            user_profile_name=self._get_param("UserProfileName"),
-            space_name=self._get_param("SpaceName"),
-            app_type=self._get_param("AppType"),
-            app_name=self._get_param("AppName"),
-            tags=self._get_param("Tags"),
-            resource_spec=self._get_param("ResourceSpec"),
-            recovery_mode=self._get_param("RecoveryMode"),
+            **self._members(*self.APP_IDENTITY, "Tags", "ResourceSpec", "RecoveryMode")
         )
         return ActionResult({"AppArn": app.arn})
 
-    def _app_identity(self) -> dict[str, Any]:
-        return {
-            "domain_id": self._get_param("DomainId"),
-            "user_profile_name": self._get_param("UserProfileName"),
-            "space_name": self._get_param("SpaceName"),
-            "app_type": self._get_param("AppType"),
-            "app_name": self._get_param("AppName"),
-        }
-
     def describe_app(self) -> ActionResult:
-        app = self.studio_backend.describe_app(**self._app_identity())
-        return ActionResult(app.describe())
+        return self._describe(self.studio_backend.describe_app, *self.APP_IDENTITY)
 
     def delete_app(self) -> ActionResult:
-        self.studio_backend.delete_app(**self._app_identity())
-        return EmptyResult()
+        return self._delete(self.studio_backend.delete_app, *self.APP_IDENTITY)
 
     def list_apps(self) -> ActionResult:
-        apps, next_token = self.studio_backend.list_apps(
-            domain_id_equals=self._get_param("DomainIdEquals"),
-            user_profile_name_equals=self._get_param("UserProfileNameEquals"),
-            space_name_equals=self._get_param("SpaceNameEquals"),
-            **self._list_args(APP_SORT_BY),
+        return self._list(
+            self.studio_backend.list_apps,
+            "Apps",
+            ("DomainIdEquals", "UserProfileNameEquals", "SpaceNameEquals"),
+            APP_SORT_BY,
         )
-        return ActionResult({"Apps": [a.summary() for a in apps], "NextToken": next_token})
 
     # Presigned URL
 
     def create_presigned_domain_url(self) -> ActionResult:
         url = self.studio_backend.create_presigned_domain_url(
-            domain_id=self._get_param("DomainId"),
-            user_profile_name=self._get_param("UserProfileName"),
-            session_expiration_duration_in_seconds=self._get_param(
-                "SessionExpirationDurationInSeconds"
-            ),
-            expires_in_seconds=self._get_param("ExpiresInSeconds"),
-            space_name=self._get_param("SpaceName"),
-            landing_uri=self._get_param("LandingUri"),
+            **self._members(
+                "DomainId",
+                "UserProfileName",
+                "SessionExpirationDurationInSeconds",
+                "ExpiresInSeconds",
+                "SpaceName",
+                "LandingUri",
+            )
         )
         return ActionResult({"AuthorizedUrl": url})
 

@@ -569,12 +569,8 @@ def _page(items: list[Any], page_size: Any, page_token: Any, default: int, limit
     return items[start:end], (str(end) if end < len(items) else None)
 
 
-class ServiceCatalogProvisioningResponse(ServiceCatalogResponse):
-    """Provisioned-product operations on top of moto's ``ServiceCatalogResponse``."""
-
-    @property
-    def provisioning(self) -> ServiceCatalogProvisioningBackend:
-        return provisioning_backends[self.current_account][self.region]
+class _ServiceCatalogJsonResponse(ServiceCatalogResponse):
+    """The extensions' operations read the JSON request body themselves."""
 
     def _params(self) -> dict[str, Any]:
         try:
@@ -582,6 +578,14 @@ class ServiceCatalogProvisioningResponse(ServiceCatalogResponse):
         except ValueError:
             raise InvalidParametersException("The request body is not valid JSON.") from None
         return body if isinstance(body, dict) else {}
+
+
+class ServiceCatalogProvisioningResponse(_ServiceCatalogJsonResponse):
+    """Provisioned-product operations on top of moto's ``ServiceCatalogResponse``."""
+
+    @property
+    def provisioning(self) -> ServiceCatalogProvisioningBackend:
+        return provisioning_backends[self.current_account][self.region]
 
     def provision_product(self) -> ActionResult:
         p = self._params()
@@ -935,19 +939,12 @@ class PortfolioSharingBackend(BaseBackend):
 sharing_backends = BackendDict(PortfolioSharingBackend, "servicecatalog")
 
 
-class ServiceCatalogSharingResponse(ServiceCatalogResponse):
+class ServiceCatalogSharingResponse(_ServiceCatalogJsonResponse):
     """Organisation-node shares on top of moto's ``ServiceCatalogResponse``."""
 
     @property
     def sharing(self) -> PortfolioSharingBackend:
         return sharing_backends[self.current_account][self.region]
-
-    def _params(self) -> dict[str, Any]:
-        try:
-            body = json.loads(self.body or "{}")
-        except ValueError:
-            raise InvalidParametersException("The request body is not valid JSON.") from None
-        return body if isinstance(body, dict) else {}
 
     def create_portfolio_share(self) -> ActionResult:
         p = self._params()
