@@ -21,7 +21,6 @@ pub struct Lab {
     pub cfn: Deployment,
     pub lambda: LocalLambda,
     lake_formation: aws_sdk_lakeformation::Client,
-    http: reqwest::Client,
 }
 
 /// A permission entry as ListPermissions reports it, summarised for comparisons.
@@ -67,7 +66,6 @@ impl Lab {
             aws,
             cfn,
             lambda,
-            http: reqwest::Client::new(),
         }
     }
 
@@ -88,28 +86,13 @@ impl Lab {
 
     /// An IAM role (what a Studio user profile's execution role is); returns its ARN.
     pub async fn create_role(&self, name: &str) -> String {
-        let trust = json!({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Principal": {"Service": "sagemaker.amazonaws.com"},
-                "Action": "sts:AssumeRole"
-            }]
-        });
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("Action", "CreateRole")
-            .append_pair("Version", "2010-05-08")
-            .append_pair("RoleName", name)
-            .append_pair("Path", "/studio-catalog/")
-            .append_pair("AssumeRolePolicyDocument", &trust.to_string())
-            .finish();
-        self.call(
-            "iam",
-            &[("content-type", "application/x-www-form-urlencoded")],
-            body,
-        )
-        .await;
-        role_arn(name)
+        let arn = self
+            .aws
+            .create_role(name)
+            .await
+            .expect("IAM creates the role");
+        assert_eq!(arn, role_arn(name));
+        arn
     }
 
     /// A Glue database (if new) and a table in it with these columns.
@@ -152,39 +135,10 @@ impl Lab {
     }
 
     async fn glue(&self, operation: &str, body: Value) -> Value {
-        let target = format!("AWSGlue.{operation}");
-        self.call(
-            "glue",
-            &[
-                ("content-type", "application/x-amz-json-1.1"),
-                ("x-amz-target", &target),
-            ],
-            body.to_string(),
-        )
-        .await
-    }
-
-    async fn call(&self, service: &str, headers: &[(&str, &str)], body: String) -> Value {
-        let authorization = format!(
-            "AWS4-HMAC-SHA256 Credential=testing/20261123/{REGION}/{service}/aws4_request, SignedHeaders=host, Signature=0"
-        );
-        let mut request = self
-            .http
-            .post(format!("{}/", self.aws.endpoint_url()))
-            .header("authorization", authorization)
-            .header("x-amz-date", "20261123T000000Z")
-            .body(body);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let response = request.send().await.expect("the emulator answers");
-        let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        assert!(
-            status.is_success(),
-            "{service} call failed: {status} {text}"
-        );
-        serde_json::from_str(&text).unwrap_or(Value::Null)
+        self.aws
+            .glue(operation, &body)
+            .await
+            .unwrap_or_else(|error| panic!("glue {operation} failed: {error}"))
     }
 
     /// What `principal` holds on the table (table-level and column-level entries), sorted.
