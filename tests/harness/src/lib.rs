@@ -47,6 +47,7 @@
 
 pub mod cloudformation;
 pub mod emulator;
+pub mod function_url;
 pub mod http;
 mod ids;
 pub mod lambda;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use studio_catalog_harness::cloudformation::{CfnRequest, Deployment};
 use studio_catalog_harness::emulator::AwsEmulator;
+use studio_catalog_harness::function_url::iam_user_get;
 use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda};
 use studio_catalog_harness::workspace_root;
 
@@ -92,23 +93,6 @@ fn domain_properties(name: &str) -> Value {
         "VpcId": "vpc-0a1b2c3d",
         "SubnetIds": ["subnet-0a1b2c3d"],
         "DefaultExecutionRoleArn": "arn:aws:iam::123456789012:role/studio-default",
-    })
-}
-
-fn sign_in_event(user: &str) -> Value {
-    json!({
-        "version": "2.0", "routeKey": "$default", "rawPath": "/", "rawQueryString": "",
-        "headers": {"accept": "application/json", "host": "bench.lambda-url.us-east-1.on.aws"},
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "bench",
-            "authorizer": {"iam": {"accessKey": "AKIAEXAMPLE", "accountId": "123456789012", "callerId": "AIDAEXAMPLE",
-                "userArn": format!("arn:aws:iam::123456789012:user/{user}"), "userId": "AIDAEXAMPLE"}},
-            "domainName": "bench.lambda-url.us-east-1.on.aws", "domainPrefix": "bench",
-            "http": {"method": "GET", "path": "/", "protocol": "HTTP/1.1", "sourceIp": "10.0.0.1", "userAgent": "bench"},
-            "requestId": "bench", "routeKey": "$default", "stage": "$default",
-            "time": "23/Nov/2026:09:30:11 +0000", "timeEpoch": 1_795_426_211_000_u64
-        },
-        "isBase64Encoded": false
     })
 }
 
@@ -251,7 +235,7 @@ async fn run_once(
         }
         "studio-presigned-url" => {
             let answer = lambda
-                .invoke(function, sign_in_event("alice"))
+                .invoke(function, iam_user_get("alice", ""))
                 .await?
                 .into_payload()?;
             if answer["statusCode"] != 200 {

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use studio_catalog_harness::cloudformation::{CfnRequest, CfnResponse, Deployment};
 use studio_catalog_harness::emulator::AwsEmulator;
+use studio_catalog_harness::function_url::iam_user_get;
 use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda};
 use studio_catalog_harness::workspace_root;
 
@@ -112,42 +113,6 @@ fn grant_properties(user: &str, role_arn: &str) -> Value {
         }})
     };
     json!({"Principal": role_arn, "Resource": resource, "Permissions": ["SELECT", "DESCRIBE"]})
-}
-
-/// A function URL request (AWS_IAM auth) from `user`, an IAM user of the account.
-fn sign_in_event(user: &str, query: &str) -> Value {
-    json!({
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": "/",
-        "rawQueryString": query,
-        "headers": {"accept": "application/json", "host": "studio.lambda-url.us-east-1.on.aws"},
-        "queryStringParameters": query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .map(|(key, value)| (key.to_owned(), Value::from(value)))
-            .collect::<serde_json::Map<_, _>>(),
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "studio",
-            "authorizer": {"iam": {
-                "accessKey": "AKIAEXAMPLE",
-                "accountId": "123456789012",
-                "callerId": "AIDAEXAMPLE",
-                "userArn": format!("arn:aws:iam::123456789012:user/{user}"),
-                "userId": "AIDAEXAMPLE"
-            }},
-            "domainName": "studio.lambda-url.us-east-1.on.aws",
-            "domainPrefix": "studio",
-            "http": {"method": "GET", "path": "/", "protocol": "HTTP/1.1", "sourceIp": "10.0.0.1", "userAgent": "walkthrough"},
-            "requestId": format!("walkthrough-{user}"),
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": "23/Nov/2026:09:30:11 +0000",
-            "timeEpoch": 1_795_426_211_000_u64
-        },
-        "isBase64Encoded": false
-    })
 }
 
 /// The HTTP status and JSON body of a function URL response.
@@ -360,7 +325,7 @@ async fn walk() -> Result<bool, Box<dyn std::error::Error>> {
             let answer = sign_in
                 .invoke(
                     "studio-presigned-url",
-                    sign_in_event("alice", "landing=studio%3A%3A"),
+                    iam_user_get("alice", "landing=studio%3A%3A"),
                 )
                 .await
                 .map_err(text)?
@@ -381,10 +346,7 @@ async fn walk() -> Result<bool, Box<dyn std::error::Error>> {
     .await;
     walk.step("alice asks for bob's profile and is refused", || async {
         let answer = sign_in
-            .invoke(
-                "studio-presigned-url",
-                sign_in_event("alice", "profile=bob"),
-            )
+            .invoke("studio-presigned-url", iam_user_get("alice", "profile=bob"))
             .await
             .map_err(text)?
             .into_payload()
