@@ -7,16 +7,24 @@ module starts from the state a freshly started server would have.  A module
 chooses its delay with ``pytestmark = pytest.mark.transition_seconds(0.2)``;
 without the mark it gets the server's default (``server.py`` without
 ``--transition-seconds``).
+
+Every answer the tests' boto3 clients receive is checked against botocore's model of
+the operation (``shape_guard.py``); a test phase (setup, call or teardown) during which
+an answer violated it fails, naming each violation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
 
 from emulator_client import EmulatorProcess, client, control_api
+from shape_guard import SESSION_GUARD, UNCHECKED_PATTERNS
+
+pytest_plugins = ("pytester",)  # test_shape_guard.py runs a pytest session of its own
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -24,6 +32,70 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "transition_seconds(seconds): the emulator's transition delay for this module",
     )
+
+
+def _shape_violations(phase: str) -> str | None:
+    counts = Counter(SESSION_GUARD.take())  # a polled answer repeats its violations
+    if not counts:
+        return None
+    return f"the emulator's answers during {phase} violate botocore's models:\n  " + "\n  ".join(
+        f"{v} (x{n})" if n > 1 else v for v, n in counts.items()
+    )
+
+
+def _guarded(phase: str) -> Generator[None, Any, Any]:
+    """Runs a test phase; fails it if an answer during it violated its model.
+
+    If the phase failed already, the violations are added to its error as a note.
+    """
+    try:
+        result = yield
+    except BaseException as exc:
+        violations = _shape_violations(phase)
+        if violations:
+            exc.add_note(violations)
+        raise
+    violations = _shape_violations(phase)
+    if violations:
+        pytest.fail(violations, pytrace=False)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, Any]:
+    SESSION_GUARD.take()  # nothing recorded outside a test phase is charged to this test
+    return (yield from _guarded("setup"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
+    return (yield from _guarded("the test"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, Any, Any]:
+    return (yield from _guarded("teardown"))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    answers = SESSION_GUARD.answers
+    if not answers:
+        return
+    line = (
+        f"shape guard: {sum(answers.values())} answers to {len(answers)} operations checked "
+        f"against botocore's models; {sum(SESSION_GUARD.accepted.values())} allow-listed "
+        f"violations ({len(SESSION_GUARD.accepted)} distinct)"
+    )
+    terminalreporter.write_line(line)
+    if terminalreporter.config.getoption("verbose") > 0:
+        for violation, count in SESSION_GUARD.accepted.most_common():
+            terminalreporter.write_line(f"  allowed: {violation} (x{count})")
+    if UNCHECKED_PATTERNS:
+        terminalreporter.write_line(
+            f"  patterns not checked (not compilable): {sorted(UNCHECKED_PATTERNS)}"
+        )
 
 
 @pytest.fixture(scope="session")

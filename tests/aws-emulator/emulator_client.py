@@ -24,6 +24,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from shape_guard import SESSION_GUARD, ShapeGuard
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "server.py")
 REGION = "us-east-1"
@@ -73,13 +75,20 @@ class EmulatorProcess:
 
 
 def client(
-    endpoint: str, service: str, key: str = ACCESS_KEY_ID, **config: Any
+    endpoint: str,
+    service: str,
+    key: str = ACCESS_KEY_ID,
+    guard: ShapeGuard = SESSION_GUARD,
+    **config: Any,
 ) -> Any:
     """A boto3 client of ``service`` against the emulator (no retries).
 
-    ``config`` adds botocore ``Config`` options, e.g. ``parameter_validation=False``.
+    Every answer it receives is checked by ``guard`` (shape_guard.py) against the
+    operation's botocore model; the session's guard fails the test that caused a
+    violation. ``config`` adds botocore ``Config`` options, e.g.
+    ``parameter_validation=False``.
     """
-    return boto3.client(
+    made = boto3.client(
         service,
         endpoint_url=endpoint,
         region_name=REGION,
@@ -87,6 +96,7 @@ def client(
         aws_secret_access_key="secret",
         config=Config(retries={"mode": "standard", "max_attempts": 1}, **config),
     )
+    return guard.register(made)
 
 
 def control_api(endpoint: str) -> Callable[..., Any]:

@@ -387,7 +387,6 @@ def test_column_grants_merge_and_are_listed_as_table_with_columns(lf, role, tabl
         }
     ]
     assert listed(lf, role, table_resource(database, name)) == expected
-    assert listed(lf, role, columns_resource(database, name, ["amount"])) == expected
 
 
 def test_revoking_some_columns_keeps_the_others(lf, role, table):

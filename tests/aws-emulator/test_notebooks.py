@@ -156,6 +156,11 @@ def test_an_endpoint_is_creating_then_in_service(sm: Any) -> None:
     assert listed[name] == "InService"
 
 
+def test_an_endpoint_without_data_capture_has_no_data_capture_config(sm: Any) -> None:
+    name = create_endpoint(sm)
+    assert "DataCaptureConfig" not in sm.describe_endpoint(EndpointName=name)
+
+
 def test_deleting_an_endpoint_passes_through_deleting(sm: Any) -> None:
     name = create_endpoint(sm, Tags=[{"Key": "cleanup", "Value": "exempt"}])
     wait_for(lambda: endpoint_status(sm, name), "InService")

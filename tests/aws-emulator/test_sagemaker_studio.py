@@ -55,6 +55,15 @@ def create_domain(sm: Any, **extra: Any) -> dict[str, Any]:
     return sm.create_domain(**args)
 
 
+def in_service_profile(sm: Any, domain_id: str, name: str) -> None:
+    """Create a user profile and wait until it is InService (sign-in needs it)."""
+    sm.create_user_profile(DomainId=domain_id, UserProfileName=name)
+    wait_for(
+        lambda: sm.describe_user_profile(DomainId=domain_id, UserProfileName=name)["Status"],
+        "InService",
+    )
+
+
 def in_service_domain(sm: Any, **extra: Any) -> str:
     domain_id = create_domain(sm, **extra)["DomainId"]
     wait_for(lambda: domain_status(sm, domain_id), "InService")
@@ -166,7 +175,6 @@ def test_resource_not_found(sm: Any) -> None:
         lambda: sm.describe_domain(DomainId=missing),
         lambda: sm.update_domain(DomainId=missing, DefaultUserSettings={}),
         lambda: sm.delete_domain(DomainId=missing),
-        lambda: sm.create_user_profile(DomainId=missing, UserProfileName="u"),
         lambda: sm.describe_user_profile(DomainId=missing, UserProfileName="u"),
         lambda: sm.describe_space(DomainId=missing, SpaceName="s"),
         lambda: sm.describe_app(
@@ -179,6 +187,10 @@ def test_resource_not_found(sm: Any) -> None:
         assert error_code(exc) == "ResourceNotFound"
         assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
         assert missing in exc.value.response["Error"]["Message"]
+    # CreateUserProfile documents no ResourceNotFound: a missing domain is invalid input.
+    with pytest.raises(ClientError) as exc:
+        sm.create_user_profile(DomainId=missing, UserProfileName="u")
+    assert error_code(exc) == "ValidationException"
 
     domain_id = in_service_domain(sm)
     with pytest.raises(ClientError) as exc:
@@ -248,7 +260,7 @@ def test_profiles_spaces_apps_and_in_use_rules(sm: Any, control: Callable[..., A
             OwnershipSettings={"OwnerUserProfileName": "ghost"},
             SpaceSharingSettings={"SharingType": "Private"},
         )
-    assert error_code(exc) == "ResourceNotFound"
+    assert error_code(exc) == "ValidationException"  # CreateSpace has no ResourceNotFound
 
     summaries = {s["SpaceName"]: s for s in sm.list_spaces(DomainIdEquals=domain_id)["Spaces"]}
     assert summaries["alice-private"]["OwnershipSettingsSummary"] == {
@@ -414,7 +426,7 @@ def test_tags_on_studio_resources(sm: Any) -> None:
 
     with pytest.raises(ClientError) as exc:
         sm.list_tags(ResourceArn=profile_arn.replace("tagged", "ghost"))
-    assert error_code(exc) == "ResourceNotFound"
+    assert error_code(exc) == "ValidationException"  # ListTags documents no error codes
 
     # moto's own tagging of other SageMaker resources still works.
     sm.create_model(ModelName=unique("model"), ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "img"})
@@ -423,7 +435,7 @@ def test_tags_on_studio_resources(sm: Any) -> None:
 
 def test_create_presigned_domain_url(sm: Any) -> None:
     domain_id = in_service_domain(sm)
-    sm.create_user_profile(DomainId=domain_id, UserProfileName="viewer")
+    in_service_profile(sm, domain_id, "viewer")
     url = sm.create_presigned_domain_url(
         DomainId=domain_id,
         UserProfileName="viewer",
@@ -447,7 +459,7 @@ def test_issued_presigned_urls_are_listed_with_their_profile(
 ) -> None:
     domain_id = in_service_domain(sm)
     for name in ("alice", "bob"):
-        sm.create_user_profile(DomainId=domain_id, UserProfileName=name)
+        in_service_profile(sm, domain_id, name)
     alice = sm.create_presigned_domain_url(
         DomainId=domain_id, UserProfileName="alice", LandingUri="studio::"
     )["AuthorizedUrl"]
@@ -545,10 +557,10 @@ def test_fault_injection(sm: Any, endpoint: str, control: Callable[..., Any]) ->
     # Query protocol service (STS).
     sts = client(endpoint, "sts")
     control("POST", "faults", {"service": "sts", "operation": "GetCallerIdentity",
-                               "error_code": "ExpiredToken", "status": 403})
+                               "error_code": "ExpiredTokenException", "status": 403})
     with pytest.raises(ClientError) as exc:
         sts.get_caller_identity()
-    assert error_code(exc) == "ExpiredToken"
+    assert error_code(exc) == "ExpiredTokenException"
     assert sts.get_caller_identity()["Account"] == "123456789012"
 
 

@@ -22,9 +22,6 @@ pub enum ResourceError {
     Permanent {
         /// The `Reason` CloudFormation shows: what failed and what to do.
         reason: String,
-        /// The physical id of what exists after a failed create, so CloudFormation's rollback
-        /// deletes it instead of leaving it behind.
-        physical_resource_id: Option<String>,
     },
     /// A transient failure (throttling, a service hiccup, a resource briefly in use): try again.
     #[error("{reason}")]
@@ -49,7 +46,6 @@ impl ResourceError {
     pub fn permanent(reason: impl Into<String>) -> Self {
         Self::Permanent {
             reason: reason.into(),
-            physical_resource_id: None,
         }
     }
 
@@ -58,18 +54,6 @@ impl ResourceError {
         Self::Retryable {
             reason: reason.into(),
             retry_after: None,
-        }
-    }
-
-    /// Names the resource that exists despite the failure (see [`ResourceError::Permanent`]).
-    #[must_use]
-    pub fn with_physical_resource_id(self, id: impl Into<String>) -> Self {
-        match self {
-            Self::Permanent { reason, .. } => Self::Permanent {
-                reason,
-                physical_resource_id: Some(id.into()),
-            },
-            other => other,
         }
     }
 

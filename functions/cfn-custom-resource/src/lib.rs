@@ -12,9 +12,12 @@
 //! - work longer than one invocation carried on by asynchronous self-invocation, bounded by
 //!   `ServiceTimeout` (default 3600 s) from the first receipt;
 //! - a delete of a physical id the resource could not have produced succeeds untouched.
+//!
+//! It also sets up every function's logging, once ([`logging::init`]).
 
 pub mod aws_errors;
 mod error;
+pub mod logging;
 pub mod properties;
 mod protocol;
 #[cfg(test)]

@@ -273,7 +273,11 @@ where
                     .await);
             }
             let step_by = answer_by.min(operation_deadline);
-            let step = Box::pin(self.step(&request, operation.state.clone()));
+            let step = Box::pin(self.step(
+                &request,
+                operation.state.clone(),
+                operation.physical_resource_id.as_deref(),
+            ));
             let result = tokio::time::timeout(
                 step_by.saturating_duration_since(now),
                 AssertUnwindSafe(step).catch_unwind(),
@@ -295,7 +299,6 @@ where
                         &request,
                         &operation,
                         format!("Internal error in the custom resource (panic: {message}). See the function's log."),
-                        None,
                     );
                     return Ok(self
                         .deliver(
@@ -374,8 +377,15 @@ where
         }
     }
 
-    /// One step of the handler, in the protocol's terms.
-    async fn step(&self, request: &CustomResourceRequest, state: Option<Value>) -> StepOutcome {
+    /// One step of the handler, in the protocol's terms. `made` is what an earlier step of this
+    /// operation named as existing ([`Progress::naming`]): a failure answers with it, so that
+    /// CloudFormation's rollback deletes what a failed create made.
+    async fn step(
+        &self,
+        request: &CustomResourceRequest,
+        state: Option<Value>,
+        made: Option<&str>,
+    ) -> StepOutcome {
         if let RequestKind::Delete {
             physical_resource_id,
         } = &request.kind
@@ -395,6 +405,7 @@ where
             Err(error) => {
                 return self.error_outcome(
                     request,
+                    made,
                     ResourceError::permanent(format!(
                         "Internal error: unreadable operation state ({error})"
                     )),
@@ -403,7 +414,7 @@ where
         };
         let properties = match properties::parse::<H::Properties>(&request.properties) {
             Ok(properties) => properties,
-            Err(error) => return self.error_outcome(request, error),
+            Err(error) => return self.error_outcome(request, made, error),
         };
         let result = match &request.kind {
             RequestKind::Create => self.handler.create(request, &properties, state).await,
@@ -444,16 +455,22 @@ where
                 },
                 Err(error) => self.error_outcome(
                     request,
+                    made,
                     ResourceError::permanent(format!(
                         "Internal error: operation state not serializable ({error})"
                     )),
                 ),
             },
-            Err(error) => self.error_outcome(request, error),
+            Err(error) => self.error_outcome(request, made, error),
         }
     }
 
-    fn error_outcome(&self, request: &CustomResourceRequest, error: ResourceError) -> StepOutcome {
+    fn error_outcome(
+        &self,
+        request: &CustomResourceRequest,
+        made: Option<&str>,
+        error: ResourceError,
+    ) -> StepOutcome {
         match error {
             ResourceError::Retryable {
                 reason,
@@ -462,17 +479,14 @@ where
                 reason,
                 retry_after,
             },
-            ResourceError::Permanent {
-                reason,
-                physical_resource_id,
-            } => {
+            ResourceError::Permanent { reason } => {
                 warn!(%reason, "failed");
-                StepOutcome::Answer(self.failed_answer(request, None, reason, physical_resource_id))
+                StepOutcome::Answer(self.failed_answer(request, made, reason))
             }
             invalid @ ResourceError::InvalidProperty { .. } => {
                 let reason = invalid.to_string();
                 warn!(%reason, "invalid properties");
-                StepOutcome::Answer(self.failed_answer(request, None, reason, None))
+                StepOutcome::Answer(self.failed_answer(request, made, reason))
             }
         }
     }
@@ -487,7 +501,6 @@ where
                     "Internal error: the resource produced an unusable physical id ({} bytes)",
                     id.len()
                 ),
-                None,
             );
         }
         let reason = completed
@@ -506,26 +519,23 @@ where
         request: &CustomResourceRequest,
         operation: &Operation,
         reason: String,
-        physical_resource_id: Option<String>,
     ) -> Answer {
-        self.failed_answer(
-            request,
-            operation.physical_resource_id.as_deref(),
-            reason,
-            physical_resource_id,
-        )
+        self.failed_answer(request, operation.physical_resource_id.as_deref(), reason)
     }
 
+    /// A FAILED answer. Its physical id: the request's (an update or delete never invents
+    /// one); else what the operation made (`made`, so the rollback deletes it); else a
+    /// placeholder that says where to look (the log stream).
     fn failed_answer(
         &self,
         request: &CustomResourceRequest,
-        known: Option<&str>,
+        made: Option<&str>,
         reason: String,
-        physical_resource_id: Option<String>,
     ) -> Answer {
-        let physical_resource_id = physical_resource_id
-            .or_else(|| request.physical_resource_id().map(str::to_owned))
-            .or_else(|| known.map(str::to_owned))
+        let physical_resource_id = request
+            .physical_resource_id()
+            .or(made)
+            .map(str::to_owned)
             .unwrap_or_else(|| {
                 self.config
                     .log_stream_name
@@ -558,7 +568,7 @@ where
             reason.push_str(&format!(" Last error: {last_error}."));
         }
         reason.push_str(" Nothing further will be done for this request.");
-        self.failed(request, operation, reason, None)
+        self.failed(request, operation, reason)
     }
 
     /// Answers FAILED because the operation's deadline has come, naming what was left.
@@ -612,7 +622,6 @@ where
                         "{error}. Check that the function may invoke itself (lambda:InvokeFunction on its own ARN). Left undone: {}",
                         operation.waiting_for.as_deref().unwrap_or("the rest of the operation")
                     ),
-                    None,
                 );
                 self.deliver_once(
                     request,

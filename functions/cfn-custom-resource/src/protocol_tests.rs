@@ -318,6 +318,70 @@ async fn a_missing_property_fails_the_create_naming_it_and_does_nothing() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_create_that_fails_after_making_its_resource_answers_with_that_resource_s_id() {
+    // Given a create whose first step made the resource (and named it), and whose next step
+    // fails permanently (AccessDenied on a describe, say)
+    let sender = RecordingSender::default();
+    let resource = ScriptedResource::new(vec![
+        Step::Waiting(1),
+        Step::Fail(ResourceError::permanent(
+            "AccessDeniedException: not authorized to perform DescribeThing",
+        )),
+    ]);
+    let protocol = protocol(
+        resource.clone(),
+        sender.clone(),
+        RecordingInvoker::default(),
+    );
+
+    // When the create runs
+    protocol
+        .handle(event("Create", &props()), limits(60))
+        .await
+        .unwrap();
+
+    // Then the FAILED answer names what exists, so CloudFormation's rollback deletes it
+    let answers = sender.answers();
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers[0]["Status"], "FAILED");
+    assert_eq!(answers[0]["PhysicalResourceId"], "res-1");
+    assert_eq!(resource.steps_taken(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_create_that_fails_after_making_its_resource_names_it_across_invocations() {
+    // Given a create that named its resource, then was handed to a new invocation
+    let sender = RecordingSender::default();
+    let invoker = RecordingInvoker::default();
+    let first = protocol(
+        ScriptedResource::new(vec![Step::Waiting(1), Step::Waiting(2)]),
+        sender.clone(),
+        invoker.clone(),
+    );
+    first
+        .handle(event("Create", &props()), limits(2))
+        .await
+        .unwrap();
+    let continuation = invoker.continuations().pop().expect("handed on");
+
+    // When the next invocation's step fails permanently
+    let second = protocol(
+        ScriptedResource::new(vec![Step::Fail(ResourceError::permanent(
+            "Thing is Failed: no capacity",
+        ))]),
+        sender.clone(),
+        invoker.clone(),
+    );
+    second.handle(continuation, limits(60)).await.unwrap();
+
+    // Then its FAILED answer still names the resource the first invocation made
+    let answers = sender.answers();
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers[0]["Status"], "FAILED");
+    assert_eq!(answers[0]["PhysicalResourceId"], "res-1");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_delete_of_an_id_the_resource_never_produces_succeeds_untouched() {
     let sender = RecordingSender::default();
     let resource = ScriptedResource::new(vec![]);

@@ -5,7 +5,7 @@ use lakeformation_grant::aws::LakeFormation;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    cfn_custom_resource::logging::init();
     let config = aws_config::load_from_env().await;
     let lake_formation = LakeFormation::new(aws_sdk_lakeformation::Client::new(&config));
     cfn_custom_resource::run(LakeFormationGrant::new(lake_formation), &config).await

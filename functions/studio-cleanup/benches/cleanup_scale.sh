@@ -11,10 +11,15 @@
 #
 # Environment: BENCH_PROFILE (release|dev, default release), BENCH_DOMAINS (50),
 # BENCH_APPS_PER_DOMAIN (100, a multiple of 10), BENCH_CONCURRENCY (8).
-# Needs the emulator's Python environment (.venv, see tests/aws-emulator/README.md).
+# Sets up the emulator's Python environment (.venv) if needed. Progress (Cargo's own included)
+# goes to stderr, the figures to stdout. Cargo builds and runs the test binary, so it works
+# wherever Cargo puts its output (CARGO_TARGET_DIR, build.target-dir).
 set -euo pipefail
 
 cd "$(dirname "$0")/../../.."
+say() { echo "==> $*" >&2; }
+say "preparing the emulator's Python environment (.venv; first time ~1 min, then instant)"
+scripts/setup-python
 profile="${BENCH_PROFILE:-release}"
 args=()
 if [[ "$profile" == "release" ]]; then
@@ -25,7 +30,9 @@ export BENCH_DOMAINS="${BENCH_DOMAINS:-50}"
 export BENCH_APPS_PER_DOMAIN="${BENCH_APPS_PER_DOMAIN:-100}"
 export BENCH_CONCURRENCY="${BENCH_CONCURRENCY:-8}"
 
-echo "studio-cleanup scale benchmark: ${BENCH_DOMAINS} domains x ${BENCH_APPS_PER_DOMAIN} apps," \
-  "CONCURRENCY=${BENCH_CONCURRENCY} vs 1, ${profile} build" >&2
+say "studio-cleanup scale benchmark: ${BENCH_DOMAINS} domains x ${BENCH_APPS_PER_DOMAIN} apps," \
+  "CONCURRENCY=${BENCH_CONCURRENCY} vs 1, ${profile} build"
+say "building the scale test (${profile}; a first release build takes ~15-20 min on 2 cores)," \
+  "then arranging the fleet in the emulator (minutes) and timing both runs (~40 s each at 50 x 100)"
 cargo test -p studio-cleanup "${args[@]}" --test scale -- \
   --ignored --exact benchmark_50_domains_5000_apps --nocapture --test-threads 1

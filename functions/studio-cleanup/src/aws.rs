@@ -196,7 +196,7 @@ impl SageMakerTags for AwsAccount {
             .set_next_token(next)
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("ListTags", &error))?;
+            .map_err(|error| studio_sagemaker::tagging::tagging_error("ListTags", &error))?;
         let items = output
             .tags()
             .iter()

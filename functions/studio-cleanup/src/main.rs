@@ -5,7 +5,7 @@ use studio_cleanup::{Cleanup, Config};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    cfn_custom_resource::logging::init();
     let config = Config::from_env()?;
     let sdk_config = aws_config::load_from_env().await;
     let account = AwsAccount::new(&sdk_config);

@@ -1,10 +1,10 @@
 //! Many domains and apps: the run finishes in one invocation, acts on exactly the idle apps, and
 //! makes a bounded number of calls per resource.
 //!
-//! `benchmark_50_domains_5000_apps` (ignored; `benches/cleanup_scale.sh` runs it) arranges the
-//! issue's figure twice — one copy per region — and cleans one copy with the configured
-//! concurrency and the other with `CONCURRENCY=1`, printing resources scanned per second and API
-//! calls per resource for both.
+//! `benchmark_50_domains_5000_apps` (ignored; `functions/studio-cleanup/benches/cleanup_scale.sh`
+//! runs it) arranges the figure twice — one copy per region — and cleans one copy with
+//! the configured concurrency and the other with `CONCURRENCY=1`, printing resources scanned per
+//! second and API calls per resource for both.
 
 mod support;
 
@@ -233,9 +233,9 @@ async fn many_domains_and_apps_are_cleaned_in_one_run() -> TestResult {
 }
 
 /// The figure: 50 domains, 5,000 apps, with the configured concurrency and with one
-/// call at a time. Run by `benches/cleanup_scale.sh`.
+/// call at a time. Run by `functions/studio-cleanup/benches/cleanup_scale.sh`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a benchmark: minutes of arranging; run benches/cleanup_scale.sh"]
+#[ignore = "a benchmark: minutes of arranging; run functions/studio-cleanup/benches/cleanup_scale.sh"]
 async fn benchmark_50_domains_5000_apps() -> TestResult {
     let fleet = Fleet {
         domains: env_number("BENCH_DOMAINS", 50),

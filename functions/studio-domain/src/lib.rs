@@ -68,33 +68,38 @@ impl<S: StudioDomains> StudioDomain<S> {
         properties: &DomainProperties,
         state: Option<DomainState>,
     ) -> Result<Progress<DomainState>, ResourceError> {
-        let domain_id = match state {
-            Some(DomainState::Creating { domain_id }) => domain_id,
-            _ => {
-                properties.validate()?;
-                match self
-                    .find_created_by(request, &properties.domain_name)
-                    .await?
-                {
-                    Some(domain_id) => {
-                        info!(%domain_id, "found the domain this request created before");
-                        domain_id
-                    }
-                    None => {
-                        let new_domain = new_domain(request, properties)?;
-                        let domain_id = self
-                            .studio
-                            .create_domain(&new_domain)
-                            .await
-                            .map_err(ResourceError::from)?;
-                        info!(%domain_id, "created the domain");
-                        domain_id
-                    }
-                }
+        if let Some(state @ DomainState::Creating { .. }) = state {
+            return self.until_in_service(state).await;
+        }
+        properties.validate()?;
+        let domain_id = match self
+            .find_created_by(request, &properties.domain_name)
+            .await?
+        {
+            Some(domain_id) => {
+                info!(%domain_id, "found the domain this request created before");
+                domain_id
+            }
+            None => {
+                let new_domain = new_domain(request, properties)?;
+                let domain_id = self
+                    .studio
+                    .create_domain(&new_domain)
+                    .await
+                    .map_err(ResourceError::from)?;
+                info!(%domain_id, "created the domain");
+                domain_id
             }
         };
-        self.until_in_service(DomainState::Creating { domain_id })
-            .await
+        // The domain exists from here on: name it before anything else can fail, so that a
+        // FAILED answer carries its id and CloudFormation's rollback deletes it.
+        Ok(Progress::waiting(
+            DomainState::Creating {
+                domain_id: domain_id.clone(),
+            },
+            format!("domain {domain_id} to be InService"),
+        )
+        .naming(domain_id))
     }
 
     /// A domain created by this request (a duplicate delivery), found by its ownership tags.
@@ -146,8 +151,7 @@ impl<S: StudioDomains> StudioDomain<S> {
                     .failure_reason
                     .as_deref()
                     .unwrap_or("SageMaker gave no FailureReason")
-            ))
-            .with_physical_resource_id(domain_id)),
+            ))),
             status => Ok(Progress::waiting(
                 state.clone(),
                 format!("domain {domain_id} to be InService (now {status})"),
@@ -179,6 +183,7 @@ impl<S: StudioDomains> StudioDomain<S> {
             ));
         }
         let changes = changes(properties, old)?;
+        self.refuse_while_apps_run(domain_id, &changes, old).await?;
         if !changes.is_empty() {
             info!(%domain_id, "updating the domain's settings");
             self.studio.update_domain(domain_id, &changes).await?;
@@ -189,6 +194,59 @@ impl<S: StudioDomains> StudioDomain<S> {
             domain_id: domain_id.to_owned(),
         })
         .await
+    }
+
+    /// Fails, before anything is changed, when `changes` holds what SageMaker refuses while the
+    /// domain has apps that are `InService`, `Pending` or `Deleting` (UpdateDomain, API
+    /// reference): a new `AppNetworkAccessType` ("can only be modified if there are no apps in
+    /// the InService, Pending, or Deleting state") or removed `SubnetIds` ("If removing subnets,
+    /// ensure there are no apps in the InService, Pending, or Deleting state"). Waiting would
+    /// not help: the apps are people's work, and only they or an admin should stop them.
+    async fn refuse_while_apps_run(
+        &self,
+        domain_id: &str,
+        changes: &DomainChanges,
+        old: &DomainProperties,
+    ) -> Result<(), ResourceError> {
+        let mut blocked = Vec::new();
+        if changes.app_network_access_type.is_some() {
+            blocked.push("AppNetworkAccessType".to_owned());
+        }
+        if let Some(new_subnets) = &changes.subnet_ids {
+            let removed: Vec<&str> = old
+                .subnet_ids
+                .iter()
+                .filter(|subnet| !new_subnets.contains(subnet))
+                .map(String::as_str)
+                .collect();
+            if !removed.is_empty() {
+                blocked.push(format!("SubnetIds (removing {})", removed.join(", ")));
+            }
+        }
+        if blocked.is_empty() {
+            return Ok(());
+        }
+        let running: Vec<String> = self
+            .studio
+            .list_apps(domain_id)
+            .await?
+            .into_iter()
+            .filter(|app| matches!(app.status.as_str(), "InService" | "Pending" | "Deleting"))
+            .map(|app| {
+                format!(
+                    "{} {} of {} ({})",
+                    app.app_type, app.app_name, app.owner, app.status
+                )
+            })
+            .collect();
+        if running.is_empty() {
+            return Ok(());
+        }
+        Err(ResourceError::permanent(format!(
+            "Domain {domain_id} cannot change {} while it has running apps: {}. SageMaker allows this change only when no app is InService, Pending or Deleting; nothing was changed. Stop those apps (or ask their users to), then update the stack again",
+            blocked.join(" and "),
+            running.join(", ")
+        )))
     }
 
     async fn update_tags(
@@ -775,6 +833,89 @@ mod tests {
             resource.studio.subnets("d-abcdefgh1234"),
             vec!["subnet-0c1d2e3f"]
         );
+    }
+
+    fn running_app(owner: &str) -> App {
+        App {
+            app_type: "JupyterLab".to_owned(),
+            app_name: "default".to_owned(),
+            owner: AppOwner::Space(owner.to_owned()),
+            status: "InService".to_owned(),
+        }
+    }
+
+    #[tokio::test]
+    async fn removing_a_subnet_while_apps_run_fails_at_once_naming_them_and_changes_nothing() {
+        let (request, _) = request_and_properties("update");
+        let old: DomainProperties = properties::parse(&request.properties).unwrap();
+        let mut new = old.clone();
+        new.subnet_ids = vec![old.subnet_ids[0].clone()];
+        new.tags.clear();
+        let studio = MemoryStudio::default();
+        studio.with_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
+        studio.with_app("d-abcdefgh1234", running_app("team-lab"));
+        let resource = StudioDomain::new(studio);
+
+        let error =
+            run_to_end(|state| resource.update(&request, "d-abcdefgh1234", &new, &old, state))
+                .await
+                .unwrap_err();
+
+        let reason = error.to_string();
+        assert!(reason.contains("SubnetIds (removing"), "{reason}");
+        assert!(
+            reason.contains("JupyterLab default of space team-lab (InService)"),
+            "{reason}"
+        );
+        assert!(
+            !resource
+                .studio
+                .calls()
+                .iter()
+                .any(|call| call.starts_with("UpdateDomain") || call.contains("Tags")),
+            "{:?}",
+            resource.studio.calls()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_new_network_access_type_while_apps_run_fails_and_with_only_failed_apps_succeeds() {
+        let (request, _) = request_and_properties("update");
+        let old: DomainProperties = properties::parse(&request.properties).unwrap();
+        let mut new = old.clone();
+        new.app_network_access_type = Some(match old.app_network_access_type {
+            Some(crate::properties::AppNetworkAccessType::VpcOnly) => {
+                crate::properties::AppNetworkAccessType::PublicInternetOnly
+            }
+            _ => crate::properties::AppNetworkAccessType::VpcOnly,
+        });
+        let studio = MemoryStudio::default();
+        studio.with_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
+        studio.with_app("d-abcdefgh1234", running_app("team-lab"));
+        let resource = StudioDomain::new(studio);
+
+        let error =
+            run_to_end(|state| resource.update(&request, "d-abcdefgh1234", &new, &old, state))
+                .await
+                .unwrap_err();
+        assert!(
+            error.to_string().contains("AppNetworkAccessType"),
+            "{error}"
+        );
+
+        let studio = MemoryStudio::default();
+        studio.with_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
+        studio.with_app(
+            "d-abcdefgh1234",
+            App {
+                status: "Failed".to_owned(),
+                ..running_app("team-lab")
+            },
+        );
+        let resource = StudioDomain::new(studio);
+        run_to_end(|state| resource.update(&request, "d-abcdefgh1234", &new, &old, state))
+            .await
+            .unwrap();
     }
 
     #[test]

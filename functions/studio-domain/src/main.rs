@@ -5,7 +5,7 @@ use studio_domain::aws::SageMakerStudio;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    cfn_custom_resource::logging::init();
     let config = aws_config::load_from_env().await;
     let studio = SageMakerStudio::new(aws_sdk_sagemaker::Client::new(&config));
     cfn_custom_resource::run(StudioDomain::new(studio), &config).await

@@ -406,6 +406,46 @@ async fn a_domain_that_fails_is_answered_failed_with_aws_reason_and_named_for_ro
 }
 
 #[tokio::test]
+async fn a_create_that_fails_after_the_domain_exists_names_it_so_the_rollback_deletes_it() {
+    // Given a function that may create domains but not describe them (a permanent error after
+    // CreateDomain has succeeded)
+    let world = world().await;
+    world
+        .aws
+        .inject_fault(
+            &Fault::new("sagemaker", "DescribeDomain", "AccessDeniedException")
+                .message("User is not authorized to perform: sagemaker:DescribeDomain")
+                .until_cleared(),
+        )
+        .await
+        .unwrap();
+
+    // When the create runs
+    let (request, failed) = world.create("Domain", properties("team-a")).await;
+
+    // Then it fails naming the domain that exists
+    assert!(failed.is_failed());
+    let domain_ids = world.domain_ids().await;
+    assert_eq!(domain_ids.len(), 1);
+    assert_eq!(
+        failed.physical_resource_id, domain_ids[0],
+        "the FAILED answer must carry the domain's id, not a placeholder"
+    );
+    assert!(failed.reason.unwrap().contains("AccessDenied"));
+
+    // And CloudFormation's rollback delete, with that id, deletes it
+    world.aws.clear_faults().await.unwrap();
+    let deleted = world
+        .send(&request.delete(&failed.physical_resource_id, properties("team-a")))
+        .await;
+    assert!(deleted.is_success(), "{:?}", deleted.reason);
+    assert_eq!(
+        world.describe(&domain_ids[0]).await.err().as_deref(),
+        Some("ResourceNotFound")
+    );
+}
+
+#[tokio::test]
 async fn a_creation_that_outlasts_one_invocation_continues_in_the_next() {
     // Domains take 6 s to come up; each invocation may run only 3 s.
     let world = world_with(6.0, Duration::from_secs(3)).await;
@@ -503,6 +543,63 @@ async fn a_tag_change_is_made_in_place_on_the_same_domain() {
     assert!(
         tags.iter().any(|(key, _)| key == "studio-catalog:stack-id"),
         "ownership tags stay"
+    );
+}
+
+#[tokio::test]
+async fn removing_a_subnet_while_apps_run_fails_at_once_naming_them_and_changes_nothing() {
+    // Given a domain in which alice has a running app
+    let world = world().await;
+    let (request, created) = world.create("Domain", properties("team-a")).await;
+    let domain_id = created.physical_resource_id.clone();
+    world.add_user_profile(&domain_id, "alice").await;
+    world
+        .add_app(
+            &domain_id,
+            json!({"UserProfileName": "alice"}),
+            "JupyterServer",
+            "default",
+        )
+        .await;
+
+    // When the stack removes a subnet (which SageMaker refuses while apps run) and a tag
+    let mut changed = properties("team-a");
+    changed["SubnetIds"] = json!(["subnet-0a1b2c3d"]);
+    changed["Tags"] = json!([]);
+    let updated = world
+        .send(&request.update(&domain_id, changed, properties("team-a")))
+        .await;
+
+    // Then the update fails in one answer, naming the app, and nothing was changed
+    assert!(updated.is_failed());
+    let reason = updated.reason.unwrap();
+    assert!(
+        reason.contains("SubnetIds (removing subnet-0b1c2d3e)"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("JupyterServer default of user profile alice (InService)"),
+        "{reason}"
+    );
+    let described = world.describe(&domain_id).await.unwrap();
+    assert_eq!(
+        described["SubnetIds"],
+        json!(["subnet-0a1b2c3d", "subnet-0b1c2d3e"])
+    );
+    assert_eq!(
+        world
+            .aws
+            .call_count("sagemaker", "UpdateDomain")
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(
+        world
+            .tags(&described["DomainArn"].as_str().unwrap().to_owned())
+            .await
+            .contains(&("team".to_owned(), "risk".to_owned())),
+        "the tags are untouched too"
     );
 }
 

@@ -74,7 +74,7 @@ impl UserProfiles for SageMakerStudio {
             .set_next_token(next_token)
             .send()
             .await
-            .map_err(|error| AwsError::from_sdk("ListTags", &error))?;
+            .map_err(|error| studio_sagemaker::tagging::tagging_error("ListTags", &error))?;
         Ok(Page {
             items: output.tags().to_vec(),
             next_token: output.next_token().map(str::to_owned),

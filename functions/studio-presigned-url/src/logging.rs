@@ -1,17 +1,11 @@
-//! Logging as `lambda_runtime::tracing::init_default_subscriber` sets it up (level from
-//! `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`, JSON with `AWS_LAMBDA_LOG_FORMAT=JSON`), except that
-//! the libraries that see the presigned URL never log below INFO, whatever the level asked for:
-//! at TRACE the SDK logs each response and deserialised output (the URL), and the Lambda
-//! runtime logs raw events. This function's own logs never carry the URL.
+//! Logging as every function in the suite sets it up ([`cfn_custom_resource::logging`]: level
+//! from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`, JSON with `AWS_LAMBDA_LOG_FORMAT=JSON`, colour only
+//! on a terminal), except that the libraries that see the presigned URL never log below INFO,
+//! whatever the level asked for: at TRACE the SDK logs each response and deserialised output
+//! (the URL), and the Lambda runtime logs raw events. This function's own logs never carry the
+//! URL.
 
-use std::{env, str::FromStr};
-
-use tracing_subscriber::{
-    EnvFilter, Layer,
-    filter::{FilterExt, LevelFilter, Targets},
-    layer::SubscriberExt,
-    util::SubscriberInitExt,
-};
+use tracing_subscriber::filter::Targets;
 
 /// Target prefixes held at INFO: the AWS SDK and smithy runtime (`aws_*`), the HTTP stack,
 /// and the Lambda runtime.
@@ -19,35 +13,12 @@ pub const QUIET_TARGETS: [&str; 6] = ["aws_", "hyper", "h2", "rustls", "tower", 
 
 /// The filter that holds [`QUIET_TARGETS`] at INFO and lets everything else through.
 pub fn quiet_libraries() -> Targets {
-    QUIET_TARGETS.iter().fold(
-        Targets::new().with_default(LevelFilter::TRACE),
-        |targets, target| targets.with_target(*target, LevelFilter::INFO),
-    )
+    cfn_custom_resource::logging::held_at_info(&QUIET_TARGETS)
 }
 
-/// Installs the global subscriber writing to stdout.
+/// Installs the global subscriber writing to stdout, [`QUIET_TARGETS`] held at INFO.
 pub fn init() {
-    let level = env::var("AWS_LAMBDA_LOG_LEVEL")
-        .or_else(|_| env::var("RUST_LOG"))
-        .ok()
-        .and_then(|level| LevelFilter::from_str(&level).ok())
-        .unwrap_or(LevelFilter::INFO);
-    let requested = EnvFilter::builder()
-        .with_default_directive(level.into())
-        .from_env_lossy();
-    let filter = requested.and(quiet_libraries());
-    let json =
-        env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|format| format.eq_ignore_ascii_case("json"));
-    let layer = tracing_subscriber::fmt::layer()
-        .with_target(false)
-        .without_time()
-        .with_writer(std::io::stdout);
-    let layer = if json {
-        layer.json().with_filter(filter).boxed()
-    } else {
-        layer.with_filter(filter).boxed()
-    };
-    tracing_subscriber::registry().with(layer).init();
+    cfn_custom_resource::logging::init_holding_at_info(&QUIET_TARGETS);
 }
 
 #[cfg(test)]

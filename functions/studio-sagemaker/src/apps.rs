@@ -59,10 +59,16 @@ pub struct Space {
 }
 
 impl Space {
+    /// Whether `owner` owns the space, private or shared. SageMaker deletes a user profile only
+    /// once every space it owns is deleted: "all spaces owned by the user profile must be
+    /// deleted" (DeleteUserProfile, API reference).
+    pub fn is_owned_by(&self, owner: &str) -> bool {
+        self.owner_user_profile_name.as_deref() == Some(owner)
+    }
+
     /// Whether the space is `owner`'s private space.
     pub fn is_private_to(&self, owner: &str) -> bool {
-        self.sharing_type.as_deref() == Some("Private")
-            && self.owner_user_profile_name.as_deref() == Some(owner)
+        self.sharing_type.as_deref() == Some("Private") && self.is_owned_by(owner)
     }
 }
 

@@ -17,7 +17,10 @@
 //!   CloudFormation sees as a replacement (it then deletes the old one).
 //! - **Delete** acts only on the profile its physical id names: it deletes the profile's apps
 //!   that have not failed, its private spaces and their apps, waits for them, then deletes the
-//!   profile and waits until it is gone. Already gone is success; a physical id that is not a
+//!   profile and waits until it is gone. SageMaker deletes a profile only once every space it
+//!   owns is gone, shared ones too: a shared space (which others may use) is deleted only with
+//!   `DeleteSharedSpaces: "true"`; without it the delete fails at once naming the spaces, with
+//!   nothing touched. Already gone is success; a physical id that is not a
 //!   user-profile ARN is success with nothing touched; a profile another stack owns is left
 //!   alone.
 
@@ -52,7 +55,7 @@ pub enum UserProfileState {
     AwaitingReady,
     /// UpdateUserProfile was sent; wait until the profile is `InService` again.
     Updating,
-    /// The delete is under way: apps, private spaces, then the profile.
+    /// The delete is under way: apps, owned spaces, then the profile.
     Deleting,
 }
 
@@ -122,7 +125,12 @@ impl<S: UserProfiles> StudioUserProfile<S> {
             )));
         }
         info!(user_profile_arn = %profile.user_profile_arn, "found the user profile this request created before");
-        until_in_service(UserProfileState::Creating, &profile)
+        // Named before anything else can fail, as after a create.
+        Ok(Progress::waiting(
+            UserProfileState::Creating,
+            format!("user profile {name} to be InService"),
+        )
+        .naming(profile.user_profile_arn))
     }
 
     /// One step of an in-place update of the profile `properties` name.
@@ -321,13 +329,28 @@ impl<S: UserProfiles> StudioUserProfile<S> {
             ));
         }
 
+        // SageMaker deletes a profile only once every space it owns is gone, shared ones too.
+        // A shared space may be in use by others: it goes only when the template says so, and
+        // otherwise the delete fails now, before anything is touched, rather than wait for
+        // what cannot happen.
         let spaces: Vec<_> = self
             .studio
             .list_spaces(domain_id)
             .await?
             .into_iter()
-            .filter(|space| space.is_private_to(name))
+            .filter(|space| space.is_owned_by(name))
             .collect();
+        let shared: Vec<&str> = spaces
+            .iter()
+            .filter(|space| !space.is_private_to(name))
+            .map(|space| space.space_name.as_str())
+            .collect();
+        if !shared.is_empty() && !properties.delete_shared_spaces {
+            return Err(ResourceError::permanent(format!(
+                "User profile {name} of domain {domain_id} owns shared space(s) {}, which SageMaker requires to be deleted before the profile, and others may be using them; nothing was deleted. Delete or hand over those spaces first, or set DeleteSharedSpaces to \"true\" to delete them and their apps with the profile",
+                shared.join(", ")
+            )));
+        }
         let mut apps = self
             .studio
             .list_apps(domain_id, &AppOwner::UserProfile(name.to_owned()))
@@ -358,7 +381,7 @@ impl<S: UserProfiles> StudioUserProfile<S> {
             if has_apps || matches!(space.status.as_str(), "Deleting" | "Pending" | "Updating") {
                 continue;
             }
-            info!(space_name = %space.space_name, "deleting private space");
+            info!(space_name = %space.space_name, sharing_type = ?space.sharing_type, "deleting space");
             match self.studio.delete_space(domain_id, &space.space_name).await {
                 Ok(()) => {}
                 Err(error) if error.is_not_found() || error.is_in_use() => {}
@@ -371,7 +394,7 @@ impl<S: UserProfiles> StudioUserProfile<S> {
                 left.push(format!("{busy_apps} app(s)"));
             }
             if !spaces.is_empty() {
-                left.push(format!("{} private space(s)", spaces.len()));
+                left.push(format!("{} space(s)", spaces.len()));
             }
             return waiting(format!(
                 "{} of user profile {name} to be deleted",
@@ -417,13 +440,11 @@ fn until_in_service(
                 .failure_reason
                 .as_deref()
                 .unwrap_or("SageMaker gave no FailureReason")
-        ))
-        .with_physical_resource_id(arn)),
+        ))),
         "Deleting" => Err(ResourceError::permanent(format!(
             "User profile {name} of domain {} is being deleted",
             profile.domain_id
-        ))
-        .with_physical_resource_id(arn)),
+        ))),
         status => Ok(Progress::waiting(
             state,
             format!("user profile {name} to be InService (now {status})"),

@@ -365,20 +365,20 @@ impl UserProfiles for MemoryStudio {
                 && app.owner == AppOwner::UserProfile(user_profile_name.to_owned())
                 && app.status != "Deleted"
         });
-        let private_spaces = world
+        let owned_spaces = world
             .spaces
             .values()
-            .any(|space| space.is_private_to(user_profile_name));
+            .any(|space| space.is_owned_by(user_profile_name));
         let stored = world.profile_mut("DeleteUserProfile", domain_id, user_profile_name)?;
         if matches!(
             stored.profile.status.as_str(),
             "Pending" | "Updating" | "Deleting"
         ) || live_apps
-            || private_spaces
+            || owned_spaces
         {
             return Err(in_use(
                 "DeleteUserProfile",
-                "the profile has apps or private spaces, or is busy".to_owned(),
+                "the profile has apps or owns spaces, or is busy".to_owned(),
             ));
         }
         stored.profile.status = "Deleting".to_owned();

@@ -59,6 +59,15 @@ pub struct UserProfileProperties {
     /// More tags for the profile.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
+    /// `"true"` lets a delete remove the shared spaces the profile owns (and their apps), which
+    /// SageMaker requires before it deletes the profile. Others may be working in them, so by
+    /// default a delete with such spaces fails at once, naming them.
+    #[serde(
+        default,
+        deserialize_with = "cfn_custom_resource::properties::boolean",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub delete_shared_spaces: bool,
 }
 
 /// A string property where an empty string (what a template's empty parameter becomes) means

@@ -93,6 +93,8 @@ fn delete(physical_id: &str, properties: Value) -> CustomResourceRequest {
 struct Run {
     result: Result<Completed, ResourceError>,
     waited_for: Vec<String>,
+    /// What the steps named as existing (`Progress::naming`): what a FAILED answer carries.
+    named: Option<String>,
 }
 
 /// Runs the request's operation step by step, as the protocol does, until it is done or fails.
@@ -100,6 +102,7 @@ async fn run(resource: &StudioUserProfile<MemoryStudio>, request: &CustomResourc
     let properties: UserProfileProperties = parse(&request.properties).unwrap();
     let mut state: Option<UserProfileState> = None;
     let mut waited_for = Vec::new();
+    let mut named = None;
     for _ in 0..20 {
         let step = match &request.kind {
             RequestKind::Create => resource.create(request, &properties, state).await,
@@ -119,6 +122,7 @@ async fn run(resource: &StudioUserProfile<MemoryStudio>, request: &CustomResourc
                     return Run {
                         result: Ok(Completed::new(physical_resource_id.clone())),
                         waited_for,
+                        named,
                     };
                 }
                 resource
@@ -131,21 +135,24 @@ async fn run(resource: &StudioUserProfile<MemoryStudio>, request: &CustomResourc
                 return Run {
                     result: Ok(completed),
                     waited_for,
+                    named,
                 };
             }
             Ok(Progress::InProgress {
                 state: next,
                 waiting_for,
-                ..
+                physical_resource_id,
             }) => {
                 waited_for.push(waiting_for);
                 state = Some(next);
+                named = physical_resource_id.or(named);
             }
             Err(error) if error.is_retryable() => waited_for.push(format!("retry: {error}")),
             Err(error) => {
                 return Run {
                     result: Err(error),
                     waited_for,
+                    named,
                 };
             }
         }
@@ -296,7 +303,8 @@ async fn create_never_adopts_a_profile_it_did_not_create() {
     let resource = resource();
     resource.studio.add_profile(DOMAIN, "alice", vec![]);
 
-    let error = run(&resource, &create(alice())).await.result.unwrap_err();
+    let run = run(&resource, &create(alice())).await;
+    let error = run.result.unwrap_err();
 
     assert!(
         error
@@ -304,13 +312,10 @@ async fn create_never_adopts_a_profile_it_did_not_create() {
             .starts_with("A user profile named alice already exists in domain d-abcdef123456, and this request did not create it"),
         "{error}"
     );
-    assert!(!matches!(
-        error,
-        ResourceError::Permanent {
-            physical_resource_id: Some(_),
-            ..
-        }
-    ));
+    assert_eq!(
+        run.named, None,
+        "a FAILED answer must not name another's profile"
+    );
     assert_eq!(resource.studio.count("CreateUserProfile"), 0);
 }
 
@@ -343,21 +348,16 @@ async fn a_failed_profile_fails_the_create_at_once_and_names_the_profile() {
         "The execution role cannot be assumed by SageMaker",
     );
 
-    let error = run(&resource, &create(alice())).await.result.unwrap_err();
+    let run = run(&resource, &create(alice())).await;
 
-    match error {
-        ResourceError::Permanent {
+    match run.result {
+        Err(ResourceError::Permanent { reason }) => assert_eq!(
             reason,
-            physical_resource_id,
-        } => {
-            assert_eq!(
-                reason,
-                "User profile alice of domain d-abcdef123456 is Failed: The execution role cannot be assumed by SageMaker"
-            );
-            assert_eq!(physical_resource_id.as_deref(), Some(ALICE_ARN));
-        }
+            "User profile alice of domain d-abcdef123456 is Failed: The execution role cannot be assumed by SageMaker"
+        ),
         other => panic!("expected a permanent error, got {other:?}"),
     }
+    assert_eq!(run.named.as_deref(), Some(ALICE_ARN));
 }
 
 #[tokio::test]
@@ -650,7 +650,7 @@ async fn updating_a_profile_that_no_longer_exists_fails_with_advice() {
 }
 
 #[tokio::test]
-async fn delete_removes_apps_and_private_spaces_then_the_profile() {
+async fn delete_removes_apps_and_private_spaces_then_the_profile_and_leaves_others_spaces() {
     let resource = resource();
     run(&resource, &create(alice())).await.result.unwrap();
     let studio = &resource.studio;
@@ -673,7 +673,7 @@ async fn delete_removes_apps_and_private_spaces_then_the_profile() {
         "JupyterLab",
         "InService",
     );
-    studio.add_space(DOMAIN, "team-space", "alice", "Shared");
+    studio.add_space(DOMAIN, "team-space", "bob", "Shared");
     studio.add_app(
         DOMAIN,
         AppOwner::Space("team-space".into()),
@@ -695,11 +695,77 @@ async fn delete_removes_apps_and_private_spaces_then_the_profile() {
     assert!(
         run.waited_for
             .iter()
-            .any(|what| what
-                == "3 app(s) and 1 private space(s) of user profile alice to be deleted"),
+            .any(|what| what == "3 app(s) and 1 space(s) of user profile alice to be deleted"),
         "{:?}",
         run.waited_for
     );
+}
+
+#[tokio::test]
+async fn delete_of_a_profile_owning_a_shared_space_fails_at_once_naming_it_and_touches_nothing() {
+    // Given alice owns a shared space (SageMaker refuses DeleteUserProfile until it is gone)
+    let resource = resource();
+    run(&resource, &create(alice())).await.result.unwrap();
+    let studio = &resource.studio;
+    studio.add_app(
+        DOMAIN,
+        AppOwner::UserProfile("alice".into()),
+        "JupyterServer",
+        "InService",
+    );
+    studio.add_space(DOMAIN, "team-space", "alice", "Shared");
+    studio.add_app(
+        DOMAIN,
+        AppOwner::Space("team-space".into()),
+        "CodeEditor",
+        "InService",
+    );
+
+    // When the stack deletes the profile without DeleteSharedSpaces
+    let run = run(&resource, &delete(ALICE_ARN, alice())).await;
+
+    // Then it fails in one step, naming the space and the property, and deletes nothing
+    let error = run.result.unwrap_err();
+    let reason = error.to_string();
+    assert!(
+        reason.contains("owns shared space(s) team-space"),
+        "{reason}"
+    );
+    assert!(reason.contains("DeleteSharedSpaces"), "{reason}");
+    assert!(run.waited_for.is_empty(), "{:?}", run.waited_for);
+    assert!(studio.profile(DOMAIN, "alice").is_some());
+    assert_eq!(studio.space_names(), vec!["team-space"]);
+    assert_eq!(studio.live_apps().len(), 2);
+    assert_eq!(studio.count("DeleteApp"), 0);
+    assert_eq!(studio.count("DeleteSpace"), 0);
+}
+
+#[tokio::test]
+async fn delete_with_delete_shared_spaces_removes_the_shared_spaces_it_owns_and_their_apps() {
+    let resource = resource();
+    let alice_deleting_shared = with(alice(), &json!({"DeleteSharedSpaces": "true"}));
+    run(&resource, &create(alice_deleting_shared.clone()))
+        .await
+        .result
+        .unwrap();
+    let studio = &resource.studio;
+    studio.add_space(DOMAIN, "team-space", "alice", "Shared");
+    studio.add_app(
+        DOMAIN,
+        AppOwner::Space("team-space".into()),
+        "CodeEditor",
+        "InService",
+    );
+    studio.add_space(DOMAIN, "bobs-space", "bob", "Shared");
+
+    run(&resource, &delete(ALICE_ARN, alice_deleting_shared))
+        .await
+        .result
+        .unwrap();
+
+    assert!(studio.profile(DOMAIN, "alice").is_none());
+    assert_eq!(studio.space_names(), vec!["bobs-space"]);
+    assert!(studio.live_apps().is_empty());
 }
 
 #[tokio::test]

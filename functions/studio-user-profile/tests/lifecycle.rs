@@ -175,6 +175,17 @@ impl World {
         panic!("{describe} {body} never became {status}");
     }
 
+    /// A profile made outside the stack (another user's).
+    async fn add_profile(&self, name: &str) {
+        let profile = json!({"DomainId": self.domain_id, "UserProfileName": name});
+        self.aws
+            .sagemaker("CreateUserProfile", &profile)
+            .await
+            .unwrap();
+        self.wait_for_status("DescribeUserProfile", profile, "InService")
+            .await;
+    }
+
     /// A running app of the profile `name` (Studio Classic's Jupyter server).
     async fn start_profile_app(&self, name: &str) {
         let app = json!({
@@ -384,7 +395,8 @@ async fn a_rename_is_a_replacement_and_deleting_the_old_profile_keeps_the_new() 
 }
 
 #[tokio::test]
-async fn delete_removes_running_apps_and_the_private_space_then_the_profile() {
+async fn delete_removes_running_apps_and_the_private_space_then_the_profile_and_leaves_others_spaces()
+ {
     let world = world().await;
     let properties = world.properties("alice");
     let (create, created) = world.create("UserProfile", properties.clone()).await;
@@ -392,8 +404,9 @@ async fn delete_removes_running_apps_and_the_private_space_then_the_profile() {
     world
         .start_space_with_app("alice-private", "alice", "Private")
         .await;
+    world.add_profile("bob").await;
     world
-        .start_space_with_app("team-shared", "alice", "Shared")
+        .start_space_with_app("team-shared", "bob", "Shared")
         .await;
 
     let deleted = world
@@ -418,6 +431,115 @@ async fn delete_removes_running_apps_and_the_private_space_then_the_profile() {
     assert_eq!(shared_app["Status"], "InService");
     assert_eq!(world.calls("DeleteApp").await, 2);
     assert_eq!(world.calls("DeleteSpace").await, 1);
+}
+
+#[tokio::test]
+async fn delete_of_a_profile_owning_a_shared_space_fails_at_once_naming_it_and_touches_nothing() {
+    // Given alice's profile owns a shared space with a running app, and has an app of her own
+    let world = world().await;
+    let properties = world.properties("alice");
+    let (create, created) = world.create("UserProfile", properties.clone()).await;
+    world.start_profile_app("alice").await;
+    world
+        .start_space_with_app("team-shared", "alice", "Shared")
+        .await;
+
+    // When the stack deletes the profile, without DeleteSharedSpaces
+    let describes_before = world.calls("DescribeUserProfile").await;
+    let deleted = world
+        .send(&create.delete(&created.physical_resource_id, properties))
+        .await;
+
+    // Then the answer is FAILED at once, naming the space and the property, and nothing is gone
+    assert!(deleted.is_failed());
+    let reason = deleted.reason.unwrap();
+    assert!(reason.contains("team-shared"), "{reason}");
+    assert!(reason.contains("DeleteSharedSpaces"), "{reason}");
+    assert_eq!(
+        world.calls("DescribeUserProfile").await - describes_before,
+        1,
+        "answered after one look, without polling"
+    );
+    assert_eq!(
+        world.describe("alice").await.unwrap()["Status"],
+        "InService"
+    );
+    assert_eq!(world.space_names().await, vec!["team-shared"]);
+    assert_eq!(world.calls("DeleteApp").await, 0);
+    assert_eq!(world.calls("DeleteSpace").await, 0);
+    assert_eq!(world.calls("DeleteUserProfile").await, 0);
+}
+
+#[tokio::test]
+async fn delete_shared_spaces_true_deletes_the_spaces_it_owns_and_their_apps_then_the_profile() {
+    let world = world().await;
+    let properties = with(
+        world.properties("alice"),
+        &json!({"DeleteSharedSpaces": "true"}),
+    );
+    let (create, created) = world.create("UserProfile", properties.clone()).await;
+    assert!(created.is_success(), "{:?}", created.reason);
+    world
+        .start_space_with_app("team-shared", "alice", "Shared")
+        .await;
+
+    let deleted = world
+        .send(&create.delete(&created.physical_resource_id, properties))
+        .await;
+
+    assert!(deleted.is_success(), "{:?}", deleted.reason);
+    assert_eq!(
+        world.describe("alice").await.unwrap_err(),
+        "ResourceNotFound"
+    );
+    assert!(world.space_names().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_create_that_fails_after_the_profile_exists_names_it_so_the_rollback_deletes_it() {
+    // Given a create under way whose profile exists, when describing it becomes forbidden
+    let world = world().await;
+    world.aws.set_transition_seconds(2.0).await.unwrap();
+    let request = CfnRequest::create(RESOURCE_TYPE, "UserProfile", world.properties("alice"));
+    let (event, token) = world.cfn.event(FUNCTION, &request);
+    world.lambda.invoke_async(FUNCTION, event).unwrap();
+    while world.profile_names().await.is_empty() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    world
+        .aws
+        .inject_fault(
+            &Fault::new("sagemaker", "DescribeUserProfile", "AccessDeniedException")
+                .message("User is not authorized to perform: sagemaker:DescribeUserProfile")
+                .until_cleared(),
+        )
+        .await
+        .unwrap();
+
+    // Then the FAILED answer carries the profile's ARN, not a placeholder
+    let failed = world
+        .cfn
+        .server()
+        .wait_for_response(&token, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert!(failed.is_failed());
+    assert_eq!(
+        failed.physical_resource_id,
+        format!(
+            "arn:aws:sagemaker:us-east-1:123456789012:user-profile/{}/alice",
+            world.domain_id
+        )
+    );
+
+    // And the rollback's delete, with that id, deletes the profile
+    world.aws.clear_faults().await.unwrap();
+    world.aws.set_transition_seconds(0.3).await.unwrap();
+    let deleted = world
+        .send(&request.delete(&failed.physical_resource_id, world.properties("alice")))
+        .await;
+    assert!(deleted.is_success(), "{:?}", deleted.reason);
+    assert!(world.profile_names().await.is_empty());
 }
 
 #[tokio::test]

@@ -343,6 +343,8 @@ def _builtin_routes(state: ControlState) -> list[ControlRoute]:
                 config.set_transition_seconds(float(body["transition_seconds"]))
             for model, seconds in (body.get("transitions") or {}).items():
                 config.set_model_transition_seconds(model, float(seconds))
+            for name, limit in (body.get("quotas") or {}).items():
+                config.set_quota(name, limit)
         except (TypeError, ValueError) as exc:
             return 400, {"error": str(exc)}
         return 200, _config_view()
@@ -351,6 +353,7 @@ def _builtin_routes(state: ControlState) -> list[ControlRoute]:
         from moto.moto_api._internal.models import moto_api_backend
 
         moto_api_backend.reset()
+        config.reset_quotas()
         state.clear_faults()
         state.clear_calls()
         return 200, {"reset": True}
@@ -382,6 +385,7 @@ def _config_view() -> dict[str, Any]:
         "transitions": {
             m: transition_delay(m) for e in extensions() for m in e.state_models
         },
+        "quotas": config.quotas(),
     }
 
 

@@ -85,6 +85,9 @@ class ServiceExtension:
     state_models: list[str] = field(default_factory=list)
     #: Extra control routes below ``/_studio_emulator/``.
     control_routes: list[ControlRoute] = field(default_factory=list)
+    #: Service quotas the extension enforces (name -> default limit, ``None`` =
+    #: unlimited); tests set them with ``POST /_studio_emulator/config {"quotas": ...}``.
+    quotas: dict[str, int | None] = field(default_factory=dict)
 
 
 class EmulatorConfig:
@@ -93,6 +96,7 @@ class EmulatorConfig:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._transition_seconds = DEFAULT_TRANSITION_SECONDS
+        self._quotas: dict[str, int | None] = {}
 
     @property
     def transition_seconds(self) -> float:
@@ -113,6 +117,28 @@ class EmulatorConfig:
         if seconds < 0:
             raise ValueError("transition seconds must be >= 0")
         _set_model_delay(model, float(seconds))
+
+    def quota(self, name: str) -> int | None:
+        """The limit of quota ``name``: as set, else the declaring extension's default."""
+        with self._lock:
+            if name in self._quotas:
+                return self._quotas[name]
+        return next((e.quotas[name] for e in _EXTENSIONS if name in e.quotas), None)
+
+    def quotas(self) -> dict[str, int | None]:
+        return {name: self.quota(name) for e in _EXTENSIONS for name in e.quotas}
+
+    def set_quota(self, name: str, limit: int | None) -> None:
+        if not any(name in e.quotas for e in _EXTENSIONS):
+            raise ValueError(f"unknown quota {name!r}")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+            raise ValueError(f"quota {name!r} must be a non-negative integer or null")
+        with self._lock:
+            self._quotas[name] = limit
+
+    def reset_quotas(self) -> None:
+        with self._lock:
+            self._quotas.clear()
 
 
 def _set_model_delay(model: str, seconds: float) -> None:

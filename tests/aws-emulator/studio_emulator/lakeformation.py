@@ -37,10 +37,35 @@ behaviour:
   (``MaxResults``/``NextToken``).  For a ``Table`` resource it lists the
   table-level and the column-level entries of that table.
 
+* **Which permissions fit which resource** is one table,
+  ``PERMISSIONS_BY_RESOURCE``, used by ``GrantPermissions``,
+  ``RevokePermissions`` and both batch forms; a permission (or grantable
+  permission) outside the resource's row answers ``InvalidInputException:
+  Permissions modification is invalid.``  Source: Lake Formation developer
+  guide, "Lake Formation permissions reference" (table "Lake Formation
+  permissions per resource type":
+  https://docs.aws.amazon.com/lake-formation/latest/dg/lf-permissions-reference.html),
+  "Adding LF-Tag creators" (``CREATE_LF_TAG`` is granted on the catalog) and
+  the ``TableWithColumnsResource`` shape of the botocore model ("only used
+  when granting a SELECT permission").  The error message is the one public
+  reports quote for ``SELECT`` on a database.
+* **Batch entries** (``BatchPermissionsRequestEntry``) must carry an ``Id`` of
+  1 to 255 characters (``required: ["Id"]``, shape ``Identifier`` in the
+  botocore model), and a batch holds at most 20 entries (the model's
+  documentation of ``Entries``); otherwise the whole request is refused with
+  ``InvalidInputException`` and nothing is granted.
+* **ListPermissions** refuses a ``TableWithColumns`` resource (botocore
+  model, ``ListPermissionsRequest.Resource``: "This operation does not
+  support getting privileges on a table with columns. Instead, call this
+  operation on the table") and accepts exactly the ``DataLakeResourceType``
+  enum of the installed botocore model as ``ResourceType``; a value outside
+  it is ``InvalidInputException``.
+
 Not modelled: ``Condition``, hybrid access mode, cross-account grants (other
 accounts' catalogs are accepted without checks), data-cells filter existence
-(moto has no ``CreateDataCellsFilter``), registration of data locations, and
-the resource-specific rules on which permissions fit which resource.
+(moto has no ``CreateDataCellsFilter``), registration of data locations,
+grants on ``AnyResource``, ``LFTagExpression``, ``UserDefinedFunction`` and
+resource links.
 """
 
 from __future__ import annotations
@@ -92,7 +117,11 @@ RESOURCE_SHAPES = [
     "LFTag",
     "LFTagPolicy",
 ]
+#: ``DataLakeResourceType`` in the botocore model (lakeformation 2017-03-31).
+#: ``ANY_RESOURCE``, ``LF_NAMED_TAG_EXPRESSION`` and ``USER_DEFINED_FUNCTION``
+#: are accepted; no grant the emulator keeps is of those types.
 LIST_RESOURCE_TYPES = {
+    "ANY_RESOURCE",
     "CATALOG",
     "DATABASE",
     "TABLE",
@@ -101,7 +130,34 @@ LIST_RESOURCE_TYPES = {
     "LF_TAG_POLICY",
     "LF_TAG_POLICY_DATABASE",
     "LF_TAG_POLICY_TABLE",
+    "LF_NAMED_TAG_EXPRESSION",
+    "USER_DEFINED_FUNCTION",
 }
+_TABLE_PERMISSIONS = frozenset(
+    {"ALL", "ALTER", "DELETE", "DESCRIBE", "DROP", "INSERT", "SELECT"}
+)
+_DATABASE_PERMISSIONS = frozenset({"ALL", "ALTER", "CREATE_TABLE", "DESCRIBE", "DROP"})
+#: The permissions that fit each kind of resource ("Lake Formation permissions
+#: per resource type", Lake Formation developer guide).  The kind is the
+#: ``Resource`` member; an ``LFTagPolicy`` is ``LFTagPolicy:<ResourceType>``.
+PERMISSIONS_BY_RESOURCE: dict[str, frozenset[str]] = {
+    "Catalog": frozenset({"CREATE_DATABASE", "CREATE_LF_TAG", "CREATE_LF_TAG_EXPRESSION"}),
+    "Database": _DATABASE_PERMISSIONS,
+    "Table": _TABLE_PERMISSIONS,
+    "TableWithColumns": frozenset({"SELECT"}),
+    "DataLocation": frozenset({"DATA_LOCATION_ACCESS"}),
+    "DataCellsFilter": frozenset({"DESCRIBE", "DROP", "SELECT"}),
+    "LFTag": frozenset(
+        {"ALTER", "ASSOCIATE", "DESCRIBE", "DROP", "GRANT_WITH_LF_TAG_EXPRESSION"}
+    ),
+    "LFTagPolicy:DATABASE": _DATABASE_PERMISSIONS,
+    "LFTagPolicy:TABLE": _TABLE_PERMISSIONS,
+}
+INVALID_MODIFICATION = "Permissions modification is invalid."
+#: ``BatchGrantPermissionsRequest.Entries``: "A list of up to 20 entries".
+MAX_BATCH_ENTRIES = 20
+#: ``Identifier`` in the botocore model.
+MAX_ENTRY_ID_LENGTH = 255
 NOTHING_REVOKED = (
     "No permissions revoked. Grantee has no permissions and no grantable "
     "permissions on resource"
@@ -581,6 +637,7 @@ class LakeFormationPermissionsBackend(BaseBackend):
             if not perms and not grant_opts:
                 raise InvalidInput("Permissions must not be empty.")
             securable, selection = self.resolve(catalog_id, resource)
+            _check_fit(resource, perms | grant_opts)
             self._check_principal_exists(identifier)
             key = (catalog_id, identifier, securable.key)
             grants = self.grants.get(key)
@@ -611,6 +668,7 @@ class LakeFormationPermissionsBackend(BaseBackend):
             perms = _permission_set(permissions or [], "Permissions")
             grant_opts = _permission_set(grantable or [], "PermissionsWithGrantOption")
             securable, selection = self.resolve(catalog_id, resource)
+            _check_fit(resource, perms | grant_opts)
             key = (catalog_id, identifier, securable.key)
             grants = self.grants.get(key)
             removed = False
@@ -653,9 +711,13 @@ class LakeFormationPermissionsBackend(BaseBackend):
                 self._check_principal(principal) if principal is not None else None
             )
             wanted: tuple[str, ...] | None = None
-            wanted_selection: Selection | None = None
             if resource is not None:
-                securable, wanted_selection = self.resolve(catalog_id, resource)
+                if isinstance(resource, dict) and resource.get("TableWithColumns"):
+                    raise InvalidInput(
+                        "ListPermissions does not support a TableWithColumns "
+                        "resource; list the Table instead."
+                    )
+                securable, _ = self.resolve(catalog_id, resource)
                 wanted = securable.key
             entries: list[dict[str, Any]] = []
             for (cat, who, object_key), grants in self.grants.items():
@@ -673,12 +735,7 @@ class LakeFormationPermissionsBackend(BaseBackend):
                     )
                 ):
                     continue
-                only_columns = (
-                    wanted_selection is not None
-                    and wanted_selection.kind != "whole"
-                    and object_key[0] == "TABLE"
-                )
-                entries.extend(_entries(who, grants, only_columns))
+                entries.extend(_entries(who, grants))
             return entries
 
 
@@ -693,6 +750,20 @@ def _permission_set(values: Any, member: str) -> set[str]:
     return set(values)
 
 
+def _resource_kind(resource: dict[str, Any]) -> str:
+    """The row of ``PERMISSIONS_BY_RESOURCE`` of a resolved ``Resource``."""
+    shape = next(s for s in RESOURCE_SHAPES if resource.get(s) is not None)
+    if shape == "LFTagPolicy":
+        return f"LFTagPolicy:{resource[shape].get('ResourceType')}"
+    return shape
+
+
+def _check_fit(resource: dict[str, Any], permissions: set[str]) -> None:
+    """Every permission must fit the kind of resource it is granted on."""
+    if permissions - PERMISSIONS_BY_RESOURCE[_resource_kind(resource)]:
+        raise InvalidInput(INVALID_MODIFICATION)
+
+
 def _entry(who: str, resource: dict[str, Any], held: Held) -> dict[str, Any]:
     return {
         "Principal": {"DataLakePrincipalIdentifier": who},
@@ -702,11 +773,9 @@ def _entry(who: str, resource: dict[str, Any], held: Held) -> dict[str, Any]:
     }
 
 
-def _entries(
-    who: str, grants: ObjectGrants, only_columns: bool
-) -> Iterator[dict[str, Any]]:
+def _entries(who: str, grants: ObjectGrants) -> Iterator[dict[str, Any]]:
     securable = grants.securable
-    if not grants.whole.is_empty() and not only_columns:
+    if not grants.whole.is_empty():
         yield _entry(who, securable.resource, grants.whole)
     if grants.parts:
         # One entry per set of permissions: the parts that hold exactly it.
@@ -807,10 +876,38 @@ class LakeFormationPermissionsResponse(LakeFormationResponse):
             body["NextToken"] = str(end)
         return json.dumps(body)
 
+    @staticmethod
+    def _batch_entries(entries: Any) -> list[dict[str, Any]]:
+        """``Entries`` as the model requires: a list of at most 20 entries,
+        each with an ``Id`` (``Identifier``: 1 to 255 characters)."""
+        if not isinstance(entries, list):
+            raise InvalidInput(
+                "1 validation error detected: Value null at 'entries' failed to "
+                "satisfy constraint: Member must not be null"
+            )
+        if len(entries) > MAX_BATCH_ENTRIES:
+            raise InvalidInput(
+                f"A batch request can have at most {MAX_BATCH_ENTRIES} entries."
+            )
+        for index, entry in enumerate(entries, start=1):
+            entry_id = entry.get("Id") if isinstance(entry, dict) else None
+            if entry_id is None:
+                raise InvalidInput(
+                    f"1 validation error detected: Value null at 'entries.{index}.member.id' "
+                    "failed to satisfy constraint: Member must not be null"
+                )
+            if not isinstance(entry_id, str) or not 1 <= len(entry_id) <= MAX_ENTRY_ID_LENGTH:
+                raise InvalidInput(
+                    f"1 validation error detected: Value at 'entries.{index}.member.id' "
+                    "failed to satisfy constraint: Member must have length between 1 "
+                    f"and {MAX_ENTRY_ID_LENGTH}"
+                )
+        return entries
+
     def _batch(self, operation: Any) -> str:
         catalog_id = self._catalog_id()
         failures = []
-        for entry in self._get_param("Entries") or []:
+        for entry in self._batch_entries(self._get_param("Entries")):
             try:
                 self._change(operation, catalog_id, entry.get)
             except JsonRESTError as error:

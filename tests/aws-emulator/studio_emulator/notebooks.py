@@ -19,7 +19,11 @@ describes:
   ``Deleting`` is a ``ValidationException`` - an assumption: the reference does
   not say);
 * ``AddTags`` on a notebook instance or endpoint replaces the value of a key it
-  already has (moto appends a duplicate).
+  already has (moto appends a duplicate);
+* ``DescribeEndpoint`` of an endpoint without data capture omits
+  ``DataCaptureConfig`` (moto answers ``{}``, which lacks the five members botocore's
+  ``DataCaptureConfigSummary`` requires; the member is optional in
+  https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html).
 
 Delays come from moto's state manager (``sagemaker::notebook-instance``,
 ``sagemaker::endpoint``), driven by ``--transition-seconds`` like the Studio
@@ -225,7 +229,13 @@ class SageMakerNotebookResponse(SageMakerResponse):
         return self._settled(create)
 
     def describe_endpoint(self) -> ActionResult:
-        return self._settled(super().describe_endpoint)
+        def describe() -> ActionResult:
+            described: Any = super(SageMakerNotebookResponse, self).describe_endpoint().result
+            if described.get("DataCaptureConfig"):
+                return ActionResult(described)
+            return ActionResult({k: v for k, v in described.items() if k != "DataCaptureConfig"})
+
+        return self._settled(describe)
 
     def list_endpoints(self) -> ActionResult:
         return self._settled(super().list_endpoints)

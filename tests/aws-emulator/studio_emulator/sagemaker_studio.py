@@ -17,15 +17,56 @@ They are driven lazily by time: every backend call (under the backend's lock)
 first settles the transitions whose deadline has passed.  The delay of each
 model comes from moto's state manager (``sagemaker::studio-domain`` etc.), so
 ``POST /moto-api/state-manager/set-transition`` works as for any moto model.
+
+Refusals modelled after what AWS documents (each has a test in
+``test_sagemaker_fidelity.py`` named for the behaviour):
+
+* DeleteUserProfile is refused (``ResourceInUse``) while the profile owns any
+  space, shared ones included - Developer Guide, "Remove user profiles": "All
+  apps launched by a user profile and all spaces owned by the user profile must
+  be deleted to delete the user profile."
+* UpdateDomain (API reference, member docs of ``UpdateDomainRequest``):
+  ``AppNetworkAccessType`` "can only be modified if there are no apps in the
+  InService, Pending, or Deleting state" and not when
+  ``RStudioServerProDomainSettings.DomainExecutionRoleArn`` is set or given;
+  ``SubnetIds``: "If removing subnets, ensure there are no apps in the
+  InService, Pending, or Deleting state"; ``ExecutionRoleIdentityConfig`` "can
+  only be modified if there are no apps in the InService or Pending state";
+  ``VpcId``: "only when adding VPC configuration to a ... domain ... that was
+  created without VPC settings"; ``HomeEfsFileSystemCreation``: "you cannot
+  change from Enabled to Disabled".
+* UpdateSpace: "You can't edit the app type of a space in the SpaceSettings."
+* CreatePresignedDomainUrl: "can only be called when the authentication mode
+  equals IAM"; ``LandingUri`` is one of the documented forms
+  (``studio::relative/path``, ``app:<JupyterServer|JupyterLab|RStudioServerPro|
+  CodeEditor|Canvas>:relative/path``); a private space opens only for its owner
+  (Developer Guide, "Private spaces ... are only accessible by the user profile
+  that owns the space"); the profile signing in must be ``InService``.
+* CreateApp for a user profile or space that is being deleted.
+* Tags (``Tag``/``TagKey``/``TagValue`` shapes: ``Value`` required, pattern
+  ``([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)``, lengths 1-128 / 0-256) and the ``aws:``
+  key prefix, reserved for AWS use (AWS General Reference, "Tagging AWS
+  resources: tag naming limits and requirements").
+* ``ResourceArn`` of AddTags/ListTags/DeleteTags must match the model's pattern
+  (``ValidationException``); a well-formed ARN naming nothing stays
+  ``ResourceNotFound``.
+* List*: ``SortOrder`` defaults to ``Ascending`` and ``MaxResults`` to 10 (the
+  member docs of ListDomains/ListUserProfiles/ListSpaces/ListApps).
+* ``ResourceLimitExceeded`` (documented for CreateDomain, CreateUserProfile,
+  CreateSpace and CreateApp) for the quotas in ``QUOTAS``.  The account's values
+  are per account and adjustable (Service Quotas), so none is enforced unless a
+  test sets it with ``POST /_studio_emulator/config {"quotas": {...}}``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import re
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -39,6 +80,7 @@ from moto.moto_api._internal import mock_random as random
 from moto.sagemaker.exceptions import (
     ResourceInUseException,
     ResourceNotFound,
+    SagemakerClientError,
     ValidationError,
 )
 from moto.sagemaker.responses import SageMakerResponse
@@ -50,6 +92,7 @@ from .core import (
     ControlRequest,
     ControlRoute,
     ServiceExtension,
+    config,
     register,
     transition_delay,
 )
@@ -87,6 +130,38 @@ SORT_ORDERS = ["Ascending", "Descending"]
 PROFILE_SPACE_SORT_BY = ["CreationTime", "LastModifiedTime"]
 APP_SORT_BY = ["CreationTime"]
 MAX_TAGS = 50
+#: ``TagKey``/``TagValue`` pattern ``([\p{L}\p{Z}\p{N}_.:/=+\-@]*)`` (Python's ``re``
+#: has no ``\p{...}``: letters, separators and numbers are told by Unicode category).
+TAG_PATTERN = r"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)"
+TAG_PUNCTUATION = set("_.:/=+-@")
+#: ``ResourceArn`` shape (AddTags, ListTags, DeleteTags).
+RESOURCE_ARN_PATTERN = r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]*:[0-9]{12}:.+"
+#: The apps a ``LandingUri`` may name (``app:<App>:<relative path>``), per the API reference.
+LANDING_APPS = ["JupyterServer", "JupyterLab", "RStudioServerPro", "CodeEditor", "Canvas"]
+#: "The default value for MaxResults is 10" (ListDomains, ListUserProfiles, ListSpaces, ListApps).
+LIST_DEFAULT_MAX_RESULTS = 10
+
+#: Quotas answered with ``ResourceLimitExceeded``; unlimited unless set through
+#: ``POST /_studio_emulator/config {"quotas": {name: limit}}``.
+QUOTA_DOMAINS = "sagemaker::domains-per-region"
+QUOTA_USER_PROFILES = "sagemaker::user-profiles-per-domain"
+QUOTA_SPACES = "sagemaker::spaces-per-domain"
+QUOTA_APPS = "sagemaker::apps-per-owner"
+QUOTAS: dict[str, int | None] = {
+    QUOTA_DOMAINS: None,
+    QUOTA_USER_PROFILES: None,
+    QUOTA_SPACES: None,
+    QUOTA_APPS: None,
+}
+
+
+class ResourceLimitExceeded(SagemakerClientError):
+    """"You have exceeded an SageMaker resource limit." (not in moto 5.2.5)."""
+
+    code = "ResourceLimitExceeded"
+
+    def __init__(self, message: str):
+        super().__init__(message)
 
 #: A resource whose deletion finished is removed from the backend.
 GONE = "<gone>"
@@ -95,7 +170,7 @@ PAGINATION_MODEL = {
     name: {
         "input_token": "next_token",
         "limit_key": "max_results",
-        "limit_default": 100,
+        "limit_default": LIST_DEFAULT_MAX_RESULTS,
         "unique_attribute": "arn",
     }
     for name in ("list_domains", "list_user_profiles", "list_spaces", "list_apps")
@@ -182,17 +257,53 @@ class _Validator:
                 "Member must be a structure"
             )
 
+    def tag_text(self, value: Any, name: str) -> None:
+        """``TagKey``/``TagValue``: Unicode letters, separators, numbers and ``_.:/=+-@``."""
+        if isinstance(value, str) and all(
+            unicodedata.category(ch)[0] in "LZN" or ch in TAG_PUNCTUATION for ch in value
+        ):
+            return
+        self.errors.append(
+            f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
+            f"Member must satisfy regular expression pattern: {TAG_PATTERN}"
+        )
+
     def tags(self, tags: Any, name: str = "Tags") -> None:
+        """A ``TagList``: at most 50 ``Tag``s, each with a ``Key`` and a ``Value``."""
         if tags is None:
             return
         self.length(tags, name, 0, MAX_TAGS)
         for i, tag in enumerate(tags):
+            member = f"{name}.{i + 1}.member"
+            if not isinstance(tag, dict):
+                self.structure(tag, member)
+                continue
             key = tag.get("Key")
-            if self.required(key, f"{name}.{i + 1}.member.Key"):
-                self.length(key, f"{name}.{i + 1}.member.Key", 1, 128)
+            if self.required(key, f"{member}.Key"):
+                self.length(key, f"{member}.Key", 1, 128)
+                self.tag_text(key, f"{member}.Key")
+                if isinstance(key, str) and key.lower().startswith("aws:"):
+                    # Reserved for AWS use (AWS General Reference, tag naming limits).
+                    self.errors.append(
+                        f"Value '{key}' at '{_member(member)}.key' failed to satisfy "
+                        "constraint: Member must not begin with the reserved prefix 'aws:'"
+                    )
             value = tag.get("Value")
-            if value is not None:
-                self.length(value, f"{name}.{i + 1}.member.Value", 0, 256)
+            if self.required(value, f"{member}.Value"):
+                self.length(value, f"{member}.Value", 0, 256)
+                self.tag_text(value, f"{member}.Value")
+
+    def resource_arn(self, arn: Any) -> None:
+        """``ResourceArn``: at most 256 characters matching ``RESOURCE_ARN_PATTERN``."""
+        if not self.required(arn, "ResourceArn"):
+            return
+        if not isinstance(arn, str) or not re.fullmatch(RESOURCE_ARN_PATTERN, arn):
+            self.errors.append(
+                f"Value '{arn}' at 'resourceArn' failed to satisfy constraint: "
+                f"Member must satisfy regular expression pattern: {RESOURCE_ARN_PATTERN}"
+            )
+        else:
+            self.length(arn, "ResourceArn", 0, 256)
 
     def check(self) -> None:
         if self.errors:
@@ -210,10 +321,32 @@ def _validate_domain_id(domain_id: Any) -> None:
     v.check()
 
 
+def _validate_resource_arn(arn: Any) -> None:
+    v = _Validator()
+    v.resource_arn(arn)
+    v.check()
+
+
 def _validate_required(value: Any, name: str) -> None:
     v = _Validator()
     v.required(value, name)
     v.check()
+
+
+def _validate_landing_uri(landing_uri: Any) -> None:
+    """``LandingUri``: ``studio::<relative path>`` or ``app:<App>:<relative path>``."""
+    if landing_uri is None:
+        return
+    if isinstance(landing_uri, str):
+        if landing_uri.startswith("studio::"):
+            return
+        app, sep, _ = landing_uri[len("app:"):].partition(":")
+        if landing_uri.startswith("app:") and sep and app in LANDING_APPS:
+            return
+    raise ValidationError(
+        f"Invalid LandingUri '{landing_uri}': use studio::relative/path or "
+        f"app:<App>:relative/path with App one of {', '.join(LANDING_APPS)}"
+    )
 
 
 def _merge(current: dict[str, Any] | None, update: dict[str, Any] | None) -> Any:
@@ -624,13 +757,35 @@ def _synchronized(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+@contextlib.contextmanager
+def _missing_parent_is_invalid() -> Iterator[None]:
+    """CreateUserProfile/CreateSpace/CreateApp document no ``ResourceNotFound``
+    (only ``ResourceInUse`` and ``ResourceLimitExceeded``): a domain, profile or
+    space they name that does not exist is a ``ValidationException``."""
+    try:
+        yield
+    except ResourceNotFound as exc:
+        raise ValidationError(exc.message) from exc
+
+
 def _sorted(items: list[Any], sort_by: str | None, sort_order: str | None) -> list[Any]:
+    """``SortBy`` defaults to ``CreationTime``, ``SortOrder`` to ``Ascending`` (API reference)."""
     attr = "last_modified_time" if sort_by == "LastModifiedTime" else "creation_time"
     return sorted(
         items,
         key=lambda x: (getattr(x, attr), x.sequence),
-        reverse=(sort_order or "Descending") == "Descending",
+        reverse=sort_order == "Descending",
     )
+
+
+def _check_quota(name: str, used: int, what: str) -> None:
+    """``ResourceLimitExceeded`` when ``used`` already reaches the configured quota."""
+    limit = config.quota(name)
+    if limit is not None and used >= limit:
+        raise ResourceLimitExceeded(
+            f"The account-level service limit '{what}' is {limit}, with current "
+            f"utilization of {used}. Request a quota increase through Service Quotas."
+        )
 
 
 def _listed(
@@ -839,6 +994,7 @@ class SageMakerStudioBackend(BaseBackend):
                     f"Domain with name {domain_name} already exists "
                     f"({existing.domain_id}). Choose a different name."
                 )
+        _check_quota(QUOTA_DOMAINS, len(self.domains), "domains per Region")
         domain = StudioDomain(
             account_id=self.account_id,
             region_name=self.region_name,
@@ -904,8 +1060,21 @@ class SageMakerStudioBackend(BaseBackend):
             APP_SECURITY_GROUP_MANAGEMENT,
         )
         v.enum(tag_propagation, "TagPropagation", TAG_PROPAGATION)
+        v.enum(
+            home_efs_file_system_creation,
+            "HomeEfsFileSystemCreation",
+            ["Enabled", "Disabled"],
+        )
         v.check()
         self._check_updatable("Domain", domain_id, domain.status)
+        self._check_domain_update_allowed(
+            domain,
+            domain_settings_for_update,
+            subnet_ids,
+            app_network_access_type,
+            home_efs_file_system_creation,
+            vpc_id,
+        )
         domain.default_user_settings = _merge(
             domain.default_user_settings, default_user_settings
         )
@@ -937,6 +1106,79 @@ class SageMakerStudioBackend(BaseBackend):
         domain.failure_reason = None
         self._begin(domain, "Updating", "InService")
         return domain
+
+    def _check_domain_update_allowed(
+        self,
+        domain: StudioDomain,
+        domain_settings_for_update: dict[str, Any] | None,
+        subnet_ids: list[str] | None,
+        app_network_access_type: str | None,
+        home_efs_file_system_creation: str | None,
+        vpc_id: str | None,
+    ) -> None:
+        """What UpdateDomain refuses, per the member docs of ``UpdateDomainRequest``."""
+        running = [
+            a for a in self._live_apps(domain.domain_id)
+            if a.status in ("InService", "Pending", "Deleting")
+        ]
+        running_note = (
+            f"the domain has {len(running)} app(s) in the InService, Pending or "
+            "Deleting state. Delete them first."
+        )
+        updates = domain_settings_for_update or {}
+        rstudio_role_given = bool(
+            (updates.get("RStudioServerProDomainSettingsForUpdate") or {}).get(
+                "DomainExecutionRoleArn"
+            )
+        )
+        rstudio_role_set = bool(
+            ((domain.domain_settings or {}).get("RStudioServerProDomainSettings") or {}).get(
+                "DomainExecutionRoleArn"
+            )
+        )
+        if (
+            app_network_access_type is not None
+            and app_network_access_type != domain.app_network_access_type
+        ):
+            if rstudio_role_set or rstudio_role_given:
+                raise ValidationError(
+                    "AppNetworkAccessType cannot be updated when "
+                    "DomainSettings.RStudioServerProDomainSettings.DomainExecutionRoleArn "
+                    "is set or provided in the same request"
+                )
+            if running:
+                raise ResourceInUseException(
+                    f"AppNetworkAccessType of Domain {domain.domain_id} cannot be updated: "
+                    + running_note
+                )
+        if subnet_ids is not None:
+            removed = sorted(set(domain.subnet_ids) - set(subnet_ids))
+            if removed and running:
+                raise ResourceInUseException(
+                    f"Subnet(s) {', '.join(removed)} cannot be removed from Domain "
+                    f"{domain.domain_id}: " + running_note
+                )
+        identity = updates.get("ExecutionRoleIdentityConfig")
+        current_identity = (domain.domain_settings or {}).get("ExecutionRoleIdentityConfig")
+        if identity is not None and identity != current_identity:
+            if any(a.status in ("InService", "Pending") for a in running):
+                raise ResourceInUseException(
+                    f"ExecutionRoleIdentityConfig of Domain {domain.domain_id} cannot be "
+                    "updated while the domain has apps in the InService or Pending state"
+                )
+        if vpc_id is not None and domain.vpc_id and vpc_id != domain.vpc_id:
+            raise ValidationError(
+                f"VpcId of Domain {domain.domain_id} cannot be changed from "
+                f"{domain.vpc_id}: VpcId can only be added to a domain created "
+                "without VPC settings"
+            )
+        if (
+            home_efs_file_system_creation == "Disabled"
+            and (domain.home_efs_file_system_creation or "Enabled") == "Enabled"
+        ):
+            raise ValidationError(
+                "HomeEfsFileSystemCreation cannot be changed from Enabled to Disabled"
+            )
 
     @_synchronized
     def delete_domain(
@@ -997,7 +1239,8 @@ class SageMakerStudioBackend(BaseBackend):
         v.structure(user_settings, "UserSettings")
         v.tags(tags)
         v.check()
-        domain = self._get_domain(domain_id)
+        with _missing_parent_is_invalid():
+            domain = self._get_domain(domain_id)
         sso_given = single_sign_on_user_identifier or single_sign_on_user_value
         if domain.auth_mode == "IAM" and sso_given:
             raise ValidationError(
@@ -1012,6 +1255,11 @@ class SageMakerStudioBackend(BaseBackend):
                 "for domains with AuthMode SSO"
             )
         self._check_name_free(self.user_profiles, "UserProfile", domain_id, user_profile_name)
+        _check_quota(
+            QUOTA_USER_PROFILES,
+            sum(1 for d, _ in self.user_profiles if d == domain_id),
+            "user profiles per domain",
+        )
         profile = StudioUserProfile(
             domain=domain,
             user_profile_name=user_profile_name,
@@ -1052,17 +1300,18 @@ class SageMakerStudioBackend(BaseBackend):
         profile = self._get_user_profile(domain_id, user_profile_name)
         self._check_not_busy("UserProfile", user_profile_name, profile.status, "deleted")
         self._check_no_live_apps("UserProfile", "user", domain_id, user_profile_name)
+        # "All apps launched by a user profile and all spaces owned by the user
+        # profile must be deleted" (Developer Guide, Remove user profiles): shared
+        # spaces it owns block the delete as private ones do.
         owned = [
             s.space_name
             for (d, _), s in self.spaces.items()
-            if d == domain_id
-            and s.owner == user_profile_name
-            and s.sharing_type == "Private"
+            if d == domain_id and s.owner == user_profile_name
         ]
         if owned:
             raise ResourceInUseException(
-                f"Cannot delete UserProfile {user_profile_name}: it owns private "
-                f"space(s) {', '.join(sorted(owned))}"
+                f"Cannot delete UserProfile {user_profile_name}: it owns "
+                f"space(s) {', '.join(sorted(owned))}. Delete them first."
             )
         self._begin(profile, "Deleting", GONE)
 
@@ -1121,10 +1370,14 @@ class SageMakerStudioBackend(BaseBackend):
             raise ValidationError(
                 "OwnershipSettings and SpaceSharingSettings must be specified together"
             )
-        domain = self._get_domain(domain_id)
-        if ownership_settings:
-            self._get_user_profile(domain_id, ownership_settings["OwnerUserProfileName"])
+        with _missing_parent_is_invalid():
+            domain = self._get_domain(domain_id)
+            if ownership_settings:
+                self._get_user_profile(domain_id, ownership_settings["OwnerUserProfileName"])
         self._check_name_free(self.spaces, "Space", domain_id, space_name)
+        _check_quota(
+            QUOTA_SPACES, sum(1 for d, _ in self.spaces if d == domain_id), "spaces per domain"
+        )
         space = StudioSpace(
             domain=domain,
             space_name=space_name,
@@ -1157,6 +1410,14 @@ class SageMakerStudioBackend(BaseBackend):
         v.check()
         space = self._get_space(domain_id, space_name)
         self._check_updatable("Space", space_name, space.status)
+        current_type = (space.space_settings or {}).get("AppType")
+        new_type = (space_settings or {}).get("AppType")
+        if current_type and new_type and new_type != current_type:
+            # "You can't edit the app type of a space in the SpaceSettings." (UpdateSpace)
+            raise ValidationError(
+                f"The AppType of Space {space_name} cannot be changed from "
+                f"{current_type} to {new_type}"
+            )
         space.space_settings = _merge(space.space_settings, space_settings)
         if space_display_name is not None:
             space.space_display_name = space_display_name
@@ -1254,17 +1515,30 @@ class SageMakerStudioBackend(BaseBackend):
         )
         if app_type == "JupyterServer" and app_name != "default":
             raise ValidationError("The AppName of a JupyterServer app must be 'default'")
-        domain = self._get_domain(domain_id)
-        if space_name:
-            self._get_space(domain_id, space_name)
-        else:
-            self._get_user_profile(domain_id, user_profile_name or "")
+        with _missing_parent_is_invalid():
+            domain = self._get_domain(domain_id)
+            if space_name:
+                owner: Any = self._get_space(domain_id, space_name)
+                owner_label = f"Space {space_name}"
+            else:
+                owner = self._get_user_profile(domain_id, user_profile_name or "")
+                owner_label = f"UserProfile {user_profile_name}"
+        if owner.status in ("Deleting", "Delete_Failed"):
+            raise ResourceInUseException(
+                f"Cannot create App for {owner_label}: it is in status {owner.status}"
+            )
         key = app_key(domain_id, user_profile_name, space_name, app_type, app_name)
         existing = self.apps.get(key)
         if existing is not None and existing.status != "Deleted":
             raise ResourceInUseException(
                 f"App {existing.arn} already exists with status {existing.status}"
             )
+        kind = "space" if space_name else "user"
+        _check_quota(
+            QUOTA_APPS,
+            len(self._live_apps(domain_id, kind, space_name or user_profile_name)),
+            f"apps per {owner_label.split()[0]}",
+        )
         if existing is not None:
             self.tagger.delete_all_tags_for_resource(existing.arn)
         app = StudioApp(
@@ -1361,10 +1635,26 @@ class SageMakerStudioBackend(BaseBackend):
         if landing_uri is not None:
             v.length(landing_uri, "LandingUri", 0, 1023)
         v.check()
+        _validate_landing_uri(landing_uri)
         domain = self._get_domain(domain_id)
-        self._get_user_profile(domain_id, user_profile_name)
+        profile = self._get_user_profile(domain_id, user_profile_name)
+        if domain.auth_mode != "IAM":
+            raise ValidationError(
+                f"CreatePresignedDomainUrl can only be called for a domain whose "
+                f"AuthMode is IAM; Domain {domain_id} uses {domain.auth_mode}"
+            )
+        if profile.status != "InService":
+            raise ValidationError(
+                f"UserProfile {user_profile_name} is in status {profile.status}; "
+                "a presigned URL can only be created for a user profile that is InService"
+            )
         if space_name:
-            self._get_space(domain_id, space_name)
+            space = self._get_space(domain_id, space_name)
+            if space.sharing_type == "Private" and space.owner != user_profile_name:
+                raise ValidationError(
+                    f"Space {space_name} is a private space of UserProfile {space.owner}; "
+                    f"UserProfile {user_profile_name} cannot access it"
+                )
         token = random.token_urlsafe(96)
         url = f"{domain.url}/auth?token={token}"
         self.presigned_urls.append(
@@ -1401,14 +1691,19 @@ class SageMakerStudioBackend(BaseBackend):
             resource = self.spaces.get((parts[0], parts[1]))
         elif kind == "app":
             resource = next((a for a in self.apps.values() if a.arn == arn), None)
-        if resource is None or getattr(resource, "arn", None) != arn:
-            raise ResourceNotFound(f"Cannot find resource {arn}")
+        if resource is None or getattr(resource, "arn", None) != arn or (
+            getattr(resource, "status", None) == "Deleted"
+        ):
+            # AddTags/ListTags/DeleteTags document no errors; AWS answers a resource
+            # that is gone (a Deleted app included) with ValidationException
+            # (aws/amazon-sagemaker-feedback#108).
+            raise ValidationError(f"Resource {arn} does not exist")
         return resource
 
     @_synchronized
     def add_tags(self, arn: str, tags: list[dict[str, str]]) -> list[dict[str, str]]:
         v = _Validator()
-        v.required(arn, "ResourceArn")
+        v.resource_arn(arn)
         if v.required(tags, "Tags"):
             v.tags(tags)
         v.check()
@@ -1425,14 +1720,14 @@ class SageMakerStudioBackend(BaseBackend):
     @_synchronized
     @paginate(pagination_model=PAGINATION_MODEL)
     def list_tags(self, arn: str) -> list[dict[str, str]]:
-        _validate_required(arn, "ResourceArn")
+        _validate_resource_arn(arn)
         self._resource_for_arn(arn)
         return self.tagger.list_tags_for_resource(arn)["Tags"]
 
     @_synchronized
     def delete_tags(self, arn: str, tag_keys: list[str]) -> None:
         v = _Validator()
-        v.required(arn, "ResourceArn")
+        v.resource_arn(arn)
         if v.required(tag_keys, "TagKeys"):
             v.length(tag_keys, "TagKeys", 1, 50)
         v.check()
@@ -1449,6 +1744,14 @@ class SageMakerStudioBackend(BaseBackend):
             domain.failure_reason = reason
             domain.last_modified_time = utcnow()
         return domain
+
+    @_synchronized
+    def fail_app(self, app_arn: str, reason: str) -> StudioApp | None:
+        app = next((a for a in self.apps.values() if a.arn == app_arn), None)
+        if app is not None:
+            app.lifecycle.force("Failed")
+            app.failure_reason = reason
+        return app
 
     @_synchronized
     def set_app_last_activity(self, app_arn: str, when: datetime) -> StudioApp | None:
@@ -1721,14 +2024,16 @@ class SageMakerStudioResponse(SageMakerResponse):
 
     @staticmethod
     def _moto_tagging(operation: Callable[[], ActionResult], arn: Any) -> ActionResult:
-        # moto 5.2.5 crashes (HTTP 500) on unknown or multi-segment ARNs.
+        # moto 5.2.5 crashes (HTTP 500) on unknown or multi-segment ARNs; AWS answers
+        # a resource that does not exist with ValidationException (see _resource_for_arn).
         try:
             return operation()
-        except (AttributeError, TypeError, ValueError) as exc:
-            raise ResourceNotFound(f"Cannot find resource {arn}") from exc
+        except (AttributeError, TypeError, ValueError, ResourceNotFound) as exc:
+            raise ValidationError(f"Resource {arn} does not exist") from exc
 
     def add_tags(self) -> ActionResult:
         arn = self._get_param("ResourceArn")
+        _validate_resource_arn(arn)
         if parse_studio_arn(arn) is None:
             return self._moto_tagging(super().add_tags, arn)
         tags = self.studio_backend.add_tags(arn, self._get_param("Tags"))
@@ -1736,6 +2041,7 @@ class SageMakerStudioResponse(SageMakerResponse):
 
     def list_tags(self) -> ActionResult:
         arn = self._get_param("ResourceArn")
+        _validate_resource_arn(arn)
         if parse_studio_arn(arn) is None:
             return self._moto_tagging(super().list_tags, arn)
         # ListTagsMaxResults: min 50, no documented maximum.
@@ -1745,6 +2051,7 @@ class SageMakerStudioResponse(SageMakerResponse):
 
     def delete_tags(self) -> ActionResult:
         arn = self._get_param("ResourceArn")
+        _validate_resource_arn(arn)
         if parse_studio_arn(arn) is None:
             return self._moto_tagging(super().delete_tags, arn)
         self.studio_backend.delete_tags(arn, self._get_param("TagKeys"))
@@ -1797,6 +2104,18 @@ def _parse_rfc3339(value: Any) -> datetime:
     return parsed
 
 
+def _control_fail_app(request: ControlRequest) -> tuple[int, Any]:
+    body = request.body or {}
+    arn = body.get("AppArn")
+    if not arn:
+        return 400, {"error": "AppArn is required"}
+    reason = str(body.get("reason") or body.get("FailureReason") or "Injected failure")
+    for backend in iter_studio_backends():
+        if backend.fail_app(arn, reason) is not None:
+            return 200, {"AppArn": arn, "Status": "Failed", "FailureReason": reason}
+    return 404, {"error": f"Cannot find App {arn}"}
+
+
 def _control_app_last_activity(request: ControlRequest) -> tuple[int, Any]:
     body = request.body or {}
     arn = body.get("AppArn")
@@ -1827,6 +2146,8 @@ EXTENSION = register(
             ControlRoute("GET", r"presigned-urls", _control_list_presigned_urls),
             ControlRoute("POST", r"domains/(?P<domain_id>[^/]+)/fail", _control_fail_domain),
             ControlRoute("POST", r"apps/last-activity", _control_app_last_activity),
+            ControlRoute("POST", r"apps/fail", _control_fail_app),
         ],
+        quotas=QUOTAS,
     )
 )

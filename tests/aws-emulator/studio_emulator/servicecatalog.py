@@ -25,13 +25,46 @@ be launched and no provisioned products.  This module adds them after the
   protected stack with AWS's ``ValidationError``, so that the stacks behind
   provisioned products can be protected as in AWS.
 
+Launch paths (moto has no associations; they are kept with the CloudFormation
+ones in ``cloudformation_types.CatalogLinksBackend``):
+
+* ``AssociateProductWithPortfolio`` / ``DisassociateProductFromPortfolio``,
+  ``AssociatePrincipalWithPortfolio`` (``PrincipalType`` ``IAM``: a full
+  user/group/role ARN; ``IAM_PATTERN``: an ARN without account id whose
+  resource id may hold ``*`` (any characters) and ``?`` (zero or one), as the
+  ``PrincipalARN`` documentation of the botocore model describes) /
+  ``DisassociatePrincipalFromPortfolio`` / ``ListPrincipalsForPortfolio``.
+* A product's launch paths for a caller (``ListLaunchPaths``,
+  ``DescribeProduct.LaunchPaths``): one per portfolio that holds the product
+  and is associated with one of the caller's principals (``lpv3-`` + 13
+  characters, stable per portfolio and product).
+* ``ProvisionProduct`` needs one: none answers ``ResourceNotFoundException: No
+  launch paths found for resource: prod-...`` (the message AWS Control Tower's
+  troubleshooting guide quotes); ``PathId`` "is optional if the product has a
+  default path, and required if the product has more than one path" (botocore
+  model), so two paths and no ``PathId`` is ``InvalidParametersException`` and a
+  ``PathId`` that is not one of the caller's is ``ResourceNotFoundException``.
+* The caller is resolved from the request's access key as moto's ``sts
+  get-caller-identity`` resolves it (``caller_principals``): an assumed-role
+  session acts as its role, an IAM user's key as the user and its groups, and
+  any other key (the tests' default credentials) as moto's default identity,
+  taken as the IAM user ``arn:aws:iam::ACCOUNT:user/moto``.
+
+Tags of ``ProvisionProduct`` follow the model's ``Tag`` shape: both members
+required, ``Key`` 1-128 and ``Value`` 1-256 characters matching
+``^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$``, at most 50; an empty value is refused
+(``InvalidParametersException``, with the AWS validator's wording).
+
 Access levels: a provisioned product remembers the access key that launched
-it; ``AccessLevelFilter`` ``User`` (the default, as in AWS) and ``Role`` only
-see the caller's own, ``Account`` sees all.
+it; ``User`` and ``Role`` only see the caller's own, ``Account`` sees all.
+Without ``AccessLevelFilter``, ``SearchProvisionedProducts`` uses ``Account``
+and ``ScanProvisionedProducts`` ``User`` (the defaults the botocore model
+documents for each).
 
 Assumption (the API reference lists only ``ResourceNotFoundException`` for
 ``TerminateProvisionedProduct``): terminating a product that is
-``UNDER_CHANGE``/``PLAN_IN_PROGRESS`` answers ``InvalidParametersException``.
+``UNDER_CHANGE``/``PLAN_IN_PROGRESS`` answers ``ValidationException`` (an error
+common to all AWS APIs).
 
 Test hook: ``POST /_studio_emulator/servicecatalog/provisioned-products/{id}/status``
 ``{"Status": "ERROR", "StatusMessage": "..."}`` forces a status.
@@ -46,12 +79,28 @@ strings, cannot list ``ORGANIZATIONAL_UNIT`` shares and has no
   ``SharePrincipals`` only with an organisation or OU node) returns a
   ``PortfolioShareToken`` (``share-`` + 13 lowercase alphanumerics). The share
   is ``IN_PROGRESS``, then ``COMPLETED`` after the transition delay (model
-  ``servicecatalog::portfolio-share``). Sharing a node already shared returns
-  the token of that share and updates its ``ShareTagOptions`` /
-  ``SharePrincipals`` (one that ended in ``ERROR`` is shared again). Shares with an ``AccountId`` stay moto's.
+  ``servicecatalog::portfolio-share``). Sharing a node already shared "will
+  have no effect and will not return an error" (API reference): it returns
+  the token of that share and changes nothing, ``ShareTagOptions`` /
+  ``SharePrincipals`` included (one that ended in ``ERROR`` is shared again).
+  Shares with an ``AccountId`` stay moto's.
+* "``AWSOrganizationsAccess`` must be enabled in order to create a portfolio
+  share to an organization node" (API reference): until
+  ``EnableAWSOrganizationsAccess`` (and after ``DisableAWSOrganizationsAccess``)
+  such a share answers ``InvalidStateException``.
+  ``GetAWSOrganizationsAccessStatus`` answers ``ENABLED`` / ``DISABLED``. Only
+  the management account may enable or disable it (a member account gets
+  ``OperationNotSupportedException``); with an organisation in moto, enabling
+  also enables the trusted access of ``servicecatalog.amazonaws.com`` in moto's
+  Organizations (``organizations:EnableAWSServiceAccess`` "on your behalf").
+  Without an organisation in moto, enabling is accepted.
+* ``UpdatePortfolioShare`` of an organisation-node share sets the
+  ``ShareTagOptions`` / ``SharePrincipals`` given; refused
+  (``InvalidStateException``) while the share is ``IN_PROGRESS``.
 * ``DescribePortfolioShareStatus`` ``{PortfolioShareToken}`` → ``PortfolioShareToken``,
   ``PortfolioId``, ``OrganizationNodeValue``, ``Status``, ``ShareDetails``
-  (``SuccessfulShares``, ``ShareErrors``).
+  (``SuccessfulShares``: the accounts of the node, after moto's
+  Organizations, none without an organisation; ``ShareErrors``).
 * ``DescribePortfolioShares`` ``{PortfolioId, Type}`` for ``ORGANIZATION``,
   ``ORGANIZATIONAL_UNIT`` and ``ORGANIZATION_MEMBER_ACCOUNT`` (the latter has
   none here); ``ACCOUNT`` is moto's. ``PageSize`` 0–100 and ``PageToken``.
@@ -116,6 +165,16 @@ STACK_TEMPLATE = json.dumps(
 )
 
 
+class ValidationException(JsonRESTError):
+    """One of the errors common to all AWS APIs (the only one that fits a
+    request on a busy resource where the operation documents no other)."""
+
+    code = 400
+
+    def __init__(self, message: str):
+        super().__init__("ValidationException", message)
+
+
 class DuplicateResourceException(JsonRESTError):
     code = 400
 
@@ -157,6 +216,148 @@ def _validate(
 def _check(errors: list[str]) -> None:
     if errors:
         raise InvalidParametersException("; ".join(errors))
+
+
+#: ``TagKey`` / ``TagValue`` pattern of the model, ``^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$``
+#: (Python's ``re`` has no ``\p{..}``: letters and digits are ``[^\W_]``,
+#: separators are the Unicode space characters).
+TAG_PATTERN = re.compile(r"^(?:[^\W_]|[ \u00a0\u2000-\u200a\u2028\u2029\u3000_.:/=+\-@])*$")
+
+
+def _check_tags(errors: list[str], tags: Any) -> None:
+    """``Tags`` of ``ProvisionProduct``: at most 50 ``Tag`` shapes, each with a
+    ``Key`` of 1-128 and a ``Value`` of 1-256 characters matching the model's
+    pattern; ``aws:`` keys are reserved."""
+    if tags is None:
+        return
+    if not isinstance(tags, list):
+        errors.append("Tags must be a list")
+        return
+    if len(tags) > MAX_TAGS:
+        errors.append(f"Tags must have at most {MAX_TAGS} members")
+    for index, tag in enumerate(tags, start=1):
+        if not isinstance(tag, dict):
+            errors.append(f"Tags[{index}] must be a structure")
+            continue
+        for member, limit in (("Key", 128), ("Value", 256)):
+            value = tag.get(member)
+            where = f"'tags.{index}.member.{member.lower()}'"
+            if not isinstance(value, str):
+                errors.append(f"Value null at {where} failed to satisfy constraint: "
+                              "Member must not be null")
+            elif not 1 <= len(value) <= limit:
+                errors.append(f"Value '{value}' at {where} failed to satisfy constraint: "
+                              f"Member must have length between 1 and {limit}")
+            elif not TAG_PATTERN.match(value):
+                errors.append(f"Value '{value}' at {where} failed to satisfy constraint: "
+                              "Member must satisfy regular expression pattern: "
+                              "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
+        if isinstance(tag.get("Key"), str) and tag["Key"].lower().startswith("aws:"):
+            errors.append(f"Invalid tag key {tag['Key']!r}: the aws: prefix is reserved")
+
+
+# --------------------------------------------------------------------------
+# Who calls, and which launch paths they have
+# --------------------------------------------------------------------------
+
+#: The identity moto's STS gives credentials it did not issue (``sts
+#: get-caller-identity`` answers ``arn:aws:sts::ACCOUNT:user/moto``), as the
+#: IAM principal ARN a portfolio would be associated with.
+DEFAULT_PRINCIPAL = "arn:aws:iam::{account}:user/moto"
+IAM_PRINCIPAL_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):(user|group|role)/(.+)$")
+IAM_PATTERN_ARN = re.compile(r"^arn:(aws[a-z-]*):iam:::(user|group|role)/(.+)$")
+PRINCIPAL_TYPES = ["IAM", "IAM_PATTERN"]
+
+
+def caller_principals(account_id: str, access_key: str) -> list[str]:
+    """The IAM principal ARNs a request signed with ``access_key`` acts as.
+
+    Resolved as moto's ``sts get-caller-identity`` resolves the key: the role
+    of an assumed-role session (moto's STS), else the IAM user owning the key
+    (moto's IAM) with the groups it belongs to, else moto's default identity
+    ``arn:aws:iam::ACCOUNT:user/moto``.
+    """
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
+
+    for account_backends in list(sts_backends.values()):
+        for backend in list(account_backends.values()):
+            role = backend.get_assumed_role_from_access_key(access_key)
+            if role is not None:
+                return [role.role_arn]
+    for partition_backends in list(iam_backends.values()):
+        for iam in list(partition_backends.values()):
+            user = iam.get_user_from_access_key_id(access_key)
+            if user is not None:
+                groups = [g.arn for g in iam.get_groups_for_user(user.name)]
+                return [user.arn, *groups]
+    return [DEFAULT_PRINCIPAL.format(account=account_id)]
+
+
+def _pattern_matches(pattern: str, arn: str) -> bool:
+    """An ``IAM_PATTERN`` ARN (no account id; ``*`` any characters, ``?`` zero
+    or one character) against a full IAM ARN."""
+    wanted = IAM_PATTERN_ARN.match(pattern)
+    actual = IAM_PRINCIPAL_ARN.match(arn)
+    if not wanted or not actual or wanted.group(1, 2) != (actual.group(1), actual.group(3)):
+        return False
+    regex = "".join(
+        ".*" if c == "*" else ".?" if c == "?" else re.escape(c) for c in wanted.group(3)
+    )
+    return re.fullmatch(regex, actual.group(4)) is not None
+
+
+def principal_matches(associated: str, principals: list[str]) -> bool:
+    """Whether a portfolio's principal association covers one of ``principals``."""
+    if IAM_PATTERN_ARN.match(associated):
+        return any(_pattern_matches(associated, arn) for arn in principals)
+    return associated in principals
+
+
+def launch_path_id(portfolio_id: str, product_id: str) -> str:
+    """The launch path of a product through a portfolio (stable)."""
+    digest = hashlib.sha256(f"{portfolio_id}|{product_id}".encode()).hexdigest()
+    return "lpv3-" + digest[:13]
+
+
+def catalog_links(account_id: str, region_name: str) -> Any:
+    """Associations and constraints, kept in one place for the API and for
+    CloudFormation (``cloudformation_types.CatalogLinksBackend``)."""
+    from .cloudformation_types import catalog_links_backends
+
+    return catalog_links_backends[account_id][region_name]
+
+
+def launch_paths(
+    account_id: str, region_name: str, product_id: str, principals: list[str]
+) -> list[dict[str, Any]]:
+    """The product's launch paths for the caller: one per portfolio that holds
+    the product and is associated with one of the caller's principals."""
+    catalog = servicecatalog_backends[account_id][region_name]
+    links = catalog_links(account_id, region_name)
+    paths = []
+    for portfolio_id, associated_product in list(links.product_associations):
+        if associated_product != product_id or portfolio_id not in catalog.portfolios:
+            continue
+        if not any(
+            pf == portfolio_id and principal_matches(arn, principals)
+            for pf, arn in list(links.principal_associations)
+        ):
+            continue
+        constraints = [
+            {"Type": c["Type"], "Description": c.get("Description")}
+            for c in list(links.constraints.values())
+            if (c.get("PortfolioId"), c.get("ProductId")) == (portfolio_id, product_id)
+        ]
+        paths.append(
+            {
+                "Id": launch_path_id(portfolio_id, product_id),
+                "Name": catalog.portfolios[portfolio_id].display_name,
+                "ConstraintSummaries": constraints,
+                "Tags": [],
+            }
+        )
+    return paths
 
 
 # --------------------------------------------------------------------------
@@ -326,6 +527,34 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
             )
         return product
 
+    def _launch_path(
+        self, product: Product, path_id: str | None, principals: list[str]
+    ) -> str:
+        """The launch path a provisioning uses: the one given, or the only one.
+
+        A product reaches a user through a portfolio that holds it and is
+        associated with the user's principal (``ListLaunchPaths``); without
+        one, AWS answers ``No launch paths found for resource: prod-...``.
+        ``PathId`` "is optional if the product has a default path, and
+        required if the product has more than one path" (``ProvisionProduct``).
+        """
+        paths = launch_paths(self.account_id, self.region_name, product.id, principals)
+        if not paths:
+            raise ResourceNotFoundException(
+                f"No launch paths found for resource: {product.id}"
+            )
+        if path_id is not None:
+            if path_id not in {p["Id"] for p in paths}:
+                raise ResourceNotFoundException(
+                    f"No launch path {path_id} found for resource: {product.id}"
+                )
+            return path_id
+        if len(paths) > 1:
+            raise InvalidParametersException(
+                f"Product {product.id} has more than one launch path; PathId is required."
+            )
+        return str(paths[0]["Id"])
+
     def _get(self, pp_id: str | None, name: str | None) -> ProvisionedProduct:
         if bool(pp_id) == bool(name):
             raise InvalidParametersException(
@@ -343,6 +572,7 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
     def provision_product(
         self,
         owner_key: str,
+        principals: list[str],
         product_id: str | None,
         product_name: str | None,
         provisioning_artifact_id: str | None,
@@ -360,11 +590,8 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
                   required=True, pattern=TOKEN_PATTERN, max_len=128)
         _validate(errors, product_id, "ProductId", max_len=100)
         _validate(errors, provisioning_artifact_id, "ProvisioningArtifactId", max_len=100)
-        if tags is not None and len(tags) > MAX_TAGS:
-            errors.append(f"Tags must have at most {MAX_TAGS} members")
-        for tag in tags or []:
-            if not tag.get("Key") or str(tag["Key"]).startswith("aws:"):
-                errors.append(f"Invalid tag key {tag.get('Key')!r}")
+        _validate(errors, path_id, "PathId", max_len=100)
+        _check_tags(errors, tags)
         _check(errors)
         assert provision_token is not None and provisioned_product_name is not None
         with self.lock:
@@ -385,6 +612,7 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
                 raise InvalidParametersException(
                     "ProvisioningArtifactId or ProvisioningArtifactName is required"
                 )
+            path_id = self._launch_path(product, path_id, principals)
             if any(pp.name == provisioned_product_name for pp in self.provisioned_products.values()):
                 raise DuplicateResourceException(
                     f"A provisioned product with name {provisioned_product_name} already exists."
@@ -426,8 +654,10 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
             self.settle()
             return self._get(pp_id, name)
 
-    def visible(self, access_level: dict[str, str] | None, caller_key: str) -> list[ProvisionedProduct]:
-        key = (access_level or {}).get("Key", "User")
+    def visible(
+        self, access_level: dict[str, str] | None, caller_key: str, default: str
+    ) -> list[ProvisionedProduct]:
+        key = (access_level or {}).get("Key", default)
         value = (access_level or {}).get("Value", "self")
         if key not in ACCESS_LEVELS:
             raise InvalidParametersException(
@@ -462,7 +692,7 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
             if seen is not None:
                 return self.records[seen]
             if pp.status in BUSY_STATUSES:
-                raise InvalidParametersException(
+                raise ValidationException(
                     f"Provisioned product {pp.id} is in status {pp.status}; "
                     "it cannot be terminated until the operation in progress ends."
                 )
@@ -587,10 +817,108 @@ class ServiceCatalogProvisioningResponse(_ServiceCatalogJsonResponse):
     def provisioning(self) -> ServiceCatalogProvisioningBackend:
         return provisioning_backends[self.current_account][self.region]
 
+    def _caller_principals(self) -> list[str]:
+        return caller_principals(self.current_account, self.get_access_key())
+
+    # ---- portfolio associations (moto has none) -------------------------
+
+    def _links(self) -> Any:
+        return catalog_links(self.current_account, self.region)
+
+    def _portfolio_id(self, p: dict[str, Any]) -> str:
+        errors: list[str] = []
+        _validate(errors, p.get("PortfolioId"), "PortfolioId", required=True, max_len=100)
+        _check(errors)
+        portfolio_id = str(p["PortfolioId"])
+        if portfolio_id not in self.servicecatalog_backend.portfolios:
+            raise ResourceNotFoundException(f"Portfolio {portfolio_id} not found.")
+        return portfolio_id
+
+    def _product_id(self, p: dict[str, Any]) -> str:
+        errors: list[str] = []
+        _validate(errors, p.get("ProductId"), "ProductId", required=True, max_len=100)
+        _check(errors)
+        product_id = str(p["ProductId"])
+        if product_id not in self.servicecatalog_backend.products:
+            raise ResourceNotFoundException(f"Product {product_id} not found.")
+        return product_id
+
+    def associate_product_with_portfolio(self) -> ActionResult:
+        p = self._params()
+        portfolio_id, product_id = self._portfolio_id(p), self._product_id(p)
+        self._links().product_associations.setdefault(
+            (portfolio_id, product_id), f"a-{portfolio_id}|{product_id}"
+        )
+        return EmptyResult()
+
+    def disassociate_product_from_portfolio(self) -> ActionResult:
+        p = self._params()
+        portfolio_id, product_id = self._portfolio_id(p), self._product_id(p)
+        if self._links().product_associations.pop((portfolio_id, product_id), None) is None:
+            raise ResourceNotFoundException(
+                f"Product {product_id} is not in portfolio {portfolio_id}."
+            )
+        return EmptyResult()
+
+    def associate_principal_with_portfolio(self) -> ActionResult:
+        p = self._params()
+        portfolio_id = self._portfolio_id(p)
+        arn, principal_type = p.get("PrincipalARN"), p.get("PrincipalType")
+        errors: list[str] = []
+        _validate(errors, arn, "PrincipalARN", required=True, max_len=1000)
+        if principal_type not in PRINCIPAL_TYPES:
+            errors.append(f"PrincipalType must be one of {', '.join(PRINCIPAL_TYPES)}")
+        elif principal_type == "IAM" and not IAM_PRINCIPAL_ARN.match(str(arn)):
+            errors.append("PrincipalARN must be a user, group or role ARN for PrincipalType IAM")
+        elif principal_type == "IAM_PATTERN" and not IAM_PATTERN_ARN.match(str(arn)):
+            errors.append(
+                "PrincipalARN must be arn:partition:iam:::resource-type/resource-id "
+                "for PrincipalType IAM_PATTERN"
+            )
+        _check(errors)
+        self._links().principal_associations.setdefault(
+            (portfolio_id, str(arn)), f"{portfolio_id}|{arn}"
+        )
+        return EmptyResult()
+
+    def disassociate_principal_from_portfolio(self) -> ActionResult:
+        p = self._params()
+        portfolio_id = self._portfolio_id(p)
+        arn = p.get("PrincipalARN")
+        if self._links().principal_associations.pop((portfolio_id, arn), None) is None:
+            raise ResourceNotFoundException(
+                f"Principal {arn} is not associated with portfolio {portfolio_id}."
+            )
+        return EmptyResult()
+
+    def list_principals_for_portfolio(self) -> ActionResult:
+        p = self._params()
+        portfolio_id = self._portfolio_id(p)
+        principals = [
+            {
+                "PrincipalARN": arn,
+                "PrincipalType": "IAM_PATTERN" if IAM_PATTERN_ARN.match(arn) else "IAM",
+            }
+            for pf, arn in list(self._links().principal_associations)
+            if pf == portfolio_id
+        ]
+        page, token = _page(principals, p.get("PageSize"), p.get("PageToken"), 20, 20)
+        return ActionResult({"Principals": page, "NextPageToken": token})
+
+    def list_launch_paths(self) -> ActionResult:
+        p = self._params()
+        product_id = self._product_id(p)
+        paths = launch_paths(
+            self.current_account, self.region, product_id, self._caller_principals()
+        )
+        page, token = _page(paths, p.get("PageSize"), p.get("PageToken"), 20, 20)
+        return ActionResult({"LaunchPathSummaries": page, "NextPageToken": token})
+
     def provision_product(self) -> ActionResult:
         p = self._params()
         record = self.provisioning.provision_product(
             owner_key=self.get_access_key(),
+            principals=self._caller_principals(),
             product_id=p.get("ProductId"),
             product_name=p.get("ProductName"),
             provisioning_artifact_id=p.get("ProvisioningArtifactId"),
@@ -610,7 +938,9 @@ class ServiceCatalogProvisioningResponse(_ServiceCatalogJsonResponse):
 
     def search_provisioned_products(self) -> ActionResult:
         p = self._params()
-        products = self.provisioning.visible(p.get("AccessLevelFilter"), self.get_access_key())
+        products = self.provisioning.visible(
+            p.get("AccessLevelFilter"), self.get_access_key(), default="Account"
+        )
         queries = (p.get("Filters") or {}).get("SearchQuery") or []
         products = [pp for pp in products if _search_matches(pp, queries)]
         sort_by = p.get("SortBy")
@@ -634,7 +964,9 @@ class ServiceCatalogProvisioningResponse(_ServiceCatalogJsonResponse):
 
     def scan_provisioned_products(self) -> ActionResult:
         p = self._params()
-        products = self.provisioning.visible(p.get("AccessLevelFilter"), self.get_access_key())
+        products = self.provisioning.visible(
+            p.get("AccessLevelFilter"), self.get_access_key(), default="User"
+        )
         page, token = _page(products, p.get("PageSize"), p.get("PageToken"), 20, 20)
         return ActionResult(
             {"ProvisionedProducts": [pp.detail() for pp in page], "NextPageToken": token}
@@ -666,7 +998,13 @@ class ServiceCatalogProvisioningResponse(_ServiceCatalogJsonResponse):
                 "ProductViewSummary": product.to_dict(),
                 "ProvisioningArtifacts": [self._artifact(product)],
                 "Budgets": [],
-                "LaunchPaths": [],
+                "LaunchPaths": [
+                    {"Id": path["Id"], "Name": path["Name"]}
+                    for path in launch_paths(
+                        self.current_account, self.region, product.id,
+                        self._caller_principals(),
+                    )
+                ],
             }
         )
 
@@ -748,6 +1086,16 @@ class OperationNotSupportedException(JsonRESTError):
         super().__init__("OperationNotSupportedException", message)
 
 
+class InvalidStateException(JsonRESTError):
+    code = 400
+
+    def __init__(self, message: str):
+        super().__init__("InvalidStateException", message)
+
+
+ORGANIZATIONS_SERVICE_PRINCIPAL = "servicecatalog.amazonaws.com"
+
+
 class OrganizationShare(BaseModel):
     """A portfolio shared with an organisation, an OU or an account through Organizations."""
 
@@ -764,6 +1112,8 @@ class OrganizationShare(BaseModel):
         self.status = "IN_PROGRESS"
         self.due: float | None = time.monotonic() + transition_delay(MODEL_PORTFOLIO_SHARE)
         self.share_errors: list[dict[str, Any]] = []
+        #: The accounts the node stands for (moto's Organizations), set by the backend.
+        self.accounts: list[str] = []
 
     def settle(self, now: float) -> None:
         if self.due is not None and now >= self.due:
@@ -773,7 +1123,8 @@ class OrganizationShare(BaseModel):
     def share_details(self) -> dict[str, Any]:
         done = self.status in ("COMPLETED", "COMPLETED_WITH_ERRORS")
         return {
-            "SuccessfulShares": [self.node_value] if done else [],
+            # "List of accounts for whom the operation succeeded" (ShareDetails)
+            "SuccessfulShares": list(self.accounts) if done else [],
             "ShareErrors": self.share_errors,
         }
 
@@ -804,6 +1155,8 @@ class PortfolioSharingBackend(BaseBackend):
         self.lock = threading.RLock()
         #: token -> share; a node shared again keeps its share (and token).
         self.shares: dict[str, OrganizationShare] = {}
+        #: ``AccessStatus`` of portfolio sharing through Organizations.
+        self.organizations_access = "DISABLED"
 
     def _settle(self) -> None:
         now = time.monotonic()
@@ -816,6 +1169,89 @@ class PortfolioSharingBackend(BaseBackend):
         _check(errors)
         if portfolio_id not in servicecatalog_backends[self.account_id][self.region_name].portfolios:
             raise ResourceNotFoundException(f"Portfolio {portfolio_id} not found.")
+
+    @staticmethod
+    def _organization_of(account_id: str) -> tuple[Any, bool] | None:
+        """moto's organisation ``account_id`` belongs to (its backend), and
+        whether the account is its management account; ``None`` without one."""
+        from moto.organizations.models import organizations_backends
+
+        for account_backends in list(organizations_backends.values()):
+            for backend in list(account_backends.values()):
+                org = backend.org
+                if org is None:
+                    continue
+                if org.master_account_id == account_id:
+                    return backend, True
+                if any(a.id == account_id for a in backend.accounts):
+                    return backend, False
+        return None
+
+    def _node_accounts(self, node_type: str, node_value: str) -> list[str]:
+        """The member accounts an organisation node shares with, after moto's
+        Organizations (none known without an organisation)."""
+        node_id = node_value.rsplit("/", 1)[-1]
+        if node_type == "ACCOUNT":
+            return [node_id]
+        membership = self._organization_of(self.account_id)
+        if membership is None:
+            return []
+        backend = membership[0]
+        members = [a for a in backend.accounts if a.id != self.account_id]
+        if node_type == "ORGANIZATION":
+            return sorted(a.id for a in members)
+        under = {node_id}
+        while True:
+            more = {ou.id for ou in backend.ou if ou.parent_id in under} - under
+            if not more:
+                break
+            under |= more
+        return sorted(a.id for a in members if a.parent_id in under)
+
+    def set_organizations_access(self, enabled: bool) -> None:
+        """``EnableAWSOrganizationsAccess`` / ``DisableAWSOrganizationsAccess``:
+        only the management account may call them; enabling also enables the
+        trusted access of ``servicecatalog.amazonaws.com`` in moto's
+        Organizations (``organizations:EnableAWSServiceAccess`` "on your
+        behalf").  Without an organisation in moto the call is accepted."""
+        with self.lock:
+            membership = self._organization_of(self.account_id)
+            if membership is not None and not membership[1]:
+                raise OperationNotSupportedException(
+                    "Only the management account of the organization can change "
+                    "AWS Organizations access for Service Catalog."
+                )
+            if membership is not None:
+                backend = membership[0]
+                if enabled:
+                    backend.enable_aws_service_access(
+                        ServicePrincipal=ORGANIZATIONS_SERVICE_PRINCIPAL
+                    )
+                elif any(
+                    s.get("ServicePrincipal") == ORGANIZATIONS_SERVICE_PRINCIPAL
+                    for s in backend.services
+                ):
+                    backend.disable_aws_service_access(
+                        ServicePrincipal=ORGANIZATIONS_SERVICE_PRINCIPAL
+                    )
+            self.organizations_access = "ENABLED" if enabled else "DISABLED"
+
+    def organizations_access_status(self) -> str:
+        with self.lock:
+            membership = self._organization_of(self.account_id)
+            if membership is not None and not membership[1]:
+                raise OperationNotSupportedException(
+                    "Only the management account or a delegated administrator of the "
+                    "organization can get the AWS Organizations access status."
+                )
+            return self.organizations_access
+
+    def _check_organizations_access(self) -> None:
+        if self.organizations_access != "ENABLED":
+            raise InvalidStateException(
+                "AWSOrganizationsAccess must be enabled in order to create a portfolio "
+                "share to an organization node (call EnableAWSOrganizationsAccess)."
+            )
 
     def _check_organization(self, node_type: str, node_value: str) -> None:
         from moto.organizations.models import organizations_backends
@@ -870,21 +1306,60 @@ class PortfolioSharingBackend(BaseBackend):
             self._settle()
             self._portfolio(portfolio_id)
             self._check_organization(node_type, node_value)
-            for token, share in list(self.shares.items()):
-                if (share.portfolio_id, share.node_type, share.node_value) != (
-                    portfolio_id, node_type, node_value,
-                ):
-                    continue
-                if share.status == "ERROR":
-                    del self.shares[token]  # a failed share is shared again from scratch
-                    break
-                share.share_tag_options = share_tag_options
-                share.share_principals = share_principals
+            self._check_organizations_access()
+            share = self._find(portfolio_id, node_type, node_value)
+            if share is not None and share.status == "ERROR":
+                del self.shares[share.token]  # a failed share is shared again from scratch
+            elif share is not None:
+                # "If the portfolio share with the specified account or organization
+                # node already exists, this action will have no effect"
                 return share
             share = OrganizationShare(
                 portfolio_id, node_type, node_value, share_tag_options, share_principals
             )
+            share.accounts = self._node_accounts(node_type, node_value)
             self.shares[share.token] = share
+            return share
+
+    def _find(self, portfolio_id: Any, node_type: Any, node_value: Any) -> OrganizationShare | None:
+        return next(
+            (
+                share for share in self.shares.values()
+                if (share.portfolio_id, share.node_type, share.node_value)
+                == (portfolio_id, node_type, node_value)
+            ),
+            None,
+        )
+
+    def update(
+        self, portfolio_id: Any, node: Any,
+        share_tag_options: bool | None, share_principals: bool | None,
+    ) -> OrganizationShare:
+        """``UpdatePortfolioShare`` of an organisation-node share: a member not
+        given keeps its value; refused while the share is ``IN_PROGRESS``."""
+        if not isinstance(node, dict):
+            raise InvalidParametersException("OrganizationNode must be a structure.")
+        with self.lock:
+            self._settle()
+            self._portfolio(portfolio_id)
+            share = self._find(portfolio_id, node.get("Type"), node.get("Value"))
+            if share is None or share.status == "ERROR":
+                raise ResourceNotFoundException(
+                    f"Portfolio {portfolio_id} is not shared with {node.get('Value')}."
+                )
+            if share.status == "IN_PROGRESS":
+                raise InvalidStateException(
+                    "The portfolio share cannot be updated while it is IN_PROGRESS."
+                )
+            if share_principals and share.node_type == "ACCOUNT":
+                raise InvalidParametersException(
+                    "SharePrincipals is only supported for an OrganizationNode of type "
+                    "ORGANIZATION or ORGANIZATIONAL_UNIT"
+                )
+            if share_tag_options is not None:
+                share.share_tag_options = share_tag_options
+            if share_principals is not None:
+                share.share_principals = share_principals
             return share
 
     def status(self, token: Any) -> OrganizationShare:
@@ -960,6 +1435,33 @@ class ServiceCatalogSharingResponse(_ServiceCatalogJsonResponse):
             bool(p.get("ShareTagOptions")), bool(p.get("SharePrincipals")),
         )
         return ActionResult({"PortfolioShareToken": share.token})
+
+    def update_portfolio_share(self) -> ActionResult:
+        p = self._params()
+        if p.get("AccountId") and p.get("OrganizationNode"):
+            raise InvalidParametersException(
+                "Provide exactly one of AccountId and OrganizationNode."
+            )
+        if not p.get("OrganizationNode"):
+            raise OperationNotSupportedException(
+                "UpdatePortfolioShare of an account share is not supported by the emulator."
+            )
+        share = self.sharing.update(
+            p.get("PortfolioId"), p.get("OrganizationNode"),
+            p.get("ShareTagOptions"), p.get("SharePrincipals"),
+        )
+        return ActionResult({"PortfolioShareToken": share.token, "Status": share.status})
+
+    def enable_aws_organizations_access(self) -> ActionResult:
+        self.sharing.set_organizations_access(True)
+        return EmptyResult()
+
+    def disable_aws_organizations_access(self) -> ActionResult:
+        self.sharing.set_organizations_access(False)
+        return EmptyResult()
+
+    def get_aws_organizations_access_status(self) -> ActionResult:
+        return ActionResult({"AccessStatus": self.sharing.organizations_access_status()})
 
     def describe_portfolio_share_status(self) -> ActionResult:
         share = self.sharing.status(self._params().get("PortfolioShareToken"))

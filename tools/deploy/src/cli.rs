@@ -22,7 +22,9 @@ to point at them; writes the manifest that `deploy` reads.
   --version VERSION         version (default <crate version>-<content hash>)
   --create-bucket           create the bucket if it does not exist
   --skip-build              use the zips already in --lambda-dir
-  --lambda-dir DIR          where the zips are (default <root>/target/lambda)
+  --lambda-dir DIR          where the zips are (default: <Cargo's target dir>/lambda, where
+                            cargo lambda puts them; target/lambda unless CARGO_TARGET_DIR or
+                            build.target-dir say otherwise)
   --root DIR                workspace root (default: current directory)
   --manifest FILE           manifest to write (default <root>/dist/package.json)
 
@@ -48,7 +50,8 @@ resources' reasons and exits with status 1.
 Both:
   --region REGION           AWS region (default: the SDK's, e.g. AWS_REGION)
   --endpoint-url URL        send every AWS call there (e.g. a local emulator; AWS_ENDPOINT_URL
-                            works too)
+                            works too); package then prints and records template URLs on
+                            that endpoint (URL/BUCKET/KEY) instead of s3.REGION.amazonaws.com
   -h, --help                this text
 ";
 

@@ -82,9 +82,11 @@ pub async fn package_command(
     request.prefix = args.prefix.clone();
     request.version = args.version.clone();
     request.create_bucket = args.create_bucket;
-    if let Some(dir) = &args.lambda_dir {
-        request.lambda_dir = dir.clone();
-    }
+    request.endpoint_url = config.endpoint_url().map(str::to_owned);
+    request.lambda_dir = args
+        .lambda_dir
+        .clone()
+        .unwrap_or_else(|| package::cargo_lambda_dir(&args.root));
     let manifest = package::stage(&aws::s3_client(&config), &request, out).await?;
     let path = args
         .manifest

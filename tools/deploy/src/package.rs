@@ -193,10 +193,16 @@ pub struct PackageRequest {
     pub version: Option<String>,
     /// Create the bucket if it does not exist.
     pub create_bucket: bool,
+    /// The S3 endpoint the artefacts are uploaded to when it is not AWS's (`--endpoint-url` /
+    /// `AWS_ENDPOINT_URL`, e.g. a local emulator); the template URLs then name objects on it
+    /// (path style, as the S3 client addresses it), not on `s3.<region>.amazonaws.com`.
+    pub endpoint_url: Option<String>,
 }
 
 impl PackageRequest {
-    /// A request with the defaults: `target/lambda` zips, prefix `studio-catalog`.
+    /// A request with the defaults: `target/lambda` zips, prefix `studio-catalog`, AWS's S3
+    /// endpoint. (The command line's default zip directory is [`cargo_lambda_dir`], which
+    /// follows Cargo's target directory.)
     pub fn new(workspace: impl Into<PathBuf>, bucket: &str, region: &str) -> Self {
         let workspace = workspace.into();
         Self {
@@ -207,8 +213,41 @@ impl PackageRequest {
             prefix: "studio-catalog".to_owned(),
             version: None,
             create_bucket: false,
+            endpoint_url: None,
         }
     }
+
+    /// The URL CloudFormation and Service Catalog read the object `key` of the bucket from.
+    fn object_url(&self, key: &str) -> String {
+        match &self.endpoint_url {
+            Some(endpoint) => endpoint_object_url(endpoint, &self.bucket, key),
+            None => s3_https_url(&self.bucket, &self.region, key),
+        }
+    }
+}
+
+/// Where `cargo lambda build` puts the zips for `workspace`: `<target dir>/lambda`, the target
+/// directory as `cargo metadata` reports it (so `CARGO_TARGET_DIR` and `build.target-dir` are
+/// honoured, as cargo-lambda honours them); `<workspace>/target/lambda` if Cargo cannot say.
+pub fn cargo_lambda_dir(workspace: &Path) -> PathBuf {
+    let target_dir = std::process::Command::new("cargo")
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(workspace)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .and_then(|output| serde_json::from_slice::<serde_json::Value>(&output.stdout).ok())
+        .and_then(|metadata| metadata["target_directory"].as_str().map(PathBuf::from));
+    target_dir
+        .unwrap_or_else(|| workspace.join("target"))
+        .join("lambda")
 }
 
 /// What was staged, and where. Written to `dist/package.json` by the CLI; `deploy` reads it.
@@ -436,10 +475,7 @@ pub async fn stage<S: ArtifactStore>(
     ];
     for (file, parameter) in PRODUCT_TEMPLATES {
         staged.push((file, templates[file].clone()));
-        portfolio_defaults.push((
-            parameter,
-            s3_https_url(bucket, &request.region, &staged_key(&prefix, file)),
-        ));
+        portfolio_defaults.push((parameter, request.object_url(&staged_key(&prefix, file))));
     }
     staged.push((
         PORTFOLIO_TEMPLATE,
@@ -451,7 +487,7 @@ pub async fn stage<S: ArtifactStore>(
         store
             .put_object(bucket, &key, text.into_bytes(), "application/x-yaml")
             .await?;
-        let url = s3_https_url(bucket, &request.region, &key);
+        let url = request.object_url(&key);
         log_line(log, format_args!("uploaded {url}"));
         manifest.template_urls.insert(file.to_owned(), url);
     }
@@ -477,6 +513,12 @@ pub fn s3_https_url(bucket: &str, region: &str, key: &str) -> String {
     } else {
         format!("https://{bucket}.s3.{region}.{domain}/{key}")
     }
+}
+
+/// The path-style URL of an object on an S3 endpoint that is not AWS's
+/// (`http://localhost:4566/bucket/key`), as the SDK addresses it when an endpoint is set.
+pub fn endpoint_object_url(endpoint: &str, bucket: &str, key: &str) -> String {
+    format!("{}/{bucket}/{key}", endpoint.trim_end_matches('/'))
 }
 
 /// `<crate version>-<first 8 hex digits of a hash of every zip and source template>`.
@@ -862,6 +904,64 @@ mod tests {
             assert!(stage(&store, &request, &mut std::io::sink()).await.is_err());
         }
         assert!(store.keys().is_empty());
+    }
+
+    #[tokio::test]
+    async fn staging_on_an_endpoint_gives_template_urls_on_that_endpoint() {
+        // Given a package aimed at an S3 endpoint that is not AWS's (a local emulator)
+        let store = MemoryStore::with_bucket("artefacts");
+        let request = PackageRequest {
+            version: Some("7".into()),
+            endpoint_url: Some("http://localhost:4566/".into()),
+            ..request_with_zips("endpoint")
+        };
+        let mut log = Vec::new();
+
+        // When it is staged
+        let manifest = stage(&store, &request, &mut log).await.unwrap();
+
+        // Then every template URL, printed and recorded, names the object on that endpoint
+        let base = "http://localhost:4566/artefacts/studio-catalog/7";
+        assert_eq!(
+            manifest.portfolio_template_url(),
+            Some(format!("{base}/portfolio/portfolio.yaml").as_str())
+        );
+        assert_eq!(
+            manifest.core_template_url(),
+            Some(format!("{base}/templates/core.yaml").as_str())
+        );
+        let log = String::from_utf8(log).unwrap();
+        assert!(!log.contains("amazonaws.com"), "{log}");
+        assert!(
+            log.contains(&format!("uploaded {base}/templates/core.yaml")),
+            "{log}"
+        );
+        // and so do the product template URLs the portfolio hands to Service Catalog
+        let portfolio = store.text("artefacts", "studio-catalog/7/portfolio/portfolio.yaml");
+        assert!(
+            portfolio.contains(&format!(
+                "    Default: \"{base}/templates/studio-domain.yaml\"\n"
+            )),
+            "{portfolio}"
+        );
+        assert!(!portfolio.contains(".amazonaws.com/studio-catalog/"));
+    }
+
+    #[test]
+    fn the_default_zip_directory_follows_cargo_s_target_directory() {
+        // Given this test binary, which Cargo put in <target dir>/<profile>/deps
+        let exe = std::env::current_exe().unwrap().canonicalize().unwrap();
+
+        // Then the zips are looked for in <that target dir>/lambda, wherever Cargo builds
+        let lambda_dir = cargo_lambda_dir(&workspace_root());
+        assert_eq!(lambda_dir.file_name().unwrap(), "lambda");
+        let target = lambda_dir.parent().unwrap().canonicalize().unwrap();
+        assert!(
+            exe.ancestors().any(|dir| dir == target),
+            "{} is not under {}",
+            exe.display(),
+            target.display()
+        );
     }
 
     #[test]

@@ -331,7 +331,7 @@ async fn the_core_stack_deploys_from_the_staged_templates_and_publishes_its_serv
     assert_eq!(environment["IDLE_APP_MINUTES"], "120");
     assert_eq!(environment["EXPIRES_AT_TAG_KEY"], "expires-at");
     assert_eq!(environment["EXEMPT_TAG_KEY"], "cleanup");
-    assert_eq!(environment["CONCURRENCY"], "4");
+    assert_eq!(environment["CONCURRENCY"], "8");
     assert_eq!(environment["DOMAIN_IDS"], "");
     let schedule_arn = &core.outputs["CleanupScheduleArn"];
     let schedule_name = schedule_arn.rsplit('/').next().unwrap();

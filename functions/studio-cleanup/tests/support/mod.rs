@@ -15,7 +15,7 @@ use aws_sdk_sagemaker::types::{
     UserSettings,
 };
 use aws_sdk_servicecatalog::types::{
-    ProductType, ProvisioningArtifactProperties, ProvisioningArtifactType,
+    PrincipalType, ProductType, ProvisioningArtifactProperties, ProvisioningArtifactType,
 };
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
@@ -38,6 +38,8 @@ pub const EXPIRED: (&str, &str) = ("expires-at", "2024-01-01T00:00:00Z");
 pub const NOT_YET: (&str, &str) = ("expires-at", "2099-12-31T23:59:59+01:00");
 pub const MALFORMED: (&str, &str) = ("expires-at", "2024-01-01 at noon");
 pub const EXEMPT: (&str, &str) = ("cleanup", "exempt");
+/// Who credentials unknown to the emulator's IAM act as (moto's default identity).
+pub const EMULATOR_DEFAULT_PRINCIPAL: &str = "arn:aws:iam::123456789012:user/moto";
 
 /// One emulated account and the function that cleans it.
 pub struct World {
@@ -419,6 +421,35 @@ impl World {
             .and_then(|s| s.product_id())
             .unwrap_or_default()
             .to_owned();
+        // A product is launched through a portfolio associated with the caller (its launch
+        // path); the arranging credentials are unknown to the emulator's IAM, so they act as
+        // its default identity.
+        let portfolio = self
+            .servicecatalog
+            .create_portfolio()
+            .display_name(self.unique("studio-notebooks"))
+            .provider_name("platform team")
+            .idempotency_token(self.unique("portfolio"))
+            .send()
+            .await?;
+        let portfolio_id = portfolio
+            .portfolio_detail()
+            .and_then(|d| d.id())
+            .unwrap_or_default()
+            .to_owned();
+        self.servicecatalog
+            .associate_product_with_portfolio()
+            .product_id(&product_id)
+            .portfolio_id(&portfolio_id)
+            .send()
+            .await?;
+        self.servicecatalog
+            .associate_principal_with_portfolio()
+            .portfolio_id(&portfolio_id)
+            .principal_arn(EMULATOR_DEFAULT_PRINCIPAL)
+            .principal_type(PrincipalType::Iam)
+            .send()
+            .await?;
         let described = self
             .servicecatalog
             .describe_product()

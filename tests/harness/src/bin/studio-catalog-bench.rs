@@ -4,7 +4,8 @@
 //!
 //! `cargo run --release -p studio-catalog-harness --bin studio-catalog-bench -- [--runs N] [FUNCTION...]`
 //! (`benches/functions.sh` builds the release binaries first). Prints a Markdown table and
-//! writes `target/bench/functions.json`.
+//! writes `bench/functions.json` under Cargo's target directory. The binaries are read from
+//! `<target dir>/release`, the arm64 zips (if packaged) from `<target dir>/lambda`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -14,9 +15,10 @@ use studio_catalog_harness::cloudformation::{CfnRequest, Deployment};
 use studio_catalog_harness::emulator::AwsEmulator;
 use studio_catalog_harness::function_url::iam_user_get;
 use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda};
-use studio_catalog_harness::workspace_root;
+use studio_catalog_harness::target_dir;
 
-/// The Python/boto3 custom-resource handler this suite replaces, measured on this machine.
+/// A Python/boto3 custom-resource handler (crhelper style, the usual way to write these),
+/// measured on this machine.
 const REFERENCE_INIT_MS: f64 = 296.0;
 const REFERENCE_PEAK_RSS_MB: f64 = 58.0;
 const ALL: [&str; 5] = [
@@ -305,7 +307,7 @@ async fn main() -> BenchResult<()> {
     if functions.is_empty() {
         functions = ALL.iter().map(|name| (*name).to_owned()).collect();
     }
-    let root = workspace_root();
+    let target = target_dir();
     let aws = AwsEmulator::builder()
         .transition_seconds(0.1)
         .start()
@@ -313,22 +315,20 @@ async fn main() -> BenchResult<()> {
 
     let mut all = Vec::new();
     for function in &functions {
-        let binary: PathBuf = root.join("target/release").join(function);
+        let binary: PathBuf = target.join("release").join(function);
         if !binary.exists() {
-            return Err(
-                format!("{} is missing: run benches/functions.sh", binary.display()).into(),
-            );
+            return Err(format!(
+                "{} is missing: build it with `cargo build --release -p {function}` \
+                 (benches/functions.sh does that for every function it measures)",
+                binary.display()
+            )
+            .into());
         }
         let mut figures = Figures {
             function: function.clone(),
             workload: workload(function),
             binary_bytes: file_size(&binary),
-            zip_bytes: file_size(
-                &root
-                    .join("target/lambda")
-                    .join(function)
-                    .join("bootstrap.zip"),
-            ),
+            zip_bytes: file_size(&target.join("lambda").join(function).join("bootstrap.zip")),
             ..Figures::default()
         };
         for run in 0..runs {
@@ -371,7 +371,7 @@ async fn main() -> BenchResult<()> {
             "arm64_zip_bytes": figures.zip_bytes,
         }));
     }
-    let dir = root.join("target/bench");
+    let dir = target.join("bench");
     std::fs::create_dir_all(&dir)?;
     std::fs::write(
         dir.join("functions.json"),

@@ -2,8 +2,14 @@
 //! the real function binaries under a local Lambda runtime and CloudFormation's part played
 //! here, printing each step and its time. Exits non-zero if any step did not behave.
 //! `scripts/walkthrough` builds everything and runs it.
+//!
+//! The story (steps, results, summary) goes to stdout, so `scripts/walkthrough | tee story.txt`
+//! keeps it; diagnostics (start-up failures, and the processes' logs with
+//! `HARNESS_ECHO_LOGS=1`) go to stderr. The function binaries are read from
+//! `STUDIO_CATALOG_BIN_DIR`, by default the `debug` directory of Cargo's target directory.
 
 use std::future::Future;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -13,9 +19,32 @@ use studio_catalog_harness::cloudformation::{CfnRequest, CfnResponse, Deployment
 use studio_catalog_harness::emulator::AwsEmulator;
 use studio_catalog_harness::function_url::iam_user_get;
 use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda};
-use studio_catalog_harness::workspace_root;
+use studio_catalog_harness::target_dir;
 
 type StepResult = Result<String, String>;
+
+/// Writes one line of the story to stdout (a closed pipe is not the walk-through's failure).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// What the walk-through will show, before the first step.
+const INTRO: &str = "\
+studio-catalog walk-through: the provisioning lifecycle, end to end.
+It runs against a local AWS emulator (moto server plus this project's extension, on 127.0.0.1):
+no AWS account is touched and no credentials are needed. The real function binaries run under
+a local Lambda runtime; this program plays CloudFormation's part.
+
+What it shows:
+  1. a Studio domain provisioned, then changed in place;
+  2. two users' profiles with their Lake Formation grants (whole table / no personal data);
+  3. signing in through the presigned-URL function, own profile only, the URL never logged;
+  4. the scheduled cleanup stopping an idle app and keeping an active one;
+  5. termination: refused while profiles remain, then users and domain deleted.
+Each step prints what happened and its time; a summary follows. Under a minute in all.
+";
 
 /// The steps walked so far.
 #[derive(Default)]
@@ -30,26 +59,26 @@ impl Walkthrough {
         Fut: Future<Output = StepResult>,
     {
         let started = Instant::now();
-        eprintln!("▶ {title}");
+        say!("▶ {title}");
         let result = action().await;
         let took = started.elapsed();
         match &result {
-            Ok(detail) => eprintln!("  ✔ {detail} ({:.2} s)", took.as_secs_f64()),
-            Err(problem) => eprintln!("  ✘ {problem} ({:.2} s)", took.as_secs_f64()),
+            Ok(detail) => say!("  ✔ {detail} ({:.2} s)", took.as_secs_f64()),
+            Err(problem) => say!("  ✘ {problem} ({:.2} s)", took.as_secs_f64()),
         }
         self.steps.push((title.to_owned(), took, result.is_ok()));
         result.is_ok()
     }
 
     fn summary(&self) -> bool {
-        eprintln!("\nSummary");
+        say!("\nSummary");
         for (title, took, ok) in &self.steps {
             let mark = if *ok { "✔" } else { "✘" };
-            eprintln!("  {mark} {title:<78} {:>7.2} s", took.as_secs_f64());
+            say!("  {mark} {title:<78} {:>7.2} s", took.as_secs_f64());
         }
         let behaved = self.steps.iter().filter(|step| step.2).count();
         let total: Duration = self.steps.iter().map(|step| step.1).sum();
-        eprintln!(
+        say!(
             "  {behaved} of {} steps behaved, {:.1} s in all",
             self.steps.len(),
             total.as_secs_f64()
@@ -60,7 +89,7 @@ impl Walkthrough {
 
 fn binary(name: &str) -> PathBuf {
     std::env::var("STUDIO_CATALOG_BIN_DIR")
-        .map_or_else(|_| workspace_root().join("target/debug"), PathBuf::from)
+        .map_or_else(|_| target_dir().join("debug"), PathBuf::from)
         .join(name)
 }
 
@@ -151,12 +180,13 @@ async fn main() -> ExitCode {
     reason = "the walk-through reads as one story, step by step"
 )]
 async fn walk() -> Result<bool, Box<dyn std::error::Error>> {
+    say!("{INTRO}");
     let mut walk = Walkthrough::default();
     let aws = AwsEmulator::builder()
         .transition_seconds(1.0)
         .start()
         .await?;
-    eprintln!("local AWS emulator on {}", aws.endpoint_url());
+    say!("local AWS emulator on {}\n", aws.endpoint_url());
     let cfn = Deployment::start("SC-123456789012-pp-risk-analytics")
         .await?
         .with_timeout(Duration::from_secs(300));
