@@ -170,12 +170,49 @@ impl Grant {
         )?;
         let catalog_id = optional_name(properties.catalog_id.as_deref(), "CatalogId")?;
         let resource = GrantResource::from_property(&properties.resource)?;
+        for (property, set) in [
+            ("Permissions", &permissions),
+            ("PermissionsWithGrantOption", &grantable),
+        ] {
+            resource.check_fit(property, set)?;
+        }
         Ok(Self {
             catalog_id,
             principal,
             resource,
             permissions,
             grantable,
+        })
+    }
+
+    /// What `properties` can have granted: like [`Grant::from_properties`], except that a
+    /// permission that does not fit the resource is left out rather than refused, as Lake
+    /// Formation can hold no such permission. For the properties of what exists already (the
+    /// old properties of an update, those of a delete): a stack whose properties no longer
+    /// pass today's checks can still be updated and deleted.
+    pub fn from_granted_properties(properties: &GrantProperties) -> Result<Self, ResourceError> {
+        let principal = validate_principal(&properties.principal)?;
+        let resource = GrantResource::from_property(&properties.resource)?;
+        let fit = resource.permissions_that_fit();
+        let fitting = |names: &[String], property: &str| {
+            permission_set(names, property).map(|set| {
+                set.into_iter()
+                    .filter(|p| fit.contains(&p.as_str()))
+                    .collect()
+            })
+        };
+        Ok(Self {
+            catalog_id: optional_name(properties.catalog_id.as_deref(), "CatalogId")?,
+            principal,
+            permissions: fitting(&properties.permissions, "Permissions")?,
+            grantable: fitting(
+                properties
+                    .permissions_with_grant_option
+                    .as_deref()
+                    .unwrap_or_default(),
+                "PermissionsWithGrantOption",
+            )?,
+            resource,
         })
     }
 
@@ -392,7 +429,128 @@ pub fn plan_update(old: &Grant, new: &Grant, account: &str) -> UpdatePlan {
     }
 }
 
+// The permissions that fit each kind of resource — the one home of this rule. Lake Formation
+// refuses any other with `InvalidInputException: Permissions modification is invalid.`, which
+// names neither the permission nor the resource; this table lets the function refuse first and
+// say which.
+//
+// Sources: Lake Formation developer guide, "Lake Formation permissions reference", table
+// "Lake Formation permissions per resource type"
+// (<https://docs.aws.amazon.com/lake-formation/latest/dg/lf-permissions-reference.html>):
+// Catalog, Database, Table, Data location, LF-Tag rows; "Adding LF-Tag creators"
+// (`CREATE_LF_TAG` on the catalog); "Data filtering and cell-level security" (`SELECT`,
+// `DESCRIBE`, `DROP` on a data cells filter); the botocore model of `TableWithColumnsResource`
+// ("only used when granting a SELECT permission"). An `LFTagPolicy` grants on the databases or
+// tables it matches, so it takes their permissions.
+const DATABASE_PERMISSIONS: &[&str] = &["ALL", "ALTER", "CREATE_TABLE", "DESCRIBE", "DROP"];
+const TABLE_PERMISSIONS: &[&str] = &[
+    "ALL", "ALTER", "DELETE", "DESCRIBE", "DROP", "INSERT", "SELECT",
+];
+const CATALOG_PERMISSIONS: &[&str] = &[
+    "ALL",
+    "ALTER",
+    "CREATE_CATALOG",
+    "CREATE_DATABASE",
+    "CREATE_LF_TAG",
+    "CREATE_LF_TAG_EXPRESSION",
+    "DESCRIBE",
+    "DROP",
+    "SUPER_USER",
+];
+const COLUMN_PERMISSIONS: &[&str] = &["SELECT"];
+const DATA_LOCATION_PERMISSIONS: &[&str] = &["DATA_LOCATION_ACCESS"];
+const DATA_CELLS_FILTER_PERMISSIONS: &[&str] = &["DESCRIBE", "DROP", "SELECT"];
+const LF_TAG_PERMISSIONS: &[&str] = &[
+    "ALTER",
+    "ASSOCIATE",
+    "DESCRIBE",
+    "DROP",
+    "GRANT_WITH_LF_TAG_EXPRESSION",
+];
+
 impl GrantResource {
+    /// The permissions Lake Formation accepts on this kind of resource.
+    pub fn permissions_that_fit(&self) -> &'static [&'static str] {
+        match self {
+            Self::Catalog { .. } => CATALOG_PERMISSIONS,
+            Self::Database { .. } => DATABASE_PERMISSIONS,
+            Self::Table { .. } => TABLE_PERMISSIONS,
+            Self::TableWithColumns { .. } => COLUMN_PERMISSIONS,
+            Self::DataLocation { .. } => DATA_LOCATION_PERMISSIONS,
+            Self::DataCellsFilter { .. } => DATA_CELLS_FILTER_PERMISSIONS,
+            Self::LfTag { .. } => LF_TAG_PERMISSIONS,
+            Self::LfTagPolicy { resource_type, .. } if resource_type == "DATABASE" => {
+                DATABASE_PERMISSIONS
+            }
+            Self::LfTagPolicy { .. } => TABLE_PERMISSIONS,
+        }
+    }
+
+    /// The kind as the `Resource` property names it, for a `Reason`.
+    fn kind_name(&self) -> String {
+        match self {
+            Self::Catalog { .. } => "Catalog".to_owned(),
+            Self::Database { .. } => "Database".to_owned(),
+            Self::Table { name: None, .. } => "Table (TableWildcard)".to_owned(),
+            Self::Table { .. } => "Table".to_owned(),
+            Self::TableWithColumns { .. } => "TableWithColumns".to_owned(),
+            Self::DataLocation { .. } => "DataLocation".to_owned(),
+            Self::DataCellsFilter { .. } => "DataCellsFilter".to_owned(),
+            Self::LfTag { .. } => "LFTag".to_owned(),
+            Self::LfTagPolicy { resource_type, .. } => {
+                format!("LFTagPolicy of ResourceType {resource_type}")
+            }
+        }
+    }
+
+    /// What to write instead, for the misfits people make most.
+    fn fit_hint(&self, misfits: &BTreeSet<String>) -> &'static str {
+        match self {
+            Self::TableWithColumns { .. } => {
+                ". Column grants are SELECT only: for DESCRIBE (or more) on the table itself, add a second Custom::LakeFormationGrant with Resource.Table and those permissions"
+            }
+            Self::Database { .. }
+                if misfits
+                    .iter()
+                    .any(|p| matches!(p.as_str(), "SELECT" | "INSERT" | "DELETE")) =>
+            {
+                ". To read or write the database's tables, grant on Resource.Table (a Name, or TableWildcard for every table)"
+            }
+            Self::Table { .. } if misfits.contains("CREATE_TABLE") => {
+                ". CREATE_TABLE is granted on Resource.Database"
+            }
+            _ => "",
+        }
+    }
+
+    /// Refuses, naming `property`, any of `permissions` that does not fit this resource.
+    fn check_fit(
+        &self,
+        property: &str,
+        permissions: &BTreeSet<String>,
+    ) -> Result<(), ResourceError> {
+        let fit = self.permissions_that_fit();
+        let misfits: BTreeSet<String> = permissions
+            .iter()
+            .filter(|p| !fit.contains(&p.as_str()))
+            .cloned()
+            .collect();
+        if misfits.is_empty() {
+            return Ok(());
+        }
+        let listed = misfits.iter().cloned().collect::<Vec<_>>().join(", ");
+        let verb = if misfits.len() == 1 { "does" } else { "do" };
+        Err(ResourceError::invalid_property(
+            property,
+            format!(
+                "{listed} {verb} not fit a {} resource, which takes only {}{}",
+                self.kind_name(),
+                fit.join(", "),
+                self.fit_hint(&misfits)
+            ),
+        ))
+    }
+
     /// The `ResourceType` attribute: the shape's name in Lake Formation's upper-case style.
     pub fn resource_type(&self) -> &'static str {
         match self {
@@ -855,6 +1013,24 @@ mod tests {
 
         assert_eq!(plan_update(&old, &new, ACCOUNT), UpdatePlan::Replace);
         assert_ne!(old.physical_id(ACCOUNT), new.physical_id(ACCOUNT));
+    }
+
+    #[test]
+    fn every_permission_of_the_fit_table_is_one_lake_formation_knows() {
+        let known = Permission::values();
+        for row in [
+            CATALOG_PERMISSIONS,
+            DATABASE_PERMISSIONS,
+            TABLE_PERMISSIONS,
+            COLUMN_PERMISSIONS,
+            DATA_LOCATION_PERMISSIONS,
+            DATA_CELLS_FILTER_PERMISSIONS,
+            LF_TAG_PERMISSIONS,
+        ] {
+            for permission in row {
+                assert!(known.contains(permission), "{permission}");
+            }
+        }
     }
 
     #[test]

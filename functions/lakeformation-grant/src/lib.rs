@@ -17,8 +17,10 @@
 //! - retries what is transient (throttling, `ConcurrentModificationException`,
 //!   `OperationTimeoutException`) and, for about two minutes, `Invalid principal` — IAM
 //!   propagation right after the role was created;
-//! - validates before calling AWS: exactly one resource shape, known permission names, column
-//!   names or a column wildcard but not both.
+//! - validates before calling AWS: exactly one resource shape, known permission names that fit
+//!   the kind of resource (SELECT only on columns, no SELECT on a database, ...; one table,
+//!   [`grant::GrantResource::permissions_that_fit`]), column names or a column wildcard but not
+//!   both. An update whose new permissions do not fit fails before granting anything.
 //!
 //! Attributes: `Principal`, `ResourceType` (`TABLE`, `TABLE_WITH_COLUMNS`, `DATABASE`, ...).
 
@@ -178,7 +180,7 @@ impl<G: Grants + 'static> CustomResource for LakeFormationGrant<G> {
     ) -> Result<Progress<GrantState>, ResourceError> {
         let new = Grant::from_properties(properties)?;
         let account = account_of(request);
-        let plan = match Grant::from_properties(old_properties) {
+        let plan = match Grant::from_granted_properties(old_properties) {
             // After a failed create kept by a stack without rollback, the id is a placeholder:
             // nothing exists to change in place.
             _ if !grant::is_physical_id(physical_resource_id) => UpdatePlan::Replace,
@@ -230,12 +232,13 @@ impl<G: Grants + 'static> CustomResource for LakeFormationGrant<G> {
         properties: &GrantProperties,
         _state: Option<GrantState>,
     ) -> Result<Progress<GrantState>, ResourceError> {
-        let grant = Grant::from_properties(properties)?;
+        // What was granted: a permission that does not fit the resource was never held.
+        let grant = Grant::from_granted_properties(properties)?;
         let expected = grant.physical_id(account_of(request));
         if expected != physical_resource_id {
             warn!(%expected, "the physical id is not the one these properties give; revoking what the properties name");
         }
-        let revoked = self.revoke(&grant).await?;
+        let revoked = !grant.is_empty() && self.revoke(&grant).await?;
         let reason = if revoked {
             format!("Revoked from {}", grant.principal)
         } else {

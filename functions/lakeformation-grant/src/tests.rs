@@ -473,6 +473,128 @@ async fn a_table_with_both_a_name_and_a_wildcard_is_refused() {
     );
 }
 
+#[tokio::test]
+async fn select_on_a_database_is_refused_naming_what_a_database_takes() {
+    let reason = refused(json!({
+        "Principal": ALICE,
+        "Resource": {"Database": {"Name": "sales"}},
+        "Permissions": ["SELECT", "DESCRIBE"],
+    }))
+    .await;
+    assert_eq!(
+        reason,
+        "Invalid property Permissions: SELECT does not fit a Database resource, which takes only ALL, ALTER, CREATE_TABLE, DESCRIBE, DROP. To read or write the database's tables, grant on Resource.Table (a Name, or TableWildcard for every table)"
+    );
+}
+
+#[tokio::test]
+async fn describe_on_columns_is_refused_saying_to_grant_it_on_the_table_separately() {
+    let reason = refused(json!({
+        "Principal": ALICE,
+        "Resource": {"TableWithColumns": {
+            "DatabaseName": "sales", "Name": "customers",
+            "ColumnWildcard": {"ExcludedColumnNames": ["email"]},
+        }},
+        "Permissions": ["SELECT", "DESCRIBE"],
+    }))
+    .await;
+    assert_eq!(
+        reason,
+        "Invalid property Permissions: DESCRIBE does not fit a TableWithColumns resource, which takes only SELECT. Column grants are SELECT only: for DESCRIBE (or more) on the table itself, add a second Custom::LakeFormationGrant with Resource.Table and those permissions"
+    );
+}
+
+#[tokio::test]
+async fn create_table_on_a_table_is_refused_pointing_to_the_database() {
+    let reason = refused(json!({
+        "Principal": ALICE,
+        "Resource": {"Table": {"DatabaseName": "sales", "TableWildcard": {}}},
+        "Permissions": ["CREATE_TABLE", "DATA_LOCATION_ACCESS"],
+    }))
+    .await;
+    assert_eq!(
+        reason,
+        "Invalid property Permissions: CREATE_TABLE, DATA_LOCATION_ACCESS do not fit a Table (TableWildcard) resource, which takes only ALL, ALTER, DELETE, DESCRIBE, DROP, INSERT, SELECT. CREATE_TABLE is granted on Resource.Database"
+    );
+}
+
+#[tokio::test]
+async fn a_grant_option_that_does_not_fit_is_refused_naming_permissions_with_grant_option() {
+    let reason = refused(json!({
+        "Principal": ALICE,
+        "Resource": {"TableWithColumns": {
+            "DatabaseName": "sales", "Name": "customers", "ColumnNames": ["id"],
+        }},
+        "Permissions": ["SELECT"],
+        "PermissionsWithGrantOption": ["ALL"],
+    }))
+    .await;
+    assert!(
+        reason.starts_with(
+            "Invalid property PermissionsWithGrantOption: ALL does not fit a TableWithColumns resource, which takes only SELECT."
+        ),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn data_location_access_fits_only_a_data_location() {
+    let reason = refused(json!({
+        "Principal": ALICE,
+        "Resource": {"DataLocation": {"ResourceArn": "arn:aws:s3:::datalake/sales"}},
+        "Permissions": ["DATA_LOCATION_ACCESS", "SELECT"],
+    }))
+    .await;
+    assert_eq!(
+        reason,
+        "Invalid property Permissions: SELECT does not fit a DataLocation resource, which takes only DATA_LOCATION_ACCESS"
+    );
+}
+
+#[tokio::test]
+async fn create_database_on_a_database_is_refused_it_is_granted_on_the_catalog() {
+    let reason = refused(json!({
+        "Principal": ALICE,
+        "Resource": {"Database": {"Name": "sales"}},
+        "Permissions": ["CREATE_DATABASE"],
+    }))
+    .await;
+    assert!(
+        reason.starts_with(
+            "Invalid property Permissions: CREATE_DATABASE does not fit a Database resource"
+        ),
+        "{reason}"
+    );
+    let catalog = properties(&json!({
+        "Principal": ALICE, "Resource": {"Catalog": {}}, "Permissions": ["CREATE_DATABASE"],
+    }))
+    .unwrap();
+    assert!(Grant::from_properties(&catalog).is_ok());
+}
+
+#[tokio::test]
+async fn an_lf_tag_policy_takes_the_permissions_of_what_it_matches() {
+    let policy = |resource_type: &str| {
+        json!({
+            "Principal": ALICE,
+            "Resource": {"LFTagPolicy": {
+                "ResourceType": resource_type,
+                "Expression": [{"TagKey": "domain", "TagValues": ["sales"]}],
+            }},
+            "Permissions": ["SELECT"],
+        })
+    };
+    assert!(Grant::from_properties(&properties(&policy("TABLE")).unwrap()).is_ok());
+
+    let reason = refused(policy("DATABASE")).await;
+    assert!(
+        reason.starts_with(
+            "Invalid property Permissions: SELECT does not fit a LFTagPolicy of ResourceType DATABASE resource, which takes only ALL, ALTER, CREATE_TABLE, DESCRIBE, DROP"
+        ),
+        "{reason}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Update
 // ---------------------------------------------------------------------------------------------
@@ -589,6 +711,43 @@ async fn an_update_of_a_placeholder_left_by_a_failed_create_grants_under_a_real_
     );
 }
 
+#[tokio::test]
+async fn an_update_to_permissions_that_do_not_fit_fails_before_granting_anything() {
+    let grant = resource(MemoryGrants::new());
+    let mut to_columns = event(UPDATE);
+    to_columns["ResourceProperties"]["Resource"] = json!({"TableWithColumns": {
+        "DatabaseName": "sales", "Name": "orders", "ColumnNames": ["order_id"],
+    }});
+
+    let failure = update(&grant, to_columns).await.unwrap_err();
+
+    assert!(
+        failure.to_string().starts_with(
+            "Invalid property Permissions: DESCRIBE, INSERT do not fit a TableWithColumns resource"
+        ),
+        "{failure}"
+    );
+    assert!(calls(&grant).is_empty(), "AWS was called");
+}
+
+#[tokio::test]
+async fn an_update_from_old_properties_that_do_not_fit_revokes_only_what_could_be_held() {
+    let grant = resource(MemoryGrants::new());
+    let mut from_misfit = event(UPDATE);
+    from_misfit["OldResourceProperties"]["Permissions"] = json!(["SELECT", "CREATE_TABLE"]);
+
+    done(update(&grant, from_misfit).await.unwrap());
+
+    assert_eq!(
+        calls(&grant),
+        vec![(
+            Operation::Grant,
+            orders(ALICE, &["SELECT", "DESCRIBE", "INSERT"])
+        )],
+        "CREATE_TABLE on a table was never held: nothing to revoke"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Delete
 // ---------------------------------------------------------------------------------------------
@@ -657,6 +816,27 @@ async fn a_throttled_delete_is_tried_again() {
             .await
             .unwrap_err()
             .is_retryable()
+    );
+}
+
+#[tokio::test]
+async fn a_delete_revokes_only_the_permissions_that_fit_and_nothing_if_none_do() {
+    let grant = resource(MemoryGrants::new());
+    let mut some_fit = event(DELETE);
+    some_fit["ResourceProperties"]["Permissions"] = json!(["SELECT", "CREATE_TABLE"]);
+    let mut none_fit = event(DELETE);
+    none_fit["ResourceProperties"]["Permissions"] = json!(["CREATE_TABLE"]);
+
+    done(delete(&grant, some_fit).await.unwrap());
+    let nothing = done(delete(&grant, none_fit).await.unwrap());
+
+    assert_eq!(
+        calls(&grant),
+        vec![(Operation::Revoke, orders(CAROL, &["SELECT"]))]
+    );
+    assert_eq!(
+        nothing.reason.as_deref(),
+        Some("Nothing to revoke: the grant or what it was on no longer exists")
     );
 }
 

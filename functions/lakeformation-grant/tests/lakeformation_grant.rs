@@ -524,6 +524,66 @@ async fn invalid_properties_fail_with_a_clear_reason_before_calling_aws() {
 }
 
 #[tokio::test]
+async fn permissions_that_do_not_fit_their_resource_fail_before_any_lake_formation_call() {
+    let lab = lab_with_orders("lf-fit").await;
+    let bob = lab.create_role("ds-bob").await;
+    let all_but_pii = |permissions: &[&str]| {
+        with_timeout(json!({
+            "Principal": bob,
+            "Resource": {"TableWithColumns": {
+                "DatabaseName": "sales", "Name": "orders",
+                "ColumnWildcard": {"ExcludedColumnNames": ["email", "phone"]},
+            }},
+            "Permissions": permissions,
+        }))
+    };
+
+    // A create: refused, nothing granted.
+    let describe_on_columns = refused(&lab, all_but_pii(&["SELECT", "DESCRIBE"])).await;
+    assert!(
+        describe_on_columns.starts_with(
+            "Invalid property Permissions: DESCRIBE does not fit a TableWithColumns resource, which takes only SELECT."
+        ),
+        "{describe_on_columns}"
+    );
+    assert_eq!(lab.all_permissions().await, 0);
+
+    // An update to permissions that do not fit: refused before granting anything; the grant
+    // made before stays as it was.
+    let old = all_but_pii(&["SELECT"]);
+    let create = grant_request("BobOrders", old.clone());
+    let created = lab.send(&create).await;
+    assert!(created.is_success(), "{:?}", created.reason);
+    lab.forget_calls().await;
+
+    let failed = lab
+        .send(&create.update(
+            &created.physical_resource_id,
+            all_but_pii(&["SELECT", "INSERT"]),
+            old,
+        ))
+        .await;
+
+    assert!(failed.is_failed(), "{failed:?}");
+    assert!(
+        failed.reason.as_deref().unwrap_or_default().starts_with(
+            "Invalid property Permissions: INSERT does not fit a TableWithColumns resource"
+        ),
+        "{:?}",
+        failed.reason
+    );
+    assert_eq!(lab.lake_formation_calls().await, Vec::<String>::new());
+    assert_eq!(
+        lab.permissions_on_table(&bob, "sales", "orders").await,
+        vec![listed(
+            "TableWithColumns sales.orders all but [email, phone]",
+            &["SELECT"],
+            &[]
+        )]
+    );
+}
+
+#[tokio::test]
 async fn a_duplicate_create_delivery_converges_on_one_grant_and_one_id() {
     let lab = lab_with_orders("lf-duplicate").await;
     let alice = lab.create_role("ds-alice").await;

@@ -596,7 +596,7 @@ async fn removing_a_subnet_while_apps_run_fails_at_once_naming_them_and_changes_
     );
     assert!(
         world
-            .tags(&described["DomainArn"].as_str().unwrap().to_owned())
+            .tags(described["DomainArn"].as_str().unwrap())
             .await
             .contains(&("team".to_owned(), "risk".to_owned())),
         "the tags are untouched too"

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 use studio_catalog_harness::cloudformation::{CfnRequest, Deployment};
 use studio_catalog_harness::emulator::AwsEmulator;
-use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda};
+use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda, assert_plain_text_logs};
 
 const FUNCTION: &str = "studio-domain";
 
@@ -51,10 +51,5 @@ async fn plain_text_logs_carry_no_colour_codes_when_stdout_is_not_a_terminal() {
             .any(|line| line.contains("INFO") || line.contains("ERROR")),
         "{logs:#?}"
     );
-    assert!(
-        logs.iter().all(|line| !line.trim_start().starts_with('{')),
-        "{logs:#?}"
-    );
-    let coloured: Vec<&String> = logs.iter().filter(|line| line.contains("\x1b[")).collect();
-    assert!(coloured.is_empty(), "{coloured:#?}");
+    assert_plain_text_logs(&logs);
 }

@@ -80,6 +80,36 @@ impl UserProfiles for SageMakerStudio {
             next_token: output.next_token().map(str::to_owned),
         })
     }
+
+    async fn user_profile_status(
+        &self,
+        domain_id: &str,
+        user_profile_name: &str,
+    ) -> Result<Option<String>, AwsError> {
+        match self
+            .client
+            .describe_user_profile()
+            .domain_id(domain_id)
+            .user_profile_name(user_profile_name)
+            .send()
+            .await
+        {
+            Ok(output) => Ok(Some(
+                output
+                    .status()
+                    .map(|status| status.as_str().to_owned())
+                    .unwrap_or_default(),
+            )),
+            Err(error) => {
+                let error = AwsError::from_sdk("DescribeUserProfile", &error);
+                if error.is_not_found() {
+                    Ok(None)
+                } else {
+                    Err(error)
+                }
+            }
+        }
+    }
 }
 
 impl Spaces for SageMakerStudio {

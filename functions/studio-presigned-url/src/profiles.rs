@@ -6,7 +6,8 @@
 //! reuses it for `PROFILE_INDEX_TTL_SECONDS`. On the common path — a warm instance whose index
 //! names exactly one profile for the caller — a request costs one ListTags, which re-reads the
 //! chosen profile's tag so that a stale index can never hand out a profile that is no longer
-//! the caller's, plus the CreatePresignedDomainUrl itself. The index is rebuilt when it is too
+//! the caller's, one DescribeUserProfile, so that it never hands out a profile being deleted
+//! (an offboarded user) or not yet `InService`, plus the CreatePresignedDomainUrl itself. The index is rebuilt when it is too
 //! old, when the chosen profile's tag no longer matches, and — at most every
 //! [`REBUILD_INTERVAL`] — when it names no profile or several for the caller (a profile just
 //! provisioned, or an ambiguity just fixed).
@@ -38,7 +39,21 @@ pub enum Lookup {
     NoProfile,
     /// Several are: the admin must fix the tags.
     Ambiguous(Vec<String>),
+    /// Exactly one is the caller's, but it is not `InService` (being deleted, still being
+    /// created or updated, failed): SageMaker would sign no one in to it, and a profile being
+    /// deleted is a user being offboarded.
+    NotInService {
+        /// The profile.
+        profile: String,
+        /// Its status.
+        status: String,
+    },
 }
+
+/// A profile's status in which it may be signed in to.
+const IN_SERVICE: &str = "InService";
+/// A profile being deleted: its user is being offboarded. Never a candidate.
+const DELETING: &str = "Deleting";
 
 /// Where the domain's resources live, for their ARNs (taken from the function's own ARN:
 /// same partition, region and account).
@@ -95,6 +110,8 @@ impl ArnScope {
 pub struct ProfileIndex {
     built_at: Instant,
     owners: HashMap<String, Vec<String>>,
+    /// Each profile's status, as ListUserProfiles reported it.
+    statuses: HashMap<String, String>,
     profiles: usize,
 }
 
@@ -117,7 +134,16 @@ impl ProfileIndex {
                 break;
             }
         }
-        profiles.retain(|profile| profile.status.as_deref() != Some("Deleting"));
+        profiles.retain(|profile| profile.status.as_deref() != Some(DELETING));
+        let statuses: HashMap<String, String> = profiles
+            .iter()
+            .map(|profile| {
+                (
+                    profile.name.clone(),
+                    profile.status.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
         let tagged: Vec<(String, Option<String>)> = stream::iter(profiles)
             .map(|profile| async move {
                 let arn = scope.user_profile_arn(domain_id, &profile.name);
@@ -147,8 +173,14 @@ impl ProfileIndex {
         Ok(Self {
             built_at: Instant::now(),
             owners,
+            statuses,
             profiles,
         })
+    }
+
+    /// The status ListUserProfiles reported for `profile` when the index was built.
+    fn status_of(&self, profile: &str) -> &str {
+        self.statuses.get(profile).map_or("", String::as_str)
     }
 
     /// The profiles tagged with exactly `identity`.
@@ -163,6 +195,18 @@ impl ProfileIndex {
 
     fn age(&self) -> Duration {
         self.built_at.elapsed()
+    }
+}
+
+/// The caller's one profile, usable only while it is `InService`.
+fn found(profile: &str, status: &str) -> Lookup {
+    if status == IN_SERVICE {
+        Lookup::Found(profile.to_owned())
+    } else {
+        Lookup::NotInService {
+            profile: profile.to_owned(),
+            status: status.to_owned(),
+        }
     }
 }
 
@@ -239,12 +283,20 @@ impl ProfileDirectory {
             let step = match index.profiles_of(identity) {
                 [] if may_rebuild => Step::Rebuild,
                 [] => Step::Answer(Lookup::NoProfile),
-                [profile] if fresh => Step::Answer(Lookup::Found(profile.clone())),
+                [profile] if fresh => Step::Answer(found(profile, index.status_of(profile))),
                 [profile] => {
+                    // A warm index may be stale: the tag and the status are read again, so
+                    // that a retagged profile, or one being deleted, is never signed in to.
                     let arn = scope.user_profile_arn(&self.domain_id, profile);
                     match studio_user_id(studio, &arn).await? {
                         Some(owner) if owner == identity => {
-                            Step::Answer(Lookup::Found(profile.clone()))
+                            match studio.user_profile_status(&self.domain_id, profile).await? {
+                                // Being deleted: read again, which leaves it out, so that a
+                                // warm instance answers as a cold one does.
+                                Some(status) if status == DELETING => Step::Rebuild,
+                                Some(status) => Step::Answer(found(profile, &status)),
+                                None => Step::Rebuild,
+                            }
                         }
                         // Retagged or deleted since the index was built: read again.
                         _ => Step::Rebuild,
@@ -416,7 +468,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_warm_lookup_costs_one_list_tags_call() {
+    async fn a_warm_lookup_costs_one_list_tags_and_one_describe_call() {
         let studio = MemoryStudio::new();
         for i in 0..20 {
             studio.add_profile(
@@ -437,7 +489,60 @@ mod tests {
             directory.lookup(&studio, &scope(), "u7").await,
             Ok(Lookup::Found("user7".into()))
         );
-        assert_eq!(studio.calls(), vec!["ListTags"]);
+        assert_eq!(studio.calls(), vec!["ListTags", "DescribeUserProfile"]);
+    }
+
+    #[tokio::test]
+    async fn a_warm_index_never_hands_out_a_profile_being_deleted() {
+        // Given a warm index that found alice's profile while it was InService
+        let studio = MemoryStudio::new();
+        studio.add_profile(DOMAIN, "alice", &[("studiouserid", "alice")]);
+        let warm = directory(300);
+        assert_eq!(
+            warm.lookup(&studio, &scope(), "alice").await,
+            Ok(Lookup::Found("alice".into()))
+        );
+
+        // When the profile is being deleted (her offboarding)
+        studio.set_status(DOMAIN, "alice", "Deleting");
+
+        // Then the warm instance answers as a cold one does: no profile
+        assert_eq!(
+            warm.lookup(&studio, &scope(), "alice").await,
+            Ok(Lookup::NoProfile)
+        );
+        assert_eq!(
+            directory(300).lookup(&studio, &scope(), "alice").await,
+            Ok(Lookup::NoProfile)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_profile_not_in_service_is_named_with_its_status_warm_or_cold() {
+        let studio = MemoryStudio::new();
+        studio.add_profile_with_status(DOMAIN, "alice", "Pending", &[("studiouserid", "alice")]);
+        let not_in_service = |status: &str| {
+            Ok(Lookup::NotInService {
+                profile: "alice".into(),
+                status: status.into(),
+            })
+        };
+        let directory = directory(300);
+
+        assert_eq!(
+            directory.lookup(&studio, &scope(), "alice").await,
+            not_in_service("Pending")
+        );
+        studio.set_status(DOMAIN, "alice", "Updating");
+        assert_eq!(
+            directory.lookup(&studio, &scope(), "alice").await,
+            not_in_service("Updating")
+        );
+        studio.set_status(DOMAIN, "alice", "InService");
+        assert_eq!(
+            directory.lookup(&studio, &scope(), "alice").await,
+            Ok(Lookup::Found("alice".into()))
+        );
     }
 
     #[tokio::test]

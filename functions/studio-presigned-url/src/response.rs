@@ -56,6 +56,13 @@ pub enum Refusal {
         /// The profiles.
         profiles: Vec<String>,
     },
+    /// The caller's profile is not `InService` (still being created or updated, or failed).
+    ProfileNotInService {
+        /// The profile.
+        profile: String,
+        /// Its status.
+        status: String,
+    },
     /// `space=` names no space of the domain.
     SpaceNotFound(String),
     /// `space=` names another profile's private space.
@@ -81,7 +88,7 @@ impl Refusal {
             | Self::SpaceNotAllowed(_) => 403,
             Self::SpaceNotFound(_) => 404,
             Self::AmbiguousProfile { .. } => 409,
-            Self::Unavailable(_) => 503,
+            Self::ProfileNotInService { .. } | Self::Unavailable(_) => 503,
             Self::Failed(_) => 500,
         }
     }
@@ -100,6 +107,7 @@ impl Refusal {
             Self::NoProfile { .. } => "no_profile",
             Self::ProfileNotAllowed { .. } => "profile_not_allowed",
             Self::AmbiguousProfile { .. } => "ambiguous_profile",
+            Self::ProfileNotInService { .. } => "profile_not_in_service",
             Self::SpaceNotFound(_) => "space_not_found",
             Self::SpaceNotAllowed(_) => "space_not_allowed",
             Self::Unavailable(_) => "temporarily_unavailable",
@@ -139,6 +147,10 @@ impl Refusal {
                 "More than one Studio user profile is tagged studiouserid={identity} ({}). Ask \
                  your administrator to keep exactly one.",
                 profiles.join(", ")
+            ),
+            Self::ProfileNotInService { profile, status } => format!(
+                "Your Studio user profile {profile} is {status}, not InService. Try again in a \
+                 few minutes; if it stays so, ask your administrator."
             ),
             Self::SpaceNotFound(space) => format!("There is no space {space} in this domain."),
             Self::SpaceNotAllowed(space) => {

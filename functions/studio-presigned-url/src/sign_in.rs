@@ -191,6 +191,10 @@ where
                     profiles,
                 });
             }
+            Lookup::NotInService { profile, status } => {
+                audit.profile = Some(profile.clone());
+                return Err(Refusal::ProfileNotInService { profile, status });
+            }
         };
         audit.profile = Some(profile.clone());
         if let Some(requested) = requested_profile.filter(|requested| *requested != profile) {

@@ -110,6 +110,14 @@ pub trait UserProfiles: Send + Sync {
         resource_arn: &str,
         next_token: Option<String>,
     ) -> impl Future<Output = Result<Page<Tag>, AwsError>> + Send;
+
+    /// DescribeUserProfile's `Status` (`Pending`, `InService`, `Updating`, `Deleting`,
+    /// `Failed`, …); `None` if there is no such profile.
+    fn user_profile_status(
+        &self,
+        domain_id: &str,
+        user_profile_name: &str,
+    ) -> impl Future<Output = Result<Option<String>, AwsError>> + Send;
 }
 
 /// Reading spaces.
@@ -175,6 +183,17 @@ impl<S: UserProfiles> UserProfiles for Counting<'_, S> {
     ) -> Result<Page<Tag>, AwsError> {
         self.count();
         self.inner.list_tags(resource_arn, next_token).await
+    }
+
+    async fn user_profile_status(
+        &self,
+        domain_id: &str,
+        user_profile_name: &str,
+    ) -> Result<Option<String>, AwsError> {
+        self.count();
+        self.inner
+            .user_profile_status(domain_id, user_profile_name)
+            .await
     }
 }
 

@@ -589,7 +589,7 @@ async fn the_url_never_appears_in_the_logs_even_at_trace_level() {
 }
 
 #[tokio::test]
-async fn a_warm_sign_in_costs_two_sagemaker_calls() {
+async fn a_warm_sign_in_costs_three_sagemaker_calls() {
     let studio = Studio::start(&[]).await;
     for name in ["alice", "bob", "carol", "dave", "erin"] {
         studio.profile(name, Some(name)).await;
@@ -609,8 +609,40 @@ async fn a_warm_sign_in_costs_two_sagemaker_calls() {
     assert_eq!(count(&cold_calls, "ListTags"), 5);
     assert_eq!(count(&cold_calls, "CreatePresignedDomainUrl"), 1);
     assert_eq!(cold.audit["api_calls"], 7);
-    assert_eq!(warm_calls, vec!["ListTags", "CreatePresignedDomainUrl"]);
-    assert_eq!(warm.audit["api_calls"], 2);
+    assert_eq!(
+        warm_calls,
+        vec![
+            "ListTags",
+            "DescribeUserProfile",
+            "CreatePresignedDomainUrl"
+        ]
+    );
+    assert_eq!(warm.audit["api_calls"], 3);
+}
+
+#[tokio::test]
+async fn a_warm_instance_signs_no_one_in_to_a_profile_being_deleted() {
+    // Given a warm instance that has signed alice in
+    let studio = Studio::start(&[]).await;
+    studio.profile("alice", Some("alice")).await;
+    assert_eq!(studio.sign_in(browser(&user("alice"))).await.status(), 302);
+
+    // When her profile is being deleted (deprovisioning takes a while)
+    studio.aws.set_transition_seconds(30.0).await.unwrap();
+    studio
+        .aws
+        .sagemaker(
+            "DeleteUserProfile",
+            &json!({ "DomainId": studio.domain_id, "UserProfileName": "alice" }),
+        )
+        .await
+        .expect("DeleteUserProfile");
+
+    // Then she is refused as a cold instance would refuse her, and no URL is issued
+    let refused = studio.sign_in(browser(&user("alice"))).await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(refused.code(), "no_profile");
+    assert_eq!(studio.issued().await.len(), 1);
 }
 
 #[tokio::test]

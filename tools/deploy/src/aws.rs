@@ -19,8 +19,8 @@ use crate::{
     },
     package::{ArtifactStore, StoreError},
     share::{
-        NodeType, OrganizationNode, PortfolioShares, SHARE_PRINCIPALS, SHARE_TAG_OPTIONS,
-        ShareApiError, ShareErrorDetail, ShareStatus,
+        NodeType, OrganizationNode, OrganizationsAccess, PortfolioShares, SHARE_PRINCIPALS,
+        SHARE_TAG_OPTIONS, ShareApiError, ShareErrorDetail, ShareStatus,
     },
 };
 
@@ -380,5 +380,29 @@ impl PortfolioShares for aws_sdk_servicecatalog::Client {
                 })
                 .unwrap_or_default(),
         })
+    }
+
+    async fn organizations_access(&self) -> Result<OrganizationsAccess, ShareApiError> {
+        use aws_sdk_servicecatalog::types::AccessStatus;
+        let output = self
+            .get_aws_organizations_access_status()
+            .send()
+            .await
+            .map_err(|error| share_api_error("GetAWSOrganizationsAccessStatus", &error))?;
+        Ok(match output.access_status() {
+            Some(AccessStatus::Enabled) => OrganizationsAccess::Enabled,
+            Some(AccessStatus::Disabled) => OrganizationsAccess::Disabled,
+            Some(AccessStatus::UnderChange) => OrganizationsAccess::UnderChange,
+            Some(other) => OrganizationsAccess::Other(other.as_str().to_owned()),
+            None => OrganizationsAccess::Other("(no AccessStatus)".to_owned()),
+        })
+    }
+
+    async fn enable_organizations_access(&self) -> Result<(), ShareApiError> {
+        self.enable_aws_organizations_access()
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| share_api_error("EnableAWSOrganizationsAccess", &error))
     }
 }

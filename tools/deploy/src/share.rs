@@ -6,6 +6,21 @@
 //! `CreatePortfolioShare` with the node, then `DescribePortfolioShareStatus` until the share
 //! is `COMPLETED`, or fails with the share's errors. Written against the small
 //! [`PortfolioShares`] port.
+//!
+//! Before the first `CreatePortfolioShare`, Service Catalog's AWS Organizations access must be
+//! on: "`AWSOrganizationsAccess` must be enabled in order to create a portfolio share to an
+//! organization node" (API reference, `CreatePortfolioShare`;
+//! <https://docs.aws.amazon.com/servicecatalog/latest/dg/API_CreatePortfolioShare.html>). So
+//! `GetAWSOrganizationsAccessStatus` is asked once (its `AccessStatus` is `ENABLED`,
+//! `UNDER_CHANGE` or `DISABLED`, botocore model `servicecatalog/2015-12-10`); `DISABLED` is
+//! followed by `EnableAWSOrganizationsAccess`, `UNDER_CHANGE` is waited out within the deploy's
+//! time-out. `EnableAWSOrganizationsAccess` "can only be called by the management account in
+//! the organization" and "a delegated administrator is not authorized to invoke" it (API
+//! reference, `EnableAWSOrganizationsAccess`); when the account may not
+//! (`OperationNotSupportedException`, `AccessDeniedException`), sharing stops with
+//! [`ShareError::OrganizationsAccessNotAllowed`] before any share is created. Nodes that are
+//! all shared already need no Organizations call at all, nor do account shares (those are the
+//! portfolio template's `ShareAccountIds`, made by CloudFormation).
 
 use std::{
     future::Future,
@@ -195,6 +210,56 @@ pub trait PortfolioShares: Send + Sync {
         &self,
         token: &str,
     ) -> impl Future<Output = Result<ShareStatus, ShareApiError>> + Send;
+
+    /// `GetAWSOrganizationsAccessStatus`: is sharing through AWS Organizations enabled?
+    fn organizations_access(
+        &self,
+    ) -> impl Future<Output = Result<OrganizationsAccess, ShareApiError>> + Send;
+
+    /// `EnableAWSOrganizationsAccess` (management account only).
+    fn enable_organizations_access(&self)
+    -> impl Future<Output = Result<(), ShareApiError>> + Send;
+}
+
+/// Service Catalog's `AccessStatus` of portfolio sharing through AWS Organizations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrganizationsAccess {
+    /// `ENABLED`: organisation-node shares can be created.
+    Enabled,
+    /// `DISABLED`: `EnableAWSOrganizationsAccess` is needed first.
+    Disabled,
+    /// `UNDER_CHANGE`: being enabled or disabled.
+    UnderChange,
+    /// A status this tool does not know (waited on like `UNDER_CHANGE`).
+    Other(String),
+}
+
+impl std::fmt::Display for OrganizationsAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Enabled => "ENABLED",
+            Self::Disabled => "DISABLED",
+            Self::UnderChange => "UNDER_CHANGE",
+            Self::Other(status) => status,
+        })
+    }
+}
+
+/// Error codes meaning the caller's account (or its IAM principal) may not change or read
+/// Service Catalog's Organizations access: `OperationNotSupportedException` (documented for
+/// `EnableAWSOrganizationsAccess` and `GetAWSOrganizationsAccessStatus`; a member account that
+/// is not the management account) and `AccessDeniedException` (IAM).
+const NOT_ALLOWED_CODES: [&str; 3] = [
+    "OperationNotSupportedException",
+    "AccessDeniedException",
+    "AccessDenied",
+];
+
+fn is_not_allowed(error: &ShareApiError) -> bool {
+    error
+        .code
+        .as_deref()
+        .is_some_and(|code| NOT_ALLOWED_CODES.contains(&code))
 }
 
 /// Why sharing failed.
@@ -230,6 +295,40 @@ pub enum ShareError {
     /// The portfolio stack has no `PortfolioId` output.
     #[error("the portfolio stack has no output PortfolioId")]
     NoPortfolioId,
+    /// Service Catalog's AWS Organizations access is not enabled and this account may not
+    /// enable it (or read it); nothing was shared.
+    #[error(
+        "cannot share portfolio {portfolio_id} with {node}: Service Catalog's AWS Organizations \
+         access must be enabled first, and this account may not {action} ({source}). Only the \
+         organization's management account can enable it (a delegated administrator cannot): \
+         run `aws servicecatalog enable-aws-organizations-access` there, with \
+         servicecatalog:EnableAWSOrganizationsAccess, organizations:EnableAWSServiceAccess and \
+         organizations:ListAWSServiceAccessForOrganization; then deploy again from the \
+         management account or a delegated administrator for Service Catalog. Nothing was \
+         shared."
+    )]
+    OrganizationsAccessNotAllowed {
+        /// The portfolio.
+        portfolio_id: String,
+        /// The first node that needed sharing.
+        node: OrganizationNode,
+        /// What was refused ("enable it", "read its status").
+        action: &'static str,
+        /// The refusal.
+        source: ShareApiError,
+    },
+    /// Service Catalog's AWS Organizations access did not become `ENABLED` in time.
+    #[error(
+        "Service Catalog's AWS Organizations access still {status} after {waited:?}; nothing \
+         was shared (check `aws servicecatalog get-aws-organizations-access-status`, then \
+         deploy again)"
+    )]
+    OrganizationsAccessTimeout {
+        /// The last status.
+        status: OrganizationsAccess,
+        /// How long we waited.
+        waited: Duration,
+    },
 }
 
 fn error_lines(errors: &[ShareErrorDetail]) -> String {
@@ -261,6 +360,7 @@ pub async fn share_portfolio<P: PortfolioShares>(
 ) -> Result<Vec<ShareOutcome>, ShareError> {
     let mut outcomes = Vec::with_capacity(nodes.len());
     let mut known: Vec<(NodeType, Vec<String>)> = Vec::new();
+    let mut access_checked = false;
     for node in nodes {
         let shared = match known.iter().find(|(t, _)| *t == node.node_type()) {
             Some((_, ids)) => ids.clone(),
@@ -277,6 +377,11 @@ pub async fn share_portfolio<P: PortfolioShares>(
             outcomes.push(ShareOutcome::AlreadyShared(node.clone()));
             continue;
         }
+        if !access_checked {
+            // Once, before the first share: a refusal leaves nothing half shared.
+            ensure_organizations_access(shares, portfolio_id, node, settings, reporter).await?;
+            access_checked = true;
+        }
         reporter.note(&format!("sharing portfolio {portfolio_id} with {node}"));
         let token = shares.create_share(portfolio_id, node).await?;
         wait_for_share(shares, portfolio_id, node, &token, settings, reporter).await?;
@@ -289,6 +394,76 @@ pub async fn share_portfolio<P: PortfolioShares>(
         });
     }
     Ok(outcomes)
+}
+
+/// Makes sure Service Catalog's AWS Organizations access is `ENABLED`: enables it when
+/// `DISABLED`, waits while `UNDER_CHANGE` (bounded by `settings.timeout`).
+async fn ensure_organizations_access<P: PortfolioShares>(
+    shares: &P,
+    portfolio_id: &str,
+    node: &OrganizationNode,
+    settings: DeploySettings,
+    reporter: &mut dyn DeployReporter,
+) -> Result<(), ShareError> {
+    let not_allowed = |action, source| ShareError::OrganizationsAccessNotAllowed {
+        portfolio_id: portfolio_id.to_owned(),
+        node: node.clone(),
+        action,
+        source,
+    };
+    let started = Instant::now();
+    let mut enable_called = false;
+    let mut last_status = None;
+    loop {
+        let status = shares.organizations_access().await.map_err(|error| {
+            if is_not_allowed(&error) {
+                not_allowed("read its status", error)
+            } else {
+                ShareError::Api(error)
+            }
+        })?;
+        match status {
+            OrganizationsAccess::Enabled => {
+                if enable_called {
+                    reporter.note("Service Catalog's AWS Organizations access is enabled");
+                }
+                return Ok(());
+            }
+            OrganizationsAccess::Disabled if !enable_called => {
+                reporter.note(
+                    "Service Catalog's AWS Organizations access is disabled: enabling it \
+                     (EnableAWSOrganizationsAccess; Service Catalog enables its trusted access \
+                     in AWS Organizations)",
+                );
+                shares
+                    .enable_organizations_access()
+                    .await
+                    .map_err(|error| {
+                        if is_not_allowed(&error) {
+                            not_allowed("enable it", error)
+                        } else {
+                            ShareError::Api(error)
+                        }
+                    })?;
+                enable_called = true;
+                continue;
+            }
+            _ => {}
+        }
+        if last_status.as_ref() != Some(&status) {
+            reporter.note(&format!(
+                "  Service Catalog's AWS Organizations access: {status}, waiting"
+            ));
+            last_status = Some(status.clone());
+        }
+        if started.elapsed() >= settings.timeout {
+            return Err(ShareError::OrganizationsAccessTimeout {
+                status,
+                waited: started.elapsed(),
+            });
+        }
+        tokio::time::sleep(settings.poll_interval).await;
+    }
 }
 
 async fn wait_for_share<P: PortfolioShares>(
@@ -342,13 +517,26 @@ mod tests {
     use super::*;
     use crate::report::RecordingReporter;
 
-    /// Shares already in place, and the statuses each new share plays, one per poll.
+    /// Shares already in place, and the statuses each new share plays, one per poll; the
+    /// Organizations access statuses played one per `GetAWSOrganizationsAccessStatus` (the
+    /// last repeats; none: `ENABLED`), and the refusals of the access calls.
     #[derive(Default)]
     struct FakeShares {
         shared: Mutex<Vec<(NodeType, String)>>,
         script: Mutex<VecDeque<ShareStatus>>,
         created: Mutex<Vec<OrganizationNode>>,
         describes: Mutex<usize>,
+        access_script: Mutex<VecDeque<OrganizationsAccess>>,
+        refuse_access_status: Option<ShareApiError>,
+        refuse_enable: Option<ShareApiError>,
+        /// The Organizations access and share calls, in order.
+        calls: Mutex<Vec<&'static str>>,
+    }
+
+    impl FakeShares {
+        fn calls(&self) -> Vec<&'static str> {
+            self.calls.lock().unwrap().clone()
+        }
     }
 
     impl PortfolioShares for FakeShares {
@@ -373,8 +561,37 @@ mod tests {
             _portfolio_id: &str,
             node: &OrganizationNode,
         ) -> Result<String, ShareApiError> {
+            self.calls.lock().unwrap().push("CreatePortfolioShare");
             self.created.lock().unwrap().push(node.clone());
             Ok(format!("share-{}", node.value()))
+        }
+
+        async fn organizations_access(&self) -> Result<OrganizationsAccess, ShareApiError> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push("GetAWSOrganizationsAccessStatus");
+            if let Some(error) = &self.refuse_access_status {
+                return Err(error.clone());
+            }
+            let mut script = self.access_script.lock().unwrap();
+            let status = if script.len() > 1 {
+                script.pop_front()
+            } else {
+                script.front().cloned()
+            };
+            Ok(status.unwrap_or(OrganizationsAccess::Enabled))
+        }
+
+        async fn enable_organizations_access(&self) -> Result<(), ShareApiError> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push("EnableAWSOrganizationsAccess");
+            match &self.refuse_enable {
+                Some(error) => Err(error.clone()),
+                None => Ok(()),
+            }
         }
 
         async fn share_status(&self, _token: &str) -> Result<ShareStatus, ShareApiError> {
@@ -564,5 +781,277 @@ mod tests {
         .unwrap_err();
 
         assert!(matches!(error, ShareError::Timeout { .. }), "{error}");
+    }
+
+    fn refusal(operation: &'static str, code: &str) -> ShareApiError {
+        ShareApiError {
+            operation,
+            code: Some(code.into()),
+            message: "Only the management account of the organization can change AWS \
+                      Organizations access for Service Catalog."
+                .into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn disabled_organizations_access_is_enabled_then_the_node_is_shared() {
+        // Given Organizations access that is disabled, then under change once enabled
+        let shares = FakeShares {
+            access_script: Mutex::new(VecDeque::from([
+                OrganizationsAccess::Disabled,
+                OrganizationsAccess::UnderChange,
+                OrganizationsAccess::Enabled,
+            ])),
+            ..FakeShares::default()
+        };
+        let mut reporter = RecordingReporter::default();
+
+        // When the portfolio is shared with an OU
+        let outcomes = share_portfolio(
+            &shares,
+            "port-1",
+            &[ou("ou-ab12-cdef3456")],
+            settings(),
+            &mut reporter,
+        )
+        .await
+        .unwrap();
+
+        // Then access is enabled and waited for before the share, and the output says so
+        assert_eq!(
+            shares.calls(),
+            [
+                "GetAWSOrganizationsAccessStatus",
+                "EnableAWSOrganizationsAccess",
+                "GetAWSOrganizationsAccessStatus",
+                "GetAWSOrganizationsAccessStatus",
+                "CreatePortfolioShare",
+            ]
+        );
+        assert!(matches!(&outcomes[..], [ShareOutcome::Shared { .. }]));
+        let notes = reporter.notes.join("\n");
+        assert!(
+            notes.contains("AWS Organizations access is disabled: enabling it"),
+            "{notes}"
+        );
+        assert!(notes.contains("UNDER_CHANGE, waiting"), "{notes}");
+        assert!(
+            notes.contains("AWS Organizations access is enabled"),
+            "{notes}"
+        );
+    }
+
+    #[tokio::test]
+    async fn enabled_organizations_access_is_not_enabled_again() {
+        let shares = FakeShares {
+            access_script: Mutex::new(VecDeque::from([OrganizationsAccess::Enabled])),
+            ..FakeShares::default()
+        };
+        let nodes = [
+            ou("ou-ab12-cdef3456"),
+            OrganizationNode::organization("o-abcdef1234").unwrap(),
+        ];
+        let mut reporter = RecordingReporter::default();
+
+        share_portfolio(&shares, "port-1", &nodes, settings(), &mut reporter)
+            .await
+            .unwrap();
+
+        assert_eq!(
+            shares.calls(),
+            [
+                "GetAWSOrganizationsAccessStatus",
+                "CreatePortfolioShare",
+                "CreatePortfolioShare",
+            ],
+            "one status check for all the nodes, no enable"
+        );
+        assert!(
+            !reporter.notes.iter().any(|n| n.contains("enabling")),
+            "{:?}",
+            reporter.notes
+        );
+    }
+
+    #[tokio::test]
+    async fn account_shares_and_nodes_already_shared_need_no_organizations_access() {
+        // Given access that would have to be enabled
+        let shares = FakeShares {
+            shared: Mutex::new(vec![(
+                NodeType::OrganizationalUnit,
+                "ou-ab12-cdef3456".into(),
+            )]),
+            access_script: Mutex::new(VecDeque::from([OrganizationsAccess::Disabled])),
+            ..FakeShares::default()
+        };
+        let mut reporter = RecordingReporter::default();
+
+        // When no organisation node is asked for (account shares are the template's
+        // ShareAccountIds, made by CloudFormation), or only nodes shared already
+        let none = share_portfolio(&shares, "port-1", &[], settings(), &mut reporter)
+            .await
+            .unwrap();
+        let again = share_portfolio(
+            &shares,
+            "port-1",
+            &[ou("ou-ab12-cdef3456")],
+            settings(),
+            &mut reporter,
+        )
+        .await
+        .unwrap();
+
+        // Then no Organizations access call is made
+        assert!(none.is_empty());
+        assert_eq!(again, [ShareOutcome::AlreadyShared(ou("ou-ab12-cdef3456"))]);
+        assert!(shares.calls().is_empty(), "{:?}", shares.calls());
+    }
+
+    #[tokio::test]
+    async fn an_account_that_may_not_enable_access_gets_a_clear_error_and_no_share() {
+        for code in ["OperationNotSupportedException", "AccessDeniedException"] {
+            // Given disabled access, in an account that may not enable it
+            let shares = FakeShares {
+                access_script: Mutex::new(VecDeque::from([OrganizationsAccess::Disabled])),
+                refuse_enable: Some(refusal("EnableAWSOrganizationsAccess", code)),
+                ..FakeShares::default()
+            };
+            let mut reporter = RecordingReporter::default();
+
+            // When the portfolio is shared with two OUs
+            let error = share_portfolio(
+                &shares,
+                "port-1",
+                &[ou("ou-ab12-cdef3456"), ou("ou-ab12-99999999")],
+                settings(),
+                &mut reporter,
+            )
+            .await
+            .unwrap_err();
+
+            // Then nothing is shared and the error says who must enable access
+            assert!(
+                matches!(
+                    &error,
+                    ShareError::OrganizationsAccessNotAllowed {
+                        action: "enable it",
+                        ..
+                    }
+                ),
+                "{error}"
+            );
+            assert!(shares.created.lock().unwrap().is_empty(), "{code}");
+            let text = error.to_string();
+            for part in [
+                code,
+                "Only the organization's management account can enable it",
+                "a delegated administrator cannot",
+                "aws servicecatalog enable-aws-organizations-access",
+                "Nothing was shared",
+            ] {
+                assert!(text.contains(part), "{part:?} not in {text}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn an_account_that_may_not_read_the_access_status_gets_a_clear_error_and_no_share() {
+        let shares = FakeShares {
+            refuse_access_status: Some(refusal(
+                "GetAWSOrganizationsAccessStatus",
+                "OperationNotSupportedException",
+            )),
+            ..FakeShares::default()
+        };
+        let mut reporter = RecordingReporter::default();
+
+        let error = share_portfolio(
+            &shares,
+            "port-1",
+            &[OrganizationNode::organization("o-abcdef1234").unwrap()],
+            settings(),
+            &mut reporter,
+        )
+        .await
+        .unwrap_err();
+
+        assert!(
+            matches!(
+                &error,
+                ShareError::OrganizationsAccessNotAllowed {
+                    action: "read its status",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert_eq!(shares.calls(), ["GetAWSOrganizationsAccessStatus"]);
+        assert!(error.to_string().contains("management account"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn another_enable_error_is_reported_as_the_api_error() {
+        let shares = FakeShares {
+            access_script: Mutex::new(VecDeque::from([OrganizationsAccess::Disabled])),
+            refuse_enable: Some(refusal(
+                "EnableAWSOrganizationsAccess",
+                "InvalidStateException",
+            )),
+            ..FakeShares::default()
+        };
+        let mut reporter = RecordingReporter::default();
+
+        let error = share_portfolio(
+            &shares,
+            "port-1",
+            &[ou("ou-ab12-cdef3456")],
+            settings(),
+            &mut reporter,
+        )
+        .await
+        .unwrap_err();
+
+        assert!(
+            matches!(&error, ShareError::Api(e) if e.code.as_deref() == Some("InvalidStateException")),
+            "{error}"
+        );
+        assert!(shares.created.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn access_that_stays_under_change_times_out_without_sharing() {
+        let shares = FakeShares {
+            access_script: Mutex::new(VecDeque::from([OrganizationsAccess::UnderChange])),
+            ..FakeShares::default()
+        };
+        let settings = DeploySettings {
+            poll_interval: Duration::from_millis(1),
+            timeout: Duration::from_millis(20),
+        };
+        let mut reporter = RecordingReporter::default();
+
+        let error = share_portfolio(
+            &shares,
+            "port-1",
+            &[ou("ou-ab12-cdef3456")],
+            settings,
+            &mut reporter,
+        )
+        .await
+        .unwrap_err();
+
+        assert!(
+            matches!(
+                &error,
+                ShareError::OrganizationsAccessTimeout {
+                    status: OrganizationsAccess::UnderChange,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert!(error.to_string().contains("still UNDER_CHANGE"), "{error}");
+        assert!(!shares.calls().contains(&"EnableAWSOrganizationsAccess"));
+        assert!(shares.created.lock().unwrap().is_empty());
     }
 }

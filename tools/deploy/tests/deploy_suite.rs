@@ -609,7 +609,21 @@ async fn the_portfolio_is_shared_with_an_organizational_unit_once() {
     );
     assert!(report.contains("IN_PROGRESS"), "{report}");
     assert!(report.contains("COMPLETED"), "{report}");
+    // after enabling Service Catalog's Organizations access, which the emulator starts without
+    assert!(
+        report.contains("AWS Organizations access is disabled: enabling it"),
+        "{report}"
+    );
     let catalog = aws_sdk_servicecatalog::Client::new(&config);
+    assert_eq!(
+        catalog
+            .get_aws_organizations_access_status()
+            .send()
+            .await
+            .unwrap()
+            .access_status(),
+        Some(&aws_sdk_servicecatalog::types::AccessStatus::Enabled)
+    );
     let shares = catalog
         .describe_portfolio_shares()
         .portfolio_id(&portfolio_id)
@@ -641,5 +655,19 @@ async fn the_portfolio_is_shared_with_an_organizational_unit_once() {
             .await
             .unwrap(),
         1
+    );
+    // and, with nothing left to share, makes no Organizations access call either
+    assert_eq!(
+        aws.call_count("servicecatalog", "EnableAWSOrganizationsAccess")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        aws.call_count("servicecatalog", "GetAWSOrganizationsAccessStatus")
+            .await
+            .unwrap(),
+        3,
+        "two by the first deploy (before and after enabling), one by this test"
     );
 }

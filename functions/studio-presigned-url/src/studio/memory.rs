@@ -98,6 +98,16 @@ impl MemoryStudio {
         tags.push((key.to_owned(), value.to_owned()));
     }
 
+    /// Sets a profile's status (e.g. `Deleting`).
+    pub fn set_status(&self, domain_id: &str, name: &str, status: &str) {
+        let mut state = self.state();
+        let (stored, _) = state
+            .profiles
+            .get_mut(&(domain_id.to_owned(), name.to_owned()))
+            .expect("the profile exists");
+        *stored = status.to_owned();
+    }
+
     /// Deletes a profile.
     pub fn remove_profile(&self, domain_id: &str, name: &str) {
         self.state()
@@ -225,6 +235,18 @@ impl UserProfiles for MemoryStudio {
             .map(|(key, value)| Tag::builder().key(key).value(value).build())
             .collect();
         Ok(page(&tags, next_token, state.page_size))
+    }
+
+    async fn user_profile_status(
+        &self,
+        domain_id: &str,
+        user_profile_name: &str,
+    ) -> Result<Option<String>, AwsError> {
+        let state = self.call("DescribeUserProfile")?;
+        Ok(state
+            .profiles
+            .get(&(domain_id.to_owned(), user_profile_name.to_owned()))
+            .map(|(status, _)| status.clone()))
     }
 }
 

@@ -130,18 +130,25 @@ fn profile_properties(domain_id: &str, user: &str, role_arn: &str) -> Value {
     })
 }
 
-/// alice reads the whole table; bob every column but the customer's personal data.
+/// alice reads and describes the whole table; bob selects every column but the customer's
+/// personal data (a column grant is SELECT only, as Lake Formation requires).
 fn grant_properties(user: &str, role_arn: &str) -> Value {
-    let resource = if user == "alice" {
-        json!({"Table": {"DatabaseName": "risk", "Name": "transactions"}})
+    let (resource, permissions) = if user == "alice" {
+        (
+            json!({"Table": {"DatabaseName": "risk", "Name": "transactions"}}),
+            json!(["SELECT", "DESCRIBE"]),
+        )
     } else {
-        json!({"TableWithColumns": {
-            "DatabaseName": "risk",
-            "Name": "transactions",
-            "ColumnWildcard": {"ExcludedColumnNames": ["customer_name", "customer_email"]}
-        }})
+        (
+            json!({"TableWithColumns": {
+                "DatabaseName": "risk",
+                "Name": "transactions",
+                "ColumnWildcard": {"ExcludedColumnNames": ["customer_name", "customer_email"]}
+            }}),
+            json!(["SELECT"]),
+        )
     };
-    json!({"Principal": role_arn, "Resource": resource, "Permissions": ["SELECT", "DESCRIBE"]})
+    json!({"Principal": role_arn, "Resource": resource, "Permissions": permissions})
 }
 
 /// The HTTP status and JSON body of a function URL response.

@@ -318,3 +318,23 @@ fn validate(spec: &FunctionSpec) -> Result<()> {
     }
     Ok(())
 }
+
+/// Asserts that a function's log lines are Lambda's plain-text format as CloudWatch shows it:
+/// no JSON object lines and not a single ANSI escape sequence (which CloudWatch would show as
+/// `[32m INFO[0m`).
+///
+/// # Panics
+///
+/// When a line is JSON or carries an escape sequence.
+pub fn assert_plain_text_logs(logs: &[String]) {
+    let json: Vec<&String> = logs
+        .iter()
+        .filter(|line| line.trim_start().starts_with('{'))
+        .collect();
+    assert!(json.is_empty(), "JSON lines in a plain-text log: {json:#?}");
+    let coloured: Vec<&String> = logs.iter().filter(|line| line.contains("\x1b[")).collect();
+    assert!(
+        coloured.is_empty(),
+        "colour codes in the log: {coloured:#?}"
+    );
+}
