@@ -141,3 +141,24 @@ def error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
 
 def error_code(exc: pytest.ExceptionInfo[ClientError]) -> str:
     return exc.value.response["Error"]["Code"]
+
+
+def new_product(sc: Any) -> tuple[str, str]:
+    """A Service Catalog product with one provisioning artifact, in no portfolio (so with no
+    launch path yet); returns the product id and the artifact id."""
+    detail = sc.create_product(
+        Name=unique("product"),
+        Owner="platform",
+        ProductType="CLOUD_FORMATION_TEMPLATE",
+        ProvisioningArtifactParameters={
+            "Name": "v1",
+            "Info": {"LoadTemplateFromURL": "https://example.com/t.yaml"},
+            "Type": "CLOUD_FORMATION_TEMPLATE",
+        },
+        IdempotencyToken=unique("token"),
+    )
+    product_id = detail["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
+    artifact = sc.list_provisioning_artifacts(ProductId=product_id)[
+        "ProvisioningArtifactDetails"
+    ][0]["Id"]
+    return product_id, artifact

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator_client import client, error, unique, wait_for
+from emulator_client import client, error, new_product, unique, wait_for
 
 TRANSITION = 0.2
 ACCOUNT_LEVEL = {"Key": "Account", "Value": "self"}
@@ -33,18 +33,7 @@ def organizations_access(sc: Any) -> None:
 def create_product(sc: Any) -> tuple[str, str]:
     """A product the tests' credentials can launch: in a portfolio associated
     with ``CALLER`` (its one launch path); returns it and its artifact."""
-    detail = sc.create_product(
-        Name=unique("product"),
-        Owner="platform",
-        ProductType="CLOUD_FORMATION_TEMPLATE",
-        ProvisioningArtifactParameters={
-            "Name": "v1",
-            "Info": {"LoadTemplateFromURL": "https://example.com/t.yaml"},
-            "Type": "CLOUD_FORMATION_TEMPLATE",
-        },
-        IdempotencyToken=unique("token"),
-    )
-    product_id = detail["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
+    product_id, artifact = new_product(sc)
     portfolio_id = sc.create_portfolio(DisplayName=unique("portfolio"), ProviderName="platform")[
         "PortfolioDetail"
     ]["Id"]
@@ -52,8 +41,7 @@ def create_product(sc: Any) -> tuple[str, str]:
     sc.associate_principal_with_portfolio(
         PortfolioId=portfolio_id, PrincipalARN=CALLER, PrincipalType="IAM"
     )
-    artifacts = sc.describe_product(Id=product_id)["ProvisioningArtifacts"]
-    return product_id, artifacts[0]["Id"]
+    return product_id, artifact
 
 
 def provision(sc: Any, tags: list[dict[str, str]] | None = None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator_client import ACCOUNT, client, error, unique, wait_for
+from emulator_client import ACCOUNT, client, error, new_product, unique, wait_for
 
 TRANSITION = 0.2
 CALLER = f"arn:aws:iam::{ACCOUNT}:user/moto"  # moto's identity for unknown credentials
@@ -32,24 +32,6 @@ pytestmark = pytest.mark.transition_seconds(TRANSITION)
 
 # -- helpers -----------------------------------------------------------------
 
-
-def new_product(sc: Any) -> tuple[str, str]:
-    detail = sc.create_product(
-        Name=unique("product"),
-        Owner="platform",
-        ProductType="CLOUD_FORMATION_TEMPLATE",
-        ProvisioningArtifactParameters={
-            "Name": "v1",
-            "Info": {"LoadTemplateFromURL": "https://example.com/t.yaml"},
-            "Type": "CLOUD_FORMATION_TEMPLATE",
-        },
-        IdempotencyToken=unique("token"),
-    )
-    product_id = detail["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
-    artifact = sc.list_provisioning_artifacts(ProductId=product_id)[
-        "ProvisioningArtifactDetails"
-    ][0]["Id"]
-    return product_id, artifact
 
 
 def new_portfolio(sc: Any, product_id: str | None = None, principal: str | None = None,
