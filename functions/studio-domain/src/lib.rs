@@ -26,7 +26,7 @@ use studio_sagemaker::sagemaker_tags;
 use tracing::info;
 
 use crate::ports::{App, Domain, DomainChanges, NewDomain, StudioDomains};
-use crate::properties::{DomainProperties, is_domain_id};
+use crate::properties::{DomainProperties, is_created_domain_id};
 
 /// What an unfinished operation on a domain carries to its next step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -480,7 +480,7 @@ impl<S: StudioDomains + 'static> CustomResource for StudioDomain<S> {
     type State = DomainState;
 
     fn owns_physical_id(&self, physical_resource_id: &str) -> bool {
-        is_domain_id(physical_resource_id)
+        is_created_domain_id(physical_resource_id)
     }
 
     async fn create(
@@ -511,7 +511,7 @@ impl<S: StudioDomains + 'static> CustomResource for StudioDomain<S> {
             }
             _ => {
                 properties.validate()?;
-                if !is_domain_id(physical_resource_id) {
+                if !is_created_domain_id(physical_resource_id) {
                     return Err(ResourceError::permanent(format!(
                         "The physical id \"{physical_resource_id}\" is not a Studio domain id; the resource cannot be updated"
                     )));

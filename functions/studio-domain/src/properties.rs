@@ -3,6 +3,7 @@
 use cfn_custom_resource::properties::{boolean, optional_string_list, string_list};
 use cfn_custom_resource::{ResourceError, Tag};
 use serde::{Deserialize, Serialize};
+use studio_sagemaker::identifiers::is_role_arn;
 use studio_sagemaker::ownership::RESERVED_KEYS;
 use studio_sagemaker::user_settings::UserSettingsProperty;
 
@@ -112,26 +113,6 @@ fn matches_name_rule(name: &str) -> bool {
             .filter(|byte| byte.is_ascii_alphanumeric())
             .count()
             <= 63
-}
-
-fn is_role_arn(arn: &str) -> bool {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return false;
-    };
-    partition.starts_with("aws")
-        && account.len() == 12
-        && account.bytes().all(|byte| byte.is_ascii_digit())
-        && resource
-            .strip_prefix("role/")
-            .is_some_and(|name| !name.is_empty())
 }
 
 fn has_prefix_and_id(value: &str, prefix: &str) -> bool {
@@ -255,8 +236,10 @@ impl DomainProperties {
     }
 }
 
-/// Whether `id` has the shape of a Studio domain id (`d-` and 12 lowercase letters or digits).
-pub fn is_domain_id(id: &str) -> bool {
+/// Whether `id` has the shape of a domain id SageMaker creates (`d-` and 12 lowercase letters
+/// or digits): what a physical id of this resource looks like. Input is checked with the wider
+/// API pattern, [`studio_sagemaker::identifiers::is_domain_id`].
+pub fn is_created_domain_id(id: &str) -> bool {
     id.strip_prefix("d-").is_some_and(|rest| {
         rest.len() == 12
             && rest
@@ -378,9 +361,9 @@ mod tests {
 
     #[test]
     fn only_domain_ids_are_recognised_as_domain_ids() {
-        assert!(is_domain_id("d-abcdef012345"));
-        assert!(!is_domain_id("d-ABCDEF012345"));
-        assert!(!is_domain_id("2026/11/23/[$LATEST]abc"));
-        assert!(!is_domain_id("d-short"));
+        assert!(is_created_domain_id("d-abcdef012345"));
+        assert!(!is_created_domain_id("d-ABCDEF012345"));
+        assert!(!is_created_domain_id("2026/11/23/[$LATEST]abc"));
+        assert!(!is_created_domain_id("d-short"));
     }
 }

@@ -1,6 +1,7 @@
 //! The function's configuration, read once at cold start from its environment.
 
 use std::{collections::BTreeSet, time::Duration};
+use studio_sagemaker::identifiers::is_domain_id;
 
 /// The Studio domain whose profiles the function signs into (required).
 pub const DOMAIN_ID: &str = "DOMAIN_ID";
@@ -162,21 +163,6 @@ fn list(
         None if items.is_empty() => Ok(None),
         None => Ok(Some(items)),
     }
-}
-
-/// SageMaker's `DomainId` pattern: `d-(-*[a-z0-9]){1,61}`.
-fn is_domain_id(value: &str) -> bool {
-    let Some(rest) = value.strip_prefix("d-") else {
-        return false;
-    };
-    let alphanumerics = rest
-        .bytes()
-        .filter(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        .count();
-    rest.bytes()
-        .all(|b| b == b'-' || b.is_ascii_lowercase() || b.is_ascii_digit())
-        && !rest.ends_with('-')
-        && (1..=61).contains(&alphanumerics)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! apps, spaces, tags and user profiles that more than one function makes.
 
 pub mod apps;
+pub mod identifiers;
 pub mod ownership;
 pub mod tagging;
 pub mod user_profiles;
