@@ -162,3 +162,16 @@ def new_product(sc: Any) -> tuple[str, str]:
         "ProvisioningArtifactDetails"
     ][0]["Id"]
     return product_id, artifact
+
+
+def new_organization(endpoint: str) -> tuple[Any, dict[str, Any], str, str]:
+    """An organisation in moto's Organizations (the caller's account its management
+    account) with one organisational unit under its root; returns the Organizations
+    client, the organisation, the root id and the OU id. It stays until the next reset."""
+    organizations = client(endpoint, "organizations")
+    org = organizations.create_organization(FeatureSet="ALL")["Organization"]
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    ou = organizations.create_organizational_unit(ParentId=root, Name=unique("ou"))[
+        "OrganizationalUnit"
+    ]["Id"]
+    return organizations, org, root, ou

@@ -138,6 +138,11 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _expected(path: str, what: str, value: Any) -> str:
+    """The violation of a value that is not of the kind its shape names."""
+    return f"{path}: expected {what}, got {_type_of(value)} {_short(value)}"
+
+
 def _type_of(value: Any) -> str:
     return type(value).__name__
 
@@ -155,7 +160,7 @@ def check_value(shape: Shape, value: Any, path: str) -> Iterator[str]:
     kind = shape.type_name
     if kind == "structure":
         if not isinstance(value, dict):
-            yield f"{path}: expected a structure, got {_type_of(value)} {_short(value)}"
+            yield _expected(path, "a structure", value)
             return
         if shape.metadata.get("document"):
             return
@@ -170,14 +175,14 @@ def check_value(shape: Shape, value: Any, path: str) -> Iterator[str]:
             yield f"{path}: a union must have exactly one member set, has {sorted(value)}"
     elif kind == "list":
         if not isinstance(value, list):
-            yield f"{path}: expected a list, got {_type_of(value)} {_short(value)}"
+            yield _expected(path, "a list", value)
             return
         yield from _check_size(shape, len(value), "list length", path)
         for index, item in enumerate(value):
             yield from check_value(shape.member, item, f"{path}[{index}]")
     elif kind == "map":
         if not isinstance(value, dict):
-            yield f"{path}: expected a map, got {_type_of(value)} {_short(value)}"
+            yield _expected(path, "a map", value)
             return
         yield from _check_size(shape, len(value), "map size", path)
         for key, item in value.items():
@@ -185,7 +190,7 @@ def check_value(shape: Shape, value: Any, path: str) -> Iterator[str]:
             yield from check_value(shape.value, item, f"{path}[{key!r}]")
     elif kind == "string":
         if not isinstance(value, str):
-            yield f"{path}: expected a string, got {_type_of(value)} {_short(value)}"
+            yield _expected(path, "a string", value)
             return
         if shape.enum and value not in shape.enum:
             yield f"{path}: {_short(value)} is not one of {shape.enum}"
@@ -197,25 +202,25 @@ def check_value(shape: Shape, value: Any, path: str) -> Iterator[str]:
                 yield f"{path}: {_short(value)} does not match pattern {pattern}"
     elif kind in ("integer", "long"):
         if not isinstance(value, int) or isinstance(value, bool):
-            yield f"{path}: expected an {kind}, got {_type_of(value)} {_short(value)}"
+            yield _expected(path, f"an {kind}", value)
             return
         yield from _check_size(shape, value, "value", path)
     elif kind in ("double", "float"):
         if not isinstance(value, (int, float)) or isinstance(value, bool):
-            yield f"{path}: expected a {kind}, got {_type_of(value)} {_short(value)}"
+            yield _expected(path, f"a {kind}", value)
             return
         yield from _check_size(shape, value, "value", path)
     elif kind == "boolean":
         if not isinstance(value, bool):
-            yield f"{path}: expected a boolean, got {_type_of(value)} {_short(value)}"
+            yield _expected(path, "a boolean", value)
     elif kind == "timestamp":
         if not isinstance(value, datetime.datetime):
-            yield f"{path}: expected a timestamp, got {_type_of(value)} {_short(value)}"
+            yield _expected(path, "a timestamp", value)
     elif kind == "blob":
         if shape.serialization.get("streaming"):
             return
         if not isinstance(value, (bytes, bytearray)):
-            yield f"{path}: expected a blob, got {_type_of(value)} {_short(value)}"
+            yield _expected(path, "a blob", value)
             return
         yield from _check_size(shape, len(value), "length", path)
 
@@ -237,7 +242,7 @@ def check_json_wire(shape: Shape, value: Any, path: str) -> Iterator[str]:
         if shape.metadata.get("document"):
             return
         if not isinstance(value, dict):
-            yield f"{path}: expected a JSON object, got {_type_of(value)} {_short(value)}"
+            yield _expected(path, "a JSON object", value)
             return
         # Members bound to a header or the status code (restJson) are not in the body.
         by_wire_name = {
@@ -251,31 +256,29 @@ def check_json_wire(shape: Shape, value: Any, path: str) -> Iterator[str]:
                 continue
             name, member = by_wire_name[key]
             yield from check_json_wire(member, item, f"{path}.{name}")
-    elif kind == "list":
-        if not isinstance(value, list):
-            yield f"{path}: expected a JSON array, got {_type_of(value)} {_short(value)}"
+    elif kind in ("list", "map"):
+        # A list's items are named by index, a map's by key: [0], ['key'].
+        is_list = kind == "list"
+        if not isinstance(value, list if is_list else dict):
+            yield _expected(path, "a JSON array" if is_list else "a JSON object", value)
             return
-        for index, item in enumerate(value):
-            yield from check_json_wire(shape.member, item, f"{path}[{index}]")
-    elif kind == "map":
-        if not isinstance(value, dict):
-            yield f"{path}: expected a JSON object, got {_type_of(value)} {_short(value)}"
-            return
-        for key, item in value.items():
-            yield from check_json_wire(shape.value, item, f"{path}[{key!r}]")
+        items = enumerate(value) if is_list else value.items()
+        element = shape.member if is_list else shape.value
+        for key, item in items:
+            yield from check_json_wire(element, item, f"{path}[{key!r}]")
     elif kind in ("string", "blob"):
         if not isinstance(value, str):
-            yield f"{path}: expected a JSON string, got {_type_of(value)} {_short(value)}"
+            yield _expected(path, "a JSON string", value)
     elif kind in ("integer", "long"):
         if not isinstance(value, int) or isinstance(value, bool):
-            yield f"{path}: expected a JSON integer, got {_type_of(value)} {_short(value)}"
+            yield _expected(path, "a JSON integer", value)
     elif kind in ("double", "float"):
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if not number and value not in _JSON_NUMBER_WORDS:
-            yield f"{path}: expected a JSON number, got {_type_of(value)} {_short(value)}"
+            yield _expected(path, "a JSON number", value)
     elif kind == "boolean":
         if not isinstance(value, bool):
-            yield f"{path}: expected a JSON boolean, got {_type_of(value)} {_short(value)}"
+            yield _expected(path, "a JSON boolean", value)
     elif kind == "timestamp":
         declared = shape.serialization.get("timestampFormat", "unixTimestamp")
         number = isinstance(value, (int, float)) and not isinstance(value, bool)

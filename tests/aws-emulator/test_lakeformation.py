@@ -73,6 +73,18 @@ def table_resource(database: str, name: str) -> dict[str, Any]:
     return {"Table": {"DatabaseName": database, "Name": name}}
 
 
+def batch_entry(
+    entry_id: str, role: str, resource: dict[str, Any], permissions: list[str]
+) -> dict[str, Any]:
+    """One entry of BatchGrantPermissions/BatchRevokePermissions."""
+    return {
+        "Id": entry_id,
+        "Principal": principal(role),
+        "Resource": resource,
+        "Permissions": permissions,
+    }
+
+
 def columns_resource(database: str, name: str, columns: list[str]) -> dict[str, Any]:
     return {
         "TableWithColumns": {
@@ -502,30 +514,13 @@ def test_catalog_database_and_lf_tag_grants_are_listed_by_shape(lf, role, glue):
 def test_batch_revoke_reports_what_was_not_granted_as_a_failure(lf, role, table):
     database, name = table
     granted = lf.batch_grant_permissions(
-        Entries=[
-            {
-                "Id": "1",
-                "Principal": principal(role),
-                "Resource": table_resource(database, name),
-                "Permissions": ["SELECT"],
-            }
-        ]
+        Entries=[batch_entry("1", role, table_resource(database, name), ["SELECT"])]
     )
     assert granted["Failures"] == []
     revoked = lf.batch_revoke_permissions(
         Entries=[
-            {
-                "Id": "1",
-                "Principal": principal(role),
-                "Resource": table_resource(database, name),
-                "Permissions": ["SELECT"],
-            },
-            {
-                "Id": "2",
-                "Principal": principal(role),
-                "Resource": table_resource(database, name),
-                "Permissions": ["INSERT"],
-            },
+            batch_entry("1", role, table_resource(database, name), ["SELECT"]),
+            batch_entry("2", role, table_resource(database, name), ["INSERT"]),
         ]
     )
     assert [f["RequestEntry"]["Id"] for f in revoked["Failures"]] == ["2"]

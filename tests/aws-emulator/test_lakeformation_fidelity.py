@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from emulator_client import client, error
 from test_lakeformation import (  # noqa: F401  (fixtures)
+    batch_entry,
     columns_resource,
     principal,
     role,
@@ -160,10 +161,8 @@ def test_a_batch_entry_that_does_not_fit_is_a_failure_of_that_entry(lf, role, ta
     database, name = table
     answer = lf.batch_grant_permissions(
         Entries=[
-            {"Id": "fits", "Principal": principal(role),
-             "Resource": table_resource(database, name), "Permissions": ["SELECT"]},
-            {"Id": "misfit", "Principal": principal(role),
-             "Resource": {"Database": {"Name": database}}, "Permissions": ["INSERT"]},
+            batch_entry("fits", role, table_resource(database, name), ["SELECT"]),
+            batch_entry("misfit", role, {"Database": {"Name": database}}, ["INSERT"]),
         ]
     )
     [failure] = answer["Failures"]
@@ -171,8 +170,7 @@ def test_a_batch_entry_that_does_not_fit_is_a_failure_of_that_entry(lf, role, ta
     assert (failure["Error"]["ErrorCode"], failure["Error"]["ErrorMessage"]) == INVALID
     revoked = lf.batch_revoke_permissions(
         Entries=[
-            {"Id": "misfit", "Principal": principal(role),
-             "Resource": table_resource(database, name), "Permissions": ["CREATE_TABLE"]},
+            batch_entry("misfit", role, table_resource(database, name), ["CREATE_TABLE"]),
         ]
     )
     assert revoked["Failures"][0]["Error"]["ErrorMessage"] == INVALID[1]
@@ -184,8 +182,7 @@ def test_a_batch_entry_that_does_not_fit_is_a_failure_of_that_entry(lf, role, ta
 @pytest.mark.parametrize("operation", ["batch_grant_permissions", "batch_revoke_permissions"])
 def test_a_batch_entry_without_an_id_refuses_the_whole_batch(raw_lf, lf, role, table, operation):
     entries = [
-        {"Id": "1", "Principal": principal(role), "Resource": table_resource(*table),
-         "Permissions": ["SELECT"]},
+        batch_entry("1", role, table_resource(*table), ["SELECT"]),
         {"Principal": principal(role), "Resource": table_resource(*table),
          "Permissions": ["INSERT"]},
     ]
@@ -201,17 +198,14 @@ def test_a_batch_entry_without_an_id_refuses_the_whole_batch(raw_lf, lf, role, t
 def test_a_batch_entry_id_longer_than_255_characters_is_invalid(raw_lf, role, table):
     with pytest.raises(ClientError) as exc:
         raw_lf.batch_grant_permissions(
-            Entries=[{"Id": "x" * 256, "Principal": principal(role),
-                      "Resource": table_resource(*table), "Permissions": ["SELECT"]}]
+            Entries=[batch_entry("x" * 256, role, table_resource(*table), ["SELECT"])]
         )
     assert error(exc)[0] == "InvalidInputException"
 
 
 def test_a_batch_of_more_than_20_entries_is_invalid(lf, role, table):
     entries = [
-        {"Id": str(i), "Principal": principal(role), "Resource": table_resource(*table),
-         "Permissions": ["SELECT"]}
-        for i in range(21)
+        batch_entry(str(i), role, table_resource(*table), ["SELECT"]) for i in range(21)
     ]
     before = everything(lf)
     with pytest.raises(ClientError) as exc:

@@ -44,6 +44,19 @@ def create_notebook(sm: Any, **extra: Any) -> str:
     return name
 
 
+def in_service_notebook(sm: Any) -> str:
+    name = create_notebook(sm)
+    wait_for(lambda: notebook_status(sm, name), "InService")
+    return name
+
+
+def passes_through(sm: Any, name: str, action: Any, transient: str, final: str) -> None:
+    """``action`` on notebook instance ``name``: ``transient`` at once, then ``final``."""
+    action(NotebookInstanceName=name)
+    assert notebook_status(sm, name) == transient
+    wait_for(lambda: notebook_status(sm, name), final)
+
+
 def create_endpoint(sm: Any, **extra: Any) -> str:
     model = unique("model")
     sm.create_model(
@@ -80,11 +93,8 @@ def test_a_new_notebook_instance_is_pending_then_in_service(sm: Any) -> None:
 
 
 def test_stopping_passes_through_stopping_to_stopped(sm: Any) -> None:
-    name = create_notebook(sm)
-    wait_for(lambda: notebook_status(sm, name), "InService")
-    sm.stop_notebook_instance(NotebookInstanceName=name)
-    assert notebook_status(sm, name) == "Stopping"
-    wait_for(lambda: notebook_status(sm, name), "Stopped")
+    name = in_service_notebook(sm)
+    passes_through(sm, name, sm.stop_notebook_instance, "Stopping", "Stopped")
 
 
 def test_only_an_in_service_notebook_instance_can_be_stopped(sm: Any) -> None:
@@ -103,23 +113,16 @@ def test_only_an_in_service_notebook_instance_can_be_stopped(sm: Any) -> None:
 
 
 def test_a_stopped_notebook_instance_starts_and_deletes(sm: Any) -> None:
-    name = create_notebook(sm)
-    wait_for(lambda: notebook_status(sm, name), "InService")
+    name = in_service_notebook(sm)
     with pytest.raises(ClientError) as running:
         sm.delete_notebook_instance(NotebookInstanceName=name)
     assert error(running)[0] == "ValidationException"
 
-    sm.stop_notebook_instance(NotebookInstanceName=name)
-    wait_for(lambda: notebook_status(sm, name), "Stopped")
-    sm.start_notebook_instance(NotebookInstanceName=name)
-    assert notebook_status(sm, name) == "Pending"
-    wait_for(lambda: notebook_status(sm, name), "InService")
+    passes_through(sm, name, sm.stop_notebook_instance, "Stopping", "Stopped")
+    passes_through(sm, name, sm.start_notebook_instance, "Pending", "InService")
 
-    sm.stop_notebook_instance(NotebookInstanceName=name)
-    wait_for(lambda: notebook_status(sm, name), "Stopped")
-    sm.delete_notebook_instance(NotebookInstanceName=name)
-    assert notebook_status(sm, name) == "Deleting"
-    wait_for(lambda: notebook_status(sm, name), "RecordNotFound")
+    passes_through(sm, name, sm.stop_notebook_instance, "Stopping", "Stopped")
+    passes_through(sm, name, sm.delete_notebook_instance, "Deleting", "RecordNotFound")
 
 
 def test_listing_filters_on_the_current_status(sm: Any) -> None:

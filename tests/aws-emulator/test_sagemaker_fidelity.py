@@ -1,7 +1,7 @@
 """What SageMaker Studio refuses, as AWS documents it: one test per rule.
 
 Each rule's source (API reference member docs, Developer Guide, public report) is cited in
-the docstring of ``studio_emulator/sagemaker_studio.py``.
+the docstring of ``studio_emulator/sagemaker/models.py``.
 
 Run: .venv/bin/python -m pytest -q tests/aws-emulator/test_sagemaker_fidelity.py
 """
@@ -344,37 +344,39 @@ def test_presigned_url_is_refused_for_a_profile_that_is_not_in_service(
 # --------------------------------------------------------------------------
 
 
-def test_create_app_is_refused_for_a_profile_being_deleted(
-    sm: Any, held: Callable[[str], None]
-) -> None:
-    domain_id = in_service_domain(sm)
-    in_service_profile(sm, domain_id, "leaving")
-    held("sagemaker::studio-user-profile")
-    sm.delete_user_profile(DomainId=domain_id, UserProfileName="leaving")
+#: An owner of apps being deleted: (kept in service by, its model, deleted by, its app).
+OWNERS_BEING_DELETED = {
+    "profile": (
+        in_service_profile,
+        "sagemaker::studio-user-profile",
+        lambda sm, domain_id, name: sm.delete_user_profile(
+            DomainId=domain_id, UserProfileName=name
+        ),
+        lambda name: {"UserProfileName": name, **KERNEL},
+    ),
+    "space": (
+        in_service_space,
+        "sagemaker::studio-space",
+        lambda sm, domain_id, name: sm.delete_space(DomainId=domain_id, SpaceName=name),
+        lambda name: {"SpaceName": name, "AppType": "JupyterLab", "AppName": "default"},
+    ),
+}
 
-    code, message = refused(
-        lambda: sm.create_app(DomainId=domain_id, UserProfileName="leaving", **KERNEL)
-    )
+
+@pytest.mark.parametrize("owner", sorted(OWNERS_BEING_DELETED))
+def test_create_app_is_refused_for_an_owner_being_deleted(
+    sm: Any, held: Callable[[str], None], owner: str
+) -> None:
+    make, model, delete, app = OWNERS_BEING_DELETED[owner]
+    domain_id = in_service_domain(sm)
+    make(sm, domain_id, "leaving")
+    held(model)
+    delete(sm, domain_id, "leaving")
+
+    code, message = refused(lambda: sm.create_app(DomainId=domain_id, **app("leaving")))
 
     assert code == "ResourceInUse"
     assert "Deleting" in message
-
-
-def test_create_app_is_refused_for_a_space_being_deleted(
-    sm: Any, held: Callable[[str], None]
-) -> None:
-    domain_id = in_service_domain(sm)
-    in_service_space(sm, domain_id, "closing")
-    held("sagemaker::studio-space")
-    sm.delete_space(DomainId=domain_id, SpaceName="closing")
-
-    code, _ = refused(
-        lambda: sm.create_app(
-            DomainId=domain_id, SpaceName="closing", AppType="JupyterLab", AppName="default"
-        )
-    )
-
-    assert code == "ResourceInUse"
 
 
 # --------------------------------------------------------------------------

@@ -312,22 +312,24 @@ def test_profiles_spaces_apps_and_in_use_rules(sm: Any, control: Callable[..., A
     with pytest.raises(ClientError) as exc:
         sm.delete_domain(DomainId=domain_id)
     assert error_code(exc) == "ResourceInUse"
-    wait_for(
-        lambda: sm.describe_user_profile(DomainId=domain_id, UserProfileName="alice")["Status"],
-        "InService",
+
+    def delete_is_refused_once_in_service(
+        describe: Callable[..., Any], delete: Callable[..., Any], **owner: str
+    ) -> None:
+        """An owner of an app that is not Deleted: in service, yet not deletable."""
+        wait_for(lambda: describe(DomainId=domain_id, **owner)["Status"], "InService")
+        with pytest.raises(ClientError) as refused:
+            delete(DomainId=domain_id, **owner)
+        assert error_code(refused) == "ResourceInUse"  # has an app
+
+    delete_is_refused_once_in_service(
+        sm.describe_user_profile, sm.delete_user_profile, UserProfileName="alice"
     )
-    with pytest.raises(ClientError) as exc:
-        sm.delete_user_profile(DomainId=domain_id, UserProfileName="alice")
-    assert error_code(exc) == "ResourceInUse"  # has an app
     space_ident = {"SpaceName": "alice-private", "AppType": "JupyterLab"}
     wait_for(lambda: app_status(**space_ident), "InService")
-    wait_for(
-        lambda: sm.describe_space(DomainId=domain_id, SpaceName="alice-private")["Status"],
-        "InService",
+    delete_is_refused_once_in_service(
+        sm.describe_space, sm.delete_space, SpaceName="alice-private"
     )
-    with pytest.raises(ClientError) as exc:
-        sm.delete_space(DomainId=domain_id, SpaceName="alice-private")
-    assert error_code(exc) == "ResourceInUse"  # has an app
 
     # Apps: Deleting -> Deleted, still described and listed.
     sm.delete_app(DomainId=domain_id, AppName="default", **user_app)
@@ -433,15 +435,19 @@ def test_tags_on_studio_resources(sm: Any) -> None:
     assert sm.list_models()["Models"]
 
 
+def presigned_url(sm: Any, domain_id: str, profile: str, **extra: Any) -> str:
+    """The ``AuthorizedUrl`` CreatePresignedDomainUrl answers for ``profile``."""
+    return sm.create_presigned_domain_url(
+        DomainId=domain_id, UserProfileName=profile, **extra
+    )["AuthorizedUrl"]
+
+
 def test_create_presigned_domain_url(sm: Any) -> None:
     domain_id = in_service_domain(sm)
     in_service_profile(sm, domain_id, "viewer")
-    url = sm.create_presigned_domain_url(
-        DomainId=domain_id,
-        UserProfileName="viewer",
-        SessionExpirationDurationInSeconds=1800,
-        ExpiresInSeconds=60,
-    )["AuthorizedUrl"]
+    url = presigned_url(
+        sm, domain_id, "viewer", SessionExpirationDurationInSeconds=1800, ExpiresInSeconds=60
+    )
     assert re.fullmatch(
         rf"https://{domain_id}\.studio\.{REGION}\.sagemaker\.aws/auth\?token=[A-Za-z0-9_\-]+", url
     )
@@ -460,15 +466,10 @@ def test_issued_presigned_urls_are_listed_with_their_profile(
     domain_id = in_service_domain(sm)
     for name in ("alice", "bob"):
         in_service_profile(sm, domain_id, name)
-    alice = sm.create_presigned_domain_url(
-        DomainId=domain_id, UserProfileName="alice", LandingUri="studio::"
-    )["AuthorizedUrl"]
-    bob = sm.create_presigned_domain_url(
-        DomainId=domain_id,
-        UserProfileName="bob",
-        SessionExpirationDurationInSeconds=1800,
-        ExpiresInSeconds=30,
-    )["AuthorizedUrl"]
+    alice = presigned_url(sm, domain_id, "alice", LandingUri="studio::")
+    bob = presigned_url(
+        sm, domain_id, "bob", SessionExpirationDurationInSeconds=1800, ExpiresInSeconds=30
+    )
     assert alice != bob
     issued = control("GET", f"presigned-urls?DomainId={domain_id}")["presigned_urls"]
     assert issued == [
@@ -625,7 +626,7 @@ def test_extensions_on_the_same_moto_class_are_combined() -> None:
         import studio_emulator
         from moto.sagemaker.responses import SageMakerResponse
         from studio_emulator import ServiceExtension, register, response_class_for
-        from studio_emulator.sagemaker_studio import SageMakerStudioResponse
+        from studio_emulator.sagemaker import SageMakerStudioResponse
     finally:
         sys.path.remove(HERE)
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator_client import client, error, new_product, unique, wait_for
+from emulator_client import client, error, new_organization, new_product, unique, wait_for
 
 TRANSITION = 0.2
 ACCOUNT_LEVEL = {"Key": "Account", "Value": "self"}
@@ -379,12 +379,7 @@ def test_with_an_organization_only_its_nodes_and_only_its_management_account_can
     endpoint: str,
 ) -> None:
     # Runs last in the module: the organisation stays until the next module's reset.
-    management = client(endpoint, "organizations")
-    org = management.create_organization(FeatureSet="ALL")["Organization"]
-    root = management.list_roots()["Roots"][0]["Id"]
-    ou = management.create_organizational_unit(ParentId=root, Name=unique("ou"))[
-        "OrganizationalUnit"
-    ]["Id"]
+    management, org, _, ou = new_organization(endpoint)
     sc = client(endpoint, "servicecatalog")
     portfolio_id = create_portfolio(sc)
     with pytest.raises(ClientError) as foreign:

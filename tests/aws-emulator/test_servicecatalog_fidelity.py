@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator_client import ACCOUNT, client, error, new_product, unique, wait_for
+from emulator_client import (
+    ACCOUNT,
+    client,
+    error,
+    new_organization,
+    new_product,
+    unique,
+    wait_for,
+)
 
 TRANSITION = 0.2
 CALLER = f"arn:aws:iam::{ACCOUNT}:user/moto"  # moto's identity for unknown credentials
@@ -311,12 +319,7 @@ def test_update_portfolio_share_changes_a_completed_share(sc):
 
 def test_with_an_organization_access_and_successful_shares_follow_it(endpoint, sc):
     # Runs last in the module: the organisation stays until the next module's reset.
-    organizations = client(endpoint, "organizations")
-    org = organizations.create_organization(FeatureSet="ALL")["Organization"]
-    root = organizations.list_roots()["Roots"][0]["Id"]
-    ou = organizations.create_organizational_unit(ParentId=root, Name=unique("ou"))[
-        "OrganizationalUnit"
-    ]["Id"]
+    organizations, org, root, ou = new_organization(endpoint)
     member = organizations.create_account(Email="m@example.com", AccountName="m")[
         "CreateAccountStatus"
     ]["AccountId"]

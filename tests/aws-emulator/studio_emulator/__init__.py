@@ -10,7 +10,7 @@
 
 To add a module: create ``studio_emulator/<name>.py`` ending with
 ``EXTENSION = register(ServiceExtension(...))`` (see ``core.py`` and
-``sagemaker_studio.py``) and append its module name to ``EXTENSION_MODULES``.
+``sagemaker/``) and append its module name to ``EXTENSION_MODULES``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from .core import (
 #: Extension modules (siblings of this file) loaded by ``build_application``,
 #: in this order.
 EXTENSION_MODULES = [
-    "sagemaker_studio",
+    "sagemaker",
     "lakeformation",
     "notebooks",
     "servicecatalog",

@@ -52,7 +52,7 @@ associations, constraints and tag options.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import (
@@ -256,6 +256,27 @@ def _links(account_id: str, region_name: str) -> CatalogLinksBackend:
     return catalog_links_backends[account_id][region_name]
 
 
+class _Where(NamedTuple):
+    """The account and region a catalog resource is made in, and what it reads there."""
+
+    account_id: str
+    region_name: str
+
+    @property
+    def catalog(self) -> ServiceCatalogBackend:
+        return _catalog(self.account_id, self.region_name)
+
+    @property
+    def links(self) -> CatalogLinksBackend:
+        return _links(self.account_id, self.region_name)
+
+    def portfolio(self, portfolio_id: str) -> Portfolio:
+        return _portfolio(self.account_id, self.region_name, portfolio_id)
+
+    def product(self, product_id: str) -> Product:
+        return _product(self.account_id, self.region_name, product_id)
+
+
 def _new_id(prefix: str) -> str:
     return prefix + "".join(random.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(13))
 
@@ -301,10 +322,10 @@ class _CatalogModel:
         region_name: str,
         **kwargs: Any,
     ) -> Any:
-        return cls._create(cloudformation_json["Properties"], account_id, region_name)
+        return cls._create(cloudformation_json["Properties"], _Where(account_id, region_name))
 
     @classmethod
-    def _create(cls, properties: dict[str, Any], account_id: str, region_name: str) -> Any:
+    def _create(cls, properties: dict[str, Any], at: _Where) -> Any:
         raise NotImplementedError
 
     @classmethod
@@ -341,16 +362,22 @@ class _CatalogLink(_CatalogModel):
 
     #: The name of the ``CatalogLinksBackend`` table.
     LINKS = ""
+    #: The link's id, from the two parts of its key.
+    ID_FORMAT = "{}|{}"
 
     @classmethod
-    def _link(
-        cls, account_id: str, region_name: str, key: tuple[str, str], link_id: str
-    ) -> Any:
-        table = getattr(_links(account_id, region_name), cls.LINKS)
-        table.setdefault(key, link_id)
-        model = cls(table[key], account_id, region_name)
+    def _create(cls, properties: dict[str, Any], at: _Where) -> Any:
+        key = cls._key(properties, at)
+        table = getattr(at.links, cls.LINKS)
+        table.setdefault(key, cls.ID_FORMAT.format(*key))
+        model = cls(table[key], *at)
         model.key = key
         return model
+
+    @staticmethod
+    def _key(properties: dict[str, Any], at: _Where) -> tuple[str, str]:
+        """What the link joins, checked to exist."""
+        raise NotImplementedError
 
     def delete(self, account_id: str, region_name: str) -> None:
         getattr(_links(account_id, region_name), self.LINKS).pop(self.key, None)
@@ -374,10 +401,8 @@ class CatalogPortfolio(_CatalogModel, CloudFormationModel):
         raise UnformattedGetAttTemplateException()
 
     @classmethod
-    def _create(
-        cls, properties: dict[str, Any], account_id: str, region_name: str
-    ) -> CatalogPortfolio:
-        detail, _tags = _catalog(account_id, region_name).create_portfolio(
+    def _create(cls, properties: dict[str, Any], at: _Where) -> CatalogPortfolio:
+        detail, _tags = at.catalog.create_portfolio(
             accept_language=properties.get("AcceptLanguage"),
             display_name=properties["DisplayName"],
             description=properties.get("Description"),
@@ -385,7 +410,7 @@ class CatalogPortfolio(_CatalogModel, CloudFormationModel):
             tags=properties.get("Tags"),
             idempotency_token=None,
         )
-        return cls(detail["Id"], account_id, region_name)
+        return cls(detail["Id"], *at)
 
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]
@@ -439,10 +464,8 @@ class CatalogProduct(_CatalogModel, CloudFormationModel):
         return first
 
     @classmethod
-    def _create(
-        cls, properties: dict[str, Any], account_id: str, region_name: str
-    ) -> CatalogProduct:
-        product = _catalog(account_id, region_name).create_product(
+    def _create(cls, properties: dict[str, Any], at: _Where) -> CatalogProduct:
+        product = at.catalog.create_product(
             name=properties["Name"],
             owner=properties["Owner"],
             description=properties.get("Description"),
@@ -454,7 +477,7 @@ class CatalogProduct(_CatalogModel, CloudFormationModel):
             tags=properties.get("Tags") or [],
             provisioning_artifact_parameters=cls._artifact(properties),
         )
-        return cls(product.id, account_id, region_name)
+        return cls(product.id, *at)
 
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]
@@ -480,17 +503,11 @@ class CatalogProductAssociation(_CatalogLink, CloudFormationModel):
 
     CFN_TYPE = "AWS::ServiceCatalog::PortfolioProductAssociation"
     LINKS = "product_associations"
+    ID_FORMAT = "a-{}|{}"
 
-    @classmethod
-    def _create(
-        cls, properties: dict[str, Any], account_id: str, region_name: str
-    ) -> CatalogProductAssociation:
-        portfolio = _portfolio(account_id, region_name, properties["PortfolioId"])
-        product = _product(account_id, region_name, properties["ProductId"])
-        return cls._link(
-            account_id, region_name, (portfolio.id, product.id),
-            f"a-{portfolio.id}|{product.id}",
-        )
+    @staticmethod
+    def _key(properties: dict[str, Any], at: _Where) -> tuple[str, str]:
+        return at.portfolio(properties["PortfolioId"]).id, at.product(properties["ProductId"]).id
 
 
 class CatalogPrincipalAssociation(_CatalogLink, CloudFormationModel):
@@ -499,17 +516,12 @@ class CatalogPrincipalAssociation(_CatalogLink, CloudFormationModel):
     CFN_TYPE = "AWS::ServiceCatalog::PortfolioPrincipalAssociation"
     LINKS = "principal_associations"
 
-    @classmethod
-    def _create(
-        cls, properties: dict[str, Any], account_id: str, region_name: str
-    ) -> CatalogPrincipalAssociation:
-        portfolio = _portfolio(account_id, region_name, properties["PortfolioId"])
+    @staticmethod
+    def _key(properties: dict[str, Any], at: _Where) -> tuple[str, str]:
+        portfolio = at.portfolio(properties["PortfolioId"])
         if properties.get("PrincipalType") not in ("IAM", "IAM_PATTERN"):
             raise InvalidParametersException("PrincipalType must be IAM or IAM_PATTERN")
-        principal = properties["PrincipalARN"]
-        return cls._link(
-            account_id, region_name, (portfolio.id, principal), f"{portfolio.id}|{principal}"
-        )
+        return portfolio.id, properties["PrincipalARN"]
 
 
 class CatalogLaunchRoleConstraint(_CatalogModel, CloudFormationModel):
@@ -518,12 +530,10 @@ class CatalogLaunchRoleConstraint(_CatalogModel, CloudFormationModel):
     CFN_TYPE = "AWS::ServiceCatalog::LaunchRoleConstraint"
 
     @classmethod
-    def _create(
-        cls, properties: dict[str, Any], account_id: str, region_name: str
-    ) -> CatalogLaunchRoleConstraint:
-        portfolio = _portfolio(account_id, region_name, properties["PortfolioId"])
-        product = _product(account_id, region_name, properties["ProductId"])
-        links = _links(account_id, region_name)
+    def _create(cls, properties: dict[str, Any], at: _Where) -> CatalogLaunchRoleConstraint:
+        portfolio = at.portfolio(properties["PortfolioId"])
+        product = at.product(properties["ProductId"])
+        links = at.links
         if (portfolio.id, product.id) not in links.product_associations:
             raise ResourceNotFoundException(
                 f"Product {product.id} is not in portfolio {portfolio.id}."
@@ -540,7 +550,7 @@ class CatalogLaunchRoleConstraint(_CatalogModel, CloudFormationModel):
             "LocalRoleName": properties.get("LocalRoleName"),
             "Description": properties.get("Description"),
         }
-        return cls(constraint_id, account_id, region_name)
+        return cls(constraint_id, *at)
 
     def delete(self, account_id: str, region_name: str) -> None:
         _links(account_id, region_name).constraints.pop(self.physical_id, None)
@@ -552,18 +562,16 @@ class CatalogTagOption(_CatalogModel, CloudFormationModel):
     CFN_TYPE = "AWS::ServiceCatalog::TagOption"
 
     @classmethod
-    def _create(
-        cls, properties: dict[str, Any], account_id: str, region_name: str
-    ) -> CatalogTagOption:
+    def _create(cls, properties: dict[str, Any], at: _Where) -> CatalogTagOption:
         option = {"Key": properties["Key"], "Value": properties["Value"]}
-        links = _links(account_id, region_name)
+        links = at.links
         if option in links.tag_options.values():
             raise InvalidParametersException(
                 f"TagOption {option['Key']}={option['Value']} already exists."
             )
         option_id = _new_id("tag-")
         links.tag_options[option_id] = option
-        return cls(option_id, account_id, region_name)
+        return cls(option_id, *at)
 
     def delete(self, account_id: str, region_name: str) -> None:
         _links(account_id, region_name).tag_options.pop(self.physical_id, None)
@@ -575,20 +583,16 @@ class CatalogTagOptionAssociation(_CatalogLink, CloudFormationModel):
     CFN_TYPE = "AWS::ServiceCatalog::TagOptionAssociation"
     LINKS = "tag_option_associations"
 
-    @classmethod
-    def _create(
-        cls, properties: dict[str, Any], account_id: str, region_name: str
-    ) -> CatalogTagOptionAssociation:
+    @staticmethod
+    def _key(properties: dict[str, Any], at: _Where) -> tuple[str, str]:
         resource_id = properties["ResourceId"]
-        catalog = _catalog(account_id, region_name)
+        catalog = at.catalog
         if resource_id not in catalog.portfolios and resource_id not in catalog.products:
             raise ResourceNotFoundException(f"Resource {resource_id} not found.")
         option_id = properties["TagOptionId"]
-        if option_id not in _links(account_id, region_name).tag_options:
+        if option_id not in at.links.tag_options:
             raise ResourceNotFoundException(f"TagOption {option_id} not found.")
-        return cls._link(
-            account_id, region_name, (resource_id, option_id), f"{resource_id}|{option_id}"
-        )
+        return resource_id, option_id
 
 
 class CatalogPortfolioShare(_CatalogModel, CloudFormationModel):
@@ -597,12 +601,10 @@ class CatalogPortfolioShare(_CatalogModel, CloudFormationModel):
     CFN_TYPE = "AWS::ServiceCatalog::PortfolioShare"
 
     @classmethod
-    def _create(
-        cls, properties: dict[str, Any], account_id: str, region_name: str
-    ) -> CatalogPortfolioShare:
-        portfolio = _portfolio(account_id, region_name, properties["PortfolioId"])
+    def _create(cls, properties: dict[str, Any], at: _Where) -> CatalogPortfolioShare:
+        portfolio = at.portfolio(properties["PortfolioId"])
         share_with = properties["AccountId"]
-        _catalog(account_id, region_name).create_portfolio_share(
+        at.catalog.create_portfolio_share(
             accept_language=None,
             portfolio_id=portfolio.id,
             account_id=share_with,
@@ -610,7 +612,7 @@ class CatalogPortfolioShare(_CatalogModel, CloudFormationModel):
             share_tag_options=str(properties.get("ShareTagOptions", "false")).lower() == "true",
             share_principals=False,
         )
-        model = cls(f"{portfolio.id}|{share_with}", account_id, region_name)
+        model = cls(f"{portfolio.id}|{share_with}", *at)
         model.key = (portfolio.id, share_with)
         return model
 

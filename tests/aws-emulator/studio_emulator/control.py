@@ -212,28 +212,27 @@ def error_response(
         elif call.protocol == "rest-json":
             content_type = "application/json"
         headers += [("Content-Type", content_type), ("x-amzn-ErrorType", code)]
-    elif call.protocol == "ec2":
-        body = (
-            f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error>"
-            f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
-            f"</Error></Errors><RequestID>{request_id}</RequestID></Response>"
-        ).encode()
-        headers.append(("Content-Type", "text/xml"))
-    elif call.protocol == "query":
-        fault = "Receiver" if status >= 500 else "Sender"
-        body = (
-            f"<ErrorResponse><Error><Type>{fault}</Type><Code>{escape(code)}</Code>"
-            f"<Message>{escape(message)}</Message></Error>"
-            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
-        ).encode()
-        headers.append(("Content-Type", "text/xml"))
-    else:  # rest-xml (S3, Route 53, CloudFront ...)
-        body = (
-            f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{escape(code)}"
-            f"</Code><Message>{escape(message)}</Message>"
-            f"<RequestId>{request_id}</RequestId></Error>"
-        ).encode()
-        headers.append(("Content-Type", "application/xml"))
+    else:
+        error = f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
+        declaration = '<?xml version="1.0" encoding="UTF-8"?>\n'
+        if call.protocol == "ec2":
+            content_type = "text/xml"
+            xml = (
+                f"{declaration}<Response><Errors><Error>{error}</Error></Errors>"
+                f"<RequestID>{request_id}</RequestID></Response>"
+            )
+        elif call.protocol == "query":
+            content_type = "text/xml"
+            fault = "Receiver" if status >= 500 else "Sender"
+            xml = (
+                f"<ErrorResponse><Error><Type>{fault}</Type>{error}</Error>"
+                f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+            )
+        else:  # rest-xml (S3, Route 53, CloudFront ...)
+            content_type = "application/xml"
+            xml = f"{declaration}<Error>{error}<RequestId>{request_id}</RequestId></Error>"
+        body = xml.encode()
+        headers.append(("Content-Type", content_type))
     headers.append(("Content-Length", str(len(body))))
     return status_line, headers, body
 

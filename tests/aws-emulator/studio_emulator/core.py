@@ -1,6 +1,6 @@
 """Extension registry and shared runtime configuration of the emulator.
 
-An *extension* is a sibling module of this package (``sagemaker_studio.py``,
+An *extension* is a module or package of this package (``sagemaker/``,
 later ``lakeformation.py``, ``servicecatalog.py``, ...) that fills a gap of
 moto for one AWS service.  It is written exactly like a moto service module
 (``models`` + ``responses``, one backend per account/region held in a

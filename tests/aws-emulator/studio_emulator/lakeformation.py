@@ -271,6 +271,18 @@ def _sorted_unique(values: Any, member: str) -> list[str]:
     return sorted(set(values))
 
 
+@dataclass(frozen=True)
+class PermissionChange:
+    """What a GrantPermissions or RevokePermissions request (or one batch entry) names,
+    as given: checked by the backend."""
+
+    catalog_id: str
+    principal: Any
+    resource: Any
+    permissions: Any
+    grantable: Any
+
+
 class LakeFormationPermissionsBackend(BaseBackend):
     """Grants per account and region, keyed by principal and securable object."""
 
@@ -621,25 +633,29 @@ class LakeFormationPermissionsBackend(BaseBackend):
         for key in [k for k, g in self.grants.items() if not self._still_exists(g)]:
             del self.grants[key]
 
-    def grant(
-        self,
-        catalog_id: str,
-        principal: Any,
-        resource: Any,
-        permissions: Any,
-        grantable: Any,
-    ) -> None:
+    def _checked(
+        self, change: PermissionChange, granting: bool
+    ) -> tuple[tuple[str, str, tuple[Any, ...]], Securable, Selection, set[str], set[str]]:
+        """What GrantPermissions and RevokePermissions check, in this order: the principal,
+        the permissions (required, and not all empty, for a grant), the resource, and
+        that they fit it; returns the grants' key, the object, the selection and the
+        permissions (plain, with grant option)."""
+        identifier = self._check_principal(change.principal)
+        permissions = change.permissions if granting else change.permissions or []
+        perms = _permission_set(permissions, "Permissions")
+        grant_opts = _permission_set(change.grantable or [], "PermissionsWithGrantOption")
+        if granting and not perms and not grant_opts:
+            raise InvalidInput("Permissions must not be empty.")
+        securable, selection = self.resolve(change.catalog_id, change.resource)
+        _check_fit(change.resource, perms | grant_opts)
+        key = (change.catalog_id, identifier, securable.key)
+        return key, securable, selection, perms, grant_opts
+
+    def grant(self, change: PermissionChange) -> None:
         with self._lock:
             self._forget_dropped()
-            identifier = self._check_principal(principal)
-            perms = _permission_set(permissions, "Permissions")
-            grant_opts = _permission_set(grantable or [], "PermissionsWithGrantOption")
-            if not perms and not grant_opts:
-                raise InvalidInput("Permissions must not be empty.")
-            securable, selection = self.resolve(catalog_id, resource)
-            _check_fit(resource, perms | grant_opts)
-            self._check_principal_exists(identifier)
-            key = (catalog_id, identifier, securable.key)
+            key, securable, selection, perms, grant_opts = self._checked(change, granting=True)
+            self._check_principal_exists(key[1])
             grants = self.grants.get(key)
             if grants is None:
                 grants = self.grants[key] = ObjectGrants(securable)
@@ -654,22 +670,10 @@ class LakeFormationPermissionsBackend(BaseBackend):
                 grants.wildcard.add(perms, grant_opts)
                 grants.wildcard_excluded = selection.items
 
-    def revoke(
-        self,
-        catalog_id: str,
-        principal: Any,
-        resource: Any,
-        permissions: Any,
-        grantable: Any,
-    ) -> None:
+    def revoke(self, change: PermissionChange) -> None:
         with self._lock:
             self._forget_dropped()
-            identifier = self._check_principal(principal)
-            perms = _permission_set(permissions or [], "Permissions")
-            grant_opts = _permission_set(grantable or [], "PermissionsWithGrantOption")
-            securable, selection = self.resolve(catalog_id, resource)
-            _check_fit(resource, perms | grant_opts)
-            key = (catalog_id, identifier, securable.key)
+            key, _, selection, perms, grant_opts = self._checked(change, granting=False)
             grants = self.grants.get(key)
             removed = False
             if grants is not None:
@@ -827,11 +831,13 @@ class LakeFormationPermissionsResponse(LakeFormationResponse):
     def _change(operation: Any, catalog_id: str, member: Callable[[str], Any]) -> None:
         """Grant or revoke what a request, or one batch entry, names (``member``)."""
         operation(
-            catalog_id=catalog_id,
-            principal=member("Principal"),
-            resource=member("Resource"),
-            permissions=member("Permissions"),
-            grantable=member("PermissionsWithGrantOption"),
+            PermissionChange(
+                catalog_id=catalog_id,
+                principal=member("Principal"),
+                resource=member("Resource"),
+                permissions=member("Permissions"),
+                grantable=member("PermissionsWithGrantOption"),
+            )
         )
 
     def grant_permissions(self) -> str:

@@ -1,15 +1,4 @@
-"""Amazon SageMaker Studio for moto: domains, user profiles, spaces, apps.
-
-Written in moto's layout so it can be folded into ``moto/sagemaker`` upstream:
-
-* models     - ``StudioDomain``, ``StudioUserProfile``, ``StudioSpace``,
-               ``StudioApp`` and ``SageMakerStudioBackend`` (one per
-               account/region, held in the ``sagemaker_studio_backends``
-               ``BackendDict``);
-* responses  - ``SageMakerStudioResponse``, a subclass of moto's
-               ``SageMakerResponse`` (awsJson1_1, parameters parsed from the
-               botocore model, results serialised through the model's output
-               shapes, so only documented members ever reach the client).
+"""SageMaker Studio models and backend: every rule of the extension.
 
 Statuses follow the API reference (``Pending`` -> ``InService``, ``Updating``
 -> ``InService``, ``Deleting`` -> gone, apps ``Deleting`` -> ``Deleted``).
@@ -43,13 +32,9 @@ Refusals modelled after what AWS documents (each has a test in
   (Developer Guide, "Private spaces ... are only accessible by the user profile
   that owns the space"); the profile signing in must be ``InService``.
 * CreateApp for a user profile or space that is being deleted.
-* Tags (``Tag``/``TagKey``/``TagValue`` shapes: ``Value`` required, pattern
-  ``([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)``, lengths 1-128 / 0-256) and the ``aws:``
-  key prefix, reserved for AWS use (AWS General Reference, "Tagging AWS
-  resources: tag naming limits and requirements").
-* ``ResourceArn`` of AddTags/ListTags/DeleteTags must match the model's pattern
-  (``ValidationException``); a well-formed ARN naming nothing stays
-  ``ResourceNotFound``.
+* Tags and ``ResourceArn``: the shapes' rules are in ``validation.py``; a
+  well-formed ARN naming nothing (a ``Deleted`` app included) is a
+  ``ValidationException`` (see ``_resource_for_arn``).
 * List*: ``SortOrder`` defaults to ``Ascending`` and ``MaxResults`` to 10 (the
   member docs of ListDomains/ListUserProfiles/ListSpaces/ListApps).
 * ``ResourceLimitExceeded`` (documented for CreateDomain, CreateUserProfile,
@@ -63,83 +48,50 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
-import re
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.common_models import BaseModel
 from moto.core.exceptions import InvalidToken
-from moto.core.responses import ActionResult, EmptyResult
-from moto.core.utils import camelcase_to_underscores, utcnow
+from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random as random
 from moto.sagemaker.exceptions import (
     ResourceInUseException,
     ResourceNotFound,
-    SagemakerClientError,
     ValidationError,
 )
-from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 from moto.utilities.paginator import paginate
 from moto.utilities.tagging_service import TaggingService
 
-from .core import (
-    ControlRequest,
-    ControlRoute,
-    ServiceExtension,
-    config,
-    register,
-    transition_delay,
+from ..core import config, transition_delay
+from .exceptions import ResourceLimitExceeded
+from .validation import (
+    APP_TYPES,
+    AUTH_MODES,
+    DOMAIN_ID_PATTERN,
+    HOME_EFS_RETENTION,
+    LIST_DEFAULT_MAX_RESULTS,
+    MAX_TAGS,
+    NAME_PATTERN,
+    SHARING_TYPES,
+    Validator,
+    validate_domain_id,
+    validate_landing_uri,
+    validate_required,
+    validate_resource_arn,
 )
-
-# --------------------------------------------------------------------------
-# Constants (values from the SageMaker API reference)
-# --------------------------------------------------------------------------
 
 MODEL_DOMAIN = "sagemaker::studio-domain"
 MODEL_USER_PROFILE = "sagemaker::studio-user-profile"
 MODEL_SPACE = "sagemaker::studio-space"
 MODEL_APP = "sagemaker::studio-app"
 
-NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
-DOMAIN_ID_PATTERN = r"^d-(-*[a-z0-9]){1,61}$"
-SUBNET_OR_VPC_PATTERN = r"^[-0-9a-zA-Z]+$"
-AUTH_MODES = ["SSO", "IAM"]
-APP_NETWORK_ACCESS_TYPES = ["PublicInternetOnly", "VpcOnly"]
-APP_SECURITY_GROUP_MANAGEMENT = ["Service", "Customer"]
-TAG_PROPAGATION = ["ENABLED", "DISABLED"]
-HOME_EFS_RETENTION = ["Retain", "Delete"]
-APP_TYPES = [
-    "JupyterServer",
-    "KernelGateway",
-    "DetailedProfiler",
-    "TensorBoard",
-    "CodeEditor",
-    "JupyterLab",
-    "RStudioServerPro",
-    "RSessionGateway",
-    "Canvas",
-]
-SHARING_TYPES = ["Private", "Shared"]
-SORT_ORDERS = ["Ascending", "Descending"]
-PROFILE_SPACE_SORT_BY = ["CreationTime", "LastModifiedTime"]
-APP_SORT_BY = ["CreationTime"]
-MAX_TAGS = 50
-#: ``TagKey``/``TagValue`` pattern ``([\p{L}\p{Z}\p{N}_.:/=+\-@]*)`` (Python's ``re``
-#: has no ``\p{...}``: letters, separators and numbers are told by Unicode category).
-TAG_PATTERN = r"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)"
-TAG_PUNCTUATION = set("_.:/=+-@")
-#: ``ResourceArn`` shape (AddTags, ListTags, DeleteTags).
-RESOURCE_ARN_PATTERN = r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]*:[0-9]{12}:.+"
-#: The apps a ``LandingUri`` may name (``app:<App>:<relative path>``), per the API reference.
-LANDING_APPS = ["JupyterServer", "JupyterLab", "RStudioServerPro", "CodeEditor", "Canvas"]
-#: "The default value for MaxResults is 10" (ListDomains, ListUserProfiles, ListSpaces, ListApps).
-LIST_DEFAULT_MAX_RESULTS = 10
 
 #: Quotas answered with ``ResourceLimitExceeded``; unlimited unless set through
 #: ``POST /_studio_emulator/config {"quotas": {name: limit}}``.
@@ -154,14 +106,6 @@ QUOTAS: dict[str, int | None] = {
     QUOTA_APPS: None,
 }
 
-
-class ResourceLimitExceeded(SagemakerClientError):
-    """"You have exceeded an SageMaker resource limit." (not in moto 5.2.5)."""
-
-    code = "ResourceLimitExceeded"
-
-    def __init__(self, message: str):
-        super().__init__(message)
 
 #: A resource whose deletion finished is removed from the backend.
 GONE = "<gone>"
@@ -182,171 +126,6 @@ PAGINATION_MODEL["list_tags"] = {
     "unique_attribute": "Key",
 }
 
-
-# --------------------------------------------------------------------------
-# Validation (messages in the style of the AWS request validator)
-# --------------------------------------------------------------------------
-
-
-def _member(name: str) -> str:
-    """'DomainName' -> 'domainName', 'SpaceSharingSettings.SharingType' too."""
-    return ".".join(p[:1].lower() + p[1:] for p in name.split("."))
-
-
-class _Validator:
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-
-    def required(self, value: Any, name: str) -> bool:
-        if value is None:
-            self.errors.append(
-                f"Value null at '{_member(name)}' failed to satisfy constraint: "
-                "Member must not be null"
-            )
-            return False
-        return True
-
-    def pattern(self, value: Any, name: str, pattern: str) -> None:
-        if value is None:
-            return
-        if not isinstance(value, str) or not re.match(pattern, value):
-            self.errors.append(
-                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
-                f"Member must satisfy regular expression pattern: {pattern}"
-            )
-
-    def enum(self, value: Any, name: str, allowed: list[str]) -> None:
-        if value is not None and value not in allowed:
-            self.errors.append(
-                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
-                f"Member must satisfy enum value set: [{', '.join(allowed)}]"
-            )
-
-    def int_range(self, value: Any, name: str, low: int, high: int) -> None:
-        if value is None:
-            return
-        if not isinstance(value, int) or value < low:
-            self.errors.append(
-                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
-                f"Member must have value greater than or equal to {low}"
-            )
-        elif value > high:
-            self.errors.append(
-                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
-                f"Member must have value less than or equal to {high}"
-            )
-
-    def length(self, value: Any, name: str, low: int, high: int) -> None:
-        if value is None:
-            return
-        if len(value) < low:
-            self.errors.append(
-                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
-                f"Member must have length greater than or equal to {low}"
-            )
-        elif len(value) > high:
-            self.errors.append(
-                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
-                f"Member must have length less than or equal to {high}"
-            )
-
-    def structure(self, value: Any, name: str) -> None:
-        if value is not None and not isinstance(value, dict):
-            self.errors.append(
-                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
-                "Member must be a structure"
-            )
-
-    def tag_text(self, value: Any, name: str) -> None:
-        """``TagKey``/``TagValue``: Unicode letters, separators, numbers and ``_.:/=+-@``."""
-        if isinstance(value, str) and all(
-            unicodedata.category(ch)[0] in "LZN" or ch in TAG_PUNCTUATION for ch in value
-        ):
-            return
-        self.errors.append(
-            f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
-            f"Member must satisfy regular expression pattern: {TAG_PATTERN}"
-        )
-
-    def tags(self, tags: Any, name: str = "Tags") -> None:
-        """A ``TagList``: at most 50 ``Tag``s, each with a ``Key`` and a ``Value``."""
-        if tags is None:
-            return
-        self.length(tags, name, 0, MAX_TAGS)
-        for i, tag in enumerate(tags):
-            member = f"{name}.{i + 1}.member"
-            if not isinstance(tag, dict):
-                self.structure(tag, member)
-                continue
-            key = tag.get("Key")
-            if self.required(key, f"{member}.Key"):
-                self.length(key, f"{member}.Key", 1, 128)
-                self.tag_text(key, f"{member}.Key")
-                if isinstance(key, str) and key.lower().startswith("aws:"):
-                    # Reserved for AWS use (AWS General Reference, tag naming limits).
-                    self.errors.append(
-                        f"Value '{key}' at '{_member(member)}.key' failed to satisfy "
-                        "constraint: Member must not begin with the reserved prefix 'aws:'"
-                    )
-            value = tag.get("Value")
-            if self.required(value, f"{member}.Value"):
-                self.length(value, f"{member}.Value", 0, 256)
-                self.tag_text(value, f"{member}.Value")
-
-    def resource_arn(self, arn: Any) -> None:
-        """``ResourceArn``: at most 256 characters matching ``RESOURCE_ARN_PATTERN``."""
-        if not self.required(arn, "ResourceArn"):
-            return
-        if not isinstance(arn, str) or not re.fullmatch(RESOURCE_ARN_PATTERN, arn):
-            self.errors.append(
-                f"Value '{arn}' at 'resourceArn' failed to satisfy constraint: "
-                f"Member must satisfy regular expression pattern: {RESOURCE_ARN_PATTERN}"
-            )
-        else:
-            self.length(arn, "ResourceArn", 0, 256)
-
-    def check(self) -> None:
-        if self.errors:
-            count = len(self.errors)
-            plural = "s" if count > 1 else ""
-            raise ValidationError(
-                f"{count} validation error{plural} detected: " + "; ".join(self.errors)
-            )
-
-
-def _validate_domain_id(domain_id: Any) -> None:
-    v = _Validator()
-    if v.required(domain_id, "DomainId"):
-        v.pattern(domain_id, "DomainId", DOMAIN_ID_PATTERN)
-    v.check()
-
-
-def _validate_resource_arn(arn: Any) -> None:
-    v = _Validator()
-    v.resource_arn(arn)
-    v.check()
-
-
-def _validate_required(value: Any, name: str) -> None:
-    v = _Validator()
-    v.required(value, name)
-    v.check()
-
-
-def _validate_landing_uri(landing_uri: Any) -> None:
-    """``LandingUri``: ``studio::<relative path>`` or ``app:<App>:<relative path>``."""
-    if landing_uri is None:
-        return
-    if isinstance(landing_uri, str):
-        if landing_uri.startswith("studio::"):
-            return
-        app, sep, _ = landing_uri[len("app:"):].partition(":")
-        if landing_uri.startswith("app:") and sep and app in LANDING_APPS:
-            return
-    raise ValidationError(
-        f"Invalid LandingUri '{landing_uri}': use studio::relative/path or "
-        f"app:<App>:relative/path with App one of {', '.join(LANDING_APPS)}"
-    )
 
 
 def _merge(current: dict[str, Any] | None, update: dict[str, Any] | None) -> Any:
@@ -680,16 +459,6 @@ class StudioApp(_StudioResource, BaseModel):
         self.sequence = sequence
         self.lifecycle = TimedLifecycle(MODEL_APP, "Pending", "InService")
 
-    @property
-    def key(self) -> tuple[str, str, str, str, str]:
-        return app_key(
-            self.domain_id,
-            self.user_profile_name,
-            self.space_name,
-            self.app_type,
-            self.app_name,
-        )
-
     def on_in_service(self) -> None:
         now = utcnow()
         self.last_health_check_timestamp = now
@@ -726,16 +495,47 @@ class StudioApp(_StudioResource, BaseModel):
         }
 
 
-def app_key(
-    domain_id: str,
-    user_profile_name: str | None,
-    space_name: str | None,
-    app_type: str,
-    app_name: str,
-) -> tuple[str, str, str, str, str]:
-    if space_name:
-        return (domain_id, "space", space_name, app_type, app_name)
-    return (domain_id, "user", user_profile_name or "", app_type, app_name)
+@dataclass(frozen=True)
+class AppIdentity:
+    """The members that name an app (CreateApp, DescribeApp, DeleteApp): a domain,
+    exactly one owner (a user profile or a space), the app type and name."""
+
+    domain_id: Any
+    app_type: Any
+    app_name: Any
+    user_profile_name: Any = None
+    space_name: Any = None
+
+    @property
+    def key(self) -> tuple[str, str, str, str, str]:
+        """The backend's key of an app: apps of a space and of a user profile apart."""
+        if self.space_name:
+            return (self.domain_id, "space", self.space_name, self.app_type, self.app_name)
+        return (
+            self.domain_id, "user", self.user_profile_name or "", self.app_type, self.app_name
+        )
+
+    @property
+    def owner_label(self) -> str:
+        if self.space_name:
+            return f"Space {self.space_name}"
+        return f"UserProfile {self.user_profile_name}"
+
+    def validate(self, v: Validator) -> None:
+        """The members' shapes, then "exactly one of UserProfileName or SpaceName"."""
+        if v.required(self.domain_id, "DomainId"):
+            v.pattern(self.domain_id, "DomainId", DOMAIN_ID_PATTERN)
+        if v.required(self.app_type, "AppType"):
+            v.enum(self.app_type, "AppType", APP_TYPES)
+        if v.required(self.app_name, "AppName"):
+            v.pattern(self.app_name, "AppName", NAME_PATTERN)
+        v.pattern(self.user_profile_name, "UserProfileName", NAME_PATTERN)
+        v.pattern(self.space_name, "SpaceName", NAME_PATTERN)
+        v.check()
+        if bool(self.user_profile_name) == bool(self.space_name):
+            raise ValidationError(
+                "Exactly one of UserProfileName or SpaceName must be specified"
+            )
 
 
 def _synchronized(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -865,7 +665,7 @@ class SageMakerStudioBackend(BaseBackend):
             del self.apps[key]
 
     def _get_domain(self, domain_id: str) -> StudioDomain:
-        _validate_domain_id(domain_id)
+        validate_domain_id(domain_id)
         if domain_id not in self.domains:
             raise ResourceNotFound(f"Cannot find Domain with id {domain_id}")
         return self.domains[domain_id]
@@ -882,12 +682,23 @@ class SageMakerStudioBackend(BaseBackend):
             )
         return resource
 
-    @staticmethod
-    def _check_name_free(
-        table: dict[tuple[str, str], Any], kind: str, domain_id: str, name: str
-    ) -> None:
+    def _add_to_domain(
+        self,
+        table: dict[tuple[str, str], Any],
+        kind: str,
+        quota: tuple[str, str],
+        domain_id: str,
+        name: str,
+        make: Callable[[int], Any],
+        tags: list[dict[str, str]] | None,
+    ) -> Any:
+        """Store a new user profile or space (``kind``) of a domain: refused with
+        ``ResourceInUse`` when the name is taken in the domain, then with
+        ``ResourceLimitExceeded`` when the domain has reached ``quota`` (name, what)."""
         if (domain_id, name) in table:
             raise ResourceInUseException(f"{kind} {name} already exists in Domain {domain_id}")
+        _check_quota(quota[0], sum(1 for d, _ in table if d == domain_id), quota[1])
+        return self._add(table, (domain_id, name), make(self._next_sequence()), tags)
 
     def _add(
         self, table: dict[Any, Any], key: Any, resource: Any, tags: list[dict[str, str]] | None
@@ -964,26 +775,15 @@ class SageMakerStudioBackend(BaseBackend):
         tag_propagation: str | None = None,
         home_efs_file_system_creation: str | None = None,
     ) -> StudioDomain:
-        v = _Validator()
+        v = Validator()
         if v.required(domain_name, "DomainName"):
             v.pattern(domain_name, "DomainName", NAME_PATTERN)
         if v.required(auth_mode, "AuthMode"):
             v.enum(auth_mode, "AuthMode", AUTH_MODES)
         if v.required(default_user_settings, "DefaultUserSettings"):
             v.structure(default_user_settings, "DefaultUserSettings")
-        if v.required(subnet_ids, "SubnetIds"):
-            v.length(subnet_ids, "SubnetIds", 1, 16)
-            for subnet in subnet_ids:
-                v.pattern(subnet, "SubnetIds.member", SUBNET_OR_VPC_PATTERN)
-        if v.required(vpc_id, "VpcId"):
-            v.pattern(vpc_id, "VpcId", SUBNET_OR_VPC_PATTERN)
-        v.enum(app_network_access_type, "AppNetworkAccessType", APP_NETWORK_ACCESS_TYPES)
-        v.enum(
-            app_security_group_management,
-            "AppSecurityGroupManagement",
-            APP_SECURITY_GROUP_MANAGEMENT,
-        )
-        v.enum(tag_propagation, "TagPropagation", TAG_PROPAGATION)
+        v.subnets_and_vpc(subnet_ids, vpc_id, required=True)
+        v.domain_enums(app_network_access_type, app_security_group_management, tag_propagation)
         v.structure(domain_settings, "DomainSettings")
         v.structure(default_space_settings, "DefaultSpaceSettings")
         v.tags(tags)
@@ -1044,22 +844,12 @@ class SageMakerStudioBackend(BaseBackend):
         vpc_id: str | None = None,
     ) -> StudioDomain:
         domain = self._get_domain(domain_id)
-        v = _Validator()
+        v = Validator()
         v.structure(default_user_settings, "DefaultUserSettings")
         v.structure(domain_settings_for_update, "DomainSettingsForUpdate")
         v.structure(default_space_settings, "DefaultSpaceSettings")
-        if subnet_ids is not None:
-            v.length(subnet_ids, "SubnetIds", 1, 16)
-            for subnet in subnet_ids:
-                v.pattern(subnet, "SubnetIds.member", SUBNET_OR_VPC_PATTERN)
-        v.pattern(vpc_id, "VpcId", SUBNET_OR_VPC_PATTERN)
-        v.enum(app_network_access_type, "AppNetworkAccessType", APP_NETWORK_ACCESS_TYPES)
-        v.enum(
-            app_security_group_management,
-            "AppSecurityGroupManagement",
-            APP_SECURITY_GROUP_MANAGEMENT,
-        )
-        v.enum(tag_propagation, "TagPropagation", TAG_PROPAGATION)
+        v.subnets_and_vpc(subnet_ids, vpc_id, required=False)
+        v.domain_enums(app_network_access_type, app_security_group_management, tag_propagation)
         v.enum(
             home_efs_file_system_creation,
             "HomeEfsFileSystemCreation",
@@ -1185,7 +975,7 @@ class SageMakerStudioBackend(BaseBackend):
         self, domain_id: str, retention_policy: dict[str, str] | None = None
     ) -> None:
         domain = self._get_domain(domain_id)
-        v = _Validator()
+        v = Validator()
         v.structure(retention_policy, "RetentionPolicy")
         if retention_policy:
             v.enum(
@@ -1228,7 +1018,7 @@ class SageMakerStudioBackend(BaseBackend):
         tags: list[dict[str, str]] | None = None,
         user_settings: dict[str, Any] | None = None,
     ) -> StudioUserProfile:
-        v = _Validator()
+        v = Validator()
         if v.required(domain_id, "DomainId"):
             v.pattern(domain_id, "DomainId", DOMAIN_ID_PATTERN)
         if v.required(user_profile_name, "UserProfileName"):
@@ -1254,27 +1044,28 @@ class SageMakerStudioBackend(BaseBackend):
                 "SingleSignOnUserIdentifier and SingleSignOnUserValue are required "
                 "for domains with AuthMode SSO"
             )
-        self._check_name_free(self.user_profiles, "UserProfile", domain_id, user_profile_name)
-        _check_quota(
-            QUOTA_USER_PROFILES,
-            sum(1 for d, _ in self.user_profiles if d == domain_id),
-            "user profiles per domain",
+        return self._add_to_domain(
+            self.user_profiles,
+            "UserProfile",
+            (QUOTA_USER_PROFILES, "user profiles per domain"),
+            domain_id,
+            user_profile_name,
+            lambda sequence: StudioUserProfile(
+                domain=domain,
+                user_profile_name=user_profile_name,
+                sso_user_identifier=single_sign_on_user_identifier,
+                sso_user_value=single_sign_on_user_value,
+                user_settings=user_settings,
+                sequence=sequence,
+            ),
+            tags,
         )
-        profile = StudioUserProfile(
-            domain=domain,
-            user_profile_name=user_profile_name,
-            sso_user_identifier=single_sign_on_user_identifier,
-            sso_user_value=single_sign_on_user_value,
-            user_settings=user_settings,
-            sequence=self._next_sequence(),
-        )
-        return self._add(self.user_profiles, (domain_id, user_profile_name), profile, tags)
 
     @_synchronized
     def describe_user_profile(
         self, domain_id: str, user_profile_name: str
     ) -> StudioUserProfile:
-        _validate_required(user_profile_name, "UserProfileName")
+        validate_required(user_profile_name, "UserProfileName")
         return self._get_user_profile(domain_id, user_profile_name)
 
     @_synchronized
@@ -1284,7 +1075,7 @@ class SageMakerStudioBackend(BaseBackend):
         user_profile_name: str,
         user_settings: dict[str, Any] | None = None,
     ) -> StudioUserProfile:
-        v = _Validator()
+        v = Validator()
         v.required(user_profile_name, "UserProfileName")
         v.structure(user_settings, "UserSettings")
         v.check()
@@ -1296,7 +1087,7 @@ class SageMakerStudioBackend(BaseBackend):
 
     @_synchronized
     def delete_user_profile(self, domain_id: str, user_profile_name: str) -> None:
-        _validate_required(user_profile_name, "UserProfileName")
+        validate_required(user_profile_name, "UserProfileName")
         profile = self._get_user_profile(domain_id, user_profile_name)
         self._check_not_busy("UserProfile", user_profile_name, profile.status, "deleted")
         self._check_no_live_apps("UserProfile", "user", domain_id, user_profile_name)
@@ -1346,7 +1137,7 @@ class SageMakerStudioBackend(BaseBackend):
         space_sharing_settings: dict[str, Any] | None = None,
         space_display_name: str | None = None,
     ) -> StudioSpace:
-        v = _Validator()
+        v = Validator()
         if v.required(domain_id, "DomainId"):
             v.pattern(domain_id, "DomainId", DOMAIN_ID_PATTERN)
         if v.required(space_name, "SpaceName"):
@@ -1374,24 +1165,27 @@ class SageMakerStudioBackend(BaseBackend):
             domain = self._get_domain(domain_id)
             if ownership_settings:
                 self._get_user_profile(domain_id, ownership_settings["OwnerUserProfileName"])
-        self._check_name_free(self.spaces, "Space", domain_id, space_name)
-        _check_quota(
-            QUOTA_SPACES, sum(1 for d, _ in self.spaces if d == domain_id), "spaces per domain"
+        return self._add_to_domain(
+            self.spaces,
+            "Space",
+            (QUOTA_SPACES, "spaces per domain"),
+            domain_id,
+            space_name,
+            lambda sequence: StudioSpace(
+                domain=domain,
+                space_name=space_name,
+                space_settings=space_settings,
+                ownership_settings=ownership_settings,
+                space_sharing_settings=space_sharing_settings,
+                space_display_name=space_display_name,
+                sequence=sequence,
+            ),
+            tags,
         )
-        space = StudioSpace(
-            domain=domain,
-            space_name=space_name,
-            space_settings=space_settings,
-            ownership_settings=ownership_settings,
-            space_sharing_settings=space_sharing_settings,
-            space_display_name=space_display_name,
-            sequence=self._next_sequence(),
-        )
-        return self._add(self.spaces, (domain_id, space_name), space, tags)
 
     @_synchronized
     def describe_space(self, domain_id: str, space_name: str) -> StudioSpace:
-        _validate_required(space_name, "SpaceName")
+        validate_required(space_name, "SpaceName")
         return self._get_space(domain_id, space_name)
 
     @_synchronized
@@ -1402,7 +1196,7 @@ class SageMakerStudioBackend(BaseBackend):
         space_settings: dict[str, Any] | None = None,
         space_display_name: str | None = None,
     ) -> StudioSpace:
-        v = _Validator()
+        v = Validator()
         v.required(space_name, "SpaceName")
         v.structure(space_settings, "SpaceSettings")
         if space_display_name is not None:
@@ -1426,7 +1220,7 @@ class SageMakerStudioBackend(BaseBackend):
 
     @_synchronized
     def delete_space(self, domain_id: str, space_name: str) -> None:
-        _validate_required(space_name, "SpaceName")
+        validate_required(space_name, "SpaceName")
         space = self._get_space(domain_id, space_name)
         self._check_not_busy("Space", space_name, space.status, "deleted")
         self._check_no_live_apps("Space", "space", domain_id, space_name)
@@ -1451,139 +1245,81 @@ class SageMakerStudioBackend(BaseBackend):
 
     # ---- apps -------------------------------------------------------------
 
-    def _validate_app_identity(
-        self,
-        v: _Validator,
-        domain_id: Any,
-        user_profile_name: Any,
-        space_name: Any,
-        app_type: Any,
-        app_name: Any,
-    ) -> None:
-        if v.required(domain_id, "DomainId"):
-            v.pattern(domain_id, "DomainId", DOMAIN_ID_PATTERN)
-        if v.required(app_type, "AppType"):
-            v.enum(app_type, "AppType", APP_TYPES)
-        if v.required(app_name, "AppName"):
-            v.pattern(app_name, "AppName", NAME_PATTERN)
-        v.pattern(user_profile_name, "UserProfileName", NAME_PATTERN)
-        v.pattern(space_name, "SpaceName", NAME_PATTERN)
-        v.check()
-        if bool(user_profile_name) == bool(space_name):
-            raise ValidationError(
-                "Exactly one of UserProfileName or SpaceName must be specified"
-            )
-
-    def _get_app(
-        self,
-        domain_id: str,
-        user_profile_name: str | None,
-        space_name: str | None,
-        app_type: str,
-        app_name: str,
-    ) -> StudioApp:
-        if space_name:
-            self._get_space(domain_id, space_name)
+    def _get_app(self, app: AppIdentity) -> StudioApp:
+        if app.space_name:
+            self._get_space(app.domain_id, app.space_name)
         else:
-            self._get_user_profile(domain_id, user_profile_name or "")
-        key = app_key(domain_id, user_profile_name, space_name, app_type, app_name)
-        app = self.apps.get(key)
-        if app is None:
-            owner = f"Space {space_name}" if space_name else f"UserProfile {user_profile_name}"
+            self._get_user_profile(app.domain_id, app.user_profile_name or "")
+        found = self.apps.get(app.key)
+        if found is None:
             raise ResourceNotFound(
-                f"Cannot find App {app_type}/{app_name} for {owner} in Domain {domain_id}"
+                f"Cannot find App {app.app_type}/{app.app_name} for {app.owner_label} "
+                f"in Domain {app.domain_id}"
             )
-        return app
+        return found
 
     @_synchronized
     def create_app(
         self,
-        domain_id: str,
-        app_type: str,
-        app_name: str,
-        user_profile_name: str | None = None,
-        space_name: str | None = None,
+        app: AppIdentity,
         tags: list[dict[str, str]] | None = None,
         resource_spec: dict[str, Any] | None = None,
         recovery_mode: bool | None = None,
     ) -> StudioApp:
-        v = _Validator()
+        v = Validator()
         v.structure(resource_spec, "ResourceSpec")
         v.tags(tags)
-        self._validate_app_identity(
-            v, domain_id, user_profile_name, space_name, app_type, app_name
-        )
-        if app_type == "JupyterServer" and app_name != "default":
+        app.validate(v)
+        if app.app_type == "JupyterServer" and app.app_name != "default":
             raise ValidationError("The AppName of a JupyterServer app must be 'default'")
         with _missing_parent_is_invalid():
-            domain = self._get_domain(domain_id)
-            if space_name:
-                owner: Any = self._get_space(domain_id, space_name)
-                owner_label = f"Space {space_name}"
+            domain = self._get_domain(app.domain_id)
+            if app.space_name:
+                owner: Any = self._get_space(app.domain_id, app.space_name)
             else:
-                owner = self._get_user_profile(domain_id, user_profile_name or "")
-                owner_label = f"UserProfile {user_profile_name}"
+                owner = self._get_user_profile(app.domain_id, app.user_profile_name or "")
         if owner.status in ("Deleting", "Delete_Failed"):
             raise ResourceInUseException(
-                f"Cannot create App for {owner_label}: it is in status {owner.status}"
+                f"Cannot create App for {app.owner_label}: it is in status {owner.status}"
             )
-        key = app_key(domain_id, user_profile_name, space_name, app_type, app_name)
-        existing = self.apps.get(key)
+        existing = self.apps.get(app.key)
         if existing is not None and existing.status != "Deleted":
             raise ResourceInUseException(
                 f"App {existing.arn} already exists with status {existing.status}"
             )
-        kind = "space" if space_name else "user"
+        kind = "space" if app.space_name else "user"
         _check_quota(
             QUOTA_APPS,
-            len(self._live_apps(domain_id, kind, space_name or user_profile_name)),
-            f"apps per {owner_label.split()[0]}",
+            len(self._live_apps(app.domain_id, kind, app.space_name or app.user_profile_name)),
+            f"apps per {app.owner_label.split()[0]}",
         )
         if existing is not None:
             self.tagger.delete_all_tags_for_resource(existing.arn)
-        app = StudioApp(
+        created = StudioApp(
             domain=domain,
-            user_profile_name=None if space_name else user_profile_name,
-            space_name=space_name,
-            app_type=app_type,
-            app_name=app_name,
+            user_profile_name=None if app.space_name else app.user_profile_name,
+            space_name=app.space_name,
+            app_type=app.app_type,
+            app_name=app.app_name,
             resource_spec=resource_spec,
             recovery_mode=recovery_mode,
             sequence=self._next_sequence(),
         )
-        return self._add(self.apps, key, app, tags)
+        return self._add(self.apps, app.key, created, tags)
 
     @_synchronized
-    def describe_app(
-        self,
-        domain_id: str,
-        app_type: str,
-        app_name: str,
-        user_profile_name: str | None = None,
-        space_name: str | None = None,
-    ) -> StudioApp:
-        self._validate_app_identity(
-            _Validator(), domain_id, user_profile_name, space_name, app_type, app_name
-        )
-        return self._get_app(domain_id, user_profile_name, space_name, app_type, app_name)
+    def describe_app(self, app: AppIdentity) -> StudioApp:
+        app.validate(Validator())
+        return self._get_app(app)
 
     @_synchronized
-    def delete_app(
-        self,
-        domain_id: str,
-        app_type: str,
-        app_name: str,
-        user_profile_name: str | None = None,
-        space_name: str | None = None,
-    ) -> None:
-        self._validate_app_identity(
-            _Validator(), domain_id, user_profile_name, space_name, app_type, app_name
-        )
-        app = self._get_app(domain_id, user_profile_name, space_name, app_type, app_name)
-        if app.status == "Deleted":
-            raise ResourceNotFound(f"App {app.arn} has already been deleted")
-        self._check_not_busy("App", app.arn, app.status, "deleted")
-        app.lifecycle.begin("Deleting", "Deleted")
+    def delete_app(self, app: AppIdentity) -> None:
+        app.validate(Validator())
+        found = self._get_app(app)
+        if found.status == "Deleted":
+            raise ResourceNotFound(f"App {found.arn} has already been deleted")
+        self._check_not_busy("App", found.arn, found.status, "deleted")
+        found.lifecycle.begin("Deleting", "Deleted")
 
     @_synchronized
     @paginate(pagination_model=PAGINATION_MODEL)
@@ -1619,7 +1355,7 @@ class SageMakerStudioBackend(BaseBackend):
         space_name: str | None = None,
         landing_uri: str | None = None,
     ) -> str:
-        v = _Validator()
+        v = Validator()
         if v.required(domain_id, "DomainId"):
             v.pattern(domain_id, "DomainId", DOMAIN_ID_PATTERN)
         if v.required(user_profile_name, "UserProfileName"):
@@ -1635,7 +1371,7 @@ class SageMakerStudioBackend(BaseBackend):
         if landing_uri is not None:
             v.length(landing_uri, "LandingUri", 0, 1023)
         v.check()
-        _validate_landing_uri(landing_uri)
+        validate_landing_uri(landing_uri)
         domain = self._get_domain(domain_id)
         profile = self._get_user_profile(domain_id, user_profile_name)
         if domain.auth_mode != "IAM":
@@ -1702,7 +1438,7 @@ class SageMakerStudioBackend(BaseBackend):
 
     @_synchronized
     def add_tags(self, arn: str, tags: list[dict[str, str]]) -> list[dict[str, str]]:
-        v = _Validator()
+        v = Validator()
         v.resource_arn(arn)
         if v.required(tags, "Tags"):
             v.tags(tags)
@@ -1720,13 +1456,13 @@ class SageMakerStudioBackend(BaseBackend):
     @_synchronized
     @paginate(pagination_model=PAGINATION_MODEL)
     def list_tags(self, arn: str) -> list[dict[str, str]]:
-        _validate_resource_arn(arn)
+        validate_resource_arn(arn)
         self._resource_for_arn(arn)
         return self.tagger.list_tags_for_resource(arn)["Tags"]
 
     @_synchronized
     def delete_tags(self, arn: str, tag_keys: list[str]) -> None:
-        v = _Validator()
+        v = Validator()
         v.resource_arn(arn)
         if v.required(tag_keys, "TagKeys"):
             v.length(tag_keys, "TagKeys", 1, 50)
@@ -1786,368 +1522,3 @@ def iter_studio_backends() -> Iterator[SageMakerStudioBackend]:
         for backend in list(account_backends.values()):
             yield backend
 
-
-# --------------------------------------------------------------------------
-# Responses
-# --------------------------------------------------------------------------
-
-
-class SageMakerStudioResponse(SageMakerResponse):
-    """Studio operations on top of moto's ``SageMakerResponse``."""
-
-    @property
-    def studio_backend(self) -> SageMakerStudioBackend:
-        return sagemaker_studio_backends[self.current_account][self.region]
-
-    def _list_args(
-        self,
-        sortable: list[str] | None = None,
-        min_results: int = 1,
-        max_results_limit: int = 100,
-    ) -> dict[str, Any]:
-        v = _Validator()
-        max_results = self._get_param("MaxResults")
-        v.int_range(max_results, "MaxResults", min_results, max_results_limit)
-        args: dict[str, Any] = {
-            "max_results": max_results,
-            "next_token": self._get_param("NextToken"),
-        }
-        if sortable is not None:
-            sort_by = self._get_param("SortBy")
-            sort_order = self._get_param("SortOrder")
-            v.enum(sort_by, "SortBy", sortable)
-            v.enum(sort_order, "SortOrder", SORT_ORDERS)
-            args["sort_by"] = sort_by
-            args["sort_order"] = sort_order
-        v.check()
-        return args
-
-    def _members(self, *names: str) -> dict[str, Any]:
-        """The request members ``names`` as backend keyword arguments
-        (``DomainId`` -> ``domain_id``); a member not given is ``None``."""
-        return {camelcase_to_underscores(name): self._get_param(name) for name in names}
-
-    def _describe(self, operation: Callable[..., Any], *members: str) -> ActionResult:
-        """Describe*: the resource's full ``describe()`` shape."""
-        return ActionResult(operation(**self._members(*members)).describe())
-
-    def _delete(self, operation: Callable[..., None], *members: str) -> ActionResult:
-        """Delete*: no output members."""
-        operation(**self._members(*members))
-        return EmptyResult()
-
-    def _list(
-        self,
-        operation: Callable[..., tuple[list[Any], str | None]],
-        result_key: str,
-        filters: tuple[str, ...] = (),
-        sortable: list[str] | None = None,
-    ) -> ActionResult:
-        """List* of Studio resources: filters, paging, sorting, summaries."""
-        items, next_token = operation(
-            **self._members(*filters), **self._list_args(sortable)
-        )
-        return ActionResult(
-            {result_key: [i.summary() for i in items], "NextToken": next_token}
-        )
-
-    # Domains
-
-    def create_domain(self) -> ActionResult:
-        domain = self.studio_backend.create_domain(
-            **self._members(
-                "DomainName",
-                "AuthMode",
-                "DefaultUserSettings",
-                "SubnetIds",
-                "VpcId",
-                "DomainSettings",
-                "Tags",
-                "AppNetworkAccessType",
-                "HomeEfsFileSystemKmsKeyId",
-                "KmsKeyId",
-                "AppSecurityGroupManagement",
-                "DefaultSpaceSettings",
-                "TagPropagation",
-                "HomeEfsFileSystemCreation",
-            )
-        )
-        return ActionResult(
-            {"DomainArn": domain.arn, "DomainId": domain.domain_id, "Url": domain.url}
-        )
-
-    def describe_domain(self) -> ActionResult:
-        domain = self.studio_backend.describe_domain(self._get_param("DomainId"))
-        return ActionResult(domain.describe())
-
-    def update_domain(self) -> ActionResult:
-        domain = self.studio_backend.update_domain(
-            **self._members(
-                "DomainId",
-                "DefaultUserSettings",
-                "DomainSettingsForUpdate",
-                "DefaultSpaceSettings",
-                "SubnetIds",
-                "AppNetworkAccessType",
-                "AppSecurityGroupManagement",
-                "TagPropagation",
-                "HomeEfsFileSystemCreation",
-                "VpcId",
-            )
-        )
-        return ActionResult({"DomainArn": domain.arn})
-
-    def delete_domain(self) -> ActionResult:
-        return self._delete(
-            self.studio_backend.delete_domain, "DomainId", "RetentionPolicy"
-        )
-
-    def list_domains(self) -> ActionResult:
-        return self._list(self.studio_backend.list_domains, "Domains")
-
-    # User profiles
-
-    def create_user_profile(self) -> ActionResult:
-        profile = self.studio_backend.create_user_profile(
-            **self._members(
-                "DomainId",
-                "UserProfileName",
-                "SingleSignOnUserIdentifier",
-                "SingleSignOnUserValue",
-                "Tags",
-                "UserSettings",
-            )
-        )
-        return ActionResult({"UserProfileArn": profile.arn})
-
-    def describe_user_profile(self) -> ActionResult:
-        return self._describe(
-            self.studio_backend.describe_user_profile, "DomainId", "UserProfileName"
-        )
-
-    def update_user_profile(self) -> ActionResult:
-        profile = self.studio_backend.update_user_profile(
-            **self._members("DomainId", "UserProfileName", "UserSettings")
-        )
-        return ActionResult({"UserProfileArn": profile.arn})
-
-    def delete_user_profile(self) -> ActionResult:
-        return self._delete(
-            self.studio_backend.delete_user_profile, "DomainId", "UserProfileName"
-        )
-
-    def list_user_profiles(self) -> ActionResult:
-        return self._list(
-            self.studio_backend.list_user_profiles,
-            "UserProfiles",
-            ("DomainIdEquals", "UserProfileNameContains"),
-            PROFILE_SPACE_SORT_BY,
-        )
-
-    # Spaces
-
-    def create_space(self) -> ActionResult:
-        space = self.studio_backend.create_space(
-            **self._members(
-                "DomainId",
-                "SpaceName",
-                "Tags",
-                "SpaceSettings",
-                "OwnershipSettings",
-                "SpaceSharingSettings",
-                "SpaceDisplayName",
-            )
-        )
-        return ActionResult({"SpaceArn": space.arn})
-
-    def describe_space(self) -> ActionResult:
-        return self._describe(self.studio_backend.describe_space, "DomainId", "SpaceName")
-
-    def update_space(self) -> ActionResult:
-        space = self.studio_backend.update_space(
-            **self._members("DomainId", "SpaceName", "SpaceSettings", "SpaceDisplayName")
-        )
-        return ActionResult({"SpaceArn": space.arn})
-
-    def delete_space(self) -> ActionResult:
-        return self._delete(self.studio_backend.delete_space, "DomainId", "SpaceName")
-
-    def list_spaces(self) -> ActionResult:
-        return self._list(
-            self.studio_backend.list_spaces,
-            "Spaces",
-            ("DomainIdEquals", "SpaceNameContains"),
-            PROFILE_SPACE_SORT_BY,
-        )
-
-    # Apps
-
-    #: The members that name an app (DescribeApp, DeleteApp, CreateApp).
-    APP_IDENTITY = ("DomainId", "UserProfileName", "SpaceName", "AppType", "AppName")
-
-    def create_app(self) -> ActionResult:
-        app = self.studio_backend.create_app(
-            **self._members(*self.APP_IDENTITY, "Tags", "ResourceSpec", "RecoveryMode")
-        )
-        return ActionResult({"AppArn": app.arn})
-
-    def describe_app(self) -> ActionResult:
-        return self._describe(self.studio_backend.describe_app, *self.APP_IDENTITY)
-
-    def delete_app(self) -> ActionResult:
-        return self._delete(self.studio_backend.delete_app, *self.APP_IDENTITY)
-
-    def list_apps(self) -> ActionResult:
-        return self._list(
-            self.studio_backend.list_apps,
-            "Apps",
-            ("DomainIdEquals", "UserProfileNameEquals", "SpaceNameEquals"),
-            APP_SORT_BY,
-        )
-
-    # Presigned URL
-
-    def create_presigned_domain_url(self) -> ActionResult:
-        url = self.studio_backend.create_presigned_domain_url(
-            **self._members(
-                "DomainId",
-                "UserProfileName",
-                "SessionExpirationDurationInSeconds",
-                "ExpiresInSeconds",
-                "SpaceName",
-                "LandingUri",
-            )
-        )
-        return ActionResult({"AuthorizedUrl": url})
-
-    # Tags: Studio ARNs are handled here, everything else by moto.
-
-    @staticmethod
-    def _moto_tagging(operation: Callable[[], ActionResult], arn: Any) -> ActionResult:
-        # moto 5.2.5 crashes (HTTP 500) on unknown or multi-segment ARNs; AWS answers
-        # a resource that does not exist with ValidationException (see _resource_for_arn).
-        try:
-            return operation()
-        except (AttributeError, TypeError, ValueError, ResourceNotFound) as exc:
-            raise ValidationError(f"Resource {arn} does not exist") from exc
-
-    def add_tags(self) -> ActionResult:
-        arn = self._get_param("ResourceArn")
-        _validate_resource_arn(arn)
-        if parse_studio_arn(arn) is None:
-            return self._moto_tagging(super().add_tags, arn)
-        tags = self.studio_backend.add_tags(arn, self._get_param("Tags"))
-        return ActionResult({"Tags": tags})
-
-    def list_tags(self) -> ActionResult:
-        arn = self._get_param("ResourceArn")
-        _validate_resource_arn(arn)
-        if parse_studio_arn(arn) is None:
-            return self._moto_tagging(super().list_tags, arn)
-        # ListTagsMaxResults: min 50, no documented maximum.
-        args = self._list_args(min_results=50, max_results_limit=2**31 - 1)
-        tags, next_token = self.studio_backend.list_tags(arn=arn, **args)
-        return ActionResult({"Tags": tags, "NextToken": next_token})
-
-    def delete_tags(self) -> ActionResult:
-        arn = self._get_param("ResourceArn")
-        _validate_resource_arn(arn)
-        if parse_studio_arn(arn) is None:
-            return self._moto_tagging(super().delete_tags, arn)
-        self.studio_backend.delete_tags(arn, self._get_param("TagKeys"))
-        return EmptyResult()
-
-
-# --------------------------------------------------------------------------
-# Control routes (test hooks) and registration
-# --------------------------------------------------------------------------
-
-
-def _control_list_efs(request: ControlRequest) -> tuple[int, Any]:
-    records: list[dict[str, Any]] = []
-    for backend in iter_studio_backends():
-        records.extend(backend.home_efs_records())
-    domain_id = request.query.get("DomainId")
-    if domain_id:
-        records = [r for r in records if r["DomainId"] == domain_id]
-    return 200, {"file_systems": records}
-
-
-def _control_fail_domain(request: ControlRequest) -> tuple[int, Any]:
-    domain_id = request.match["domain_id"]
-    body = request.body or {}
-    reason = body.get("reason") or body.get("FailureReason") or "Injected failure"
-    for backend in iter_studio_backends():
-        domain = backend.fail_domain(domain_id, str(reason))
-        if domain is not None:
-            return 200, {"DomainId": domain_id, "Status": "Failed", "FailureReason": reason}
-    return 404, {"error": f"Cannot find Domain with id {domain_id}"}
-
-
-def _control_list_presigned_urls(request: ControlRequest) -> tuple[int, Any]:
-    records: list[dict[str, Any]] = []
-    for backend in iter_studio_backends():
-        with backend.lock:
-            records.extend(dict(r) for r in backend.presigned_urls)
-    domain_id = request.query.get("DomainId")
-    if domain_id:
-        records = [r for r in records if r["DomainId"] == domain_id]
-    return 200, {"presigned_urls": records}
-
-
-def _parse_rfc3339(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise ValueError("LastUserActivityTimestamp must be an RFC3339 string")
-    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-    return parsed
-
-
-def _control_fail_app(request: ControlRequest) -> tuple[int, Any]:
-    body = request.body or {}
-    arn = body.get("AppArn")
-    if not arn:
-        return 400, {"error": "AppArn is required"}
-    reason = str(body.get("reason") or body.get("FailureReason") or "Injected failure")
-    for backend in iter_studio_backends():
-        if backend.fail_app(arn, reason) is not None:
-            return 200, {"AppArn": arn, "Status": "Failed", "FailureReason": reason}
-    return 404, {"error": f"Cannot find App {arn}"}
-
-
-def _control_app_last_activity(request: ControlRequest) -> tuple[int, Any]:
-    body = request.body or {}
-    arn = body.get("AppArn")
-    if not arn:
-        return 400, {"error": "AppArn is required"}
-    try:
-        when = _parse_rfc3339(body.get("LastUserActivityTimestamp"))
-    except ValueError as exc:
-        return 400, {"error": str(exc)}
-    for backend in iter_studio_backends():
-        if backend.set_app_last_activity(arn, when) is not None:
-            return 200, {
-                "AppArn": arn,
-                "LastUserActivityTimestamp": when.isoformat() + "Z",
-            }
-    return 404, {"error": f"Cannot find App {arn}"}
-
-
-EXTENSION = register(
-    ServiceExtension(
-        name="sagemaker-studio",
-        service="sagemaker",
-        base_response=SageMakerResponse,
-        response=SageMakerStudioResponse,
-        state_models=[MODEL_DOMAIN, MODEL_USER_PROFILE, MODEL_SPACE, MODEL_APP],
-        control_routes=[
-            ControlRoute("GET", r"efs", _control_list_efs),
-            ControlRoute("GET", r"presigned-urls", _control_list_presigned_urls),
-            ControlRoute("POST", r"domains/(?P<domain_id>[^/]+)/fail", _control_fail_domain),
-            ControlRoute("POST", r"apps/last-activity", _control_app_last_activity),
-            ControlRoute("POST", r"apps/fail", _control_fail_app),
-        ],
-        quotas=QUOTAS,
-    )
-)
