@@ -13,11 +13,11 @@
 //!   `ServiceTimeout` (default 3600 s) from the first receipt;
 //! - a delete of a physical id the resource could not have produced succeeds untouched.
 //!
-//! It also sets up every function's logging, once ([`logging::init`]).
+//! It re-exports what it shares with every function of the suite from `lambda-support`:
+//! [`AwsError`] and the logging set-up ([`logging::init`]).
 
-pub mod aws_errors;
+mod aws_errors;
 mod error;
-pub mod logging;
 pub mod properties;
 mod protocol;
 #[cfg(test)]
@@ -25,7 +25,10 @@ mod protocol_tests;
 mod request;
 mod resource;
 mod response;
-pub mod response_url;
+mod response_url;
+mod step;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 mod transport;
 
 use std::sync::Arc;
@@ -33,18 +36,19 @@ use std::sync::Arc;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
-pub use aws_errors::{AwsError, AwsErrorKind};
 pub use error::{ProtocolError, ResourceError};
+pub use lambda_support::{AwsError, AwsErrorKind, logging};
 pub use properties::Tag;
-pub use protocol::{
-    InvocationLimits, InvocationSummary, Protocol, ProtocolConfig, backoff, poll_delay,
-};
+pub use protocol::{InvocationOutcome, InvocationSummary};
 pub use request::{
     CONTINUATION_KEY, Continuation, CustomResourceRequest, Invocation, PendingAnswer, RequestKind,
+    is_continuation,
 };
 pub use resource::{Completed, CustomResource, Progress};
-pub use response::{Answer, MAX_BODY_BYTES, Status, response_body};
-pub use transport::{DeliveryError, HttpResponseSender, ResponseSender, SelfInvoker};
+pub use response::Status;
+
+use protocol::{InvocationLimits, Protocol, ProtocolConfig};
+use transport::HttpResponseSender;
 
 /// Runs `handler` as a Lambda function under the custom-resource protocol, with the response
 /// PUT over HTTPS and continuation through the Lambda API client built from `sdk_config`.

@@ -2,17 +2,17 @@
 //!
 //! CloudFormation passes every scalar property as a string (`"true"`, `"14"`), lists as lists of
 //! strings and nested objects of strings. Property structs derive `Deserialize` and use the
-//! `deserialize_with` functions here for non-string scalars; [`parse`] turns a failure into a
+//! `deserialize_with` functions here for non-string scalars (the scalar ones are
+//! `lambda_support::scalars`, shared with the functions that are not custom resources); [`parse`] turns a failure into a
 //! [`ResourceError::InvalidProperty`] that names the property and what was expected.
-
-use std::fmt::Display;
-use std::str::FromStr;
 
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::error::ResourceError;
+
+pub use lambda_support::scalars::{boolean, integer, optional_boolean, optional_integer};
 
 /// Properties CloudFormation itself adds; they are the protocol's, not the resource's.
 pub(crate) const PROTOCOL_PROPERTIES: [&str; 2] = ["ServiceToken", "ServiceTimeout"];
@@ -74,61 +74,6 @@ fn join_path(path: &str, field: &str) -> String {
     }
 }
 
-/// A value given either natively or as the string CloudFormation makes of it.
-fn from_native_or_string<'de, D, T>(deserializer: D, expected: &str) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: FromStr + DeserializeOwned,
-    T::Err: Display,
-{
-    match Value::deserialize(deserializer)? {
-        Value::String(text) => text.trim().parse().map_err(|error| {
-            D::Error::custom(format!("expected {expected}, got \"{text}\" ({error})"))
-        }),
-        native => T::deserialize(native)
-            .map_err(|error| D::Error::custom(format!("expected {expected} ({error})"))),
-    }
-}
-
-/// `true`/`false`, or the strings `"true"`/`"false"` in any case.
-pub fn boolean<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    match Value::deserialize(deserializer)? {
-        Value::Bool(value) => Ok(value),
-        Value::String(text) if text.eq_ignore_ascii_case("true") => Ok(true),
-        Value::String(text) if text.eq_ignore_ascii_case("false") => Ok(false),
-        other => Err(D::Error::custom(format!(
-            "expected \"true\" or \"false\", got {other}"
-        ))),
-    }
-}
-
-/// An optional [`boolean`]; use with `#[serde(default)]`.
-pub fn optional_boolean<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<bool>, D::Error> {
-    boolean(deserializer).map(Some)
-}
-
-/// A whole number, or its string.
-pub fn integer<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: FromStr + DeserializeOwned,
-    T::Err: Display,
-{
-    from_native_or_string(deserializer, "a whole number")
-}
-
-/// An optional [`integer`]; use with `#[serde(default)]`.
-pub fn optional_integer<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: FromStr + DeserializeOwned,
-    T::Err: Display,
-{
-    integer(deserializer).map(Some)
-}
-
 /// A list of strings; a single string is taken as a one-item list, and a comma-separated
 /// string (what a `CommaDelimitedList` parameter becomes when joined) is split.
 pub fn string_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
@@ -165,9 +110,7 @@ pub fn optional_string_list<'de, D: Deserializer<'de>>(
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct Tag {
-    /// The tag key.
     pub key: String,
-    /// The tag value.
     pub value: String,
 }
 

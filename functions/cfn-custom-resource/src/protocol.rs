@@ -1,9 +1,10 @@
 //! The driver: exactly one answer to CloudFormation for every request, before every deadline.
 
 use std::panic::AssertUnwindSafe;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use futures::FutureExt;
+use lambda_support::deadline::{epoch_ms, instant_of};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -11,13 +12,11 @@ use tokio::time::Instant;
 use tracing::{Instrument, error, info, info_span, warn};
 
 use crate::error::{ProtocolError, ResourceError};
-use crate::properties;
-use crate::request::{
-    Continuation, CustomResourceRequest, Invocation, RequestKind, continuation_payload,
-};
+use crate::request::{Continuation, CustomResourceRequest, Invocation, continuation_payload};
 use crate::resource::{Completed, CustomResource, Progress};
 use crate::response::{Answer, MAX_PHYSICAL_ID_BYTES, Status, response_body};
 use crate::response_url::ResponseUrlPolicy;
+use crate::step::resource_step;
 use crate::transport::{DeliveryError, ResponseSender, SelfInvoker};
 
 /// Time kept back at the end of an invocation for the answer or the self-invocation.
@@ -33,17 +32,17 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Settings read once at cold start.
 #[derive(Debug, Clone)]
-pub struct ProtocolConfig {
+pub(crate) struct ProtocolConfig {
     /// Which `ResponseURL`s may be answered.
-    pub response_urls: ResponseUrlPolicy,
+    pub(crate) response_urls: ResponseUrlPolicy,
     /// The physical id answered after a failed create that left nothing behind: the log stream
     /// name when Lambda gives one (so the admin finds the log), else `failed-create-<RequestId>`.
-    pub log_stream_name: Option<String>,
+    pub(crate) log_stream_name: Option<String>,
 }
 
 impl ProtocolConfig {
     /// From `CFN_RESPONSE_URL_ALLOW` and `AWS_LAMBDA_LOG_STREAM_NAME`.
-    pub fn from_env() -> Self {
+    pub(crate) fn from_env() -> Self {
         Self {
             response_urls: ResponseUrlPolicy::from_env(),
             log_stream_name: std::env::var("AWS_LAMBDA_LOG_STREAM_NAME")
@@ -55,47 +54,64 @@ impl ProtocolConfig {
 
 /// The limits Lambda sets on one invocation.
 #[derive(Debug, Clone)]
-pub struct InvocationLimits {
+pub(crate) struct InvocationLimits {
     /// When Lambda stops the invocation.
-    pub deadline: Instant,
+    pub(crate) deadline: Instant,
     /// This function's ARN, for self-invocation.
-    pub function_arn: String,
+    pub(crate) function_arn: String,
     /// Wall-clock now, Unix epoch milliseconds (the operation's deadline survives invocations).
-    pub now_epoch_ms: u64,
+    pub(crate) now_epoch_ms: u64,
 }
 
 impl InvocationLimits {
     /// From the Lambda context.
-    pub fn from_context(context: &lambda_runtime::Context) -> Self {
+    pub(crate) fn from_context(context: &lambda_runtime::Context) -> Self {
         let now_epoch_ms = epoch_ms(SystemTime::now());
-        let remaining = Duration::from_millis(context.deadline.saturating_sub(now_epoch_ms));
         Self {
-            deadline: Instant::now() + remaining,
+            deadline: instant_of(context.deadline, now_epoch_ms, Instant::now()),
             function_arn: context.invoked_function_arn.clone(),
             now_epoch_ms,
         }
     }
 }
 
-fn epoch_ms(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map(|elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or_default()
-}
-
-/// What the invocation did, returned to Lambda (never containing the `ResponseURL`).
+/// What the invocation did: the function's result, returned to Lambda (never containing the
+/// `ResponseURL`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct InvocationSummary {
     /// `Create`, `Update` or `Delete`.
     pub request_type: String,
-    /// `SUCCESS` or `FAILED` (answered), `CONTINUED` (self-invoked), `REFUSED` (not answered).
-    pub outcome: String,
+    /// How the invocation ended.
+    pub outcome: InvocationOutcome,
     /// The physical id answered, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub physical_resource_id: Option<String>,
     /// Whether CloudFormation accepted the answer.
     pub delivered: bool,
+}
+
+/// How an invocation ended, as its result spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InvocationOutcome {
+    /// Answered SUCCESS (or tried to: see [`InvocationSummary::delivered`]).
+    Success,
+    /// Answered FAILED (or tried to).
+    Failed,
+    /// Handed on to a new invocation: the rest of the work, or the answer to deliver again.
+    Continued,
+    /// Not answered: the `ResponseURL` is not one this function PUTs to.
+    Refused,
+}
+
+impl From<Status> for InvocationOutcome {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Success => Self::Success,
+            Status::Failed => Self::Failed,
+        }
+    }
 }
 
 /// The result of one step, in the protocol's terms.
@@ -112,6 +128,14 @@ enum StepOutcome {
     },
 }
 
+/// How this invocation's part of the operation ends.
+enum Ending {
+    /// An answer to deliver.
+    Answer(Answer),
+    /// The work goes on in a new invocation after `delay`.
+    HandOn { delay: Duration },
+}
+
 /// Where an operation stands across steps.
 struct Operation {
     state: Option<Value>,
@@ -125,12 +149,72 @@ struct Operation {
     answer: Option<Answer>,
 }
 
+impl Operation {
+    /// An operation received from CloudFormation at `now_ms` (epoch milliseconds).
+    fn fresh(now_ms: u64) -> Self {
+        Self {
+            state: None,
+            first_received_at_ms: now_ms,
+            invocation: 1,
+            polls: 0,
+            consecutive_failures: 0,
+            physical_resource_id: None,
+            waiting_for: None,
+            last_error: None,
+            answer: None,
+        }
+    }
+
+    /// The operation a continuation carries, picked up at `now_ms` (epoch milliseconds).
+    fn continued(continuation: Continuation, now_ms: u64) -> Self {
+        Self {
+            state: Some(continuation.state).filter(|state| !state.is_null()),
+            // A continuation cannot claim more time than it has had.
+            first_received_at_ms: continuation.first_received_at_ms.min(now_ms),
+            invocation: continuation.invocation.saturating_add(1),
+            polls: continuation.polls,
+            consecutive_failures: continuation.consecutive_failures,
+            physical_resource_id: continuation.physical_resource_id,
+            waiting_for: continuation.waiting_for,
+            last_error: None,
+            answer: continuation.answer.map(Answer::from),
+        }
+    }
+
+    /// What an earlier step named as existing ([`Progress::naming`]).
+    fn made(&self) -> Option<&str> {
+        self.physical_resource_id.as_deref()
+    }
+}
+
+/// The times one invocation works within.
+struct Clock {
+    /// The invocation's time, from its start to Lambda's deadline.
+    budget: Duration,
+    /// The last moment to start answering or handing on.
+    answer_by: Instant,
+    /// The operation's `ServiceTimeout`.
+    timeout: Duration,
+    /// When the operation answers FAILED: the margin before `ServiceTimeout`, counted from the
+    /// first receipt.
+    operation_deadline: Instant,
+}
+
 /// Runs a [`CustomResource`] under the custom-resource protocol.
-pub struct Protocol<H, S, I> {
+pub(crate) struct Protocol<H, S, I> {
     handler: H,
     sender: S,
     invoker: I,
     config: ProtocolConfig,
+}
+
+impl<H, S, I> std::fmt::Debug for Protocol<H, S, I> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Protocol")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<H, S, I> Protocol<H, S, I>
@@ -140,7 +224,7 @@ where
     I: SelfInvoker,
 {
     /// A protocol around `handler` answering with `sender` and continuing with `invoker`.
-    pub fn new(handler: H, sender: S, invoker: I, config: ProtocolConfig) -> Self {
+    pub(crate) fn new(handler: H, sender: S, invoker: I, config: ProtocolConfig) -> Self {
         Self {
             handler,
             sender,
@@ -151,7 +235,7 @@ where
 
     /// Handles one invocation: answers CloudFormation exactly once, or hands the operation on
     /// to a new invocation before this one's deadline.
-    pub async fn handle(
+    pub(crate) async fn handle(
         &self,
         payload: Value,
         limits: InvocationLimits,
@@ -166,31 +250,34 @@ where
             logical_resource_id = %request.logical_resource_id,
             physical_resource_id = request.physical_resource_id().unwrap_or_default(),
         );
+        if !self.config.response_urls.allows(&request.response_url) {
+            span.in_scope(|| {
+                error!(
+                    "refused: the ResponseURL is not a CloudFormation S3 URL nor allowed by CFN_RESPONSE_URL_ALLOW; not answering"
+                );
+            });
+            return Ok(InvocationSummary {
+                request_type: request.request_type().to_owned(),
+                outcome: InvocationOutcome::Refused,
+                physical_resource_id: None,
+                delivered: false,
+            });
+        }
         // Boxed: the operation's state machine is large, and nesting it unboxed in the
         // runtime's future overflows the compiler's layout depth.
-        Box::pin(self.handle_request(invocation, request, limits))
+        Ok(Box::pin(self.handle_request(invocation, request, limits))
             .instrument(span)
-            .await
+            .await)
     }
 
+    /// The operation, from this invocation's start to its one way out: an answer delivered,
+    /// or the operation handed on.
     async fn handle_request(
         &self,
         invocation: Invocation,
         request: CustomResourceRequest,
         limits: InvocationLimits,
-    ) -> Result<InvocationSummary, ProtocolError> {
-        if !self.config.response_urls.allows(&request.response_url) {
-            error!(
-                "refused: the ResponseURL is not a CloudFormation S3 URL nor allowed by CFN_RESPONSE_URL_ALLOW; not answering"
-            );
-            return Ok(InvocationSummary {
-                request_type: request.request_type().to_owned(),
-                outcome: "REFUSED".to_owned(),
-                physical_resource_id: None,
-                delivered: false,
-            });
-        }
-
+    ) -> InvocationSummary {
         let started = Instant::now();
         let budget = limits.deadline.saturating_duration_since(started);
         let reserve = (budget / 4).clamp(MIN_RESERVE, MAX_RESERVE);
@@ -199,36 +286,13 @@ where
         let mut operation = match invocation {
             Invocation::Fresh(_) => {
                 info!("received");
-                Operation {
-                    state: None,
-                    first_received_at_ms: limits.now_epoch_ms,
-                    invocation: 1,
-                    polls: 0,
-                    consecutive_failures: 0,
-                    physical_resource_id: None,
-                    waiting_for: None,
-                    last_error: None,
-                    answer: None,
-                }
+                Operation::fresh(limits.now_epoch_ms)
             }
             Invocation::Continued(_, continuation) => {
                 let not_before = continuation
                     .not_before_ms
                     .saturating_sub(limits.now_epoch_ms);
-                let operation = Operation {
-                    state: Some(continuation.state).filter(|state| !state.is_null()),
-                    // A continuation cannot claim more time than it has had.
-                    first_received_at_ms: continuation
-                        .first_received_at_ms
-                        .min(limits.now_epoch_ms),
-                    invocation: continuation.invocation.saturating_add(1),
-                    polls: continuation.polls,
-                    consecutive_failures: continuation.consecutive_failures,
-                    physical_resource_id: continuation.physical_resource_id,
-                    waiting_for: continuation.waiting_for,
-                    last_error: None,
-                    answer: continuation.answer.map(Answer::from),
-                };
+                let operation = Operation::continued(continuation, limits.now_epoch_ms);
                 info!(invocation = operation.invocation, "continuing");
                 let wake_at = (started + Duration::from_millis(not_before)).min(answer_by);
                 tokio::time::sleep_until(wake_at).await;
@@ -243,41 +307,46 @@ where
         );
         let timeout = request.service_timeout();
         let margin = (timeout / 10).min(MAX_DEADLINE_MARGIN);
-        let operation_deadline = (started + timeout.saturating_sub(margin))
-            .checked_sub(elapsed_before)
-            .unwrap_or(started);
+        let clock = Clock {
+            budget,
+            answer_by,
+            timeout,
+            operation_deadline: (started + timeout.saturating_sub(margin))
+                .checked_sub(elapsed_before)
+                .unwrap_or(started),
+        };
 
-        if let Some(answer) = operation.answer.take() {
-            return Ok(self
-                .deliver(
-                    &request,
-                    answer,
-                    &limits,
-                    &mut operation,
-                    operation_deadline,
-                )
-                .await);
+        let ending = match operation.answer.take() {
+            // An answer decided earlier whose delivery failed: deliver it, redo nothing.
+            Some(answer) => Ending::Answer(answer),
+            None => self.work(&request, &mut operation, &clock).await,
+        };
+        match ending {
+            Ending::Answer(answer) => {
+                self.deliver(&request, answer, &limits, &mut operation, &clock)
+                    .await
+            }
+            Ending::HandOn { delay } => {
+                self.continue_elsewhere(&request, &limits, &mut operation, delay)
+                    .await
+            }
         }
+    }
 
+    /// Steps the operation until it has an answer or must be handed on.
+    async fn work(
+        &self,
+        request: &CustomResourceRequest,
+        operation: &mut Operation,
+        clock: &Clock,
+    ) -> Ending {
         loop {
             let now = Instant::now();
-            if now >= operation_deadline {
-                return Ok(self
-                    .give_up(
-                        &request,
-                        &limits,
-                        &mut operation,
-                        timeout,
-                        operation_deadline,
-                    )
-                    .await);
+            if now >= clock.operation_deadline {
+                return Ending::Answer(self.timed_out_answer(request, operation, clock.timeout));
             }
-            let step_by = answer_by.min(operation_deadline);
-            let step = Box::pin(self.step(
-                &request,
-                operation.state.clone(),
-                operation.physical_resource_id.as_deref(),
-            ));
+            let step_by = clock.answer_by.min(clock.operation_deadline);
+            let step = Box::pin(self.step(request, operation.state.clone(), operation.made()));
             let result = tokio::time::timeout(
                 step_by.saturating_duration_since(now),
                 AssertUnwindSafe(step).catch_unwind(),
@@ -295,32 +364,13 @@ where
                 Ok(Err(panic)) => {
                     let message = panic_message(panic.as_ref());
                     error!(panic = %message, "the handler panicked");
-                    let answer = self.failed(
-                        &request,
-                        &operation,
+                    return Ending::Answer(self.failed_answer(
+                        request,
+                        operation.made(),
                         format!("Internal error in the custom resource (panic: {message}). See the function's log."),
-                    );
-                    return Ok(self
-                        .deliver(
-                            &request,
-                            answer,
-                            &limits,
-                            &mut operation,
-                            operation_deadline,
-                        )
-                        .await);
+                    ));
                 }
-                Ok(Ok(StepOutcome::Answer(answer))) => {
-                    return Ok(self
-                        .deliver(
-                            &request,
-                            answer,
-                            &limits,
-                            &mut operation,
-                            operation_deadline,
-                        )
-                        .await);
-                }
+                Ok(Ok(StepOutcome::Answer(answer))) => return Ending::Answer(answer),
                 Ok(Ok(StepOutcome::Waiting {
                     state,
                     waiting_for,
@@ -348,30 +398,14 @@ where
             };
 
             let wake_at = Instant::now() + delay;
-            if wake_at >= operation_deadline {
-                return Ok(self
-                    .give_up(
-                        &request,
-                        &limits,
-                        &mut operation,
-                        timeout,
-                        operation_deadline,
-                    )
-                    .await);
+            if wake_at >= clock.operation_deadline {
+                return Ending::Answer(self.timed_out_answer(request, operation, clock.timeout));
             }
             // Another step here needs time for itself after the pause; else hand on.
             let minimum_step =
-                (budget / 10).clamp(Duration::from_millis(200), Duration::from_secs(5));
-            if wake_at + minimum_step >= answer_by {
-                return Ok(self
-                    .continue_elsewhere(
-                        &request,
-                        &limits,
-                        &mut operation,
-                        delay,
-                        operation_deadline,
-                    )
-                    .await);
+                (clock.budget / 10).clamp(Duration::from_millis(200), Duration::from_secs(5));
+            if wake_at + minimum_step >= clock.answer_by {
+                return Ending::HandOn { delay };
             }
             tokio::time::sleep_until(wake_at).await;
         }
@@ -386,104 +420,31 @@ where
         state: Option<Value>,
         made: Option<&str>,
     ) -> StepOutcome {
-        if let RequestKind::Delete {
-            physical_resource_id,
-        } = &request.kind
-            && !self.handler.owns_physical_id(physical_resource_id)
-        {
-            info!("the physical id is not one this resource creates; nothing to delete");
-            return StepOutcome::Answer(Answer {
-                status: Status::Success,
-                reason: "Nothing to delete: the physical id does not name a resource of this type"
-                    .to_owned(),
-                physical_resource_id: physical_resource_id.clone(),
-                data: Default::default(),
-            });
-        }
-        let state = match state.map(serde_json::from_value::<H::State>).transpose() {
-            Ok(state) => state,
-            Err(error) => {
-                return self.error_outcome(
-                    request,
-                    made,
-                    ResourceError::permanent(format!(
-                        "Internal error: unreadable operation state ({error})"
-                    )),
-                );
-            }
-        };
-        let properties = match properties::parse::<H::Properties>(&request.properties) {
-            Ok(properties) => properties,
-            Err(error) => return self.error_outcome(request, made, error),
-        };
-        let result = match &request.kind {
-            RequestKind::Create => self.handler.create(request, &properties, state).await,
-            RequestKind::Update {
-                physical_resource_id,
-                old_properties,
-            } => match properties::parse::<H::Properties>(old_properties) {
-                Ok(old) => {
-                    self.handler
-                        .update(request, physical_resource_id, &properties, &old, state)
-                        .await
-                }
-                Err(error) => Err(ResourceError::permanent(format!(
-                    "The resource's previous properties cannot be read ({error}); update it by replacement"
-                ))),
-            },
-            RequestKind::Delete {
-                physical_resource_id,
-            } => {
-                self.handler
-                    .delete(request, physical_resource_id, &properties, state)
-                    .await
-            }
-        };
-        match result {
+        match resource_step(&self.handler, request, state).await {
             Ok(Progress::Done(completed)) => {
-                StepOutcome::Answer(self.succeeded(request, completed))
+                StepOutcome::Answer(self.success_answer(request, completed))
             }
             Ok(Progress::InProgress {
                 state,
                 waiting_for,
                 physical_resource_id,
-            }) => match serde_json::to_value(state) {
-                Ok(state) => StepOutcome::Waiting {
-                    state,
-                    waiting_for,
-                    physical_resource_id,
-                },
-                Err(error) => self.error_outcome(
-                    request,
-                    made,
-                    ResourceError::permanent(format!(
-                        "Internal error: operation state not serializable ({error})"
-                    )),
-                ),
+            }) => StepOutcome::Waiting {
+                state,
+                waiting_for,
+                physical_resource_id,
             },
-            Err(error) => self.error_outcome(request, made, error),
-        }
-    }
-
-    fn error_outcome(
-        &self,
-        request: &CustomResourceRequest,
-        made: Option<&str>,
-        error: ResourceError,
-    ) -> StepOutcome {
-        match error {
-            ResourceError::Retryable {
+            Err(ResourceError::Retryable {
                 reason,
                 retry_after,
-            } => StepOutcome::Retry {
+            }) => StepOutcome::Retry {
                 reason,
                 retry_after,
             },
-            ResourceError::Permanent { reason } => {
+            Err(ResourceError::Permanent { reason }) => {
                 warn!(%reason, "failed");
                 StepOutcome::Answer(self.failed_answer(request, made, reason))
             }
-            invalid @ ResourceError::InvalidProperty { .. } => {
+            Err(invalid @ ResourceError::InvalidProperty { .. }) => {
                 let reason = invalid.to_string();
                 warn!(%reason, "invalid properties");
                 StepOutcome::Answer(self.failed_answer(request, made, reason))
@@ -491,9 +452,12 @@ where
         }
     }
 
-    fn succeeded(&self, request: &CustomResourceRequest, completed: Completed) -> Answer {
+    /// A SUCCESS answer; FAILED if the resource produced a physical id CloudFormation would
+    /// refuse. The id CloudFormation itself sent (an untouched delete) is answered as it came.
+    fn success_answer(&self, request: &CustomResourceRequest, completed: Completed) -> Answer {
         let id = completed.physical_resource_id;
-        if id.is_empty() || id.len() > MAX_PHYSICAL_ID_BYTES {
+        let echoed = request.physical_resource_id() == Some(id.as_str());
+        if !echoed && (id.is_empty() || id.len() > MAX_PHYSICAL_ID_BYTES) {
             return self.failed_answer(
                 request,
                 None,
@@ -512,15 +476,6 @@ where
             physical_resource_id: id,
             data: completed.data,
         }
-    }
-
-    fn failed(
-        &self,
-        request: &CustomResourceRequest,
-        operation: &Operation,
-        reason: String,
-    ) -> Answer {
-        self.failed_answer(request, operation.physical_resource_id.as_deref(), reason)
     }
 
     /// A FAILED answer. Its physical id: the request's (an update or delete never invents
@@ -550,7 +505,8 @@ where
         }
     }
 
-    fn timed_out(
+    /// The FAILED answer of an operation whose deadline has come, naming what was left.
+    fn timed_out_answer(
         &self,
         request: &CustomResourceRequest,
         operation: &Operation,
@@ -568,39 +524,20 @@ where
             reason.push_str(&format!(" Last error: {last_error}."));
         }
         reason.push_str(" Nothing further will be done for this request.");
-        self.failed(request, operation, reason)
+        self.failed_answer(request, operation.made(), reason)
     }
 
-    /// Answers FAILED because the operation's deadline has come, naming what was left.
-    async fn give_up(
-        &self,
-        request: &CustomResourceRequest,
-        limits: &InvocationLimits,
-        operation: &mut Operation,
-        timeout: Duration,
-        operation_deadline: Instant,
-    ) -> InvocationSummary {
-        let answer = self.timed_out(request, operation, timeout);
-        self.deliver(request, answer, limits, operation, operation_deadline)
-            .await
-    }
-
-    /// Hands the operation to a new invocation of this function.
+    /// Hands the operation to a new invocation of this function; if that fails, answers FAILED
+    /// (once, with no second hand-on).
     async fn continue_elsewhere(
         &self,
         request: &CustomResourceRequest,
         limits: &InvocationLimits,
         operation: &mut Operation,
         delay: Duration,
-        operation_deadline: Instant,
     ) -> InvocationSummary {
-        let continuation = self.continuation(request, limits, operation, delay, None);
-        let payload = serde_json::to_vec(&continuation_payload(&continuation)).unwrap_or_default();
-        match self
-            .invoker
-            .invoke_event(&limits.function_arn, payload)
-            .await
-        {
+        let continuation = continuation(request, operation, delay, None);
+        match self.hand_on(limits, &continuation).await {
             Ok(()) => {
                 info!(
                     invocation = operation.invocation,
@@ -608,139 +545,157 @@ where
                 );
                 InvocationSummary {
                     request_type: request.request_type().to_owned(),
-                    outcome: "CONTINUED".to_owned(),
+                    outcome: InvocationOutcome::Continued,
                     physical_resource_id: operation.physical_resource_id.clone(),
                     delivered: false,
                 }
             }
             Err(error) => {
                 error!(%error, "could not continue in a new invocation; answering FAILED");
-                let answer = self.failed(
+                let answer = self.failed_answer(
                     request,
-                    operation,
+                    operation.made(),
                     format!(
                         "{error}. Check that the function may invoke itself (lambda:InvokeFunction on its own ARN). Left undone: {}",
                         operation.waiting_for.as_deref().unwrap_or("the rest of the operation")
                     ),
                 );
-                self.deliver_once(
-                    request,
-                    answer,
-                    limits,
-                    operation,
-                    operation_deadline,
-                    false,
-                )
-                .await
+                self.deliver_without_hand_on(request, answer, limits).await
             }
         }
     }
 
-    fn continuation(
+    /// Starts a new invocation of this function carrying `continuation`.
+    async fn hand_on(
         &self,
-        request: &CustomResourceRequest,
-        _limits: &InvocationLimits,
-        operation: &Operation,
-        delay: Duration,
-        answer: Option<&Answer>,
-    ) -> Continuation {
-        let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
-        Continuation {
-            request: request.to_cloudformation(),
-            state: operation.state.clone().unwrap_or(Value::Null),
-            first_received_at_ms: operation.first_received_at_ms,
-            not_before_ms: epoch_ms(SystemTime::now()).saturating_add(delay_ms),
-            invocation: operation.invocation,
-            consecutive_failures: operation.consecutive_failures,
-            polls: operation.polls,
-            physical_resource_id: operation.physical_resource_id.clone(),
-            waiting_for: operation.waiting_for.clone(),
-            answer: answer.cloned().map(Into::into),
-        }
+        limits: &InvocationLimits,
+        continuation: &Continuation,
+    ) -> Result<(), DeliveryError> {
+        let payload = serde_json::to_vec(&continuation_payload(continuation)).unwrap_or_default();
+        self.invoker
+            .invoke_event(&limits.function_arn, payload)
+            .await
     }
 
+    /// PUTs the answer; if every attempt fails transiently and time remains for the
+    /// operation, hands the answer to a new invocation to try again.
     async fn deliver(
         &self,
         request: &CustomResourceRequest,
         answer: Answer,
         limits: &InvocationLimits,
         operation: &mut Operation,
-        operation_deadline: Instant,
+        clock: &Clock,
     ) -> InvocationSummary {
-        self.deliver_once(request, answer, limits, operation, operation_deadline, true)
-            .await
-    }
-
-    /// PUTs the answer; if every attempt fails transiently and time remains for the
-    /// operation, hands the answer to a new invocation to try again (once per invocation).
-    async fn deliver_once(
-        &self,
-        request: &CustomResourceRequest,
-        answer: Answer,
-        limits: &InvocationLimits,
-        operation: &mut Operation,
-        operation_deadline: Instant,
-        may_continue: bool,
-    ) -> InvocationSummary {
-        let body = response_body(request, &answer);
-        let put_by = limits
-            .deadline
-            .checked_sub(Duration::from_millis(300))
-            .unwrap_or(limits.deadline)
-            .min(limits.deadline);
         // Leave time to hand the answer on if the PUT keeps failing.
-        let put_by = if may_continue {
-            put_by.checked_sub(MIN_RESERVE).unwrap_or(put_by)
-        } else {
-            put_by
-        };
+        let put_by = put_deadline(limits);
+        let put_by = put_by.checked_sub(MIN_RESERVE).unwrap_or(put_by);
         let status = answer.status.as_str();
-        let summary = |delivered: bool, outcome: &str| InvocationSummary {
-            request_type: request.request_type().to_owned(),
-            outcome: outcome.to_owned(),
-            physical_resource_id: Some(answer.physical_resource_id.clone()),
-            delivered,
-        };
-        match self.sender.send(&request.response_url, body, put_by).await {
-            Ok(()) => {
-                info!(
-                    status,
-                    answered_physical_resource_id = %answer.physical_resource_id,
-                    reason = %answer.reason,
-                    "answered CloudFormation"
-                );
-                summary(true, status)
-            }
+        match self.put(request, &answer, put_by).await {
+            Ok(()) => answered(request, &answer, true, answer.status.into()),
             Err(error @ DeliveryError::Exhausted { .. })
-                if may_continue && Instant::now() < operation_deadline =>
+                if Instant::now() < clock.operation_deadline =>
             {
                 warn!(%error, status, "answer not delivered; retrying it from a new invocation");
-                let continuation = self.continuation(
-                    request,
-                    limits,
-                    operation,
-                    Duration::from_secs(1),
-                    Some(&answer),
-                );
-                let payload =
-                    serde_json::to_vec(&continuation_payload(&continuation)).unwrap_or_default();
-                match self
-                    .invoker
-                    .invoke_event(&limits.function_arn, payload)
-                    .await
-                {
-                    Ok(()) => summary(false, "CONTINUED"),
+                let continuation =
+                    continuation(request, operation, Duration::from_secs(1), Some(&answer));
+                match self.hand_on(limits, &continuation).await {
+                    Ok(()) => answered(request, &answer, false, InvocationOutcome::Continued),
                     Err(continue_error) => {
                         error!(%error, %continue_error, status, "answer not delivered and could not be handed on");
-                        summary(false, status)
+                        answered(request, &answer, false, answer.status.into())
                     }
                 }
             }
             Err(error) => {
                 error!(%error, status, "answer not delivered");
-                summary(false, status)
+                answered(request, &answer, false, answer.status.into())
             }
         }
+    }
+
+    /// PUTs the answer, with no hand-on if it fails: the operation could not be handed on.
+    async fn deliver_without_hand_on(
+        &self,
+        request: &CustomResourceRequest,
+        answer: Answer,
+        limits: &InvocationLimits,
+    ) -> InvocationSummary {
+        let delivered = match self.put(request, &answer, put_deadline(limits)).await {
+            Ok(()) => true,
+            Err(error) => {
+                error!(%error, status = answer.status.as_str(), "answer not delivered");
+                false
+            }
+        };
+        answered(request, &answer, delivered, answer.status.into())
+    }
+
+    /// The response PUT, by `put_by`.
+    async fn put(
+        &self,
+        request: &CustomResourceRequest,
+        answer: &Answer,
+        put_by: Instant,
+    ) -> Result<(), DeliveryError> {
+        let body = response_body(request, answer);
+        self.sender
+            .send(&request.response_url, body, put_by)
+            .await?;
+        info!(
+            status = answer.status.as_str(),
+            answered_physical_resource_id = %answer.physical_resource_id,
+            reason = %answer.reason,
+            "answered CloudFormation"
+        );
+        Ok(())
+    }
+}
+
+/// The last moment a response PUT may take: just before Lambda's deadline.
+fn put_deadline(limits: &InvocationLimits) -> Instant {
+    limits
+        .deadline
+        .checked_sub(Duration::from_millis(300))
+        .unwrap_or(limits.deadline)
+        .min(limits.deadline)
+}
+
+/// The summary of an invocation that answered (or tried to answer) `answer`.
+fn answered(
+    request: &CustomResourceRequest,
+    answer: &Answer,
+    delivered: bool,
+    outcome: InvocationOutcome,
+) -> InvocationSummary {
+    InvocationSummary {
+        request_type: request.request_type().to_owned(),
+        outcome,
+        physical_resource_id: Some(answer.physical_resource_id.clone()),
+        delivered,
+    }
+}
+
+/// What a new invocation needs to carry `operation` on after `delay`, with `answer` if one
+/// was decided but not delivered.
+fn continuation(
+    request: &CustomResourceRequest,
+    operation: &Operation,
+    delay: Duration,
+    answer: Option<&Answer>,
+) -> Continuation {
+    let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+    Continuation {
+        request: request.to_cloudformation(),
+        state: operation.state.clone().unwrap_or(Value::Null),
+        first_received_at_ms: operation.first_received_at_ms,
+        not_before_ms: epoch_ms(SystemTime::now()).saturating_add(delay_ms),
+        invocation: operation.invocation,
+        consecutive_failures: operation.consecutive_failures,
+        polls: operation.polls,
+        physical_resource_id: operation.physical_resource_id.clone(),
+        waiting_for: operation.waiting_for.clone(),
+        answer: answer.cloned().map(Into::into),
     }
 }
 
@@ -755,14 +710,14 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// The pause before poll `polls` (1-based): 0.5 s doubling to 15 s.
-pub fn poll_delay(polls: u32) -> Duration {
+pub(crate) fn poll_delay(polls: u32) -> Duration {
     let exponent = polls.saturating_sub(1).min(8);
     (MIN_POLL * 2u32.pow(exponent)).min(MAX_POLL)
 }
 
 /// The pause after `failures` consecutive transient failures: exponential, capped at 30 s,
 /// with full jitter over its upper half so that many stacks do not retry in step.
-pub fn backoff(failures: u32) -> Duration {
+pub(crate) fn backoff(failures: u32) -> Duration {
     let exponent = failures.saturating_sub(1).min(8);
     let ceiling = (Duration::from_secs(1) * 2u32.pow(exponent)).min(MAX_BACKOFF);
     let jitter = rand::rng().random_range(0.5..=1.0);

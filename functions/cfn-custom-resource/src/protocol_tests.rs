@@ -1,4 +1,5 @@
-//! The protocol's guarantees, against a scripted resource and fake transports.
+//! The protocol's guarantees, against a scripted resource (also the test driver's, in
+//! `testing`) and fake transports.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -8,10 +9,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use crate::protocol::{InvocationLimits, Protocol, ProtocolConfig, backoff, poll_delay};
+use crate::response_url::ResponseUrlPolicy;
+use crate::transport::{DeliveryError, ResponseSender, SelfInvoker};
 use crate::{
-    CONTINUATION_KEY, Completed, CustomResource, CustomResourceRequest, DeliveryError,
-    InvocationLimits, Progress, Protocol, ProtocolConfig, ResourceError, ResponseSender,
-    SelfInvoker, response_url::ResponseUrlPolicy,
+    CONTINUATION_KEY, Completed, CustomResource, CustomResourceRequest, InvocationOutcome,
+    Progress, ResourceError,
 };
 
 const RESPONSE_URL: &str =
@@ -19,7 +22,7 @@ const RESPONSE_URL: &str =
 const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:example";
 
 /// What the scripted resource does on its next step.
-enum Step {
+pub(crate) enum Step {
     Done(&'static str),
     Waiting(u32),
     Fail(ResourceError),
@@ -29,18 +32,18 @@ enum Step {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
-struct ExampleProperties {
+pub(crate) struct ExampleProperties {
     name: String,
 }
 
 #[derive(Clone, Default)]
-struct ScriptedResource {
+pub(crate) struct ScriptedResource {
     script: Arc<Mutex<VecDeque<Step>>>,
-    states_seen: Arc<Mutex<Vec<Option<u32>>>>,
+    pub(crate) states_seen: Arc<Mutex<Vec<Option<u32>>>>,
 }
 
 impl ScriptedResource {
-    fn new(steps: Vec<Step>) -> Self {
+    pub(crate) fn new(steps: Vec<Step>) -> Self {
         Self {
             script: Arc::new(Mutex::new(steps.into())),
             states_seen: Arc::default(),
@@ -74,7 +77,7 @@ impl ScriptedResource {
         }
     }
 
-    fn steps_taken(&self) -> usize {
+    pub(crate) fn steps_taken(&self) -> usize {
         self.states_seen.lock().unwrap().len()
     }
 }
@@ -256,7 +259,7 @@ async fn a_successful_create_is_answered_once_with_its_id_and_data() {
     assert_eq!(answers[0]["Status"], "SUCCESS");
     assert_eq!(answers[0]["PhysicalResourceId"], "res-1");
     assert_eq!(answers[0]["Data"]["Id"], "res-1");
-    assert_eq!(summary.outcome, "SUCCESS");
+    assert_eq!(summary.outcome, InvocationOutcome::Success);
     assert!(summary.delivered);
 }
 
@@ -449,7 +452,7 @@ async fn work_that_outlasts_the_invocation_continues_in_a_new_one_with_its_state
         .await
         .unwrap();
 
-    assert_eq!(summary.outcome, "CONTINUED");
+    assert_eq!(summary.outcome, InvocationOutcome::Continued);
     assert!(sender.answers().is_empty(), "no answer while work remains");
     let continuations = invoker.continuations();
     assert_eq!(continuations.len(), 1);
@@ -559,7 +562,7 @@ async fn a_step_that_hangs_is_cut_off_before_the_deadline_and_handed_on() {
         Instant::now() < started + Duration::from_secs(20),
         "answered before the deadline"
     );
-    assert_eq!(summary.outcome, "CONTINUED");
+    assert_eq!(summary.outcome, InvocationOutcome::Continued);
     assert_eq!(invoker.continuations().len(), 1);
     assert!(sender.answers().is_empty());
 }
@@ -602,7 +605,7 @@ async fn an_answer_that_could_not_be_delivered_is_retried_from_a_new_invocation(
         .handle(event("Create", &props()), limits(30))
         .await
         .unwrap();
-    assert_eq!(first.outcome, "CONTINUED");
+    assert_eq!(first.outcome, InvocationOutcome::Continued);
     let continuation = invoker.continuations()[0].clone();
     assert_eq!(
         continuation[CONTINUATION_KEY]["Answer"]["Status"],
@@ -611,7 +614,7 @@ async fn an_answer_that_could_not_be_delivered_is_retried_from_a_new_invocation(
 
     let second = protocol.handle(continuation, limits(30)).await.unwrap();
 
-    assert_eq!(second.outcome, "SUCCESS");
+    assert_eq!(second.outcome, InvocationOutcome::Success);
     assert_eq!(sender.answers().len(), 1);
     assert_eq!(
         resource.steps_taken(),
@@ -634,7 +637,7 @@ async fn a_response_url_outside_cloudformation_is_refused_and_not_answered() {
 
     let summary = protocol.handle(create, limits(30)).await.unwrap();
 
-    assert_eq!(summary.outcome, "REFUSED");
+    assert_eq!(summary.outcome, InvocationOutcome::Refused);
     assert!(sender.answers().is_empty());
     assert_eq!(resource.steps_taken(), 0);
 }
@@ -643,7 +646,7 @@ async fn a_response_url_outside_cloudformation_is_refused_and_not_answered() {
 fn backoff_grows_with_jitter_and_is_capped() {
     for failures in 1..20 {
         let ceiling = Duration::from_secs(1 << (failures - 1).min(8)).min(Duration::from_secs(30));
-        let pause = crate::backoff(failures);
+        let pause = backoff(failures);
         assert!(
             pause <= ceiling && pause >= ceiling / 2,
             "{failures}: {pause:?}"
@@ -653,7 +656,28 @@ fn backoff_grows_with_jitter_and_is_capped() {
 
 #[test]
 fn polling_slows_down_to_fifteen_seconds() {
-    assert_eq!(crate::poll_delay(1), Duration::from_millis(500));
-    assert_eq!(crate::poll_delay(2), Duration::from_secs(1));
-    assert_eq!(crate::poll_delay(10), Duration::from_secs(15));
+    assert_eq!(poll_delay(1), Duration::from_millis(500));
+    assert_eq!(poll_delay(2), Duration::from_secs(1));
+    assert_eq!(poll_delay(10), Duration::from_secs(15));
+}
+
+#[test]
+fn the_invocation_summary_spells_its_outcome_as_cloudformation_spells_a_status() {
+    for (outcome, spelt) in [
+        (InvocationOutcome::Success, "SUCCESS"),
+        (InvocationOutcome::Failed, "FAILED"),
+        (InvocationOutcome::Continued, "CONTINUED"),
+        (InvocationOutcome::Refused, "REFUSED"),
+    ] {
+        let summary = crate::InvocationSummary {
+            request_type: "Create".into(),
+            outcome,
+            physical_resource_id: None,
+            delivered: false,
+        };
+        assert_eq!(
+            serde_json::to_value(&summary).unwrap(),
+            json!({"RequestType": "Create", "Outcome": spelt, "Delivered": false})
+        );
+    }
 }

@@ -11,11 +11,19 @@ use serde_json::Value;
 use crate::error::ProtocolError;
 use crate::response::{Answer, Status};
 
-/// The key under which a continuation travels in a self-invocation's payload.
+/// The key under which a continuation travels in a self-invocation's payload: a payload with
+/// it is the protocol's own hand-on, anything else is a request from CloudFormation. Tests that
+/// watch the function's self-invocations recognise them by it ([`is_continuation`]).
 pub const CONTINUATION_KEY: &str = "StudioCatalogContinuation";
 
+/// Whether a Lambda payload is the protocol's hand-on of an unfinished operation (a
+/// self-invocation) rather than a request from CloudFormation.
+pub fn is_continuation(payload: &Value) -> bool {
+    payload.get(CONTINUATION_KEY).is_some()
+}
+
 /// CloudFormation's default and largest timeout for a custom resource.
-pub const MAX_SERVICE_TIMEOUT: Duration = Duration::from_secs(3600);
+pub(crate) const MAX_SERVICE_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// The kind of request, with what only that kind carries.
 #[derive(Debug, Clone, PartialEq)]
@@ -211,24 +219,22 @@ pub struct Continuation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<PendingAnswer>,
 }
+
 /// An [`Answer`] as it travels in a continuation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PendingAnswer {
-    /// `SUCCESS` or `FAILED`.
-    pub status: String,
-    /// The reason.
+    pub status: Status,
     pub reason: String,
-    /// The physical id.
     pub physical_resource_id: String,
-    /// The attributes.
+    /// Attributes for `Fn::GetAtt`.
     pub data: BTreeMap<String, String>,
 }
 
 impl From<Answer> for PendingAnswer {
     fn from(answer: Answer) -> Self {
         Self {
-            status: answer.status.as_str().to_owned(),
+            status: answer.status,
             reason: answer.reason,
             physical_resource_id: answer.physical_resource_id,
             data: answer.data,
@@ -239,11 +245,7 @@ impl From<Answer> for PendingAnswer {
 impl From<PendingAnswer> for Answer {
     fn from(pending: PendingAnswer) -> Self {
         Self {
-            status: if pending.status == "SUCCESS" {
-                Status::Success
-            } else {
-                Status::Failed
-            },
+            status: pending.status,
             reason: pending.reason,
             physical_resource_id: pending.physical_resource_id,
             data: pending.data,
@@ -287,7 +289,7 @@ impl Invocation {
 }
 
 /// Wraps a continuation as a self-invocation payload.
-pub fn continuation_payload(continuation: &Continuation) -> Value {
+pub(crate) fn continuation_payload(continuation: &Continuation) -> Value {
     serde_json::json!({ CONTINUATION_KEY: continuation })
 }
 

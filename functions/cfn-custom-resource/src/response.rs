@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use serde::{Deserialize, Serialize};
+
 use aws_lambda_events::event::cloudformation::{
     CloudFormationCustomResourceResponse, CloudFormationCustomResourceResponseStatus,
 };
@@ -9,15 +11,16 @@ use aws_lambda_events::event::cloudformation::{
 use crate::request::CustomResourceRequest;
 
 /// CloudFormation refuses a response body larger than this.
-pub const MAX_BODY_BYTES: usize = 4096;
+pub(crate) const MAX_BODY_BYTES: usize = 4096;
 /// CloudFormation refuses a physical id longer than this.
-pub const MAX_PHYSICAL_ID_BYTES: usize = 1024;
+pub(crate) const MAX_PHYSICAL_ID_BYTES: usize = 1024;
 /// A `Reason` is kept to this length before any further trimming.
 const MAX_REASON_BYTES: usize = 2048;
 const TRUNCATION_MARK: &str = " …[truncated]";
 
-/// SUCCESS or FAILED.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// SUCCESS or FAILED, spelt as CloudFormation spells it when serialized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
     /// The operation succeeded.
     Success,
@@ -37,20 +40,20 @@ impl Status {
 
 /// What the function answers.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
+pub(crate) struct Answer {
     /// SUCCESS or FAILED.
-    pub status: Status,
+    pub(crate) status: Status,
     /// Why (always set on FAILED).
-    pub reason: String,
+    pub(crate) reason: String,
     /// The resource's physical id.
-    pub physical_resource_id: String,
+    pub(crate) physical_resource_id: String,
     /// Attributes for `Fn::GetAtt`.
-    pub data: BTreeMap<String, String>,
+    pub(crate) data: BTreeMap<String, String>,
 }
 
 /// Builds the response body for `request`, trimming `Reason` and then `Data` so that the
 /// body never exceeds [`MAX_BODY_BYTES`]: an answer that is too large is never an answer.
-pub fn response_body(request: &CustomResourceRequest, answer: &Answer) -> Vec<u8> {
+pub(crate) fn response_body(request: &CustomResourceRequest, answer: &Answer) -> Vec<u8> {
     let mut reason = truncate(&answer.reason, MAX_REASON_BYTES);
     let mut data = answer.data.clone();
     let mut dropped: Vec<String> = Vec::new();
@@ -119,7 +122,7 @@ fn serialize(
 }
 
 /// Cuts `text` to at most `max_bytes` on a character boundary, marking the cut.
-pub fn truncate(text: &str, max_bytes: usize) -> String {
+pub(crate) fn truncate(text: &str, max_bytes: usize) -> String {
     if text.len() <= max_bytes {
         return text.to_owned();
     }

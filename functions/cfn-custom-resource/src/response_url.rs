@@ -7,17 +7,17 @@
 use url::Url;
 
 /// The environment variable that adds allowed URL prefixes.
-pub const ALLOW_ENV: &str = "CFN_RESPONSE_URL_ALLOW";
+pub(crate) const ALLOW_ENV: &str = "CFN_RESPONSE_URL_ALLOW";
 
 /// The accepted `ResponseURL`s.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ResponseUrlPolicy {
+pub(crate) struct ResponseUrlPolicy {
     extra_prefixes: Vec<String>,
 }
 
 impl ResponseUrlPolicy {
     /// CloudFormation's S3 URLs, and the given prefixes.
-    pub fn new(extra_prefixes: impl IntoIterator<Item = String>) -> Self {
+    pub(crate) fn new(extra_prefixes: impl IntoIterator<Item = String>) -> Self {
         Self {
             extra_prefixes: extra_prefixes
                 .into_iter()
@@ -28,13 +28,13 @@ impl ResponseUrlPolicy {
     }
 
     /// CloudFormation's S3 URLs, and the prefixes in `CFN_RESPONSE_URL_ALLOW`.
-    pub fn from_env() -> Self {
+    pub(crate) fn from_env() -> Self {
         let configured = std::env::var(ALLOW_ENV).unwrap_or_default();
         Self::new(configured.split(',').map(str::to_owned))
     }
 
     /// Whether the answer may be PUT to `response_url`.
-    pub fn allows(&self, response_url: &str) -> bool {
+    pub(crate) fn allows(&self, response_url: &str) -> bool {
         if self
             .extra_prefixes
             .iter()

@@ -11,7 +11,7 @@ use tracing::{error, warn};
 
 /// Why an answer could not be delivered.
 #[derive(Debug, thiserror::Error)]
-pub enum DeliveryError {
+pub(crate) enum DeliveryError {
     /// CloudFormation's URL refused the answer (4xx): it will not accept a retry either.
     #[error("the response URL refused the answer with HTTP {status}")]
     Refused {
@@ -32,7 +32,7 @@ pub enum DeliveryError {
 }
 
 /// Delivers a response body to a `ResponseURL`.
-pub trait ResponseSender: Send + Sync {
+pub(crate) trait ResponseSender: Send + Sync {
     /// PUTs `body` to `url`, retrying transient failures until `deadline`.
     fn send(
         &self,
@@ -43,7 +43,7 @@ pub trait ResponseSender: Send + Sync {
 }
 
 /// Starts the next invocation of this function with a payload.
-pub trait SelfInvoker: Send + Sync {
+pub(crate) trait SelfInvoker: Send + Sync {
     /// Invokes `function_arn` asynchronously (`InvocationType=Event`) with `payload`.
     fn invoke_event(
         &self,
@@ -55,13 +55,13 @@ pub trait SelfInvoker: Send + Sync {
 /// The response PUT over HTTPS, as CloudFormation's pre-signed S3 URL requires: an empty
 /// `Content-Type`, the status checked, 5xx and connection errors retried with backoff.
 #[derive(Debug, Clone)]
-pub struct HttpResponseSender {
+pub(crate) struct HttpResponseSender {
     client: reqwest::Client,
 }
 
 impl HttpResponseSender {
     /// A sender with its own connection pool; build it once per cold start.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .build()
@@ -77,7 +77,7 @@ impl Default for HttpResponseSender {
 }
 
 /// How long to wait before PUT attempt `attempt` (1-based) is retried.
-pub fn put_backoff(attempt: u32) -> Duration {
+pub(crate) fn put_backoff(attempt: u32) -> Duration {
     let exponent = attempt.saturating_sub(1).min(5);
     Duration::from_millis(250 * 2u64.pow(exponent))
 }

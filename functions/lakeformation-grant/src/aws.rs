@@ -25,12 +25,14 @@ impl LakeFormation {
     }
 }
 
-impl Grants for LakeFormation {
-    async fn grant(&self, grant: &Grant) -> Result<(), LakeFormationError> {
-        const OPERATION: &str = "GrantPermissions";
-        let resource = sdk_resource(&grant.resource).map_err(|e| invalid(OPERATION, &e))?;
-        self.client
-            .grant_permissions()
+/// Sends GrantPermissions or RevokePermissions for `$grant`: the two calls take the same
+/// fields (their SDK builders share no trait). RevokePermissions requires `Permissions` even
+/// when only grant options are revoked, so both always send them.
+macro_rules! send_permissions {
+    ($call:expr, $operation:expr, $grant:expr) => {{
+        let grant: &Grant = $grant;
+        let resource = sdk_resource(&grant.resource).map_err(|e| invalid($operation, &e))?;
+        $call
             .set_catalog_id(grant.catalog_id.clone())
             .principal(principal(grant))
             .resource(resource)
@@ -41,26 +43,17 @@ impl Grants for LakeFormation {
             .send()
             .await
             .map(drop)
-            .map_err(|error| AwsError::from_sdk(OPERATION, &error).into())
+            .map_err(|error| AwsError::from_sdk($operation, &error).into())
+    }};
+}
+
+impl Grants for LakeFormation {
+    async fn grant(&self, grant: &Grant) -> Result<(), LakeFormationError> {
+        send_permissions!(self.client.grant_permissions(), "GrantPermissions", grant)
     }
 
     async fn revoke(&self, grant: &Grant) -> Result<(), LakeFormationError> {
-        const OPERATION: &str = "RevokePermissions";
-        let resource = sdk_resource(&grant.resource).map_err(|e| invalid(OPERATION, &e))?;
-        self.client
-            .revoke_permissions()
-            .set_catalog_id(grant.catalog_id.clone())
-            .principal(principal(grant))
-            .resource(resource)
-            // Required by the API even when only grant options are revoked.
-            .set_permissions(Some(permissions(&grant.permissions)))
-            .set_permissions_with_grant_option(
-                (!grant.grantable.is_empty()).then(|| permissions(&grant.grantable)),
-            )
-            .send()
-            .await
-            .map(drop)
-            .map_err(|error| AwsError::from_sdk(OPERATION, &error).into())
+        send_permissions!(self.client.revoke_permissions(), "RevokePermissions", grant)
     }
 }
 

@@ -22,7 +22,6 @@ pub struct Grant {
     pub principal: String,
     /// What it is on.
     pub resource: GrantResource,
-    /// The permissions.
     pub permissions: BTreeSet<String>,
     /// The permissions with grant option.
     pub grantable: BTreeSet<String>,
@@ -38,43 +37,33 @@ pub enum GrantResource {
     },
     /// A database.
     Database {
-        /// Its catalog.
         catalog_id: Option<String>,
-        /// Its name.
         name: String,
     },
     /// A table, or every table of a database.
     Table {
-        /// Its catalog.
         catalog_id: Option<String>,
-        /// Its database.
         database_name: String,
         /// Its name; `None` is the `TableWildcard`.
         name: Option<String>,
     },
     /// Some columns of a table.
     TableWithColumns {
-        /// Its catalog.
         catalog_id: Option<String>,
-        /// Its database.
         database_name: String,
         /// The table.
         name: String,
-        /// Which columns.
         columns: Columns,
     },
     /// An S3 location.
     DataLocation {
-        /// Its catalog.
         catalog_id: Option<String>,
         /// The location's ARN.
         resource_arn: String,
     },
     /// A data cells filter (rows and columns of a table).
     DataCellsFilter {
-        /// The table's catalog.
         table_catalog_id: Option<String>,
-        /// The table's database.
         database_name: String,
         /// The table.
         table_name: String,
@@ -83,16 +72,12 @@ pub enum GrantResource {
     },
     /// An LF-tag (key and some of its values).
     LfTag {
-        /// Its catalog.
         catalog_id: Option<String>,
-        /// The key.
         key: String,
-        /// The values.
         values: BTreeSet<String>,
     },
     /// Every database or table an LF-tag expression matches.
     LfTagPolicy {
-        /// Its catalog.
         catalog_id: Option<String>,
         /// `DATABASE` or `TABLE`.
         resource_type: String,

@@ -9,9 +9,9 @@ use cfn_custom_resource::{AwsError, AwsErrorKind};
 use crate::grant::Grant;
 use crate::ports::{Grants, LakeFormationError};
 
-/// Which call.
+/// Which Lake Formation call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
+pub(crate) enum Operation {
     /// GrantPermissions.
     Grant,
     /// RevokePermissions.
@@ -20,33 +20,31 @@ pub enum Operation {
 
 /// A recorded call.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Call {
-    /// Which call.
-    pub operation: Operation,
-    /// With what.
-    pub grant: Grant,
+pub(crate) struct Call {
+    pub(crate) operation: Operation,
+    pub(crate) grant: Grant,
 }
 
-/// The fake.
+/// Lake Formation's grants, in memory.
 #[derive(Debug, Default)]
-pub struct MemoryGrants {
+pub(crate) struct MemoryGrants {
     calls: Mutex<Vec<Call>>,
     failures: Mutex<VecDeque<(Operation, LakeFormationError)>>,
 }
 
 impl MemoryGrants {
     /// No calls yet, no failures scripted.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// The next call of `operation` fails with `error` (scripted failures queue up).
-    pub fn fail_next(&self, operation: Operation, error: LakeFormationError) {
+    pub(crate) fn fail_next(&self, operation: Operation, error: LakeFormationError) {
         lock(&self.failures).push_back((operation, error));
     }
 
     /// Every call so far, oldest first.
-    pub fn calls(&self) -> Vec<Call> {
+    pub(crate) fn calls(&self) -> Vec<Call> {
         lock(&self.calls).clone()
     }
 
@@ -78,7 +76,7 @@ impl Grants for MemoryGrants {
 }
 
 /// An AWS error as the adapter would classify it.
-pub fn error(code: &str, message: &str, kind: AwsErrorKind) -> AwsError {
+pub(crate) fn error(code: &str, message: &str, kind: AwsErrorKind) -> AwsError {
     AwsError {
         operation: "GrantPermissions",
         code: Some(code.to_owned()),

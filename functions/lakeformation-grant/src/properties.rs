@@ -77,7 +77,6 @@ pub struct DatabaseProperty {
     /// The catalog the database is in.
     #[serde(default)]
     pub catalog_id: Option<String>,
-    /// The database.
     pub name: String,
 }
 
@@ -88,7 +87,6 @@ pub struct TableProperty {
     /// The catalog the table is in.
     #[serde(default)]
     pub catalog_id: Option<String>,
-    /// The table's database.
     pub database_name: String,
     /// The table; or `TableWildcard` for every table of the database.
     #[serde(default)]
@@ -110,9 +108,7 @@ pub struct TableWithColumnsProperty {
     /// The catalog the table is in.
     #[serde(default)]
     pub catalog_id: Option<String>,
-    /// The table's database.
     pub database_name: String,
-    /// The table.
     pub name: String,
     /// The columns granted.
     #[serde(default, deserialize_with = "optional_string_list")]
@@ -149,11 +145,8 @@ pub struct DataCellsFilterProperty {
     /// The catalog the table is in.
     #[serde(default)]
     pub table_catalog_id: Option<String>,
-    /// The table's database.
     pub database_name: String,
-    /// The table.
     pub table_name: String,
-    /// The filter.
     pub name: String,
 }
 
@@ -164,9 +157,7 @@ pub struct LfTagProperty {
     /// The catalog the LF-tag is defined in.
     #[serde(default)]
     pub catalog_id: Option<String>,
-    /// The tag key.
     pub tag_key: String,
-    /// The tag values.
     #[serde(deserialize_with = "string_list")]
     pub tag_values: Vec<String>,
 }
@@ -188,7 +179,6 @@ pub struct LfTagPolicyProperty {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct LfTagPairProperty {
-    /// The tag key.
     pub tag_key: String,
     /// Any of these values.
     #[serde(deserialize_with = "string_list")]

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use cfn_custom_resource::properties::parse;
-use cfn_custom_resource::{Invocation, RequestKind};
+use cfn_custom_resource::testing::{self, Run, request_from_event};
 use serde_json::{Value, json};
 
 use super::*;
@@ -24,13 +24,6 @@ const CAROL: &str = "arn:aws:iam::123456789012:role/studio-catalog/ds-carol-exec
 
 fn event(text: &str) -> Value {
     serde_json::from_str(text).expect("sample event is JSON")
-}
-
-fn request(event: Value) -> CustomResourceRequest {
-    Invocation::from_payload(event)
-        .expect("a custom-resource request")
-        .request()
-        .clone()
 }
 
 fn properties(value: &Value) -> Result<GrantProperties, ResourceError> {
@@ -59,55 +52,16 @@ fn resource(grants: MemoryGrants) -> LakeFormationGrant<MemoryGrants> {
     LakeFormationGrant::new(grants)
 }
 
-async fn create(
-    grant: &LakeFormationGrant<MemoryGrants>,
-    event: Value,
-    state: Option<GrantState>,
-) -> Result<Progress<GrantState>, ResourceError> {
-    let request = request(event);
-    let properties = properties(&request.properties)?;
-    grant.create(&request, &properties, state).await
+/// A resource whose next call of `operation` fails with `failure`.
+fn failing(operation: Operation, failure: LakeFormationError) -> LakeFormationGrant<MemoryGrants> {
+    let grants = MemoryGrants::new();
+    grants.fail_next(operation, failure);
+    resource(grants)
 }
 
-async fn update(
-    grant: &LakeFormationGrant<MemoryGrants>,
-    event: Value,
-) -> Result<Progress<GrantState>, ResourceError> {
-    let request = request(event);
-    let RequestKind::Update {
-        physical_resource_id,
-        old_properties,
-    } = &request.kind
-    else {
-        panic!("not an update");
-    };
-    let new = properties(&request.properties)?;
-    let old = properties(old_properties)?;
-    grant
-        .update(&request, physical_resource_id, &new, &old, None)
-        .await
-}
-
-async fn delete(
-    grant: &LakeFormationGrant<MemoryGrants>,
-    event: Value,
-) -> Result<Progress<GrantState>, ResourceError> {
-    let request = request(event);
-    let physical_resource_id = request
-        .physical_resource_id()
-        .unwrap_or_default()
-        .to_owned();
-    let properties = properties(&request.properties)?;
-    grant
-        .delete(&request, &physical_resource_id, &properties, None)
-        .await
-}
-
-fn done(progress: Progress<GrantState>) -> Completed {
-    match progress {
-        Progress::Done(completed) => completed,
-        other => panic!("expected Done, got {other:?}"),
-    }
+/// Runs the request `event` carries to the end, as the protocol would.
+async fn run(grant: &LakeFormationGrant<MemoryGrants>, event: Value) -> Run {
+    testing::run(grant, &request_from_event(event)).await
 }
 
 fn calls(grant: &LakeFormationGrant<MemoryGrants>) -> Vec<(Operation, Grant)> {
@@ -132,7 +86,7 @@ fn every_sample_event_survives_a_serde_round_trip_as_a_cloudformation_request() 
             serde_json::from_value(original.clone()).expect("a CloudFormation request");
         let round_tripped = serde_json::to_value(&typed).expect("serialisable");
         assert_eq!(round_tripped, original);
-        let request = request(original);
+        let request = request_from_event(original);
         let grant = Grant::from_properties(&properties(&request.properties).unwrap());
         assert!(grant.is_ok(), "{}: {grant:?}", request.request_id);
     }
@@ -160,7 +114,7 @@ fn the_sample_events_carry_the_ids_this_resource_answers() {
 async fn create_grants_the_table_under_an_id_made_of_principal_and_table() {
     let grant = resource(MemoryGrants::new());
 
-    let completed = done(create(&grant, event(CREATE), None).await.unwrap());
+    let completed = run(&grant, event(CREATE)).await.completed();
 
     assert_eq!(
         calls(&grant),
@@ -181,8 +135,8 @@ async fn create_grants_the_table_under_an_id_made_of_principal_and_table() {
 async fn a_duplicate_create_delivery_converges_on_the_same_grant_and_id() {
     let grant = resource(MemoryGrants::new());
 
-    let first = done(create(&grant, event(CREATE), None).await.unwrap());
-    let second = done(create(&grant, event(CREATE), None).await.unwrap());
+    let first = run(&grant, event(CREATE)).await.completed();
+    let second = run(&grant, event(CREATE)).await.completed();
 
     assert_eq!(first, second);
     let calls = calls(&grant);
@@ -194,7 +148,7 @@ async fn a_duplicate_create_delivery_converges_on_the_same_grant_and_id() {
 async fn a_column_grant_leaves_out_the_excluded_columns() {
     let grant = resource(MemoryGrants::new());
 
-    let completed = done(create(&grant, event(CREATE_COLUMNS), None).await.unwrap());
+    let completed = run(&grant, event(CREATE_COLUMNS)).await.completed();
 
     let [(Operation::Grant, granted)]: [(Operation, Grant); 1] = calls(&grant).try_into().unwrap()
     else {
@@ -212,20 +166,21 @@ async fn a_column_grant_leaves_out_the_excluded_columns() {
     assert_eq!(completed.data["ResourceType"], "TABLE_WITH_COLUMNS");
 }
 
+fn invalid_principal() -> LakeFormationError {
+    LakeFormationError::InvalidPrincipal(error(
+        "InvalidInputException",
+        "Invalid principal",
+        AwsErrorKind::Invalid,
+    ))
+}
+
 #[tokio::test]
 async fn an_invalid_principal_right_after_the_role_was_created_is_waited_for() {
-    let grants = MemoryGrants::new();
-    grants.fail_next(
-        Operation::Grant,
-        LakeFormationError::InvalidPrincipal(error(
-            "InvalidInputException",
-            "Invalid principal",
-            AwsErrorKind::Invalid,
-        )),
-    );
-    let grant = resource(grants);
+    let grant = failing(Operation::Grant, invalid_principal());
+    let request = request_from_event(event(CREATE));
+    let granted = properties(&request.properties).unwrap();
 
-    let first = create(&grant, event(CREATE), None).await.unwrap();
+    let first = grant.create(&request, &granted, None).await.unwrap();
     let Progress::InProgress {
         state,
         waiting_for,
@@ -238,30 +193,24 @@ async fn an_invalid_principal_right_after_the_role_was_created_is_waited_for() {
     assert!(waiting_for.contains("IAM"), "{waiting_for}");
     assert_eq!(physical_resource_id, None, "nothing was granted yet");
 
-    let second = done(create(&grant, event(CREATE), Some(state)).await.unwrap());
-    assert!(grant::is_physical_id(&second.physical_resource_id));
+    let second = testing::run_from(&grant, &request, Some(state)).await;
+    assert_eq!(second.continuations(), 0);
+    assert!(grant::is_physical_id(
+        &second.completed().physical_resource_id
+    ));
     assert_eq!(calls(&grant).len(), 2);
 }
 
 #[tokio::test]
 async fn an_invalid_principal_that_outlasts_iam_propagation_fails_with_what_to_check() {
-    let grants = MemoryGrants::new();
-    grants.fail_next(
-        Operation::Grant,
-        LakeFormationError::InvalidPrincipal(error(
-            "InvalidInputException",
-            "Invalid principal",
-            AwsErrorKind::Invalid,
-        )),
-    );
-    let grant = resource(grants);
+    let grant = failing(Operation::Grant, invalid_principal());
     let state = GrantState {
         principal_attempts: MAX_PRINCIPAL_ATTEMPTS - 1,
     };
 
-    let failure = create(&grant, event(CREATE), Some(state))
+    let failure = testing::run_from(&grant, &request_from_event(event(CREATE)), Some(state))
         .await
-        .unwrap_err();
+        .error();
 
     assert!(!failure.is_retryable());
     assert!(
@@ -274,8 +223,7 @@ async fn an_invalid_principal_that_outlasts_iam_propagation_fails_with_what_to_c
 
 #[tokio::test]
 async fn a_concurrent_modification_is_tried_again() {
-    let grants = MemoryGrants::new();
-    grants.fail_next(
+    let grant = failing(
         Operation::Grant,
         LakeFormationError::Failed(error(
             "ConcurrentModificationException",
@@ -283,17 +231,20 @@ async fn a_concurrent_modification_is_tried_again() {
             AwsErrorKind::Transient,
         )),
     );
-    let grant = resource(grants);
 
-    let failure = create(&grant, event(CREATE), None).await.unwrap_err();
+    let run = run(&grant, event(CREATE)).await;
 
-    assert!(failure.is_retryable(), "{failure}");
+    assert_eq!(
+        run.retried,
+        vec!["GrantPermissions failed: ConcurrentModificationException: Concurrent modification"]
+    );
+    run.completed();
+    assert_eq!(calls(&grant).len(), 2);
 }
 
 #[tokio::test]
 async fn a_grant_on_a_table_that_does_not_exist_fails_saying_so() {
-    let grants = MemoryGrants::new();
-    grants.fail_next(
+    let grant = failing(
         Operation::Grant,
         LakeFormationError::NotFound(error(
             "EntityNotFoundException",
@@ -301,9 +252,8 @@ async fn a_grant_on_a_table_that_does_not_exist_fails_saying_so() {
             AwsErrorKind::NotFound,
         )),
     );
-    let grant = resource(grants);
 
-    let failure = create(&grant, event(CREATE), None).await.unwrap_err();
+    let failure = run(&grant, event(CREATE)).await.error();
 
     assert!(!failure.is_retryable());
     assert_eq!(
@@ -314,8 +264,7 @@ async fn a_grant_on_a_table_that_does_not_exist_fails_saying_so() {
 
 #[tokio::test]
 async fn access_denied_says_what_the_function_role_needs() {
-    let grants = MemoryGrants::new();
-    grants.fail_next(
+    let grant = failing(
         Operation::Grant,
         LakeFormationError::Failed(error(
             "AccessDeniedException",
@@ -323,9 +272,8 @@ async fn access_denied_says_what_the_function_role_needs() {
             AwsErrorKind::AccessDenied,
         )),
     );
-    let grant = resource(grants);
 
-    let failure = create(&grant, event(CREATE), None).await.unwrap_err();
+    let failure = run(&grant, event(CREATE)).await.error();
 
     assert!(
         failure
@@ -339,11 +287,12 @@ async fn access_denied_says_what_the_function_role_needs() {
 // Validation
 // ---------------------------------------------------------------------------------------------
 
+/// The `Reason` a create of `properties_json` is refused with, before any call.
 async fn refused(properties_json: Value) -> String {
     let mut create_event = event(CREATE);
     create_event["ResourceProperties"] = properties_json;
     let grant = resource(MemoryGrants::new());
-    let failure = create(&grant, create_event, None).await.unwrap_err();
+    let failure = run(&grant, create_event).await.error();
     assert!(
         matches!(failure, ResourceError::InvalidProperty { .. }),
         "{failure:?}"
@@ -352,13 +301,17 @@ async fn refused(properties_json: Value) -> String {
     failure.to_string()
 }
 
+/// Properties granting `permissions` on `resource` to Alice.
+fn to_alice(resource: &Value, permissions: &[&str]) -> Value {
+    json!({"Principal": ALICE, "Resource": resource, "Permissions": permissions})
+}
+
 #[tokio::test]
 async fn an_unknown_permission_name_is_refused_before_calling_aws() {
-    let reason = refused(json!({
-        "Principal": ALICE,
-        "Resource": {"Table": {"DatabaseName": "sales", "Name": "orders"}},
-        "Permissions": ["SELECT", "READ"],
-    }))
+    let reason = refused(to_alice(
+        &json!({"Table": {"DatabaseName": "sales", "Name": "orders"}}),
+        &["SELECT", "READ"],
+    ))
     .await;
     assert!(
         reason.starts_with(
@@ -385,12 +338,7 @@ async fn an_unknown_permission_with_grant_option_is_refused_too() {
 
 #[tokio::test]
 async fn a_resource_with_no_shape_is_refused() {
-    let reason = refused(json!({
-        "Principal": ALICE,
-        "Resource": {},
-        "Permissions": ["SELECT"],
-    }))
-    .await;
+    let reason = refused(to_alice(&json!({}), &["SELECT"])).await;
     assert_eq!(
         reason,
         "Invalid property Resource: must name exactly one of Catalog, Database, Table, TableWithColumns, DataLocation, DataCellsFilter, LFTag or LFTagPolicy; it names none"
@@ -399,14 +347,13 @@ async fn a_resource_with_no_shape_is_refused() {
 
 #[tokio::test]
 async fn a_resource_with_two_shapes_is_refused() {
-    let reason = refused(json!({
-        "Principal": ALICE,
-        "Resource": {
+    let reason = refused(to_alice(
+        &json!({
             "Database": {"Name": "sales"},
             "Table": {"DatabaseName": "sales", "Name": "orders"},
-        },
-        "Permissions": ["SELECT"],
-    }))
+        }),
+        &["SELECT"],
+    ))
     .await;
     assert!(
         reason.ends_with("it names Database and Table. Make one resource per grant"),
@@ -416,15 +363,14 @@ async fn a_resource_with_two_shapes_is_refused() {
 
 #[tokio::test]
 async fn column_names_with_a_column_wildcard_are_refused() {
-    let reason = refused(json!({
-        "Principal": ALICE,
-        "Resource": {"TableWithColumns": {
+    let reason = refused(to_alice(
+        &json!({"TableWithColumns": {
             "DatabaseName": "sales", "Name": "customers",
             "ColumnNames": ["id"],
             "ColumnWildcard": {"ExcludedColumnNames": ["email"]},
-        }},
-        "Permissions": ["SELECT"],
-    }))
+        }}),
+        &["SELECT"],
+    ))
     .await;
     assert!(
         reason.starts_with(
@@ -447,11 +393,10 @@ async fn a_principal_that_is_not_an_iam_role_or_user_is_refused() {
 
 #[tokio::test]
 async fn no_permissions_at_all_is_refused() {
-    let reason = refused(json!({
-        "Principal": ALICE,
-        "Resource": {"Table": {"DatabaseName": "sales", "Name": "orders"}},
-        "Permissions": [],
-    }))
+    let reason = refused(to_alice(
+        &json!({"Table": {"DatabaseName": "sales", "Name": "orders"}}),
+        &[],
+    ))
     .await;
     assert!(
         reason.starts_with("Invalid property Permissions: must list at least one permission"),
@@ -461,11 +406,10 @@ async fn no_permissions_at_all_is_refused() {
 
 #[tokio::test]
 async fn a_table_with_both_a_name_and_a_wildcard_is_refused() {
-    let reason = refused(json!({
-        "Principal": ALICE,
-        "Resource": {"Table": {"DatabaseName": "sales", "Name": "orders", "TableWildcard": {}}},
-        "Permissions": ["SELECT"],
-    }))
+    let reason = refused(to_alice(
+        &json!({"Table": {"DatabaseName": "sales", "Name": "orders", "TableWildcard": {}}}),
+        &["SELECT"],
+    ))
     .await;
     assert_eq!(
         reason,
@@ -475,11 +419,10 @@ async fn a_table_with_both_a_name_and_a_wildcard_is_refused() {
 
 #[tokio::test]
 async fn select_on_a_database_is_refused_naming_what_a_database_takes() {
-    let reason = refused(json!({
-        "Principal": ALICE,
-        "Resource": {"Database": {"Name": "sales"}},
-        "Permissions": ["SELECT", "DESCRIBE"],
-    }))
+    let reason = refused(to_alice(
+        &json!({"Database": {"Name": "sales"}}),
+        &["SELECT", "DESCRIBE"],
+    ))
     .await;
     assert_eq!(
         reason,
@@ -489,14 +432,13 @@ async fn select_on_a_database_is_refused_naming_what_a_database_takes() {
 
 #[tokio::test]
 async fn describe_on_columns_is_refused_saying_to_grant_it_on_the_table_separately() {
-    let reason = refused(json!({
-        "Principal": ALICE,
-        "Resource": {"TableWithColumns": {
+    let reason = refused(to_alice(
+        &json!({"TableWithColumns": {
             "DatabaseName": "sales", "Name": "customers",
             "ColumnWildcard": {"ExcludedColumnNames": ["email"]},
-        }},
-        "Permissions": ["SELECT", "DESCRIBE"],
-    }))
+        }}),
+        &["SELECT", "DESCRIBE"],
+    ))
     .await;
     assert_eq!(
         reason,
@@ -506,11 +448,10 @@ async fn describe_on_columns_is_refused_saying_to_grant_it_on_the_table_separate
 
 #[tokio::test]
 async fn create_table_on_a_table_is_refused_pointing_to_the_database() {
-    let reason = refused(json!({
-        "Principal": ALICE,
-        "Resource": {"Table": {"DatabaseName": "sales", "TableWildcard": {}}},
-        "Permissions": ["CREATE_TABLE", "DATA_LOCATION_ACCESS"],
-    }))
+    let reason = refused(to_alice(
+        &json!({"Table": {"DatabaseName": "sales", "TableWildcard": {}}}),
+        &["CREATE_TABLE", "DATA_LOCATION_ACCESS"],
+    ))
     .await;
     assert_eq!(
         reason,
@@ -539,11 +480,10 @@ async fn a_grant_option_that_does_not_fit_is_refused_naming_permissions_with_gra
 
 #[tokio::test]
 async fn data_location_access_fits_only_a_data_location() {
-    let reason = refused(json!({
-        "Principal": ALICE,
-        "Resource": {"DataLocation": {"ResourceArn": "arn:aws:s3:::datalake/sales"}},
-        "Permissions": ["DATA_LOCATION_ACCESS", "SELECT"],
-    }))
+    let reason = refused(to_alice(
+        &json!({"DataLocation": {"ResourceArn": "arn:aws:s3:::datalake/sales"}}),
+        &["DATA_LOCATION_ACCESS", "SELECT"],
+    ))
     .await;
     assert_eq!(
         reason,
@@ -553,11 +493,10 @@ async fn data_location_access_fits_only_a_data_location() {
 
 #[tokio::test]
 async fn create_database_on_a_database_is_refused_it_is_granted_on_the_catalog() {
-    let reason = refused(json!({
-        "Principal": ALICE,
-        "Resource": {"Database": {"Name": "sales"}},
-        "Permissions": ["CREATE_DATABASE"],
-    }))
+    let reason = refused(to_alice(
+        &json!({"Database": {"Name": "sales"}}),
+        &["CREATE_DATABASE"],
+    ))
     .await;
     assert!(
         reason.starts_with(
@@ -603,7 +542,7 @@ async fn an_lf_tag_policy_takes_the_permissions_of_what_it_matches() {
 async fn a_permission_only_update_grants_the_new_first_then_revokes_the_removed_same_id() {
     let grant = resource(MemoryGrants::new());
 
-    let completed = done(update(&grant, event(UPDATE)).await.unwrap());
+    let completed = run(&grant, event(UPDATE)).await.completed();
 
     assert_eq!(
         calls(&grant),
@@ -625,7 +564,7 @@ async fn a_permission_only_update_grants_the_new_first_then_revokes_the_removed_
 async fn a_principal_change_is_a_replacement_granted_under_a_new_id() {
     let grant = resource(MemoryGrants::new());
 
-    let completed = done(update(&grant, event(UPDATE_PRINCIPAL)).await.unwrap());
+    let completed = run(&grant, event(UPDATE_PRINCIPAL)).await.completed();
 
     assert_eq!(
         calls(&grant),
@@ -648,8 +587,7 @@ async fn a_principal_change_is_a_replacement_granted_under_a_new_id() {
 
 #[tokio::test]
 async fn a_removed_permission_already_gone_does_not_fail_the_update() {
-    let grants = MemoryGrants::new();
-    grants.fail_next(
+    let grant = failing(
         Operation::Revoke,
         LakeFormationError::NothingToRevoke(error(
             "InvalidInputException",
@@ -657,9 +595,8 @@ async fn a_removed_permission_already_gone_does_not_fail_the_update() {
             AwsErrorKind::Invalid,
         )),
     );
-    let grant = resource(grants);
 
-    let completed = done(update(&grant, event(UPDATE)).await.unwrap());
+    let completed = run(&grant, event(UPDATE)).await.completed();
 
     assert_eq!(
         completed.physical_resource_id,
@@ -669,8 +606,7 @@ async fn a_removed_permission_already_gone_does_not_fail_the_update() {
 
 #[tokio::test]
 async fn a_failed_revoke_leaves_the_new_grant_in_place_and_fails_the_update() {
-    let grants = MemoryGrants::new();
-    grants.fail_next(
+    let grant = failing(
         Operation::Revoke,
         LakeFormationError::Failed(error(
             "AccessDeniedException",
@@ -678,9 +614,8 @@ async fn a_failed_revoke_leaves_the_new_grant_in_place_and_fails_the_update() {
             AwsErrorKind::AccessDenied,
         )),
     );
-    let grant = resource(grants);
 
-    let failure = update(&grant, event(UPDATE)).await.unwrap_err();
+    let failure = run(&grant, event(UPDATE)).await.error();
 
     assert!(!failure.is_retryable());
     assert_eq!(
@@ -696,7 +631,7 @@ async fn an_update_of_a_placeholder_left_by_a_failed_create_grants_under_a_real_
     let mut placeholder = event(UPDATE);
     placeholder["PhysicalResourceId"] = json!("2026/11/23/[$LATEST]0123456789abcdef");
 
-    let completed = done(update(&grant, placeholder).await.unwrap());
+    let completed = run(&grant, placeholder).await.completed();
 
     assert_eq!(
         calls(&grant),
@@ -719,7 +654,7 @@ async fn an_update_to_permissions_that_do_not_fit_fails_before_granting_anything
         "DatabaseName": "sales", "Name": "orders", "ColumnNames": ["order_id"],
     }});
 
-    let failure = update(&grant, to_columns).await.unwrap_err();
+    let failure = run(&grant, to_columns).await.error();
 
     assert!(
         failure.to_string().starts_with(
@@ -736,7 +671,7 @@ async fn an_update_from_old_properties_that_do_not_fit_revokes_only_what_could_b
     let mut from_misfit = event(UPDATE);
     from_misfit["OldResourceProperties"]["Permissions"] = json!(["SELECT", "CREATE_TABLE"]);
 
-    done(update(&grant, from_misfit).await.unwrap());
+    run(&grant, from_misfit).await.completed();
 
     assert_eq!(
         calls(&grant),
@@ -756,7 +691,7 @@ async fn an_update_from_old_properties_that_do_not_fit_revokes_only_what_could_b
 async fn delete_revokes_everything_the_properties_grant() {
     let grant = resource(MemoryGrants::new());
 
-    let completed = done(delete(&grant, event(DELETE)).await.unwrap());
+    let completed = run(&grant, event(DELETE)).await.completed();
 
     assert_eq!(
         calls(&grant),
@@ -785,11 +720,9 @@ async fn deleting_what_is_no_longer_granted_or_no_longer_exists_succeeds() {
             AwsErrorKind::NotFound,
         )),
     ] {
-        let grants = MemoryGrants::new();
-        grants.fail_next(Operation::Revoke, failure);
-        let grant = resource(grants);
+        let grant = failing(Operation::Revoke, failure);
 
-        let completed = done(delete(&grant, event(DELETE)).await.unwrap());
+        let completed = run(&grant, event(DELETE)).await.completed();
 
         assert_eq!(
             completed.reason.as_deref(),
@@ -800,8 +733,7 @@ async fn deleting_what_is_no_longer_granted_or_no_longer_exists_succeeds() {
 
 #[tokio::test]
 async fn a_throttled_delete_is_tried_again() {
-    let grants = MemoryGrants::new();
-    grants.fail_next(
+    let grant = failing(
         Operation::Revoke,
         LakeFormationError::Failed(error(
             "ThrottlingException",
@@ -809,14 +741,15 @@ async fn a_throttled_delete_is_tried_again() {
             AwsErrorKind::Throttled,
         )),
     );
-    let grant = resource(grants);
 
-    assert!(
-        delete(&grant, event(DELETE))
-            .await
-            .unwrap_err()
-            .is_retryable()
+    let run = run(&grant, event(DELETE)).await;
+
+    assert_eq!(
+        run.retried,
+        vec!["GrantPermissions failed: ThrottlingException: Rate exceeded"]
     );
+    run.completed();
+    assert_eq!(calls(&grant).len(), 2);
 }
 
 #[tokio::test]
@@ -827,8 +760,8 @@ async fn a_delete_revokes_only_the_permissions_that_fit_and_nothing_if_none_do()
     let mut none_fit = event(DELETE);
     none_fit["ResourceProperties"]["Permissions"] = json!(["CREATE_TABLE"]);
 
-    done(delete(&grant, some_fit).await.unwrap());
-    let nothing = done(delete(&grant, none_fit).await.unwrap());
+    run(&grant, some_fit).await.completed();
+    let nothing = run(&grant, none_fit).await.completed();
 
     assert_eq!(
         calls(&grant),
