@@ -10,19 +10,18 @@
 //!   them, then deletes the domain, keeping the home EFS unless `HomeEfsRetention` is `Delete`.
 
 pub mod aws;
-#[cfg(test)]
-mod memory;
 pub mod ports;
 pub mod properties;
 
+use aws_sdk_sagemaker::types::{AppStatus, DomainStatus, SpaceStatus, UserProfileStatus};
 use cfn_custom_resource::{
-    AwsError, Completed, CustomResource, CustomResourceRequest, Progress, ResourceError,
+    Completed, CustomResource, CustomResourceRequest, Progress, ResourceError,
 };
 use serde::{Deserialize, Serialize};
-use studio_sagemaker::ownership::{
-    RESERVED_KEYS, created_by, owned_by_another_stack, ownership_tags,
-};
+use studio_sagemaker::in_service::is_in_service;
+use studio_sagemaker::ownership::{created_by, owned_by_another_stack, ownership_tags};
 use studio_sagemaker::sagemaker_tags;
+use studio_sagemaker::tagging::update_tags;
 use tracing::info;
 
 use crate::ports::{App, Domain, DomainChanges, NewDomain, StudioDomains};
@@ -51,6 +50,7 @@ pub enum DomainState {
 }
 
 /// The `Custom::StudioDomain` resource.
+#[derive(Debug)]
 pub struct StudioDomain<S> {
     studio: S,
 }
@@ -109,10 +109,9 @@ impl<S: StudioDomains> StudioDomain<S> {
         domain_name: &str,
     ) -> Result<Option<String>, ResourceError> {
         let domains = self.studio.list_domains().await?;
-        for domain in domains
-            .iter()
-            .filter(|domain| domain.domain_name == domain_name && domain.status != "Deleting")
-        {
+        for domain in domains.iter().filter(|domain| {
+            domain.domain_name == domain_name && domain.status != DomainStatus::Deleting
+        }) {
             let tags = match self.studio.list_tags(&domain.domain_arn).await {
                 Ok(tags) => tags,
                 Err(error) if error.is_not_found() => continue,
@@ -142,22 +141,18 @@ impl<S: StudioDomains> StudioDomain<S> {
                 "Domain {domain_id} disappeared while waiting for it to be InService"
             )));
         };
-        match domain.status.as_str() {
-            "InService" => Ok(Progress::Done(completed(&domain))),
-            "Failed" | "Update_Failed" | "Delete_Failed" => Err(ResourceError::permanent(format!(
-                "Domain {domain_id} is {}: {}",
-                domain.status,
-                domain
-                    .failure_reason
-                    .as_deref()
-                    .unwrap_or("SageMaker gave no FailureReason")
-            ))),
-            status => Ok(Progress::waiting(
-                state.clone(),
-                format!("domain {domain_id} to be InService (now {status})"),
-            )
-            .naming(domain_id)),
+        if is_in_service(
+            &format!("Domain {domain_id}"),
+            &domain.status,
+            domain.failure_reason.as_deref(),
+        )? {
+            return Ok(Progress::Done(completed(&domain)));
         }
+        Ok(Progress::waiting(
+            state.clone(),
+            format!("domain {domain_id} to be InService (now {})", domain.status),
+        )
+        .naming(domain_id))
     }
 
     async fn update_in_place(
@@ -171,7 +166,7 @@ impl<S: StudioDomains> StudioDomain<S> {
                 "Domain {domain_id} does not exist; it cannot be updated. Delete the resource from the stack or restore the domain"
             )));
         };
-        if domain.status != "InService" {
+        if domain.status != DomainStatus::InService {
             return Ok(Progress::waiting(
                 DomainState::AwaitingReady {
                     domain_id: domain_id.to_owned(),
@@ -188,8 +183,13 @@ impl<S: StudioDomains> StudioDomain<S> {
             info!(%domain_id, "updating the domain's settings");
             self.studio.update_domain(domain_id, &changes).await?;
         }
-        self.update_tags(&domain.domain_arn, properties, old)
-            .await?;
+        update_tags(
+            &self.studio,
+            &domain.domain_arn,
+            &properties.tags,
+            &old.tags,
+        )
+        .await?;
         self.until_in_service(DomainState::Updating {
             domain_id: domain_id.to_owned(),
         })
@@ -228,10 +228,10 @@ impl<S: StudioDomains> StudioDomain<S> {
         }
         let running: Vec<String> = self
             .studio
-            .list_apps(domain_id)
+            .list_apps(domain_id, None)
             .await?
             .into_iter()
-            .filter(|app| matches!(app.status.as_str(), "InService" | "Pending" | "Deleting"))
+            .filter(App::is_running)
             .map(|app| {
                 format!(
                     "{} {} of {} ({})",
@@ -249,36 +249,6 @@ impl<S: StudioDomains> StudioDomain<S> {
         )))
     }
 
-    async fn update_tags(
-        &self,
-        arn: &str,
-        properties: &DomainProperties,
-        old: &DomainProperties,
-    ) -> Result<(), AwsError> {
-        let removed: Vec<String> = old
-            .tags
-            .iter()
-            .filter(|tag| !properties.tags.iter().any(|new| new.key == tag.key))
-            .map(|tag| tag.key.clone())
-            .filter(|key| !RESERVED_KEYS.contains(&key.as_str()))
-            .collect();
-        let added: Vec<_> = properties
-            .tags
-            .iter()
-            .filter(|tag| !old.tags.contains(tag))
-            .cloned()
-            .collect();
-        if !removed.is_empty() {
-            info!(?removed, "removing tags");
-            self.studio.delete_tags(arn, removed).await?;
-        }
-        if !added.is_empty() {
-            info!(count = added.len(), "adding or changing tags");
-            self.studio.add_tags(arn, sagemaker_tags(&added)).await?;
-        }
-        Ok(())
-    }
-
     /// One step of deleting: each step looks at what is left and moves it one stage on, so
     /// a repeated step (a retry, a duplicate) is harmless.
     async fn delete_step(
@@ -294,7 +264,7 @@ impl<S: StudioDomains> StudioDomain<S> {
             ));
         };
         let waiting = |what: String| Ok(Progress::waiting(DomainState::Deleting, what));
-        if domain.status == "Deleting" {
+        if domain.status == DomainStatus::Deleting {
             return waiting(format!("domain {domain_id} to be deleted"));
         }
         let tags = match self.studio.list_tags(&domain.domain_arn).await {
@@ -315,7 +285,7 @@ impl<S: StudioDomains> StudioDomain<S> {
         if !profiles.is_empty() && !properties.delete_user_profiles {
             let mut names: Vec<&str> = profiles
                 .iter()
-                .map(|profile| profile.name.as_str())
+                .map(|profile| profile.user_profile_name.as_str())
                 .collect();
             names.sort_unstable();
             return Err(ResourceError::permanent(format!(
@@ -325,10 +295,10 @@ impl<S: StudioDomains> StudioDomain<S> {
             )));
         }
 
-        let apps = self.studio.list_apps(domain_id).await?;
+        let apps = self.studio.list_apps(domain_id, None).await?;
         let live: Vec<&App> = apps
             .iter()
-            .filter(|app| matches!(app.status.as_str(), "InService" | "Pending"))
+            .filter(|app| matches!(app.status, AppStatus::InService | AppStatus::Pending))
             .collect();
         for app in &live {
             info!(app_type = %app.app_type, app_name = %app.app_name, "deleting app");
@@ -338,16 +308,16 @@ impl<S: StudioDomains> StudioDomain<S> {
                 Err(error) => return Err(error.into()),
             }
         }
-        let busy = apps
-            .iter()
-            .filter(|app| matches!(app.status.as_str(), "InService" | "Pending" | "Deleting"))
-            .count();
+        let busy = apps.iter().filter(|app| app.is_running()).count();
         if busy > 0 {
             return waiting(format!("{busy} app(s) of domain {domain_id} to be deleted"));
         }
 
         let spaces = self.studio.list_spaces(domain_id).await?;
-        for space in spaces.iter().filter(|space| space.status != "Deleting") {
+        for space in spaces
+            .iter()
+            .filter(|space| space.status != SpaceStatus::Deleting)
+        {
             info!(space_name = %space.space_name, "deleting space");
             match self.studio.delete_space(domain_id, &space.space_name).await {
                 Ok(()) => {}
@@ -364,12 +334,12 @@ impl<S: StudioDomains> StudioDomain<S> {
 
         for profile in profiles
             .iter()
-            .filter(|profile| profile.status != "Deleting")
+            .filter(|profile| profile.status != UserProfileStatus::Deleting)
         {
-            info!(user_profile_name = %profile.name, "deleting user profile");
+            info!(user_profile_name = %profile.user_profile_name, "deleting user profile");
             match self
                 .studio
-                .delete_user_profile(domain_id, &profile.name)
+                .delete_user_profile(domain_id, &profile.user_profile_name)
                 .await
             {
                 Ok(()) => {}
@@ -395,7 +365,7 @@ impl<S: StudioDomains> StudioDomain<S> {
             // Failed apps are left alone above; if they are what keeps the domain, delete them
             // too (best effort). Otherwise something was created meanwhile: look again.
             Err(error) if error.is_in_use() => {
-                for app in apps.iter().filter(|app| app.status == "Failed") {
+                for app in apps.iter().filter(|app| app.status == AppStatus::Failed) {
                     info!(app_type = %app.app_type, app_name = %app.app_name, "deleting failed app that keeps the domain");
                     if let Err(app_error) = self.studio.delete_app(domain_id, app).await {
                         info!(error = %app_error, "could not delete the failed app");
@@ -608,24 +578,37 @@ mod tests {
         assert_eq!(new.replacement_reason(&old), Some("DomainName"));
     }
 
-    use crate::memory::MemoryStudio;
     use crate::ports::AppOwner;
     use crate::properties::HomeEfsRetention;
+    use aws_sdk_sagemaker::types::{AppType, RetentionType};
+    use cfn_custom_resource::testing::run_steps;
+    use studio_sagemaker::memory::MemoryStudio;
 
-    /// Runs an operation's steps until it is done or fails, as the protocol would.
-    async fn run_to_end<F, Fut>(mut step: F) -> Result<Completed, ResourceError>
-    where
-        F: FnMut(Option<DomainState>) -> Fut,
-        Fut: std::future::Future<Output = Result<Progress<DomainState>, ResourceError>>,
-    {
-        let mut state = None;
-        for _ in 0..20 {
-            match step(state.take()).await? {
-                Progress::Done(completed) => return Ok(completed),
-                Progress::InProgress { state: next, .. } => state = Some(next),
-            }
-        }
-        panic!("the operation never finished")
+    /// The subnets CreateDomain or UpdateDomain left on the domain.
+    fn subnets(studio: &MemoryStudio, domain_id: &str) -> Vec<String> {
+        studio
+            .state()
+            .domains
+            .get(domain_id)
+            .map(|stored| stored.subnet_ids.clone())
+            .unwrap_or_default()
+    }
+
+    /// The retention each accepted DeleteDomain asked for.
+    fn retention_asked(studio: &MemoryStudio) -> Vec<(String, HomeEfsRetention)> {
+        let state = studio.state();
+        state
+            .deleted_domains
+            .iter()
+            .chain(state.domains.values())
+            .filter_map(|stored| {
+                let retention = match stored.deleted_with.as_ref()? {
+                    RetentionType::Delete => HomeEfsRetention::Delete,
+                    _ => HomeEfsRetention::Retain,
+                };
+                Some((stored.domain.domain_id.clone(), retention))
+            })
+            .collect()
     }
 
     fn request_and_properties(name: &str) -> (CustomResourceRequest, DomainProperties) {
@@ -638,11 +621,12 @@ mod tests {
     async fn a_duplicate_create_adopts_the_domain_its_first_delivery_made() {
         let (request, properties) = request_and_properties("create");
         let studio = MemoryStudio::default();
-        studio.with_domain("d-000000000042", "risk-analytics", ownership_tags(&request));
+        studio.add_domain("d-000000000042", "risk-analytics", ownership_tags(&request));
         let resource = StudioDomain::new(studio);
 
-        let created = run_to_end(|state| resource.create(&request, &properties, state))
+        let created = run_steps(|state| resource.create(&request, &properties, state))
             .await
+            .outcome
             .unwrap();
 
         assert_eq!(created.physical_resource_id, "d-000000000042");
@@ -659,11 +643,12 @@ mod tests {
     async fn a_domain_of_the_same_name_made_by_another_request_is_not_adopted() {
         let (request, properties) = request_and_properties("create");
         let studio = MemoryStudio::default();
-        studio.with_domain("d-000000000042", "risk-analytics", vec![]);
+        studio.add_domain("d-000000000042", "risk-analytics", vec![]);
         let resource = StudioDomain::new(studio);
 
-        let created = run_to_end(|state| resource.create(&request, &properties, state))
+        let created = run_steps(|state| resource.create(&request, &properties, state))
             .await
+            .outcome
             .unwrap();
 
         assert_ne!(created.physical_resource_id, "d-000000000042");
@@ -678,14 +663,17 @@ mod tests {
         };
         let old: DomainProperties = properties::parse(old_properties).unwrap();
         let studio = MemoryStudio::default();
-        studio.with_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
-        studio.set_status("d-abcdefgh1234", "Updating");
+        let mut live_tags = ownership_tags(&request);
+        live_tags.extend(sagemaker_tags(&old.tags));
+        studio.add_domain("d-abcdefgh1234", "risk-analytics", live_tags);
+        studio.set_domain_status("d-abcdefgh1234", DomainStatus::Updating);
         let resource = StudioDomain::new(studio);
 
-        let updated = run_to_end(|state| {
+        let updated = run_steps(|state| {
             resource.update(&request, "d-abcdefgh1234", &properties, &old, state)
         })
         .await
+        .outcome
         .unwrap();
 
         assert_eq!(updated.physical_resource_id, "d-abcdefgh1234");
@@ -717,28 +705,29 @@ mod tests {
         let (request, mut properties) = request_and_properties("delete");
         properties.delete_user_profiles = true;
         let studio = MemoryStudio::default();
-        studio.with_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
-        studio.with_profile("d-abcdefgh1234", "alice");
-        studio.with_space("d-abcdefgh1234", "shared");
+        studio.add_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
+        studio.add_user_profile("d-abcdefgh1234", "alice", vec![]);
+        studio.add_space("d-abcdefgh1234", "shared", None, None);
         for (name, status) in [
-            ("k1", "InService"),
-            ("old", "Deleted"),
-            ("broken", "Failed"),
+            ("k1", AppStatus::InService),
+            ("old", AppStatus::Deleted),
+            ("broken", AppStatus::Failed),
         ] {
-            studio.with_app(
+            studio.add_app(
                 "d-abcdefgh1234",
-                App {
-                    app_type: "KernelGateway".to_owned(),
-                    app_name: name.to_owned(),
-                    owner: AppOwner::UserProfile("alice".to_owned()),
-                    status: status.to_owned(),
-                },
+                App::new(
+                    AppOwner::UserProfile("alice".to_owned()),
+                    AppType::KernelGateway,
+                    name,
+                    status,
+                ),
             );
         }
         let resource = StudioDomain::new(studio);
 
-        run_to_end(|_| resource.delete(&request, "d-abcdefgh1234", &properties, None))
+        run_steps(|_| resource.delete(&request, "d-abcdefgh1234", &properties, None))
             .await
+            .outcome
             .unwrap();
 
         let deletes: Vec<String> = resource
@@ -760,7 +749,7 @@ mod tests {
             "live apps first, everything inside before the domain, failed apps only if they keep it"
         );
         assert_eq!(
-            resource.studio.retention_asked(),
+            retention_asked(&resource.studio),
             vec![("d-abcdefgh1234".to_owned(), HomeEfsRetention::Retain)]
         );
     }
@@ -769,14 +758,15 @@ mod tests {
     async fn a_delete_with_profiles_left_refuses_before_touching_anything() {
         let (request, properties) = request_and_properties("delete");
         let studio = MemoryStudio::default();
-        studio.with_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
-        studio.with_profile("d-abcdefgh1234", "bob");
-        studio.with_profile("d-abcdefgh1234", "alice");
-        studio.with_space("d-abcdefgh1234", "shared");
+        studio.add_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
+        studio.add_user_profile("d-abcdefgh1234", "bob", vec![]);
+        studio.add_user_profile("d-abcdefgh1234", "alice", vec![]);
+        studio.add_space("d-abcdefgh1234", "shared", None, None);
         let resource = StudioDomain::new(studio);
 
-        let error = run_to_end(|_| resource.delete(&request, "d-abcdefgh1234", &properties, None))
+        let error = run_steps(|_| resource.delete(&request, "d-abcdefgh1234", &properties, None))
             .await
+            .outcome
             .unwrap_err();
 
         assert!(
@@ -798,11 +788,12 @@ mod tests {
         let mut other = request.clone();
         other.stack_id = "arn:aws:cloudformation:eu-west-1:123456789012:stack/other/1".to_owned();
         let studio = MemoryStudio::default();
-        studio.with_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&other));
+        studio.add_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&other));
         let resource = StudioDomain::new(studio);
 
-        let done = run_to_end(|_| resource.delete(&request, "d-abcdefgh1234", &properties, None))
+        let done = run_steps(|_| resource.delete(&request, "d-abcdefgh1234", &properties, None))
             .await
+            .outcome
             .unwrap();
 
         assert!(done.reason.unwrap().contains("belongs to another stack"));
@@ -822,26 +813,27 @@ mod tests {
         let mut new = old.clone();
         new.subnet_ids = vec!["subnet-0c1d2e3f".to_owned()];
         let studio = MemoryStudio::default();
-        studio.with_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
+        studio.add_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
         let resource = StudioDomain::new(studio);
 
-        run_to_end(|state| resource.update(&request, "d-abcdefgh1234", &new, &old, state))
+        run_steps(|state| resource.update(&request, "d-abcdefgh1234", &new, &old, state))
             .await
+            .outcome
             .unwrap();
 
         assert_eq!(
-            resource.studio.subnets("d-abcdefgh1234"),
+            subnets(&resource.studio, "d-abcdefgh1234"),
             vec!["subnet-0c1d2e3f"]
         );
     }
 
     fn running_app(owner: &str) -> App {
-        App {
-            app_type: "JupyterLab".to_owned(),
-            app_name: "default".to_owned(),
-            owner: AppOwner::Space(owner.to_owned()),
-            status: "InService".to_owned(),
-        }
+        App::new(
+            AppOwner::Space(owner.to_owned()),
+            AppType::JupyterLab,
+            "default",
+            AppStatus::InService,
+        )
     }
 
     #[tokio::test]
@@ -852,13 +844,14 @@ mod tests {
         new.subnet_ids = vec![old.subnet_ids[0].clone()];
         new.tags.clear();
         let studio = MemoryStudio::default();
-        studio.with_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
-        studio.with_app("d-abcdefgh1234", running_app("team-lab"));
+        studio.add_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
+        studio.add_app("d-abcdefgh1234", running_app("team-lab"));
         let resource = StudioDomain::new(studio);
 
         let error =
-            run_to_end(|state| resource.update(&request, "d-abcdefgh1234", &new, &old, state))
+            run_steps(|state| resource.update(&request, "d-abcdefgh1234", &new, &old, state))
                 .await
+                .outcome
                 .unwrap_err();
 
         let reason = error.to_string();
@@ -890,13 +883,14 @@ mod tests {
             _ => crate::properties::AppNetworkAccessType::VpcOnly,
         });
         let studio = MemoryStudio::default();
-        studio.with_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
-        studio.with_app("d-abcdefgh1234", running_app("team-lab"));
+        studio.add_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
+        studio.add_app("d-abcdefgh1234", running_app("team-lab"));
         let resource = StudioDomain::new(studio);
 
         let error =
-            run_to_end(|state| resource.update(&request, "d-abcdefgh1234", &new, &old, state))
+            run_steps(|state| resource.update(&request, "d-abcdefgh1234", &new, &old, state))
                 .await
+                .outcome
                 .unwrap_err();
         assert!(
             error.to_string().contains("AppNetworkAccessType"),
@@ -904,17 +898,18 @@ mod tests {
         );
 
         let studio = MemoryStudio::default();
-        studio.with_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
-        studio.with_app(
+        studio.add_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
+        studio.add_app(
             "d-abcdefgh1234",
             App {
-                status: "Failed".to_owned(),
+                status: AppStatus::Failed,
                 ..running_app("team-lab")
             },
         );
         let resource = StudioDomain::new(studio);
-        run_to_end(|state| resource.update(&request, "d-abcdefgh1234", &new, &old, state))
+        run_steps(|state| resource.update(&request, "d-abcdefgh1234", &new, &old, state))
             .await
+            .outcome
             .unwrap();
     }
 

@@ -1,4 +1,5 @@
-//! What `studio-domain` needs from SageMaker, as a small trait the logic is written against.
+//! What `studio-domain` needs from SageMaker: the shared Studio ports and its own calls, as the
+//! trait [`StudioDomains`] the logic is written against.
 
 use std::future::Future;
 
@@ -7,16 +8,15 @@ use cfn_custom_resource::AwsError;
 
 use crate::properties::HomeEfsRetention;
 
-pub use studio_sagemaker::apps::{App, AppOwner, Space};
+pub use studio_sagemaker::ports::{
+    App, AppOwner, Apps, Domain, DomainSummary, Domains, Space, Spaces, Tags, UserProfiles,
+};
 
 /// Everything CreateDomain needs.
 #[derive(Debug, Clone)]
 pub struct NewDomain {
-    /// The domain's name.
     pub domain_name: String,
-    /// The VPC.
     pub vpc_id: String,
-    /// The subnets.
     pub subnet_ids: Vec<String>,
     /// `IAM` or `SSO`.
     pub auth_mode: String,
@@ -55,111 +55,19 @@ impl DomainChanges {
     }
 }
 
-/// A domain as DescribeDomain reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Domain {
-    /// `d-…`.
-    pub domain_id: String,
-    /// The ARN.
-    pub domain_arn: String,
-    /// The name.
-    pub domain_name: String,
-    /// `Pending`, `InService`, `Updating`, `Deleting`, `Failed`, `Update_Failed`, `Delete_Failed`.
-    pub status: String,
-    /// Why it failed, if it did.
-    pub failure_reason: Option<String>,
-    /// The Studio URL.
-    pub url: String,
-    /// The users' home file system.
-    pub home_efs_file_system_id: String,
-}
-
-/// A domain as ListDomains reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DomainSummary {
-    /// `d-…`.
-    pub domain_id: String,
-    /// The ARN.
-    pub domain_arn: String,
-    /// The name.
-    pub domain_name: String,
-    /// The status.
-    pub status: String,
-}
-
-/// A user profile: a name and a status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Named {
-    /// The name.
-    pub name: String,
-    /// The status.
-    pub status: String,
-}
-
-/// The SageMaker calls a Studio domain's lifecycle makes.
-pub trait StudioDomains: Send + Sync {
+/// The SageMaker calls a Studio domain's lifecycle makes: the shared Studio ports, and
+/// CreateDomain, UpdateDomain and DeleteDomain, which are this function's own.
+pub trait StudioDomains: Domains + Tags + Apps + Spaces + UserProfiles {
     /// CreateDomain; returns the new domain's id.
     fn create_domain(
         &self,
         domain: &NewDomain,
     ) -> impl Future<Output = Result<String, AwsError>> + Send;
-    /// DescribeDomain; `None` if it does not exist.
-    fn describe_domain(
-        &self,
-        domain_id: &str,
-    ) -> impl Future<Output = Result<Option<Domain>, AwsError>> + Send;
-    /// ListDomains, every page.
-    fn list_domains(&self) -> impl Future<Output = Result<Vec<DomainSummary>, AwsError>> + Send;
     /// UpdateDomain.
     fn update_domain(
         &self,
         domain_id: &str,
         changes: &DomainChanges,
-    ) -> impl Future<Output = Result<(), AwsError>> + Send;
-    /// ListTags, every page.
-    fn list_tags(&self, arn: &str) -> impl Future<Output = Result<Vec<Tag>, AwsError>> + Send;
-    /// AddTags.
-    fn add_tags(
-        &self,
-        arn: &str,
-        tags: Vec<Tag>,
-    ) -> impl Future<Output = Result<(), AwsError>> + Send;
-    /// DeleteTags.
-    fn delete_tags(
-        &self,
-        arn: &str,
-        keys: Vec<String>,
-    ) -> impl Future<Output = Result<(), AwsError>> + Send;
-    /// ListApps in the domain, every page.
-    fn list_apps(&self, domain_id: &str)
-    -> impl Future<Output = Result<Vec<App>, AwsError>> + Send;
-    /// DeleteApp.
-    fn delete_app(
-        &self,
-        domain_id: &str,
-        app: &App,
-    ) -> impl Future<Output = Result<(), AwsError>> + Send;
-    /// ListSpaces in the domain, every page.
-    fn list_spaces(
-        &self,
-        domain_id: &str,
-    ) -> impl Future<Output = Result<Vec<Space>, AwsError>> + Send;
-    /// DeleteSpace.
-    fn delete_space(
-        &self,
-        domain_id: &str,
-        space_name: &str,
-    ) -> impl Future<Output = Result<(), AwsError>> + Send;
-    /// ListUserProfiles in the domain, every page.
-    fn list_user_profiles(
-        &self,
-        domain_id: &str,
-    ) -> impl Future<Output = Result<Vec<Named>, AwsError>> + Send;
-    /// DeleteUserProfile.
-    fn delete_user_profile(
-        &self,
-        domain_id: &str,
-        name: &str,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
     /// DeleteDomain, keeping or deleting the users' home file system.
     fn delete_domain(
@@ -167,4 +75,87 @@ pub trait StudioDomains: Send + Sync {
         domain_id: &str,
         retention: HomeEfsRetention,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+/// The in-memory Studio's domains, for the unit tests: CreateDomain, UpdateDomain and
+/// DeleteDomain against the shared state of [`studio_sagemaker::memory::MemoryStudio`].
+#[cfg(test)]
+mod in_memory {
+    use aws_sdk_sagemaker::types::{AppStatus, DomainStatus, RetentionType};
+    use studio_sagemaker::memory::{MemoryStudio, StoredDomain, arn, in_use};
+
+    use super::*;
+
+    impl StudioDomains for MemoryStudio {
+        async fn create_domain(&self, domain: &NewDomain) -> Result<String, AwsError> {
+            let mut state = self.call("CreateDomain", &domain.domain_name)?;
+            let domain_id = format!("d-{:012}", state.next_id());
+            let domain_arn = arn(&format!("domain/{domain_id}"));
+            state.tags.insert(domain_arn.clone(), domain.tags.clone());
+            state.domains.insert(
+                domain_id.clone(),
+                StoredDomain {
+                    domain: Domain {
+                        domain_id: domain_id.clone(),
+                        domain_arn,
+                        domain_name: domain.domain_name.clone(),
+                        status: DomainStatus::Pending,
+                        failure_reason: None,
+                        url: format!("https://{domain_id}.studio.us-east-1.sagemaker.aws"),
+                        home_efs_file_system_id: "fs-0123456789abcdef0".to_owned(),
+                        default_execution_role: domain
+                            .default_user_settings
+                            .execution_role()
+                            .map(str::to_owned),
+                    },
+                    subnet_ids: domain.subnet_ids.clone(),
+                    deleted_with: None,
+                },
+            );
+            Ok(domain_id)
+        }
+
+        async fn update_domain(
+            &self,
+            domain_id: &str,
+            changes: &DomainChanges,
+        ) -> Result<(), AwsError> {
+            let mut state = self.call("UpdateDomain", domain_id)?;
+            let stored = state.domain_mut("UpdateDomain", domain_id)?;
+            if stored.domain.status != DomainStatus::InService {
+                return Err(in_use("UpdateDomain", "The domain is not InService"));
+            }
+            stored.domain.status = DomainStatus::Updating;
+            if let Some(subnets) = &changes.subnet_ids {
+                stored.subnet_ids.clone_from(subnets);
+            }
+            Ok(())
+        }
+
+        /// Refused while the domain has apps that are not deleted, spaces or profiles.
+        async fn delete_domain(
+            &self,
+            domain_id: &str,
+            retention: HomeEfsRetention,
+        ) -> Result<(), AwsError> {
+            let mut state = self.call("DeleteDomain", domain_id)?;
+            let busy = state.apps.iter().any(|stored| {
+                stored.domain_id == domain_id && stored.app.status != AppStatus::Deleted
+            }) || state.spaces.keys().any(|(domain, _)| domain == domain_id)
+                || state.profiles.keys().any(|(domain, _)| domain == domain_id);
+            if busy {
+                return Err(in_use(
+                    "DeleteDomain",
+                    "The domain has apps, spaces or profiles",
+                ));
+            }
+            let stored = state.domain_mut("DeleteDomain", domain_id)?;
+            stored.deleted_with = Some(match retention {
+                HomeEfsRetention::Retain => RetentionType::Retain,
+                HomeEfsRetention::Delete => RetentionType::Delete,
+            });
+            stored.domain.status = DomainStatus::Deleting;
+            Ok(())
+        }
+    }
 }

@@ -3,8 +3,8 @@
 use cfn_custom_resource::properties::{boolean, optional_string_list, string_list};
 use cfn_custom_resource::{ResourceError, Tag};
 use serde::{Deserialize, Serialize};
-use studio_sagemaker::identifiers::is_role_arn;
-use studio_sagemaker::ownership::RESERVED_KEYS;
+use studio_sagemaker::identifiers::{NAME_RULE, is_role_arn, is_studio_name};
+use studio_sagemaker::tagging::check_tags;
 use studio_sagemaker::user_settings::UserSettingsProperty;
 
 /// What happens to the users' home EFS when the domain is deleted.
@@ -98,23 +98,6 @@ pub struct DomainProperties {
     pub delete_user_profiles: bool,
 }
 
-fn matches_name_rule(name: &str) -> bool {
-    // SageMaker's rule: [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}
-    let bytes = name.as_bytes();
-    !bytes.is_empty()
-        && bytes.len() <= 63
-        && bytes[0].is_ascii_alphanumeric()
-        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
-        && bytes
-            .iter()
-            .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')
-        && bytes
-            .iter()
-            .filter(|byte| byte.is_ascii_alphanumeric())
-            .count()
-            <= 63
-}
-
 fn has_prefix_and_id(value: &str, prefix: &str) -> bool {
     value
         .strip_prefix(prefix)
@@ -124,11 +107,11 @@ fn has_prefix_and_id(value: &str, prefix: &str) -> bool {
 impl DomainProperties {
     /// Checks what serde cannot: the API's patterns and limits. Nothing is called before this.
     pub fn validate(&self) -> Result<(), ResourceError> {
-        if !matches_name_rule(&self.domain_name) {
+        if !is_studio_name(&self.domain_name) {
             return Err(ResourceError::invalid_property(
                 "DomainName",
                 format!(
-                    "must match [a-zA-Z0-9](-*[a-zA-Z0-9]){{0,62}} (letters, digits and inner hyphens, at most 63 characters), got \"{}\"",
+                    "must match {NAME_RULE} (letters, digits and inner hyphens, at most 63 characters), got \"{}\"",
                     self.domain_name
                 ),
             ));
@@ -195,28 +178,7 @@ impl DomainProperties {
                 "must be left out or equal DefaultExecutionRoleArn (set the role in one place)",
             ));
         }
-        if let Some(tag) = self
-            .tags
-            .iter()
-            .find(|tag| RESERVED_KEYS.contains(&tag.key.as_str()) || tag.key.starts_with("aws:"))
-        {
-            return Err(ResourceError::invalid_property(
-                "Tags",
-                format!(
-                    "the key \"{}\" is reserved (aws:* and studio-catalog:* are set by AWS and by this resource)",
-                    tag.key
-                ),
-            ));
-        }
-        if self.tags.len() > 45 {
-            return Err(ResourceError::invalid_property(
-                "Tags",
-                format!(
-                    "expected at most 45 tags (SageMaker allows 50; 5 are this resource's), got {}",
-                    self.tags.len()
-                ),
-            ));
-        }
+        check_tags(&self.tags, &[])?;
         Ok(())
     }
 
@@ -341,7 +303,7 @@ mod tests {
         let tags = json!([{"Key": "studio-catalog:stack-id", "Value": "x"}]);
         assert!(
             reason(&with("Tags", tags)).starts_with(
-                "Invalid property Tags: the key \"studio-catalog:stack-id\" is reserved"
+                "Invalid property Tags[0].Key: \"studio-catalog:stack-id\" is reserved"
             )
         );
     }

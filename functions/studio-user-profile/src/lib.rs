@@ -25,24 +25,25 @@
 //!   alone.
 
 pub mod aws;
-#[cfg(test)]
-mod memory;
 pub mod ports;
 pub mod properties;
 #[cfg(test)]
 mod resource_tests;
 
+use aws_sdk_sagemaker::types::{AppStatus, SpaceStatus, UserProfileStatus};
 use cfn_custom_resource::{
     AwsError, Completed, CustomResource, CustomResourceRequest, Progress, ResourceError, Tag,
 };
 use serde::{Deserialize, Serialize};
-use studio_sagemaker::ownership::{
-    RESERVED_KEYS, created_by, owned_by_another_stack, ownership_tags, tag_value,
-};
+use studio_sagemaker::in_service::is_in_service;
+use studio_sagemaker::ownership::{created_by, owned_by_another_stack, ownership_tags};
+use studio_sagemaker::tagging::update_tags;
 use studio_sagemaker::{STUDIO_USER_ID_TAG, sagemaker_tags};
 use tracing::info;
 
-use crate::ports::{App, AppOwner, NewUserProfile, UserProfile, UserProfileArn, UserProfiles};
+use crate::ports::{
+    App, AppOwner, NewUserProfile, StudioUserProfiles, UserProfile, UserProfileArn,
+};
 use crate::properties::UserProfileProperties;
 
 /// What an unfinished operation on a user profile carries to its next step.
@@ -60,11 +61,12 @@ pub enum UserProfileState {
 }
 
 /// The `Custom::StudioUserProfile` resource.
+#[derive(Debug)]
 pub struct StudioUserProfile<S> {
     studio: S,
 }
 
-impl<S: UserProfiles> StudioUserProfile<S> {
+impl<S: StudioUserProfiles> StudioUserProfile<S> {
     /// The resource, calling SageMaker through `studio`.
     pub fn new(studio: S) -> Self {
         Self { studio }
@@ -154,8 +156,8 @@ impl<S: UserProfiles> StudioUserProfile<S> {
         if !properties.settings_differ(old) {
             return Ok(Progress::Done(completed(&profile)));
         }
-        match profile.status.as_str() {
-            "Pending" | "Updating" => {
+        match profile.status {
+            UserProfileStatus::Pending | UserProfileStatus::Updating => {
                 return Ok(Progress::waiting(
                     UserProfileState::AwaitingReady,
                     format!(
@@ -164,13 +166,13 @@ impl<S: UserProfiles> StudioUserProfile<S> {
                     ),
                 ));
             }
-            "Deleting" => {
+            UserProfileStatus::Deleting => {
                 return Err(ResourceError::permanent(format!(
                     "User profile {name} of domain {domain_id} is being deleted; it cannot be updated"
                 )));
             }
             // SageMaker updates only a profile that is InService or whose last update failed.
-            "Failed" | "Delete_Failed" => {
+            UserProfileStatus::Failed | UserProfileStatus::DeleteFailed => {
                 return Err(ResourceError::permanent(format!(
                     "User profile {name} of domain {domain_id} is {}: {}. It cannot be updated; change UserProfileName to replace it",
                     profile.status,
@@ -186,7 +188,8 @@ impl<S: UserProfiles> StudioUserProfile<S> {
             Some(role) => Some(role.to_owned()),
             // Given before, removed now: back to the domain's role.
             None if old.execution_role().is_some() => {
-                let Some(role) = self.studio.domain_execution_role(domain_id).await? else {
+                let domain = self.studio.describe_domain(domain_id).await?;
+                let Some(role) = domain.and_then(|domain| domain.default_execution_role) else {
                     return Err(ResourceError::permanent(format!(
                         "ExecutionRoleArn was removed, and domain {domain_id} has no default execution role to fall back to; give ExecutionRoleArn"
                     )));
@@ -232,29 +235,7 @@ impl<S: UserProfiles> StudioUserProfile<S> {
             key: STUDIO_USER_ID_TAG.to_owned(),
             value: properties.studio_user_id().to_owned(),
         });
-        let current = self.studio.list_tags(arn).await?;
-        let removed: Vec<String> = old
-            .tags
-            .iter()
-            .map(|tag| tag.key.clone())
-            .filter(|key| !desired.iter().any(|tag| &tag.key == key))
-            .filter(|key| !RESERVED_KEYS.contains(&key.as_str()) && key != STUDIO_USER_ID_TAG)
-            .filter(|key| tag_value(&current, key).is_some())
-            .collect();
-        let changed: Vec<Tag> = desired
-            .into_iter()
-            .filter(|tag| tag_value(&current, &tag.key) != Some(tag.value.as_str()))
-            .collect();
-        if !removed.is_empty() {
-            info!(?removed, "removing tags");
-            self.studio.delete_tags(arn, removed).await?;
-        }
-        if !changed.is_empty() {
-            let keys: Vec<&str> = changed.iter().map(|tag| tag.key.as_str()).collect();
-            info!(?keys, "adding or changing tags");
-            self.studio.add_tags(arn, sagemaker_tags(&changed)).await?;
-        }
-        Ok(())
+        update_tags(&self.studio, arn, &desired, &old.tags).await
     }
 
     /// One step of waiting for an update to finish.
@@ -306,7 +287,7 @@ impl<S: UserProfiles> StudioUserProfile<S> {
             info!(%domain_id, user_profile_name = %name, "the user profile is gone");
             return gone();
         };
-        if profile.status == "Deleting" {
+        if profile.status == UserProfileStatus::Deleting {
             return waiting(format!("user profile {name} to be deleted"));
         }
         let tags = match self.studio.list_tags(&profile.user_profile_arn).await {
@@ -322,7 +303,10 @@ impl<S: UserProfiles> StudioUserProfile<S> {
                 format!("User profile {name} of domain {domain_id} belongs to another stack; it was left untouched"),
             )));
         }
-        if matches!(profile.status.as_str(), "Pending" | "Updating") {
+        if matches!(
+            profile.status,
+            UserProfileStatus::Pending | UserProfileStatus::Updating
+        ) {
             return waiting(format!(
                 "user profile {name} to be InService before deleting it (now {})",
                 profile.status
@@ -353,17 +337,17 @@ impl<S: UserProfiles> StudioUserProfile<S> {
         }
         let mut apps = self
             .studio
-            .list_apps(domain_id, &AppOwner::UserProfile(name.to_owned()))
+            .list_apps(domain_id, Some(&AppOwner::UserProfile(name.to_owned())))
             .await?;
         for space in &spaces {
             let owner = AppOwner::Space(space.space_name.clone());
-            apps.extend(self.studio.list_apps(domain_id, &owner).await?);
+            apps.extend(self.studio.list_apps(domain_id, Some(&owner)).await?);
         }
 
         let mut busy_apps = 0;
         for app in apps.iter().filter(|app| is_alive(app)) {
             busy_apps += 1;
-            if app.status == "Deleting" {
+            if app.status == AppStatus::Deleting {
                 continue;
             }
             info!(app_type = %app.app_type, app_name = %app.app_name, owner = %app.owner, "deleting app");
@@ -378,7 +362,12 @@ impl<S: UserProfiles> StudioUserProfile<S> {
             let has_apps = apps
                 .iter()
                 .any(|app| app.owner == AppOwner::Space(space.space_name.clone()) && is_alive(app));
-            if has_apps || matches!(space.status.as_str(), "Deleting" | "Pending" | "Updating") {
+            if has_apps
+                || matches!(
+                    space.status,
+                    SpaceStatus::Deleting | SpaceStatus::Pending | SpaceStatus::Updating
+                )
+            {
                 continue;
             }
             info!(space_name = %space.space_name, sharing_type = ?space.sharing_type, "deleting space");
@@ -420,7 +409,7 @@ impl<S: UserProfiles> StudioUserProfile<S> {
 
 /// Whether an app still counts: neither deleted nor failed (a failed app is not deleted).
 fn is_alive(app: &App) -> bool {
-    !matches!(app.status.as_str(), "Deleted" | "Failed")
+    !matches!(app.status, AppStatus::Deleted | AppStatus::Failed)
 }
 
 /// Done once the profile is `InService`; fails fast on a failure status.
@@ -429,28 +418,18 @@ fn until_in_service(
     profile: &UserProfile,
 ) -> Result<Progress<UserProfileState>, ResourceError> {
     let name = &profile.user_profile_name;
-    let arn = &profile.user_profile_arn;
-    match profile.status.as_str() {
-        "InService" => Ok(Progress::Done(completed(profile))),
-        "Failed" | "Update_Failed" | "Delete_Failed" => Err(ResourceError::permanent(format!(
-            "User profile {name} of domain {} is {}: {}",
-            profile.domain_id,
-            profile.status,
-            profile
-                .failure_reason
-                .as_deref()
-                .unwrap_or("SageMaker gave no FailureReason")
-        ))),
-        "Deleting" => Err(ResourceError::permanent(format!(
-            "User profile {name} of domain {} is being deleted",
-            profile.domain_id
-        ))),
-        status => Ok(Progress::waiting(
-            state,
-            format!("user profile {name} to be InService (now {status})"),
-        )
-        .naming(arn)),
+    let what = format!("User profile {name} of domain {}", profile.domain_id);
+    if is_in_service(&what, &profile.status, profile.failure_reason.as_deref())? {
+        return Ok(Progress::Done(completed(profile)));
     }
+    Ok(Progress::waiting(
+        state,
+        format!(
+            "user profile {name} to be InService (now {})",
+            profile.status
+        ),
+    )
+    .naming(&profile.user_profile_arn))
 }
 
 /// The answer for a profile that is ready: its ARN and attributes.
@@ -485,7 +464,7 @@ fn new_user_profile(
     })
 }
 
-impl<S: UserProfiles + 'static> CustomResource for StudioUserProfile<S> {
+impl<S: StudioUserProfiles + 'static> CustomResource for StudioUserProfile<S> {
     type Properties = UserProfileProperties;
     type State = UserProfileState;
 

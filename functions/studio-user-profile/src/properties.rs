@@ -5,18 +5,9 @@ use aws_sdk_sagemaker::types::UserSettings;
 use cfn_custom_resource::{ResourceError, Tag};
 use serde::{Deserialize, Deserializer, Serialize};
 use studio_sagemaker::STUDIO_USER_ID_TAG;
-pub use studio_sagemaker::identifiers::is_domain_id;
-use studio_sagemaker::identifiers::is_role_arn;
-use studio_sagemaker::ownership::RESERVED_KEYS;
+use studio_sagemaker::identifiers::{NAME_RULE, is_domain_id, is_role_arn, is_studio_name};
+use studio_sagemaker::tagging::{check_tag_value, check_tags};
 use studio_sagemaker::user_settings::UserSettingsProperty;
-
-/// SageMaker's rule for a user profile name, as the API reference writes it.
-pub const USER_PROFILE_NAME_RULE: &str = "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}";
-
-/// At most this many tags on a SageMaker resource.
-const MAX_TAGS: usize = 50;
-/// Tags this function adds to every profile: `studiouserid` and the four ownership tags.
-const TAGS_ADDED: usize = 1 + RESERVED_KEYS.len();
 
 /// `Custom::StudioUserProfile`'s properties, as a template writes them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,7 +15,7 @@ const TAGS_ADDED: usize = 1 + RESERVED_KEYS.len();
 pub struct UserProfileProperties {
     /// The Studio domain, `d-…`.
     pub domain_id: String,
-    /// The profile's name (see [`USER_PROFILE_NAME_RULE`]).
+    /// The profile's name (SageMaker's [`NAME_RULE`]).
     pub user_profile_name: String,
     /// The identity the profile belongs to: the value of its `studiouserid` tag. Default: the
     /// profile's name.
@@ -127,7 +118,14 @@ impl UserProfileProperties {
             }
             _ => {}
         }
-        check_tags(&self.tags)?;
+        // IAM compares tag keys in conditions without regard to case.
+        check_tags(
+            &self.tags,
+            &[(
+                STUDIO_USER_ID_TAG,
+                "is set from StudioUserId; give the identity there",
+            )],
+        )?;
         self.user_settings()?;
         Ok(())
     }
@@ -189,20 +187,6 @@ impl UserProfileProperties {
     }
 }
 
-/// Whether `name` follows [`USER_PROFILE_NAME_RULE`] (1 to 63 characters).
-pub fn is_user_profile_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
-        return false;
-    };
-    bytes.len() <= 63
-        && first.is_ascii_alphanumeric()
-        && last.is_ascii_alphanumeric()
-        && bytes
-            .iter()
-            .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')
-}
-
 fn check_domain_id(id: &str) -> Result<(), ResourceError> {
     if is_domain_id(id) {
         Ok(())
@@ -215,13 +199,13 @@ fn check_domain_id(id: &str) -> Result<(), ResourceError> {
 }
 
 fn check_user_profile_name(name: &str) -> Result<(), ResourceError> {
-    if is_user_profile_name(name) {
+    if is_studio_name(name) {
         Ok(())
     } else {
         Err(ResourceError::invalid_property(
             "UserProfileName",
             format!(
-                "must match {USER_PROFILE_NAME_RULE} (letters, digits and hyphens, 1 to 63 characters, starting and ending with a letter or digit), got \"{name}\""
+                "must match {NAME_RULE} (letters, digits and hyphens, 1 to 63 characters, starting and ending with a letter or digit), got \"{name}\""
             ),
         ))
     }
@@ -241,80 +225,6 @@ fn check_role_arn(property: &str, arn: &str) -> Result<(), ResourceError> {
     }
 }
 
-/// The characters AWS allows in tag keys and values: letters, numbers, spaces and `_.:/=+-@`.
-fn is_tag_text(text: &str) -> bool {
-    text.chars().all(|c| {
-        c.is_alphanumeric() || "_.:/=+-@".contains(c) || (c.is_whitespace() && !c.is_control())
-    })
-}
-
-fn check_tag_value(property: &str, value: &str) -> Result<(), ResourceError> {
-    if value.chars().count() > 256 || !is_tag_text(value) {
-        return Err(ResourceError::invalid_property(
-            property,
-            format!(
-                "must be a tag value: at most 256 letters, numbers, spaces and _.:/=+-@, got \"{value}\""
-            ),
-        ));
-    }
-    Ok(())
-}
-
-fn check_tags(tags: &[Tag]) -> Result<(), ResourceError> {
-    if tags.len() > MAX_TAGS - TAGS_ADDED {
-        return Err(ResourceError::invalid_property(
-            "Tags",
-            format!(
-                "at most {} tags (SageMaker allows {MAX_TAGS}, and {TAGS_ADDED} are this resource's own), got {}",
-                MAX_TAGS - TAGS_ADDED,
-                tags.len()
-            ),
-        ));
-    }
-    for (index, tag) in tags.iter().enumerate() {
-        let property = format!("Tags[{index}].Key");
-        let key = tag.key.as_str();
-        if key.is_empty() || key.chars().count() > 128 || !is_tag_text(key) {
-            return Err(ResourceError::invalid_property(
-                property,
-                format!(
-                    "must be a tag key: 1 to 128 letters, numbers, spaces and _.:/=+-@, got \"{key}\""
-                ),
-            ));
-        }
-        if key.to_ascii_lowercase().starts_with("aws:") {
-            return Err(ResourceError::invalid_property(
-                property,
-                format!("\"{key}\": the prefix aws: is reserved by AWS"),
-            ));
-        }
-        // IAM compares tag keys in conditions without regard to case.
-        if key.eq_ignore_ascii_case(STUDIO_USER_ID_TAG) {
-            return Err(ResourceError::invalid_property(
-                property,
-                format!("\"{key}\" is set from StudioUserId; give the identity there"),
-            ));
-        }
-        if RESERVED_KEYS
-            .iter()
-            .any(|reserved| key.eq_ignore_ascii_case(reserved))
-        {
-            return Err(ResourceError::invalid_property(
-                property,
-                format!("\"{key}\" is reserved for the suite's ownership tags"),
-            ));
-        }
-        if tags[..index].iter().any(|earlier| earlier.key == tag.key) {
-            return Err(ResourceError::invalid_property(
-                property,
-                format!("\"{key}\" is given twice"),
-            ));
-        }
-        check_tag_value(&format!("Tags[{index}].Value"), &tag.value)?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,25 +237,6 @@ mod tests {
             map.extend(extra.clone());
         }
         parse(&value).unwrap()
-    }
-
-    #[test]
-    fn user_profile_names_follow_sagemakers_rule() {
-        for name in ["a", "alice", "Alice-Smith", "a--b", "0", &"x".repeat(63)] {
-            assert!(is_user_profile_name(name), "{name}");
-        }
-        for name in [
-            "",
-            "-a",
-            "a-",
-            "a_b",
-            "a.b",
-            "alice smith",
-            "é",
-            &"x".repeat(64),
-        ] {
-            assert!(!is_user_profile_name(name), "{name}");
-        }
     }
 
     #[test]
@@ -434,40 +325,14 @@ mod tests {
     }
 
     #[test]
-    fn reserved_duplicate_and_aws_tag_keys_are_refused() {
-        for (tags, expected) in [
-            (
-                json!([{"Key": "studio-catalog:stack-id", "Value": "x"}]),
-                "Tags[0].Key: \"studio-catalog:stack-id\" is reserved",
-            ),
-            (
-                json!([{"Key": "team", "Value": "a"}, {"Key": "team", "Value": "b"}]),
-                "Tags[1].Key: \"team\" is given twice",
-            ),
-            (
-                json!([{"Key": "aws:cloudformation:stack-name", "Value": "x"}]),
-                "Tags[0].Key: \"aws:cloudformation:stack-name\": the prefix aws: is reserved",
-            ),
-            (
-                json!([{"Key": "team", "Value": "a#b"}]),
-                "Tags[0].Value: must be a tag value",
-            ),
-        ] {
-            let error = properties(&json!({ "Tags": tags })).validate().unwrap_err();
-            assert!(error.to_string().contains(expected), "{error}");
-        }
-    }
-
-    #[test]
-    fn too_many_tags_are_refused() {
-        let tags: Vec<_> = (0..46)
-            .map(|i| json!({"Key": format!("k{i}"), "Value": "v"}))
-            .collect();
-        let error = properties(&json!({ "Tags": tags })).validate().unwrap_err();
+    fn template_tags_are_checked_by_the_shared_tag_rule() {
+        let error = properties(&json!({"Tags": [{"Key": "team", "Value": "a#b"}]}))
+            .validate()
+            .unwrap_err();
         assert!(
             error
                 .to_string()
-                .starts_with("Invalid property Tags: at most 45 tags"),
+                .starts_with("Invalid property Tags[0].Value: must be a tag value"),
             "{error}"
         );
     }

@@ -4,17 +4,20 @@
 use std::collections::BTreeMap;
 
 use cfn_custom_resource::properties::parse;
+use cfn_custom_resource::testing::{self, RequestBuilder, run};
 use cfn_custom_resource::{
-    AwsErrorKind, Completed, CustomResource, CustomResourceRequest, Invocation, Progress,
-    RequestKind, ResourceError,
+    AwsErrorKind, CustomResource, CustomResourceRequest, Invocation, Progress, RequestKind,
+    ResourceError,
 };
 use serde_json::{Value, json};
 use studio_sagemaker::ownership::{MANAGED_TAG, REQUEST_ID_TAG, STACK_ID_TAG};
 
-use crate::memory::{MemoryStudio, aws_error};
-use crate::ports::{AppOwner, UserProfiles};
+use aws_sdk_sagemaker::types::{AppStatus, AppType, SharingType, UserProfileStatus};
+use studio_sagemaker::memory::{MemoryStudio, aws_error};
+
+use crate::StudioUserProfile;
+use crate::ports::{App, AppOwner, Tags};
 use crate::properties::UserProfileProperties;
-use crate::{StudioUserProfile, UserProfileState};
 
 const DOMAIN: &str = "d-abcdef123456";
 const DOMAIN_ROLE: &str = "arn:aws:iam::123456789012:role/studio-domain-default";
@@ -24,8 +27,21 @@ const STACK: &str =
 const ALICE_ARN: &str =
     "arn:aws:sagemaker:us-east-1:123456789012:user-profile/d-abcdef123456/alice";
 
+/// A Studio with the domain `domain_id`, whose default execution role is `role`.
+fn studio_with_domain(domain_id: &str, role: Option<&str>) -> MemoryStudio {
+    let studio = MemoryStudio::default();
+    studio.add_domain(domain_id, "team", vec![]);
+    studio.set_domain_execution_role(domain_id, role);
+    studio
+}
+
 fn resource() -> StudioUserProfile<MemoryStudio> {
-    StudioUserProfile::new(MemoryStudio::with_domain(DOMAIN, Some(DOMAIN_ROLE)))
+    StudioUserProfile::new(studio_with_domain(DOMAIN, Some(DOMAIN_ROLE)))
+}
+
+/// An app called `default`.
+fn add_app(studio: &MemoryStudio, owner: AppOwner, app_type: AppType, status: AppStatus) {
+    studio.add_app(DOMAIN, App::new(owner, app_type, "default", status));
 }
 
 fn alice() -> Value {
@@ -51,113 +67,25 @@ fn with(mut properties: Value, changes: &Value) -> Value {
     properties
 }
 
-fn request(kind: RequestKind, request_id: &str, properties: Value) -> CustomResourceRequest {
-    CustomResourceRequest {
-        kind,
-        request_id: request_id.to_owned(),
-        stack_id: STACK.to_owned(),
-        logical_resource_id: "UserProfile".to_owned(),
-        resource_type: "Custom::StudioUserProfile".to_owned(),
-        response_url: "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x"
-            .to_owned(),
-        properties,
-    }
+/// A request of this resource in the product's stack.
+fn ours(request: RequestBuilder) -> CustomResourceRequest {
+    request
+        .stack_id(STACK)
+        .logical_resource_id("UserProfile")
+        .resource_type("Custom::StudioUserProfile")
+        .build()
 }
 
 fn create(properties: Value) -> CustomResourceRequest {
-    request(RequestKind::Create, "create-1", properties)
+    ours(testing::create(properties))
 }
 
 fn update(physical_id: &str, properties: Value, old: Value) -> CustomResourceRequest {
-    request(
-        RequestKind::Update {
-            physical_resource_id: physical_id.to_owned(),
-            old_properties: old,
-        },
-        "update-1",
-        properties,
-    )
+    ours(testing::update(physical_id, properties, old))
 }
 
 fn delete(physical_id: &str, properties: Value) -> CustomResourceRequest {
-    request(
-        RequestKind::Delete {
-            physical_resource_id: physical_id.to_owned(),
-        },
-        "delete-1",
-        properties,
-    )
-}
-
-/// What a run of steps ended with, and what it waited for on the way.
-struct Run {
-    result: Result<Completed, ResourceError>,
-    waited_for: Vec<String>,
-    /// What the steps named as existing (`Progress::naming`): what a FAILED answer carries.
-    named: Option<String>,
-}
-
-/// Runs the request's operation step by step, as the protocol does, until it is done or fails.
-async fn run(resource: &StudioUserProfile<MemoryStudio>, request: &CustomResourceRequest) -> Run {
-    let properties: UserProfileProperties = parse(&request.properties).unwrap();
-    let mut state: Option<UserProfileState> = None;
-    let mut waited_for = Vec::new();
-    let mut named = None;
-    for _ in 0..20 {
-        let step = match &request.kind {
-            RequestKind::Create => resource.create(request, &properties, state).await,
-            RequestKind::Update {
-                physical_resource_id,
-                old_properties,
-            } => {
-                let old: UserProfileProperties = parse(old_properties).unwrap();
-                resource
-                    .update(request, physical_resource_id, &properties, &old, state)
-                    .await
-            }
-            RequestKind::Delete {
-                physical_resource_id,
-            } => {
-                if !resource.owns_physical_id(physical_resource_id) {
-                    return Run {
-                        result: Ok(Completed::new(physical_resource_id.clone())),
-                        waited_for,
-                        named,
-                    };
-                }
-                resource
-                    .delete(request, physical_resource_id, &properties, state)
-                    .await
-            }
-        };
-        match step {
-            Ok(Progress::Done(completed)) => {
-                return Run {
-                    result: Ok(completed),
-                    waited_for,
-                    named,
-                };
-            }
-            Ok(Progress::InProgress {
-                state: next,
-                waiting_for,
-                physical_resource_id,
-            }) => {
-                waited_for.push(waiting_for);
-                state = Some(next);
-                named = physical_resource_id.or(named);
-            }
-            Err(error) if error.is_retryable() => waited_for.push(format!("retry: {error}")),
-            Err(error) => {
-                return Run {
-                    result: Err(error),
-                    waited_for,
-                    named,
-                };
-            }
-        }
-    }
-    panic!("the operation did not finish in 20 steps: {waited_for:?}");
+    ours(testing::delete(physical_id, properties))
 }
 
 fn user_tags(tags: &BTreeMap<String, String>) -> BTreeMap<&str, &str> {
@@ -177,7 +105,7 @@ async fn create_tags_the_profile_with_its_owner_identity_and_waits_until_in_serv
     )
     .await;
 
-    let completed = run.result.unwrap();
+    let completed = run.outcome.unwrap();
     assert_eq!(completed.physical_resource_id, ALICE_ARN);
     assert_eq!(run.waited_for, vec!["user profile alice to be InService"]);
     let tags = resource.studio.tags(ALICE_ARN);
@@ -195,7 +123,7 @@ async fn create_tags_the_profile_with_its_owner_identity_and_waits_until_in_serv
         Some("create-1")
     );
     assert_eq!(tags.get(MANAGED_TAG).map(String::as_str), Some("true"));
-    let stored = resource.studio.profile(DOMAIN, "alice").unwrap();
+    let stored = resource.studio.user_profile(DOMAIN, "alice").unwrap();
     assert_eq!(stored.settings.unwrap().execution_role(), Some(ALICE_ROLE));
 }
 
@@ -203,7 +131,7 @@ async fn create_tags_the_profile_with_its_owner_identity_and_waits_until_in_serv
 async fn create_answers_the_profiles_attributes() {
     let resource = resource();
 
-    let completed = run(&resource, &create(alice())).await.result.unwrap();
+    let completed = run(&resource, &create(alice())).await.outcome.unwrap();
 
     assert_eq!(
         completed.data,
@@ -220,7 +148,7 @@ async fn create_answers_the_profiles_attributes() {
 async fn the_studio_user_id_defaults_to_the_profile_name() {
     let resource = resource();
 
-    run(&resource, &create(alice())).await.result.unwrap();
+    run(&resource, &create(alice())).await.outcome.unwrap();
 
     assert_eq!(
         resource
@@ -241,13 +169,13 @@ async fn without_an_execution_role_the_profile_keeps_the_domains() {
         &create(with(alice(), &json!({"ExecutionRoleArn": null}))),
     )
     .await
-    .result
+    .outcome
     .unwrap();
 
     assert!(
         resource
             .studio
-            .profile(DOMAIN, "alice")
+            .user_profile(DOMAIN, "alice")
             .unwrap()
             .settings
             .is_none()
@@ -262,9 +190,9 @@ async fn the_single_sign_on_identity_is_given_to_create() {
         &json!({"SingleSignOnUserIdentifier": "UserName", "SingleSignOnUserValue": "alice@example.com"}),
     );
 
-    run(&resource, &create(properties)).await.result.unwrap();
+    run(&resource, &create(properties)).await.outcome.unwrap();
 
-    let stored = resource.studio.profile(DOMAIN, "alice").unwrap();
+    let stored = resource.studio.user_profile(DOMAIN, "alice").unwrap();
     assert_eq!(
         stored.single_sign_on_user_value.as_deref(),
         Some("alice@example.com")
@@ -276,8 +204,8 @@ async fn a_duplicate_delivery_of_a_create_finds_the_same_profile() {
     let resource = resource();
     let request = create(alice());
 
-    let first = run(&resource, &request).await.result.unwrap();
-    let second = run(&resource, &request).await.result.unwrap();
+    let first = run(&resource, &request).await.outcome.unwrap();
+    let second = run(&resource, &request).await.outcome.unwrap();
 
     assert_eq!(first, second);
     assert_eq!(resource.studio.count("CreateUserProfile"), 1);
@@ -288,12 +216,12 @@ async fn a_create_racing_its_duplicate_converges_on_one_profile() {
     let resource = resource();
     let request = create(alice());
     // The duplicate delivery creates the profile after this delivery looked for it.
-    run(&resource, &request).await.result.unwrap();
+    run(&resource, &request).await.outcome.unwrap();
     resource.studio.hide_profiles_from_next_describe();
 
     let again = run(&resource, &request).await;
 
-    assert_eq!(again.result.unwrap().physical_resource_id, ALICE_ARN);
+    assert_eq!(again.outcome.unwrap().physical_resource_id, ALICE_ARN);
     assert_eq!(resource.studio.count("CreateUserProfile"), 2);
     assert_eq!(resource.studio.count("DeleteUserProfile"), 0);
 }
@@ -301,10 +229,10 @@ async fn a_create_racing_its_duplicate_converges_on_one_profile() {
 #[tokio::test]
 async fn create_never_adopts_a_profile_it_did_not_create() {
     let resource = resource();
-    resource.studio.add_profile(DOMAIN, "alice", vec![]);
+    resource.studio.add_user_profile(DOMAIN, "alice", vec![]);
 
     let run = run(&resource, &create(alice())).await;
-    let error = run.result.unwrap_err();
+    let error = run.outcome.unwrap_err();
 
     assert!(
         error
@@ -313,7 +241,7 @@ async fn create_never_adopts_a_profile_it_did_not_create() {
         "{error}"
     );
     assert_eq!(
-        run.named, None,
+        run.made, None,
         "a FAILED answer must not name another's profile"
     );
     assert_eq!(resource.studio.count("CreateUserProfile"), 0);
@@ -328,7 +256,7 @@ async fn an_invalid_user_profile_name_fails_before_any_call() {
         &create(with(alice(), &json!({"UserProfileName": "alice.smith"}))),
     )
     .await
-    .result
+    .outcome
     .unwrap_err();
 
     assert!(
@@ -344,20 +272,20 @@ async fn an_invalid_user_profile_name_fails_before_any_call() {
 async fn a_failed_profile_fails_the_create_at_once_and_names_the_profile() {
     let resource = resource();
     resource.studio.settle_new_profiles_to(
-        "Failed",
+        UserProfileStatus::Failed,
         "The execution role cannot be assumed by SageMaker",
     );
 
     let run = run(&resource, &create(alice())).await;
 
-    match run.result {
+    match run.outcome {
         Err(ResourceError::Permanent { reason }) => assert_eq!(
             reason,
             "User profile alice of domain d-abcdef123456 is Failed: The execution role cannot be assumed by SageMaker"
         ),
         other => panic!("expected a permanent error, got {other:?}"),
     }
-    assert_eq!(run.named.as_deref(), Some(ALICE_ARN));
+    assert_eq!(run.made.as_deref(), Some(ALICE_ARN));
 }
 
 #[tokio::test]
@@ -369,7 +297,7 @@ async fn a_missing_domain_fails_the_create_naming_domain_id() {
         &create(with(alice(), &json!({"DomainId": "d-000000000000"}))),
     )
     .await
-    .result
+    .outcome
     .unwrap_err();
 
     assert!(
@@ -394,15 +322,15 @@ async fn throttling_is_retried_not_answered() {
 
     let run = run(&resource, &create(alice())).await;
 
-    assert_eq!(run.result.unwrap().physical_resource_id, ALICE_ARN);
-    assert!(run.waited_for[0].starts_with("retry: CreateUserProfile failed: ThrottlingException"));
+    assert_eq!(run.outcome.unwrap().physical_resource_id, ALICE_ARN);
+    assert!(run.retried[0].starts_with("CreateUserProfile failed: ThrottlingException"));
     assert_eq!(resource.studio.count("CreateUserProfile"), 2);
 }
 
 #[tokio::test]
 async fn a_tag_change_updates_the_tags_in_place() {
     let resource = resource();
-    run(&resource, &create(alice())).await.result.unwrap();
+    run(&resource, &create(alice())).await.outcome.unwrap();
     let new = with(
         alice(),
         &json!({"StudioUserId": "alice.smith", "Tags": [{"Key": "team", "Value": "risk"}, {"Key": "tier", "Value": "gold"}]}),
@@ -410,7 +338,7 @@ async fn a_tag_change_updates_the_tags_in_place() {
 
     let completed = run(&resource, &update(ALICE_ARN, new, alice()))
         .await
-        .result
+        .outcome
         .unwrap();
 
     assert_eq!(completed.physical_resource_id, ALICE_ARN);
@@ -432,7 +360,7 @@ async fn a_tag_change_updates_the_tags_in_place() {
 #[tokio::test]
 async fn a_tag_update_leaves_tags_the_stack_never_set() {
     let resource = resource();
-    run(&resource, &create(alice())).await.result.unwrap();
+    run(&resource, &create(alice())).await.outcome.unwrap();
     resource
         .studio
         .add_tags(
@@ -450,7 +378,7 @@ async fn a_tag_update_leaves_tags_the_stack_never_set() {
         &update(ALICE_ARN, with(alice(), &json!({"Tags": null})), alice()),
     )
     .await
-    .result
+    .outcome
     .unwrap();
 
     assert_eq!(
@@ -462,7 +390,7 @@ async fn a_tag_update_leaves_tags_the_stack_never_set() {
 #[tokio::test]
 async fn an_execution_role_change_updates_the_profile_in_place() {
     let resource = resource();
-    run(&resource, &create(alice())).await.result.unwrap();
+    run(&resource, &create(alice())).await.outcome.unwrap();
     let new_role = "arn:aws:iam::123456789012:role/SageMakerStudioUser-alice-v2";
 
     let run = run(
@@ -475,12 +403,12 @@ async fn an_execution_role_change_updates_the_profile_in_place() {
     )
     .await;
 
-    assert_eq!(run.result.unwrap().physical_resource_id, ALICE_ARN);
+    assert_eq!(run.outcome.unwrap().physical_resource_id, ALICE_ARN);
     assert_eq!(
         run.waited_for,
         vec!["user profile alice to be InService after the update"]
     );
-    let stored = resource.studio.profile(DOMAIN, "alice").unwrap();
+    let stored = resource.studio.user_profile(DOMAIN, "alice").unwrap();
     assert_eq!(stored.settings.unwrap().execution_role(), Some(new_role));
     assert_eq!(resource.studio.count("CreateUserProfile"), 1);
 }
@@ -488,7 +416,7 @@ async fn an_execution_role_change_updates_the_profile_in_place() {
 #[tokio::test]
 async fn removing_the_execution_role_falls_back_to_the_domains() {
     let resource = resource();
-    run(&resource, &create(alice())).await.result.unwrap();
+    run(&resource, &create(alice())).await.outcome.unwrap();
 
     run(
         &resource,
@@ -499,17 +427,17 @@ async fn removing_the_execution_role_falls_back_to_the_domains() {
         ),
     )
     .await
-    .result
+    .outcome
     .unwrap();
 
-    let stored = resource.studio.profile(DOMAIN, "alice").unwrap();
+    let stored = resource.studio.user_profile(DOMAIN, "alice").unwrap();
     assert_eq!(stored.settings.unwrap().execution_role(), Some(DOMAIN_ROLE));
 }
 
 #[tokio::test]
 async fn user_settings_are_passed_through_on_update() {
     let resource = resource();
-    run(&resource, &create(alice())).await.result.unwrap();
+    run(&resource, &create(alice())).await.outcome.unwrap();
     let new = with(
         alice(),
         &json!({"UserSettings": {"JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.m5.large"}}}}),
@@ -517,12 +445,12 @@ async fn user_settings_are_passed_through_on_update() {
 
     run(&resource, &update(ALICE_ARN, new, alice()))
         .await
-        .result
+        .outcome
         .unwrap();
 
     let settings = resource
         .studio
-        .profile(DOMAIN, "alice")
+        .user_profile(DOMAIN, "alice")
         .unwrap()
         .settings
         .unwrap();
@@ -540,7 +468,7 @@ async fn user_settings_are_passed_through_on_update() {
 #[tokio::test]
 async fn a_rename_creates_a_new_profile_and_leaves_the_old_one_for_cloudformation_to_delete() {
     let resource = resource();
-    run(&resource, &create(alice())).await.result.unwrap();
+    run(&resource, &create(alice())).await.outcome.unwrap();
 
     let completed = run(
         &resource,
@@ -551,14 +479,14 @@ async fn a_rename_creates_a_new_profile_and_leaves_the_old_one_for_cloudformatio
         ),
     )
     .await
-    .result
+    .outcome
     .unwrap();
 
     assert_eq!(
         completed.physical_resource_id,
         "arn:aws:sagemaker:us-east-1:123456789012:user-profile/d-abcdef123456/alice-2"
     );
-    assert!(resource.studio.profile(DOMAIN, "alice").is_some());
+    assert!(resource.studio.user_profile(DOMAIN, "alice").is_some());
     assert_eq!(
         resource
             .studio
@@ -576,7 +504,7 @@ async fn a_change_of_single_sign_on_identity_is_refused_in_place() {
         alice(),
         &json!({"SingleSignOnUserIdentifier": "UserName", "SingleSignOnUserValue": "alice"}),
     );
-    resource.studio.add_profile(DOMAIN, "alice", vec![]);
+    resource.studio.add_user_profile(DOMAIN, "alice", vec![]);
 
     let error = run(
         &resource,
@@ -587,7 +515,7 @@ async fn a_change_of_single_sign_on_identity_is_refused_in_place() {
         ),
     )
     .await
-    .result
+    .outcome
     .unwrap_err();
 
     assert!(
@@ -599,10 +527,11 @@ async fn a_change_of_single_sign_on_identity_is_refused_in_place() {
 #[tokio::test]
 async fn a_failed_profile_is_not_updated_and_the_reason_says_why() {
     let resource = resource();
-    resource
-        .studio
-        .settle_new_profiles_to("Failed", "The execution role cannot be assumed");
-    let _ = run(&resource, &create(alice())).await.result.unwrap_err();
+    resource.studio.settle_new_profiles_to(
+        UserProfileStatus::Failed,
+        "The execution role cannot be assumed",
+    );
+    let _ = run(&resource, &create(alice())).await.outcome.unwrap_err();
     let new_role = "arn:aws:iam::123456789012:role/SageMakerStudioUser-alice-v2";
 
     let error = run(
@@ -614,7 +543,7 @@ async fn a_failed_profile_is_not_updated_and_the_reason_says_why() {
         ),
     )
     .await
-    .result
+    .outcome
     .unwrap_err();
 
     assert_eq!(
@@ -638,7 +567,7 @@ async fn updating_a_profile_that_no_longer_exists_fails_with_advice() {
         ),
     )
     .await
-    .result
+    .outcome
     .unwrap_err();
 
     assert!(
@@ -652,44 +581,49 @@ async fn updating_a_profile_that_no_longer_exists_fails_with_advice() {
 #[tokio::test]
 async fn delete_removes_apps_and_private_spaces_then_the_profile_and_leaves_others_spaces() {
     let resource = resource();
-    run(&resource, &create(alice())).await.result.unwrap();
+    run(&resource, &create(alice())).await.outcome.unwrap();
     let studio = &resource.studio;
-    studio.add_app(
-        DOMAIN,
+    add_app(
+        studio,
         AppOwner::UserProfile("alice".into()),
-        "JupyterServer",
-        "InService",
+        AppType::JupyterServer,
+        AppStatus::InService,
     );
-    studio.add_app(
-        DOMAIN,
+    add_app(
+        studio,
         AppOwner::UserProfile("alice".into()),
-        "KernelGateway",
-        "Pending",
+        AppType::KernelGateway,
+        AppStatus::Pending,
     );
-    studio.add_space(DOMAIN, "alice-lab", "alice", "Private");
-    studio.add_app(
+    studio.add_space(
         DOMAIN,
+        "alice-lab",
+        Some("alice"),
+        Some(SharingType::Private),
+    );
+    add_app(
+        studio,
         AppOwner::Space("alice-lab".into()),
-        "JupyterLab",
-        "InService",
+        AppType::JupyterLab,
+        AppStatus::InService,
     );
-    studio.add_space(DOMAIN, "team-space", "bob", "Shared");
-    studio.add_app(
-        DOMAIN,
+    studio.add_space(DOMAIN, "team-space", Some("bob"), Some(SharingType::Shared));
+    add_app(
+        studio,
         AppOwner::Space("team-space".into()),
-        "CodeEditor",
-        "InService",
+        AppType::CodeEditor,
+        AppStatus::InService,
     );
 
     let run = run(&resource, &delete(ALICE_ARN, alice())).await;
 
-    run.result.unwrap();
-    assert!(studio.profile(DOMAIN, "alice").is_none());
+    run.outcome.unwrap();
+    assert!(studio.user_profile(DOMAIN, "alice").is_none());
     assert_eq!(studio.space_names(), vec!["team-space"]);
     let live: Vec<String> = studio
         .live_apps()
         .into_iter()
-        .map(|app| app.app_type)
+        .map(|app| app.app_type.to_string())
         .collect();
     assert_eq!(live, vec!["CodeEditor"]);
     assert!(
@@ -705,27 +639,32 @@ async fn delete_removes_apps_and_private_spaces_then_the_profile_and_leaves_othe
 async fn delete_of_a_profile_owning_a_shared_space_fails_at_once_naming_it_and_touches_nothing() {
     // Given alice owns a shared space (SageMaker refuses DeleteUserProfile until it is gone)
     let resource = resource();
-    run(&resource, &create(alice())).await.result.unwrap();
+    run(&resource, &create(alice())).await.outcome.unwrap();
     let studio = &resource.studio;
-    studio.add_app(
-        DOMAIN,
+    add_app(
+        studio,
         AppOwner::UserProfile("alice".into()),
-        "JupyterServer",
-        "InService",
+        AppType::JupyterServer,
+        AppStatus::InService,
     );
-    studio.add_space(DOMAIN, "team-space", "alice", "Shared");
-    studio.add_app(
+    studio.add_space(
         DOMAIN,
+        "team-space",
+        Some("alice"),
+        Some(SharingType::Shared),
+    );
+    add_app(
+        studio,
         AppOwner::Space("team-space".into()),
-        "CodeEditor",
-        "InService",
+        AppType::CodeEditor,
+        AppStatus::InService,
     );
 
     // When the stack deletes the profile without DeleteSharedSpaces
     let run = run(&resource, &delete(ALICE_ARN, alice())).await;
 
     // Then it fails in one step, naming the space and the property, and deletes nothing
-    let error = run.result.unwrap_err();
+    let error = run.outcome.unwrap_err();
     let reason = error.to_string();
     assert!(
         reason.contains("owns shared space(s) team-space"),
@@ -733,7 +672,7 @@ async fn delete_of_a_profile_owning_a_shared_space_fails_at_once_naming_it_and_t
     );
     assert!(reason.contains("DeleteSharedSpaces"), "{reason}");
     assert!(run.waited_for.is_empty(), "{:?}", run.waited_for);
-    assert!(studio.profile(DOMAIN, "alice").is_some());
+    assert!(studio.user_profile(DOMAIN, "alice").is_some());
     assert_eq!(studio.space_names(), vec!["team-space"]);
     assert_eq!(studio.live_apps().len(), 2);
     assert_eq!(studio.count("DeleteApp"), 0);
@@ -746,24 +685,29 @@ async fn delete_with_delete_shared_spaces_removes_the_shared_spaces_it_owns_and_
     let alice_deleting_shared = with(alice(), &json!({"DeleteSharedSpaces": "true"}));
     run(&resource, &create(alice_deleting_shared.clone()))
         .await
-        .result
+        .outcome
         .unwrap();
     let studio = &resource.studio;
-    studio.add_space(DOMAIN, "team-space", "alice", "Shared");
-    studio.add_app(
+    studio.add_space(
         DOMAIN,
-        AppOwner::Space("team-space".into()),
-        "CodeEditor",
-        "InService",
+        "team-space",
+        Some("alice"),
+        Some(SharingType::Shared),
     );
-    studio.add_space(DOMAIN, "bobs-space", "bob", "Shared");
+    add_app(
+        studio,
+        AppOwner::Space("team-space".into()),
+        AppType::CodeEditor,
+        AppStatus::InService,
+    );
+    studio.add_space(DOMAIN, "bobs-space", Some("bob"), Some(SharingType::Shared));
 
     run(&resource, &delete(ALICE_ARN, alice_deleting_shared))
         .await
-        .result
+        .outcome
         .unwrap();
 
-    assert!(studio.profile(DOMAIN, "alice").is_none());
+    assert!(studio.user_profile(DOMAIN, "alice").is_none());
     assert_eq!(studio.space_names(), vec!["bobs-space"]);
     assert!(studio.live_apps().is_empty());
 }
@@ -774,14 +718,14 @@ async fn delete_of_a_profile_already_gone_succeeds() {
 
     let completed = run(&resource, &delete(ALICE_ARN, alice()))
         .await
-        .result
+        .outcome
         .unwrap();
 
     assert_eq!(
         completed.reason.as_deref(),
         Some("User profile alice of domain d-abcdef123456 is deleted")
     );
-    assert_eq!(resource.studio.calls(), vec!["DescribeUserProfile"]);
+    assert_eq!(resource.studio.operations(), vec!["DescribeUserProfile"]);
 }
 
 #[tokio::test]
@@ -791,11 +735,13 @@ async fn delete_leaves_a_profile_another_stack_owns() {
         key: STACK_ID_TAG.into(),
         value: "arn:aws:cloudformation:us-east-1:123456789012:stack/other/1".into(),
     }]);
-    resource.studio.add_profile(DOMAIN, "alice", other_stack);
+    resource
+        .studio
+        .add_user_profile(DOMAIN, "alice", other_stack);
 
     let completed = run(&resource, &delete(ALICE_ARN, alice()))
         .await
-        .result
+        .outcome
         .unwrap();
 
     assert!(
@@ -804,14 +750,14 @@ async fn delete_leaves_a_profile_another_stack_owns() {
             .unwrap()
             .contains("belongs to another stack")
     );
-    assert!(resource.studio.profile(DOMAIN, "alice").is_some());
+    assert!(resource.studio.user_profile(DOMAIN, "alice").is_some());
     assert_eq!(resource.studio.count("DeleteUserProfile"), 0);
 }
 
 #[tokio::test]
 async fn delete_ignores_a_physical_id_that_is_not_a_user_profile_arn() {
     let resource = resource();
-    resource.studio.add_profile(DOMAIN, "alice", vec![]);
+    resource.studio.add_user_profile(DOMAIN, "alice", vec![]);
 
     for id in [
         "2024/11/23/[$LATEST]0123456789abcdef",
@@ -832,11 +778,11 @@ async fn delete_ignores_a_physical_id_that_is_not_a_user_profile_arn() {
 #[tokio::test]
 async fn delete_deletes_only_the_profile_its_physical_id_names() {
     let resource = resource();
-    run(&resource, &create(alice())).await.result.unwrap();
+    run(&resource, &create(alice())).await.outcome.unwrap();
     let bob = create(with(alice(), &json!({"UserProfileName": "bob"})));
     let bob_arn = run(&resource, &bob)
         .await
-        .result
+        .outcome
         .unwrap()
         .physical_resource_id;
 
@@ -845,18 +791,18 @@ async fn delete_deletes_only_the_profile_its_physical_id_names() {
         &delete(&bob_arn, with(alice(), &json!({"UserProfileName": "bob"}))),
     )
     .await
-    .result
+    .outcome
     .unwrap();
 
-    assert!(resource.studio.profile(DOMAIN, "bob").is_none());
+    assert!(resource.studio.user_profile(DOMAIN, "bob").is_none());
     assert_eq!(
         resource
             .studio
-            .profile(DOMAIN, "alice")
+            .user_profile(DOMAIN, "alice")
             .unwrap()
             .profile
             .status,
-        "InService"
+        UserProfileStatus::InService
     );
 }
 
@@ -936,13 +882,11 @@ mod events {
     #[tokio::test]
     async fn the_sample_create_runs_against_the_in_memory_studio() {
         let event: Value = serde_json::from_str(EVENTS[0].1).unwrap();
-        let resource = StudioUserProfile::new(MemoryStudio::with_domain(
-            "d-4xkq2tx0h1lp",
-            Some(DOMAIN_ROLE),
-        ));
+        let resource =
+            StudioUserProfile::new(studio_with_domain("d-4xkq2tx0h1lp", Some(DOMAIN_ROLE)));
         let request = Invocation::from_payload(event).unwrap().request().clone();
 
-        let completed = run(&resource, &request).await.result.unwrap();
+        let completed = run(&resource, &request).await.outcome.unwrap();
 
         assert_eq!(
             completed.physical_resource_id,
