@@ -2,17 +2,16 @@
 
 use aws_sdk_cloudformation::Client as CloudFormationClient;
 use aws_sdk_sagemaker::Client as SageMakerClient;
-use aws_sdk_sagemaker::types::{AppType, NotebookInstanceStatus};
+use aws_sdk_sagemaker::types::NotebookInstanceStatus;
 use aws_sdk_servicecatalog::Client as ServiceCatalogClient;
 use aws_sdk_servicecatalog::types::{AccessLevelFilter, AccessLevelFilterKey};
-use cfn_custom_resource::{AwsError, AwsErrorKind};
-use studio_sagemaker::apps;
+use lambda_support::{AwsError, AwsErrorKind};
+use studio_sagemaker::aws::SageMakerStudio;
 
-use crate::cleanup::owner_of;
 use crate::ports::{
-    App, AppActivity, AppOwner, Domain, Endpoint, Endpoints, NotebookInstance, NotebookInstances,
-    Page, ProvisionedProduct, ProvisionedProducts, SageMakerTags, StackState, Stacks, StudioApps,
-    Tag, Termination,
+    App, AppDescription, AppOwner, Apps, Domain, DomainSummary, Domains, Endpoint, Endpoints,
+    NotebookInstance, NotebookInstances, Page, ProvisionedProduct, ProvisionedProducts, StackState,
+    Stacks, Tag, Tags, Termination, tag,
 };
 
 /// The largest page each listing asks for.
@@ -21,7 +20,8 @@ const PAGE_SIZE: i32 = 100;
 /// The account's SageMaker, Service Catalog and CloudFormation clients, built once at cold start.
 #[derive(Debug, Clone)]
 pub struct AwsAccount {
-    sagemaker: SageMakerClient,
+    /// Studio's domains, apps and tags: the suite's shared adapter.
+    studio: SageMakerStudio,
     servicecatalog: ServiceCatalogClient,
     cloudformation: CloudFormationClient,
 }
@@ -43,7 +43,7 @@ impl AwsAccount {
         cloudformation: CloudFormationClient,
     ) -> Self {
         Self {
-            sagemaker,
+            studio: SageMakerStudio::new(sagemaker),
             servicecatalog,
             cloudformation,
         }
@@ -54,158 +54,75 @@ fn text(value: Option<&str>) -> String {
     value.unwrap_or_default().to_owned()
 }
 
-/// `None` for a "does not exist" answer.
-fn unless_not_found<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(error) if error.is_not_found() => Ok(None),
-        Err(error) => Err(error),
+/// A page of `items`, followed by the page `next_token` names (an empty token is no page).
+fn page<T>(items: impl IntoIterator<Item = T>, next_token: Option<&str>) -> Page<T> {
+    Page {
+        items: items.into_iter().collect(),
+        next_token: next_token
+            .filter(|token| !token.is_empty())
+            .map(str::to_owned),
     }
 }
 
-impl StudioApps for AwsAccount {
-    async fn list_domains(&self, next: Option<String>) -> Result<Page<Domain>, AwsError> {
-        let output = self
-            .sagemaker
-            .list_domains()
-            .max_results(PAGE_SIZE)
-            .set_next_token(next)
-            .send()
-            .await
-            .map_err(|error| AwsError::from_sdk("ListDomains", &error))?;
-        let items = output
-            .domains()
-            .iter()
-            .map(|domain| Domain {
-                id: text(domain.domain_id()),
-                arn: text(domain.domain_arn()),
-                status: domain
-                    .status()
-                    .map(|s| s.as_str().to_owned())
-                    .unwrap_or_default(),
-            })
-            .collect();
-        Ok(Page {
-            items,
-            next: output.next_token().map(str::to_owned),
-        })
+/// A status as answered; an answer without one reads as an unknown status (which no rule acts
+/// on).
+fn status<S: Clone + for<'a> From<&'a str>>(answered: Option<&S>) -> S {
+    answered.cloned().unwrap_or_else(|| S::from(""))
+}
+
+impl Domains for AwsAccount {
+    async fn list_domains_page(
+        &self,
+        next_token: Option<String>,
+    ) -> Result<Page<DomainSummary>, AwsError> {
+        self.studio.list_domains_page(next_token).await
     }
 
     async fn describe_domain(&self, domain_id: &str) -> Result<Option<Domain>, AwsError> {
-        let result = self
-            .sagemaker
-            .describe_domain()
-            .domain_id(domain_id)
-            .send()
-            .await
-            .map_err(|error| AwsError::from_sdk("DescribeDomain", &error));
-        unless_not_found(result).map(|output| {
-            output.map(|domain| Domain {
-                id: text(domain.domain_id()),
-                arn: text(domain.domain_arn()),
-                status: domain
-                    .status()
-                    .map(|s| s.as_str().to_owned())
-                    .unwrap_or_default(),
-            })
-        })
-    }
-
-    async fn list_apps(
-        &self,
-        domain_id: &str,
-        next: Option<String>,
-    ) -> Result<Page<App>, AwsError> {
-        let output = self
-            .sagemaker
-            .list_apps()
-            .domain_id_equals(domain_id)
-            .max_results(PAGE_SIZE)
-            .set_next_token(next)
-            .send()
-            .await
-            .map_err(|error| AwsError::from_sdk("ListApps", &error))?;
-        let items = output
-            .apps()
-            .iter()
-            .filter_map(|app| {
-                Some(App {
-                    domain_id: app.domain_id().unwrap_or(domain_id).to_owned(),
-                    owner: owner_of(app.user_profile_name(), app.space_name())?,
-                    app_type: app.app_type()?.as_str().to_owned(),
-                    app_name: app.app_name()?.to_owned(),
-                    status: app
-                        .status()
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default(),
-                    creation_time: app.creation_time().copied(),
-                })
-            })
-            .collect();
-        Ok(Page {
-            items,
-            next: output.next_token().map(str::to_owned),
-        })
-    }
-
-    async fn describe_app(&self, app: &App) -> Result<Option<AppActivity>, AwsError> {
-        let request = self
-            .sagemaker
-            .describe_app()
-            .domain_id(&app.domain_id)
-            .app_type(AppType::from(app.app_type.as_str()))
-            .app_name(&app.app_name);
-        let request = match &app.owner {
-            AppOwner::UserProfile(name) => request.user_profile_name(name),
-            AppOwner::Space(name) => request.space_name(name),
-        };
-        let result = request
-            .send()
-            .await
-            .map_err(|error| AwsError::from_sdk("DescribeApp", &error));
-        unless_not_found(result).map(|output| {
-            output.map(|app| AppActivity {
-                status: app
-                    .status()
-                    .map(|s| s.as_str().to_owned())
-                    .unwrap_or_default(),
-                last_user_activity: app.last_user_activity_timestamp().copied(),
-                creation_time: app.creation_time().copied(),
-            })
-        })
-    }
-
-    async fn delete_app(&self, app: &App) -> Result<(), AwsError> {
-        apps::delete_app(
-            &self.sagemaker,
-            &app.domain_id,
-            &app.owner,
-            &app.app_type,
-            &app.app_name,
-        )
-        .await
+        self.studio.describe_domain(domain_id).await
     }
 }
 
-impl SageMakerTags for AwsAccount {
-    async fn list_tags(&self, arn: &str, next: Option<String>) -> Result<Page<Tag>, AwsError> {
-        let output = self
-            .sagemaker
-            .list_tags()
-            .resource_arn(arn)
-            .set_next_token(next)
-            .send()
+impl Apps for AwsAccount {
+    async fn list_apps_page(
+        &self,
+        domain_id: &str,
+        owner: Option<&AppOwner>,
+        next_token: Option<String>,
+    ) -> Result<Page<App>, AwsError> {
+        self.studio
+            .list_apps_page(domain_id, owner, next_token)
             .await
-            .map_err(|error| studio_sagemaker::tagging::tagging_error("ListTags", &error))?;
-        let items = output
-            .tags()
-            .iter()
-            .filter_map(|tag| Some(Tag::new(tag.key()?, tag.value().unwrap_or_default())))
-            .collect();
-        Ok(Page {
-            items,
-            next: output.next_token().map(str::to_owned),
-        })
+    }
+
+    async fn describe_app(
+        &self,
+        domain_id: &str,
+        app: &App,
+    ) -> Result<Option<AppDescription>, AwsError> {
+        self.studio.describe_app(domain_id, app).await
+    }
+
+    async fn delete_app(&self, domain_id: &str, app: &App) -> Result<(), AwsError> {
+        self.studio.delete_app(domain_id, app).await
+    }
+}
+
+impl Tags for AwsAccount {
+    async fn list_tags_page(
+        &self,
+        arn: &str,
+        next_token: Option<String>,
+    ) -> Result<Page<Tag>, AwsError> {
+        self.studio.list_tags_page(arn, next_token).await
+    }
+
+    async fn add_tags(&self, arn: &str, tags: Vec<Tag>) -> Result<(), AwsError> {
+        self.studio.add_tags(arn, tags).await
+    }
+
+    async fn delete_tags(&self, arn: &str, keys: Vec<String>) -> Result<(), AwsError> {
+        self.studio.delete_tags(arn, keys).await
     }
 }
 
@@ -215,7 +132,8 @@ impl NotebookInstances for AwsAccount {
         next: Option<String>,
     ) -> Result<Page<NotebookInstance>, AwsError> {
         let output = self
-            .sagemaker
+            .studio
+            .client()
             .list_notebook_instances()
             .status_equals(NotebookInstanceStatus::InService)
             .max_results(PAGE_SIZE)
@@ -223,28 +141,19 @@ impl NotebookInstances for AwsAccount {
             .send()
             .await
             .map_err(|error| AwsError::from_sdk("ListNotebookInstances", &error))?;
-        let items = output
-            .notebook_instances()
-            .iter()
-            .filter_map(|notebook| {
-                Some(NotebookInstance {
-                    name: notebook.notebook_instance_name()?.to_owned(),
-                    arn: notebook.notebook_instance_arn()?.to_owned(),
-                    status: notebook
-                        .notebook_instance_status()
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default(),
-                })
+        let notebooks = output.notebook_instances().iter().filter_map(|notebook| {
+            Some(NotebookInstance {
+                name: notebook.notebook_instance_name()?.to_owned(),
+                arn: notebook.notebook_instance_arn()?.to_owned(),
+                status: status(notebook.notebook_instance_status()),
             })
-            .collect();
-        Ok(Page {
-            items,
-            next: output.next_token().map(str::to_owned),
-        })
+        });
+        Ok(page(notebooks, output.next_token()))
     }
 
     async fn stop_notebook_instance(&self, name: &str) -> Result<(), AwsError> {
-        self.sagemaker
+        self.studio
+            .client()
             .stop_notebook_instance()
             .notebook_instance_name(name)
             .send()
@@ -257,35 +166,27 @@ impl NotebookInstances for AwsAccount {
 impl Endpoints for AwsAccount {
     async fn list_endpoints(&self, next: Option<String>) -> Result<Page<Endpoint>, AwsError> {
         let output = self
-            .sagemaker
+            .studio
+            .client()
             .list_endpoints()
             .max_results(PAGE_SIZE)
             .set_next_token(next)
             .send()
             .await
             .map_err(|error| AwsError::from_sdk("ListEndpoints", &error))?;
-        let items = output
-            .endpoints()
-            .iter()
-            .filter_map(|endpoint| {
-                Some(Endpoint {
-                    name: endpoint.endpoint_name()?.to_owned(),
-                    arn: endpoint.endpoint_arn()?.to_owned(),
-                    status: endpoint
-                        .endpoint_status()
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default(),
-                })
+        let endpoints = output.endpoints().iter().filter_map(|endpoint| {
+            Some(Endpoint {
+                name: endpoint.endpoint_name()?.to_owned(),
+                arn: endpoint.endpoint_arn()?.to_owned(),
+                status: status(endpoint.endpoint_status()),
             })
-            .collect();
-        Ok(Page {
-            items,
-            next: output.next_token().map(str::to_owned),
-        })
+        });
+        Ok(page(endpoints, output.next_token()))
     }
 
     async fn delete_endpoint(&self, name: &str) -> Result<(), AwsError> {
-        self.sagemaker
+        self.studio
+            .client()
             .delete_endpoint()
             .endpoint_name(name)
             .send()
@@ -314,36 +215,23 @@ impl ProvisionedProducts for AwsAccount {
             .send()
             .await
             .map_err(|error| AwsError::from_sdk("SearchProvisionedProducts", &error))?;
-        let items = output
-            .provisioned_products()
-            .iter()
-            .filter_map(|product| {
-                Some(ProvisionedProduct {
-                    id: product.id()?.to_owned(),
-                    name: text(product.name()),
-                    arn: product.arn()?.to_owned(),
-                    status: product
-                        .status()
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default(),
-                    product_type: text(product.r#type()),
-                    physical_id: product.physical_id().map(str::to_owned),
-                    last_record_id: product.last_record_id().map(str::to_owned),
-                    tags: product
-                        .tags()
-                        .iter()
-                        .map(|tag| Tag::new(tag.key(), tag.value()))
-                        .collect(),
-                })
+        let products = output.provisioned_products().iter().filter_map(|product| {
+            Some(ProvisionedProduct {
+                id: product.id()?.to_owned(),
+                name: text(product.name()),
+                arn: product.arn()?.to_owned(),
+                status: status(product.status()),
+                product_type: text(product.r#type()),
+                physical_id: product.physical_id().map(str::to_owned),
+                last_record_id: product.last_record_id().map(str::to_owned),
+                tags: product
+                    .tags()
+                    .iter()
+                    .map(|found| tag(found.key(), found.value()))
+                    .collect(),
             })
-            .collect();
-        Ok(Page {
-            items,
-            next: output
-                .next_page_token()
-                .filter(|token| !token.is_empty())
-                .map(str::to_owned),
-        })
+        });
+        Ok(page(products, output.next_page_token()))
     }
 
     async fn terminate_provisioned_product(
@@ -376,10 +264,7 @@ impl Stacks for AwsAccount {
             .map_err(|error| AwsError::from_sdk("DescribeStacks", &error));
         match result {
             Ok(output) => Ok(output.stacks().first().map(|stack| StackState {
-                status: stack
-                    .stack_status()
-                    .map(|s| s.as_str().to_owned())
-                    .unwrap_or_default(),
+                status: status(stack.stack_status()),
                 termination_protection: stack.enable_termination_protection().unwrap_or(false),
             })),
             // CloudFormation answers ValidationError "Stack with id … does not exist".
@@ -404,7 +289,7 @@ mod tests {
     use aws_sdk_sagemaker::operation::describe_app::DescribeAppError;
     use aws_sdk_sagemaker::operation::list_apps::ListAppsOutput;
     use aws_sdk_sagemaker::types::error::ResourceNotFound;
-    use aws_sdk_sagemaker::types::{AppDetails, AppStatus};
+    use aws_sdk_sagemaker::types::{AppDetails, AppStatus, AppType};
     use aws_sdk_servicecatalog::operation::search_provisioned_products::SearchProvisionedProductsOutput;
     use aws_sdk_servicecatalog::operation::terminate_provisioned_product::TerminateProvisionedProductOutput;
     use aws_sdk_servicecatalog::types::{
@@ -436,14 +321,12 @@ mod tests {
     }
 
     fn app() -> App {
-        App {
-            domain_id: "d-abc".into(),
-            owner: AppOwner::Space("team".into()),
-            app_type: "JupyterLab".into(),
-            app_name: "default".into(),
-            status: "InService".into(),
-            creation_time: None,
-        }
+        App::new(
+            AppOwner::Space("team".into()),
+            AppType::JupyterLab,
+            "default",
+            AppStatus::InService,
+        )
     }
 
     #[tokio::test]
@@ -477,14 +360,13 @@ mod tests {
         let account = account(client, no_servicecatalog(), no_cloudformation());
 
         let page = account
-            .list_apps("d-abc", Some("p2".into()))
+            .list_apps_page("d-abc", None, Some("p2".into()))
             .await
             .expect("listed");
-        assert_eq!(page.next.as_deref(), Some("p3"));
+        assert_eq!(page.next_token.as_deref(), Some("p3"));
         assert_eq!(page.items[0].owner, AppOwner::Space("team".into()));
-        assert_eq!(page.items[0].domain_id, "d-abc");
         assert_eq!(page.items[1].owner, AppOwner::UserProfile("alice".into()));
-        assert_eq!(page.items[1].status, "Deleted");
+        assert_eq!(page.items[1].status, AppStatus::Deleted);
     }
 
     #[tokio::test]
@@ -526,9 +408,15 @@ mod tests {
         );
         let account = account(client, no_servicecatalog(), no_cloudformation());
 
-        assert_eq!(account.describe_app(&app()).await.expect("answered"), None);
+        assert_eq!(
+            account
+                .describe_app("d-abc", &app())
+                .await
+                .expect("answered"),
+            None
+        );
         account
-            .delete_app(&app())
+            .delete_app("d-abc", &app())
             .await
             .expect("retried, then deleted");
         assert_eq!(throttled.num_calls(), 2);
@@ -580,10 +468,10 @@ mod tests {
             .search_provisioned_products(None)
             .await
             .expect("searched");
-        assert_eq!(page.next, None, "an empty token is the last page");
+        assert_eq!(page.next_token, None, "an empty token is the last page");
         assert_eq!(
             page.items[0].tags,
-            vec![Tag::new("expires-at", "2020-01-01T00:00:00Z")]
+            vec![tag("expires-at", "2020-01-01T00:00:00Z")]
         );
         let record = account
             .terminate_provisioned_product(&Termination {
@@ -641,7 +529,7 @@ mod tests {
                 .await
                 .expect("answered"),
             Some(StackState {
-                status: "CREATE_COMPLETE".into(),
+                status: StackStatus::CreateComplete,
                 termination_protection: true
             })
         );

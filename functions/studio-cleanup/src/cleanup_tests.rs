@@ -4,13 +4,15 @@ use std::time::Duration;
 
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
-use cfn_custom_resource::AwsErrorKind;
+use lambda_support::AwsErrorKind;
 use tokio::time::Instant;
 
 use super::*;
 use crate::memory::{MemoryAccount, error};
 use crate::ports::StackState;
+use crate::ports::{AppOwner, Termination};
 use crate::report::Tally;
+use crate::report::{Report, ResourceType, Rule, SkipReason};
 
 const NOW: &str = "2025-06-01T12:00:00Z";
 
@@ -22,9 +24,14 @@ fn now() -> DateTime {
     at(NOW)
 }
 
+/// A deadline `seconds` away.
+fn seconds_left(seconds: u64) -> Instant {
+    Instant::now() + Duration::from_secs(seconds)
+}
+
 /// Plenty of time: a deadline a minute away with the default 30 s margin.
 fn deadline() -> Instant {
-    Instant::now() + Duration::from_secs(60)
+    seconds_left(60)
 }
 
 fn config() -> Config {
@@ -36,6 +43,28 @@ fn config() -> Config {
 
 fn profile(name: &str) -> AppOwner {
     AppOwner::UserProfile(name.to_owned())
+}
+
+fn long_ago() -> DateTime {
+    at("2025-01-01T00:00:00Z")
+}
+
+/// A JupyterLab app, `InService`, created and last used long ago: idle by any measure.
+fn forgotten_app(
+    account: &MemoryAccount,
+    domain_id: &str,
+    owner: AppOwner,
+    tags: &[(&str, &str)],
+) -> String {
+    account.app(
+        domain_id,
+        owner,
+        "JupyterLab",
+        "InService",
+        long_ago(),
+        Some(long_ago()),
+        tags,
+    )
 }
 
 async fn run(account: MemoryAccount, config: Config) -> (Cleanup<MemoryAccount>, Report) {
@@ -221,20 +250,11 @@ async fn apps_pending_deleting_or_failed_are_left_alone() {
 async fn exempt_resources_are_never_touched_whatever_the_other_rules_say() {
     let account = MemoryAccount::new();
     account.managed_domain("d-one");
-    let long_ago = at("2025-01-01T00:00:00Z");
     let exempt = [
         ("cleanup", "exempt"),
         ("expires-at", "2020-01-01T00:00:00Z"),
     ];
-    account.app(
-        "d-one",
-        profile("alice"),
-        "JupyterLab",
-        "InService",
-        long_ago,
-        Some(long_ago),
-        &exempt,
-    );
+    forgotten_app(&account, "d-one", profile("alice"), &exempt);
     account.notebook("nb", "InService", &exempt);
     account.endpoint("ep", "InService", &exempt);
     account.product(
@@ -284,14 +304,10 @@ async fn exempt_resources_are_never_touched_whatever_the_other_rules_say() {
 async fn an_idle_app_found_before_its_tags_were_read_is_still_exempt() {
     let account = MemoryAccount::new();
     account.managed_domain("d-one");
-    let long_ago = at("2025-01-01T00:00:00Z");
-    account.app(
+    forgotten_app(
+        &account,
         "d-one",
         profile("alice"),
-        "JupyterLab",
-        "InService",
-        long_ago,
-        Some(long_ago),
         &[("cleanup", "exempt")],
     );
     let config = Config {
@@ -434,17 +450,8 @@ async fn future_and_malformed_expiry_times_are_not_acted_on_and_malformed_ones_a
 async fn a_dry_run_reports_every_action_and_changes_nothing() {
     let account = MemoryAccount::new();
     account.managed_domain("d-one");
-    let long_ago = at("2025-01-01T00:00:00Z");
     let expired = [("expires-at", "2020-01-01T00:00:00Z")];
-    account.app(
-        "d-one",
-        profile("alice"),
-        "JupyterLab",
-        "InService",
-        long_ago,
-        Some(long_ago),
-        &[],
-    );
+    forgotten_app(&account, "d-one", profile("alice"), &[]);
     account.notebook("nb", "InService", &expired);
     account.endpoint("ep", "InService", &expired);
     account.product(
@@ -486,27 +493,10 @@ async fn one_failure_does_not_stop_the_run() {
     let account = MemoryAccount::new();
     account.managed_domain("d-one");
     account.managed_domain("d-two");
-    let long_ago = at("2025-01-01T00:00:00Z");
     for user in ["a", "b", "c"] {
-        account.app(
-            "d-one",
-            profile(user),
-            "JupyterLab",
-            "InService",
-            long_ago,
-            Some(long_ago),
-            &[],
-        );
+        forgotten_app(&account, "d-one", profile(user), &[]);
     }
-    account.app(
-        "d-two",
-        profile("z"),
-        "JupyterLab",
-        "InService",
-        long_ago,
-        Some(long_ago),
-        &[],
-    );
+    forgotten_app(&account, "d-two", profile("z"), &[]);
     account.fail(
         "DeleteApp",
         "/b/",
@@ -589,17 +579,8 @@ async fn managed_domains_are_those_tagged_unless_domain_ids_are_given() {
         &[("studio-catalog:managed", "false")],
     );
     account.domain("d-untagged", "InService", &[]);
-    let long_ago = at("2025-01-01T00:00:00Z");
     for domain in ["d-managed", "d-other", "d-untagged"] {
-        account.app(
-            domain,
-            profile("alice"),
-            "JupyterLab",
-            "InService",
-            long_ago,
-            Some(long_ago),
-            &[],
-        );
+        forgotten_app(&account, domain, profile("alice"), &[]);
     }
 
     let (cleanup, report) = run(account, config()).await;
@@ -751,25 +732,8 @@ async fn provisioned_products_are_terminated_according_to_their_stack() {
 async fn acting_on_a_resource_someone_else_just_handled_is_harmless() {
     let account = MemoryAccount::new();
     account.managed_domain("d-one");
-    let long_ago = at("2025-01-01T00:00:00Z");
-    account.app(
-        "d-one",
-        profile("alice"),
-        "JupyterLab",
-        "InService",
-        long_ago,
-        Some(long_ago),
-        &[],
-    );
-    account.app(
-        "d-one",
-        profile("bob"),
-        "JupyterLab",
-        "InService",
-        long_ago,
-        Some(long_ago),
-        &[],
-    );
+    forgotten_app(&account, "d-one", profile("alice"), &[]);
+    forgotten_app(&account, "d-one", profile("bob"), &[]);
     account.fail(
         "DeleteApp",
         "/alice/",
@@ -817,16 +781,12 @@ async fn acting_on_a_resource_someone_else_just_handled_is_harmless() {
 async fn near_the_deadline_no_new_work_starts_and_the_next_run_finishes_it() {
     let account = MemoryAccount::new().with_delay(Duration::from_millis(100));
     account.managed_domain("d-one");
-    let long_ago = at("2025-01-01T00:00:00Z");
     let mut idle = Vec::new();
     for u in 0..40 {
-        idle.push(account.app(
+        idle.push(forgotten_app(
+            &account,
             "d-one",
             profile(&format!("u{u}")),
-            "JupyterLab",
-            "InService",
-            long_ago,
-            Some(long_ago),
             &[],
         ));
     }
@@ -839,9 +799,7 @@ async fn near_the_deadline_no_new_work_starts_and_the_next_run_finishes_it() {
     let cleanup = Cleanup::new(account, config);
 
     // 5 s before the deadline with a 3 s margin: 2 s of work, at 2 calls per 100 ms.
-    let first = cleanup
-        .run(now(), Instant::now() + Duration::from_secs(5), false)
-        .await;
+    let first = cleanup.run(now(), seconds_left(5), false).await;
 
     assert!(!first.complete);
     let done = first.tally(Rule::IdleApp, ResourceType::StudioApp).acted;
@@ -851,9 +809,7 @@ async fn near_the_deadline_no_new_work_starts_and_the_next_run_finishes_it() {
         40
     );
 
-    let second = cleanup
-        .run(now(), Instant::now() + Duration::from_secs(60), false)
-        .await;
+    let second = cleanup.run(now(), seconds_left(60), false).await;
 
     assert!(second.complete, "{:?}", second.remaining);
     assert_eq!(
@@ -889,9 +845,7 @@ async fn a_listing_cut_by_the_deadline_is_reported_as_remaining() {
     };
     let cleanup = Cleanup::new(account, config);
 
-    let report = cleanup
-        .run(now(), Instant::now() + Duration::from_secs(4), false)
-        .await;
+    let report = cleanup.run(now(), seconds_left(4), false).await;
 
     assert!(!report.complete);
     assert!(
@@ -976,30 +930,4 @@ async fn expiry_can_be_limited_to_some_resource_types() {
     assert_eq!(report.actions.len(), 1);
     assert_eq!(report.actions[0].action, "DeleteEndpoint");
     assert!(cleanup.account.calls("ListNotebookInstances").is_empty());
-}
-
-#[test]
-fn the_terminate_token_is_stable_per_record_and_valid() {
-    let product = |record: Option<&str>| ProvisionedProduct {
-        id: "pp-abc".into(),
-        name: "n".into(),
-        arn: "arn".into(),
-        status: "AVAILABLE".into(),
-        product_type: "CFN_STACK".into(),
-        physical_id: None,
-        last_record_id: record.map(str::to_owned),
-        tags: Vec::new(),
-    };
-    assert_eq!(
-        terminate_token(&product(Some("rec-1"))),
-        "studio-cleanup-pp-abc-rec-1"
-    );
-    assert_eq!(
-        terminate_token(&product(None)),
-        "studio-cleanup-pp-abc-none"
-    );
-    assert_ne!(
-        terminate_token(&product(Some("rec-1"))),
-        terminate_token(&product(Some("rec-2")))
-    );
 }

@@ -3,6 +3,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+pub use lambda_support::ConfigError;
+use studio_sagemaker::identifiers::is_domain_id;
+
 use crate::report::ResourceType;
 
 /// The app types the idle rule deletes by default. Studio Classic's `JupyterServer` is kept
@@ -30,18 +33,6 @@ pub const APP_TYPES: [&str; 9] = [
 
 /// The value of the exempt tag that protects a resource.
 pub const EXEMPT_VALUE: &str = "exempt";
-
-/// A misconfigured function fails at cold start with this, naming the variable.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid configuration: {variable}={value:?}: {reason}")]
-pub struct ConfigError {
-    /// The environment variable.
-    pub variable: &'static str,
-    /// Its value.
-    pub value: String,
-    /// What is wrong with it.
-    pub reason: String,
-}
 
 /// What the cleanup does, and how hard it may push the APIs.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,11 +129,11 @@ impl Config {
             config.deadline_margin = seconds("DEADLINE_MARGIN_SECONDS", &value)?;
         }
         if config.exempt_tag == config.expires_at_tag {
-            return Err(ConfigError {
-                variable: "EXEMPT_TAG_KEY",
-                value: config.exempt_tag,
-                reason: "must differ from EXPIRES_AT_TAG_KEY".to_owned(),
-            });
+            return Err(ConfigError::invalid(
+                "EXEMPT_TAG_KEY",
+                &config.exempt_tag,
+                "must differ from EXPIRES_AT_TAG_KEY",
+            ));
         }
         Ok(config)
     }
@@ -158,14 +149,6 @@ impl Config {
     }
 }
 
-fn error(variable: &'static str, value: &str, reason: impl Into<String>) -> ConfigError {
-    ConfigError {
-        variable,
-        value: value.to_owned(),
-        reason: reason.into(),
-    }
-}
-
 fn items(value: &str) -> impl Iterator<Item = &str> {
     value
         .split(|c: char| c == ',' || c.is_whitespace())
@@ -176,7 +159,11 @@ fn boolean(variable: &'static str, value: &str) -> Result<bool, ConfigError> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" => Ok(true),
         "false" | "0" | "no" => Ok(false),
-        _ => Err(error(variable, value, "expected true or false")),
+        _ => Err(ConfigError::invalid(
+            variable,
+            value,
+            "expected true or false",
+        )),
     }
 }
 
@@ -188,7 +175,7 @@ fn whole(
 ) -> Result<usize, ConfigError> {
     match value.trim().parse::<usize>() {
         Ok(number) if (min..=max).contains(&number) => Ok(number),
-        _ => Err(error(
+        _ => Err(ConfigError::invalid(
             variable,
             value,
             format!("expected a whole number from {min} to {max}"),
@@ -199,7 +186,11 @@ fn whole(
 fn positive_number(variable: &'static str, value: &str) -> Result<f64, ConfigError> {
     match value.trim().parse::<f64>() {
         Ok(number) if (0.0..=1e7).contains(&number) => Ok(number),
-        _ => Err(error(variable, value, "expected a number of at least 0")),
+        _ => Err(ConfigError::invalid(
+            variable,
+            value,
+            "expected a number of at least 0",
+        )),
     }
 }
 
@@ -214,14 +205,8 @@ fn seconds(variable: &'static str, value: &str) -> Result<Duration, ConfigError>
 fn domain_ids(value: &str) -> Result<Vec<String>, ConfigError> {
     let mut ids: Vec<String> = Vec::new();
     for id in items(value) {
-        let valid = id.len() > 2
-            && id.len() <= 63
-            && id.starts_with("d-")
-            && id[2..]
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !valid {
-            return Err(error(
+        if !is_domain_id(id) {
+            return Err(ConfigError::invalid(
                 "DOMAIN_IDS",
                 value,
                 format!("{id:?} is not a domain id (d-…)"),
@@ -242,7 +227,7 @@ fn app_types(value: &str) -> Result<BTreeSet<String>, ConfigError> {
                 .find(|known| known.eq_ignore_ascii_case(item))
                 .map(|known| (*known).to_owned())
                 .ok_or_else(|| {
-                    error(
+                    ConfigError::invalid(
                         "IDLE_APP_TYPES",
                         value,
                         format!("{item:?} is not one of {}", APP_TYPES.join(", ")),
@@ -261,7 +246,7 @@ fn resource_types(value: &str) -> Result<BTreeSet<ResourceType>, ConfigError> {
                 .ok_or_else(|| {
                     let known: Vec<&str> =
                         ResourceType::EXPIRABLE.iter().map(|t| t.as_str()).collect();
-                    error(
+                    ConfigError::invalid(
                         "EXPIRED_RESOURCE_TYPES",
                         value,
                         format!("{item:?} is not one of {}", known.join(", ")),
@@ -274,7 +259,7 @@ fn resource_types(value: &str) -> Result<BTreeSet<ResourceType>, ConfigError> {
 fn tag_key(variable: &'static str, value: &str) -> Result<String, ConfigError> {
     let key = value.trim();
     if key.is_empty() || key.len() > 128 || key.starts_with("aws:") {
-        return Err(error(
+        return Err(ConfigError::invalid(
             variable,
             value,
             "expected a tag key (1–128 characters, not aws:…)",
@@ -362,11 +347,12 @@ mod tests {
             ("IDLE_APP_TYPES", "Notebook"),
             ("EXPIRED_RESOURCE_TYPES", "bucket"),
             ("DOMAIN_IDS", "my-domain"),
+            ("DOMAIN_IDS", "d-abc-"),
             ("EXEMPT_TAG_KEY", "aws:reserved"),
             ("EXEMPT_TAG_KEY", "expires-at"),
         ] {
             let error = config(&[(variable, value)]).expect_err(value);
-            assert_eq!(error.variable, variable, "{error}");
+            assert_eq!(error.variable(), variable, "{error}");
         }
     }
 }

@@ -35,7 +35,7 @@ pub struct ScheduledRun {
     /// `true` forces a dry run.
     #[serde(
         default,
-        deserialize_with = "cfn_custom_resource::properties::optional_boolean",
+        deserialize_with = "lambda_support::scalars::optional_boolean",
         skip_serializing_if = "Option::is_none"
     )]
     pub dry_run: Option<bool>,

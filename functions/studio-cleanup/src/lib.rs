@@ -32,7 +32,7 @@ pub mod report;
 pub mod rules;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use aws_smithy_types::DateTime;
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
@@ -93,22 +93,13 @@ impl<A: Account> Cleanup<A> {
     }
 }
 
-/// The invocation's deadline (milliseconds since the epoch, from the Runtime API) as an instant.
-pub fn deadline_instant(deadline_ms: u64) -> Instant {
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or_default();
-    Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
-}
-
 /// Runs the cleanup as a Lambda function.
 pub async fn run<A: Account + 'static>(cleanup: Cleanup<A>) -> Result<(), lambda_runtime::Error> {
     let cleanup = Arc::new(cleanup);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let cleanup = Arc::clone(&cleanup);
         async move {
-            let deadline = deadline_instant(event.context.deadline);
+            let deadline = lambda_support::deadline_instant(event.context.deadline);
             // Boxed: the run is a deep future; the runtime's own stack of services is deep too.
             Box::pin(cleanup.handle(event.payload, deadline)).await
         }

@@ -1,4 +1,7 @@
-//! An in-memory account for unit tests: the ports with AWS's statuses and errors, a call log,
+//! An in-memory account for unit tests: the suite's in-memory Studio
+//! ([`studio_sagemaker::memory::MemoryStudio`]: domains, apps, tags, statuses held as set) and
+//! the cleanup's own resources (notebook instances, endpoints, provisioned products, stacks)
+//! with AWS's statuses and errors, behind one call machinery: a call log keyed by resource,
 //! injectable failures, small pages, and an optional delay per call (for deadline tests under
 //! tokio's paused clock).
 
@@ -7,31 +10,24 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use aws_sdk_sagemaker::types::{EndpointStatus, NotebookInstanceStatus};
+use aws_sdk_servicecatalog::types::ProvisionedProductStatus;
 use aws_smithy_types::DateTime;
-use cfn_custom_resource::{AwsError, AwsErrorKind};
+use lambda_support::{AwsError, AwsErrorKind};
+use studio_sagemaker::memory::MemoryStudio;
 
 use crate::ports::{
-    App, AppActivity, AppOwner, Domain, Endpoint, Endpoints, NotebookInstance, NotebookInstances,
-    Page, ProvisionedProduct, ProvisionedProducts, SageMakerTags, StackState, Stacks, StudioApps,
-    Tag, Termination,
+    App, AppDescription, AppOwner, Apps, Domain, DomainSummary, Domains, Endpoint, Endpoints,
+    NotebookInstance, NotebookInstances, Page, ProvisionedProduct, ProvisionedProducts, StackState,
+    Stacks, Tag, Tags, Termination, tag,
 };
 
-pub const REGION_ACCOUNT: &str = "arn:aws:sagemaker:us-east-1:123456789012";
-
-#[derive(Debug, Clone)]
-pub struct MemoryApp {
-    pub app: App,
-    pub arn: String,
-    pub tags: Vec<Tag>,
-    pub last_user_activity: Option<DateTime>,
-}
+pub(crate) const REGION_ACCOUNT: &str = "arn:aws:sagemaker:us-east-1:123456789012";
 
 #[derive(Debug, Default)]
 struct State {
-    domains: Vec<(Domain, Vec<Tag>)>,
-    apps: Vec<MemoryApp>,
-    notebooks: Vec<(NotebookInstance, Vec<Tag>)>,
-    endpoints: Vec<(Endpoint, Vec<Tag>)>,
+    notebooks: Vec<NotebookInstance>,
+    endpoints: Vec<Endpoint>,
     products: Vec<ProvisionedProduct>,
     stacks: HashMap<String, StackState>,
     terminations: Vec<Termination>,
@@ -41,7 +37,9 @@ struct State {
 }
 
 #[derive(Debug)]
-pub struct MemoryAccount {
+pub(crate) struct MemoryAccount {
+    /// Domains, apps and the tags of every SageMaker resource.
+    studio: MemoryStudio,
     state: Mutex<State>,
     page_size: usize,
     delay: Option<Duration>,
@@ -49,7 +47,12 @@ pub struct MemoryAccount {
     max_in_flight: AtomicUsize,
 }
 
-pub fn error(operation: &'static str, code: &str, kind: AwsErrorKind, message: &str) -> AwsError {
+pub(crate) fn error(
+    operation: &'static str,
+    code: &str,
+    kind: AwsErrorKind,
+    message: &str,
+) -> AwsError {
     AwsError {
         operation,
         code: Some(code.to_owned()),
@@ -60,7 +63,11 @@ pub fn error(operation: &'static str, code: &str, kind: AwsErrorKind, message: &
 
 impl Default for MemoryAccount {
     fn default() -> Self {
+        let studio = MemoryStudio::default();
+        studio.hold_statuses();
+        studio.set_page_size(100);
         Self {
+            studio,
             state: Mutex::default(),
             page_size: 100,
             delay: None,
@@ -71,16 +78,17 @@ impl Default for MemoryAccount {
 }
 
 impl MemoryAccount {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
-    pub fn with_page_size(mut self, page_size: usize) -> Self {
+    pub(crate) fn with_page_size(mut self, page_size: usize) -> Self {
+        self.studio.set_page_size(page_size);
         self.page_size = page_size;
         self
     }
 
-    pub fn with_delay(mut self, delay: Duration) -> Self {
+    pub(crate) fn with_delay(mut self, delay: Duration) -> Self {
         self.delay = Some(delay);
         self
     }
@@ -92,27 +100,20 @@ impl MemoryAccount {
     // ---- arranging ------------------------------------------------------------------------
 
     /// A domain `id` with `tags`; returns its ARN.
-    pub fn domain(&self, id: &str, status: &str, tags: &[(&str, &str)]) -> String {
-        let arn = format!("{REGION_ACCOUNT}:domain/{id}");
-        self.state().domains.push((
-            Domain {
-                id: id.to_owned(),
-                arn: arn.clone(),
-                status: status.to_owned(),
-            },
-            tags.iter().map(|(k, v)| Tag::new(*k, *v)).collect(),
-        ));
+    pub(crate) fn domain(&self, id: &str, status: &str, tags: &[(&str, &str)]) -> String {
+        let arn = self.studio.add_domain(id, id, tags_of(tags));
+        self.studio.set_domain_status(id, status.into());
         arn
     }
 
     /// A managed domain.
-    pub fn managed_domain(&self, id: &str) -> String {
+    pub(crate) fn managed_domain(&self, id: &str) -> String {
         self.domain(id, "InService", &[("studio-catalog:managed", "true")])
     }
 
     /// An app of a user profile; returns its ARN.
     #[allow(clippy::too_many_arguments)]
-    pub fn app(
+    pub(crate) fn app(
         &self,
         domain_id: &str,
         owner: AppOwner,
@@ -123,51 +124,42 @@ impl MemoryAccount {
         tags: &[(&str, &str)],
     ) -> String {
         let app = App {
-            domain_id: domain_id.to_owned(),
-            owner,
-            app_type: app_type.to_owned(),
-            app_name: "default".to_owned(),
-            status: status.to_owned(),
             creation_time: Some(created),
+            ..App::new(owner, app_type.into(), "default", status.into())
         };
-        let arn = app.arn(&format!("{REGION_ACCOUNT}:domain/{domain_id}"));
-        self.state().apps.push(MemoryApp {
-            app,
-            arn: arn.clone(),
-            tags: tags.iter().map(|(k, v)| Tag::new(*k, *v)).collect(),
-            last_user_activity,
-        });
+        let arn = app_arn(domain_id, &app);
+        self.studio.add_app(domain_id, app);
+        if let Some(stored) = self.studio.state().apps.last_mut() {
+            stored.last_user_activity = last_user_activity;
+        }
+        self.studio.set_tags(&arn, tags_of(tags));
         arn
     }
 
-    pub fn notebook(&self, name: &str, status: &str, tags: &[(&str, &str)]) -> String {
+    pub(crate) fn notebook(&self, name: &str, status: &str, tags: &[(&str, &str)]) -> String {
         let arn = format!("{REGION_ACCOUNT}:notebook-instance/{name}");
-        self.state().notebooks.push((
-            NotebookInstance {
-                name: name.to_owned(),
-                arn: arn.clone(),
-                status: status.to_owned(),
-            },
-            tags.iter().map(|(k, v)| Tag::new(*k, *v)).collect(),
-        ));
+        self.state().notebooks.push(NotebookInstance {
+            name: name.to_owned(),
+            arn: arn.clone(),
+            status: status.into(),
+        });
+        self.studio.set_tags(&arn, tags_of(tags));
         arn
     }
 
-    pub fn endpoint(&self, name: &str, status: &str, tags: &[(&str, &str)]) -> String {
+    pub(crate) fn endpoint(&self, name: &str, status: &str, tags: &[(&str, &str)]) -> String {
         let arn = format!("{REGION_ACCOUNT}:endpoint/{name}");
-        self.state().endpoints.push((
-            Endpoint {
-                name: name.to_owned(),
-                arn: arn.clone(),
-                status: status.to_owned(),
-            },
-            tags.iter().map(|(k, v)| Tag::new(*k, *v)).collect(),
-        ));
+        self.state().endpoints.push(Endpoint {
+            name: name.to_owned(),
+            arn: arn.clone(),
+            status: status.into(),
+        });
+        self.studio.set_tags(&arn, tags_of(tags));
         arn
     }
 
     /// A provisioned product backed by stack `stack` (if any); returns its ARN.
-    pub fn product(
+    pub(crate) fn product(
         &self,
         id: &str,
         status: &str,
@@ -185,17 +177,17 @@ impl MemoryAccount {
             id: id.to_owned(),
             name: format!("{id}-name"),
             arn: arn.clone(),
-            status: status.to_owned(),
+            status: status.into(),
             product_type: "CFN_STACK".to_owned(),
             physical_id: Some(stack_id),
             last_record_id: Some(format!("rec-{id}")),
-            tags: tags.iter().map(|(k, v)| Tag::new(*k, *v)).collect(),
+            tags: tags_of(tags),
         });
         arn
     }
 
     /// The next `count` calls of `operation` on a resource whose key contains `resource` fail.
-    pub fn fail(&self, operation: &str, resource: &str, error: AwsError, count: usize) {
+    pub(crate) fn fail(&self, operation: &str, resource: &str, error: AwsError, count: usize) {
         self.state()
             .failures
             .push((operation.to_owned(), resource.to_owned(), error, count));
@@ -203,7 +195,7 @@ impl MemoryAccount {
 
     // ---- inspecting ---------------------------------------------------------------------
 
-    pub fn calls(&self, operation: &str) -> Vec<String> {
+    pub(crate) fn calls(&self, operation: &str) -> Vec<String> {
         self.state()
             .calls
             .iter()
@@ -212,39 +204,40 @@ impl MemoryAccount {
             .collect()
     }
 
-    pub fn all_calls(&self) -> Vec<(String, String)> {
+    pub(crate) fn all_calls(&self) -> Vec<(String, String)> {
         self.state().calls.clone()
     }
 
-    pub fn app_status(&self, arn: &str) -> Option<String> {
-        self.state()
+    pub(crate) fn app_status(&self, arn: &str) -> Option<String> {
+        self.studio
+            .state()
             .apps
             .iter()
-            .find(|a| a.arn == arn)
-            .map(|a| a.app.status.clone())
+            .find(|stored| app_arn(&stored.domain_id, &stored.app) == arn)
+            .map(|stored| stored.app.status.as_str().to_owned())
     }
 
-    pub fn notebook_status(&self, name: &str) -> Option<String> {
+    pub(crate) fn notebook_status(&self, name: &str) -> Option<String> {
         self.state()
             .notebooks
             .iter()
-            .find(|(n, _)| n.name == name)
-            .map(|(n, _)| n.status.clone())
+            .find(|n| n.name == name)
+            .map(|n| n.status.as_str().to_owned())
     }
 
-    pub fn endpoint_status(&self, name: &str) -> Option<String> {
+    pub(crate) fn endpoint_status(&self, name: &str) -> Option<String> {
         self.state()
             .endpoints
             .iter()
-            .find(|(e, _)| e.name == name)
-            .map(|(e, _)| e.status.clone())
+            .find(|e| e.name == name)
+            .map(|e| e.status.as_str().to_owned())
     }
 
-    pub fn terminations(&self) -> Vec<Termination> {
+    pub(crate) fn terminations(&self) -> Vec<Termination> {
         self.state().terminations.clone()
     }
 
-    pub fn max_in_flight(&self) -> usize {
+    pub(crate) fn max_in_flight(&self) -> usize {
         self.max_in_flight.load(Ordering::SeqCst)
     }
 
@@ -270,172 +263,108 @@ impl MemoryAccount {
         Ok(())
     }
 
-    fn page<T: Clone>(&self, items: &[T], next: Option<String>) -> Page<T> {
-        let start: usize = next.and_then(|t| t.parse().ok()).unwrap_or(0);
+    fn page<T: Clone>(&self, items: &[T], next_token: Option<String>) -> Page<T> {
+        let start: usize = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
         let end = (start + self.page_size).min(items.len());
         Page {
             items: items[start.min(end)..end].to_vec(),
-            next: (end < items.len()).then(|| end.to_string()),
+            next_token: (end < items.len()).then(|| end.to_string()),
         }
     }
 }
 
-fn same_app(a: &App, b: &App) -> bool {
-    a.domain_id == b.domain_id
-        && a.owner == b.owner
-        && a.app_type == b.app_type
-        && a.app_name == b.app_name
+fn tags_of(pairs: &[(&str, &str)]) -> Vec<Tag> {
+    pairs.iter().map(|(k, v)| tag(*k, *v)).collect()
 }
 
-impl StudioApps for MemoryAccount {
-    async fn list_domains(&self, next: Option<String>) -> Result<Page<Domain>, AwsError> {
+fn app_arn(domain_id: &str, app: &App) -> String {
+    app.arn(&format!("{REGION_ACCOUNT}:domain/{domain_id}"))
+}
+
+impl Domains for MemoryAccount {
+    async fn list_domains_page(
+        &self,
+        next_token: Option<String>,
+    ) -> Result<Page<DomainSummary>, AwsError> {
         self.enter("ListDomains", "").await?;
-        let domains: Vec<Domain> = self
-            .state()
-            .domains
-            .iter()
-            .map(|(d, _)| d.clone())
-            .collect();
-        Ok(self.page(&domains, next))
+        self.studio.list_domains_page(next_token).await
     }
 
     async fn describe_domain(&self, domain_id: &str) -> Result<Option<Domain>, AwsError> {
         self.enter("DescribeDomain", domain_id).await?;
-        Ok(self
-            .state()
-            .domains
-            .iter()
-            .find(|(d, _)| d.id == domain_id)
-            .map(|(d, _)| d.clone()))
-    }
-
-    async fn list_apps(
-        &self,
-        domain_id: &str,
-        next: Option<String>,
-    ) -> Result<Page<App>, AwsError> {
-        self.enter("ListApps", domain_id).await?;
-        let apps: Vec<App> = self
-            .state()
-            .apps
-            .iter()
-            .filter(|a| a.app.domain_id == domain_id)
-            .map(|a| a.app.clone())
-            .collect();
-        Ok(self.page(&apps, next))
-    }
-
-    async fn describe_app(&self, app: &App) -> Result<Option<AppActivity>, AwsError> {
-        let arn = app.arn(&format!("{REGION_ACCOUNT}:domain/{}", app.domain_id));
-        self.enter("DescribeApp", &arn).await?;
-        Ok(self
-            .state()
-            .apps
-            .iter()
-            .find(|a| same_app(&a.app, app))
-            .map(|a| AppActivity {
-                status: a.app.status.clone(),
-                last_user_activity: a.last_user_activity,
-                creation_time: a.app.creation_time,
-            }))
-    }
-
-    async fn delete_app(&self, app: &App) -> Result<(), AwsError> {
-        let arn = app.arn(&format!("{REGION_ACCOUNT}:domain/{}", app.domain_id));
-        self.enter("DeleteApp", &arn).await?;
-        let mut state = self.state();
-        let Some(found) = state.apps.iter_mut().find(|a| same_app(&a.app, app)) else {
-            return Err(error(
-                "DeleteApp",
-                "ResourceNotFound",
-                AwsErrorKind::NotFound,
-                "Cannot find App",
-            ));
-        };
-        match found.app.status.as_str() {
-            "InService" | "Failed" => {
-                found.app.status = "Deleting".to_owned();
-                Ok(())
-            }
-            "Deleted" => Err(error(
-                "DeleteApp",
-                "ResourceNotFound",
-                AwsErrorKind::NotFound,
-                "already deleted",
-            )),
-            other => Err(error(
-                "DeleteApp",
-                "ResourceInUse",
-                AwsErrorKind::InUse,
-                &format!("App is {other}"),
-            )),
-        }
+        self.studio.describe_domain(domain_id).await
     }
 }
 
-impl SageMakerTags for MemoryAccount {
-    async fn list_tags(&self, arn: &str, next: Option<String>) -> Result<Page<Tag>, AwsError> {
+impl Apps for MemoryAccount {
+    async fn list_apps_page(
+        &self,
+        domain_id: &str,
+        owner: Option<&AppOwner>,
+        next_token: Option<String>,
+    ) -> Result<Page<App>, AwsError> {
+        self.enter("ListApps", domain_id).await?;
+        self.studio
+            .list_apps_page(domain_id, owner, next_token)
+            .await
+    }
+
+    async fn describe_app(
+        &self,
+        domain_id: &str,
+        app: &App,
+    ) -> Result<Option<AppDescription>, AwsError> {
+        self.enter("DescribeApp", &app_arn(domain_id, app)).await?;
+        self.studio.describe_app(domain_id, app).await
+    }
+
+    async fn delete_app(&self, domain_id: &str, app: &App) -> Result<(), AwsError> {
+        self.enter("DeleteApp", &app_arn(domain_id, app)).await?;
+        self.studio.delete_app(domain_id, app).await
+    }
+}
+
+impl Tags for MemoryAccount {
+    async fn list_tags_page(
+        &self,
+        arn: &str,
+        next_token: Option<String>,
+    ) -> Result<Page<Tag>, AwsError> {
         self.enter("ListTags", arn).await?;
-        let state = self.state();
-        let tags = state
-            .domains
-            .iter()
-            .find(|(d, _)| d.arn == arn)
-            .map(|(_, t)| t.clone())
-            .or_else(|| {
-                state
-                    .apps
-                    .iter()
-                    .find(|a| a.arn == arn)
-                    .map(|a| a.tags.clone())
-            })
-            .or_else(|| {
-                state
-                    .notebooks
-                    .iter()
-                    .find(|(n, _)| n.arn == arn)
-                    .map(|(_, t)| t.clone())
-            })
-            .or_else(|| {
-                state
-                    .endpoints
-                    .iter()
-                    .find(|(e, _)| e.arn == arn)
-                    .map(|(_, t)| t.clone())
-            });
-        drop(state);
-        match tags {
-            Some(tags) => Ok(self.page(&tags, next)),
-            None => Err(error(
-                "ListTags",
-                "ResourceNotFound",
-                AwsErrorKind::NotFound,
-                "no such resource",
-            )),
-        }
+        self.studio.list_tags_page(arn, next_token).await
+    }
+
+    async fn add_tags(&self, arn: &str, tags: Vec<Tag>) -> Result<(), AwsError> {
+        self.enter("AddTags", arn).await?;
+        self.studio.add_tags(arn, tags).await
+    }
+
+    async fn delete_tags(&self, arn: &str, keys: Vec<String>) -> Result<(), AwsError> {
+        self.enter("DeleteTags", arn).await?;
+        self.studio.delete_tags(arn, keys).await
     }
 }
 
 impl NotebookInstances for MemoryAccount {
     async fn list_in_service_notebook_instances(
         &self,
-        next: Option<String>,
+        next_token: Option<String>,
     ) -> Result<Page<NotebookInstance>, AwsError> {
         self.enter("ListNotebookInstances", "").await?;
         let notebooks: Vec<NotebookInstance> = self
             .state()
             .notebooks
             .iter()
-            .filter(|(n, _)| n.status == "InService")
-            .map(|(n, _)| n.clone())
+            .filter(|n| n.status == NotebookInstanceStatus::InService)
+            .cloned()
             .collect();
-        Ok(self.page(&notebooks, next))
+        Ok(self.page(&notebooks, next_token))
     }
 
     async fn stop_notebook_instance(&self, name: &str) -> Result<(), AwsError> {
         self.enter("StopNotebookInstance", name).await?;
         let mut state = self.state();
-        let Some((notebook, _)) = state.notebooks.iter_mut().find(|(n, _)| n.name == name) else {
+        let Some(notebook) = state.notebooks.iter_mut().find(|n| n.name == name) else {
             return Err(error(
                 "StopNotebookInstance",
                 "ValidationException",
@@ -443,40 +372,35 @@ impl NotebookInstances for MemoryAccount {
                 "RecordNotFound",
             ));
         };
-        if notebook.status != "InService" {
+        if notebook.status != NotebookInstanceStatus::InService {
             return Err(error(
                 "StopNotebookInstance",
                 "ValidationException",
                 AwsErrorKind::Invalid,
                 &format!(
                     "Status ({}) not in ([InService]). Unable to transition to (Stopping)",
-                    notebook.status
+                    notebook.status.as_str()
                 ),
             ));
         }
-        notebook.status = "Stopping".to_owned();
+        notebook.status = NotebookInstanceStatus::Stopping;
         Ok(())
     }
 }
 
 impl Endpoints for MemoryAccount {
-    async fn list_endpoints(&self, next: Option<String>) -> Result<Page<Endpoint>, AwsError> {
+    async fn list_endpoints(&self, next_token: Option<String>) -> Result<Page<Endpoint>, AwsError> {
         self.enter("ListEndpoints", "").await?;
-        let endpoints: Vec<Endpoint> = self
-            .state()
-            .endpoints
-            .iter()
-            .map(|(e, _)| e.clone())
-            .collect();
-        Ok(self.page(&endpoints, next))
+        let endpoints: Vec<Endpoint> = self.state().endpoints.clone();
+        Ok(self.page(&endpoints, next_token))
     }
 
     async fn delete_endpoint(&self, name: &str) -> Result<(), AwsError> {
         self.enter("DeleteEndpoint", name).await?;
         let mut state = self.state();
-        match state.endpoints.iter_mut().find(|(e, _)| e.name == name) {
-            Some((endpoint, _)) => {
-                endpoint.status = "Deleting".to_owned();
+        match state.endpoints.iter_mut().find(|e| e.name == name) {
+            Some(endpoint) => {
+                endpoint.status = EndpointStatus::Deleting;
                 Ok(())
             }
             None => Err(error(
@@ -492,11 +416,11 @@ impl Endpoints for MemoryAccount {
 impl ProvisionedProducts for MemoryAccount {
     async fn search_provisioned_products(
         &self,
-        next: Option<String>,
+        next_token: Option<String>,
     ) -> Result<Page<ProvisionedProduct>, AwsError> {
         self.enter("SearchProvisionedProducts", "").await?;
         let products = self.state().products.clone();
-        Ok(self.page(&products, next))
+        Ok(self.page(&products, next_token))
     }
 
     async fn terminate_provisioned_product(
@@ -516,7 +440,7 @@ impl ProvisionedProducts for MemoryAccount {
             .find(|p| p.id == termination.provisioned_product_id)
         {
             Some(product) => {
-                product.status = "UNDER_CHANGE".to_owned();
+                product.status = ProvisionedProductStatus::UnderChange;
                 Ok(format!("rec-terminate-{}", product.id))
             }
             None => Err(error(

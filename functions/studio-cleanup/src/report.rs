@@ -95,7 +95,6 @@ pub struct Tally {
 pub struct Action {
     /// The rule that decided it.
     pub rule: Rule,
-    /// The resource type.
     pub resource_type: ResourceType,
     /// The resource's ARN.
     pub arn: String,
@@ -114,20 +113,17 @@ pub struct Failure {
     /// The rule that wanted to act, if it was an action.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<Rule>,
-    /// The resource type.
     pub resource_type: ResourceType,
     /// The resource's ARN (or, for a listing, what was being listed).
     pub arn: String,
     /// The operation that failed.
     pub operation: String,
-    /// The error.
     pub error: String,
 }
 
 /// An expiry tag whose value is not an RFC 3339 date-time: reported, never acted on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MalformedTag {
-    /// The resource type.
     pub resource_type: ResourceType,
     /// The resource's ARN.
     pub arn: String,

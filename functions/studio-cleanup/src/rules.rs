@@ -24,8 +24,8 @@ pub enum Expiry {
 /// The value of tag `key`, if present.
 pub fn tag<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
     tags.iter()
-        .find(|tag| tag.key == key)
-        .map(|tag| tag.value.as_str())
+        .find(|tag| tag.key() == Some(key))
+        .map(|tag| tag.value().unwrap_or_default())
 }
 
 /// Whether the resource carries `<key>=exempt` (value compared without case or surrounding
@@ -67,7 +67,10 @@ mod tests {
     }
 
     fn tags(pairs: &[(&str, &str)]) -> Vec<Tag> {
-        pairs.iter().map(|(k, v)| Tag::new(*k, *v)).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| crate::ports::tag(*k, *v))
+            .collect()
     }
 
     #[test]

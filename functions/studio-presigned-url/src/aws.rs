@@ -1,152 +1,17 @@
-//! [`UserProfiles`], [`Spaces`] and [`PresignedUrls`] on the AWS SDK's SageMaker client.
+//! [`PresignedUrls`], the function's own call, on the suite's SageMaker adapter
+//! ([`studio_sagemaker::aws::SageMakerStudio`], which also serves the Studio ports the function
+//! reads: user profiles, tags, spaces).
 //!
 //! Errors are classified by [`AwsError`], which keeps the code and message AWS answered and
 //! drops the rest of the response.
 
-use aws_sdk_sagemaker::{Client, types::Tag};
-use cfn_custom_resource::{AwsError, AwsErrorKind};
+use lambda_support::{AwsError, AwsErrorKind};
+pub use studio_sagemaker::aws::SageMakerStudio;
 
-use crate::studio::{
-    Page, PresignRequest, PresignedUrl, PresignedUrls, ProfileSummary, SpaceAccess, Spaces,
-    UserProfiles,
-};
-
-/// Items per page of ListUserProfiles and ListTags (the APIs' maximum is 100).
-const PAGE_SIZE: i32 = 100;
-
-/// The SageMaker client, built once at cold start.
-#[derive(Debug, Clone)]
-pub struct SageMakerStudio {
-    client: Client,
-}
-
-impl SageMakerStudio {
-    /// Wraps `client`.
-    pub fn new(client: Client) -> Self {
-        Self { client }
-    }
-}
+use crate::studio::{PresignRequest, PresignedUrl, PresignedUrls};
 
 fn seconds(value: u32) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)
-}
-
-impl UserProfiles for SageMakerStudio {
-    async fn list_user_profiles(
-        &self,
-        domain_id: &str,
-        next_token: Option<String>,
-    ) -> Result<Page<ProfileSummary>, AwsError> {
-        let output = self
-            .client
-            .list_user_profiles()
-            .domain_id_equals(domain_id)
-            .max_results(PAGE_SIZE)
-            .set_next_token(next_token)
-            .send()
-            .await
-            .map_err(|error| AwsError::from_sdk("ListUserProfiles", &error))?;
-        Ok(Page {
-            items: output
-                .user_profiles()
-                .iter()
-                .filter_map(|profile| {
-                    Some(ProfileSummary {
-                        name: profile.user_profile_name()?.to_owned(),
-                        status: profile.status().map(|status| status.as_str().to_owned()),
-                    })
-                })
-                .collect(),
-            next_token: output.next_token().map(str::to_owned),
-        })
-    }
-
-    async fn list_tags(
-        &self,
-        resource_arn: &str,
-        next_token: Option<String>,
-    ) -> Result<Page<Tag>, AwsError> {
-        let output = self
-            .client
-            .list_tags()
-            .resource_arn(resource_arn)
-            .max_results(PAGE_SIZE)
-            .set_next_token(next_token)
-            .send()
-            .await
-            .map_err(|error| studio_sagemaker::tagging::tagging_error("ListTags", &error))?;
-        Ok(Page {
-            items: output.tags().to_vec(),
-            next_token: output.next_token().map(str::to_owned),
-        })
-    }
-
-    async fn user_profile_status(
-        &self,
-        domain_id: &str,
-        user_profile_name: &str,
-    ) -> Result<Option<String>, AwsError> {
-        match self
-            .client
-            .describe_user_profile()
-            .domain_id(domain_id)
-            .user_profile_name(user_profile_name)
-            .send()
-            .await
-        {
-            Ok(output) => Ok(Some(
-                output
-                    .status()
-                    .map(|status| status.as_str().to_owned())
-                    .unwrap_or_default(),
-            )),
-            Err(error) => {
-                let error = AwsError::from_sdk("DescribeUserProfile", &error);
-                if error.is_not_found() {
-                    Ok(None)
-                } else {
-                    Err(error)
-                }
-            }
-        }
-    }
-}
-
-impl Spaces for SageMakerStudio {
-    async fn describe_space(
-        &self,
-        domain_id: &str,
-        space_name: &str,
-    ) -> Result<Option<SpaceAccess>, AwsError> {
-        let output = match self
-            .client
-            .describe_space()
-            .domain_id(domain_id)
-            .space_name(space_name)
-            .send()
-            .await
-        {
-            Ok(output) => output,
-            Err(error) => {
-                let error = AwsError::from_sdk("DescribeSpace", &error);
-                return if error.is_not_found() {
-                    Ok(None)
-                } else {
-                    Err(error)
-                };
-            }
-        };
-        Ok(Some(SpaceAccess {
-            sharing_type: output
-                .space_sharing_settings()
-                .and_then(|sharing| sharing.sharing_type())
-                .map(|sharing| sharing.as_str().to_owned()),
-            owner: output
-                .ownership_settings()
-                .and_then(|ownership| ownership.owner_user_profile_name())
-                .map(str::to_owned),
-        }))
-    }
 }
 
 impl PresignedUrls for SageMakerStudio {
@@ -155,7 +20,7 @@ impl PresignedUrls for SageMakerStudio {
         request: &PresignRequest,
     ) -> Result<PresignedUrl, AwsError> {
         let output = self
-            .client
+            .client()
             .create_presigned_domain_url()
             .domain_id(&request.domain_id)
             .user_profile_name(&request.user_profile_name)
@@ -182,6 +47,7 @@ impl PresignedUrls for SageMakerStudio {
 #[cfg(test)]
 mod tests {
     use aws_sdk_sagemaker::{
+        Client,
         operation::{
             create_presigned_domain_url::{
                 CreatePresignedDomainUrlError, CreatePresignedDomainUrlOutput,
@@ -190,10 +56,14 @@ mod tests {
             list_tags::ListTagsOutput,
             list_user_profiles::{ListUserProfilesError, ListUserProfilesOutput},
         },
-        types::{SharingType, UserProfileDetails, UserProfileStatus, error::ResourceNotFound},
+        types::{
+            SharingType, SpaceStatus, Tag, UserProfileDetails, UserProfileStatus,
+            error::ResourceNotFound,
+        },
     };
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
     use aws_smithy_types::error::ErrorMetadata;
+    use studio_sagemaker::ports::{Page, Space, Spaces, Tags, UserProfileSummary, UserProfiles};
 
     use super::*;
 
@@ -225,15 +95,15 @@ mod tests {
             });
         let client = mock_client!(aws_sdk_sagemaker, [&first]);
         let page = SageMakerStudio::new(client)
-            .list_user_profiles("d-abc123def456", None)
+            .list_user_profiles_page("d-abc123def456", None)
             .await
             .expect("page");
         assert_eq!(
             page,
             Page {
-                items: vec![ProfileSummary {
-                    name: "alice".into(),
-                    status: Some("InService".into()),
+                items: vec![UserProfileSummary {
+                    user_profile_name: "alice".into(),
+                    status: UserProfileStatus::InService,
                 }],
                 next_token: Some("page-2".into()),
             }
@@ -246,7 +116,7 @@ mod tests {
             .then_error(|| ListUserProfilesError::generic(throttled()));
         let client = mock_client!(aws_sdk_sagemaker, [&rule]);
         let error = SageMakerStudio::new(client)
-            .list_user_profiles("d-abc123def456", None)
+            .list_user_profiles_page("d-abc123def456", None)
             .await
             .expect_err("throttled");
         assert!(error.is_transient());
@@ -265,7 +135,7 @@ mod tests {
             });
         let client = mock_client!(aws_sdk_sagemaker, [&rule]);
         let page = SageMakerStudio::new(client)
-            .list_tags(arn, None)
+            .list_tags_page(arn, None)
             .await
             .expect("tags");
         assert_eq!(page.items.len(), 1);
@@ -316,9 +186,11 @@ mod tests {
             SageMakerStudio::new(client)
                 .describe_space("d-abc123def456", "bobs")
                 .await,
-            Ok(Some(SpaceAccess {
-                sharing_type: Some("Private".into()),
-                owner: Some("bob".into()),
+            Ok(Some(Space {
+                space_name: "bobs".into(),
+                status: SpaceStatus::from(""),
+                owner_user_profile_name: Some("bob".into()),
+                sharing_type: Some(SharingType::Private),
             }))
         );
     }

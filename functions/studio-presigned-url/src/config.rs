@@ -1,6 +1,8 @@
 //! The function's configuration, read once at cold start from its environment.
 
 use std::{collections::BTreeSet, time::Duration};
+
+pub use lambda_support::ConfigError;
 use studio_sagemaker::identifiers::is_domain_id;
 
 /// The Studio domain whose profiles the function signs into (required).
@@ -19,29 +21,6 @@ pub const PROFILE_INDEX_TTL_SECONDS: &str = "PROFILE_INDEX_TTL_SECONDS";
 const SESSION_EXPIRATION_RANGE: (u32, u32) = (1800, 43200);
 const EXPIRES_IN_RANGE: (u32, u32) = (5, 300);
 const PROFILE_INDEX_TTL_RANGE: (u32, u32) = (0, 3600);
-
-/// A configuration the function cannot start with.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
-    /// A required variable is unset or empty.
-    #[error("{variable} is required: {expected}")]
-    Missing {
-        /// The variable.
-        variable: &'static str,
-        /// What it should hold.
-        expected: &'static str,
-    },
-    /// A variable holds something the function cannot use.
-    #[error("{variable}={value:?} is invalid: {expected}")]
-    Invalid {
-        /// The variable.
-        variable: &'static str,
-        /// Its value.
-        value: String,
-        /// What it should hold.
-        expected: String,
-    },
-}
 
 /// Everything the function is told by its environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +91,15 @@ impl Config {
                 300,
             )?)),
         })
+    }
+}
+
+#[cfg(test)]
+impl Config {
+    /// The configuration of a function given only `DOMAIN_ID`: every other setting its default.
+    pub(crate) fn with_defaults(domain_id: &str) -> Self {
+        Self::from_lookup(|name| (name == DOMAIN_ID).then(|| domain_id.to_owned()))
+            .expect("a valid domain id")
     }
 }
 

@@ -28,7 +28,6 @@ pub struct Caller {
     pub arn: String,
     /// The account the principal belongs to.
     pub account_id: String,
-    /// The principal.
     pub principal: Principal,
 }
 

@@ -20,7 +20,7 @@
 pub mod aws;
 pub mod config;
 pub mod identity;
-pub mod logging;
+pub mod log_targets;
 pub mod profiles;
 pub mod request;
 pub mod response;
@@ -36,12 +36,16 @@ use lambda_runtime::{LambdaEvent, service_fn};
 pub use config::{Config, ConfigError};
 pub use request::HttpRequest;
 pub use response::HttpResponse;
-pub use sign_in::{Invocation, SignIn};
+pub use sign_in::{InvocationContext, SignIn};
 
 /// Serves Lambda invocations with `app` until the runtime stops.
 pub async fn run<S>(app: SignIn<S>) -> Result<(), lambda_runtime::Error>
 where
-    S: studio::UserProfiles + studio::Spaces + studio::PresignedUrls + 'static,
+    S: studio_sagemaker::ports::UserProfiles
+        + studio_sagemaker::ports::Tags
+        + studio_sagemaker::ports::Spaces
+        + studio::PresignedUrls
+        + 'static,
 {
     let app = Arc::new(app);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<HttpRequest>| {
@@ -49,7 +53,7 @@ where
         // Boxed: the sign-in future is deep enough to overflow the compiler's layout
         // recursion limit once nested in the runtime's own futures.
         Box::pin(async move {
-            let invocation = Invocation {
+            let invocation = InvocationContext {
                 request_id: &event.context.request_id,
                 function_arn: &event.context.invoked_function_arn,
             };

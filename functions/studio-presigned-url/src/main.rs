@@ -2,11 +2,11 @@
 
 use std::collections::BTreeSet;
 
-use studio_presigned_url::{Config, SignIn, aws::SageMakerStudio, logging};
+use studio_presigned_url::{Config, SignIn, aws::SageMakerStudio, log_targets};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    logging::init();
+    lambda_support::logging::init_holding_at_info(&log_targets::URL_SEEING_TARGETS);
     let config = Config::from_env().inspect_err(|error| {
         tracing::error!(error = %error, "invalid configuration; the function cannot start");
     })?;

@@ -14,15 +14,17 @@
 
 use std::{collections::HashMap, time::Duration};
 
-use cfn_custom_resource::AwsError;
+use aws_sdk_sagemaker::types::UserProfileStatus;
 use futures::{StreamExt, TryStreamExt, stream};
-use studio_sagemaker::{STUDIO_USER_ID_TAG, ownership::tag_value};
+use lambda_support::AwsError;
+use studio_sagemaker::{
+    STUDIO_USER_ID_TAG,
+    ownership::tag_value,
+    ports::{Tags, UserProfileSummary, UserProfiles},
+};
 use tokio::{sync::Mutex, time::Instant};
 
-use crate::{
-    identity::is_iam_name,
-    studio::{ProfileSummary, UserProfiles},
-};
+use crate::identity::is_iam_name;
 
 /// How soon an index that names no profile (or several) for a caller may be rebuilt for
 /// another such request. It bounds the cost of callers without a profile.
@@ -43,17 +45,10 @@ pub enum Lookup {
     /// created or updated, failed): SageMaker would sign no one in to it, and a profile being
     /// deleted is a user being offboarded.
     NotInService {
-        /// The profile.
         profile: String,
-        /// Its status.
-        status: String,
+        status: UserProfileStatus,
     },
 }
-
-/// A profile's status in which it may be signed in to.
-const IN_SERVICE: &str = "InService";
-/// A profile being deleted: its user is being offboarded. Never a candidate.
-const DELETING: &str = "Deleting";
 
 /// Where the domain's resources live, for their ARNs (taken from the function's own ARN:
 /// same partition, region and account).
@@ -61,9 +56,7 @@ const DELETING: &str = "Deleting";
 pub struct ArnScope {
     /// `aws`, `aws-cn`, `aws-us-gov`.
     pub partition: String,
-    /// The region.
     pub region: String,
-    /// The account.
     pub account_id: String,
 }
 
@@ -111,7 +104,7 @@ pub struct ProfileIndex {
     built_at: Instant,
     owners: HashMap<String, Vec<String>>,
     /// Each profile's status, as ListUserProfiles reported it.
-    statuses: HashMap<String, String>,
+    statuses: HashMap<String, UserProfileStatus>,
     profiles: usize,
 }
 
@@ -119,37 +112,24 @@ impl ProfileIndex {
     /// Reads every profile of the domain and its `studiouserid` tag. Profiles being deleted
     /// are left out; so are tag values that no identity can equal (empty, or with wildcards
     /// or other characters IAM names cannot hold).
-    pub async fn build<S: UserProfiles>(
+    pub async fn build<S: UserProfiles + Tags>(
         studio: &S,
         scope: &ArnScope,
         domain_id: &str,
     ) -> Result<Self, AwsError> {
-        let mut profiles: Vec<ProfileSummary> = Vec::new();
-        let mut next_token = None;
-        loop {
-            let page = studio.list_user_profiles(domain_id, next_token).await?;
-            profiles.extend(page.items);
-            next_token = page.next_token;
-            if next_token.is_none() {
-                break;
-            }
-        }
-        profiles.retain(|profile| profile.status.as_deref() != Some(DELETING));
-        let statuses: HashMap<String, String> = profiles
+        let mut profiles: Vec<UserProfileSummary> = studio.list_user_profiles(domain_id).await?;
+        // Being deleted: its user is being offboarded. Never a candidate.
+        profiles.retain(|profile| profile.status != UserProfileStatus::Deleting);
+        let statuses: HashMap<String, UserProfileStatus> = profiles
             .iter()
-            .map(|profile| {
-                (
-                    profile.name.clone(),
-                    profile.status.clone().unwrap_or_default(),
-                )
-            })
+            .map(|profile| (profile.user_profile_name.clone(), profile.status.clone()))
             .collect();
         let tagged: Vec<(String, Option<String>)> = stream::iter(profiles)
             .map(|profile| async move {
-                let arn = scope.user_profile_arn(domain_id, &profile.name);
+                let arn = scope.user_profile_arn(domain_id, &profile.user_profile_name);
                 studio_user_id(studio, &arn)
                     .await
-                    .map(|owner| (profile.name, owner))
+                    .map(|owner| (profile.user_profile_name, owner))
             })
             .buffer_unordered(LIST_TAGS_CONCURRENCY)
             .try_collect()
@@ -179,8 +159,11 @@ impl ProfileIndex {
     }
 
     /// The status ListUserProfiles reported for `profile` when the index was built.
-    fn status_of(&self, profile: &str) -> &str {
-        self.statuses.get(profile).map_or("", String::as_str)
+    fn status_of(&self, profile: &str) -> UserProfileStatus {
+        self.statuses
+            .get(profile)
+            .cloned()
+            .unwrap_or_else(|| UserProfileStatus::from(""))
     }
 
     /// The profiles tagged with exactly `identity`.
@@ -199,13 +182,13 @@ impl ProfileIndex {
 }
 
 /// The caller's one profile, usable only while it is `InService`.
-fn found(profile: &str, status: &str) -> Lookup {
-    if status == IN_SERVICE {
+fn found(profile: &str, status: UserProfileStatus) -> Lookup {
+    if status == UserProfileStatus::InService {
         Lookup::Found(profile.to_owned())
     } else {
         Lookup::NotInService {
             profile: profile.to_owned(),
-            status: status.to_owned(),
+            status,
         }
     }
 }
@@ -217,13 +200,14 @@ pub fn is_usable_tag_value(value: &str) -> bool {
 }
 
 /// A profile's current `studiouserid` tag; `None` if it has none or is gone.
-pub async fn studio_user_id<S: UserProfiles>(
+pub async fn studio_user_id<S: Tags>(
     studio: &S,
     profile_arn: &str,
 ) -> Result<Option<String>, AwsError> {
+    // A page at a time: the tag is usually on the first page, and the warm path costs one call.
     let mut next_token = None;
     loop {
-        let page = match studio.list_tags(profile_arn, next_token).await {
+        let page = match studio.list_tags_page(profile_arn, next_token).await {
             Ok(page) => page,
             Err(error) if error.is_not_found() => return Ok(None),
             Err(error) => return Err(error),
@@ -262,7 +246,7 @@ impl ProfileDirectory {
     }
 
     /// The profile of `identity` (already a valid IAM name).
-    pub async fn lookup<S: UserProfiles>(
+    pub async fn lookup<S: UserProfiles + Tags>(
         &self,
         studio: &S,
         scope: &ArnScope,
@@ -290,12 +274,15 @@ impl ProfileDirectory {
                     let arn = scope.user_profile_arn(&self.domain_id, profile);
                     match studio_user_id(studio, &arn).await? {
                         Some(owner) if owner == identity => {
-                            match studio.user_profile_status(&self.domain_id, profile).await? {
+                            match studio
+                                .describe_user_profile(&self.domain_id, profile)
+                                .await?
+                                .map(|described| described.status)
+                            {
                                 // Being deleted: read again, which leaves it out, so that a
                                 // warm instance answers as a cold one does.
-                                Some(status) if status == DELETING => Step::Rebuild,
-                                Some(status) => Step::Answer(found(profile, &status)),
-                                None => Step::Rebuild,
+                                Some(UserProfileStatus::Deleting) | None => Step::Rebuild,
+                                Some(status) => Step::Answer(found(profile, status)),
                             }
                         }
                         // Retagged or deleted since the index was built: read again.
@@ -324,7 +311,7 @@ impl ProfileDirectory {
 
 #[cfg(test)]
 mod tests {
-    use cfn_custom_resource::AwsErrorKind;
+    use lambda_support::AwsErrorKind;
 
     use super::*;
     use crate::studio::memory::MemoryStudio;

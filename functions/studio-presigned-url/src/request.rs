@@ -5,6 +5,7 @@ use aws_lambda_events::{
     event::lambda_function_urls::LambdaFunctionUrlRequest,
     http::{HeaderMap, header::ACCEPT},
 };
+use studio_sagemaker::identifiers::is_studio_name;
 
 /// The event: a function URL request. API Gateway HTTP API events (payload 2.0) have the same
 /// members plus a few this function does not read (`routeKey`, `stage`, …), so they parse too.
@@ -139,19 +140,10 @@ pub fn wants_json(headers: &HeaderMap) -> bool {
         })
 }
 
-/// SageMaker's name pattern for spaces and profiles: `[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`.
-pub fn is_resource_name(value: &str) -> bool {
-    let alphanumerics = value.bytes().filter(u8::is_ascii_alphanumeric).count();
-    value
-        .bytes()
-        .all(|b| b == b'-' || b.is_ascii_alphanumeric())
-        && value.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && value.ends_with(|c: char| c.is_ascii_alphanumeric())
-        && (1..=63).contains(&alphanumerics)
-}
-
+/// A space's or a profile's name follows SageMaker's one rule for Studio names
+/// ([`studio_sagemaker::identifiers::NAME_RULE`]).
 fn check_resource_name(value: &str) -> Result<(), String> {
-    if is_resource_name(value) {
+    if is_studio_name(value) {
         Ok(())
     } else {
         Err("a Studio name: letters, digits and inner hyphens, up to 63 characters".to_owned())
@@ -345,10 +337,10 @@ mod tests {
         let error = parameters(&request("space=-bad")).expect_err("invalid");
         assert_eq!(error.parameter(), "space");
         for bad in ["", "a_b", "a-", &"a".repeat(64)] {
-            assert!(!is_resource_name(bad), "{bad:?}");
+            assert!(check_resource_name(bad).is_err(), "{bad:?}");
         }
         for good in ["a", "a-b", "a--b1", &"a".repeat(63)] {
-            assert!(is_resource_name(good), "{good:?}");
+            assert_eq!(check_resource_name(good), Ok(()), "{good:?}");
         }
     }
 

@@ -8,7 +8,7 @@ use aws_lambda_events::{
         header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, RETRY_AFTER},
     },
 };
-use cfn_custom_resource::AwsError;
+use lambda_support::AwsError;
 use serde_json::json;
 
 use crate::{identity::IdentityError, request::ParameterError, studio::PresignedUrl};
@@ -38,10 +38,7 @@ pub enum Refusal {
         role: Option<String>,
     },
     /// No profile is tagged with the caller's identity.
-    NoProfile {
-        /// The identity.
-        identity: String,
-    },
+    NoProfile { identity: String },
     /// `profile=` names a profile that is not the caller's.
     ProfileNotAllowed {
         /// The profile asked for.
@@ -51,17 +48,13 @@ pub enum Refusal {
     },
     /// Several profiles are tagged with the caller's identity.
     AmbiguousProfile {
-        /// The identity.
         identity: String,
-        /// The profiles.
         profiles: Vec<String>,
     },
     /// The caller's profile is not `InService` (still being created or updated, or failed).
     ProfileNotInService {
-        /// The profile.
         profile: String,
-        /// Its status.
-        status: String,
+        status: aws_sdk_sagemaker::types::UserProfileStatus,
     },
     /// `space=` names no space of the domain.
     SpaceNotFound(String),
@@ -284,7 +277,7 @@ mod tests {
             operation: "ListUserProfiles",
             code: Some("ThrottlingException".into()),
             message: "Rate exceeded for arn:aws:iam::123456789012:role/secret-role".into(),
-            kind: cfn_custom_resource::AwsErrorKind::Throttled,
+            kind: lambda_support::AwsErrorKind::Throttled,
         });
         let response = refused(&refusal, Some("req-1"));
         assert_eq!(response.status_code, 503);

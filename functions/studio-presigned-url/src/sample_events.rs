@@ -1,15 +1,14 @@
 //! The sample events in `events/studio-presigned-url/`, used as fixtures.
 
-use std::time::Duration;
-
 use aws_lambda_events::event::apigw::ApiGatewayV2httpRequest;
+use aws_sdk_sagemaker::types::SharingType;
 use serde_json::Value;
 
 use crate::{
     config::Config,
     request::HttpRequest,
-    sign_in::{Invocation, SignIn},
-    studio::{SpaceAccess, memory::MemoryStudio},
+    sign_in::{InvocationContext, SignIn},
+    studio::memory::MemoryStudio,
 };
 
 const BROWSER_IAM_USER: &str =
@@ -74,26 +73,9 @@ async fn each_sample_gets_the_answer_its_name_promises() {
     studio.add_profile(DOMAIN, "alice", &[("studiouserid", "alice")]);
     studio.add_profile(DOMAIN, "bob", &[("studiouserid", "bob")]);
     studio.add_profile(DOMAIN, "jdoe", &[("studiouserid", "jdoe@example.com")]);
-    studio.add_space(
-        DOMAIN,
-        "team-space",
-        SpaceAccess {
-            sharing_type: Some("Shared".into()),
-            owner: Some("bob".into()),
-        },
-    );
-    let app = SignIn::new(
-        Config {
-            domain_id: DOMAIN.into(),
-            session_expiration_seconds: 43200,
-            expires_in_seconds: 60,
-            allowed_account_ids: None,
-            allowed_role_names: None,
-            profile_index_ttl: Duration::from_secs(300),
-        },
-        studio,
-    );
-    let invocation = Invocation {
+    studio.add_space(DOMAIN, "team-space", Some("bob"), Some(SharingType::Shared));
+    let app = SignIn::new(Config::with_defaults(DOMAIN), studio);
+    let invocation = InvocationContext {
         request_id: "req",
         function_arn: "arn:aws:lambda:us-east-1:123456789012:function:studio-presigned-url",
     };

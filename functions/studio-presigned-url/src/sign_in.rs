@@ -1,7 +1,8 @@
 //! One sign-in: who is calling, may they, which profile is theirs, and the URL into it — with
 //! one audit line per request (identity, profile, decision, reason; never the URL).
 
-use cfn_custom_resource::AwsError;
+use lambda_support::AwsError;
+use studio_sagemaker::ports::{Spaces, Tags, UserProfiles};
 
 use crate::{
     config::Config,
@@ -9,12 +10,12 @@ use crate::{
     profiles::{ArnScope, Lookup, ProfileDirectory},
     request::{HttpRequest, SignInParameters, parameters, wants_json},
     response::{Answer, HttpResponse, Refusal, refused, signed_in},
-    studio::{Counting, PresignRequest, PresignedUrl, PresignedUrls, Spaces, UserProfiles},
+    studio::{Counting, PresignRequest, PresignedUrl, PresignedUrls},
 };
 
 /// What the Lambda runtime says about the invocation.
 #[derive(Debug, Clone, Copy)]
-pub struct Invocation<'a> {
+pub struct InvocationContext<'a> {
     /// The Lambda request id (also returned to the caller, to quote to the admin).
     pub request_id: &'a str,
     /// The function's own ARN: its account is the default allowed account, and its
@@ -43,9 +44,33 @@ struct Audit {
     landing: Option<String>,
 }
 
+/// The audit line of a request: `$level` (`info`, `warn`, `error`), then the decision, the
+/// HTTP status, the outcome's code and reason, then what was understood of the request.
+macro_rules! audit {
+    ($level:ident, $invocation:expr, $audit:expr, $api_calls:expr,
+     $decision:expr, $status:expr, $code:expr, $reason:expr) => {
+        tracing::$level!(
+            request_id = $invocation.request_id,
+            decision = $decision,
+            status = $status,
+            code = $code,
+            reason = $reason,
+            caller = $audit.caller,
+            account_id = $audit.account_id,
+            identity = $audit.identity,
+            role = $audit.role,
+            profile = $audit.profile,
+            space = $audit.space,
+            landing = $audit.landing,
+            api_calls = $api_calls,
+            "sign-in"
+        )
+    };
+}
+
 impl<S> SignIn<S>
 where
-    S: UserProfiles + Spaces + PresignedUrls,
+    S: UserProfiles + Tags + Spaces + PresignedUrls,
 {
     /// The function for `config`, calling SageMaker through `studio`.
     pub fn new(config: Config, studio: S) -> Self {
@@ -63,57 +88,47 @@ where
     }
 
     /// Answers one request. Every outcome is an HTTP response; each is audited.
-    pub async fn handle(&self, request: &HttpRequest, invocation: Invocation<'_>) -> HttpResponse {
+    pub async fn handle(
+        &self,
+        request: &HttpRequest,
+        invocation: InvocationContext<'_>,
+    ) -> HttpResponse {
         let studio = Counting::new(&self.studio);
         let mut audit = Audit::default();
         let outcome = self.sign_in(request, invocation, &studio, &mut audit).await;
         let api_calls = studio.calls();
         match outcome {
             Ok((answer, url)) => {
-                tracing::info!(
-                    request_id = invocation.request_id,
-                    decision = "allowed",
-                    status = if answer == Answer::Redirect { 302 } else { 200 },
-                    code = "signed_in",
-                    reason = "the caller's own profile",
-                    caller = audit.caller,
-                    account_id = audit.account_id,
-                    identity = audit.identity,
-                    role = audit.role,
-                    profile = audit.profile,
-                    space = audit.space,
-                    landing = audit.landing,
+                let status = if answer == Answer::Redirect { 302 } else { 200 };
+                let reason = "the caller's own profile";
+                audit!(
+                    info,
+                    invocation,
+                    audit,
                     api_calls,
-                    "sign-in"
+                    "allowed",
+                    status,
+                    "signed_in",
+                    reason
                 );
                 signed_in(&answer, &url, self.config.expires_in_seconds)
             }
             Err(refusal) => {
-                let reason = refusal.reason();
-                macro_rules! audit {
-                    ($level:ident, $decision:literal) => {
-                        tracing::$level!(
-                            request_id = invocation.request_id,
-                            decision = $decision,
-                            status = refusal.status(),
-                            code = refusal.code(),
-                            reason,
-                            caller = audit.caller,
-                            account_id = audit.account_id,
-                            identity = audit.identity,
-                            role = audit.role,
-                            profile = audit.profile,
-                            space = audit.space,
-                            landing = audit.landing,
-                            api_calls,
-                            "sign-in"
-                        )
-                    };
-                }
+                let (status, code, reason) = (refusal.status(), refusal.code(), refusal.reason());
                 match &refusal {
-                    Refusal::Unavailable(_) => audit!(warn, "failed"),
-                    Refusal::Failed(_) => audit!(error, "failed"),
-                    _ => audit!(info, "denied"),
+                    Refusal::Unavailable(_) => {
+                        audit!(
+                            warn, invocation, audit, api_calls, "failed", status, code, reason
+                        );
+                    }
+                    Refusal::Failed(_) => {
+                        audit!(
+                            error, invocation, audit, api_calls, "failed", status, code, reason
+                        );
+                    }
+                    _ => audit!(
+                        info, invocation, audit, api_calls, "denied", status, code, reason
+                    ),
                 }
                 refused(&refusal, Some(invocation.request_id))
             }
@@ -123,7 +138,7 @@ where
     async fn sign_in(
         &self,
         request: &HttpRequest,
-        invocation: Invocation<'_>,
+        invocation: InvocationContext<'_>,
         studio: &Counting<'_, S>,
         audit: &mut Audit,
     ) -> Result<(Answer, PresignedUrl), Refusal> {
@@ -256,28 +271,21 @@ fn aws_refusal(error: AwsError) -> Refusal {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use aws_lambda_events::http::header::{CACHE_CONTROL, LOCATION};
-    use cfn_custom_resource::AwsErrorKind;
+    use lambda_support::AwsErrorKind;
     use serde_json::{Value, json};
 
+    use aws_sdk_sagemaker::types::SharingType;
+
     use super::*;
-    use crate::studio::{SpaceAccess, memory::MemoryStudio};
+    use crate::studio::memory::MemoryStudio;
 
     const DOMAIN: &str = "d-abc123def456";
     const FUNCTION_ARN: &str =
         "arn:aws:lambda:us-east-1:123456789012:function:studio-presigned-url";
 
     fn config() -> Config {
-        Config {
-            domain_id: DOMAIN.into(),
-            session_expiration_seconds: 43200,
-            expires_in_seconds: 60,
-            allowed_account_ids: None,
-            allowed_role_names: None,
-            profile_index_ttl: Duration::from_secs(300),
-        }
+        Config::with_defaults(DOMAIN)
     }
 
     fn studio() -> MemoryStudio {
@@ -308,7 +316,7 @@ mod tests {
     async fn call(app: &SignIn<MemoryStudio>, request: &HttpRequest) -> HttpResponse {
         app.handle(
             request,
-            Invocation {
+            InvocationContext {
                 request_id: "req-1",
                 function_arn: FUNCTION_ARN,
             },
@@ -442,14 +450,8 @@ mod tests {
     #[tokio::test]
     async fn parameters_are_validated_and_passed_on() {
         let app = SignIn::new(config(), studio());
-        app.studio.add_space(
-            DOMAIN,
-            "team",
-            SpaceAccess {
-                sharing_type: Some("Shared".into()),
-                owner: Some("bob".into()),
-            },
-        );
+        app.studio
+            .add_space(DOMAIN, "team", Some("bob"), Some(SharingType::Shared));
         let response = call(
             &app,
             &request(
@@ -485,14 +487,8 @@ mod tests {
     #[tokio::test]
     async fn private_spaces_of_others_and_missing_spaces_are_refused() {
         let app = SignIn::new(config(), studio());
-        app.studio.add_space(
-            DOMAIN,
-            "bobs",
-            SpaceAccess {
-                sharing_type: Some("Private".into()),
-                owner: Some("bob".into()),
-            },
-        );
+        app.studio
+            .add_space(DOMAIN, "bobs", Some("bob"), Some(SharingType::Private));
         let response = call(&app, &request(ALICE, "space=bobs", "")).await;
         assert_eq!(
             (response.status_code, body(&response)["code"].clone()),

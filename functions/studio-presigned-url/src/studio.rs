@@ -1,10 +1,11 @@
-//! What the function needs from SageMaker, as small traits the logic is written against:
-//! [`UserProfiles`] to find the caller's profile, [`Spaces`] to check a space, and
-//! [`PresignedUrls`] to sign in. `crate::aws` implements them on the SDK client; an in-memory
-//! fake sits in `memory` for unit tests.
+//! What the function needs from SageMaker: the suite's Studio ports
+//! ([`studio_sagemaker::ports`]: [`UserProfiles`] and [`Tags`] to find the caller's profile,
+//! [`Spaces`] to check a space) and its own call, [`PresignedUrls`], to sign in. `crate::aws`
+//! implements [`PresignedUrls`] on the suite's SDK adapter; the unit tests use the suite's
+//! in-memory Studio (`memory`).
 
 #[cfg(test)]
-pub mod memory;
+pub(crate) mod memory;
 
 use std::{
     fmt,
@@ -13,46 +14,10 @@ use std::{
 };
 
 use aws_sdk_sagemaker::types::Tag;
-use cfn_custom_resource::AwsError;
-
-/// One page of a list operation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page<T> {
-    /// The page's items.
-    pub items: Vec<T>,
-    /// The token of the next page, if there is one.
-    pub next_token: Option<String>,
-}
-
-/// A user profile as ListUserProfiles reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProfileSummary {
-    /// `UserProfileName`.
-    pub name: String,
-    /// `Status`: `Pending`, `InService`, `Updating`, `Deleting`, `Failed`, …
-    pub status: Option<String>,
-}
-
-/// Who may use a space, as DescribeSpace reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpaceAccess {
-    /// `SpaceSharingSettings.SharingType`: `Private` or `Shared` (absent for spaces made
-    /// before ownership existed, which every profile of the domain shares).
-    pub sharing_type: Option<String>,
-    /// `OwnershipSettings.OwnerUserProfileName`.
-    pub owner: Option<String>,
-}
-
-impl SpaceAccess {
-    /// Whether `profile` may open the space: shared spaces are everyone's, private ones only
-    /// their owner's.
-    pub fn is_open_to(&self, profile: &str) -> bool {
-        match self.sharing_type.as_deref() {
-            None | Some("Shared") => true,
-            Some(_) => self.owner.as_deref() == Some(profile),
-        }
-    }
-}
+use lambda_support::AwsError;
+use studio_sagemaker::ports::{
+    Page, Space, Spaces, Tags, UserProfile, UserProfileSummary, UserProfiles,
+};
 
 /// Everything CreatePresignedDomainUrl takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,41 +60,6 @@ impl fmt::Debug for PresignedUrl {
     }
 }
 
-/// Reading a domain's user profiles and their tags.
-pub trait UserProfiles: Send + Sync {
-    /// One page of ListUserProfiles (`DomainIdEquals`).
-    fn list_user_profiles(
-        &self,
-        domain_id: &str,
-        next_token: Option<String>,
-    ) -> impl Future<Output = Result<Page<ProfileSummary>, AwsError>> + Send;
-
-    /// One page of ListTags of a resource.
-    fn list_tags(
-        &self,
-        resource_arn: &str,
-        next_token: Option<String>,
-    ) -> impl Future<Output = Result<Page<Tag>, AwsError>> + Send;
-
-    /// DescribeUserProfile's `Status` (`Pending`, `InService`, `Updating`, `Deleting`,
-    /// `Failed`, …); `None` if there is no such profile.
-    fn user_profile_status(
-        &self,
-        domain_id: &str,
-        user_profile_name: &str,
-    ) -> impl Future<Output = Result<Option<String>, AwsError>> + Send;
-}
-
-/// Reading spaces.
-pub trait Spaces: Send + Sync {
-    /// DescribeSpace; `None` if there is no such space.
-    fn describe_space(
-        &self,
-        domain_id: &str,
-        space_name: &str,
-    ) -> impl Future<Output = Result<Option<SpaceAccess>, AwsError>> + Send;
-}
-
 /// Signing in.
 pub trait PresignedUrls: Send + Sync {
     /// CreatePresignedDomainUrl.
@@ -167,44 +97,83 @@ impl<'a, S> Counting<'a, S> {
 }
 
 impl<S: UserProfiles> UserProfiles for Counting<'_, S> {
-    async fn list_user_profiles(
+    async fn list_user_profiles_page(
         &self,
         domain_id: &str,
         next_token: Option<String>,
-    ) -> Result<Page<ProfileSummary>, AwsError> {
+    ) -> Result<Page<UserProfileSummary>, AwsError> {
         self.count();
-        self.inner.list_user_profiles(domain_id, next_token).await
+        self.inner
+            .list_user_profiles_page(domain_id, next_token)
+            .await
     }
 
-    async fn list_tags(
-        &self,
-        resource_arn: &str,
-        next_token: Option<String>,
-    ) -> Result<Page<Tag>, AwsError> {
-        self.count();
-        self.inner.list_tags(resource_arn, next_token).await
-    }
-
-    async fn user_profile_status(
+    async fn describe_user_profile(
         &self,
         domain_id: &str,
         user_profile_name: &str,
-    ) -> Result<Option<String>, AwsError> {
+    ) -> Result<Option<UserProfile>, AwsError> {
         self.count();
         self.inner
-            .user_profile_status(domain_id, user_profile_name)
+            .describe_user_profile(domain_id, user_profile_name)
+            .await
+    }
+
+    async fn delete_user_profile(
+        &self,
+        domain_id: &str,
+        user_profile_name: &str,
+    ) -> Result<(), AwsError> {
+        self.count();
+        self.inner
+            .delete_user_profile(domain_id, user_profile_name)
             .await
     }
 }
 
+impl<S: Tags> Tags for Counting<'_, S> {
+    async fn list_tags_page(
+        &self,
+        arn: &str,
+        next_token: Option<String>,
+    ) -> Result<Page<Tag>, AwsError> {
+        self.count();
+        self.inner.list_tags_page(arn, next_token).await
+    }
+
+    async fn add_tags(&self, arn: &str, tags: Vec<Tag>) -> Result<(), AwsError> {
+        self.count();
+        self.inner.add_tags(arn, tags).await
+    }
+
+    async fn delete_tags(&self, arn: &str, keys: Vec<String>) -> Result<(), AwsError> {
+        self.count();
+        self.inner.delete_tags(arn, keys).await
+    }
+}
+
 impl<S: Spaces> Spaces for Counting<'_, S> {
+    async fn list_spaces_page(
+        &self,
+        domain_id: &str,
+        next_token: Option<String>,
+    ) -> Result<Page<Space>, AwsError> {
+        self.count();
+        self.inner.list_spaces_page(domain_id, next_token).await
+    }
+
     async fn describe_space(
         &self,
         domain_id: &str,
         space_name: &str,
-    ) -> Result<Option<SpaceAccess>, AwsError> {
+    ) -> Result<Option<Space>, AwsError> {
         self.count();
         self.inner.describe_space(domain_id, space_name).await
+    }
+
+    async fn delete_space(&self, domain_id: &str, space_name: &str) -> Result<(), AwsError> {
+        self.count();
+        self.inner.delete_space(domain_id, space_name).await
     }
 }
 
@@ -230,30 +199,5 @@ mod tests {
         assert_eq!(format!("{url:?}"), "PresignedUrl(<redacted>)");
         assert!(!format!("{:?}", Some(&url)).contains("secret"));
         assert!(url.expose().ends_with("token=secret"));
-    }
-
-    #[test]
-    fn private_spaces_are_their_owners_and_shared_ones_everyones() {
-        let private = SpaceAccess {
-            sharing_type: Some("Private".into()),
-            owner: Some("alice".into()),
-        };
-        assert!(private.is_open_to("alice"));
-        assert!(!private.is_open_to("bob"));
-        let shared = SpaceAccess {
-            sharing_type: Some("Shared".into()),
-            owner: Some("alice".into()),
-        };
-        assert!(shared.is_open_to("bob"));
-        let legacy = SpaceAccess {
-            sharing_type: None,
-            owner: None,
-        };
-        assert!(legacy.is_open_to("bob"));
-        let unowned_private = SpaceAccess {
-            sharing_type: Some("Private".into()),
-            owner: None,
-        };
-        assert!(!unowned_private.is_open_to("bob"));
     }
 }

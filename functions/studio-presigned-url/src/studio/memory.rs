@@ -1,266 +1,221 @@
-//! An in-memory SageMaker for unit tests: profiles with tags, spaces, paging, injected
-//! failures, and a log of the calls made.
+//! The suite's in-memory Studio ([`studio_sagemaker::memory::MemoryStudio`]) with the
+//! function's own call, CreatePresignedDomainUrl, and the set-up its unit tests use: profiles
+//! with tags and statuses that stay as set, spaces, paging, injected failures, and a log of the
+//! calls made.
 
-use std::{
-    collections::{BTreeMap, VecDeque},
-    sync::{Mutex, MutexGuard, PoisonError},
+use std::sync::{
+    Mutex, PoisonError,
+    atomic::{AtomicUsize, Ordering},
 };
 
-use aws_sdk_sagemaker::types::Tag;
-use cfn_custom_resource::{AwsError, AwsErrorKind};
-
-use super::{
-    Page, PresignRequest, PresignedUrl, PresignedUrls, ProfileSummary, SpaceAccess, Spaces,
-    UserProfiles,
+use aws_sdk_sagemaker::types::{SharingType, Tag, UserProfileStatus};
+use lambda_support::{AwsError, AwsErrorKind};
+use studio_sagemaker::{
+    memory::{self, MemoryStudio as Studio},
+    ports::{Page, Space, Spaces, Tags, UserProfile, UserProfileSummary, UserProfiles},
 };
 
-/// The region and account the fake's ARNs use.
-pub const ARN_PREFIX: &str = "arn:aws:sagemaker:us-east-1:123456789012:";
-
-/// A profile: its status and its tags.
-type Profile = (String, Vec<(String, String)>);
-
-#[derive(Debug, Default)]
-struct State {
-    /// (domain, profile name) → profile.
-    profiles: BTreeMap<(String, String), Profile>,
-    spaces: BTreeMap<(String, String), SpaceAccess>,
-    page_size: usize,
-    failures: VecDeque<(&'static str, AwsError)>,
-    calls: Vec<&'static str>,
-    presigned: Vec<PresignRequest>,
-}
+use super::{PresignRequest, PresignedUrl, PresignedUrls};
 
 /// The fake.
-#[derive(Debug)]
-pub struct MemoryStudio {
-    state: Mutex<State>,
+#[derive(Debug, Default)]
+pub(crate) struct MemoryStudio {
+    studio: Studio,
+    presigned: Mutex<Vec<PresignRequest>>,
+    /// How many of the shared Studio's calls were made before the last `clear_calls`.
+    calls_cleared: AtomicUsize,
 }
 
-impl Default for MemoryStudio {
-    fn default() -> Self {
-        Self::new()
-    }
+fn tags(pairs: &[(&str, &str)]) -> Vec<Tag> {
+    pairs
+        .iter()
+        .map(|(key, value)| Tag::builder().key(*key).value(*value).build())
+        .collect()
 }
 
 impl MemoryStudio {
-    /// An empty SageMaker that lists 100 items per page.
-    pub fn new() -> Self {
-        Self {
-            state: Mutex::new(State {
-                page_size: 100,
-                ..State::default()
-            }),
-        }
-    }
-
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    /// An empty Studio whose statuses stay as the test sets them.
+    pub(crate) fn new() -> Self {
+        let fake = Self::default();
+        fake.studio.hold_statuses();
+        fake
     }
 
     /// Lists `size` items per page.
-    pub fn with_page_size(self, size: usize) -> Self {
-        self.state().page_size = size;
+    pub(crate) fn with_page_size(self, size: usize) -> Self {
+        self.studio.set_page_size(size);
         self
     }
 
     /// Adds (or replaces) an `InService` profile with these tags.
-    pub fn add_profile(&self, domain_id: &str, name: &str, tags: &[(&str, &str)]) {
+    pub(crate) fn add_profile(&self, domain_id: &str, name: &str, tags: &[(&str, &str)]) {
         self.add_profile_with_status(domain_id, name, "InService", tags);
     }
 
     /// Adds (or replaces) a profile in `status` with these tags.
-    pub fn add_profile_with_status(
+    pub(crate) fn add_profile_with_status(
         &self,
         domain_id: &str,
         name: &str,
         status: &str,
         tags: &[(&str, &str)],
     ) {
-        let tags = tags
-            .iter()
-            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
-            .collect();
-        self.state().profiles.insert(
-            (domain_id.to_owned(), name.to_owned()),
-            (status.to_owned(), tags),
-        );
+        self.studio
+            .add_user_profile(domain_id, name, self::tags(tags));
+        self.set_status(domain_id, name, status);
     }
 
     /// Sets one tag of a profile.
-    pub fn set_tag(&self, domain_id: &str, name: &str, key: &str, value: &str) {
-        let mut state = self.state();
-        let (_, tags) = state
-            .profiles
-            .get_mut(&(domain_id.to_owned(), name.to_owned()))
-            .expect("the profile exists");
-        tags.retain(|(k, _)| k != key);
-        tags.push((key.to_owned(), value.to_owned()));
+    pub(crate) fn set_tag(&self, domain_id: &str, name: &str, key: &str, value: &str) {
+        let arn = memory::arn(&format!("user-profile/{domain_id}/{name}"));
+        let mut state = self.studio.state();
+        let tags = state.tags.get_mut(&arn).expect("the profile exists");
+        tags.retain(|tag| tag.key() != Some(key));
+        tags.extend(self::tags(&[(key, value)]));
     }
 
     /// Sets a profile's status (e.g. `Deleting`).
-    pub fn set_status(&self, domain_id: &str, name: &str, status: &str) {
-        let mut state = self.state();
-        let (stored, _) = state
+    pub(crate) fn set_status(&self, domain_id: &str, name: &str, status: &str) {
+        let mut state = self.studio.state();
+        let stored = state
             .profiles
             .get_mut(&(domain_id.to_owned(), name.to_owned()))
             .expect("the profile exists");
-        *stored = status.to_owned();
+        stored.profile.status = UserProfileStatus::from(status);
     }
 
-    /// Deletes a profile.
-    pub fn remove_profile(&self, domain_id: &str, name: &str) {
-        self.state()
+    /// Deletes a profile, and its tags with it.
+    pub(crate) fn remove_profile(&self, domain_id: &str, name: &str) {
+        let mut state = self.studio.state();
+        if let Some(stored) = state
             .profiles
-            .remove(&(domain_id.to_owned(), name.to_owned()));
+            .remove(&(domain_id.to_owned(), name.to_owned()))
+        {
+            state.tags.remove(&stored.profile.user_profile_arn);
+        }
     }
 
-    /// Adds a space.
-    pub fn add_space(&self, domain_id: &str, name: &str, access: SpaceAccess) {
-        self.state()
-            .spaces
-            .insert((domain_id.to_owned(), name.to_owned()), access);
+    /// Adds a space, `Private` or `Shared` if given, owned by `owner` if given.
+    pub(crate) fn add_space(
+        &self,
+        domain_id: &str,
+        name: &str,
+        owner: Option<&str>,
+        sharing_type: Option<SharingType>,
+    ) {
+        self.studio.add_space(domain_id, name, owner, sharing_type);
     }
 
     /// The next call of `operation` fails with `code`.
-    pub fn fail_next(&self, operation: &'static str, code: &str, kind: AwsErrorKind) {
-        self.state().failures.push_back((
-            operation,
-            AwsError {
-                operation,
-                code: Some(code.to_owned()),
-                message: format!("injected {code}"),
-                kind,
-            },
-        ));
+    pub(crate) fn fail_next(&self, operation: &'static str, code: &str, kind: AwsErrorKind) {
+        self.studio
+            .fail_next(operation, memory::aws_error(operation, code, kind));
     }
 
-    /// The operations called so far, in order.
-    pub fn calls(&self) -> Vec<&'static str> {
-        self.state().calls.clone()
+    /// The operations called since the last `clear_calls`, in order.
+    pub(crate) fn calls(&self) -> Vec<String> {
+        let mut operations = self.studio.operations();
+        operations.drain(
+            ..self
+                .calls_cleared
+                .load(Ordering::SeqCst)
+                .min(operations.len()),
+        );
+        operations
     }
 
-    /// How many times `operation` was called.
-    pub fn call_count(&self, operation: &str) -> usize {
-        self.state()
-            .calls
+    /// How many times `operation` was called since the last `clear_calls`.
+    pub(crate) fn call_count(&self, operation: &str) -> usize {
+        self.calls()
             .iter()
-            .filter(|call| **call == operation)
+            .filter(|call| *call == operation)
             .count()
     }
 
     /// Forgets the calls made so far.
-    pub fn clear_calls(&self) {
-        self.state().calls.clear();
+    pub(crate) fn clear_calls(&self) {
+        self.calls_cleared
+            .store(self.studio.operations().len(), Ordering::SeqCst);
     }
 
     /// The CreatePresignedDomainUrl requests received.
-    pub fn presigned(&self) -> Vec<PresignRequest> {
-        self.state().presigned.clone()
-    }
-
-    /// Records the call; answers an injected failure if one is due.
-    fn call(&self, operation: &'static str) -> Result<MutexGuard<'_, State>, AwsError> {
-        let mut state = self.state();
-        state.calls.push(operation);
-        if let Some(index) = state.failures.iter().position(|(op, _)| *op == operation)
-            && let Some((_, error)) = state.failures.remove(index)
-        {
-            return Err(error);
-        }
-        Ok(state)
-    }
-}
-
-fn not_found(operation: &'static str, what: &str) -> AwsError {
-    AwsError {
-        operation,
-        code: Some("ResourceNotFound".to_owned()),
-        message: format!("Cannot find {what}"),
-        kind: AwsErrorKind::NotFound,
-    }
-}
-
-fn page<T: Clone>(items: &[T], next_token: Option<String>, size: usize) -> Page<T> {
-    let start: usize = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
-    let end = (start + size).min(items.len());
-    Page {
-        items: items[start.min(end)..end].to_vec(),
-        next_token: (end < items.len()).then(|| end.to_string()),
+    pub(crate) fn presigned(&self) -> Vec<PresignRequest> {
+        self.presigned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
 impl UserProfiles for MemoryStudio {
-    async fn list_user_profiles(
+    async fn list_user_profiles_page(
         &self,
         domain_id: &str,
         next_token: Option<String>,
-    ) -> Result<Page<ProfileSummary>, AwsError> {
-        let state = self.call("ListUserProfiles")?;
-        let profiles: Vec<ProfileSummary> = state
-            .profiles
-            .iter()
-            .filter(|((domain, _), _)| domain == domain_id)
-            .map(|((_, name), (status, _))| ProfileSummary {
-                name: name.clone(),
-                status: Some(status.clone()),
-            })
-            .collect();
-        Ok(page(&profiles, next_token, state.page_size))
+    ) -> Result<Page<UserProfileSummary>, AwsError> {
+        self.studio
+            .list_user_profiles_page(domain_id, next_token)
+            .await
     }
 
-    async fn list_tags(
-        &self,
-        resource_arn: &str,
-        next_token: Option<String>,
-    ) -> Result<Page<Tag>, AwsError> {
-        let state = self.call("ListTags")?;
-        let key = resource_arn
-            .strip_prefix(ARN_PREFIX)
-            .and_then(|rest| rest.strip_prefix("user-profile/"))
-            .and_then(|rest| rest.split_once('/'))
-            .map(|(domain, name)| (domain.to_owned(), name.to_owned()))
-            .ok_or_else(|| AwsError {
-                operation: "ListTags",
-                code: Some("ValidationException".to_owned()),
-                message: format!("not a user profile ARN of this fake: {resource_arn}"),
-                kind: AwsErrorKind::Invalid,
-            })?;
-        let (_, tags) = state
-            .profiles
-            .get(&key)
-            .ok_or_else(|| not_found("ListTags", resource_arn))?;
-        let tags: Vec<Tag> = tags
-            .iter()
-            .map(|(key, value)| Tag::builder().key(key).value(value).build())
-            .collect();
-        Ok(page(&tags, next_token, state.page_size))
-    }
-
-    async fn user_profile_status(
+    async fn describe_user_profile(
         &self,
         domain_id: &str,
         user_profile_name: &str,
-    ) -> Result<Option<String>, AwsError> {
-        let state = self.call("DescribeUserProfile")?;
-        Ok(state
-            .profiles
-            .get(&(domain_id.to_owned(), user_profile_name.to_owned()))
-            .map(|(status, _)| status.clone()))
+    ) -> Result<Option<UserProfile>, AwsError> {
+        self.studio
+            .describe_user_profile(domain_id, user_profile_name)
+            .await
+    }
+
+    async fn delete_user_profile(
+        &self,
+        domain_id: &str,
+        user_profile_name: &str,
+    ) -> Result<(), AwsError> {
+        self.studio
+            .delete_user_profile(domain_id, user_profile_name)
+            .await
+    }
+}
+
+impl Tags for MemoryStudio {
+    async fn list_tags_page(
+        &self,
+        arn: &str,
+        next_token: Option<String>,
+    ) -> Result<Page<Tag>, AwsError> {
+        self.studio.list_tags_page(arn, next_token).await
+    }
+
+    async fn add_tags(&self, arn: &str, tags: Vec<Tag>) -> Result<(), AwsError> {
+        self.studio.add_tags(arn, tags).await
+    }
+
+    async fn delete_tags(&self, arn: &str, keys: Vec<String>) -> Result<(), AwsError> {
+        self.studio.delete_tags(arn, keys).await
     }
 }
 
 impl Spaces for MemoryStudio {
+    async fn list_spaces_page(
+        &self,
+        domain_id: &str,
+        next_token: Option<String>,
+    ) -> Result<Page<Space>, AwsError> {
+        self.studio.list_spaces_page(domain_id, next_token).await
+    }
+
     async fn describe_space(
         &self,
         domain_id: &str,
         space_name: &str,
-    ) -> Result<Option<SpaceAccess>, AwsError> {
-        let state = self.call("DescribeSpace")?;
-        Ok(state
-            .spaces
-            .get(&(domain_id.to_owned(), space_name.to_owned()))
-            .cloned())
+    ) -> Result<Option<Space>, AwsError> {
+        self.studio.describe_space(domain_id, space_name).await
+    }
+
+    async fn delete_space(&self, domain_id: &str, space_name: &str) -> Result<(), AwsError> {
+        self.studio.delete_space(domain_id, space_name).await
     }
 }
 
@@ -269,20 +224,27 @@ impl PresignedUrls for MemoryStudio {
         &self,
         request: &PresignRequest,
     ) -> Result<PresignedUrl, AwsError> {
-        let mut state = self.call("CreatePresignedDomainUrl")?;
+        let state = self
+            .studio
+            .call("CreatePresignedDomainUrl", &request.user_profile_name)?;
         let key = (request.domain_id.clone(), request.user_profile_name.clone());
         if !state.profiles.contains_key(&key) {
-            return Err(not_found(
+            return Err(memory::not_found(
                 "CreatePresignedDomainUrl",
                 &format!("UserProfile {}", request.user_profile_name),
             ));
         }
-        state.presigned.push(request.clone());
+        drop(state);
+        let mut presigned = self
+            .presigned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        presigned.push(request.clone());
         Ok(PresignedUrl::new(format!(
             "https://{}.studio.us-east-1.sagemaker.aws/auth?token=secret-{}-{}",
             request.domain_id,
             request.user_profile_name,
-            state.presigned.len()
+            presigned.len()
         )))
     }
 }

@@ -1,25 +1,15 @@
-//! Logging as every function in the suite sets it up ([`cfn_custom_resource::logging`]: level
-//! from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`, JSON with `AWS_LAMBDA_LOG_FORMAT=JSON`, colour only
+//! The log targets this function holds at INFO. It logs as every function in the suite does
+//! ([`lambda_support::logging`]: level from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`, JSON with `AWS_LAMBDA_LOG_FORMAT=JSON`, colour only
 //! on a terminal), except that the libraries that see the presigned URL never log below INFO,
 //! whatever the level asked for: at TRACE the SDK logs each response and deserialised output
 //! (the URL), and the Lambda runtime logs raw events. This function's own logs never carry the
 //! URL.
 
-use tracing_subscriber::filter::Targets;
-
 /// Target prefixes held at INFO: the AWS SDK and smithy runtime (`aws_*`), the HTTP stack,
-/// and the Lambda runtime.
-pub const QUIET_TARGETS: [&str; 6] = ["aws_", "hyper", "h2", "rustls", "tower", "lambda_runtime"];
-
-/// The filter that holds [`QUIET_TARGETS`] at INFO and lets everything else through.
-pub fn quiet_libraries() -> Targets {
-    cfn_custom_resource::logging::held_at_info(&QUIET_TARGETS)
-}
-
-/// Installs the global subscriber writing to stdout, [`QUIET_TARGETS`] held at INFO.
-pub fn init() {
-    cfn_custom_resource::logging::init_holding_at_info(&QUIET_TARGETS);
-}
+/// and the Lambda runtime. `main` installs the subscriber with
+/// [`lambda_support::logging::init_holding_at_info`] of these.
+pub const URL_SEEING_TARGETS: [&str; 6] =
+    ["aws_", "hyper", "h2", "rustls", "tower", "lambda_runtime"];
 
 #[cfg(test)]
 mod tests {
@@ -29,7 +19,7 @@ mod tests {
 
     #[test]
     fn libraries_that_see_the_url_are_held_at_info() {
-        let filter = quiet_libraries();
+        let filter = lambda_support::logging::held_at_info(&URL_SEEING_TARGETS);
         for target in [
             "aws_smithy_runtime::client::orchestrator",
             "aws_sdk_sagemaker::operation",

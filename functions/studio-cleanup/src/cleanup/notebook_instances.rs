@@ -1,0 +1,33 @@
+//! Notebook instances: an expired one that is `InService` is stopped (StopNotebookInstance
+//! applies only to `InService` ones; stopping keeps its storage, unlike a delete).
+
+use aws_sdk_sagemaker::types::NotebookInstanceStatus;
+
+use super::Run;
+use super::evaluation::{Candidate, Evaluation};
+use super::listing::Listing;
+use crate::ports::{Account, NotebookInstance};
+use crate::report::ResourceType;
+
+impl<A: Account> Run<'_, A> {
+    pub(super) async fn list_notebook_instances(&self) -> Listing {
+        self.list_expirable(
+            ResourceType::NotebookInstance,
+            "ListNotebookInstances",
+            |next| self.account.list_in_service_notebook_instances(next),
+            Candidate::NotebookInstance,
+        )
+        .await
+    }
+
+    pub(super) async fn evaluate_notebook_instance(
+        &self,
+        evaluation: &mut Evaluation,
+        notebook: &NotebookInstance,
+    ) {
+        let in_service = notebook.status == NotebookInstanceStatus::InService;
+        let stop = self.account.stop_notebook_instance(&notebook.name);
+        self.expire_tagged(evaluation, in_service, "StopNotebookInstance", stop)
+            .await;
+    }
+}
