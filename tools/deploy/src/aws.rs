@@ -33,17 +33,29 @@ pub fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(s3_config)
 }
 
+/// What an SDK error says: its AWS error code, if any, and its message (else the whole error
+/// context, e.g. a connection failure).
+fn code_and_message<E, R>(error: &SdkError<E, R>) -> (Option<String>, String)
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let message = error
+        .message()
+        .map_or_else(|| DisplayErrorContext(error).to_string(), str::to_owned);
+    (error.code().map(str::to_owned), message)
+}
+
 fn api_error<E, R>(operation: &'static str, error: &SdkError<E, R>) -> StackApiError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
+    let (code, message) = code_and_message(error);
     StackApiError {
         operation,
-        code: error.code().map(str::to_owned),
-        message: error
-            .message()
-            .map_or_else(|| DisplayErrorContext(error).to_string(), str::to_owned),
+        code,
+        message,
     }
 }
 
@@ -52,12 +64,11 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
+    let (code, message) = code_and_message(error);
     ShareApiError {
         operation,
-        code: error.code().map(str::to_owned),
-        message: error
-            .message()
-            .map_or_else(|| DisplayErrorContext(error).to_string(), str::to_owned),
+        code,
+        message,
     }
 }
 

@@ -1,10 +1,16 @@
-//! The command line: `package` and `deploy`.
+//! The command line: `package` and `deploy`, parsed with `clap` (derive). The help is the
+//! hand-written [`USAGE`] (for `-h`, `--help` and `help`, anywhere on the line); a line clap
+//! cannot understand, or a value that is not valid, is a usage error: exit status 2.
 
 use std::{path::PathBuf, time::Duration};
 
-use thiserror::Error;
+use clap::{
+    Args, CommandFactory, Parser, Subcommand,
+    builder::NonEmptyStringValueParser,
+    error::{Error, ErrorKind},
+};
 
-use crate::share::OrganizationNode;
+use crate::share::{InvalidNodeId, OrganizationNode};
 
 /// Usage text.
 pub const USAGE: &str = "\
@@ -14,7 +20,8 @@ USAGE:
   studio-catalog-deploy package --bucket BUCKET [options]
   studio-catalog-deploy deploy [options]
 
-package: builds the five functions with `cargo lambda build --release --arm64 --output-format zip`
+package: builds the functions (the workspace's crates marked [package.metadata.studio-catalog.lambda];
+scripts/functions lists them) with `cargo lambda build --release --arm64 --output-format zip`
 and uploads the zips and the templates under s3://BUCKET/PREFIX/VERSION/, the templates rewritten
 to point at them; writes the manifest that `deploy` reads.
   --bucket BUCKET           artefact bucket (required)
@@ -62,39 +69,48 @@ pub enum Command {
     Package(PackageArgs),
     /// `deploy`.
     Deploy(DeployArgs),
-    /// `--help`.
-    Help,
 }
 
 /// Options every command takes.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Args)]
 pub struct AwsArgs {
     /// `--region`.
+    #[arg(long, value_parser = NonEmptyStringValueParser::new())]
     pub region: Option<String>,
     /// `--endpoint-url`.
+    #[arg(long, value_parser = NonEmptyStringValueParser::new())]
     pub endpoint_url: Option<String>,
 }
 
 /// `package` options.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct PackageArgs {
     /// AWS options.
+    #[command(flatten)]
     pub aws: AwsArgs,
-    /// `--root`.
+    /// The workspace root.
+    #[arg(long, default_value = ".")]
     pub root: PathBuf,
-    /// `--bucket`.
+    /// The artefact bucket.
+    #[arg(long, value_parser = NonEmptyStringValueParser::new())]
     pub bucket: String,
-    /// `--prefix`.
+    /// The base prefix.
+    #[arg(long, default_value = "studio-catalog", value_parser = NonEmptyStringValueParser::new())]
     pub prefix: String,
-    /// `--version`.
+    /// `None`: `<crate version>-<content hash>`.
+    #[arg(long, value_parser = NonEmptyStringValueParser::new())]
     pub version: Option<String>,
-    /// `--create-bucket`.
+    /// Create the bucket if it does not exist.
+    #[arg(long)]
     pub create_bucket: bool,
-    /// `--skip-build`.
+    /// Use the zips already in `lambda_dir`.
+    #[arg(long)]
     pub skip_build: bool,
-    /// `--lambda-dir`.
+    /// `None`: [`crate::package::cargo_lambda_dir`].
+    #[arg(long)]
     pub lambda_dir: Option<PathBuf>,
-    /// `--manifest`.
+    /// `None`: [`default_manifest`].
+    #[arg(long)]
     pub manifest: Option<PathBuf>,
 }
 
@@ -103,23 +119,23 @@ pub struct PackageArgs {
 pub struct DeployArgs {
     /// AWS options.
     pub aws: AwsArgs,
-    /// `--root`.
+    /// The workspace root.
     pub root: PathBuf,
-    /// `--manifest`.
+    /// `None`: [`default_manifest`].
     pub manifest: Option<PathBuf>,
-    /// `--core-stack-name`.
+    /// The core stack.
     pub core_stack_name: String,
-    /// `--portfolio-stack-name`, `None` with `--skip-portfolio`.
+    /// The portfolio stack, `None` with `--skip-portfolio`.
     pub portfolio_stack_name: Option<String>,
-    /// `--core-parameter`.
+    /// `--core-parameter`, in order.
     pub core_parameters: Vec<(String, String)>,
-    /// `--portfolio-parameter`.
+    /// `--portfolio-parameter`, in order.
     pub portfolio_parameters: Vec<(String, String)>,
-    /// `--poll-seconds`.
+    /// The pause between polls.
     pub poll_interval: Duration,
-    /// `--timeout-minutes`.
+    /// The limit per stack or share.
     pub timeout: Duration,
-    /// `--share-organizational-unit` (in order) then `--share-organization`.
+    /// `--share-organizational-unit` (in order, each once) then `--share-organization`.
     pub share_with: Vec<OrganizationNode>,
 }
 
@@ -128,282 +144,139 @@ pub fn default_manifest(root: &std::path::Path) -> PathBuf {
     root.join("dist").join("package.json")
 }
 
-/// A command line that cannot be understood.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum UsageError {
-    /// No command.
-    #[error("which command: package or deploy?")]
-    NoCommand,
-    /// Unknown command.
-    #[error("unknown command {0:?}")]
-    UnknownCommand(String),
-    /// Unknown option for the command.
-    #[error("unknown option {option} for {command}")]
-    UnknownOption {
-        /// The command.
-        command: &'static str,
-        /// The option.
-        option: String,
-    },
-    /// An option without its value.
-    #[error("{0} needs a value")]
-    MissingValue(String),
-    /// A bad value.
-    #[error("{option}: {problem}")]
-    BadValue {
-        /// The option.
-        option: String,
-        /// What is wrong.
-        problem: String,
-    },
-    /// A required option is missing.
-    #[error("{command} needs {option}")]
-    Required {
-        /// The command.
-        command: &'static str,
-        /// The option.
-        option: &'static str,
-    },
+#[derive(Debug, Parser)]
+#[command(
+    name = "studio-catalog-deploy",
+    override_help = USAGE,
+    disable_version_flag = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: CliCommand,
 }
 
-/// Parses the arguments after the program name.
-pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, UsageError> {
-    let mut args = args.into_iter();
-    let command = match args.next() {
-        None => return Err(UsageError::NoCommand),
-        Some(arg) if arg == "-h" || arg == "--help" || arg == "help" => return Ok(Command::Help),
-        Some(command) => command,
-    };
-    let rest: Vec<String> = args.collect();
-    if rest.iter().any(|a| a == "-h" || a == "--help") {
-        return Ok(Command::Help);
-    }
-    match command.as_str() {
-        "package" => parse_package(rest).map(Command::Package),
-        "deploy" => parse_deploy(rest).map(Command::Deploy),
-        _ => Err(UsageError::UnknownCommand(command)),
-    }
+#[derive(Debug, Subcommand)]
+enum CliCommand {
+    #[command(override_help = USAGE)]
+    Package(PackageArgs),
+    #[command(override_help = USAGE)]
+    Deploy(DeployOptions),
 }
 
-/// Splits `--name value` and `--name=value`.
-struct Options {
-    args: std::vec::IntoIter<String>,
+/// `deploy` as typed; [`DeployOptions::into_args`] checks what spans options.
+#[derive(Debug, Args)]
+struct DeployOptions {
+    #[command(flatten)]
+    aws: AwsArgs,
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    #[arg(long)]
+    manifest: Option<PathBuf>,
+    #[arg(long, default_value = "studio-catalog-core", value_parser = NonEmptyStringValueParser::new())]
+    core_stack_name: String,
+    #[arg(long, default_value = "studio-catalog-portfolio", value_parser = NonEmptyStringValueParser::new())]
+    portfolio_stack_name: String,
+    #[arg(long)]
+    skip_portfolio: bool,
+    #[arg(long = "core-parameter", value_name = "K=V", value_parser = key_value)]
+    core_parameters: Vec<(String, String)>,
+    #[arg(long = "portfolio-parameter", value_name = "K=V", value_parser = key_value)]
+    portfolio_parameters: Vec<(String, String)>,
+    #[arg(long = "poll-seconds", value_name = "N", default_value = "5", value_parser = positive_number,
+          allow_negative_numbers = true)]
+    poll_seconds: f64,
+    #[arg(long = "timeout-minutes", value_name = "N", default_value = "60", value_parser = positive_number,
+          allow_negative_numbers = true)]
+    timeout_minutes: f64,
+    #[arg(long = "share-organizational-unit", value_name = "OU", value_parser = organizational_unit)]
+    organizational_units: Vec<OrganizationNode>,
+    #[arg(long = "share-organization", value_name = "ORG", value_parser = organization)]
+    organizations: Vec<OrganizationNode>,
 }
 
-impl Options {
-    fn next(&mut self) -> Option<(String, Option<String>)> {
-        let arg = self.args.next()?;
-        match arg.split_once('=') {
-            Some((name, value)) if name.starts_with("--") => {
-                Some((name.to_owned(), Some(value.to_owned())))
-            }
-            _ => Some((arg, None)),
-        }
-    }
-
-    fn value(&mut self, name: &str, inline: Option<String>) -> Result<String, UsageError> {
-        inline
-            .or_else(|| self.args.next())
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| UsageError::MissingValue(name.to_owned()))
-    }
-}
-
-fn common(
-    aws: &mut AwsArgs,
-    root: &mut PathBuf,
-    options: &mut Options,
-    name: &str,
-    inline: Option<String>,
-) -> Result<bool, UsageError> {
-    match name {
-        "--region" => aws.region = Some(options.value(name, inline)?),
-        "--endpoint-url" => aws.endpoint_url = Some(options.value(name, inline)?),
-        "--root" => *root = PathBuf::from(options.value(name, inline)?),
-        _ => return Ok(false),
-    }
-    Ok(true)
-}
-
-fn flag(name: &str, inline: Option<&str>) -> Result<bool, UsageError> {
-    match inline {
-        None => Ok(true),
-        Some(_) => Err(UsageError::BadValue {
-            option: name.to_owned(),
-            problem: "takes no value".into(),
-        }),
-    }
-}
-
-fn parse_package(args: Vec<String>) -> Result<PackageArgs, UsageError> {
-    let mut options = Options {
-        args: args.into_iter(),
-    };
-    let mut parsed = PackageArgs {
-        aws: AwsArgs::default(),
-        root: PathBuf::from("."),
-        bucket: String::new(),
-        prefix: "studio-catalog".into(),
-        version: None,
-        create_bucket: false,
-        skip_build: false,
-        lambda_dir: None,
-        manifest: None,
-    };
-    while let Some((name, inline)) = options.next() {
-        if common(
-            &mut parsed.aws,
-            &mut parsed.root,
-            &mut options,
-            &name,
-            inline.clone(),
-        )? {
-            continue;
-        }
-        match name.as_str() {
-            "--bucket" => parsed.bucket = options.value(&name, inline)?,
-            "--prefix" => parsed.prefix = options.value(&name, inline)?,
-            "--version" => parsed.version = Some(options.value(&name, inline)?),
-            "--create-bucket" => parsed.create_bucket = flag(&name, inline.as_deref())?,
-            "--skip-build" => parsed.skip_build = flag(&name, inline.as_deref())?,
-            "--lambda-dir" => parsed.lambda_dir = Some(options.value(&name, inline)?.into()),
-            "--manifest" => parsed.manifest = Some(options.value(&name, inline)?.into()),
-            _ => {
-                return Err(UsageError::UnknownOption {
-                    command: "package",
-                    option: name,
-                });
+impl DeployOptions {
+    fn into_args(self) -> Result<DeployArgs, Error> {
+        let mut share_with: Vec<OrganizationNode> = Vec::new();
+        for node in self.organizational_units {
+            if !share_with.contains(&node) {
+                share_with.push(node);
             }
         }
+        let mut organizations = self.organizations.into_iter();
+        let organization = organizations.next();
+        if organizations.any(|other| Some(&other) != organization.as_ref()) {
+            return Err(usage_error(
+                ErrorKind::ArgumentConflict,
+                "--share-organization: an account belongs to one organization: give it once",
+            ));
+        }
+        share_with.extend(organization);
+        if self.skip_portfolio && !share_with.is_empty() {
+            return Err(usage_error(
+                ErrorKind::ArgumentConflict,
+                "--skip-portfolio: sharing needs the portfolio stack: drop \
+                 --share-organizational-unit / --share-organization, or deploy the portfolio",
+            ));
+        }
+        Ok(DeployArgs {
+            aws: self.aws,
+            root: self.root,
+            manifest: self.manifest,
+            core_stack_name: self.core_stack_name,
+            portfolio_stack_name: (!self.skip_portfolio).then_some(self.portfolio_stack_name),
+            core_parameters: self.core_parameters,
+            portfolio_parameters: self.portfolio_parameters,
+            poll_interval: Duration::from_secs_f64(self.poll_seconds),
+            timeout: Duration::from_secs_f64(self.timeout_minutes * 60.0),
+            share_with,
+        })
     }
-    if parsed.bucket.is_empty() {
-        return Err(UsageError::Required {
-            command: "package",
-            option: "--bucket",
-        });
-    }
-    Ok(parsed)
 }
 
-fn key_value(option: &str, text: &str) -> Result<(String, String), UsageError> {
+/// A usage error as clap words and exits with it (status 2).
+fn usage_error(kind: ErrorKind, message: &str) -> Error {
+    Cli::command().error(kind, message)
+}
+
+fn key_value(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
-        _ => Err(UsageError::BadValue {
-            option: option.to_owned(),
-            problem: format!("{text:?} is not KEY=VALUE"),
-        }),
+        _ => Err(format!("{text:?} is not KEY=VALUE")),
     }
 }
 
-fn number(option: &str, text: &str) -> Result<f64, UsageError> {
+fn positive_number(text: &str) -> Result<f64, String> {
     text.parse::<f64>()
         .ok()
         .filter(|n| n.is_finite() && *n > 0.0)
-        .ok_or_else(|| UsageError::BadValue {
-            option: option.to_owned(),
-            problem: format!("{text:?} is not a positive number"),
-        })
+        .ok_or_else(|| format!("{text:?} is not a positive number"))
 }
 
-fn parse_deploy(args: Vec<String>) -> Result<DeployArgs, UsageError> {
-    let mut options = Options {
-        args: args.into_iter(),
-    };
-    let mut parsed = DeployArgs {
-        aws: AwsArgs::default(),
-        root: PathBuf::from("."),
-        manifest: None,
-        core_stack_name: "studio-catalog-core".into(),
-        portfolio_stack_name: Some("studio-catalog-portfolio".into()),
-        core_parameters: Vec::new(),
-        portfolio_parameters: Vec::new(),
-        poll_interval: Duration::from_secs(5),
-        timeout: Duration::from_secs(60 * 60),
-        share_with: Vec::new(),
-    };
-    let mut skip_portfolio = false;
-    let mut organization: Option<OrganizationNode> = None;
-    while let Some((name, inline)) = options.next() {
-        if common(
-            &mut parsed.aws,
-            &mut parsed.root,
-            &mut options,
-            &name,
-            inline.clone(),
-        )? {
-            continue;
-        }
-        match name.as_str() {
-            "--manifest" => parsed.manifest = Some(options.value(&name, inline)?.into()),
-            "--core-stack-name" => parsed.core_stack_name = options.value(&name, inline)?,
-            "--portfolio-stack-name" => {
-                parsed.portfolio_stack_name = Some(options.value(&name, inline)?);
-            }
-            "--skip-portfolio" => skip_portfolio = flag(&name, inline.as_deref())?,
-            "--core-parameter" => {
-                let text = options.value(&name, inline)?;
-                parsed.core_parameters.push(key_value(&name, &text)?);
-            }
-            "--portfolio-parameter" => {
-                let text = options.value(&name, inline)?;
-                parsed.portfolio_parameters.push(key_value(&name, &text)?);
-            }
-            "--poll-seconds" => {
-                let seconds = number(&name, &options.value(&name, inline)?)?;
-                parsed.poll_interval = Duration::from_secs_f64(seconds);
-            }
-            "--timeout-minutes" => {
-                let minutes = number(&name, &options.value(&name, inline)?)?;
-                parsed.timeout = Duration::from_secs_f64(minutes * 60.0);
-            }
-            "--share-organizational-unit" => {
-                let id = options.value(&name, inline)?;
-                let node = OrganizationNode::organizational_unit(&id).map_err(|error| {
-                    UsageError::BadValue {
-                        option: name.clone(),
-                        problem: error.to_string(),
-                    }
-                })?;
-                if !parsed.share_with.contains(&node) {
-                    parsed.share_with.push(node);
-                }
-            }
-            "--share-organization" => {
-                let id = options.value(&name, inline)?;
-                let node =
-                    OrganizationNode::organization(&id).map_err(|error| UsageError::BadValue {
-                        option: name.clone(),
-                        problem: error.to_string(),
-                    })?;
-                if organization.as_ref().is_some_and(|o| *o != node) {
-                    return Err(UsageError::BadValue {
-                        option: name,
-                        problem: "an account belongs to one organization: give it once".into(),
-                    });
-                }
-                organization = Some(node);
-            }
-            _ => {
-                return Err(UsageError::UnknownOption {
-                    command: "deploy",
-                    option: name,
-                });
-            }
-        }
+fn organizational_unit(id: &str) -> Result<OrganizationNode, InvalidNodeId> {
+    OrganizationNode::organizational_unit(id)
+}
+
+fn organization(id: &str) -> Result<OrganizationNode, InvalidNodeId> {
+    OrganizationNode::organization(id)
+}
+
+/// Parses the arguments after the program name. `Err` is a usage error (exit status 2) or the
+/// help (`-h`, `--help` or `help` anywhere; exit status 0): [`Error::exit`] prints either where
+/// it belongs (stderr, stdout) and exits with its status.
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, Error> {
+    let args: Vec<String> = args.into_iter().collect();
+    // The help wins anywhere, even after a mistake, as the hand-written parser had it.
+    if args.first().is_some_and(|a| a == "help") || args.iter().any(|a| a == "-h" || a == "--help")
+    {
+        return Err(Cli::command()
+            .try_get_matches_from(["studio-catalog-deploy", "--help"])
+            .expect_err("--help is clap's DisplayHelp"));
     }
-    parsed.share_with.extend(organization);
-    if skip_portfolio {
-        if !parsed.share_with.is_empty() {
-            return Err(UsageError::BadValue {
-                option: "--skip-portfolio".into(),
-                problem: "sharing needs the portfolio stack: drop --share-organizational-unit / \
-                          --share-organization, or deploy the portfolio"
-                    .into(),
-            });
-        }
-        parsed.portfolio_stack_name = None;
+    let cli = Cli::try_parse_from(std::iter::once("studio-catalog-deploy".to_owned()).chain(args))?;
+    match cli.command {
+        CliCommand::Package(args) => Ok(Command::Package(args)),
+        CliCommand::Deploy(options) => options.into_args().map(Command::Deploy),
     }
-    Ok(parsed)
 }
 
 #[cfg(test)]
@@ -412,6 +285,13 @@ mod tests {
 
     fn args(text: &str) -> Vec<String> {
         text.split_whitespace().map(str::to_owned).collect()
+    }
+
+    /// The usage error `line` makes: its kind and what it prints; its exit status is 2.
+    fn refused(line: &str) -> (ErrorKind, String) {
+        let error = parse(args(line)).expect_err(line);
+        assert_eq!(error.exit_code(), 2, "{line}: {error}");
+        (error.kind(), error.to_string())
     }
 
     #[test]
@@ -435,14 +315,27 @@ mod tests {
     }
 
     #[test]
-    fn package_needs_a_bucket() {
+    fn package_defaults_are_the_documented_ones() {
+        let Command::Package(parsed) = parse(args("package --bucket b")).unwrap() else {
+            panic!()
+        };
+
+        assert_eq!(parsed.prefix, "studio-catalog");
+        assert_eq!(parsed.root, PathBuf::from("."));
         assert_eq!(
-            parse(args("package --skip-build")),
-            Err(UsageError::Required {
-                command: "package",
-                option: "--bucket"
-            })
+            (parsed.version, parsed.lambda_dir, parsed.manifest),
+            (None, None, None)
         );
+        assert!(!parsed.skip_build && !parsed.create_bucket);
+        assert_eq!(parsed.aws, AwsArgs::default());
+    }
+
+    #[test]
+    fn package_needs_a_bucket() {
+        let (kind, message) = refused("package --skip-build");
+
+        assert_eq!(kind, ErrorKind::MissingRequiredArgument);
+        assert!(message.contains("--bucket"), "{message}");
     }
 
     #[test]
@@ -471,42 +364,61 @@ mod tests {
     }
 
     #[test]
+    fn deploy_defaults_are_the_documented_ones() {
+        let Command::Deploy(parsed) = parse(args("deploy")).unwrap() else {
+            panic!()
+        };
+
+        assert_eq!(parsed.core_stack_name, "studio-catalog-core");
+        assert_eq!(
+            parsed.portfolio_stack_name.as_deref(),
+            Some("studio-catalog-portfolio")
+        );
+        assert_eq!(parsed.poll_interval, Duration::from_secs(5));
+        assert_eq!(parsed.timeout, Duration::from_secs(60 * 60));
+        assert_eq!(parsed.root, PathBuf::from("."));
+        assert!(parsed.manifest.is_none() && parsed.share_with.is_empty());
+    }
+
+    #[test]
     fn mistakes_are_named() {
-        assert_eq!(parse(args("")), Err(UsageError::NoCommand));
-        assert_eq!(
-            parse(args("publish")),
-            Err(UsageError::UnknownCommand("publish".into()))
+        // No command: the usage text, on stderr, with status 2.
+        let (kind, message) = refused("");
+        assert_eq!(kind, ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand);
+        assert_eq!(message.trim_end(), USAGE.trim_end());
+        let (kind, message) = refused("publish");
+        assert_eq!(kind, ErrorKind::InvalidSubcommand);
+        assert!(message.contains("publish"), "{message}");
+        let (kind, message) = refused("deploy --bucket b");
+        assert_eq!(kind, ErrorKind::UnknownArgument);
+        assert!(message.contains("--bucket"), "{message}");
+        let (kind, message) = refused("deploy --core-parameter");
+        assert_eq!(kind, ErrorKind::InvalidValue);
+        assert!(message.contains("--core-parameter"), "{message}");
+        let (kind, message) = refused("deploy --core-parameter novalue");
+        assert_eq!(kind, ErrorKind::ValueValidation);
+        assert!(
+            message.contains("\"novalue\" is not KEY=VALUE"),
+            "{message}"
         );
-        assert_eq!(
-            parse(args("deploy --bucket b")),
-            Err(UsageError::UnknownOption {
-                command: "deploy",
-                option: "--bucket".into()
-            })
+        let (kind, message) = refused("deploy --poll-seconds -1");
+        assert_eq!(kind, ErrorKind::ValueValidation);
+        assert!(
+            message.contains("\"-1\" is not a positive number"),
+            "{message}"
         );
-        assert_eq!(
-            parse(args("deploy --core-parameter")),
-            Err(UsageError::MissingValue("--core-parameter".into()))
-        );
-        assert!(matches!(
-            parse(args("deploy --core-parameter novalue")),
-            Err(UsageError::BadValue { .. })
-        ));
-        assert!(matches!(
-            parse(args("deploy --poll-seconds -1")),
-            Err(UsageError::BadValue { .. })
-        ));
-        assert!(matches!(
-            parse(args("package --bucket b --skip-build=yes")),
-            Err(UsageError::BadValue { .. })
-        ));
+        let (_, message) = refused("package --bucket b --skip-build=yes");
+        assert!(message.contains("--skip-build"), "{message}");
+        let (_, message) = refused("package --bucket=");
+        assert!(message.contains("--bucket"), "{message}");
     }
 
     #[test]
     fn deploy_collects_the_organization_nodes_to_share_with() {
         let Command::Deploy(parsed) = parse(args(
             "deploy --share-organizational-unit ou-ab12-cdef3456 --share-organization=o-abcdef1234 \
-             --share-organizational-unit=ou-ab12-99999999 --share-organizational-unit ou-ab12-cdef3456",
+             --share-organizational-unit=ou-ab12-99999999 --share-organizational-unit ou-ab12-cdef3456 \
+             --share-organization o-abcdef1234",
         ))
         .unwrap() else {
             panic!()
@@ -524,39 +436,62 @@ mod tests {
 
     #[test]
     fn malformed_organization_ids_are_refused_before_any_call() {
-        let Err(UsageError::BadValue { option, problem }) =
-            parse(args("deploy --share-organizational-unit ou-123"))
-        else {
-            panic!()
-        };
-        assert_eq!(option, "--share-organizational-unit");
+        let (kind, message) = refused("deploy --share-organizational-unit ou-123");
+        assert_eq!(kind, ErrorKind::ValueValidation);
+        assert!(message.contains("--share-organizational-unit"), "{message}");
         assert!(
-            problem.contains("ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}"),
-            "{problem}"
+            message.contains("ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}"),
+            "{message}"
         );
-        let Err(UsageError::BadValue { problem, .. }) =
-            parse(args("deploy --share-organization ou-ab12-cdef3456"))
-        else {
-            panic!()
-        };
-        assert!(problem.contains("o-[a-z0-9]{10,32}"), "{problem}");
-        assert!(matches!(
-            parse(args(
-                "deploy --share-organization o-abcdef1234 --share-organization o-bbbbbbbbbb"
-            )),
-            Err(UsageError::BadValue { .. })
-        ));
-        assert!(matches!(
-            parse(args(
-                "deploy --skip-portfolio --share-organization o-abcdef1234"
-            )),
-            Err(UsageError::BadValue { .. })
-        ));
+        let (_, message) = refused("deploy --share-organization ou-ab12-cdef3456");
+        assert!(message.contains("o-[a-z0-9]{10,32}"), "{message}");
+        let (kind, message) =
+            refused("deploy --share-organization o-abcdef1234 --share-organization o-bbbbbbbbbb");
+        assert_eq!(kind, ErrorKind::ArgumentConflict);
+        assert!(message.contains("one organization"), "{message}");
+        let (kind, message) = refused("deploy --skip-portfolio --share-organization o-abcdef1234");
+        assert_eq!(kind, ErrorKind::ArgumentConflict);
+        assert!(
+            message.contains("sharing needs the portfolio stack"),
+            "{message}"
+        );
     }
 
     #[test]
-    fn help_wins_anywhere() {
-        assert_eq!(parse(args("--help")), Ok(Command::Help));
-        assert_eq!(parse(args("deploy --region x -h")), Ok(Command::Help));
+    fn help_wins_anywhere_and_is_the_usage_text() {
+        for line in [
+            "--help",
+            "-h",
+            "help",
+            "deploy --region x -h",
+            "package --help",
+            "deploy --bogus -h",
+        ] {
+            let help = parse(args(line)).expect_err(line);
+            assert_eq!(help.kind(), ErrorKind::DisplayHelp, "{line}");
+            assert_eq!(help.exit_code(), 0, "{line}");
+            assert_eq!(
+                help.render().to_string().trim_end(),
+                USAGE.trim_end(),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_usage_text_names_every_option_clap_accepts() {
+        for command in Cli::command().get_subcommands() {
+            for arg in command.get_arguments() {
+                let Some(long) = arg.get_long() else { continue };
+                if long == "help" {
+                    continue;
+                }
+                assert!(
+                    USAGE.contains(&format!("--{long} ")) || USAGE.contains(&format!("--{long}\n")),
+                    "{} --{long} is not in USAGE",
+                    command.get_name()
+                );
+            }
+        }
     }
 }

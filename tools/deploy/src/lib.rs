@@ -1,7 +1,8 @@
 //! Stages the studio-catalog functions and templates in S3 and deploys the core stack and the
 //! Service Catalog portfolio with the AWS SDK.
 //!
-//! - [`package`]: `cargo lambda build` the five functions, upload the zips and the templates
+//! - [`package`]: `cargo lambda build` the functions (the workspace's crates marked as one,
+//!   [`studio_catalog_workspace`]), upload the zips and the templates
 //!   under one versioned prefix, the templates rewritten to point at them
 //!   ([`package::stage`], with the [`package::ArtifactStore`] port).
 //! - [`deploy`]: create or update the core stack, then the portfolio stack, showing stack

@@ -1,22 +1,19 @@
 use std::io::{IsTerminal, Write};
 
-use studio_catalog_deploy::cli::{self, Command, USAGE};
+use studio_catalog_deploy::cli::{self, Command};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let command = match cli::parse(std::env::args().skip(1)) {
         Ok(command) => command,
-        Err(error) => {
-            let _ = writeln!(std::io::stderr(), "error: {error}\n\n{USAGE}");
-            return std::process::ExitCode::from(2);
+        // The help (stdout, status 0) or a usage error (stderr, status 2).
+        Err(usage) => {
+            let _ = usage.print();
+            return std::process::ExitCode::from(u8::try_from(usage.exit_code()).unwrap_or(2));
         }
     };
     let mut out = std::io::stdout();
     let result = match command {
-        Command::Help => {
-            let _ = write!(out, "{USAGE}");
-            return std::process::ExitCode::SUCCESS;
-        }
         Command::Package(args) => studio_catalog_deploy::package_command(&args, &mut out)
             .await
             .map(drop),

@@ -4,11 +4,15 @@
 //! Layout under `s3://<bucket>/<prefix>/<version>/`:
 //!
 //! ```text
-//! functions/<function>.zip        the five Lambda zips (bootstrap inside)
+//! functions/<function>.zip        the Lambda zips (bootstrap inside), one per function crate
 //! templates/core.yaml             CodeBucket and the *CodeKey defaults point at the zips
 //! templates/<product>.yaml        product templates, as written (they read SSM)
 //! portfolio/portfolio.yaml        product template URLs, ArtifactBucket, ProductVersion set
 //! ```
+//!
+//! The functions are the workspace's crates marked `[package.metadata.studio-catalog.lambda]`
+//! (read with [`studio_catalog_workspace`]): each one's zip is staged and the `core.yaml` parameter
+//! it names (`code-key-parameter`) gets the zip's key as its default.
 //!
 //! The version defaults to `<crate version>-<content hash>`, so staging the same code twice
 //! lands on the same keys and a change always lands on new ones (CloudFormation updates a
@@ -24,16 +28,9 @@ use std::{
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::template::{TemplateError, set_parameter_defaults};
+use studio_catalog_workspace::{LambdaFunction, Workspace, WorkspaceError};
 
-/// The function binaries, as `cargo lambda build` names their output directories.
-pub const FUNCTIONS: [&str; 5] = [
-    "studio-domain",
-    "studio-user-profile",
-    "lakeformation-grant",
-    "studio-presigned-url",
-    "studio-cleanup",
-];
+use crate::template::{TemplateError, set_parameter_defaults};
 
 /// The core stack's template (relative to the workspace root).
 pub const CORE_TEMPLATE: &str = "templates/core.yaml";
@@ -52,47 +49,31 @@ pub const PRODUCT_TEMPLATES: [(&str, &str); 3] = [
     ),
 ];
 
-/// The core stack parameter that carries each function's S3 key.
-const CODE_KEY_PARAMETERS: [(&str, &str); 5] = [
-    ("studio-domain", "StudioDomainCodeKey"),
-    ("studio-user-profile", "StudioUserProfileCodeKey"),
-    ("lakeformation-grant", "LakeFormationGrantCodeKey"),
-    ("studio-presigned-url", "StudioPresignedUrlCodeKey"),
-    ("studio-cleanup", "StudioCleanupCodeKey"),
-];
+/// The core template's parameter that `package` sets to the artefact bucket.
+const CODE_BUCKET_PARAMETER: &str = "CodeBucket";
+/// The portfolio template's parameters that `package` sets besides the product template URLs.
+const PORTFOLIO_PARAMETERS: [&str; 2] = ["ArtifactBucket", "ProductVersion"];
 
-/// Per template, the parameters whose defaults `package` sets. A deploy leaves them to the
-/// (new) template default instead of reusing the stack's previous value.
-pub const REWRITTEN_PARAMETERS: &[(&str, &[&str])] = &[
-    (
-        CORE_TEMPLATE,
-        &[
-            "CodeBucket",
-            "StudioDomainCodeKey",
-            "StudioUserProfileCodeKey",
-            "LakeFormationGrantCodeKey",
-            "StudioPresignedUrlCodeKey",
-            "StudioCleanupCodeKey",
-        ],
-    ),
-    (
-        PORTFOLIO_TEMPLATE,
-        &[
-            "ArtifactBucket",
-            "ProductVersion",
-            "StudioDomainTemplateUrl",
-            "StudioUserProfileTemplateUrl",
-            "DataAccessGrantTemplateUrl",
-        ],
-    ),
-];
+/// The Lambda functions of the workspace at `workspace` (the crates marked
+/// `[package.metadata.studio-catalog.lambda]`).
+pub fn functions(workspace: &Path) -> Result<Vec<LambdaFunction>, PackageError> {
+    Ok(Workspace::load(workspace)?.functions().to_vec())
+}
 
-/// The parameters of `template` (a workspace-relative path) that `package` sets.
-pub fn rewritten_parameters(template: &str) -> &'static [&'static str] {
-    REWRITTEN_PARAMETERS
-        .iter()
-        .find(|(file, _)| *file == template)
-        .map_or(&[], |(_, parameters)| parameters)
+/// Per template (workspace-relative path), the parameters whose defaults `package` sets for
+/// `functions`. Recorded in the manifest: a deploy leaves them to the (new) template default
+/// instead of reusing the stack's previous value.
+pub fn rewritten_parameters(functions: &[LambdaFunction]) -> BTreeMap<String, Vec<String>> {
+    let core = std::iter::once(CODE_BUCKET_PARAMETER.to_owned())
+        .chain(functions.iter().map(|f| f.code_key_parameter.clone()));
+    let portfolio = PORTFOLIO_PARAMETERS
+        .into_iter()
+        .chain(PRODUCT_TEMPLATES.iter().map(|(_, parameter)| *parameter))
+        .map(str::to_owned);
+    BTreeMap::from([
+        (CORE_TEMPLATE.to_owned(), core.collect()),
+        (PORTFOLIO_TEMPLATE.to_owned(), portfolio.collect()),
+    ])
 }
 
 /// A failed call to the artefact store.
@@ -163,6 +144,9 @@ pub enum PackageError {
     /// An upload failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The workspace's crates (the list of functions) could not be read.
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
     /// `cargo lambda` could not be run or failed.
     #[error("{0}")]
     Build(String),
@@ -226,28 +210,11 @@ impl PackageRequest {
     }
 }
 
-/// Where `cargo lambda build` puts the zips for `workspace`: `<target dir>/lambda`, the target
-/// directory as `cargo metadata` reports it (so `CARGO_TARGET_DIR` and `build.target-dir` are
-/// honoured, as cargo-lambda honours them); `<workspace>/target/lambda` if Cargo cannot say.
+/// Where `cargo lambda build` puts the zips for `workspace`: `<target dir>/lambda`, wherever
+/// Cargo puts its output ([`studio_catalog_workspace::target_dir`]; `CARGO_TARGET_DIR` and
+/// `build.target-dir` are honoured, as cargo-lambda honours them).
 pub fn cargo_lambda_dir(workspace: &Path) -> PathBuf {
-    let target_dir = std::process::Command::new("cargo")
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
-        .current_dir(workspace)
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()
-        .filter(|output| output.status.success())
-        .and_then(|output| serde_json::from_slice::<serde_json::Value>(&output.stdout).ok())
-        .and_then(|metadata| metadata["target_directory"].as_str().map(PathBuf::from));
-    target_dir
-        .unwrap_or_else(|| workspace.join("target"))
-        .join("lambda")
+    studio_catalog_workspace::target_dir(workspace).join("lambda")
 }
 
 /// What was staged, and where. Written to `dist/package.json` by the CLI; `deploy` reads it.
@@ -266,6 +233,10 @@ pub struct PackageManifest {
     pub function_keys: BTreeMap<String, String>,
     /// HTTPS URL of each staged template, by workspace-relative path.
     pub template_urls: BTreeMap<String, String>,
+    /// Per template (workspace-relative path), the parameters whose defaults were set
+    /// ([`rewritten_parameters`]). Required: a manifest without it (written before it was
+    /// recorded) is refused, not read as "none", which would deploy the previous code keys.
+    pub rewritten_parameters: BTreeMap<String, Vec<String>>,
 }
 
 impl PackageManifest {
@@ -279,6 +250,13 @@ impl PackageManifest {
         self.template_urls
             .get(PORTFOLIO_TEMPLATE)
             .map(String::as_str)
+    }
+
+    /// The parameters of `template` (a workspace-relative path) whose defaults `package` set.
+    pub fn rewritten_parameters(&self, template: &str) -> Vec<&str> {
+        self.rewritten_parameters
+            .get(template)
+            .map_or_else(Vec::new, |names| names.iter().map(String::as_str).collect())
     }
 
     /// Writes the manifest as pretty JSON, creating the directory.
@@ -328,8 +306,8 @@ fn cargo(workspace: &Path) -> tokio::process::Command {
     command
 }
 
-/// Runs `cargo lambda build --release --arm64 --output-format zip` for the five functions in
-/// `workspace`, its output passed through. Needs `cargo-lambda` (`pip install cargo-lambda`,
+/// Runs `cargo lambda build --release --arm64 --output-format zip` for the functions of
+/// `workspace` ([`functions`]), its output passed through. Needs `cargo-lambda` (`pip install cargo-lambda`,
 /// which brings zig; `scripts/package-functions` installs it in `.venv-package`, used when
 /// present) and the arm64 standard library (`rustup target add aarch64-unknown-linux-gnu`;
 /// rust-toolchain.toml lists it).
@@ -346,6 +324,7 @@ pub async fn build_functions(workspace: &Path) -> Result<(), PackageError> {
                 .to_owned(),
         ));
     }
+    let functions = functions(workspace)?;
     let mut command = cargo(workspace);
     command.args([
         "lambda",
@@ -355,8 +334,8 @@ pub async fn build_functions(workspace: &Path) -> Result<(), PackageError> {
         "--output-format",
         "zip",
     ]);
-    for function in FUNCTIONS {
-        command.args(["--package", function]);
+    for function in &functions {
+        command.args(["--package", &function.name]);
     }
     let status = command
         .status()
@@ -383,9 +362,13 @@ pub async fn stage<S: ArtifactStore>(
     let base = request.prefix.trim_matches('/');
     check_name("prefix", base, is_key_char, "letters, digits and !_.*'()-/")?;
 
-    let mut zips = Vec::with_capacity(FUNCTIONS.len());
-    for function in FUNCTIONS {
-        let path = request.lambda_dir.join(function).join("bootstrap.zip");
+    let functions = functions(&request.workspace)?;
+    let mut zips = Vec::with_capacity(functions.len());
+    for function in &functions {
+        let path = request
+            .lambda_dir
+            .join(&function.name)
+            .join("bootstrap.zip");
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -393,7 +376,7 @@ pub async fn stage<S: ArtifactStore>(
             }
             Err(source) => return Err(PackageError::Io { path, source }),
         };
-        zips.push((function, bytes));
+        zips.push((function.name.as_str(), bytes));
     }
     let template_files = [CORE_TEMPLATE, PORTFOLIO_TEMPLATE]
         .into_iter()
@@ -436,6 +419,7 @@ pub async fn stage<S: ArtifactStore>(
         version: version.clone(),
         function_keys: BTreeMap::new(),
         template_urls: BTreeMap::new(),
+        rewritten_parameters: rewritten_parameters(&functions),
     };
 
     for (function, bytes) in zips {
@@ -462,16 +446,20 @@ pub async fn stage<S: ArtifactStore>(
         })
     };
 
-    let mut core_defaults = vec![("CodeBucket", bucket.to_owned())];
-    for (function, parameter) in CODE_KEY_PARAMETERS {
-        core_defaults.push((parameter, manifest.function_keys[function].clone()));
+    let mut core_defaults = vec![(CODE_BUCKET_PARAMETER, bucket.to_owned())];
+    for function in &functions {
+        core_defaults.push((
+            function.code_key_parameter.as_str(),
+            manifest.function_keys[&function.name].clone(),
+        ));
     }
     let core = rewrite(CORE_TEMPLATE, core_defaults)?;
     let mut staged = vec![(CORE_TEMPLATE, core)];
 
+    let [artifact_bucket, product_version] = PORTFOLIO_PARAMETERS;
     let mut portfolio_defaults = vec![
-        ("ArtifactBucket", bucket.to_owned()),
-        ("ProductVersion", version.clone()),
+        (artifact_bucket, bucket.to_owned()),
+        (product_version, version.clone()),
     ];
     for (file, parameter) in PRODUCT_TEMPLATES {
         staged.push((file, templates[file].clone()));
@@ -595,85 +583,12 @@ fn log_line(log: &mut (dyn Write + Send), line: std::fmt::Arguments<'_>) {
 }
 
 #[cfg(test)]
-pub(crate) mod memory {
-    //! An in-memory [`ArtifactStore`] for unit tests.
-
-    use std::{
-        collections::{BTreeMap, BTreeSet},
-        sync::Mutex,
-    };
-
-    use super::{ArtifactStore, StoreError};
-
-    /// `(bucket, key)` → `(body, content type)`.
-    type Objects = BTreeMap<(String, String), (Vec<u8>, String)>;
-
-    /// Buckets and objects in memory.
-    #[derive(Debug, Default)]
-    pub struct MemoryStore {
-        pub buckets: Mutex<BTreeSet<String>>,
-        pub objects: Mutex<Objects>,
-    }
-
-    impl MemoryStore {
-        pub fn with_bucket(bucket: &str) -> Self {
-            let store = Self::default();
-            store.buckets.lock().unwrap().insert(bucket.to_owned());
-            store
-        }
-
-        pub fn object(&self, bucket: &str, key: &str) -> Option<(Vec<u8>, String)> {
-            self.objects
-                .lock()
-                .unwrap()
-                .get(&(bucket.to_owned(), key.to_owned()))
-                .cloned()
-        }
-
-        pub fn text(&self, bucket: &str, key: &str) -> String {
-            String::from_utf8(self.object(bucket, key).expect(key).0).unwrap()
-        }
-
-        pub fn keys(&self) -> Vec<String> {
-            self.objects
-                .lock()
-                .unwrap()
-                .keys()
-                .map(|(_, key)| key.clone())
-                .collect()
-        }
-    }
-
-    impl ArtifactStore for MemoryStore {
-        async fn ensure_bucket(&self, bucket: &str) -> Result<(), StoreError> {
-            self.buckets.lock().unwrap().insert(bucket.to_owned());
-            Ok(())
-        }
-
-        async fn put_object(
-            &self,
-            bucket: &str,
-            key: &str,
-            body: Vec<u8>,
-            content_type: &str,
-        ) -> Result<(), StoreError> {
-            if !self.buckets.lock().unwrap().contains(bucket) {
-                return Err(StoreError {
-                    operation: "PutObject",
-                    message: format!("NoSuchBucket: {bucket}"),
-                });
-            }
-            self.objects.lock().unwrap().insert(
-                (bucket.to_owned(), key.to_owned()),
-                (body, content_type.to_owned()),
-            );
-            Ok(())
-        }
-    }
-}
+pub(crate) mod memory;
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::{memory::MemoryStore, *};
 
     fn workspace_root() -> PathBuf {
@@ -686,10 +601,14 @@ mod tests {
             "studio-catalog-deploy-{name}-{}",
             std::process::id()
         ));
-        for function in FUNCTIONS {
-            let dir = lambda_dir.join(function);
+        for function in functions(&workspace_root()).unwrap() {
+            let dir = lambda_dir.join(&function.name);
             std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(dir.join("bootstrap.zip"), format!("zip of {function}")).unwrap();
+            std::fs::write(
+                dir.join("bootstrap.zip"),
+                format!("zip of {}", function.name),
+            )
+            .unwrap();
         }
         PackageRequest {
             lambda_dir,
@@ -747,12 +666,14 @@ mod tests {
 
         let core = store.text("artefacts", "studio-catalog/7/templates/core.yaml");
         assert!(core.contains("    Default: \"artefacts\"\n"));
-        for (function, parameter) in CODE_KEY_PARAMETERS {
+        for function in functions(&workspace_root()).unwrap() {
+            let parameter = &function.code_key_parameter;
             let expected = format!("  {parameter}:\n    Type: String\n    Description:");
             assert!(core.contains(&expected), "{parameter} moved");
             assert!(
                 core.contains(&format!(
-                    "    Default: \"studio-catalog/7/functions/{function}.zip\"\n"
+                    "    Default: \"studio-catalog/7/functions/{}.zip\"\n",
+                    function.name
                 )),
                 "{parameter}"
             );
@@ -948,19 +869,12 @@ mod tests {
     }
 
     #[test]
-    fn the_default_zip_directory_follows_cargo_s_target_directory() {
-        // Given this test binary, which Cargo put in <target dir>/<profile>/deps
-        let exe = std::env::current_exe().unwrap().canonicalize().unwrap();
-
-        // Then the zips are looked for in <that target dir>/lambda, wherever Cargo builds
-        let lambda_dir = cargo_lambda_dir(&workspace_root());
-        assert_eq!(lambda_dir.file_name().unwrap(), "lambda");
-        let target = lambda_dir.parent().unwrap().canonicalize().unwrap();
-        assert!(
-            exe.ancestors().any(|dir| dir == target),
-            "{} is not under {}",
-            exe.display(),
-            target.display()
+    fn the_default_zip_directory_is_lambda_under_cargo_s_target_directory() {
+        // Where Cargo builds is studio_catalog_workspace's (its tests check it against this
+        // very test binary); cargo-lambda puts the zips in `lambda/` below it.
+        assert_eq!(
+            cargo_lambda_dir(&workspace_root()),
+            studio_catalog_workspace::target_dir(&workspace_root()).join("lambda")
         );
     }
 
@@ -985,6 +899,10 @@ mod tests {
             version: "v".into(),
             function_keys: BTreeMap::from([("f".into(), "p/v/functions/f.zip".into())]),
             template_urls: BTreeMap::from([(CORE_TEMPLATE.into(), "https://u".into())]),
+            rewritten_parameters: BTreeMap::from([(
+                CORE_TEMPLATE.into(),
+                vec!["CodeBucket".into(), "FCodeKey".into()],
+            )]),
         };
         let path = std::env::temp_dir()
             .join(format!("studio-catalog-manifest-{}", std::process::id()))
@@ -994,5 +912,138 @@ mod tests {
 
         assert_eq!(PackageManifest::read_from(&path).unwrap(), manifest);
         assert_eq!(manifest.core_template_url(), Some("https://u"));
+        assert_eq!(
+            manifest.rewritten_parameters(CORE_TEMPLATE),
+            ["CodeBucket", "FCodeKey"]
+        );
+        assert!(manifest.rewritten_parameters(PORTFOLIO_TEMPLATE).is_empty());
+    }
+
+    #[test]
+    fn a_manifest_that_does_not_say_which_defaults_package_set_is_refused() {
+        let path = std::env::temp_dir()
+            .join(format!(
+                "studio-catalog-old-manifest-{}",
+                std::process::id()
+            ))
+            .join("package.json");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            &path,
+            r#"{"bucket": "b", "region": "r", "prefix": "p/v", "version": "v",
+                "function_keys": {}, "template_urls": {}}"#,
+        )
+        .unwrap();
+
+        let error = PackageManifest::read_from(&path).unwrap_err().to_string();
+
+        assert!(error.contains("rewritten_parameters"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn the_manifest_records_the_defaults_package_set() {
+        let store = MemoryStore::with_bucket("artefacts");
+        let request = request_with_zips("rewritten");
+
+        let manifest = stage(&store, &request, &mut std::io::sink()).await.unwrap();
+
+        assert_eq!(
+            manifest.rewritten_parameters(CORE_TEMPLATE),
+            [
+                "CodeBucket",
+                "StudioDomainCodeKey",
+                "StudioUserProfileCodeKey",
+                "LakeFormationGrantCodeKey",
+                "StudioPresignedUrlCodeKey",
+                "StudioCleanupCodeKey",
+            ]
+        );
+        assert_eq!(
+            manifest.rewritten_parameters(PORTFOLIO_TEMPLATE),
+            [
+                "ArtifactBucket",
+                "ProductVersion",
+                "StudioDomainTemplateUrl",
+                "StudioUserProfileTemplateUrl",
+                "DataAccessGrantTemplateUrl",
+            ]
+        );
+    }
+
+    /// `(name, value of its Type)` of each resource in the `Resources:` block of `template`, and
+    /// the names of the parameters in its `Parameters:` block (block-style YAML, two-space keys).
+    fn parameters_and_resources(template: &str) -> (Vec<&str>, Vec<(&str, &str)>) {
+        let (mut parameters, mut resources) = (Vec::new(), Vec::new());
+        let mut section = "";
+        let mut resource = None;
+        for line in template.lines() {
+            if !line.starts_with(' ') && line.ends_with(':') {
+                section = line.trim_end_matches(':');
+            } else if let Some(key) = line.strip_prefix("  ").filter(|l| !l.starts_with(' ')) {
+                let key = key.trim_end_matches(':');
+                match section {
+                    "Parameters" => parameters.push(key),
+                    "Resources" => resource = Some(key),
+                    _ => {}
+                }
+            } else if let (Some(name), Some(kind)) = (resource, line.strip_prefix("    Type: ")) {
+                resources.push((name, kind.trim()));
+                resource = None;
+            }
+        }
+        (parameters, resources)
+    }
+
+    #[test]
+    fn core_yaml_declares_a_code_key_for_each_function_and_no_other() {
+        let core = std::fs::read_to_string(workspace_root().join(CORE_TEMPLATE)).unwrap();
+        let listed: BTreeSet<String> = functions(&workspace_root())
+            .unwrap()
+            .into_iter()
+            .map(|f| f.code_key_parameter)
+            .collect();
+
+        let (parameters, resources) = parameters_and_resources(&core);
+
+        let declared: BTreeSet<String> = parameters
+            .iter()
+            .filter(|p| p.ends_with("CodeKey"))
+            .map(|p| (*p).to_owned())
+            .collect();
+        assert_eq!(
+            declared, listed,
+            "the *CodeKey parameters of {CORE_TEMPLATE}"
+        );
+        // Every function the core stack creates runs the zip of a listed function.
+        let lambdas = resources
+            .iter()
+            .filter(|(_, kind)| *kind == "AWS::Lambda::Function")
+            .count();
+        let code_refs: Vec<&str> = core
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("S3Key: !Ref "))
+            .collect();
+        assert!(lambdas > 0);
+        assert_eq!(
+            code_refs.len(),
+            lambdas,
+            "one S3Key per AWS::Lambda::Function"
+        );
+        for parameter in code_refs {
+            assert!(
+                listed.contains(parameter),
+                "S3Key: !Ref {parameter} is no listed function's"
+            );
+        }
+    }
+
+    #[test]
+    fn the_template_check_finds_parameters_and_resources() {
+        let template = "Parameters:\n  ACodeKey:\n    Type: String\nResources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Type: nested\n";
+
+        assert_eq!(
+            parameters_and_resources(template),
+            (vec!["ACodeKey"], vec![("Fn", "AWS::Lambda::Function")])
+        );
     }
 }

@@ -251,7 +251,10 @@ mod tests {
         }
     }
 
-    fn text(reporter: TextReporter<Vec<u8>>) -> String {
+    /// What a reporter (on a terminal or in a log) prints for what `report` tells it.
+    fn printed(terminal: bool, report: impl FnOnce(&mut TextReporter<Vec<u8>>)) -> String {
+        let mut reporter = TextReporter::new(Vec::new(), terminal);
+        report(&mut reporter);
         String::from_utf8(reporter.into_inner()).unwrap()
     }
 
@@ -283,26 +286,24 @@ mod tests {
 
     #[test]
     fn in_a_log_the_bar_is_a_line_printed_only_when_it_moves() {
-        let mut reporter = TextReporter::new(Vec::new(), false);
+        let text = printed(false, |reporter| {
+            reporter.progress(1, 4);
+            reporter.progress(1, 4);
+            reporter.stack_event(&event());
+            reporter.progress(2, 4);
+        });
 
-        reporter.progress(1, 4);
-        reporter.progress(1, 4);
-        reporter.stack_event(&event());
-        reporter.progress(2, 4);
-
-        let text = text(reporter);
         assert_eq!(text.matches("resources").count(), 2);
         assert!(!text.contains('\r'));
     }
 
     #[test]
     fn on_a_terminal_the_bar_is_redrawn_below_the_events() {
-        let mut reporter = TextReporter::new(Vec::new(), true);
+        let text = printed(true, |reporter| {
+            reporter.progress(1, 4);
+            reporter.stack_event(&event());
+        });
 
-        reporter.progress(1, 4);
-        reporter.stack_event(&event());
-
-        let text = text(reporter);
         let after_event = text.split("Access Denied\n").nth(1).unwrap();
         assert!(after_event.starts_with("    [#"), "{text:?}");
         assert!(text.contains("\r\x1b[2K"));
@@ -310,7 +311,6 @@ mod tests {
 
     #[test]
     fn a_finished_stack_lists_its_outputs() {
-        let mut reporter = TextReporter::new(Vec::new(), false);
         let stack = DeployedStack {
             stack_name: "studio-catalog-core".into(),
             stack_id: "id".into(),
@@ -319,16 +319,14 @@ mod tests {
             outputs: BTreeMap::from([("Token".into(), "arn:fn".into())]),
         };
 
-        reporter.stack_finished(&stack, Duration::from_secs(75));
+        let text = printed(false, |r| r.stack_finished(&stack, Duration::from_secs(75)));
 
-        let text = text(reporter);
         assert!(text.contains("==> studio-catalog-core: CREATE_COMPLETE in 1m15s"));
         assert!(text.contains("      Token  arn:fn"));
     }
 
     #[test]
     fn a_failure_lists_each_failing_resource_with_its_reason() {
-        let mut reporter = TextReporter::new(Vec::new(), false);
         let failure = ResourceFailure {
             logical_id: "Role".into(),
             resource_type: "AWS::IAM::Role".into(),
@@ -336,9 +334,10 @@ mod tests {
             reason: "Access Denied".into(),
         };
 
-        reporter.stack_failed("core", "ROLLBACK_COMPLETE", None, &[failure]);
+        let text = printed(false, |r| {
+            r.stack_failed("core", "ROLLBACK_COMPLETE", None, &[failure]);
+        });
 
-        let text = text(reporter);
         assert!(text.contains("FAILED, ROLLBACK_COMPLETE"));
         assert!(text.contains("Role (AWS::IAM::Role) CREATE_FAILED: Access Denied"));
     }

@@ -537,6 +537,17 @@ mod tests {
         fn calls(&self) -> Vec<&'static str> {
             self.calls.lock().unwrap().clone()
         }
+
+        /// Shares the portfolio `port-1` with `nodes`: the outcome and what was reported.
+        async fn share(
+            &self,
+            nodes: &[OrganizationNode],
+            settings: DeploySettings,
+        ) -> (Result<Vec<ShareOutcome>, ShareError>, RecordingReporter) {
+            let mut reporter = RecordingReporter::default();
+            let outcome = share_portfolio(self, "port-1", nodes, settings, &mut reporter).await;
+            (outcome, reporter)
+        }
     }
 
     impl PortfolioShares for FakeShares {
@@ -619,6 +630,14 @@ mod tests {
         }
     }
 
+    /// Polls that give up after 20 ms.
+    fn short_timeout() -> DeploySettings {
+        DeploySettings {
+            poll_interval: Duration::from_millis(1),
+            timeout: Duration::from_millis(20),
+        }
+    }
+
     fn ou(id: &str) -> OrganizationNode {
         OrganizationNode::organizational_unit(id).unwrap()
     }
@@ -656,17 +675,8 @@ mod tests {
             ])),
             ..FakeShares::default()
         };
-        let mut reporter = RecordingReporter::default();
-
-        let outcomes = share_portfolio(
-            &shares,
-            "port-1",
-            &[ou("ou-ab12-cdef3456")],
-            settings(),
-            &mut reporter,
-        )
-        .await
-        .unwrap();
+        let (outcomes, reporter) = shares.share(&[ou("ou-ab12-cdef3456")], settings()).await;
+        let outcomes = outcomes.unwrap();
 
         assert_eq!(
             outcomes,
@@ -698,11 +708,8 @@ mod tests {
             ou("ou-ab12-99999999"),
             OrganizationNode::organization("o-abcdef1234").unwrap(),
         ];
-        let mut reporter = RecordingReporter::default();
-
-        let outcomes = share_portfolio(&shares, "port-1", &nodes, settings(), &mut reporter)
-            .await
-            .unwrap();
+        let (outcomes, reporter) = shares.share(&nodes, settings()).await;
+        let outcomes = outcomes.unwrap();
 
         assert_eq!(*shares.created.lock().unwrap(), [ou("ou-ab12-99999999")]);
         assert_eq!(outcomes[0], ShareOutcome::AlreadyShared(nodes[0].clone()));
@@ -730,17 +737,8 @@ mod tests {
             script: Mutex::new(VecDeque::from([status_of("IN_PROGRESS"), failed])),
             ..FakeShares::default()
         };
-        let mut reporter = RecordingReporter::default();
-
-        let error = share_portfolio(
-            &shares,
-            "port-1",
-            &[ou("ou-ab12-cdef3456")],
-            settings(),
-            &mut reporter,
-        )
-        .await
-        .unwrap_err();
+        let (error, reporter) = shares.share(&[ou("ou-ab12-cdef3456")], settings()).await;
+        let error = error.unwrap_err();
 
         assert!(matches!(&error, ShareError::Failed { status, .. } if status == "ERROR"));
         let text = error.to_string();
@@ -764,21 +762,10 @@ mod tests {
             script: Mutex::new(VecDeque::from([status_of("IN_PROGRESS")])),
             ..FakeShares::default()
         };
-        let settings = DeploySettings {
-            poll_interval: Duration::from_millis(1),
-            timeout: Duration::from_millis(20),
-        };
-        let mut reporter = RecordingReporter::default();
-
-        let error = share_portfolio(
-            &shares,
-            "port-1",
-            &[ou("ou-ab12-cdef3456")],
-            settings,
-            &mut reporter,
-        )
-        .await
-        .unwrap_err();
+        let (error, _) = shares
+            .share(&[ou("ou-ab12-cdef3456")], short_timeout())
+            .await;
+        let error = error.unwrap_err();
 
         assert!(matches!(error, ShareError::Timeout { .. }), "{error}");
     }
@@ -804,18 +791,9 @@ mod tests {
             ])),
             ..FakeShares::default()
         };
-        let mut reporter = RecordingReporter::default();
-
         // When the portfolio is shared with an OU
-        let outcomes = share_portfolio(
-            &shares,
-            "port-1",
-            &[ou("ou-ab12-cdef3456")],
-            settings(),
-            &mut reporter,
-        )
-        .await
-        .unwrap();
+        let (outcomes, reporter) = shares.share(&[ou("ou-ab12-cdef3456")], settings()).await;
+        let outcomes = outcomes.unwrap();
 
         // Then access is enabled and waited for before the share, and the output says so
         assert_eq!(
@@ -851,11 +829,8 @@ mod tests {
             ou("ou-ab12-cdef3456"),
             OrganizationNode::organization("o-abcdef1234").unwrap(),
         ];
-        let mut reporter = RecordingReporter::default();
-
-        share_portfolio(&shares, "port-1", &nodes, settings(), &mut reporter)
-            .await
-            .unwrap();
+        let (outcome, reporter) = shares.share(&nodes, settings()).await;
+        outcome.unwrap();
 
         assert_eq!(
             shares.calls(),
@@ -884,22 +859,15 @@ mod tests {
             access_script: Mutex::new(VecDeque::from([OrganizationsAccess::Disabled])),
             ..FakeShares::default()
         };
-        let mut reporter = RecordingReporter::default();
 
         // When no organisation node is asked for (account shares are the template's
         // ShareAccountIds, made by CloudFormation), or only nodes shared already
-        let none = share_portfolio(&shares, "port-1", &[], settings(), &mut reporter)
+        let none = shares.share(&[], settings()).await.0.unwrap();
+        let again = shares
+            .share(&[ou("ou-ab12-cdef3456")], settings())
             .await
+            .0
             .unwrap();
-        let again = share_portfolio(
-            &shares,
-            "port-1",
-            &[ou("ou-ab12-cdef3456")],
-            settings(),
-            &mut reporter,
-        )
-        .await
-        .unwrap();
 
         // Then no Organizations access call is made
         assert!(none.is_empty());
@@ -916,18 +884,15 @@ mod tests {
                 refuse_enable: Some(refusal("EnableAWSOrganizationsAccess", code)),
                 ..FakeShares::default()
             };
-            let mut reporter = RecordingReporter::default();
 
             // When the portfolio is shared with two OUs
-            let error = share_portfolio(
-                &shares,
-                "port-1",
-                &[ou("ou-ab12-cdef3456"), ou("ou-ab12-99999999")],
-                settings(),
-                &mut reporter,
-            )
-            .await
-            .unwrap_err();
+            let (error, _) = shares
+                .share(
+                    &[ou("ou-ab12-cdef3456"), ou("ou-ab12-99999999")],
+                    settings(),
+                )
+                .await;
+            let error = error.unwrap_err();
 
             // Then nothing is shared and the error says who must enable access
             assert!(
@@ -963,17 +928,13 @@ mod tests {
             )),
             ..FakeShares::default()
         };
-        let mut reporter = RecordingReporter::default();
-
-        let error = share_portfolio(
-            &shares,
-            "port-1",
-            &[OrganizationNode::organization("o-abcdef1234").unwrap()],
-            settings(),
-            &mut reporter,
-        )
-        .await
-        .unwrap_err();
+        let (error, _) = shares
+            .share(
+                &[OrganizationNode::organization("o-abcdef1234").unwrap()],
+                settings(),
+            )
+            .await;
+        let error = error.unwrap_err();
 
         assert!(
             matches!(
@@ -999,17 +960,8 @@ mod tests {
             )),
             ..FakeShares::default()
         };
-        let mut reporter = RecordingReporter::default();
-
-        let error = share_portfolio(
-            &shares,
-            "port-1",
-            &[ou("ou-ab12-cdef3456")],
-            settings(),
-            &mut reporter,
-        )
-        .await
-        .unwrap_err();
+        let (error, _) = shares.share(&[ou("ou-ab12-cdef3456")], settings()).await;
+        let error = error.unwrap_err();
 
         assert!(
             matches!(&error, ShareError::Api(e) if e.code.as_deref() == Some("InvalidStateException")),
@@ -1024,21 +976,10 @@ mod tests {
             access_script: Mutex::new(VecDeque::from([OrganizationsAccess::UnderChange])),
             ..FakeShares::default()
         };
-        let settings = DeploySettings {
-            poll_interval: Duration::from_millis(1),
-            timeout: Duration::from_millis(20),
-        };
-        let mut reporter = RecordingReporter::default();
-
-        let error = share_portfolio(
-            &shares,
-            "port-1",
-            &[ou("ou-ab12-cdef3456")],
-            settings,
-            &mut reporter,
-        )
-        .await
-        .unwrap_err();
+        let (error, _) = shares
+            .share(&[ou("ou-ab12-cdef3456")], short_timeout())
+            .await;
+        let error = error.unwrap_err();
 
         assert!(
             matches!(

@@ -236,9 +236,10 @@ Resources:
     #[test]
     fn the_project_templates_take_the_defaults_package_sets() {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-        for (file, parameters) in crate::package::REWRITTEN_PARAMETERS {
+        let functions = crate::package::functions(std::path::Path::new(root)).unwrap();
+        for (file, parameters) in crate::package::rewritten_parameters(&functions) {
             let template = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
-            for parameter in *parameters {
+            for parameter in &parameters {
                 let rewritten = set_parameter_default(&template, parameter, "value-set").unwrap();
                 assert!(
                     rewritten.contains("Default: \"value-set\""),

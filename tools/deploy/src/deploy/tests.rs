@@ -1,0 +1,363 @@
+use super::{
+    fake::{FakeStacks, Step, event},
+    *,
+};
+use crate::report::RecordingReporter;
+
+fn settings() -> DeploySettings {
+    DeploySettings {
+        poll_interval: Duration::from_millis(1),
+        timeout: Duration::from_secs(5),
+    }
+}
+
+fn request(parameters: &[(&str, &str)]) -> StackRequest {
+    StackRequest {
+        stack_name: "core".into(),
+        template_url: "https://b.s3.us-east-1.amazonaws.com/t.yaml".into(),
+        parameters: parameters
+            .iter()
+            .map(|(k, v)| ParameterValue::Value {
+                key: (*k).into(),
+                value: (*v).into(),
+            })
+            .collect(),
+        client_request_token: "t".into(),
+    }
+}
+
+/// Deploys the stack `core` (no parameters given, none left to template defaults) on `stacks`:
+/// the outcome and what was reported.
+async fn deploy_core(
+    stacks: &FakeStacks,
+    settings: DeploySettings,
+) -> (Result<DeployedStack, DeployError>, RecordingReporter) {
+    let mut reporter = RecordingReporter::default();
+    let outcome = deploy_stack(stacks, &request(&[]), &[], settings, &mut reporter).await;
+    (outcome, reporter)
+}
+
+/// The ids of the events `reporter` was shown, in order.
+fn event_ids(reporter: &RecordingReporter) -> Vec<&str> {
+    reporter
+        .events
+        .iter()
+        .map(|e| e.event_id.as_str())
+        .collect()
+}
+
+fn step(events: Vec<StackEvent>, status: &'static str) -> Step {
+    Step {
+        events,
+        status,
+        reason: None,
+    }
+}
+
+#[tokio::test]
+async fn a_new_stack_is_created_and_its_events_reported_in_order() {
+    let stacks = FakeStacks {
+        outputs_after: BTreeMap::from([("Token".into(), "arn:fn".into())]),
+        ..FakeStacks::new(2, &[])
+    }
+    .playing(vec![
+        step(
+            vec![
+                event(1, "stack", "CREATE_IN_PROGRESS", Some("User Initiated")),
+                event(2, "Role", "CREATE_IN_PROGRESS", None),
+            ],
+            "CREATE_IN_PROGRESS",
+        ),
+        step(
+            vec![
+                event(3, "Role", "CREATE_COMPLETE", None),
+                event(4, "Function", "CREATE_COMPLETE", None),
+                event(5, "stack", "CREATE_COMPLETE", None),
+            ],
+            "CREATE_COMPLETE",
+        ),
+    ]);
+    let (deployed, reporter) = deploy_core(&stacks, settings()).await;
+    let deployed = deployed.unwrap();
+
+    assert_eq!(deployed.status, "CREATE_COMPLETE");
+    assert!(deployed.changed);
+    assert_eq!(deployed.outputs["Token"], "arn:fn");
+    assert_eq!(
+        reporter.started,
+        vec![("core".to_owned(), StackAction::Create, 2)]
+    );
+    assert_eq!(event_ids(&reporter), ["e1", "e2", "e3", "e4", "e5"]);
+    assert_eq!(reporter.progress.last(), Some(&(2, 2)));
+    assert_eq!(stacks.requests.lock().unwrap()[0].0, "create");
+}
+
+#[tokio::test]
+async fn the_progress_counts_resources_that_finished() {
+    let stacks = FakeStacks::new(4, &[]).playing(vec![
+        step(
+            vec![
+                event(1, "A", "CREATE_IN_PROGRESS", None),
+                event(2, "B", "CREATE_IN_PROGRESS", None),
+            ],
+            "CREATE_IN_PROGRESS",
+        ),
+        step(
+            vec![event(3, "A", "CREATE_COMPLETE", None)],
+            "CREATE_IN_PROGRESS",
+        ),
+        step(
+            vec![event(4, "B", "CREATE_COMPLETE", None)],
+            "CREATE_COMPLETE",
+        ),
+    ]);
+    let (outcome, reporter) = deploy_core(&stacks, settings()).await;
+    outcome.unwrap();
+
+    assert_eq!(reporter.progress, vec![(0, 4), (0, 4), (1, 4), (4, 4)]);
+}
+
+#[tokio::test]
+async fn an_update_shows_only_its_own_events_even_across_pages() {
+    let stacks = FakeStacks {
+        page_size: 2,
+        ..FakeStacks::new(1, &[])
+    }
+    .with_stack("core", "CREATE_COMPLETE", &[], 5)
+    .playing(vec![step(
+        vec![
+            event(1, "Role", "UPDATE_IN_PROGRESS", None),
+            event(2, "Role", "UPDATE_COMPLETE", None),
+            event(3, "stack", "UPDATE_COMPLETE", None),
+        ],
+        "UPDATE_COMPLETE",
+    )]);
+    let (deployed, reporter) = deploy_core(&stacks, settings()).await;
+    let deployed = deployed.unwrap();
+
+    assert_eq!(deployed.status, "UPDATE_COMPLETE");
+    assert_eq!(event_ids(&reporter), ["e1", "e2", "e3"]);
+    assert_eq!(reporter.started[0].1, StackAction::Update);
+}
+
+#[tokio::test]
+async fn an_update_keeps_the_values_set_before_and_lets_defaults_follow_the_template() {
+    let stacks = FakeStacks::new(
+        1,
+        &[
+            ("Admin", None),
+            ("CodeKey", Some("new/key.zip")),
+            ("Given", Some("default")),
+            ("Schedule", Some("rate(60 minutes)")),
+            ("LogLevel", Some("WARN")),
+            ("Secret", None),
+        ],
+    )
+    .with_stack(
+        "core",
+        "UPDATE_COMPLETE",
+        &[
+            ("Admin", "arn:role/admin"),
+            ("CodeKey", "old/key.zip"),
+            ("Given", "old"),
+            ("Removed", "gone"),
+            ("Schedule", "rate(60 minutes)"),
+            ("LogLevel", "DEBUG"),
+            ("Secret", "****"),
+        ],
+        1,
+    )
+    .playing(vec![step(vec![], "UPDATE_COMPLETE")]);
+
+    deploy_stack(
+        &stacks,
+        &request(&[("Given", "new")]),
+        &["CodeKey"],
+        settings(),
+        &mut RecordingReporter::default(),
+    )
+    .await
+    .unwrap();
+
+    let requests = stacks.requests.lock().unwrap();
+    assert_eq!(
+        requests[0].1.parameters,
+        vec![
+            ParameterValue::Value {
+                key: "Given".into(),
+                value: "new".into()
+            },
+            ParameterValue::Value {
+                key: "Admin".into(),
+                value: "arn:role/admin".into()
+            },
+            ParameterValue::Value {
+                key: "LogLevel".into(),
+                value: "DEBUG".into()
+            },
+            ParameterValue::Previous {
+                key: "Secret".into()
+            },
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_unchanged_stack_is_reported_with_its_outputs() {
+    let stacks = FakeStacks::new(1, &[]).with_stack("core", "UPDATE_COMPLETE", &[], 1);
+    let (deployed, reporter) = deploy_core(&stacks, settings()).await;
+    let deployed = deployed.unwrap();
+
+    assert!(!deployed.changed);
+    assert_eq!(deployed.outputs["Old"], "output");
+    assert_eq!(reporter.finished.len(), 1);
+    assert!(reporter.events.is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_create_reports_the_failing_resources_reasons() {
+    let stacks = FakeStacks::new(2, &[]).playing(vec![step(
+        vec![
+            event(1, "Role", "CREATE_IN_PROGRESS", None),
+            event(
+                2,
+                "Role",
+                "CREATE_FAILED",
+                Some("Resource handler returned message: \"Access Denied\""),
+            ),
+            event(
+                3,
+                "Function",
+                "CREATE_FAILED",
+                Some("Resource creation cancelled"),
+            ),
+            event(4, "Role", "DELETE_COMPLETE", None),
+            event(5, "stack", "ROLLBACK_COMPLETE", None),
+        ],
+        "ROLLBACK_COMPLETE",
+    )]);
+    let (error, reporter) = deploy_core(&stacks, settings()).await;
+    let error = error.unwrap_err();
+
+    let DeployError::StackFailed {
+        status, failures, ..
+    } = &error
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!(status, "ROLLBACK_COMPLETE");
+    assert_eq!(failures.len(), 2);
+    assert_eq!(failures[0].logical_id, "Role");
+    assert!(failures[0].reason.contains("Access Denied"));
+    assert!(
+        error
+            .to_string()
+            .contains("Role (AWS::IAM::Role) CREATE_FAILED")
+    );
+    assert_eq!(reporter.failed.len(), 1);
+}
+
+#[tokio::test]
+async fn a_stack_left_by_a_failed_create_is_deleted_and_created_again() {
+    let stacks = FakeStacks::new(1, &[])
+        .with_stack("core", "ROLLBACK_COMPLETE", &[], 2)
+        .playing(vec![step(
+            vec![event(1, "stack", "CREATE_COMPLETE", None)],
+            "CREATE_COMPLETE",
+        )]);
+    let (deployed, reporter) = deploy_core(&stacks, settings()).await;
+    let deployed = deployed.unwrap();
+
+    assert_eq!(deployed.status, "CREATE_COMPLETE");
+    assert_eq!(*stacks.deleted.lock().unwrap(), ["arn:stack/core"]);
+    assert_eq!(stacks.requests.lock().unwrap()[0].0, "create");
+    assert!(reporter.notes[0].contains("deleting it first"));
+}
+
+#[tokio::test]
+async fn a_busy_stack_is_not_touched() {
+    let stacks = FakeStacks::new(1, &[]).with_stack("core", "UPDATE_IN_PROGRESS", &[], 1);
+
+    let error = deploy_core(&stacks, settings()).await.0.unwrap_err();
+
+    assert!(
+        matches!(error, DeployError::NotDeployable { .. }),
+        "{error:?}"
+    );
+    assert!(stacks.requests.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_stack_that_never_settles_times_out() {
+    let stacks = FakeStacks::new(1, &[]).playing(
+        (0..10_000)
+            .map(|_| step(vec![], "CREATE_IN_PROGRESS"))
+            .collect(),
+    );
+    let short = DeploySettings {
+        poll_interval: Duration::from_millis(1),
+        timeout: Duration::from_millis(30),
+    };
+
+    let error = deploy_core(&stacks, short).await.0.unwrap_err();
+
+    assert!(matches!(error, DeployError::Timeout { .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn the_suite_deploys_core_then_portfolio_with_the_core_prefixes() {
+    let stacks = FakeStacks {
+        outputs_after: BTreeMap::from([
+            ("NamePrefix".into(), "acme".into()),
+            ("ProductRolePrefix".into(), "acme-sc-".into()),
+        ]),
+        ..FakeStacks::new(1, &[])
+    }
+    .playing(vec![step(vec![], "CREATE_COMPLETE")])
+    .playing(vec![step(vec![], "CREATE_COMPLETE")]);
+    let manifest = PackageManifest {
+        bucket: "b".into(),
+        region: "us-east-1".into(),
+        prefix: "p/v".into(),
+        version: "v".into(),
+        function_keys: BTreeMap::new(),
+        template_urls: BTreeMap::from([
+            (CORE_TEMPLATE.into(), "https://core".into()),
+            (PORTFOLIO_TEMPLATE.into(), "https://portfolio".into()),
+        ]),
+        rewritten_parameters: BTreeMap::new(),
+    };
+    let request = SuiteRequest {
+        portfolio_parameters: vec![("CloudAdminRoleArn".into(), "arn:role/admin".into())],
+        ..SuiteRequest::new()
+    };
+    let mut reporter = RecordingReporter::default();
+
+    let deployed = deploy_suite(&stacks, &manifest, &request, settings(), &mut reporter)
+        .await
+        .unwrap();
+
+    assert!(deployed.portfolio.is_some());
+    let requests = stacks.requests.lock().unwrap();
+    assert_eq!(requests[0].1.stack_name, "studio-catalog-core");
+    assert_eq!(requests[0].1.template_url, "https://core");
+    assert_eq!(requests[1].1.stack_name, "studio-catalog-portfolio");
+    assert_eq!(requests[1].1.template_url, "https://portfolio");
+    assert_eq!(
+        requests[1].1.parameters,
+        vec![
+            ParameterValue::Value {
+                key: "CloudAdminRoleArn".into(),
+                value: "arn:role/admin".into()
+            },
+            ParameterValue::Value {
+                key: "CoreNamePrefix".into(),
+                value: "acme".into()
+            },
+            ParameterValue::Value {
+                key: "ProductRolePrefix".into(),
+                value: "acme-sc-".into()
+            },
+        ]
+    );
+}
