@@ -18,7 +18,7 @@ for arg in "$@"; do
 done
 functions=()
 for arg in "${args[@]}"; do [[ $arg == --* || $arg =~ ^[0-9]+$ ]] || functions+=("$arg"); done
-[[ ${#functions[@]} -gt 0 ]] || functions=(studio-domain studio-user-profile lakeformation-grant studio-presigned-url studio-cleanup)
+[[ ${#functions[@]} -gt 0 ]] || mapfile -t functions < <(scripts/functions)   # the one list (tools/workspace)
 if $package; then
   say "building the arm64 Lambda zips (release cross build with cargo-lambda; first time" \
     "~20 min on 2 cores)"

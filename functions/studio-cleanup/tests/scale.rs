@@ -194,7 +194,7 @@ async fn many_domains_and_apps_are_cleaned_in_one_run() -> TestResult {
     };
     let aws = AwsEmulator::builder()
         .transition_seconds(TRANSITION_SECONDS)
-        .start()
+        .lease()
         .await?;
     let lambda = LocalLambda::start(vec![function(
         &aws,
@@ -245,7 +245,7 @@ async fn benchmark_50_domains_5000_apps() -> TestResult {
     let concurrency = std::env::var("BENCH_CONCURRENCY").unwrap_or_else(|_| "8".to_owned());
     let aws = AwsEmulator::builder()
         .transition_seconds(TRANSITION_SECONDS)
-        .start()
+        .lease()
         .await?;
     let fifteen_minutes = Duration::from_secs(900);
     let lambda = LocalLambda::start(vec![

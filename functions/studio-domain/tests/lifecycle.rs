@@ -12,15 +12,16 @@ const FUNCTION: &str = "studio-domain";
 const RESOURCE_TYPE: &str = "Custom::StudioDomain";
 
 struct World {
-    aws: AwsEmulator,
     cfn: Deployment,
     lambda: LocalLambda,
+    /// Last: dropped after the functions, so nothing of this test reaches the next lease.
+    aws: AwsEmulator,
 }
 
 async fn world_with(transition_seconds: f64, function_timeout: Duration) -> World {
     let aws = AwsEmulator::builder()
         .transition_seconds(transition_seconds)
-        .start()
+        .lease()
         .await
         .expect("the emulator starts");
     let cfn = Deployment::start("team-a-studio")

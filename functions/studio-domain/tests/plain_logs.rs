@@ -15,7 +15,7 @@ const FUNCTION: &str = "studio-domain";
 async fn plain_text_logs_carry_no_colour_codes_when_stdout_is_not_a_terminal() {
     // Given the function in Lambda's text log format, its output piped
     let aws = AwsEmulator::builder()
-        .start()
+        .lease()
         .await
         .expect("the emulator starts");
     let cfn = Deployment::start("plain-logs")

@@ -24,9 +24,10 @@ const WAIT: Duration = Duration::from_secs(20);
 
 /// An emulated domain with the function configured for it.
 struct Studio {
-    aws: AwsEmulator,
     lambda: LocalLambda,
     domain_id: String,
+    /// Last: dropped after the functions, so nothing of this test reaches the next lease.
+    aws: AwsEmulator,
 }
 
 /// A sign-in's answer and its audit line's fields.
@@ -58,7 +59,7 @@ impl Studio {
     async fn start(env: &[(&str, &str)]) -> Self {
         let aws = AwsEmulator::builder()
             .transition_seconds(0.2)
-            .start()
+            .lease()
             .await
             .expect("the emulator starts");
         let created = aws
@@ -707,7 +708,10 @@ async fn a_bad_configuration_fails_the_cold_start_clearly() {
             "EXPIRES_IN_SECONDS=\\\"301\\\" is invalid: a whole number of seconds from 5 to 300",
         ),
     ] {
-        let aws = AwsEmulator::start().await.expect("the emulator starts");
+        let aws = AwsEmulator::builder()
+            .lease()
+            .await
+            .expect("the emulator starts");
         let studio = Studio::with_function(aws, "d-abc123def456".to_owned(), &env).await;
         let result = studio
             .lambda

@@ -16,10 +16,11 @@ const NAME_RULE: &str = "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}";
 
 /// The emulator with one `InService` domain, CloudFormation and the function.
 struct World {
-    aws: AwsEmulator,
     cfn: Deployment,
     lambda: LocalLambda,
     domain_id: String,
+    /// Last: dropped after the functions, so nothing of this test reaches the next lease.
+    aws: AwsEmulator,
 }
 
 async fn world() -> World {
@@ -29,7 +30,7 @@ async fn world() -> World {
 async fn world_with(function_timeout: Duration) -> World {
     let aws = AwsEmulator::builder()
         .transition_seconds(0.3)
-        .start()
+        .lease()
         .await
         .expect("the emulator starts");
     let cfn = Deployment::start("team-a-alice")

@@ -1,7 +1,6 @@
-//! Minimal HTTP/1.1 plumbing: a tiny client (public, handy in tests) and the
-//! server loop every harness endpoint runs on (crate-private).
-//!
-//! Plain `http://` on loopback only: nothing here speaks TLS.
+//! The HTTP/1.1 server loop every harness endpoint (Runtime API, Invoke API, `ResponseURL`)
+//! runs on, with hyper. Plain `http://` on loopback only. Clients (the harness's own calls and
+//! tests talking to an endpoint by hand) use `reqwest`.
 
 use std::{future::Future, io, net::SocketAddr, sync::Arc};
 
@@ -10,140 +9,13 @@ use http_body_util::{BodyExt, Full};
 use hyper::{
     HeaderMap, Method, Request, Response, StatusCode,
     body::Incoming,
-    header::{CONTENT_TYPE, HOST, HeaderName, HeaderValue},
+    header::{CONTENT_TYPE, HeaderName, HeaderValue},
 };
 use hyper_util::rt::TokioIo;
 use tokio::{
     net::{TcpListener, TcpStream},
     task::{JoinHandle, JoinSet},
 };
-
-/// What went wrong sending a request with [`send`].
-#[derive(Debug, thiserror::Error)]
-pub enum HttpClientError {
-    /// The URL is not `http://host:port/...`.
-    #[error("unsupported URL {url:?}: only plain http://host:port/path URLs are supported")]
-    BadUrl {
-        /// The URL as given.
-        url: String,
-    },
-    /// The request could not be built (bad header name or value).
-    #[error("invalid request: {0}")]
-    InvalidRequest(#[from] hyper::http::Error),
-    /// The TCP connection could not be opened.
-    #[error("could not connect to {addr}: {source}")]
-    Connect {
-        /// `host:port` that refused.
-        addr: String,
-        /// The underlying error.
-        source: io::Error,
-    },
-    /// The HTTP exchange failed (connection closed, malformed answer...).
-    #[error("HTTP exchange with {addr} failed: {source}")]
-    Exchange {
-        /// `host:port` of the peer.
-        addr: String,
-        /// The underlying error.
-        source: hyper::Error,
-    },
-}
-
-/// A complete HTTP response as read by [`send`].
-#[derive(Debug, Clone)]
-pub struct ClientResponse {
-    /// Status code.
-    pub status: StatusCode,
-    /// Response headers.
-    pub headers: HeaderMap,
-    /// The whole body.
-    pub body: Bytes,
-}
-
-impl ClientResponse {
-    /// A header's value as text, if present and valid UTF-8.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The body parsed as JSON.
-    pub fn json(&self) -> Result<serde_json::Value, serde_json::Error> {
-        serde_json::from_slice(&self.body)
-    }
-
-    /// The body as (lossy) UTF-8 text.
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-/// Sends one HTTP/1.1 request on a fresh connection and reads the whole answer.
-///
-/// `url` must be `http://host:port/path?query`. A `Host` header is added; a
-/// `Content-Length` follows from the body. No timeout: wrap the call in
-/// [`tokio::time::timeout`] when the peer may hang.
-pub async fn send(
-    method: Method,
-    url: &str,
-    headers: &[(&str, &str)],
-    body: impl Into<Bytes>,
-) -> Result<ClientResponse, HttpClientError> {
-    let (authority, path_and_query) =
-        split_http_url(url).ok_or_else(|| HttpClientError::BadUrl {
-            url: url.to_owned(),
-        })?;
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(path_and_query)
-        .header(HOST, authority);
-    for (name, value) in headers {
-        builder = builder.header(*name, *value);
-    }
-    let request = builder.body(Full::new(body.into()))?;
-
-    let stream =
-        TcpStream::connect(authority)
-            .await
-            .map_err(|source| HttpClientError::Connect {
-                addr: authority.to_owned(),
-                source,
-            })?;
-    let exchange = |source| HttpClientError::Exchange {
-        addr: authority.to_owned(),
-        source,
-    };
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(exchange)?;
-    let driver = tokio::spawn(async move {
-        // Errors surface through `send_request` below.
-        let _ = connection.await;
-    });
-    let result = async {
-        let response = sender.send_request(request).await?;
-        let (parts, body) = response.into_parts();
-        let body = body.collect().await?.to_bytes();
-        Ok(ClientResponse {
-            status: parts.status,
-            headers: parts.headers,
-            body,
-        })
-    }
-    .await
-    .map_err(exchange);
-    driver.abort();
-    result
-}
-
-/// Splits `http://host:port/path` into (`host:port`, `/path`).
-fn split_http_url(url: &str) -> Option<(&str, &str)> {
-    let rest = url.strip_prefix("http://")?;
-    let (authority, path) = match rest.find(['/', '?']) {
-        Some(i) if rest[i..].starts_with('/') => (&rest[..i], &rest[i..]),
-        Some(_) => return None,
-        None => (rest, "/"),
-    };
-    (!authority.is_empty()).then_some((authority, path))
-}
 
 /// Decodes `%XX` escapes (as in a URL path segment). Invalid escapes are kept as is.
 pub(crate) fn percent_decode(text: &str) -> String {
@@ -178,12 +50,12 @@ pub(crate) struct ServerRequest {
 
 impl ServerRequest {
     /// A header's value as text, if present and valid UTF-8.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// The non-empty path segments, still percent-encoded.
-    pub fn segments(&self) -> Vec<&str> {
+    pub(crate) fn segments(&self) -> Vec<&str> {
         self.path.split('/').filter(|s| !s.is_empty()).collect()
     }
 }
@@ -250,13 +122,13 @@ pub(crate) struct Server {
 
 impl Server {
     /// Binds `127.0.0.1:0`.
-    pub async fn bind_loopback() -> io::Result<TcpListener> {
+    pub(crate) async fn bind_loopback() -> io::Result<TcpListener> {
         TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await
     }
 
     /// Serves `handler` on `listener` until dropped. Each connection runs on its
     /// own task; a handler returning [`HandlerError`] closes its connection.
-    pub fn serve<H, Fut>(listener: TcpListener, handler: H) -> io::Result<Self>
+    pub(crate) fn serve<H, Fut>(listener: TcpListener, handler: H) -> io::Result<Self>
     where
         H: Fn(ServerRequest) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<ServerResponse, HandlerError>> + Send + 'static,
@@ -285,12 +157,12 @@ impl Server {
     }
 
     /// The bound address.
-    pub fn addr(&self) -> SocketAddr {
+    pub(crate) fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// `http://127.0.0.1:<port>`.
-    pub fn base_url(&self) -> String {
+    pub(crate) fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
 }
@@ -331,17 +203,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn splits_urls() {
-        assert_eq!(
-            split_http_url("http://127.0.0.1:80/a/b?c=d"),
-            Some(("127.0.0.1:80", "/a/b?c=d"))
-        );
-        assert_eq!(split_http_url("http://h:1"), Some(("h:1", "/")));
-        assert_eq!(split_http_url("https://h:1/"), None);
-        assert_eq!(split_http_url("http:///x"), None);
-    }
 
     #[test]
     fn decodes_percent_escapes() {

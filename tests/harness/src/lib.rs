@@ -7,10 +7,8 @@
 //!   harness; an Invoke API endpoint accepts (SigV4-signed) SDK calls.
 //! - [`cloudformation`]: the pre-signed `ResponseURL` receiver and builders for
 //!   the events CloudFormation sends to a custom resource.
-//! - [`emulator`]: starts the local AWS emulator (`tests/aws-emulator/server.py`)
-//!   and wraps its control API.
-//! - [`http`]: the tiny HTTP/1.1 client the harness uses, for tests that want
-//!   to talk to an endpoint by hand.
+//! - [`emulator`]: starts the local AWS emulator (`tests/aws-emulator/server.py`), or
+//!   leases the test binary's shared one, and wraps its control API and AWS APIs.
 //!
 //! Set `HARNESS_ECHO_LOGS=1` to see every captured process output line on the
 //! test's stderr, prefixed with its source.
@@ -25,7 +23,7 @@
 //!     target_dir,
 //! };
 //!
-//! let aws = AwsEmulator::builder().transition_seconds(0.1).start().await?;
+//! let aws = AwsEmulator::builder().transition_seconds(0.1).lease().await?;
 //! let cfn = Deployment::start("studio-test").await?;
 //! let binary = target_dir().join("debug/studio-domain");
 //! let lambda = LocalLambda::start(vec![
@@ -48,7 +46,7 @@
 pub mod cloudformation;
 pub mod emulator;
 pub mod function_url;
-pub mod http;
+mod http;
 mod ids;
 pub mod lambda;
 mod logs;
@@ -73,81 +71,18 @@ pub fn workspace_root() -> PathBuf {
     root.canonicalize().unwrap_or(root)
 }
 
-/// Cargo's target directory for this workspace, wherever Cargo puts its output:
-/// `CARGO_TARGET_DIR` when set (relative to the current directory, as Cargo reads it), else
-/// what `cargo metadata` reports (which also honours `build.target-dir` in `.cargo/config.toml`),
-/// else `<workspace root>/target`. Profiles are below it: `target_dir().join("release")`,
-/// cargo-lambda's zips under `target_dir().join("lambda")`.
+/// Cargo's target directory for this workspace, wherever Cargo puts its output (the rule is
+/// `studio_catalog_workspace::target_dir`'s, asked once). Profiles are below it:
+/// `target_dir().join("release")`, cargo-lambda's zips under `target_dir().join("lambda")`.
 pub fn target_dir() -> PathBuf {
     static TARGET_DIR: OnceLock<PathBuf> = OnceLock::new();
     TARGET_DIR
-        .get_or_init(|| {
-            let from_env = std::env::var_os("CARGO_TARGET_DIR")
-                .filter(|dir| !dir.is_empty())
-                .map(PathBuf::from)
-                .map(|dir| match std::env::current_dir() {
-                    Ok(cwd) if dir.is_relative() => cwd.join(dir),
-                    _ => dir,
-                });
-            from_env
-                .or_else(target_dir_from_cargo_metadata)
-                .unwrap_or_else(|| workspace_root().join("target"))
-        })
+        .get_or_init(|| studio_catalog_workspace::target_dir(&workspace_root()))
         .clone()
-}
-
-/// `target_directory` from `cargo metadata --format-version 1 --no-deps`, run in the workspace.
-fn target_dir_from_cargo_metadata() -> Option<PathBuf> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = std::process::Command::new(cargo)
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
-        .current_dir(workspace_root())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()
-        .filter(|output| output.status.success())?;
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).ok()?;
-    metadata["target_directory"].as_str().map(PathBuf::from)
 }
 
 /// Locks a std mutex; a poisoned lock (a panic while holding it, e.g. a failed
 /// assertion in a test task) still hands out the data.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_target_dir_is_where_cargo_built_this_test() {
-        // Given this test binary, which Cargo put in <target dir>/<profile>/deps
-        let exe = std::env::current_exe().unwrap().canonicalize().unwrap();
-
-        // Then the target directory is one of its ancestors, wherever Cargo was told to build
-        let target = target_dir().canonicalize().unwrap();
-        assert!(
-            exe.ancestors().any(|dir| dir == target),
-            "{} is not under {}",
-            exe.display(),
-            target.display()
-        );
-    }
-
-    #[test]
-    fn cargo_metadata_names_the_same_target_dir() {
-        let from_cargo = target_dir_from_cargo_metadata().expect("cargo metadata answers");
-
-        assert_eq!(
-            from_cargo.canonicalize().unwrap(),
-            target_dir().canonicalize().unwrap()
-        );
-    }
 }

@@ -34,7 +34,7 @@ pub(crate) struct LogBook {
 
 impl LogBook {
     /// An empty book; echoes to stderr when `HARNESS_ECHO_LOGS=1`.
-    pub fn new() -> Arc<Self> {
+    pub(crate) fn new() -> Arc<Self> {
         Arc::new(Self {
             lines: Mutex::new(Vec::new()),
             changed: watch::Sender::new(()),
@@ -43,7 +43,7 @@ impl LogBook {
     }
 
     /// Appends a line.
-    pub fn push(&self, source: &str, line: impl Into<String>) {
+    pub(crate) fn push(&self, source: &str, line: impl Into<String>) {
         let line = line.into();
         if self.echo {
             eprintln!("[{source}] {line}");
@@ -56,7 +56,7 @@ impl LogBook {
     }
 
     /// The lines of one source (all sources with `None`).
-    pub fn lines(&self, source: Option<&str>) -> Vec<String> {
+    pub(crate) fn lines(&self, source: Option<&str>) -> Vec<String> {
         lock(&self.lines)
             .iter()
             .filter(|l| source.is_none_or(|s| l.source == s))
@@ -64,15 +64,41 @@ impl LogBook {
             .collect()
     }
 
+    /// How many lines it holds.
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.lines).len()
+    }
+
+    /// The lines of one source (all sources with `None`) from the `start`-th line of the book.
+    pub(crate) fn lines_from(&self, source: Option<&str>, start: usize) -> Vec<String> {
+        lock(&self.lines)
+            .iter()
+            .skip(start)
+            .filter(|l| source.is_none_or(|s| l.source == s))
+            .map(|l| l.line.clone())
+            .collect()
+    }
+
     /// Every line with its source.
-    pub fn entries(&self) -> Vec<LogLine> {
+    pub(crate) fn entries(&self) -> Vec<LogLine> {
         lock(&self.lines).clone()
     }
 
     /// Waits until a line of `source` (any with `None`) contains `needle`.
-    pub async fn wait_for(
+    pub(crate) async fn wait_for(
         &self,
         source: Option<&str>,
+        needle: &str,
+        timeout: Duration,
+    ) -> Option<String> {
+        self.wait_for_from(source, 0, needle, timeout).await
+    }
+
+    /// [`wait_for`](Self::wait_for) among the lines from the `start`-th line of the book.
+    pub(crate) async fn wait_for_from(
+        &self,
+        source: Option<&str>,
+        start: usize,
         needle: &str,
         timeout: Duration,
     ) -> Option<String> {
@@ -80,6 +106,7 @@ impl LogBook {
         let find = || {
             lock(&self.lines)
                 .iter()
+                .skip(start)
                 .find(|l| source.is_none_or(|s| l.source == s) && l.line.contains(needle))
                 .map(|l| l.line.clone())
         };
@@ -99,7 +126,7 @@ impl LogBook {
     }
 
     /// Reads `reader` line by line into the book until EOF (on a spawned task).
-    pub fn pump<R>(self: &Arc<Self>, source: String, reader: R)
+    pub(crate) fn pump<R>(self: &Arc<Self>, source: String, reader: R)
     where
         R: AsyncRead + Unpin + Send + 'static,
     {

@@ -198,3 +198,108 @@ async fn the_real_emulator_answers_through_the_wrapper() -> TestResult {
     assert!(emulator.calls().await?.is_empty());
     Ok(())
 }
+
+/// The environment variable that makes [`helper_leases_an_emulator_then_exits_without_dropping_it`]
+/// run (it is `#[ignore]`d otherwise: it ends its process).
+const ORPHAN_HELPER_ENV: &str = "HARNESS_TEST_ORPHAN_HELPER";
+
+#[tokio::test]
+async fn a_lease_starts_from_a_reset_emulator_that_the_next_lease_reuses() -> TestResult {
+    // Given a leased emulator this test dirtied: a fault armed, a call logged, a domain failed
+    let first = AwsEmulator::builder()
+        .script(fake())
+        .transition_seconds(0.25)
+        .lease()
+        .await?;
+    let port = first.port();
+    first
+        .inject_fault(&Fault::throttling("sagemaker", "CreateDomain"))
+        .await?;
+    first.sagemaker("ListDomains", &json!({})).await?;
+    first.fail_domain("d-9", "quota").await?;
+    assert_eq!(first.calls().await?.len(), 1);
+
+    // When the test is done with it and the next one leases with another delay
+    drop(first);
+    let second = AwsEmulator::builder()
+        .script(fake())
+        .transition_seconds(0.5)
+        .lease()
+        .await?;
+
+    // Then it is the same process, reset, with the delay asked for
+    assert_eq!(second.port(), port);
+    assert!(second.calls().await?.is_empty());
+    let faults = second.control(Method::GET, "/faults", None).await?;
+    assert_eq!(faults["faults"], json!([]));
+    let state = second.control(Method::GET, "/state", None).await?;
+    assert_eq!(state["failed_domains"], json!({}));
+    let config = second.control(Method::GET, "/config", None).await?;
+    assert_eq!(config["transition_seconds"], 0.5);
+    assert!(
+        second
+            .sagemaker("CreateDomain", &json!({"DomainName": "d"}))
+            .await
+            .is_ok()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_shared_emulator_ends_with_the_test_binary_that_started_it() -> TestResult {
+    // Given this test binary run again, leasing an emulator and exiting without dropping it
+    let helper = std::process::Command::new(std::env::current_exe()?)
+        .args([
+            "--exact",
+            "helper_leases_an_emulator_then_exits_without_dropping_it",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env(ORPHAN_HELPER_ENV, "1")
+        .output()?;
+    let stderr = String::from_utf8_lossy(&helper.stderr);
+    let pid: u32 = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("emulator server pid ")?.parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "the helper names its emulator's pid: {stderr}\n{}",
+                String::from_utf8_lossy(&helper.stdout)
+            )
+        });
+
+    // Then the emulator's server process is gone soon after (the watchdog saw its pipe close)
+    let running = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            !stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+    };
+    for _ in 0..200 {
+        if !running() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!running(), "emulator pid {pid} outlived the test binary");
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "run by a_shared_emulator_ends_with_the_test_binary_that_started_it: it ends its process"]
+async fn helper_leases_an_emulator_then_exits_without_dropping_it() -> TestResult {
+    if std::env::var_os(ORPHAN_HELPER_ENV).is_none() {
+        return Ok(());
+    }
+    let emulator = AwsEmulator::builder().script(fake()).lease().await?;
+    let pid = emulator
+        .server_pid()
+        .expect("the watchdog names the server");
+    eprintln!("emulator server pid {pid}");
+    // No destructor runs: as when a test binary panics out, is killed or exits early.
+    std::process::exit(0);
+}

@@ -4,9 +4,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hyper::Method;
 use serde_json::{Value, json};
-use studio_catalog_harness::{
-    http,
-    lambda::{FunctionSpec, InvocationType, LambdaError, LocalLambda, Outcome},
+use studio_catalog_harness::lambda::{
+    FunctionSpec, InvocationType, LambdaError, LocalLambda, Outcome,
 };
 
 const ECHO: &str = env!("CARGO_BIN_EXE_echo-function");
@@ -14,6 +13,46 @@ const WAIT: Duration = Duration::from_secs(5);
 
 fn echo(name: &str) -> FunctionSpec {
     FunctionSpec::new(name, ECHO).timeout(Duration::from_secs(3))
+}
+
+/// A whole answer to [`send`].
+struct Reply {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn json(&self) -> serde_json::Result<Value> {
+        serde_json::from_slice(&self.body)
+    }
+}
+
+/// One request by hand (as an SDK would send it), read whole.
+async fn send(
+    method: Method,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<String>,
+) -> Result<Reply, reqwest::Error> {
+    let mut request = reqwest::Client::builder()
+        .no_proxy()
+        .build()?
+        .request(method, url)
+        .body(body.into());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await?;
+    Ok(Reply {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: response.bytes().await?.to_vec(),
+    })
 }
 
 async fn start(specs: Vec<FunctionSpec>) -> LocalLambda {
@@ -280,7 +319,7 @@ async fn the_invoke_endpoint_speaks_the_invoke_api() -> Result<(), Box<dyn std::
     };
 
     // Event (by full, URL-encoded ARN): 202, empty body, runs in the background.
-    let event = http::send(
+    let event = send(
         Method::POST,
         &url(arn),
         &with(&[("x-amz-invocation-type", "Event")]),
@@ -296,7 +335,7 @@ async fn the_invoke_endpoint_speaks_the_invoke_api() -> Result<(), Box<dyn std::
     assert_eq!(records[0].payload, json!({"echo": "async"}));
 
     // RequestResponse (the default; by partial ARN with a qualifier).
-    let sync = http::send(
+    let sync = send(
         Method::POST,
         &url("123456789012%3Afunction%3Aapi%3A%24LATEST"),
         &with(&[]),
@@ -308,7 +347,7 @@ async fn the_invoke_endpoint_speaks_the_invoke_api() -> Result<(), Box<dyn std::
     assert_eq!(sync.header("x-amz-function-error"), None);
 
     // A function error: 200 with X-Amz-Function-Error.
-    let failed = http::send(
+    let failed = send(
         Method::POST,
         &url("api"),
         &with(&[("x-amz-invocation-type", "RequestResponse")]),
@@ -320,7 +359,7 @@ async fn the_invoke_endpoint_speaks_the_invoke_api() -> Result<(), Box<dyn std::
     assert_eq!(failed.json()?["errorMessage"], "nope");
 
     // DryRun: 204, nothing runs.
-    let dry = http::send(
+    let dry = send(
         Method::POST,
         &url("api"),
         &with(&[("x-amz-invocation-type", "DryRun")]),
@@ -331,7 +370,7 @@ async fn the_invoke_endpoint_speaks_the_invoke_api() -> Result<(), Box<dyn std::
     assert_eq!(lambda.invocations("api").len(), 3);
 
     // Unknown function: 404 ResourceNotFoundException.
-    let missing = http::send(Method::POST, &url("nope"), &with(&[]), "{}").await?;
+    let missing = send(Method::POST, &url("nope"), &with(&[]), "{}").await?;
     assert_eq!(missing.status, 404);
     assert_eq!(
         missing.header("x-amzn-errortype"),
@@ -388,7 +427,7 @@ async fn dropping_the_service_kills_its_processes() -> Result<(), LambdaError> {
     }
     assert!(!alive(), "pid {pid} should be gone");
     assert!(
-        http::send(
+        send(
             Method::POST,
             &format!("{endpoint}/2015-03-31/functions/doomed/invocations"),
             &[],

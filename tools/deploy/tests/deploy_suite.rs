@@ -12,11 +12,11 @@ use serde_json::{Value, json};
 use studio_catalog_deploy::{
     aws::s3_client,
     deploy::{DeployError, DeploySettings, SuiteDeployment, SuiteRequest, deploy_suite},
-    package::{ArtifactStore, FUNCTIONS, PackageManifest, PackageRequest, stage},
+    package::{ArtifactStore, PackageManifest, PackageRequest, functions, stage},
     report::TextReporter,
     share::{NodeType, OrganizationNode, PortfolioShares, ShareOutcome, share_portfolio},
 };
-use studio_catalog_harness::{ACCOUNT_ID, REGION, emulator::AwsEmulator, http};
+use studio_catalog_harness::{ACCOUNT_ID, REGION, emulator::AwsEmulator};
 
 const BUCKET: &str = "studio-catalog-artifacts-test";
 const CORE_STACK: &str = "studio-catalog-core";
@@ -51,8 +51,12 @@ fn dummy_zips(name: &str, salt: &str) -> PathBuf {
         "studio-catalog-deploy-it-{name}-{}",
         std::process::id()
     ));
-    for (index, function) in FUNCTIONS.iter().enumerate() {
-        let function_dir = dir.join(function);
+    let names = functions(&workspace_root())
+        .unwrap()
+        .into_iter()
+        .map(|f| f.name);
+    for (index, function) in names.enumerate() {
+        let function_dir = dir.join(&function);
         std::fs::create_dir_all(&function_dir).unwrap();
         // Not a real archive: moto stores the object and reports its size, nothing more.
         let body = format!("{salt}:{function}:{}", "x".repeat(index * 7));
@@ -119,71 +123,25 @@ async fn deploy_core(
     }
 }
 
-/// A raw call to the emulator for services this crate has no SDK client for.
-async fn raw_call(
-    aws: &AwsEmulator,
-    service: &str,
-    method: Method,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Value,
-) -> Value {
-    let authorization = format!(
-        "AWS4-HMAC-SHA256 Credential=testing/20261123/{REGION}/{service}/aws4_request, SignedHeaders=host, Signature=0"
-    );
-    let mut all_headers = vec![
-        ("authorization", authorization.as_str()),
-        ("x-amz-date", "20261123T000000Z"),
-    ];
-    all_headers.extend_from_slice(headers);
-    let body = if body.is_null() {
-        String::new()
-    } else {
-        body.to_string()
-    };
-    let response = http::send(
-        method,
-        &format!("{}{path}", aws.endpoint_url()),
-        &all_headers,
-        body,
-    )
-    .await
-    .unwrap();
-    assert!(
-        response.status.is_success(),
-        "{service} {path}: {} {}",
-        response.status,
-        response.text()
-    );
-    response.json().unwrap()
-}
-
+/// SSM's `GetParameter`, through the emulator's awsJson call (this crate has no SSM client).
 async fn ssm_parameter(aws: &AwsEmulator, name: &str) -> String {
-    let answer = raw_call(
-        aws,
-        "ssm",
-        Method::POST,
-        "/",
-        &[
-            ("x-amz-target", "AmazonSSM.GetParameter"),
-            ("content-type", "application/x-amz-json-1.1"),
-        ],
-        json!({ "Name": name }),
-    )
-    .await;
+    let answer = aws
+        .call_json_as("ssm", "AmazonSSM.GetParameter", &json!({ "Name": name }))
+        .await
+        .unwrap();
     answer["Parameter"]["Value"].as_str().unwrap().to_owned()
 }
 
+/// EventBridge Scheduler's `GetSchedule` (REST; this crate has no Scheduler client).
 async fn schedule(aws: &AwsEmulator, name: &str) -> Value {
-    raw_call(
-        aws,
+    aws.call_rest(
         "scheduler",
         Method::GET,
         &format!("/schedules/{name}"),
-        &[],
-        Value::Null,
+        None,
     )
     .await
+    .unwrap()
 }
 
 fn function_arn(name: &str) -> String {
@@ -193,7 +151,7 @@ fn function_arn(name: &str) -> String {
 #[tokio::test]
 async fn the_core_stack_deploys_from_the_staged_templates_and_publishes_its_service_tokens() {
     // Given the emulator and the suite staged with dummy zips
-    let aws = AwsEmulator::builder().start().await.unwrap();
+    let aws = AwsEmulator::builder().lease().await.unwrap();
     let config = sdk_config(&aws).await;
     let zips = dummy_zips("create", "v1");
     let manifest = package(&config, zips.clone(), true).await;
@@ -348,7 +306,7 @@ async fn the_core_stack_deploys_from_the_staged_templates_and_publishes_its_serv
 #[tokio::test]
 async fn a_new_package_updates_the_code_and_keeps_the_parameters_given_before() {
     // Given a core stack deployed with a parameter
-    let aws = AwsEmulator::builder().start().await.unwrap();
+    let aws = AwsEmulator::builder().lease().await.unwrap();
     let config = sdk_config(&aws).await;
     let first = package(&config, dummy_zips("update-1", "v1"), true).await;
     deploy_core(&config, &first, &[("CleanupDryRun", "true")]).await;
@@ -390,7 +348,7 @@ async fn a_new_package_updates_the_code_and_keeps_the_parameters_given_before() 
 #[tokio::test]
 async fn deploying_the_same_package_again_changes_nothing() {
     // Given a deployed core stack
-    let aws = AwsEmulator::builder().start().await.unwrap();
+    let aws = AwsEmulator::builder().lease().await.unwrap();
     let config = sdk_config(&aws).await;
     let manifest = package(&config, dummy_zips("same", "v1"), true).await;
     let (first, _) = deploy_core(&config, &manifest, &[]).await;
@@ -407,7 +365,7 @@ async fn deploying_the_same_package_again_changes_nothing() {
 #[tokio::test]
 async fn the_staged_objects_are_readable_where_the_templates_point() {
     // Given the suite staged in the emulator's S3
-    let aws = AwsEmulator::builder().start().await.unwrap();
+    let aws = AwsEmulator::builder().lease().await.unwrap();
     let config = sdk_config(&aws).await;
     let manifest = package(&config, dummy_zips("objects", "v1"), true).await;
     let s3 = s3_client(&config);
@@ -435,7 +393,7 @@ async fn the_staged_objects_are_readable_where_the_templates_point() {
 #[tokio::test]
 async fn the_portfolio_deploys_after_the_core_stack_with_a_launch_constraint_on_every_product() {
     // Given the suite staged in the emulator
-    let aws = AwsEmulator::builder().start().await.unwrap();
+    let aws = AwsEmulator::builder().lease().await.unwrap();
     let config = sdk_config(&aws).await;
     let manifest = package(&config, dummy_zips("portfolio", "v1"), true).await;
     let admin = format!("arn:aws:iam::{ACCOUNT_ID}:role/CloudAdmin");
@@ -466,21 +424,14 @@ async fn the_portfolio_deploys_after_the_core_stack_with_a_launch_constraint_on_
     .map(|key| &portfolio.outputs[*key])
     .collect();
     for product in &products {
-        let described = raw_call(
-            &aws,
-            "servicecatalog",
-            Method::POST,
-            "/",
-            &[
-                (
-                    "x-amz-target",
-                    "AWS242ServiceCatalogService.DescribeProduct",
-                ),
-                ("content-type", "application/x-amz-json-1.1"),
-            ],
-            json!({ "Id": product }),
-        )
-        .await;
+        let described = aws
+            .call_json_as(
+                "servicecatalog",
+                "AWS242ServiceCatalogService.DescribeProduct",
+                &json!({ "Id": product }),
+            )
+            .await
+            .unwrap();
         // The provisioning artefact is named after the staged version.
         assert_eq!(
             described["ProvisioningArtifacts"][0]["Name"],
@@ -520,7 +471,7 @@ async fn the_portfolio_deploys_after_the_core_stack_with_a_launch_constraint_on_
 #[tokio::test]
 async fn a_failed_deploy_names_the_failing_resource_and_the_next_deploy_starts_over() {
     // Given the suite staged in the emulator
-    let aws = AwsEmulator::builder().start().await.unwrap();
+    let aws = AwsEmulator::builder().lease().await.unwrap();
     let config = sdk_config(&aws).await;
     let manifest = package(&config, dummy_zips("failure", "v1"), true).await;
 
@@ -593,7 +544,7 @@ async fn deploy_and_share(
 #[tokio::test]
 async fn the_portfolio_is_shared_with_an_organizational_unit_once() {
     // Given the suite staged in the emulator
-    let aws = AwsEmulator::builder().start().await.unwrap();
+    let aws = AwsEmulator::builder().lease().await.unwrap();
     let config = sdk_config(&aws).await;
     let manifest = package(&config, dummy_zips("share", "v1"), true).await;
     let ou = OrganizationNode::organizational_unit("ou-ab12-cdef3456").unwrap();

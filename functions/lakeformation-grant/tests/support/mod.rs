@@ -12,20 +12,21 @@ use studio_catalog_harness::emulator::{AwsEmulator, Fault};
 use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda};
 use studio_catalog_harness::{ACCOUNT_ID, REGION};
 
-pub const FUNCTION: &str = "lakeformation-grant";
-pub const RESOURCE_TYPE: &str = "Custom::LakeFormationGrant";
+pub(crate) const FUNCTION: &str = "lakeformation-grant";
+pub(crate) const RESOURCE_TYPE: &str = "Custom::LakeFormationGrant";
 
 /// One emulator, one function, one stack.
-pub struct Lab {
-    pub aws: AwsEmulator,
+pub(crate) struct Lab {
     pub cfn: Deployment,
     pub lambda: LocalLambda,
     lake_formation: aws_sdk_lakeformation::Client,
+    /// Last: dropped after the functions, so nothing of this test reaches the next lease.
+    pub aws: AwsEmulator,
 }
 
 /// A permission entry as ListPermissions reports it, summarised for comparisons.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Listed {
+pub(crate) struct Listed {
     /// `Table sales.orders`, `TableWithColumns sales.orders [a, b]`,
     /// `TableWithColumns sales.orders all but [email]`.
     pub resource: String,
@@ -37,10 +38,10 @@ pub struct Listed {
 
 impl Lab {
     /// Starts everything; resources change state in 0.2 s.
-    pub async fn start(stack: &str) -> Self {
+    pub(crate) async fn start(stack: &str) -> Self {
         let aws = AwsEmulator::builder()
             .transition_seconds(0.2)
-            .start()
+            .lease()
             .await
             .expect("the AWS emulator starts (see tests/aws-emulator/README.md)");
         let cfn = Deployment::start(stack)
@@ -70,7 +71,7 @@ impl Lab {
     }
 
     /// Sends a request the way CloudFormation does and waits for the answer.
-    pub async fn send(&self, request: &CfnRequest) -> CfnResponse {
+    pub(crate) async fn send(&self, request: &CfnRequest) -> CfnResponse {
         let response = self
             .cfn
             .request(&self.lambda, FUNCTION, request)
@@ -85,7 +86,7 @@ impl Lab {
     }
 
     /// An IAM role (what a Studio user profile's execution role is); returns its ARN.
-    pub async fn create_role(&self, name: &str) -> String {
+    pub(crate) async fn create_role(&self, name: &str) -> String {
         let arn = self
             .aws
             .create_role(name)
@@ -96,7 +97,7 @@ impl Lab {
     }
 
     /// A Glue database (if new) and a table in it with these columns.
-    pub async fn create_table(&self, database: &str, table: &str, columns: &[&str]) {
+    pub(crate) async fn create_table(&self, database: &str, table: &str, columns: &[&str]) {
         let databases = self
             .glue("GetDatabases", json!({}))
             .await
@@ -126,7 +127,7 @@ impl Lab {
     }
 
     /// Drops a Glue table.
-    pub async fn drop_table(&self, database: &str, table: &str) {
+    pub(crate) async fn drop_table(&self, database: &str, table: &str) {
         self.glue(
             "DeleteTable",
             json!({"DatabaseName": database, "Name": table}),
@@ -142,7 +143,7 @@ impl Lab {
     }
 
     /// What `principal` holds on the table (table-level and column-level entries), sorted.
-    pub async fn permissions_on_table(
+    pub(crate) async fn permissions_on_table(
         &self,
         principal: &str,
         database: &str,
@@ -227,7 +228,7 @@ impl Lab {
     }
 
     /// Every permission entry in the account's catalog.
-    pub async fn all_permissions(&self) -> usize {
+    pub(crate) async fn all_permissions(&self) -> usize {
         self.lake_formation
             .list_permissions()
             .send()
@@ -238,7 +239,7 @@ impl Lab {
     }
 
     /// The Lake Formation operations the function called, in order.
-    pub async fn lake_formation_calls(&self) -> Vec<String> {
+    pub(crate) async fn lake_formation_calls(&self) -> Vec<String> {
         self.aws
             .calls()
             .await
@@ -250,12 +251,12 @@ impl Lab {
     }
 
     /// Forgets the calls so far.
-    pub async fn forget_calls(&self) {
+    pub(crate) async fn forget_calls(&self) {
         self.aws.clear_calls().await.expect("clear the call log");
     }
 
     /// Makes the next `count` Lake Formation `operation` calls fail.
-    pub async fn fail(&self, operation: &str, code: &str, message: &str, count: u32) {
+    pub(crate) async fn fail(&self, operation: &str, code: &str, message: &str, count: u32) {
         self.aws
             .inject_fault(
                 &Fault::new("lakeformation", operation, code)
@@ -268,23 +269,23 @@ impl Lab {
 }
 
 /// `arn:aws:iam::123456789012:role/studio-catalog/<name>`.
-pub fn role_arn(name: &str) -> String {
+pub(crate) fn role_arn(name: &str) -> String {
     format!("arn:aws:iam::{ACCOUNT_ID}:role/studio-catalog/{name}")
 }
 
 /// A create request for a grant, with a short `ServiceTimeout` so a gap fails fast.
-pub fn grant_request(logical_id: &str, properties: Value) -> CfnRequest {
+pub(crate) fn grant_request(logical_id: &str, properties: Value) -> CfnRequest {
     CfnRequest::create(RESOURCE_TYPE, logical_id, with_timeout(properties))
 }
 
 /// Adds `ServiceTimeout: 120`.
-pub fn with_timeout(mut properties: Value) -> Value {
+pub(crate) fn with_timeout(mut properties: Value) -> Value {
     properties["ServiceTimeout"] = json!("120");
     properties
 }
 
 /// A `Listed` entry.
-pub fn listed(resource: &str, permissions: &[&str], grantable: &[&str]) -> Listed {
+pub(crate) fn listed(resource: &str, permissions: &[&str], grantable: &[&str]) -> Listed {
     Listed {
         resource: resource.to_owned(),
         permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),

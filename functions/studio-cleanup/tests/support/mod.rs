@@ -24,36 +24,37 @@ use studio_catalog_harness::emulator::AwsEmulator;
 use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda};
 use studio_cleanup::Report;
 
-pub const BINARY: &str = env!("CARGO_BIN_EXE_studio-cleanup");
-pub const FUNCTION: &str = "studio-cleanup";
-pub const ROLE: &str = "arn:aws:iam::123456789012:role/studio-execution";
+pub(crate) const BINARY: &str = env!("CARGO_BIN_EXE_studio-cleanup");
+pub(crate) const FUNCTION: &str = "studio-cleanup";
+pub(crate) const ROLE: &str = "arn:aws:iam::123456789012:role/studio-execution";
 /// Statuses really pass through `Pending`/`Deleting`.
-pub const TRANSITION_SECONDS: f64 = 0.3;
+pub(crate) const TRANSITION_SECONDS: f64 = 0.3;
 const WAIT: Duration = Duration::from_secs(20);
 
-pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The tags an expiry time in the past, in the future, and a malformed one.
-pub const EXPIRED: (&str, &str) = ("expires-at", "2024-01-01T00:00:00Z");
-pub const NOT_YET: (&str, &str) = ("expires-at", "2099-12-31T23:59:59+01:00");
-pub const MALFORMED: (&str, &str) = ("expires-at", "2024-01-01 at noon");
-pub const EXEMPT: (&str, &str) = ("cleanup", "exempt");
+pub(crate) const EXPIRED: (&str, &str) = ("expires-at", "2024-01-01T00:00:00Z");
+pub(crate) const NOT_YET: (&str, &str) = ("expires-at", "2099-12-31T23:59:59+01:00");
+pub(crate) const MALFORMED: (&str, &str) = ("expires-at", "2024-01-01 at noon");
+pub(crate) const EXEMPT: (&str, &str) = ("cleanup", "exempt");
 /// Who credentials unknown to the emulator's IAM act as (moto's default identity).
-pub const EMULATOR_DEFAULT_PRINCIPAL: &str = "arn:aws:iam::123456789012:user/moto";
+pub(crate) const EMULATOR_DEFAULT_PRINCIPAL: &str = "arn:aws:iam::123456789012:user/moto";
 
 /// One emulated account and the function that cleans it.
-pub struct World {
-    pub aws: AwsEmulator,
+pub(crate) struct World {
     pub lambda: LocalLambda,
     pub sagemaker: aws_sdk_sagemaker::Client,
     pub servicecatalog: aws_sdk_servicecatalog::Client,
     pub cloudformation: aws_sdk_cloudformation::Client,
     counter: std::sync::atomic::AtomicUsize,
+    /// Last: dropped after the functions, so nothing of this test reaches the next lease.
+    pub aws: AwsEmulator,
 }
 
 /// The clients a test arranges with: another access key than the function's, so that the
 /// function only sees other users' provisioned products if it searches at the account level.
-pub async fn arranging_config(aws: &AwsEmulator, region: &str) -> aws_config::SdkConfig {
+pub(crate) async fn arranging_config(aws: &AwsEmulator, region: &str) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(aws.endpoint_url())
         .region(Region::new(region.to_owned()))
@@ -69,7 +70,7 @@ pub async fn arranging_config(aws: &AwsEmulator, region: &str) -> aws_config::Sd
 }
 
 /// A function spec for the emulator: the emulator's AWS environment, JSON logs, and `env`.
-pub fn function(
+pub(crate) fn function(
     aws: &AwsEmulator,
     name: &str,
     env: &[(&str, &str)],
@@ -86,18 +87,18 @@ pub fn function(
 
 impl World {
     /// An emulator and the function with `env` (over the emulator's AWS environment).
-    pub async fn start(env: &[(&str, &str)]) -> Result<Self, Box<dyn std::error::Error>> {
+    pub(crate) async fn start(env: &[(&str, &str)]) -> Result<Self, Box<dyn std::error::Error>> {
         Self::start_with_timeout(env, Duration::from_secs(60)).await
     }
 
     /// The same, with the function's timeout.
-    pub async fn start_with_timeout(
+    pub(crate) async fn start_with_timeout(
         env: &[(&str, &str)],
         timeout: Duration,
     ) -> Result<Self, Box<dyn std::error::Error>> {
         let aws = AwsEmulator::builder()
             .transition_seconds(TRANSITION_SECONDS)
-            .start()
+            .lease()
             .await?;
         let lambda = LocalLambda::start(vec![function(&aws, FUNCTION, env, timeout)]).await?;
         let config = arranging_config(&aws, studio_catalog_harness::REGION).await;
@@ -111,7 +112,7 @@ impl World {
         })
     }
 
-    pub fn unique(&self, prefix: &str) -> String {
+    pub(crate) fn unique(&self, prefix: &str) -> String {
         let n = self
             .counter
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -119,21 +120,21 @@ impl World {
     }
 
     /// Invokes the function synchronously with `event`; its report.
-    pub async fn invoke(&self, event: Value) -> Result<Report, Box<dyn std::error::Error>> {
+    pub(crate) async fn invoke(&self, event: Value) -> Result<Report, Box<dyn std::error::Error>> {
         let result = self.lambda.invoke(FUNCTION, event).await?;
         let payload = result.into_payload()?;
         Ok(serde_json::from_value(payload)?)
     }
 
     /// Invokes with the scheduler's sample event.
-    pub async fn scheduled_run(&self) -> Result<Report, Box<dyn std::error::Error>> {
+    pub(crate) async fn scheduled_run(&self) -> Result<Report, Box<dyn std::error::Error>> {
         self.invoke(scheduler_event()).await
     }
 
     // ---- Studio -------------------------------------------------------------------------
 
     /// A domain (tagged managed if `managed`), `InService`; returns its id.
-    pub async fn domain(&self, managed: bool) -> Result<String, Box<dyn std::error::Error>> {
+    pub(crate) async fn domain(&self, managed: bool) -> Result<String, Box<dyn std::error::Error>> {
         let mut request = self
             .sagemaker
             .create_domain()
@@ -165,7 +166,7 @@ impl World {
     }
 
     /// A user profile, `InService`.
-    pub async fn user_profile(&self, domain_id: &str, name: &str) -> TestResult {
+    pub(crate) async fn user_profile(&self, domain_id: &str, name: &str) -> TestResult {
         self.sagemaker
             .create_user_profile()
             .domain_id(domain_id)
@@ -186,7 +187,7 @@ impl World {
     }
 
     /// A shared space, `InService`.
-    pub async fn space(&self, domain_id: &str, name: &str) -> TestResult {
+    pub(crate) async fn space(&self, domain_id: &str, name: &str) -> TestResult {
         self.sagemaker
             .create_space()
             .domain_id(domain_id)
@@ -209,7 +210,7 @@ impl World {
     /// An app of a user profile (or, with `space`, of a space), `InService`, with its last
     /// user activity `idle_minutes` ago; returns its ARN.
     #[allow(clippy::too_many_arguments)]
-    pub async fn app(
+    pub(crate) async fn app(
         &self,
         domain_id: &str,
         owner: Owner<'_>,
@@ -244,7 +245,7 @@ impl World {
     }
 
     /// An app's status (`Deleted` stays listed a while).
-    pub async fn app_status(
+    pub(crate) async fn app_status(
         &self,
         domain_id: &str,
         owner: Owner<'_>,
@@ -269,7 +270,7 @@ impl World {
             .unwrap_or_default())
     }
 
-    pub async fn wait_app_status(
+    pub(crate) async fn wait_app_status(
         &self,
         domain_id: &str,
         owner: Owner<'_>,
@@ -289,7 +290,7 @@ impl World {
     // ---- notebook instances and endpoints -------------------------------------------------
 
     /// A notebook instance, `InService`; returns its name.
-    pub async fn notebook_instance(
+    pub(crate) async fn notebook_instance(
         &self,
         tags: &[(&str, &str)],
     ) -> Result<String, Box<dyn std::error::Error>> {
@@ -306,7 +307,10 @@ impl World {
         Ok(name)
     }
 
-    pub async fn notebook_status(&self, name: &str) -> Result<String, Box<dyn std::error::Error>> {
+    pub(crate) async fn notebook_status(
+        &self,
+        name: &str,
+    ) -> Result<String, Box<dyn std::error::Error>> {
         let notebook = self
             .sagemaker
             .describe_notebook_instance()
@@ -319,7 +323,7 @@ impl World {
             .unwrap_or_default())
     }
 
-    pub async fn wait_notebook_status(&self, name: &str, status: &str) -> TestResult {
+    pub(crate) async fn wait_notebook_status(&self, name: &str, status: &str) -> TestResult {
         wait_until(&format!("notebook {name} {status}"), || async {
             Ok(self.notebook_status(name).await? == status)
         })
@@ -327,7 +331,7 @@ impl World {
     }
 
     /// An endpoint (with its model and configuration), `InService`; returns its name.
-    pub async fn endpoint(
+    pub(crate) async fn endpoint(
         &self,
         tags: &[(&str, &str)],
     ) -> Result<String, Box<dyn std::error::Error>> {
@@ -373,7 +377,10 @@ impl World {
     }
 
     /// An endpoint's status, or `gone`.
-    pub async fn endpoint_status(&self, name: &str) -> Result<String, Box<dyn std::error::Error>> {
+    pub(crate) async fn endpoint_status(
+        &self,
+        name: &str,
+    ) -> Result<String, Box<dyn std::error::Error>> {
         match self
             .sagemaker
             .describe_endpoint()
@@ -395,7 +402,7 @@ impl World {
     // ---- Service Catalog ------------------------------------------------------------------
 
     /// A provisioned product of a fresh product, `AVAILABLE`; returns its id.
-    pub async fn provisioned_product(
+    pub(crate) async fn provisioned_product(
         &self,
         tags: &[(&str, &str)],
     ) -> Result<String, Box<dyn std::error::Error>> {
@@ -494,7 +501,7 @@ impl World {
     }
 
     /// A provisioned product's status, or `gone` once terminated.
-    pub async fn provisioned_product_status(
+    pub(crate) async fn provisioned_product_status(
         &self,
         id: &str,
     ) -> Result<String, Box<dyn std::error::Error>> {
@@ -518,7 +525,7 @@ impl World {
     }
 
     /// The provisioned product's ARN and stack.
-    pub async fn provisioned_product_arn_and_stack(
+    pub(crate) async fn provisioned_product_arn_and_stack(
         &self,
         id: &str,
     ) -> Result<(String, String), Box<dyn std::error::Error>> {
@@ -547,17 +554,17 @@ impl World {
 
 /// Who an app belongs to.
 #[derive(Debug, Clone, Copy)]
-pub enum Owner<'a> {
+pub(crate) enum Owner<'a> {
     Profile(&'a str),
     Space(&'a str),
 }
 
-pub fn tag(key: &str, value: &str) -> Tag {
+pub(crate) fn tag(key: &str, value: &str) -> Tag {
     Tag::builder().key(key).value(value).build()
 }
 
 /// RFC 3339 time `minutes` ago.
-pub fn minutes_ago(minutes: u64) -> String {
+pub(crate) fn minutes_ago(minutes: u64) -> String {
     let then = SystemTime::now() - Duration::from_secs(minutes * 60);
     DateTime::from(then)
         .fmt(Format::DateTime)
@@ -565,7 +572,7 @@ pub fn minutes_ago(minutes: u64) -> String {
 }
 
 /// The EventBridge Scheduler sample event.
-pub fn scheduler_event() -> Value {
+pub(crate) fn scheduler_event() -> Value {
     serde_json::from_str(include_str!(
         "../../../../events/studio-cleanup/scheduled.json"
     ))
@@ -573,7 +580,7 @@ pub fn scheduler_event() -> Value {
 }
 
 /// The dry-run sample event.
-pub fn dry_run_event() -> Value {
+pub(crate) fn dry_run_event() -> Value {
     serde_json::from_str(include_str!(
         "../../../../events/studio-cleanup/dry-run.json"
     ))
@@ -581,7 +588,7 @@ pub fn dry_run_event() -> Value {
 }
 
 /// Polls `check` until it answers `true`.
-pub async fn wait_until<F, Fut>(what: &str, check: F) -> TestResult
+pub(crate) async fn wait_until<F, Fut>(what: &str, check: F) -> TestResult
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<bool, Box<dyn std::error::Error>>>,
@@ -599,7 +606,7 @@ where
 }
 
 /// The report's actions as `arn -> action`.
-pub fn actions(report: &Report) -> HashMap<String, String> {
+pub(crate) fn actions(report: &Report) -> HashMap<String, String> {
     report
         .actions
         .iter()

@@ -15,19 +15,12 @@ use studio_catalog_harness::cloudformation::{CfnRequest, Deployment};
 use studio_catalog_harness::emulator::AwsEmulator;
 use studio_catalog_harness::function_url::iam_user_get;
 use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda};
-use studio_catalog_harness::target_dir;
+use studio_catalog_harness::{target_dir, workspace_root};
 
 /// A Python/boto3 custom-resource handler (crhelper style, the usual way to write these),
 /// measured on this machine.
 const REFERENCE_INIT_MS: f64 = 296.0;
 const REFERENCE_PEAK_RSS_MB: f64 = 58.0;
-const ALL: [&str; 5] = [
-    "studio-domain",
-    "studio-user-profile",
-    "lakeformation-grant",
-    "studio-presigned-url",
-    "studio-cleanup",
-];
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -305,7 +298,12 @@ async fn main() -> BenchResult<()> {
         }
     }
     if functions.is_empty() {
-        functions = ALL.iter().map(|name| (*name).to_owned()).collect();
+        // Every function of the workspace (the one list: `tools/workspace`); one without a
+        // workload below is refused by name.
+        functions = studio_catalog_workspace::Workspace::load(&workspace_root())?
+            .function_names()
+            .map(str::to_owned)
+            .collect();
     }
     let target = target_dir();
     let aws = AwsEmulator::builder()

@@ -438,11 +438,8 @@ async fn walk() -> Result<bool, Box<dyn std::error::Error>> {
         idle_app.clone_from(&arns[0]);
         active_app.clone_from(&arns[1]);
         aws.set_app_last_activity(&idle_app, "2026-11-23T00:00:00Z").await.map_err(text)?;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_err(text)?
-            .as_secs();
-        aws.set_app_last_activity(&active_app, &rfc3339(now.saturating_sub(60)))
+        let a_minute_ago = std::time::SystemTime::now() - Duration::from_secs(60);
+        aws.set_app_last_activity(&active_app, &rfc3339(a_minute_ago).map_err(text)?)
             .await
             .map_err(text)?;
         Ok(format!("{} apps InService", arns.len()))
@@ -571,28 +568,10 @@ async fn walk() -> Result<bool, Box<dyn std::error::Error>> {
     Ok(walk.summary())
 }
 
-/// Unix seconds as an RFC 3339 UTC time (days-from-civil, inverted).
-fn rfc3339(unix_seconds: u64) -> String {
-    let days = unix_seconds / 86_400;
-    let seconds_of_day = unix_seconds % 86_400;
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_part = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_part + 2) / 5 + 1;
-    let month = if month_part < 10 {
-        month_part + 3
-    } else {
-        month_part - 9
-    };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        seconds_of_day / 3600,
-        seconds_of_day % 3600 / 60,
-        seconds_of_day % 60
-    )
+/// `2026-11-23T10:00:00Z`, as the emulator's control API takes a time (the SDK's own RFC 3339
+/// formatting).
+fn rfc3339(
+    time: std::time::SystemTime,
+) -> Result<String, aws_smithy_types::date_time::DateTimeFormatError> {
+    aws_smithy_types::DateTime::from(time).fmt(aws_smithy_types::date_time::Format::DateTime)
 }

@@ -2,8 +2,6 @@
 
 use std::{io, path::PathBuf, time::Duration};
 
-use crate::http::HttpClientError;
-
 /// How to get the emulator's Python environment.
 pub const SETUP_HINT: &str = "the AWS emulator needs the workspace's Python venv: run `scripts/test` \
      (it creates .venv with the emulator's requirements; see the README), or set \
@@ -47,9 +45,9 @@ pub enum EmulatorError {
         /// The last lines it printed.
         output: String,
     },
-    /// An HTTP exchange failed.
-    #[error(transparent)]
-    Http(HttpClientError),
+    /// An HTTP exchange failed (no connection, a broken answer).
+    #[error("HTTP exchange with the AWS emulator failed: {0}")]
+    Http(#[source] reqwest::Error),
     /// A call got no answer in time.
     #[error("no answer to {path} within {timeout:?}")]
     CallTimeout {
@@ -61,13 +59,9 @@ pub enum EmulatorError {
     /// The control API refused a request.
     #[error("{method} {path} answered {status}: {body}")]
     Control {
-        /// The method.
         method: String,
-        /// The path.
         path: String,
-        /// The status code.
         status: u16,
-        /// The answer's body.
         body: String,
     },
     /// An AWS call answered an error.
@@ -75,11 +69,9 @@ pub enum EmulatorError {
     Aws {
         /// The `X-Amz-Target`.
         target: String,
-        /// The status code.
         status: u16,
         /// The error's `__type`, without its namespace (e.g. `ResourceNotFound`).
         error_type: String,
-        /// The error's message.
         message: String,
     },
     /// An answer was not the JSON expected.

@@ -18,7 +18,6 @@ pub enum LambdaError {
     /// The binary does not exist (build it first, e.g. `cargo build -p <crate>`).
     #[error("function {function:?}: binary {} not found (build it first)", binary.display())]
     BinaryNotFound {
-        /// The function.
         function: String,
         /// The missing path.
         binary: PathBuf,
@@ -49,11 +48,9 @@ pub enum LambdaError {
     /// on an invocation that did not succeed.
     #[error("invocation {request_id} ended {}: {body}", outcome.kind())]
     FunctionFailed {
-        /// The request id.
         request_id: String,
         /// How it ended.
         outcome: Box<Outcome>,
-        /// The error body.
         body: Value,
     },
 }

@@ -45,7 +45,7 @@ pub(crate) struct Function {
 
 impl Function {
     /// A function and the receiving end of its queue (for its worker).
-    pub fn new(spec: FunctionSpec) -> (Arc<Self>, mpsc::UnboundedReceiver<Job>) {
+    pub(super) fn new(spec: FunctionSpec) -> (Arc<Self>, mpsc::UnboundedReceiver<Job>) {
         let (queue, jobs) = mpsc::unbounded_channel();
         let function = Arc::new(Self {
             spec,
@@ -57,7 +57,7 @@ impl Function {
     }
 
     /// Queues an invocation; returns its request id.
-    pub fn enqueue(
+    pub(super) fn enqueue(
         &self,
         payload: Value,
         invocation_type: InvocationType,
@@ -81,7 +81,7 @@ impl Function {
     }
 
     /// Records a finished attempt; `retry` goes to the back of the queue.
-    pub fn finish(&self, record: InvocationRecord, retry: Option<Job>) {
+    pub(super) fn finish(&self, record: InvocationRecord, retry: Option<Job>) {
         let mut retried = false;
         if let Some(job) = retry {
             retried = self.queue.send(job).is_ok();
@@ -95,22 +95,22 @@ impl Function {
     }
 
     /// Counts a cold start.
-    pub fn note_cold_start(&self) {
+    pub(super) fn note_cold_start(&self) {
         self.update(|state| state.cold_starts += 1);
     }
 
     /// Records a cold start's init duration.
-    pub fn note_init_duration(&self, duration: Duration) {
+    pub(super) fn note_init_duration(&self, duration: Duration) {
         self.update(|state| state.init_durations.push(duration));
     }
 
     /// Reads the state.
-    pub fn read<T>(&self, f: impl FnOnce(&FunctionState) -> T) -> T {
+    pub(super) fn read<T>(&self, f: impl FnOnce(&FunctionState) -> T) -> T {
         f(&lock(&self.state))
     }
 
     /// Waits until `ready` gives `Some`, or `timeout` passes (`None`).
-    pub async fn wait_until<T>(
+    pub(super) async fn wait_until<T>(
         &self,
         timeout: Duration,
         mut ready: impl FnMut(&FunctionState) -> Option<T>,

@@ -46,7 +46,7 @@ impl Instance {
     ///
     /// Every process gets its own port, so a killed process's lingering
     /// connections can never take an invocation meant for its successor.
-    pub async fn spawn(
+    pub(super) async fn spawn(
         spec: &FunctionSpec,
         invoke_endpoint: &str,
         logs: &Arc<LogBook>,
@@ -97,14 +97,14 @@ impl Instance {
     }
 
     /// Time from spawn to the first `GET /runtime/invocation/next`.
-    pub fn init_duration(&self) -> Option<Duration> {
+    pub(super) fn init_duration(&self) -> Option<Duration> {
         self.api
             .first_poll()
             .map(|t| t.saturating_duration_since(self.spawned_at))
     }
 
     /// Kills the process and waits for it.
-    pub async fn kill(mut self) -> io::Result<ExitStatus> {
+    pub(super) async fn kill(mut self) -> io::Result<ExitStatus> {
         self.child.start_kill()?;
         self.child.wait().await
     }

@@ -54,7 +54,7 @@ const PREFIX: [&str; 2] = ["2018-06-01", "runtime"];
 
 impl RuntimeApi {
     /// The API, the sender to dispatch invocations on, and the receiver of its events.
-    pub fn new(
+    pub(super) fn new(
         arn: String,
         timeout: Duration,
     ) -> (
@@ -76,22 +76,22 @@ impl RuntimeApi {
     }
 
     /// From now on, accept a response or error for `request_id` (once).
-    pub fn expect(&self, request_id: &str) {
+    pub(super) fn expect(&self, request_id: &str) {
         *lock(&self.current) = Some(request_id.to_owned());
     }
 
     /// Stop accepting a result for the current invocation.
-    pub fn clear(&self) {
+    pub(super) fn clear(&self) {
         *lock(&self.current) = None;
     }
 
     /// When the process first asked for an invocation.
-    pub fn first_poll(&self) -> Option<Instant> {
+    pub(super) fn first_poll(&self) -> Option<Instant> {
         *lock(&self.first_poll)
     }
 
     /// Serves one request.
-    pub async fn handle(
+    pub(super) async fn handle(
         self: Arc<Self>,
         request: ServerRequest,
     ) -> Result<ServerResponse, HandlerError> {

@@ -90,7 +90,6 @@ impl InvocationRecord {
 /// The result of a synchronous invocation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvocationResult {
-    /// The request id.
     pub request_id: String,
     /// How it ended.
     pub outcome: Outcome,

@@ -35,7 +35,7 @@ struct Ending {
 
 impl Worker {
     /// Runs until the queue closes (or the task is aborted).
-    pub async fn run(mut self) {
+    pub(super) async fn run(mut self) {
         while let Some(job) = self.jobs.recv().await {
             let record = self.execute(&job).await;
             self.complete(job, record);

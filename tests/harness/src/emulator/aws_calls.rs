@@ -1,0 +1,285 @@
+//! Calls to the emulator's AWS APIs, for tests to arrange and inspect what the functions see:
+//! the SDK's typed SageMaker client, and awsJson 1.1 calls by operation name and JSON body for
+//! arranging state in a few lines (`sagemaker("CreateUserProfile", &json!({...}))`).
+
+use aws_sdk_sagemaker::{
+    config::http::HttpResponse,
+    error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
+};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::{AwsEmulator, EmulatorError, Result};
+
+/// The SigV4 `Authorization` of a call the emulator accepts (it checks the credential scope's
+/// service and region, not the signature).
+fn authorization(service: &str) -> String {
+    format!(
+        "AWS4-HMAC-SHA256 Credential=testing/20261123/{}/{service}/aws4_request, SignedHeaders=host, Signature=0",
+        crate::REGION
+    )
+}
+
+impl AwsEmulator {
+    /// The AWS SDK's SageMaker client, pointed at the emulator with its test credentials. Make
+    /// it in the test's runtime (its connections belong to the runtime that opened them).
+    pub fn sagemaker_client(&self) -> aws_sdk_sagemaker::Client {
+        let config = aws_sdk_sagemaker::Config::builder()
+            .behavior_version(aws_sdk_sagemaker::config::BehaviorVersion::latest())
+            .region(aws_sdk_sagemaker::config::Region::new(crate::REGION))
+            .endpoint_url(self.endpoint_url())
+            .credentials_provider(aws_sdk_sagemaker::config::Credentials::new(
+                "testing", "testing", None, None, "emulator",
+            ))
+            .build();
+        aws_sdk_sagemaker::Client::from_conf(config)
+    }
+
+    /// Sends an awsJson1_1 request (`X-Amz-Target: <target>`, e.g.
+    /// `SageMaker.DescribeDomain`) with a dummy SigV4 `Authorization`. A 4xx or
+    /// 5xx answer is [`EmulatorError::Aws`] with the error's `__type`.
+    pub async fn call_json(&self, target: &str, body: &Value) -> Result<Value> {
+        let service = target
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        self.call_json_as(&service, target, body).await
+    }
+
+    /// A Glue call: `glue("CreateDatabase", &json!({"DatabaseInput": {"Name": "sales"}}))`.
+    pub async fn glue(&self, operation: &str, body: &Value) -> Result<Value> {
+        self.call_json_as("glue", &format!("AWSGlue.{operation}"), body)
+            .await
+    }
+
+    /// A SageMaker call: `sagemaker("DescribeDomain", &json!({"DomainId": id}))`.
+    pub async fn sagemaker(&self, operation: &str, body: &Value) -> Result<Value> {
+        self.call_json(&format!("SageMaker.{operation}"), body)
+            .await
+    }
+
+    /// [`call_json`](Self::call_json) with the SigV4 scope's service named explicitly (Glue's
+    /// target prefix is `AWSGlue`, its service `glue`).
+    pub async fn call_json_as(&self, service: &str, target: &str, body: &Value) -> Result<Value> {
+        let answer = self
+            .send(
+                Method::POST,
+                "/",
+                &[
+                    ("x-amz-target", target),
+                    ("content-type", "application/x-amz-json-1.1"),
+                    ("authorization", &authorization(service)),
+                    ("x-amz-date", "20261123T000000Z"),
+                ],
+                body.to_string(),
+            )
+            .await?;
+        let parsed: Value = if answer.body.is_empty() {
+            json!({})
+        } else {
+            serde_json::from_slice(&answer.body).unwrap_or_else(|_| Value::String(answer.text()))
+        };
+        if answer.is_success() {
+            return Ok(parsed);
+        }
+        let raw_type = parsed
+            .get("__type")
+            .and_then(Value::as_str)
+            .or_else(|| answer.header("x-amzn-errortype"))
+            .unwrap_or("Unknown");
+        Err(EmulatorError::Aws {
+            target: target.to_owned(),
+            status: answer.status,
+            error_type: short_error_type(raw_type).to_owned(),
+            message: ["message", "Message"]
+                .iter()
+                .find_map(|k| parsed.get(*k).and_then(Value::as_str))
+                .unwrap_or_default()
+                .to_owned(),
+        })
+    }
+
+    /// A REST-JSON call (e.g. EventBridge Scheduler's `GET /schedules/<name>`) with the SigV4
+    /// scope of `service`; the JSON answer (`{}` if empty), or [`EmulatorError::Aws`].
+    pub async fn call_rest(
+        &self,
+        service: &str,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value> {
+        let answer = self
+            .send(
+                method.clone(),
+                path,
+                &[
+                    ("content-type", "application/json"),
+                    ("authorization", &authorization(service)),
+                    ("x-amz-date", "20261123T000000Z"),
+                ],
+                body.map(Value::to_string).unwrap_or_default(),
+            )
+            .await?;
+        let parsed: Value = if answer.body.is_empty() {
+            json!({})
+        } else {
+            serde_json::from_slice(&answer.body).unwrap_or_else(|_| Value::String(answer.text()))
+        };
+        if answer.is_success() {
+            return Ok(parsed);
+        }
+        Err(EmulatorError::Aws {
+            target: format!("{service} {method} {path}"),
+            status: answer.status,
+            error_type: short_error_type(
+                answer
+                    .header("x-amzn-errortype")
+                    .or_else(|| parsed.get("__type").and_then(Value::as_str))
+                    .unwrap_or("Unknown"),
+            )
+            .to_owned(),
+            message: answer.text(),
+        })
+    }
+
+    /// Creates an IAM role that SageMaker may assume, under path `/studio-catalog/`; returns
+    /// its ARN. (IAM's query protocol, form-encoded by the `url` crate: the harness does not
+    /// build the IAM SDK crate for this one call.)
+    pub async fn create_role(&self, name: &str) -> Result<String> {
+        let trust = json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+        });
+        let form = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("Action", "CreateRole")
+            .append_pair("Version", "2010-05-08")
+            .append_pair("RoleName", name)
+            .append_pair("Path", "/studio-catalog/")
+            .append_pair("AssumeRolePolicyDocument", &trust.to_string())
+            .finish();
+        let answer = self
+            .send(
+                Method::POST,
+                "/",
+                &[
+                    ("content-type", "application/x-www-form-urlencoded"),
+                    ("authorization", &authorization("iam")),
+                    ("x-amz-date", "20261123T000000Z"),
+                ],
+                form,
+            )
+            .await?;
+        if !answer.is_success() {
+            return Err(EmulatorError::Aws {
+                target: "iam.CreateRole".to_owned(),
+                status: answer.status,
+                error_type: "Unknown".to_owned(),
+                message: answer.text(),
+            });
+        }
+        Ok(format!(
+            "arn:aws:iam::{}:role/studio-catalog/{name}",
+            crate::ACCOUNT_ID
+        ))
+    }
+
+    /// A SageMaker resource's tags as sorted `(key, value)` pairs (every page of `ListTags`,
+    /// through the SDK).
+    pub async fn sagemaker_tags(&self, arn: &str) -> Result<Vec<(String, String)>> {
+        let client = self.sagemaker_client();
+        let mut tags = Vec::new();
+        let mut next_token = None;
+        loop {
+            let page = client
+                .list_tags()
+                .resource_arn(arn)
+                .set_next_token(next_token)
+                .send()
+                .await
+                .map_err(|error| sdk_error("SageMaker.ListTags", &error))?;
+            tags.extend(page.tags().iter().map(|tag| {
+                let text = |field: Option<&str>| field.unwrap_or_default().to_owned();
+                (text(tag.key()), text(tag.value()))
+            }));
+            next_token = page.next_token().map(str::to_owned);
+            if next_token.is_none() {
+                break;
+            }
+        }
+        tags.sort();
+        Ok(tags)
+    }
+
+    /// Polls a SageMaker describe call (e.g. `DescribeUserProfile`) until its `Status` is
+    /// `status`; after `timeout`, an [`EmulatorError::Aws`] whose `error_type` is `Timeout`.
+    pub async fn wait_for_sagemaker_status(
+        &self,
+        describe: &str,
+        body: &Value,
+        status: &str,
+        timeout: std::time::Duration,
+    ) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let described = self.sagemaker(describe, body).await?;
+            if described["Status"] == status {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(EmulatorError::Aws {
+                    target: format!("SageMaker.{describe}"),
+                    status: 0,
+                    error_type: "Timeout".to_owned(),
+                    message: format!(
+                        "still {} after {timeout:?}, expected {status}",
+                        described["Status"]
+                    ),
+                });
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// An SDK error as [`EmulatorError::Aws`].
+fn sdk_error<E>(target: &str, error: &SdkError<E, HttpResponse>) -> EmulatorError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    EmulatorError::Aws {
+        target: target.to_owned(),
+        status: error
+            .raw_response()
+            .map_or(0, |response| response.status().as_u16()),
+        error_type: error.code().unwrap_or("Unknown").to_owned(),
+        message: error
+            .message()
+            .map_or_else(|| DisplayErrorContext(error).to_string(), str::to_owned),
+    }
+}
+
+/// `com.amazonaws.sagemaker#ResourceNotFound` or `ResourceNotFound:http://...`
+/// → `ResourceNotFound`.
+fn short_error_type(raw: &str) -> &str {
+    let after_hash = raw.rsplit('#').next().unwrap_or(raw);
+    after_hash.split(':').next().unwrap_or(after_hash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_types_are_shortened() {
+        assert_eq!(
+            short_error_type("com.amazonaws.sagemaker#ResourceNotFound"),
+            "ResourceNotFound"
+        );
+        assert_eq!(
+            short_error_type("ValidationException:http://internal"),
+            "ValidationException"
+        );
+        assert_eq!(short_error_type("ResourceInUse"), "ResourceInUse");
+    }
+}
