@@ -5,12 +5,12 @@
 mod support;
 
 use serde_json::json;
-use support::{Lab, grant_request, listed, role_arn, with_timeout};
+use support::{GrantUnderTest, grant_request, listed, role_arn, with_timeout};
 
 const ORDER_COLUMNS: &[&str] = &["order_id", "customer_id", "amount", "email", "phone"];
 
-async fn lab_with_orders(stack: &str) -> Lab {
-    let lab = Lab::start(stack).await;
+async fn lab_with_orders(stack: &str) -> GrantUnderTest {
+    let lab = GrantUnderTest::start(stack).await;
     lab.create_table("sales", "orders", ORDER_COLUMNS).await;
     lab
 }
@@ -29,7 +29,7 @@ async fn a_data_scientist_gets_the_whole_table() {
     let alice = lab.create_role("ds-alice").await;
 
     let created = lab
-        .send(&grant_request(
+        .send_and_wait(&grant_request(
             "AliceOrders",
             orders_grant(&alice, &["SELECT", "DESCRIBE"]),
         ))
@@ -56,7 +56,7 @@ async fn another_data_scientist_gets_only_the_columns_without_pii() {
     let carol = lab.create_role("ds-carol").await;
 
     let named = lab
-        .send(&grant_request(
+        .send_and_wait(&grant_request(
             "BobOrders",
             json!({
                 "Principal": bob,
@@ -69,7 +69,7 @@ async fn another_data_scientist_gets_only_the_columns_without_pii() {
         ))
         .await;
     let all_but_pii = lab
-        .send(&grant_request(
+        .send_and_wait(&grant_request(
             "CarolOrders",
             json!({
                 "Principal": carol,
@@ -109,13 +109,13 @@ async fn a_permission_only_update_grants_the_added_before_revoking_the_removed_u
     let alice = lab.create_role("ds-alice").await;
     let old = with_timeout(orders_grant(&alice, &["SELECT", "ALTER"]));
     let create = grant_request("AliceOrders", old.clone());
-    let created = lab.send(&create).await;
+    let created = lab.send_and_wait(&create).await;
     assert!(created.is_success(), "{:?}", created.reason);
     lab.forget_calls().await;
 
     let new = with_timeout(orders_grant(&alice, &["SELECT", "INSERT"]));
     let updated = lab
-        .send(&create.update(&created.physical_resource_id, new, old))
+        .send_and_wait(&create.update(&created.physical_resource_id, new, old))
         .await;
 
     assert!(updated.is_success(), "{:?}", updated.reason);
@@ -137,7 +137,7 @@ async fn dropping_a_grant_option_keeps_the_permission_itself() {
     let mut old = with_timeout(orders_grant(&alice, &["SELECT", "DESCRIBE"]));
     old["PermissionsWithGrantOption"] = json!(["SELECT"]);
     let create = grant_request("AliceOrders", old.clone());
-    let created = lab.send(&create).await;
+    let created = lab.send_and_wait(&create).await;
     assert!(created.is_success(), "{:?}", created.reason);
     assert_eq!(
         lab.permissions_on_table(&alice, "sales", "orders").await,
@@ -150,7 +150,7 @@ async fn dropping_a_grant_option_keeps_the_permission_itself() {
 
     let new = with_timeout(orders_grant(&alice, &["SELECT", "DESCRIBE"]));
     let updated = lab
-        .send(&create.update(&created.physical_resource_id, new, old))
+        .send_and_wait(&create.update(&created.physical_resource_id, new, old))
         .await;
 
     assert!(updated.is_success(), "{:?}", updated.reason);
@@ -167,7 +167,7 @@ async fn a_revoke_failing_mid_update_leaves_no_access_gap_and_the_rollback_resto
     let alice = lab.create_role("ds-alice").await;
     let old = with_timeout(orders_grant(&alice, &["SELECT", "ALTER"]));
     let create = grant_request("AliceOrders", old.clone());
-    let created = lab.send(&create).await;
+    let created = lab.send_and_wait(&create).await;
     assert!(created.is_success(), "{:?}", created.reason);
     let new = with_timeout(orders_grant(&alice, &["SELECT", "INSERT"]));
     lab.fail(
@@ -179,7 +179,7 @@ async fn a_revoke_failing_mid_update_leaves_no_access_gap_and_the_rollback_resto
     .await;
 
     let failed = lab
-        .send(&create.update(&created.physical_resource_id, new.clone(), old.clone()))
+        .send_and_wait(&create.update(&created.physical_resource_id, new.clone(), old.clone()))
         .await;
 
     assert!(failed.is_failed());
@@ -200,7 +200,7 @@ async fn a_revoke_failing_mid_update_leaves_no_access_gap_and_the_rollback_resto
 
     // CloudFormation rolls back: an update from the new properties to the old ones.
     let rolled_back = lab
-        .send(&create.update(&created.physical_resource_id, old, new))
+        .send_and_wait(&create.update(&created.physical_resource_id, old, new))
         .await;
     assert!(rolled_back.is_success(), "{:?}", rolled_back.reason);
     assert_eq!(
@@ -228,11 +228,11 @@ async fn a_column_change_on_the_same_table_is_made_in_place() {
     };
     let old = columns(&["order_id", "amount", "email"]);
     let create = grant_request("BobOrders", old.clone());
-    let created = lab.send(&create).await;
+    let created = lab.send_and_wait(&create).await;
     assert!(created.is_success(), "{:?}", created.reason);
 
     let updated = lab
-        .send(&create.update(
+        .send_and_wait(&create.update(
             &created.physical_resource_id,
             columns(&["order_id", "amount", "customer_id"]),
             old,
@@ -259,12 +259,12 @@ async fn a_principal_change_is_a_replacement_and_the_old_grant_goes_only_when_cl
     let carol = lab.create_role("ds-carol").await;
     let old = with_timeout(orders_grant(&alice, &["SELECT"]));
     let create = grant_request("AnalystOrders", old.clone());
-    let created = lab.send(&create).await;
+    let created = lab.send_and_wait(&create).await;
     assert!(created.is_success(), "{:?}", created.reason);
 
     let new = with_timeout(orders_grant(&carol, &["SELECT"]));
     let replaced = lab
-        .send(&create.update(&created.physical_resource_id, new, old.clone()))
+        .send_and_wait(&create.update(&created.physical_resource_id, new, old.clone()))
         .await;
 
     assert!(replaced.is_success(), "{:?}", replaced.reason);
@@ -282,7 +282,7 @@ async fn a_principal_change_is_a_replacement_and_the_old_grant_goes_only_when_cl
     );
 
     let old_deleted = lab
-        .send(&create.delete(&created.physical_resource_id, old))
+        .send_and_wait(&create.delete(&created.physical_resource_id, old))
         .await;
     assert!(old_deleted.is_success(), "{:?}", old_deleted.reason);
     assert_eq!(
@@ -301,14 +301,14 @@ async fn deleting_twice_succeeds_both_times() {
     let alice = lab.create_role("ds-alice").await;
     let properties = with_timeout(orders_grant(&alice, &["SELECT", "DESCRIBE"]));
     let create = grant_request("AliceOrders", properties.clone());
-    let created = lab.send(&create).await;
+    let created = lab.send_and_wait(&create).await;
     assert!(created.is_success(), "{:?}", created.reason);
 
     let first = lab
-        .send(&create.delete(&created.physical_resource_id, properties.clone()))
+        .send_and_wait(&create.delete(&created.physical_resource_id, properties.clone()))
         .await;
     let second = lab
-        .send(&create.delete(&created.physical_resource_id, properties))
+        .send_and_wait(&create.delete(&created.physical_resource_id, properties))
         .await;
 
     assert!(first.is_success(), "{:?}", first.reason);
@@ -330,13 +330,13 @@ async fn deleting_after_the_table_was_dropped_succeeds() {
     let alice = lab.create_role("ds-alice").await;
     let properties = with_timeout(orders_grant(&alice, &["SELECT"]));
     let create = grant_request("AliceOrders", properties.clone());
-    let created = lab.send(&create).await;
+    let created = lab.send_and_wait(&create).await;
     assert!(created.is_success(), "{:?}", created.reason);
     lab.drop_table("sales", "orders").await;
     lab.forget_calls().await;
 
     let deleted = lab
-        .send(&create.delete(&created.physical_resource_id, properties))
+        .send_and_wait(&create.delete(&created.physical_resource_id, properties))
         .await;
 
     assert!(deleted.is_success(), "{:?}", deleted.reason);
@@ -348,20 +348,17 @@ async fn deleting_after_the_table_was_dropped_succeeds() {
 async fn a_role_created_moments_ago_is_granted_once_iam_has_propagated_it() {
     let lab = lab_with_orders("lf-iam-propagation").await;
     let dana = role_arn("ds-dana");
-    let (event, token) = lab.cfn.event(
-        support::FUNCTION,
-        &grant_request("DanaOrders", orders_grant(&dana, &["SELECT"])),
-    );
-    lab.lambda
-        .invoke_async(support::FUNCTION, event)
-        .expect("invoke");
+    let token = lab.send(&grant_request(
+        "DanaOrders",
+        orders_grant(&dana, &["SELECT"]),
+    ));
 
     // Lake Formation does not know the role yet ("Invalid principal") ...
     let mut attempts = 0;
     while attempts == 0 {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         attempts = lab
-            .aws
+            .aws()
             .call_count("lakeformation", "GrantPermissions")
             .await
             .expect("the call log");
@@ -369,15 +366,12 @@ async fn a_role_created_moments_ago_is_granted_once_iam_has_propagated_it() {
     // ... until IAM has it.
     lab.create_role("ds-dana").await;
     let created = lab
-        .cfn
-        .server()
-        .wait_for_response(&token, std::time::Duration::from_secs(90))
-        .await
-        .expect("an answer");
+        .wait_for_answer(&token, std::time::Duration::from_secs(90))
+        .await;
 
     assert!(created.is_success(), "{:?}", created.reason);
     assert!(
-        lab.aws
+        lab.aws()
             .call_count("lakeformation", "GrantPermissions")
             .await
             .expect("the call log")
@@ -409,7 +403,7 @@ async fn concurrent_modifications_and_throttling_are_retried() {
     .await;
 
     let created = lab
-        .send(&grant_request(
+        .send_and_wait(&grant_request(
             "AliceOrders",
             orders_grant(&alice, &["SELECT"]),
         ))
@@ -428,7 +422,7 @@ async fn a_grant_on_a_table_that_does_not_exist_fails_naming_it() {
     let alice = lab.create_role("ds-alice").await;
 
     let failed = lab
-        .send(&grant_request(
+        .send_and_wait(&grant_request(
             "AliceRefunds",
             json!({
                 "Principal": alice,
@@ -453,9 +447,11 @@ async fn a_grant_on_a_table_that_does_not_exist_fails_naming_it() {
 }
 
 /// Sends a create with `properties`; asserts it failed before any Lake Formation call.
-async fn refused(lab: &Lab, properties: serde_json::Value) -> String {
+async fn refused(lab: &GrantUnderTest, properties: serde_json::Value) -> String {
     lab.forget_calls().await;
-    let failed = lab.send(&grant_request("Refused", properties)).await;
+    let failed = lab
+        .send_and_wait(&grant_request("Refused", properties))
+        .await;
     assert!(failed.is_failed(), "{failed:?}");
     assert_eq!(lab.lake_formation_calls().await, Vec::<String>::new());
     failed.reason.unwrap_or_default()
@@ -552,12 +548,12 @@ async fn permissions_that_do_not_fit_their_resource_fail_before_any_lake_formati
     // made before stays as it was.
     let old = all_but_pii(&["SELECT"]);
     let create = grant_request("BobOrders", old.clone());
-    let created = lab.send(&create).await;
+    let created = lab.send_and_wait(&create).await;
     assert!(created.is_success(), "{:?}", created.reason);
     lab.forget_calls().await;
 
     let failed = lab
-        .send(&create.update(
+        .send_and_wait(&create.update(
             &created.physical_resource_id,
             all_but_pii(&["SELECT", "INSERT"]),
             old,
@@ -589,8 +585,8 @@ async fn a_duplicate_create_delivery_converges_on_one_grant_and_one_id() {
     let alice = lab.create_role("ds-alice").await;
     let create = grant_request("AliceOrders", orders_grant(&alice, &["SELECT"]));
 
-    let first = lab.send(&create).await;
-    let second = lab.send(&create).await;
+    let first = lab.send_and_wait(&create).await;
+    let second = lab.send_and_wait(&create).await;
 
     assert!(first.is_success() && second.is_success());
     assert_eq!(first.physical_resource_id, second.physical_resource_id);

@@ -1,4 +1,5 @@
-//! The ports on the AWS SDK clients.
+//! The cleanup's own ports on the AWS SDK clients. Studio's (domains, apps, tags) are the
+//! suite's adapter, [`studio_sagemaker::aws::SageMakerStudio`], which the cleanup takes as it is.
 
 use aws_sdk_cloudformation::Client as CloudFormationClient;
 use aws_sdk_sagemaker::Client as SageMakerClient;
@@ -6,12 +7,10 @@ use aws_sdk_sagemaker::types::NotebookInstanceStatus;
 use aws_sdk_servicecatalog::Client as ServiceCatalogClient;
 use aws_sdk_servicecatalog::types::{AccessLevelFilter, AccessLevelFilterKey};
 use lambda_support::{AwsError, AwsErrorKind};
-use studio_sagemaker::aws::SageMakerStudio;
 
 use crate::ports::{
-    App, AppDescription, AppOwner, Apps, Domain, DomainSummary, Domains, Endpoint, Endpoints,
-    NotebookInstance, NotebookInstances, Page, ProvisionedProduct, ProvisionedProducts, StackState,
-    Stacks, Tag, Tags, Termination, tag,
+    Endpoint, Endpoints, NotebookInstance, NotebookInstances, Page, ProvisionedProduct,
+    ProvisionedProducts, StackState, Stacks, Termination, tag,
 };
 
 /// The largest page each listing asks for.
@@ -20,8 +19,7 @@ const PAGE_SIZE: i32 = 100;
 /// The account's SageMaker, Service Catalog and CloudFormation clients, built once at cold start.
 #[derive(Debug, Clone)]
 pub struct AwsAccount {
-    /// Studio's domains, apps and tags: the suite's shared adapter.
-    studio: SageMakerStudio,
+    sagemaker: SageMakerClient,
     servicecatalog: ServiceCatalogClient,
     cloudformation: CloudFormationClient,
 }
@@ -43,7 +41,7 @@ impl AwsAccount {
         cloudformation: CloudFormationClient,
     ) -> Self {
         Self {
-            studio: SageMakerStudio::new(sagemaker),
+            sagemaker,
             servicecatalog,
             cloudformation,
         }
@@ -70,70 +68,13 @@ fn status<S: Clone + for<'a> From<&'a str>>(answered: Option<&S>) -> S {
     answered.cloned().unwrap_or_else(|| S::from(""))
 }
 
-impl Domains for AwsAccount {
-    async fn list_domains_page(
-        &self,
-        next_token: Option<String>,
-    ) -> Result<Page<DomainSummary>, AwsError> {
-        self.studio.list_domains_page(next_token).await
-    }
-
-    async fn describe_domain(&self, domain_id: &str) -> Result<Option<Domain>, AwsError> {
-        self.studio.describe_domain(domain_id).await
-    }
-}
-
-impl Apps for AwsAccount {
-    async fn list_apps_page(
-        &self,
-        domain_id: &str,
-        owner: Option<&AppOwner>,
-        next_token: Option<String>,
-    ) -> Result<Page<App>, AwsError> {
-        self.studio
-            .list_apps_page(domain_id, owner, next_token)
-            .await
-    }
-
-    async fn describe_app(
-        &self,
-        domain_id: &str,
-        app: &App,
-    ) -> Result<Option<AppDescription>, AwsError> {
-        self.studio.describe_app(domain_id, app).await
-    }
-
-    async fn delete_app(&self, domain_id: &str, app: &App) -> Result<(), AwsError> {
-        self.studio.delete_app(domain_id, app).await
-    }
-}
-
-impl Tags for AwsAccount {
-    async fn list_tags_page(
-        &self,
-        arn: &str,
-        next_token: Option<String>,
-    ) -> Result<Page<Tag>, AwsError> {
-        self.studio.list_tags_page(arn, next_token).await
-    }
-
-    async fn add_tags(&self, arn: &str, tags: Vec<Tag>) -> Result<(), AwsError> {
-        self.studio.add_tags(arn, tags).await
-    }
-
-    async fn delete_tags(&self, arn: &str, keys: Vec<String>) -> Result<(), AwsError> {
-        self.studio.delete_tags(arn, keys).await
-    }
-}
-
 impl NotebookInstances for AwsAccount {
     async fn list_in_service_notebook_instances(
         &self,
         next: Option<String>,
     ) -> Result<Page<NotebookInstance>, AwsError> {
         let output = self
-            .studio
-            .client()
+            .sagemaker
             .list_notebook_instances()
             .status_equals(NotebookInstanceStatus::InService)
             .max_results(PAGE_SIZE)
@@ -152,8 +93,7 @@ impl NotebookInstances for AwsAccount {
     }
 
     async fn stop_notebook_instance(&self, name: &str) -> Result<(), AwsError> {
-        self.studio
-            .client()
+        self.sagemaker
             .stop_notebook_instance()
             .notebook_instance_name(name)
             .send()
@@ -166,8 +106,7 @@ impl NotebookInstances for AwsAccount {
 impl Endpoints for AwsAccount {
     async fn list_endpoints(&self, next: Option<String>) -> Result<Page<Endpoint>, AwsError> {
         let output = self
-            .studio
-            .client()
+            .sagemaker
             .list_endpoints()
             .max_results(PAGE_SIZE)
             .set_next_token(next)
@@ -185,8 +124,7 @@ impl Endpoints for AwsAccount {
     }
 
     async fn delete_endpoint(&self, name: &str) -> Result<(), AwsError> {
-        self.studio
-            .client()
+        self.sagemaker
             .delete_endpoint()
             .endpoint_name(name)
             .send()
@@ -297,6 +235,8 @@ mod tests {
     };
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
     use aws_smithy_types::error::ErrorMetadata;
+    use studio_sagemaker::aws::SageMakerStudio;
+    use studio_sagemaker::ports::{App, AppOwner, Apps};
 
     use super::*;
 
@@ -357,9 +297,9 @@ mod tests {
                     .build()
             });
         let client = mock_client!(aws_sdk_sagemaker, [&page]);
-        let account = account(client, no_servicecatalog(), no_cloudformation());
+        let studio = SageMakerStudio::new(client);
 
-        let page = account
+        let page = studio
             .list_apps_page("d-abc", None, Some("p2".into()))
             .await
             .expect("listed");
@@ -406,16 +346,16 @@ mod tests {
                     .with_initial_backoff(std::time::Duration::from_millis(1))
             )
         );
-        let account = account(client, no_servicecatalog(), no_cloudformation());
+        let studio = SageMakerStudio::new(client);
 
         assert_eq!(
-            account
+            studio
                 .describe_app("d-abc", &app())
                 .await
                 .expect("answered"),
             None
         );
-        account
+        studio
             .delete_app("d-abc", &app())
             .await
             .expect("retried, then deleted");

@@ -32,23 +32,36 @@ use tokio::time::{Instant, timeout_at};
 use tracing::{info, warn};
 
 use crate::config::Config;
-use crate::ports::Account;
+use crate::ports::{Account, Studio};
 use crate::report::{Report, ResourceType};
 use crate::rules;
 
 use evaluation::{Candidate, Evaluation, record};
 
-/// The cleanup, holding the account's clients and the configuration for the function's life.
+/// The cleanup, holding Studio's and the account's clients and the configuration for the
+/// function's life.
 #[derive(Debug)]
-pub struct Cleanup<A> {
+pub struct Cleanup<S, A> {
+    /// Studio's domains, apps and tags.
+    studio: S,
+    /// Notebook instances, endpoints, provisioned products and stacks.
     account: A,
     config: Config,
+    /// What every API call of a unit test's run goes through: latency and the calls in flight.
+    #[cfg(test)]
+    latency: crate::memory::Latency,
 }
 
-impl<A: Account> Cleanup<A> {
-    /// The cleanup of `account` under `config`.
-    pub fn new(account: A, config: Config) -> Self {
-        Self { account, config }
+impl<S: Studio, A: Account> Cleanup<S, A> {
+    /// The cleanup of `studio` and `account` under `config`.
+    pub fn new(studio: S, account: A, config: Config) -> Self {
+        Self {
+            studio,
+            account,
+            config,
+            #[cfg(test)]
+            latency: crate::memory::Latency::default(),
+        }
     }
 
     /// The configuration.
@@ -62,6 +75,7 @@ impl<A: Account> Cleanup<A> {
         let started = Instant::now();
         let margin = self.config.deadline_margin;
         let run = Run {
+            studio: &self.studio,
             account: &self.account,
             config: &self.config,
             dry_run,
@@ -70,6 +84,8 @@ impl<A: Account> Cleanup<A> {
             hard_stop: deadline.checked_sub(margin / 3).unwrap_or(started),
             permits: Semaphore::new(self.config.concurrency),
             calls: AtomicU64::new(0),
+            #[cfg(test)]
+            latency: &self.latency,
         };
         if run.cutoff <= started {
             warn!(
@@ -146,7 +162,8 @@ enum Outcome {
 }
 
 /// The state of one run.
-struct Run<'a, A> {
+struct Run<'a, S, A> {
+    studio: &'a S,
     account: &'a A,
     config: &'a Config,
     dry_run: bool,
@@ -157,13 +174,17 @@ struct Run<'a, A> {
     hard_stop: Instant,
     permits: Semaphore,
     calls: AtomicU64,
+    #[cfg(test)]
+    latency: &'a crate::memory::Latency,
 }
 
-impl<A: Account> Run<'_, A> {
+impl<S: Studio, A: Account> Run<'_, S, A> {
     /// One API call, counted, within the concurrency bound.
     async fn call<T>(&self, call: impl Future<Output = T>) -> T {
         let _permit = self.permits.acquire().await.ok();
         self.calls.fetch_add(1, Ordering::Relaxed);
+        #[cfg(test)]
+        self.latency.pass().await;
         call.await
     }
 

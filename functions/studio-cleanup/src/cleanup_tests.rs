@@ -8,11 +8,12 @@ use lambda_support::AwsErrorKind;
 use tokio::time::Instant;
 
 use super::*;
-use crate::memory::{MemoryAccount, error};
+use crate::memory::{InMemory, MemoryAccount, app_arn, error};
 use crate::ports::StackState;
-use crate::ports::{AppOwner, Termination};
+use crate::ports::{App, AppOwner, Termination};
 use crate::report::Tally;
 use crate::report::{Report, ResourceType, Rule, SkipReason};
+use studio_sagemaker::memory::MemoryStudio;
 
 const NOW: &str = "2025-06-01T12:00:00Z";
 
@@ -51,7 +52,7 @@ fn long_ago() -> DateTime {
 
 /// A JupyterLab app, `InService`, created and last used long ago: idle by any measure.
 fn forgotten_app(
-    account: &MemoryAccount,
+    account: &InMemory,
     domain_id: &str,
     owner: AppOwner,
     tags: &[(&str, &str)],
@@ -67,8 +68,62 @@ fn forgotten_app(
     )
 }
 
-async fn run(account: MemoryAccount, config: Config) -> (Cleanup<MemoryAccount>, Report) {
-    let cleanup = Cleanup::new(account, config);
+/// The cleanup of what `arranged` holds, its calls passing through its latency.
+fn cleanup(arranged: InMemory, config: Config) -> Cleanup<MemoryStudio, MemoryAccount> {
+    let mut cleanup = Cleanup::new(arranged.studio, arranged.account, config);
+    cleanup.latency = arranged.latency;
+    cleanup
+}
+
+/// What a test looks at after a run: the calls Studio and the cleanup's own fake saw, and the
+/// state they were left in.
+impl Cleanup<MemoryStudio, MemoryAccount> {
+    /// The calls of `operation`, each by its detail (its resource).
+    fn calls(&self, operation: &str) -> Vec<String> {
+        let studio = self.studio.calls().into_iter().filter_map(|call| {
+            let (called, detail) = call.split_once(' ').unwrap_or((call.as_str(), ""));
+            (called == operation).then(|| detail.to_owned())
+        });
+        studio.chain(self.account.calls(operation)).collect()
+    }
+
+    /// Every call, as (operation, detail).
+    fn all_calls(&self) -> Vec<(String, String)> {
+        let studio = self.studio.calls().into_iter().map(|call| {
+            let (called, detail) = call.split_once(' ').unwrap_or((call.as_str(), ""));
+            (called.to_owned(), detail.to_owned())
+        });
+        studio.chain(self.account.all_calls()).collect()
+    }
+
+    fn app_status(&self, arn: &str) -> Option<String> {
+        self.studio
+            .state()
+            .apps
+            .iter()
+            .find(|stored| app_arn(&stored.domain_id, &stored.app) == arn)
+            .map(|stored| stored.app.status.as_str().to_owned())
+    }
+
+    fn notebook_status(&self, name: &str) -> Option<String> {
+        self.account.notebook_status(name)
+    }
+
+    fn endpoint_status(&self, name: &str) -> Option<String> {
+        self.account.endpoint_status(name)
+    }
+
+    fn terminations(&self) -> Vec<Termination> {
+        self.account.terminations()
+    }
+
+    fn max_in_flight(&self) -> usize {
+        self.latency.max_in_flight()
+    }
+}
+
+async fn run(account: InMemory, config: Config) -> (Cleanup<MemoryStudio, MemoryAccount>, Report) {
+    let cleanup = cleanup(account, config);
     let report = cleanup.run(now(), deadline(), false).await;
     (cleanup, report)
 }
@@ -90,7 +145,7 @@ fn tally(acted: u64, skipped: u64, failed: u64) -> Tally {
 
 #[tokio::test]
 async fn an_idle_app_is_deleted_and_an_active_one_kept() {
-    let account = MemoryAccount::new();
+    let account = InMemory::new();
     account.managed_domain("d-one");
     let idle = account.app(
         "d-one",
@@ -124,21 +179,15 @@ async fn an_idle_app_is_deleted_and_an_active_one_kept() {
         tally(1, 1, 0)
     );
     assert_eq!(report.skipped[&Rule::IdleApp][&SkipReason::Active], 1);
-    assert_eq!(
-        cleanup.account.app_status(&idle).as_deref(),
-        Some("Deleting")
-    );
-    assert_eq!(
-        cleanup.account.app_status(&active).as_deref(),
-        Some("InService")
-    );
+    assert_eq!(cleanup.app_status(&idle).as_deref(), Some("Deleting"));
+    assert_eq!(cleanup.app_status(&active).as_deref(), Some("InService"));
     assert!(report.complete);
     assert_eq!(report.scanned[&ResourceType::StudioDomain], 1);
 }
 
 #[tokio::test]
 async fn an_app_without_recorded_activity_is_idle_from_its_creation() {
-    let account = MemoryAccount::new();
+    let account = InMemory::new();
     account.managed_domain("d-one");
     let old = account.app(
         "d-one",
@@ -166,7 +215,7 @@ async fn an_app_without_recorded_activity_is_idle_from_its_creation() {
 
 #[tokio::test]
 async fn studio_classic_jupyter_server_is_kept_unless_configured() {
-    let account = MemoryAccount::new();
+    let account = InMemory::new();
     account.managed_domain("d-one");
     let server = account.app(
         "d-one",
@@ -182,11 +231,11 @@ async fn studio_classic_jupyter_server_is_kept_unless_configured() {
     assert!(report.actions.is_empty());
     assert_eq!(report.skipped[&Rule::IdleApp][&SkipReason::AppTypeKept], 1);
     assert!(
-        cleanup.account.calls("DescribeApp").is_empty(),
+        cleanup.calls("DescribeApp").is_empty(),
         "no need to look at its activity"
     );
 
-    let account = MemoryAccount::new();
+    let account = InMemory::new();
     account.managed_domain("d-one");
     account.app(
         "d-one",
@@ -207,7 +256,7 @@ async fn studio_classic_jupyter_server_is_kept_unless_configured() {
 
 #[tokio::test]
 async fn apps_pending_deleting_or_failed_are_left_alone() {
-    let account = MemoryAccount::new();
+    let account = InMemory::new();
     account.managed_domain("d-one");
     let long_ago = at("2025-01-01T00:00:00Z");
     for (user, status) in [
@@ -236,10 +285,9 @@ async fn apps_pending_deleting_or_failed_are_left_alone() {
         "Deleted apps are history, not scanned"
     );
     assert_eq!(report.scanned[&ResourceType::StudioApp], 3);
-    assert!(cleanup.account.calls("DeleteApp").is_empty());
+    assert!(cleanup.calls("DeleteApp").is_empty());
     assert!(
         cleanup
-            .account
             .calls("ListTags")
             .iter()
             .all(|arn| arn.contains(":domain/"))
@@ -248,7 +296,7 @@ async fn apps_pending_deleting_or_failed_are_left_alone() {
 
 #[tokio::test]
 async fn exempt_resources_are_never_touched_whatever_the_other_rules_say() {
-    let account = MemoryAccount::new();
+    let account = InMemory::new();
     account.managed_domain("d-one");
     let exempt = [
         ("cleanup", "exempt"),
@@ -296,13 +344,13 @@ async fn exempt_resources_are_never_touched_whatever_the_other_rules_say() {
         "DescribeStacks",
     ];
     for operation in mutating {
-        assert!(cleanup.account.calls(operation).is_empty(), "{operation}");
+        assert!(cleanup.calls(operation).is_empty(), "{operation}");
     }
 }
 
 #[tokio::test]
 async fn an_idle_app_found_before_its_tags_were_read_is_still_exempt() {
-    let account = MemoryAccount::new();
+    let account = InMemory::new();
     account.managed_domain("d-one");
     forgotten_app(
         &account,
@@ -327,7 +375,7 @@ async fn an_idle_app_found_before_its_tags_were_read_is_still_exempt() {
         Tally::default()
     );
     assert_eq!(
-        cleanup.account.calls("DescribeApp").len(),
+        cleanup.calls("DescribeApp").len(),
         1,
         "activity first, tags only when idle"
     );
@@ -335,7 +383,7 @@ async fn an_idle_app_found_before_its_tags_were_read_is_still_exempt() {
 
 #[tokio::test]
 async fn each_kind_of_expired_resource_gets_its_action() {
-    let account = MemoryAccount::new();
+    let account = InMemory::new();
     account.managed_domain("d-one");
     let expired = [("expires-at", "2025-06-01T11:00:00Z")];
     let app = account.app(
@@ -391,16 +439,10 @@ async fn each_kind_of_expired_resource_gets_its_action() {
             .iter()
             .all(|a| a.rule == Rule::Expired && !a.dry_run)
     );
+    assert_eq!(cleanup.notebook_status("nb").as_deref(), Some("Stopping"));
+    assert_eq!(cleanup.endpoint_status("ep").as_deref(), Some("Deleting"));
     assert_eq!(
-        cleanup.account.notebook_status("nb").as_deref(),
-        Some("Stopping")
-    );
-    assert_eq!(
-        cleanup.account.endpoint_status("ep").as_deref(),
-        Some("Deleting")
-    );
-    assert_eq!(
-        cleanup.account.terminations(),
+        cleanup.terminations(),
         [Termination {
             provisioned_product_id: "pp-1".into(),
             terminate_token: "studio-cleanup-pp-1-rec-pp-1".into(),
@@ -408,14 +450,14 @@ async fn each_kind_of_expired_resource_gets_its_action() {
         }]
     );
     assert!(
-        cleanup.account.calls("DescribeApp").is_empty(),
+        cleanup.calls("DescribeApp").is_empty(),
         "expiry settles it: no activity needed"
     );
 }
 
 #[tokio::test]
 async fn future_and_malformed_expiry_times_are_not_acted_on_and_malformed_ones_are_reported() {
-    let account = MemoryAccount::new();
+    let account = InMemory::new();
     account.notebook(
         "future",
         "InService",
@@ -442,13 +484,13 @@ async fn future_and_malformed_expiry_times_are_not_acted_on_and_malformed_ones_a
         (reported.key.as_str(), reported.value.as_str()),
         ("expires-at", "next friday")
     );
-    assert!(cleanup.account.calls("StopNotebookInstance").is_empty());
-    assert!(cleanup.account.calls("DeleteEndpoint").is_empty());
+    assert!(cleanup.calls("StopNotebookInstance").is_empty());
+    assert!(cleanup.calls("DeleteEndpoint").is_empty());
 }
 
 #[tokio::test]
 async fn a_dry_run_reports_every_action_and_changes_nothing() {
-    let account = MemoryAccount::new();
+    let account = InMemory::new();
     account.managed_domain("d-one");
     let expired = [("expires-at", "2020-01-01T00:00:00Z")];
     forgotten_app(&account, "d-one", profile("alice"), &[]);
@@ -463,7 +505,7 @@ async fn a_dry_run_reports_every_action_and_changes_nothing() {
         }),
         &expired,
     );
-    let cleanup = Cleanup::new(account, config());
+    let cleanup = cleanup(account, config());
 
     let report = cleanup.run(now(), deadline(), true).await;
 
@@ -476,39 +518,47 @@ async fn a_dry_run_reports_every_action_and_changes_nothing() {
         "DeleteEndpoint",
         "TerminateProvisionedProduct",
     ];
-    for (operation, _) in cleanup.account.all_calls() {
+    for (operation, _) in cleanup.all_calls() {
         assert!(
             !mutating.contains(&operation.as_str()),
             "{operation} called in a dry run"
         );
     }
-    assert_eq!(
-        cleanup.account.notebook_status("nb").as_deref(),
-        Some("InService")
-    );
+    assert_eq!(cleanup.notebook_status("nb").as_deref(), Some("InService"));
 }
 
 #[tokio::test]
 async fn one_failure_does_not_stop_the_run() {
-    let account = MemoryAccount::new();
+    let account = InMemory::new();
     account.managed_domain("d-one");
     account.managed_domain("d-two");
-    for user in ["a", "b", "c"] {
-        forgotten_app(&account, "d-one", profile(user), &[]);
-    }
-    forgotten_app(&account, "d-two", profile("z"), &[]);
-    account.fail(
+    // b's app the only JupyterLab one, so that a fault of Studio's DeleteApp finds it.
+    let kernel_gateway = |domain_id: &str, user: &str| {
+        account.app(
+            domain_id,
+            profile(user),
+            "KernelGateway",
+            "InService",
+            long_ago(),
+            Some(long_ago()),
+            &[],
+        )
+    };
+    kernel_gateway("d-one", "a");
+    forgotten_app(&account, "d-one", profile("b"), &[]);
+    kernel_gateway("d-one", "c");
+    kernel_gateway("d-two", "z");
+    account.studio.fail_next_on(
         "DeleteApp",
-        "/b/",
+        "JupyterLab/default",
         error(
             "DeleteApp",
             "AccessDeniedException",
             AwsErrorKind::AccessDenied,
             "not authorized",
         ),
-        1,
     );
-    account.fail(
+    account.studio.fail_next_on(
         "ListApps",
         "d-two",
         error(
@@ -517,7 +567,6 @@ async fn one_failure_does_not_stop_the_run() {
             AwsErrorKind::Transient,
             "boom",
         ),
-        1,
     );
     account.fail(
         "ListEndpoints",
@@ -571,7 +620,7 @@ async fn one_failure_does_not_stop_the_run() {
 
 #[tokio::test]
 async fn managed_domains_are_those_tagged_unless_domain_ids_are_given() {
-    let account = MemoryAccount::new();
+    let account = InMemory::new();
     account.managed_domain("d-managed");
     account.domain(
         "d-other",
@@ -586,9 +635,13 @@ async fn managed_domains_are_those_tagged_unless_domain_ids_are_given() {
     let (cleanup, report) = run(account, config()).await;
     assert_eq!(report.actions.len(), 1);
     assert!(report.actions[0].arn.contains("/d-managed/"));
-    assert_eq!(cleanup.account.calls("ListApps"), ["d-managed"]);
+    assert_eq!(cleanup.calls("ListApps"), ["d-managed"]);
 
-    let account = cleanup.account;
+    let account = InMemory {
+        studio: cleanup.studio,
+        account: cleanup.account,
+        latency: cleanup.latency,
+    };
     let configured = Config {
         domain_ids: vec!["d-untagged".into(), "d-missing".into()],
         ..config()
@@ -602,7 +655,7 @@ async fn managed_domains_are_those_tagged_unless_domain_ids_are_given() {
         ("DescribeDomain", "d-missing")
     );
     assert_eq!(
-        cleanup.account.calls("ListDomains").len(),
+        cleanup.calls("ListDomains").len(),
         1,
         "only the first run listed domains"
     );
@@ -610,7 +663,7 @@ async fn managed_domains_are_those_tagged_unless_domain_ids_are_given() {
 
 #[tokio::test]
 async fn every_listing_is_followed_to_its_last_page() {
-    let account = MemoryAccount::new().with_page_size(2);
+    let account = InMemory::new().with_page_size(2);
     for d in 0..3 {
         account.managed_domain(&format!("d-{d}"));
         for u in 0..5 {
@@ -661,14 +714,14 @@ async fn every_listing_is_followed_to_its_last_page() {
             "{resource_type:?}"
         );
     }
-    assert_eq!(cleanup.account.calls("ListDomains").len(), 2);
-    assert_eq!(cleanup.account.calls("ListApps").len(), 9);
-    assert_eq!(cleanup.account.calls("SearchProvisionedProducts").len(), 3);
+    assert_eq!(cleanup.calls("ListDomains").len(), 2);
+    assert_eq!(cleanup.calls("ListApps").len(), 9);
+    assert_eq!(cleanup.calls("SearchProvisionedProducts").len(), 3);
 }
 
 #[tokio::test]
 async fn provisioned_products_are_terminated_according_to_their_stack() {
-    let account = MemoryAccount::new();
+    let account = InMemory::new();
     let expired = [("expires-at", "2020-01-01T00:00:00Z")];
     let stack = |status: &str, protection: bool| {
         Some(StackState {
@@ -722,7 +775,7 @@ async fn provisioned_products_are_terminated_according_to_their_stack() {
         report.failures[0].error
     );
     assert_eq!(
-        cleanup.account.calls("DescribeStacks").len(),
+        cleanup.calls("DescribeStacks").len(),
         4,
         "the busy product's stack is not looked at"
     );
@@ -730,31 +783,38 @@ async fn provisioned_products_are_terminated_according_to_their_stack() {
 
 #[tokio::test]
 async fn acting_on_a_resource_someone_else_just_handled_is_harmless() {
-    let account = MemoryAccount::new();
+    let account = InMemory::new();
     account.managed_domain("d-one");
+    // alice's app JupyterLab, bob's KernelGateway: each found by its own fault of DeleteApp.
     forgotten_app(&account, "d-one", profile("alice"), &[]);
-    forgotten_app(&account, "d-one", profile("bob"), &[]);
-    account.fail(
+    account.app(
+        "d-one",
+        profile("bob"),
+        "KernelGateway",
+        "InService",
+        long_ago(),
+        Some(long_ago()),
+        &[],
+    );
+    account.studio.fail_next_on(
         "DeleteApp",
-        "/alice/",
+        "JupyterLab/default",
         error(
             "DeleteApp",
             "ResourceInUse",
             AwsErrorKind::InUse,
             "App is Deleting",
         ),
-        1,
     );
-    account.fail(
+    account.studio.fail_next_on(
         "DeleteApp",
-        "/bob/",
+        "KernelGateway/default",
         error(
             "DeleteApp",
             "ResourceNotFound",
             AwsErrorKind::NotFound,
             "gone",
         ),
-        1,
     );
     account.notebook("nb", "InService", &[("expires-at", "2020-01-01T00:00:00Z")]);
     account.fail(
@@ -779,16 +839,23 @@ async fn acting_on_a_resource_someone_else_just_handled_is_harmless() {
 
 #[tokio::test(start_paused = true)]
 async fn near_the_deadline_no_new_work_starts_and_the_next_run_finishes_it() {
-    let account = MemoryAccount::new().with_delay(Duration::from_millis(100));
+    let account = InMemory::new().with_delay(Duration::from_millis(100));
     account.managed_domain("d-one");
+    // Forgotten apps named each for its user, so that Studio's DeleteApp calls tell them apart.
     let mut idle = Vec::new();
     for u in 0..40 {
-        idle.push(forgotten_app(
-            &account,
-            "d-one",
-            profile(&format!("u{u}")),
-            &[],
-        ));
+        let name = format!("lab-u{u}");
+        let app = App {
+            creation_time: Some(long_ago()),
+            ..App::new(
+                profile(&format!("u{u}")),
+                "JupyterLab".into(),
+                name.clone(),
+                "InService".into(),
+            )
+        };
+        account.add_app("d-one", app, Some(long_ago()), &[]);
+        idle.push(format!("JupyterLab/{name}"));
     }
     let config = Config {
         concurrency: 2,
@@ -796,7 +863,7 @@ async fn near_the_deadline_no_new_work_starts_and_the_next_run_finishes_it() {
         deadline_margin: Duration::from_secs(3),
         ..config()
     };
-    let cleanup = Cleanup::new(account, config);
+    let cleanup = cleanup(account, config);
 
     // 5 s before the deadline with a 3 s margin: 2 s of work, at 2 calls per 100 ms.
     let first = cleanup.run(now(), seconds_left(5), false).await;
@@ -821,7 +888,7 @@ async fn near_the_deadline_no_new_work_starts_and_the_next_run_finishes_it() {
         done,
         "the first run's are Deleting"
     );
-    let mut deleted = cleanup.account.calls("DeleteApp");
+    let mut deleted = cleanup.calls("DeleteApp");
     deleted.sort();
     idle.sort();
     assert_eq!(
@@ -832,7 +899,7 @@ async fn near_the_deadline_no_new_work_starts_and_the_next_run_finishes_it() {
 
 #[tokio::test(start_paused = true)]
 async fn a_listing_cut_by_the_deadline_is_reported_as_remaining() {
-    let account = MemoryAccount::new()
+    let account = InMemory::new()
         .with_delay(Duration::from_millis(400))
         .with_page_size(1);
     for n in 0..10 {
@@ -843,7 +910,7 @@ async fn a_listing_cut_by_the_deadline_is_reported_as_remaining() {
         deadline_margin: Duration::from_secs(3),
         ..config()
     };
-    let cleanup = Cleanup::new(account, config);
+    let cleanup = cleanup(account, config);
 
     let report = cleanup.run(now(), seconds_left(4), false).await;
 
@@ -861,7 +928,7 @@ async fn a_listing_cut_by_the_deadline_is_reported_as_remaining() {
 
 #[tokio::test(start_paused = true)]
 async fn no_more_calls_than_the_concurrency_are_in_flight() {
-    let account = MemoryAccount::new().with_delay(Duration::from_millis(10));
+    let account = InMemory::new().with_delay(Duration::from_millis(10));
     for d in 0..6 {
         account.managed_domain(&format!("d-{d}"));
         for u in 0..10 {
@@ -892,13 +959,13 @@ async fn no_more_calls_than_the_concurrency_are_in_flight() {
         report.tally(Rule::IdleApp, ResourceType::StudioApp).acted,
         60
     );
-    assert_eq!(cleanup.account.max_in_flight(), 3);
-    assert_eq!(report.api_calls, cleanup.account.all_calls().len() as u64);
+    assert_eq!(cleanup.max_in_flight(), 3);
+    assert_eq!(report.api_calls, cleanup.all_calls().len() as u64);
 }
 
 #[tokio::test]
 async fn rules_switched_off_list_nothing() {
-    let account = MemoryAccount::new();
+    let account = InMemory::new();
     account.managed_domain("d-one");
     account.notebook("nb", "InService", &[("expires-at", "2020-01-01T00:00:00Z")]);
     let config = Config {
@@ -909,13 +976,13 @@ async fn rules_switched_off_list_nothing() {
 
     let (cleanup, report) = run(account, config).await;
 
-    assert!(cleanup.account.all_calls().is_empty());
+    assert!(cleanup.all_calls().is_empty());
     assert!(report.complete && report.actions.is_empty());
 }
 
 #[tokio::test]
 async fn expiry_can_be_limited_to_some_resource_types() {
-    let account = MemoryAccount::new();
+    let account = InMemory::new();
     let expired = [("expires-at", "2020-01-01T00:00:00Z")];
     account.notebook("nb", "InService", &expired);
     account.endpoint("ep", "InService", &expired);
@@ -929,5 +996,5 @@ async fn expiry_can_be_limited_to_some_resource_types() {
 
     assert_eq!(report.actions.len(), 1);
     assert_eq!(report.actions[0].action, "DeleteEndpoint");
-    assert!(cleanup.account.calls("ListNotebookInstances").is_empty());
+    assert!(cleanup.calls("ListNotebookInstances").is_empty());
 }

@@ -43,7 +43,7 @@ use tracing::{info, warn};
 pub use cleanup::Cleanup;
 pub use config::{Config, ConfigError};
 pub use event::ScheduledRun;
-pub use ports::Account;
+pub use ports::{Account, Studio};
 pub use report::Report;
 
 /// Why an invocation failed (a run itself never fails: its failures are in the report).
@@ -66,7 +66,7 @@ impl From<CleanupError> for Diagnostic {
     }
 }
 
-impl<A: Account> Cleanup<A> {
+impl<S: Studio, A: Account> Cleanup<S, A> {
     /// Handles one invocation: reads the event, runs, logs and returns the report.
     pub async fn handle(&self, event: Value, deadline: Instant) -> Result<Report, CleanupError> {
         let run = ScheduledRun::from_event(event)?;
@@ -94,7 +94,9 @@ impl<A: Account> Cleanup<A> {
 }
 
 /// Runs the cleanup as a Lambda function.
-pub async fn run<A: Account + 'static>(cleanup: Cleanup<A>) -> Result<(), lambda_runtime::Error> {
+pub async fn run<S: Studio + 'static, A: Account + 'static>(
+    cleanup: Cleanup<S, A>,
+) -> Result<(), lambda_runtime::Error> {
     let cleanup = Arc::new(cleanup);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let cleanup = Arc::clone(&cleanup);

@@ -2,6 +2,7 @@
 
 use studio_cleanup::aws::AwsAccount;
 use studio_cleanup::{Cleanup, Config};
+use studio_sagemaker::aws::SageMakerStudio;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -10,6 +11,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         tracing::error!(error = %error, "invalid configuration; the function cannot start");
     })?;
     let sdk_config = aws_config::load_from_env().await;
-    let account = AwsAccount::new(&sdk_config);
-    studio_cleanup::run(Cleanup::new(account, config)).await
+    let sagemaker = aws_sdk_sagemaker::Client::new(&sdk_config);
+    let studio = SageMakerStudio::new(sagemaker.clone());
+    let account = AwsAccount::from_clients(
+        sagemaker,
+        aws_sdk_servicecatalog::Client::new(&sdk_config),
+        aws_sdk_cloudformation::Client::new(&sdk_config),
+    );
+    studio_cleanup::run(Cleanup::new(studio, account, config)).await
 }

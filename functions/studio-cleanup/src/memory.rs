@@ -1,9 +1,11 @@
-//! An in-memory account for unit tests: the suite's in-memory Studio
-//! ([`studio_sagemaker::memory::MemoryStudio`]: domains, apps, tags, statuses held as set) and
-//! the cleanup's own resources (notebook instances, endpoints, provisioned products, stacks)
-//! with AWS's statuses and errors, behind one call machinery: a call log keyed by resource,
-//! injectable failures, small pages, and an optional delay per call (for deadline tests under
-//! tokio's paused clock).
+//! The unit tests' fakes. Studio is the suite's in-memory Studio as it is
+//! ([`studio_sagemaker::memory::MemoryStudio`]: domains, apps, the tags of every SageMaker
+//! resource, its call log and injected faults); [`MemoryAccount`] holds the cleanup's own
+//! resources (notebook instances, endpoints, provisioned products, stacks) with AWS's statuses
+//! and errors, a call log keyed by resource, injectable failures and small pages; [`Latency`] is
+//! what every API call of a run passes through, whichever port it is on: an optional delay (for
+//! deadline tests under tokio's paused clock) and the count of calls in flight. [`InMemory`]
+//! arranges the three.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,9 +19,8 @@ use lambda_support::{AwsError, AwsErrorKind};
 use studio_sagemaker::memory::MemoryStudio;
 
 use crate::ports::{
-    App, AppDescription, AppOwner, Apps, Domain, DomainSummary, Domains, Endpoint, Endpoints,
-    NotebookInstance, NotebookInstances, Page, ProvisionedProduct, ProvisionedProducts, StackState,
-    Stacks, Tag, Tags, Termination, tag,
+    App, AppOwner, Endpoint, Endpoints, NotebookInstance, NotebookInstances, Page,
+    ProvisionedProduct, ProvisionedProducts, StackState, Stacks, Tag, Termination, tag,
 };
 
 pub(crate) const REGION_ACCOUNT: &str = "arn:aws:sagemaker:us-east-1:123456789012";
@@ -36,17 +37,14 @@ struct State {
     calls: Vec<(String, String)>,
 }
 
+/// The cleanup's own resources in memory.
 #[derive(Debug)]
 pub(crate) struct MemoryAccount {
-    /// Domains, apps and the tags of every SageMaker resource.
-    studio: MemoryStudio,
     state: Mutex<State>,
     page_size: usize,
-    delay: Option<Duration>,
-    in_flight: AtomicUsize,
-    max_in_flight: AtomicUsize,
 }
 
+/// An error as AWS answers it: `code`, `kind`, `message`.
 pub(crate) fn error(
     operation: &'static str,
     code: &str,
@@ -63,41 +61,72 @@ pub(crate) fn error(
 
 impl Default for MemoryAccount {
     fn default() -> Self {
+        Self {
+            state: Mutex::default(),
+            page_size: 100,
+        }
+    }
+}
+
+/// What every API call of a run passes through in a unit test: the delay (if any), one call
+/// more in flight meanwhile.
+#[derive(Debug, Default)]
+pub(crate) struct Latency {
+    delay: Option<Duration>,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+impl Latency {
+    /// Waits the delay, one call more in flight meanwhile.
+    pub(crate) async fn pass(&self) {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        if let Some(delay) = self.delay {
+            tokio::time::sleep(delay).await;
+        }
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// The most calls that were in flight at once.
+    pub(crate) fn max_in_flight(&self) -> usize {
+        self.max_in_flight.load(Ordering::SeqCst)
+    }
+}
+
+/// What a unit test arranges: Studio, the cleanup's own resources, and the calls' latency.
+#[derive(Debug)]
+pub(crate) struct InMemory {
+    pub(crate) studio: MemoryStudio,
+    pub(crate) account: MemoryAccount,
+    pub(crate) latency: Latency,
+}
+
+impl InMemory {
+    /// Studio with statuses held as set and pages of 100, no resource, no delay.
+    pub(crate) fn new() -> Self {
         let studio = MemoryStudio::default();
         studio.hold_statuses();
         studio.set_page_size(100);
         Self {
             studio,
-            state: Mutex::default(),
-            page_size: 100,
-            delay: None,
-            in_flight: AtomicUsize::new(0),
-            max_in_flight: AtomicUsize::new(0),
+            account: MemoryAccount::default(),
+            latency: Latency::default(),
         }
     }
-}
 
-impl MemoryAccount {
-    pub(crate) fn new() -> Self {
-        Self::default()
-    }
-
+    /// Every listing answers at most `page_size` items a page.
     pub(crate) fn with_page_size(mut self, page_size: usize) -> Self {
         self.studio.set_page_size(page_size);
-        self.page_size = page_size;
+        self.account.page_size = page_size;
         self
     }
 
+    /// Every API call takes `delay`.
     pub(crate) fn with_delay(mut self, delay: Duration) -> Self {
-        self.delay = Some(delay);
+        self.latency.delay = Some(delay);
         self
     }
-
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    // ---- arranging ------------------------------------------------------------------------
 
     /// A domain `id` with `tags`; returns its ARN.
     pub(crate) fn domain(&self, id: &str, status: &str, tags: &[(&str, &str)]) -> String {
@@ -111,7 +140,7 @@ impl MemoryAccount {
         self.domain(id, "InService", &[("studio-catalog:managed", "true")])
     }
 
-    /// An app of a user profile; returns its ARN.
+    /// An app named `default`; returns its ARN.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn app(
         &self,
@@ -127,6 +156,17 @@ impl MemoryAccount {
             creation_time: Some(created),
             ..App::new(owner, app_type.into(), "default", status.into())
         };
+        self.add_app(domain_id, app, last_user_activity, tags)
+    }
+
+    /// `app` in the domain, last used at `last_user_activity`, tagged `tags`; returns its ARN.
+    pub(crate) fn add_app(
+        &self,
+        domain_id: &str,
+        app: App,
+        last_user_activity: Option<DateTime>,
+        tags: &[(&str, &str)],
+    ) -> String {
         let arn = app_arn(domain_id, &app);
         self.studio.add_app(domain_id, app);
         if let Some(stored) = self.studio.state().apps.last_mut() {
@@ -138,7 +178,7 @@ impl MemoryAccount {
 
     pub(crate) fn notebook(&self, name: &str, status: &str, tags: &[(&str, &str)]) -> String {
         let arn = format!("{REGION_ACCOUNT}:notebook-instance/{name}");
-        self.state().notebooks.push(NotebookInstance {
+        self.account.state().notebooks.push(NotebookInstance {
             name: name.to_owned(),
             arn: arn.clone(),
             status: status.into(),
@@ -149,7 +189,7 @@ impl MemoryAccount {
 
     pub(crate) fn endpoint(&self, name: &str, status: &str, tags: &[(&str, &str)]) -> String {
         let arn = format!("{REGION_ACCOUNT}:endpoint/{name}");
-        self.state().endpoints.push(Endpoint {
+        self.account.state().endpoints.push(Endpoint {
             name: name.to_owned(),
             arn: arn.clone(),
             status: status.into(),
@@ -169,7 +209,7 @@ impl MemoryAccount {
         let arn = format!("arn:aws:servicecatalog:us-east-1:123456789012:stack/{id}-name/{id}");
         let stack_id =
             format!("arn:aws:cloudformation:us-east-1:123456789012:stack/SC-123456789012-{id}/1");
-        let mut state = self.state();
+        let mut state = self.account.state();
         if let Some(stack) = stack {
             state.stacks.insert(stack_id.clone(), stack);
         }
@@ -186,11 +226,21 @@ impl MemoryAccount {
         arn
     }
 
-    /// The next `count` calls of `operation` on a resource whose key contains `resource` fail.
+    /// The next `count` calls of the cleanup's own `operation` (not Studio's: see
+    /// [`MemoryStudio::fail_next_on`]) on a resource whose key contains `resource` fail.
     pub(crate) fn fail(&self, operation: &str, resource: &str, error: AwsError, count: usize) {
-        self.state()
-            .failures
-            .push((operation.to_owned(), resource.to_owned(), error, count));
+        self.account.state().failures.push((
+            operation.to_owned(),
+            resource.to_owned(),
+            error,
+            count,
+        ));
+    }
+}
+
+impl MemoryAccount {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     // ---- inspecting ---------------------------------------------------------------------
@@ -206,15 +256,6 @@ impl MemoryAccount {
 
     pub(crate) fn all_calls(&self) -> Vec<(String, String)> {
         self.state().calls.clone()
-    }
-
-    pub(crate) fn app_status(&self, arn: &str) -> Option<String> {
-        self.studio
-            .state()
-            .apps
-            .iter()
-            .find(|stored| app_arn(&stored.domain_id, &stored.app) == arn)
-            .map(|stored| stored.app.status.as_str().to_owned())
     }
 
     pub(crate) fn notebook_status(&self, name: &str) -> Option<String> {
@@ -237,20 +278,10 @@ impl MemoryAccount {
         self.state().terminations.clone()
     }
 
-    pub(crate) fn max_in_flight(&self) -> usize {
-        self.max_in_flight.load(Ordering::SeqCst)
-    }
-
     // ---- the call machinery ---------------------------------------------------------------
 
-    /// Logs the call, waits the delay, and answers an injected failure if one is armed.
-    async fn enter(&self, operation: &str, key: &str) -> Result<(), AwsError> {
-        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
-        if let Some(delay) = self.delay {
-            tokio::time::sleep(delay).await;
-        }
-        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    /// Logs the call and answers an injected failure if one is armed.
+    fn enter(&self, operation: &str, key: &str) -> Result<(), AwsError> {
         let mut state = self.state();
         state.calls.push((operation.to_owned(), key.to_owned()));
         let armed = state.failures.iter_mut().find(|(op, resource, _, left)| {
@@ -277,72 +308,8 @@ fn tags_of(pairs: &[(&str, &str)]) -> Vec<Tag> {
     pairs.iter().map(|(k, v)| tag(*k, *v)).collect()
 }
 
-fn app_arn(domain_id: &str, app: &App) -> String {
+pub(crate) fn app_arn(domain_id: &str, app: &App) -> String {
     app.arn(&format!("{REGION_ACCOUNT}:domain/{domain_id}"))
-}
-
-impl Domains for MemoryAccount {
-    async fn list_domains_page(
-        &self,
-        next_token: Option<String>,
-    ) -> Result<Page<DomainSummary>, AwsError> {
-        self.enter("ListDomains", "").await?;
-        self.studio.list_domains_page(next_token).await
-    }
-
-    async fn describe_domain(&self, domain_id: &str) -> Result<Option<Domain>, AwsError> {
-        self.enter("DescribeDomain", domain_id).await?;
-        self.studio.describe_domain(domain_id).await
-    }
-}
-
-impl Apps for MemoryAccount {
-    async fn list_apps_page(
-        &self,
-        domain_id: &str,
-        owner: Option<&AppOwner>,
-        next_token: Option<String>,
-    ) -> Result<Page<App>, AwsError> {
-        self.enter("ListApps", domain_id).await?;
-        self.studio
-            .list_apps_page(domain_id, owner, next_token)
-            .await
-    }
-
-    async fn describe_app(
-        &self,
-        domain_id: &str,
-        app: &App,
-    ) -> Result<Option<AppDescription>, AwsError> {
-        self.enter("DescribeApp", &app_arn(domain_id, app)).await?;
-        self.studio.describe_app(domain_id, app).await
-    }
-
-    async fn delete_app(&self, domain_id: &str, app: &App) -> Result<(), AwsError> {
-        self.enter("DeleteApp", &app_arn(domain_id, app)).await?;
-        self.studio.delete_app(domain_id, app).await
-    }
-}
-
-impl Tags for MemoryAccount {
-    async fn list_tags_page(
-        &self,
-        arn: &str,
-        next_token: Option<String>,
-    ) -> Result<Page<Tag>, AwsError> {
-        self.enter("ListTags", arn).await?;
-        self.studio.list_tags_page(arn, next_token).await
-    }
-
-    async fn add_tags(&self, arn: &str, tags: Vec<Tag>) -> Result<(), AwsError> {
-        self.enter("AddTags", arn).await?;
-        self.studio.add_tags(arn, tags).await
-    }
-
-    async fn delete_tags(&self, arn: &str, keys: Vec<String>) -> Result<(), AwsError> {
-        self.enter("DeleteTags", arn).await?;
-        self.studio.delete_tags(arn, keys).await
-    }
 }
 
 impl NotebookInstances for MemoryAccount {
@@ -350,7 +317,7 @@ impl NotebookInstances for MemoryAccount {
         &self,
         next_token: Option<String>,
     ) -> Result<Page<NotebookInstance>, AwsError> {
-        self.enter("ListNotebookInstances", "").await?;
+        self.enter("ListNotebookInstances", "")?;
         let notebooks: Vec<NotebookInstance> = self
             .state()
             .notebooks
@@ -362,7 +329,7 @@ impl NotebookInstances for MemoryAccount {
     }
 
     async fn stop_notebook_instance(&self, name: &str) -> Result<(), AwsError> {
-        self.enter("StopNotebookInstance", name).await?;
+        self.enter("StopNotebookInstance", name)?;
         let mut state = self.state();
         let Some(notebook) = state.notebooks.iter_mut().find(|n| n.name == name) else {
             return Err(error(
@@ -390,13 +357,13 @@ impl NotebookInstances for MemoryAccount {
 
 impl Endpoints for MemoryAccount {
     async fn list_endpoints(&self, next_token: Option<String>) -> Result<Page<Endpoint>, AwsError> {
-        self.enter("ListEndpoints", "").await?;
+        self.enter("ListEndpoints", "")?;
         let endpoints: Vec<Endpoint> = self.state().endpoints.clone();
         Ok(self.page(&endpoints, next_token))
     }
 
     async fn delete_endpoint(&self, name: &str) -> Result<(), AwsError> {
-        self.enter("DeleteEndpoint", name).await?;
+        self.enter("DeleteEndpoint", name)?;
         let mut state = self.state();
         match state.endpoints.iter_mut().find(|e| e.name == name) {
             Some(endpoint) => {
@@ -418,7 +385,7 @@ impl ProvisionedProducts for MemoryAccount {
         &self,
         next_token: Option<String>,
     ) -> Result<Page<ProvisionedProduct>, AwsError> {
-        self.enter("SearchProvisionedProducts", "").await?;
+        self.enter("SearchProvisionedProducts", "")?;
         let products = self.state().products.clone();
         Ok(self.page(&products, next_token))
     }
@@ -430,8 +397,7 @@ impl ProvisionedProducts for MemoryAccount {
         self.enter(
             "TerminateProvisionedProduct",
             &termination.provisioned_product_id,
-        )
-        .await?;
+        )?;
         let mut state = self.state();
         state.terminations.push(termination.clone());
         match state
@@ -455,7 +421,7 @@ impl ProvisionedProducts for MemoryAccount {
 
 impl Stacks for MemoryAccount {
     async fn describe_stack(&self, stack_id: &str) -> Result<Option<StackState>, AwsError> {
-        self.enter("DescribeStacks", stack_id).await?;
+        self.enter("DescribeStacks", stack_id)?;
         Ok(self.state().stacks.get(stack_id).cloned())
     }
 }

@@ -1,11 +1,12 @@
 //! What `studio-cleanup` needs from AWS, as small traits the cleanup is written against.
 //!
 //! One trait per capability. Studio's domains, apps and tags are the suite's shared ports
-//! ([`studio_sagemaker::ports`], re-exported here); notebook instances, endpoints, provisioned
-//! products and stacks are the cleanup's own. [`crate::aws::AwsAccount`] implements them all on
-//! the SDK clients (Studio through the shared adapter), `crate::memory::MemoryAccount` (unit
-//! tests) in memory (Studio through the shared in-memory Studio). Listings return one page at a
-//! time so that the cleanup can stop between pages when its deadline approaches.
+//! ([`studio_sagemaker::ports`], re-exported here, gathered as [`Studio`]), implemented by the
+//! suite's SDK adapter [`studio_sagemaker::aws::SageMakerStudio`] and, in unit tests, by its
+//! in-memory Studio; notebook instances, endpoints, provisioned products and stacks are the
+//! cleanup's own ([`Account`]), implemented by [`crate::aws::AwsAccount`] on the SDK clients and
+//! by `crate::memory::MemoryAccount` in memory. Listings return one page at a time so that the
+//! cleanup can stop between pages when its deadline approaches.
 
 use std::future::Future;
 
@@ -126,14 +127,13 @@ pub trait Stacks: Send + Sync {
     ) -> impl Future<Output = Result<Option<StackState>, AwsError>> + Send;
 }
 
-/// Everything the cleanup touches in one account and region: Studio's domains, apps and tags
-/// (the suite's shared ports, [`studio_sagemaker::ports`]) and the cleanup's own resources.
-pub trait Account:
-    Domains + Apps + Tags + NotebookInstances + Endpoints + ProvisionedProducts + Stacks
-{
-}
+/// What the cleanup touches in Studio: domains, apps and tags (of every SageMaker resource,
+/// notebook instances and endpoints included) — the suite's shared ports.
+pub trait Studio: Domains + Apps + Tags {}
 
-impl<T> Account for T where
-    T: Domains + Apps + Tags + NotebookInstances + Endpoints + ProvisionedProducts + Stacks
-{
-}
+impl<T> Studio for T where T: Domains + Apps + Tags {}
+
+/// What the cleanup touches beyond Studio in one account and region: its own ports.
+pub trait Account: NotebookInstances + Endpoints + ProvisionedProducts + Stacks {}
+
+impl<T> Account for T where T: NotebookInstances + Endpoints + ProvisionedProducts + Stacks {}

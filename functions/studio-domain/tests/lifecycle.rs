@@ -1,46 +1,42 @@
 //! `studio-domain` end to end: the real binary under a local Lambda runtime, CloudFormation's
 //! part played by the harness, SageMaker by the local emulator.
 
+use std::ops::Deref;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use studio_catalog_harness::cloudformation::{CfnRequest, CfnResponse, Deployment};
-use studio_catalog_harness::emulator::{AwsEmulator, Fault};
-use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda};
+use studio_catalog_harness::custom_resource::{CustomResourceOptions, CustomResourceUnderTest};
+use studio_catalog_harness::emulator::Fault;
 
 const FUNCTION: &str = "studio-domain";
 const RESOURCE_TYPE: &str = "Custom::StudioDomain";
 
-struct World {
-    cfn: Deployment,
-    lambda: LocalLambda,
-    /// Last: dropped after the functions, so nothing of this test reaches the next lease.
-    aws: AwsEmulator,
+/// `Custom::StudioDomain` under test, with what these tests ask of SageMaker.
+struct DomainUnderTest(CustomResourceUnderTest);
+
+impl Deref for DomainUnderTest {
+    type Target = CustomResourceUnderTest;
+
+    fn deref(&self) -> &CustomResourceUnderTest {
+        &self.0
+    }
 }
 
-async fn world_with(transition_seconds: f64, function_timeout: Duration) -> World {
-    let aws = AwsEmulator::builder()
-        .transition_seconds(transition_seconds)
-        .lease()
-        .await
-        .expect("the emulator starts");
-    let cfn = Deployment::start("team-a-studio")
-        .await
-        .expect("the response server starts")
-        .with_timeout(Duration::from_secs(120));
-    let lambda = LocalLambda::start(vec![
-        FunctionSpec::new(FUNCTION, env!("CARGO_BIN_EXE_studio-domain"))
-            .envs(aws.aws_env())
-            .env("CFN_RESPONSE_URL_ALLOW", cfn.url_prefix())
-            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-            .timeout(function_timeout),
-    ])
-    .await
-    .expect("the function starts");
-    World { aws, cfn, lambda }
+async fn world_with(transition_seconds: f64, function_timeout: Duration) -> DomainUnderTest {
+    DomainUnderTest(
+        CustomResourceUnderTest::start(
+            env!("CARGO_BIN_EXE_studio-domain"),
+            "team-a-studio",
+            CustomResourceOptions::default()
+                .transition_seconds(transition_seconds)
+                .function_timeout(function_timeout),
+        )
+        .await,
+    )
 }
 
-async fn world() -> World {
+async fn world() -> DomainUnderTest {
     world_with(0.3, Duration::from_secs(60)).await
 }
 
@@ -55,29 +51,26 @@ fn properties(domain_name: &str) -> Value {
     })
 }
 
-impl World {
-    async fn send(&self, request: &CfnRequest) -> CfnResponse {
-        self.cfn
-            .request(&self.lambda, FUNCTION, request)
-            .await
-            .expect("CloudFormation gets an answer")
-    }
-
+impl DomainUnderTest {
     async fn create(&self, logical_id: &str, properties: Value) -> (CfnRequest, CfnResponse) {
         let request = CfnRequest::create(RESOURCE_TYPE, logical_id, properties);
-        let response = self.send(&request).await;
+        let response = self.send_and_wait(&request).await;
         (request, response)
     }
 
     async fn describe(&self, domain_id: &str) -> Result<Value, String> {
-        self.aws
+        self.aws()
             .sagemaker("DescribeDomain", &json!({"DomainId": domain_id}))
             .await
             .map_err(|error| error.aws_error_type().unwrap_or("unknown").to_owned())
     }
 
     async fn domain_ids(&self) -> Vec<String> {
-        let listed = self.aws.sagemaker("ListDomains", &json!({})).await.unwrap();
+        let listed = self
+            .aws()
+            .sagemaker("ListDomains", &json!({}))
+            .await
+            .unwrap();
         listed["Domains"]
             .as_array()
             .unwrap()
@@ -87,18 +80,18 @@ impl World {
     }
 
     async fn tags(&self, arn: &str) -> Vec<(String, String)> {
-        self.aws.sagemaker_tags(arn).await.unwrap()
+        self.aws().sagemaker_tags(arn).await.unwrap()
     }
 
     async fn wait_in_service(&self, describe: &str, body: Value) {
-        self.aws
+        self.aws()
             .wait_for_sagemaker_status(describe, &body, "InService", Duration::from_secs(10))
             .await
             .unwrap();
     }
 
     async fn add_user_profile(&self, domain_id: &str, name: &str) {
-        self.aws
+        self.aws()
             .sagemaker(
                 "CreateUserProfile",
                 &json!({"DomainId": domain_id, "UserProfileName": name}),
@@ -113,7 +106,7 @@ impl World {
     }
 
     async fn add_space_with_app(&self, domain_id: &str, space: &str, owner: &str) {
-        self.aws
+        self.aws()
             .sagemaker(
                 "CreateSpace",
                 &json!({
@@ -144,14 +137,14 @@ impl World {
         for (key, value) in owner.as_object().unwrap() {
             body[key] = value.clone();
         }
-        self.aws.sagemaker("CreateApp", &body).await.unwrap();
+        self.aws().sagemaker("CreateApp", &body).await.unwrap();
         let mut describe = body.clone();
         describe.as_object_mut().unwrap().remove("ResourceSpec");
         self.wait_in_service("DescribeApp", describe).await;
     }
 
     fn continuations(&self) -> usize {
-        self.lambda
+        self.lambda()
             .invocations(FUNCTION)
             .iter()
             .filter(|record| record.payload.get("StudioCatalogContinuation").is_some())
@@ -163,13 +156,9 @@ impl World {
 async fn create_answers_once_with_the_domain_and_its_attributes() {
     let world = world().await;
     let request = CfnRequest::create(RESOURCE_TYPE, "Domain", properties("team-a"));
-    let (event, token) = world.cfn.event(FUNCTION, &request);
+    let (event, token) = world.event(&request);
 
-    let created = world
-        .cfn
-        .send(&world.lambda, FUNCTION, event)
-        .await
-        .unwrap();
+    let created = world.send_event_and_wait(event).await;
 
     assert!(created.is_success(), "{:?}", created.reason);
     let domain_id = created.physical_resource_id.clone();
@@ -198,12 +187,12 @@ async fn create_answers_once_with_the_domain_and_its_attributes() {
     );
     assert!(created.problems().is_empty(), "{:?}", created.problems());
     world
-        .lambda
+        .lambda()
         .wait_idle(FUNCTION, Duration::from_secs(10))
         .await
         .unwrap();
     assert_eq!(
-        world.cfn.server().responses(&token).len(),
+        world.cfn().server().responses(&token).len(),
         1,
         "exactly one answer"
     );
@@ -221,8 +210,8 @@ async fn a_duplicate_delivery_of_a_create_converges_on_the_same_domain() {
     let world = world().await;
     let request = CfnRequest::create(RESOURCE_TYPE, "Domain", properties("team-a"));
 
-    let first = world.send(&request).await;
-    let second = world.send(&request).await;
+    let first = world.send_and_wait(&request).await;
+    let second = world.send_and_wait(&request).await;
 
     assert!(first.is_success() && second.is_success());
     assert_eq!(first.physical_resource_id, second.physical_resource_id);
@@ -232,7 +221,7 @@ async fn a_duplicate_delivery_of_a_create_converges_on_the_same_domain() {
     );
     assert_eq!(
         world
-            .aws
+            .aws()
             .call_count("sagemaker", "CreateDomain")
             .await
             .unwrap(),
@@ -250,18 +239,14 @@ async fn deleting_one_stacks_domain_leaves_the_other_stacks_domain() {
     // The other stack's function answers to its own response server.
     let theirs_event = {
         let mut event = event;
-        event["ResponseURL"] = json!(world.cfn.server().response_url(&token));
+        event["ResponseURL"] = json!(world.cfn().server().response_url(&token));
         event
     };
-    let theirs = world
-        .cfn
-        .send(&world.lambda, FUNCTION, theirs_event)
-        .await
-        .unwrap();
+    let theirs = world.send_event_and_wait(theirs_event).await;
     assert!(created.is_success() && theirs.is_success());
 
     let deleted = world
-        .send(&ours.delete(&created.physical_resource_id, properties("team-a")))
+        .send_and_wait(&ours.delete(&created.physical_resource_id, properties("team-a")))
         .await;
 
     assert!(deleted.is_success(), "{:?}", deleted.reason);
@@ -286,13 +271,9 @@ async fn a_delete_naming_another_stacks_domain_leaves_it_untouched() {
     let delete = CfnRequest::create(RESOURCE_TYPE, "Domain", properties("team-b"))
         .delete(&theirs.physical_resource_id, properties("team-b"));
     let (mut event, token) = our_stack.event(FUNCTION, &delete);
-    event["ResponseURL"] = json!(world.cfn.server().response_url(&token));
+    event["ResponseURL"] = json!(world.cfn().server().response_url(&token));
 
-    let deleted = world
-        .cfn
-        .send(&world.lambda, FUNCTION, event)
-        .await
-        .unwrap();
+    let deleted = world.send_event_and_wait(event).await;
 
     assert!(deleted.is_success());
     assert!(deleted.reason.unwrap().contains("belongs to another stack"));
@@ -340,7 +321,7 @@ async fn a_missing_or_malformed_property_fails_naming_it_and_creates_nothing() {
     );
     assert_eq!(
         world
-            .aws
+            .aws()
             .call_count("sagemaker", "CreateDomain")
             .await
             .unwrap(),
@@ -356,16 +337,16 @@ async fn delete_after_a_failed_create_succeeds_without_touching_anything() {
     invalid["SubnetIds"] = json!([]);
     let (request, failed) = world.create("Domain", invalid.clone()).await;
     assert!(failed.is_failed());
-    world.aws.clear_calls().await.unwrap();
+    world.aws().clear_calls().await.unwrap();
 
     let deleted = world
-        .send(&request.delete(&failed.physical_resource_id, invalid))
+        .send_and_wait(&request.delete(&failed.physical_resource_id, invalid))
         .await;
 
     assert!(deleted.is_success(), "{:?}", deleted.reason);
     assert_eq!(deleted.physical_resource_id, failed.physical_resource_id);
     assert!(
-        world.aws.calls().await.unwrap().is_empty(),
+        world.aws().calls().await.unwrap().is_empty(),
         "no AWS call for a placeholder id"
     );
 }
@@ -374,8 +355,7 @@ async fn delete_after_a_failed_create_succeeds_without_touching_anything() {
 async fn a_domain_that_fails_is_answered_failed_with_aws_reason_and_named_for_rollback() {
     let world = world_with(1.5, Duration::from_secs(60)).await;
     let request = CfnRequest::create(RESOURCE_TYPE, "Domain", properties("team-a"));
-    let (event, token) = world.cfn.event(FUNCTION, &request);
-    world.lambda.invoke_async(FUNCTION, event).unwrap();
+    let token = world.send(&request);
     let domain_id = loop {
         if let Some(id) = world.domain_ids().await.first() {
             break id.clone();
@@ -383,7 +363,7 @@ async fn a_domain_that_fails_is_answered_failed_with_aws_reason_and_named_for_ro
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     world
-        .aws
+        .aws()
         .fail_domain(
             &domain_id,
             "The subnet subnet-0a1b2c3d has no free IP addresses",
@@ -391,12 +371,7 @@ async fn a_domain_that_fails_is_answered_failed_with_aws_reason_and_named_for_ro
         .await
         .unwrap();
 
-    let failed = world
-        .cfn
-        .server()
-        .wait_for_response(&token, Duration::from_secs(60))
-        .await
-        .unwrap();
+    let failed = world.wait_for_answer(&token, Duration::from_secs(60)).await;
 
     assert!(failed.is_failed());
     assert_eq!(
@@ -412,7 +387,7 @@ async fn a_create_that_fails_after_the_domain_exists_names_it_so_the_rollback_de
     // CreateDomain has succeeded)
     let world = world().await;
     world
-        .aws
+        .aws()
         .inject_fault(
             &Fault::new("sagemaker", "DescribeDomain", "AccessDeniedException")
                 .message("User is not authorized to perform: sagemaker:DescribeDomain")
@@ -435,9 +410,9 @@ async fn a_create_that_fails_after_the_domain_exists_names_it_so_the_rollback_de
     assert!(failed.reason.unwrap().contains("AccessDenied"));
 
     // And CloudFormation's rollback delete, with that id, deletes it
-    world.aws.clear_faults().await.unwrap();
+    world.aws().clear_faults().await.unwrap();
     let deleted = world
-        .send(&request.delete(&failed.physical_resource_id, properties("team-a")))
+        .send_and_wait(&request.delete(&failed.physical_resource_id, properties("team-a")))
         .await;
     assert!(deleted.is_success(), "{:?}", deleted.reason);
     assert_eq!(
@@ -456,7 +431,7 @@ async fn a_creation_that_outlasts_one_invocation_continues_in_the_next() {
     assert!(created.is_success(), "{:?}", created.reason);
     assert!(world.continuations() >= 1, "the wait spanned invocations");
     let timed_out = world
-        .lambda
+        .lambda()
         .invocations(FUNCTION)
         .iter()
         .filter(|record| record.outcome.kind() == "TimedOut")
@@ -464,7 +439,7 @@ async fn a_creation_that_outlasts_one_invocation_continues_in_the_next() {
     assert_eq!(timed_out, 0, "no invocation ran into its deadline");
     assert_eq!(
         world
-            .aws
+            .aws()
             .call_count("sagemaker", "CreateDomain")
             .await
             .unwrap(),
@@ -477,7 +452,7 @@ async fn throttling_is_retried_until_the_call_goes_through() {
     let world = world().await;
     // More throttles than the SDK's own attempts (AWS_MAX_ATTEMPTS=2): the protocol retries.
     world
-        .aws
+        .aws()
         .inject_fault(&Fault::throttling("sagemaker", "CreateDomain").count(3))
         .await
         .unwrap();
@@ -487,7 +462,7 @@ async fn throttling_is_retried_until_the_call_goes_through() {
     assert!(created.is_success(), "{:?}", created.reason);
     assert_eq!(
         world
-            .aws
+            .aws()
             .call_count("sagemaker", "CreateDomain")
             .await
             .unwrap(),
@@ -499,24 +474,20 @@ async fn throttling_is_retried_until_the_call_goes_through() {
 #[tokio::test]
 async fn a_failed_response_put_is_retried_and_answered_once() {
     let world = world().await;
-    world.cfn.server().fail_next_puts(2, 500);
+    world.cfn().server().fail_next_puts(2, 500);
     let request = CfnRequest::create(RESOURCE_TYPE, "Domain", properties("team-a"));
-    let (event, token) = world.cfn.event(FUNCTION, &request);
+    let (event, token) = world.event(&request);
 
-    let created = world
-        .cfn
-        .send(&world.lambda, FUNCTION, event)
-        .await
-        .unwrap();
+    let created = world.send_event_and_wait(event).await;
 
     assert!(created.is_success());
     world
-        .lambda
+        .lambda()
         .wait_idle(FUNCTION, Duration::from_secs(10))
         .await
         .unwrap();
-    assert_eq!(world.cfn.server().attempts(&token), 3);
-    assert_eq!(world.cfn.server().responses(&token).len(), 1);
+    assert_eq!(world.cfn().server().attempts(&token), 3);
+    assert_eq!(world.cfn().server().responses(&token).len(), 1);
 }
 
 #[tokio::test]
@@ -529,7 +500,7 @@ async fn a_tag_change_is_made_in_place_on_the_same_domain() {
     retagged["Tags"] = json!([{"Key": "cost-centre", "Value": "4711"}]);
 
     let updated = world
-        .send(&request.update(&domain_id, retagged, properties("team-a")))
+        .send_and_wait(&request.update(&domain_id, retagged, properties("team-a")))
         .await;
 
     assert!(updated.is_success(), "{:?}", updated.reason);
@@ -568,7 +539,7 @@ async fn removing_a_subnet_while_apps_run_fails_at_once_naming_them_and_changes_
     changed["SubnetIds"] = json!(["subnet-0a1b2c3d"]);
     changed["Tags"] = json!([]);
     let updated = world
-        .send(&request.update(&domain_id, changed, properties("team-a")))
+        .send_and_wait(&request.update(&domain_id, changed, properties("team-a")))
         .await;
 
     // Then the update fails in one answer, naming the app, and nothing was changed
@@ -589,7 +560,7 @@ async fn removing_a_subnet_while_apps_run_fails_at_once_naming_them_and_changes_
     );
     assert_eq!(
         world
-            .aws
+            .aws()
             .call_count("sagemaker", "UpdateDomain")
             .await
             .unwrap(),
@@ -615,7 +586,7 @@ async fn settings_and_subnets_change_in_place_through_update_domain() {
         json!({"JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.m5.large"}}});
 
     let updated = world
-        .send(&request.update(&domain_id, changed, properties("team-a")))
+        .send_and_wait(&request.update(&domain_id, changed, properties("team-a")))
         .await;
 
     assert!(updated.is_success(), "{:?}", updated.reason);
@@ -629,7 +600,7 @@ async fn settings_and_subnets_change_in_place_through_update_domain() {
     );
     assert_eq!(
         world
-            .aws
+            .aws()
             .call_count("sagemaker", "UpdateDomain")
             .await
             .unwrap(),
@@ -644,7 +615,7 @@ async fn a_new_domain_name_replaces_the_domain_and_the_old_one_is_deleted_after(
     let old_id = created.physical_resource_id.clone();
 
     let replaced = world
-        .send(&request.update(&old_id, properties("team-a-v2"), properties("team-a")))
+        .send_and_wait(&request.update(&old_id, properties("team-a-v2"), properties("team-a")))
         .await;
 
     assert!(replaced.is_success(), "{:?}", replaced.reason);
@@ -664,7 +635,7 @@ async fn a_new_domain_name_replaces_the_domain_and_the_old_one_is_deleted_after(
     );
 
     let cleanup = world
-        .send(&request.delete(&old_id, properties("team-a")))
+        .send_and_wait(&request.delete(&old_id, properties("team-a")))
         .await;
 
     assert!(cleanup.is_success());
@@ -690,7 +661,7 @@ async fn a_delete_with_user_profiles_left_fails_naming_them_and_touches_nothing(
         .await;
 
     let deleted = world
-        .send(&request.delete(&domain_id, properties("team-a")))
+        .send_and_wait(&request.delete(&domain_id, properties("team-a")))
         .await;
 
     assert!(deleted.is_failed());
@@ -704,7 +675,7 @@ async fn a_delete_with_user_profiles_left_fails_naming_them_and_touches_nothing(
     );
     assert_eq!(
         world
-            .aws
+            .aws()
             .call_count("sagemaker", "DeleteApp")
             .await
             .unwrap(),
@@ -712,7 +683,7 @@ async fn a_delete_with_user_profiles_left_fails_naming_them_and_touches_nothing(
     );
     assert_eq!(
         world
-            .aws
+            .aws()
             .call_count("sagemaker", "DeleteSpace")
             .await
             .unwrap(),
@@ -749,7 +720,9 @@ async fn delete_stops_apps_and_spaces_first_and_keeps_the_home_file_system() {
         .add_space_with_app(&domain_id, "shared-notebooks", "alice")
         .await;
 
-    let deleted = world.send(&request.delete(&domain_id, props)).await;
+    let deleted = world
+        .send_and_wait(&request.delete(&domain_id, props))
+        .await;
 
     assert!(deleted.is_success(), "{:?}", deleted.reason);
     assert_eq!(
@@ -758,7 +731,7 @@ async fn delete_stops_apps_and_spaces_first_and_keeps_the_home_file_system() {
     );
     assert_eq!(
         world
-            .aws
+            .aws()
             .call_count("sagemaker", "DeleteApp")
             .await
             .unwrap(),
@@ -766,7 +739,7 @@ async fn delete_stops_apps_and_spaces_first_and_keeps_the_home_file_system() {
     );
     assert_eq!(
         world
-            .aws
+            .aws()
             .call_count("sagemaker", "DeleteSpace")
             .await
             .unwrap(),
@@ -774,14 +747,14 @@ async fn delete_stops_apps_and_spaces_first_and_keeps_the_home_file_system() {
     );
     assert_eq!(
         world
-            .aws
+            .aws()
             .call_count("sagemaker", "DeleteUserProfile")
             .await
             .unwrap(),
         1
     );
     let file_system = world
-        .aws
+        .aws()
         .efs_file_systems()
         .await
         .unwrap()
@@ -800,12 +773,12 @@ async fn home_efs_retention_delete_deletes_the_home_file_system() {
     let home = created.data("HomeEfsFileSystemId").unwrap().to_owned();
 
     let deleted = world
-        .send(&request.delete(&created.physical_resource_id, props))
+        .send_and_wait(&request.delete(&created.physical_resource_id, props))
         .await;
 
     assert!(deleted.is_success());
     let states: Vec<String> = world
-        .aws
+        .aws()
         .efs_file_systems()
         .await
         .unwrap()
@@ -821,11 +794,11 @@ async fn deleting_a_domain_that_is_already_gone_succeeds() {
     let world = world().await;
     let (request, created) = world.create("Domain", properties("team-a")).await;
     let first = world
-        .send(&request.delete(&created.physical_resource_id, properties("team-a")))
+        .send_and_wait(&request.delete(&created.physical_resource_id, properties("team-a")))
         .await;
 
     let again = world
-        .send(&request.delete(&created.physical_resource_id, properties("team-a")))
+        .send_and_wait(&request.delete(&created.physical_resource_id, properties("team-a")))
         .await;
 
     assert!(first.is_success() && again.is_success());

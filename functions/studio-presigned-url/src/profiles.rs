@@ -314,7 +314,10 @@ mod tests {
     use lambda_support::AwsErrorKind;
 
     use super::*;
-    use crate::studio::memory::MemoryStudio;
+    use aws_sdk_sagemaker::types::UserProfileStatus;
+    use studio_sagemaker::memory;
+
+    use crate::studio::memory::{held_studio, tags};
 
     const DOMAIN: &str = "d-abc123def456";
 
@@ -348,10 +351,14 @@ mod tests {
 
     #[tokio::test]
     async fn the_profile_tagged_with_the_identity_is_found_whatever_its_name() {
-        let studio = MemoryStudio::new();
-        studio.add_profile(DOMAIN, "jdoe", &[("studiouserid", "jdoe@example.com")]);
-        studio.add_profile(DOMAIN, "alice", &[("studiouserid", "bob")]);
-        studio.add_profile("d-otherdomain1", "x", &[("studiouserid", "alice")]);
+        let studio = held_studio();
+        studio.add_user_profile(
+            DOMAIN,
+            "jdoe",
+            tags(&[("studiouserid", "jdoe@example.com")]),
+        );
+        studio.add_user_profile(DOMAIN, "alice", tags(&[("studiouserid", "bob")]));
+        studio.add_user_profile("d-otherdomain1", "x", tags(&[("studiouserid", "alice")]));
         let directory = directory(300);
         assert_eq!(
             directory
@@ -372,10 +379,10 @@ mod tests {
 
     #[tokio::test]
     async fn matching_is_exact_and_case_sensitive() {
-        let studio = MemoryStudio::new();
-        studio.add_profile(DOMAIN, "p1", &[("studiouserid", "Alice")]);
-        studio.add_profile(DOMAIN, "p2", &[("studiouserid", " alice")]);
-        studio.add_profile(DOMAIN, "p3", &[("StudioUserId", "alice")]);
+        let studio = held_studio();
+        studio.add_user_profile(DOMAIN, "p1", tags(&[("studiouserid", "Alice")]));
+        studio.add_user_profile(DOMAIN, "p2", tags(&[("studiouserid", " alice")]));
+        studio.add_user_profile(DOMAIN, "p3", tags(&[("StudioUserId", "alice")]));
         assert_eq!(
             directory(300).lookup(&studio, &scope(), "alice").await,
             Ok(Lookup::NoProfile)
@@ -384,7 +391,7 @@ mod tests {
 
     #[tokio::test]
     async fn wildcard_and_empty_tag_values_never_match() {
-        let studio = MemoryStudio::new();
+        let studio = held_studio();
         for (profile, value) in [
             ("p1", "*"),
             ("p2", ""),
@@ -392,7 +399,7 @@ mod tests {
             ("p4", "?lice"),
             ("p5", "${aws:username}"),
         ] {
-            studio.add_profile(DOMAIN, profile, &[("studiouserid", value)]);
+            studio.add_user_profile(DOMAIN, profile, tags(&[("studiouserid", value)]));
         }
         let index = ProfileIndex::build(&studio, &scope(), DOMAIN)
             .await
@@ -409,9 +416,9 @@ mod tests {
 
     #[tokio::test]
     async fn two_profiles_with_the_same_tag_are_an_ambiguity_not_a_choice() {
-        let studio = MemoryStudio::new();
-        studio.add_profile(DOMAIN, "alice", &[("studiouserid", "alice")]);
-        studio.add_profile(DOMAIN, "alice-sandbox", &[("studiouserid", "alice")]);
+        let studio = held_studio();
+        studio.add_user_profile(DOMAIN, "alice", tags(&[("studiouserid", "alice")]));
+        studio.add_user_profile(DOMAIN, "alice-sandbox", tags(&[("studiouserid", "alice")]));
         assert_eq!(
             directory(300).lookup(&studio, &scope(), "alice").await,
             Ok(Lookup::Ambiguous(vec![
@@ -423,9 +430,10 @@ mod tests {
 
     #[tokio::test]
     async fn profiles_being_deleted_are_not_candidates() {
-        let studio = MemoryStudio::new();
-        studio.add_profile_with_status(DOMAIN, "old", "Deleting", &[("studiouserid", "alice")]);
-        studio.add_profile(DOMAIN, "new", &[("studiouserid", "alice")]);
+        let studio = held_studio();
+        studio.add_user_profile(DOMAIN, "old", tags(&[("studiouserid", "alice")]));
+        studio.set_user_profile_status(DOMAIN, "old", UserProfileStatus::Deleting);
+        studio.add_user_profile(DOMAIN, "new", tags(&[("studiouserid", "alice")]));
         assert_eq!(
             directory(300).lookup(&studio, &scope(), "alice").await,
             Ok(Lookup::Found("new".into()))
@@ -434,34 +442,35 @@ mod tests {
 
     #[tokio::test]
     async fn every_page_of_profiles_and_tags_is_read() {
-        let studio = MemoryStudio::new().with_page_size(2);
+        let studio = held_studio();
+        studio.set_page_size(2);
         for i in 0..5 {
-            studio.add_profile(
+            studio.add_user_profile(
                 DOMAIN,
                 &format!("user{i}"),
-                &[
+                tags(&[
                     ("team", "ml"),
                     ("cost-centre", "42"),
                     ("studiouserid", &format!("u{i}")),
-                ],
+                ]),
             );
         }
         let index = ProfileIndex::build(&studio, &scope(), DOMAIN)
             .await
             .expect("index");
         assert_eq!(index.profiles_of("u4"), &["user4".to_owned()]);
-        assert_eq!(studio.call_count("ListUserProfiles"), 3);
-        assert_eq!(studio.call_count("ListTags"), 10, "two pages of tags each");
+        assert_eq!(studio.count("ListUserProfiles"), 3);
+        assert_eq!(studio.count("ListTags"), 10, "two pages of tags each");
     }
 
     #[tokio::test]
     async fn a_warm_lookup_costs_one_list_tags_and_one_describe_call() {
-        let studio = MemoryStudio::new();
+        let studio = held_studio();
         for i in 0..20 {
-            studio.add_profile(
+            studio.add_user_profile(
                 DOMAIN,
                 &format!("user{i}"),
-                &[("studiouserid", &format!("u{i}"))],
+                tags(&[("studiouserid", &format!("u{i}"))]),
             );
         }
         let directory = directory(300);
@@ -469,21 +478,21 @@ mod tests {
             .lookup(&studio, &scope(), "u3")
             .await
             .expect("cold");
-        assert_eq!(studio.call_count("ListUserProfiles"), 1);
-        assert_eq!(studio.call_count("ListTags"), 20);
-        studio.clear_calls();
+        assert_eq!(studio.count("ListUserProfiles"), 1);
+        assert_eq!(studio.count("ListTags"), 20);
+        studio.forget_calls();
         assert_eq!(
             directory.lookup(&studio, &scope(), "u7").await,
             Ok(Lookup::Found("user7".into()))
         );
-        assert_eq!(studio.calls(), vec!["ListTags", "DescribeUserProfile"]);
+        assert_eq!(studio.operations(), vec!["ListTags", "DescribeUserProfile"]);
     }
 
     #[tokio::test]
     async fn a_warm_index_never_hands_out_a_profile_being_deleted() {
         // Given a warm index that found alice's profile while it was InService
-        let studio = MemoryStudio::new();
-        studio.add_profile(DOMAIN, "alice", &[("studiouserid", "alice")]);
+        let studio = held_studio();
+        studio.add_user_profile(DOMAIN, "alice", tags(&[("studiouserid", "alice")]));
         let warm = directory(300);
         assert_eq!(
             warm.lookup(&studio, &scope(), "alice").await,
@@ -491,7 +500,7 @@ mod tests {
         );
 
         // When the profile is being deleted (her offboarding)
-        studio.set_status(DOMAIN, "alice", "Deleting");
+        studio.set_user_profile_status(DOMAIN, "alice", UserProfileStatus::Deleting);
 
         // Then the warm instance answers as a cold one does: no profile
         assert_eq!(
@@ -506,8 +515,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_profile_not_in_service_is_named_with_its_status_warm_or_cold() {
-        let studio = MemoryStudio::new();
-        studio.add_profile_with_status(DOMAIN, "alice", "Pending", &[("studiouserid", "alice")]);
+        let studio = held_studio();
+        studio.add_user_profile(DOMAIN, "alice", tags(&[("studiouserid", "alice")]));
+        studio.set_user_profile_status(DOMAIN, "alice", UserProfileStatus::Pending);
         let not_in_service = |status: &str| {
             Ok(Lookup::NotInService {
                 profile: "alice".into(),
@@ -520,12 +530,12 @@ mod tests {
             directory.lookup(&studio, &scope(), "alice").await,
             not_in_service("Pending")
         );
-        studio.set_status(DOMAIN, "alice", "Updating");
+        studio.set_user_profile_status(DOMAIN, "alice", UserProfileStatus::Updating);
         assert_eq!(
             directory.lookup(&studio, &scope(), "alice").await,
             not_in_service("Updating")
         );
-        studio.set_status(DOMAIN, "alice", "InService");
+        studio.set_user_profile_status(DOMAIN, "alice", UserProfileStatus::InService);
         assert_eq!(
             directory.lookup(&studio, &scope(), "alice").await,
             Ok(Lookup::Found("alice".into()))
@@ -534,21 +544,21 @@ mod tests {
 
     #[tokio::test]
     async fn a_profile_retagged_away_is_not_handed_out_from_a_stale_index() {
-        let studio = MemoryStudio::new();
-        studio.add_profile(DOMAIN, "p1", &[("studiouserid", "alice")]);
+        let studio = held_studio();
+        let p1 = studio.add_user_profile(DOMAIN, "p1", tags(&[("studiouserid", "alice")]));
         let directory = directory(300);
         assert_eq!(
             directory.lookup(&studio, &scope(), "alice").await,
             Ok(Lookup::Found("p1".into()))
         );
-        studio.set_tag(DOMAIN, "p1", "studiouserid", "carol");
-        studio.add_profile(DOMAIN, "p2", &[("studiouserid", "alice")]);
+        studio.set_tags(&p1, tags(&[("studiouserid", "carol")]));
+        studio.add_user_profile(DOMAIN, "p2", tags(&[("studiouserid", "alice")]));
         assert_eq!(
             directory.lookup(&studio, &scope(), "alice").await,
             Ok(Lookup::Found("p2".into())),
             "the stale entry is checked, found wrong, and the index read again"
         );
-        studio.remove_profile(DOMAIN, "p2");
+        studio.remove_user_profile(DOMAIN, "p2");
         assert_eq!(
             directory.lookup(&studio, &scope(), "alice").await,
             Ok(Lookup::NoProfile)
@@ -557,39 +567,39 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_new_profile_is_found_once_the_rebuild_interval_has_passed() {
-        let studio = MemoryStudio::new();
-        studio.add_profile(DOMAIN, "bob", &[("studiouserid", "bob")]);
+        let studio = held_studio();
+        studio.add_user_profile(DOMAIN, "bob", tags(&[("studiouserid", "bob")]));
         let directory = directory(300);
         assert_eq!(
             directory.lookup(&studio, &scope(), "alice").await,
             Ok(Lookup::NoProfile)
         );
-        studio.add_profile(DOMAIN, "alice", &[("studiouserid", "alice")]);
-        studio.clear_calls();
+        studio.add_user_profile(DOMAIN, "alice", tags(&[("studiouserid", "alice")]));
+        studio.forget_calls();
         assert_eq!(
             directory.lookup(&studio, &scope(), "alice").await,
             Ok(Lookup::NoProfile),
             "a miss right after a build does not scan again"
         );
-        assert!(studio.calls().is_empty());
+        assert!(studio.operations().is_empty());
         tokio::time::advance(REBUILD_INTERVAL).await;
         assert_eq!(
             directory.lookup(&studio, &scope(), "alice").await,
             Ok(Lookup::Found("alice".into()))
         );
-        assert_eq!(studio.call_count("ListUserProfiles"), 1);
+        assert_eq!(studio.count("ListUserProfiles"), 1);
     }
 
     #[tokio::test(start_paused = true)]
     async fn the_index_expires_after_its_ttl() {
-        let studio = MemoryStudio::new();
-        studio.add_profile(DOMAIN, "alice", &[("studiouserid", "alice")]);
+        let studio = held_studio();
+        studio.add_user_profile(DOMAIN, "alice", tags(&[("studiouserid", "alice")]));
         let directory = directory(60);
         directory
             .lookup(&studio, &scope(), "alice")
             .await
             .expect("cold");
-        studio.add_profile(DOMAIN, "alice-2", &[("studiouserid", "alice")]);
+        studio.add_user_profile(DOMAIN, "alice-2", tags(&[("studiouserid", "alice")]));
         tokio::time::advance(Duration::from_secs(59)).await;
         assert_eq!(
             directory.lookup(&studio, &scope(), "alice").await,
@@ -606,8 +616,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_zero_ttl_reads_the_domain_on_every_request() {
-        let studio = MemoryStudio::new();
-        studio.add_profile(DOMAIN, "alice", &[("studiouserid", "alice")]);
+        let studio = held_studio();
+        studio.add_user_profile(DOMAIN, "alice", tags(&[("studiouserid", "alice")]));
         let directory = directory(0);
         directory
             .lookup(&studio, &scope(), "alice")
@@ -617,15 +627,18 @@ mod tests {
             .lookup(&studio, &scope(), "alice")
             .await
             .expect("second");
-        assert_eq!(studio.call_count("ListUserProfiles"), 2);
-        assert_eq!(studio.call_count("ListTags"), 2, "no separate verification");
+        assert_eq!(studio.count("ListUserProfiles"), 2);
+        assert_eq!(studio.count("ListTags"), 2, "no separate verification");
     }
 
     #[tokio::test]
     async fn a_profile_deleted_during_the_scan_is_skipped() {
-        let studio = MemoryStudio::new();
-        studio.add_profile(DOMAIN, "alice", &[("studiouserid", "alice")]);
-        studio.fail_next("ListTags", "ResourceNotFound", AwsErrorKind::NotFound);
+        let studio = held_studio();
+        studio.add_user_profile(DOMAIN, "alice", tags(&[("studiouserid", "alice")]));
+        studio.fail_next(
+            "ListTags",
+            memory::aws_error("ListTags", "ResourceNotFound", AwsErrorKind::NotFound),
+        );
         assert_eq!(
             directory(300).lookup(&studio, &scope(), "alice").await,
             Ok(Lookup::NoProfile)
@@ -634,12 +647,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_scan_is_an_error_and_leaves_no_index() {
-        let studio = MemoryStudio::new();
-        studio.add_profile(DOMAIN, "alice", &[("studiouserid", "alice")]);
+        let studio = held_studio();
+        studio.add_user_profile(DOMAIN, "alice", tags(&[("studiouserid", "alice")]));
         studio.fail_next(
             "ListUserProfiles",
-            "ThrottlingException",
-            AwsErrorKind::Throttled,
+            memory::aws_error(
+                "ListUserProfiles",
+                "ThrottlingException",
+                AwsErrorKind::Throttled,
+            ),
         );
         let directory = directory(300);
         let error = directory

@@ -8,7 +8,7 @@ use crate::{
     config::Config,
     request::HttpRequest,
     sign_in::{InvocationContext, SignIn},
-    studio::memory::MemoryStudio,
+    studio::memory::{held_studio, presigned, tags},
 };
 
 const BROWSER_IAM_USER: &str =
@@ -69,10 +69,14 @@ fn the_http_api_sample_is_an_api_gateway_event_with_the_same_identity() {
 
 #[tokio::test]
 async fn each_sample_gets_the_answer_its_name_promises() {
-    let studio = MemoryStudio::new();
-    studio.add_profile(DOMAIN, "alice", &[("studiouserid", "alice")]);
-    studio.add_profile(DOMAIN, "bob", &[("studiouserid", "bob")]);
-    studio.add_profile(DOMAIN, "jdoe", &[("studiouserid", "jdoe@example.com")]);
+    let studio = held_studio();
+    studio.add_user_profile(DOMAIN, "alice", tags(&[("studiouserid", "alice")]));
+    studio.add_user_profile(DOMAIN, "bob", tags(&[("studiouserid", "bob")]));
+    studio.add_user_profile(
+        DOMAIN,
+        "jdoe",
+        tags(&[("studiouserid", "jdoe@example.com")]),
+    );
     studio.add_space(DOMAIN, "team-space", Some("bob"), Some(SharingType::Shared));
     let app = SignIn::new(Config::with_defaults(DOMAIN), studio);
     let invocation = InvocationContext {
@@ -99,9 +103,7 @@ async fn each_sample_gets_the_answer_its_name_promises() {
             ("unsigned", 401, Some("unauthenticated".to_owned())),
         ]
     );
-    let landed: Vec<(String, Option<String>, Option<String>)> = app
-        .studio
-        .presigned()
+    let landed: Vec<(String, Option<String>, Option<String>)> = presigned(&app.studio)
         .into_iter()
         .map(|request| {
             (

@@ -278,7 +278,9 @@ mod tests {
     use aws_sdk_sagemaker::types::SharingType;
 
     use super::*;
-    use crate::studio::memory::MemoryStudio;
+    use studio_sagemaker::memory::{self, MemoryStudio};
+
+    use crate::studio::memory::{held_studio, presigned, tags};
 
     const DOMAIN: &str = "d-abc123def456";
     const FUNCTION_ARN: &str =
@@ -289,9 +291,9 @@ mod tests {
     }
 
     fn studio() -> MemoryStudio {
-        let studio = MemoryStudio::new();
-        studio.add_profile(DOMAIN, "alice", &[("studiouserid", "alice")]);
-        studio.add_profile(DOMAIN, "bob", &[("studiouserid", "bob")]);
+        let studio = held_studio();
+        studio.add_user_profile(DOMAIN, "alice", tags(&[("studiouserid", "alice")]));
+        studio.add_user_profile(DOMAIN, "bob", tags(&[("studiouserid", "bob")]));
         studio
     }
 
@@ -338,7 +340,7 @@ mod tests {
         assert_eq!(response.headers[CACHE_CONTROL], "no-store");
         let location = response.headers[LOCATION].to_str().expect("ascii");
         assert!(location.contains("token=secret-alice-"), "{location}");
-        let presigned = app.studio.presigned();
+        let presigned = presigned(&app.studio);
         assert_eq!(
             presigned,
             vec![PresignRequest {
@@ -373,7 +375,7 @@ mod tests {
         assert_eq!(response.status_code, 403);
         assert_eq!(body(&response)["code"], "no_profile");
         assert_eq!(body(&response)["requestId"], "req-1");
-        assert_eq!(app.studio.call_count("CreatePresignedDomainUrl"), 0);
+        assert_eq!(app.studio.count("CreatePresignedDomainUrl"), 0);
     }
 
     #[tokio::test]
@@ -382,7 +384,7 @@ mod tests {
         let response = call(&app, &request(ALICE, "profile=bob", "text/html")).await;
         assert_eq!(response.status_code, 403);
         assert_eq!(body(&response)["code"], "profile_not_allowed");
-        assert_eq!(app.studio.call_count("CreatePresignedDomainUrl"), 0);
+        assert_eq!(app.studio.count("CreatePresignedDomainUrl"), 0);
         let own = call(&app, &request(ALICE, "profile=alice", "text/html")).await;
         assert_eq!(own.status_code, 302);
     }
@@ -390,7 +392,7 @@ mod tests {
     #[tokio::test]
     async fn an_ambiguous_identity_gets_409_naming_the_profiles() {
         let studio = studio();
-        studio.add_profile(DOMAIN, "alice-2", &[("studiouserid", "alice")]);
+        studio.add_user_profile(DOMAIN, "alice-2", tags(&[("studiouserid", "alice")]));
         let app = SignIn::new(config(), studio);
         let response = call(&app, &request(ALICE, "", "text/html")).await;
         assert_eq!(response.status_code, 409);
@@ -402,7 +404,7 @@ mod tests {
                 .expect("message")
                 .contains("alice, alice-2")
         );
-        assert_eq!(app.studio.call_count("CreatePresignedDomainUrl"), 0);
+        assert_eq!(app.studio.count("CreatePresignedDomainUrl"), 0);
     }
 
     #[tokio::test]
@@ -430,7 +432,7 @@ mod tests {
         let mut post = request(ALICE, "", "text/html");
         post.request_context.http.method = Some("POST".into());
         assert_eq!(call(&app, &post).await.status_code, 405);
-        assert!(app.studio.calls().is_empty());
+        assert!(app.studio.operations().is_empty());
     }
 
     #[tokio::test]
@@ -462,7 +464,7 @@ mod tests {
         )
         .await;
         assert_eq!(response.status_code, 200);
-        let presigned = app.studio.presigned();
+        let presigned = presigned(&app.studio);
         assert_eq!(presigned[0].space_name.as_deref(), Some("team"));
         assert_eq!(
             presigned[0].landing_uri.as_deref(),
@@ -499,7 +501,7 @@ mod tests {
             (response.status_code, body(&response)["code"].clone()),
             (404, json!("space_not_found"))
         );
-        assert_eq!(app.studio.call_count("CreatePresignedDomainUrl"), 0);
+        assert_eq!(app.studio.count("CreatePresignedDomainUrl"), 0);
     }
 
     #[tokio::test]
@@ -507,8 +509,11 @@ mod tests {
         let app = SignIn::new(config(), studio());
         app.studio.fail_next(
             "ListUserProfiles",
-            "ThrottlingException",
-            AwsErrorKind::Throttled,
+            memory::aws_error(
+                "ListUserProfiles",
+                "ThrottlingException",
+                AwsErrorKind::Throttled,
+            ),
         );
         let response = call(&app, &request(ALICE, "", "")).await;
         assert_eq!(response.status_code, 503);
@@ -516,8 +521,11 @@ mod tests {
 
         app.studio.fail_next(
             "CreatePresignedDomainUrl",
-            "AccessDeniedException",
-            AwsErrorKind::AccessDenied,
+            memory::aws_error(
+                "CreatePresignedDomainUrl",
+                "AccessDeniedException",
+                AwsErrorKind::AccessDenied,
+            ),
         );
         let response = call(&app, &request(ALICE, "", "")).await;
         assert_eq!(response.status_code, 500);
@@ -534,15 +542,18 @@ mod tests {
         assert_eq!(call(&app, &request(ALICE, "", "")).await.status_code, 302);
         app.studio.fail_next(
             "CreatePresignedDomainUrl",
-            "ResourceNotFound",
-            AwsErrorKind::NotFound,
+            memory::aws_error(
+                "CreatePresignedDomainUrl",
+                "ResourceNotFound",
+                AwsErrorKind::NotFound,
+            ),
         );
         let response = call(&app, &request(ALICE, "", "")).await;
         assert_eq!(body(&response)["code"], "no_profile");
-        app.studio.clear_calls();
+        app.studio.forget_calls();
         assert_eq!(call(&app, &request(ALICE, "", "")).await.status_code, 302);
         assert_eq!(
-            app.studio.call_count("ListUserProfiles"),
+            app.studio.count("ListUserProfiles"),
             1,
             "the index was rebuilt"
         );

@@ -1,8 +1,8 @@
 //! What the function needs from SageMaker: the suite's Studio ports
 //! ([`studio_sagemaker::ports`]: [`UserProfiles`] and [`Tags`] to find the caller's profile,
 //! [`Spaces`] to check a space) and its own call, [`PresignedUrls`], to sign in. `crate::aws`
-//! implements [`PresignedUrls`] on the suite's SDK adapter; the unit tests use the suite's
-//! in-memory Studio (`memory`).
+//! implements [`PresignedUrls`] on the suite's SDK adapter, and `memory` (tests only) on the
+//! suite's in-memory Studio.
 
 #[cfg(test)]
 pub(crate) mod memory;
@@ -21,6 +21,7 @@ use studio_sagemaker::ports::{
 
 /// Everything CreatePresignedDomainUrl takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
 pub struct PresignRequest {
     /// `DomainId`.
     pub domain_id: String,

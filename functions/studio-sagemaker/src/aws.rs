@@ -16,6 +16,25 @@ use crate::tagging::tagging_error;
 /// Items asked for per page of every listing (the largest `MaxResults` the listings take).
 const PAGE_SIZE: i32 = 100;
 
+/// One page of a listing, the same for every listing: `$request` (a List* request builder)
+/// asks for [`PAGE_SIZE`] items from `$next_token` on, its error is mapped by `$error`, each
+/// item of `output.$items()` by `$item`, and the next page's token kept. A macro, because the
+/// SDK's request builders and outputs share no trait.
+macro_rules! list_page {
+    ($request:expr, $next_token:expr, $error:expr, $items:ident, $item:expr $(,)?) => {{
+        let output = $request
+            .max_results(PAGE_SIZE)
+            .set_next_token($next_token)
+            .send()
+            .await
+            .map_err($error)?;
+        Ok(Page {
+            items: output.$items().iter().map($item).collect(),
+            next_token: output.next_token().map(str::to_owned),
+        })
+    }};
+}
+
 /// The SageMaker client as every Studio port.
 #[derive(Debug, Clone)]
 pub struct SageMakerStudio {
@@ -67,19 +86,13 @@ impl Tags for SageMakerStudio {
         arn: &str,
         next_token: Option<String>,
     ) -> Result<Page<Tag>, AwsError> {
-        let output = self
-            .client
-            .list_tags()
-            .resource_arn(arn)
-            .max_results(PAGE_SIZE)
-            .set_next_token(next_token)
-            .send()
-            .await
-            .map_err(|error| tagging_error("ListTags", &error))?;
-        Ok(Page {
-            items: output.tags().to_vec(),
-            next_token: output.next_token().map(str::to_owned),
-        })
+        list_page!(
+            self.client.list_tags().resource_arn(arn),
+            next_token,
+            |error| tagging_error("ListTags", &error),
+            tags,
+            Tag::clone,
+        )
     }
 
     async fn add_tags(&self, arn: &str, tags: Vec<Tag>) -> Result<(), AwsError> {
@@ -112,35 +125,25 @@ impl Apps for SageMakerStudio {
         owner: Option<&AppOwner>,
         next_token: Option<String>,
     ) -> Result<Page<App>, AwsError> {
-        let request = self
-            .client
-            .list_apps()
-            .domain_id_equals(domain_id)
-            .max_results(PAGE_SIZE)
-            .set_next_token(next_token);
+        let request = self.client.list_apps().domain_id_equals(domain_id);
         let request = match owner {
             None => request,
             Some(AppOwner::UserProfile(name)) => request.user_profile_name_equals(name),
             Some(AppOwner::Space(name)) => request.space_name_equals(name),
         };
-        let output = request
-            .send()
-            .await
-            .map_err(|error| AwsError::from_sdk("ListApps", &error))?;
-        Ok(Page {
-            items: output
-                .apps()
-                .iter()
-                .map(|app| App {
-                    app_type: app.app_type().cloned().unwrap_or_else(|| "".into()),
-                    app_name: text(app.app_name()),
-                    owner: owner_of(app.user_profile_name(), app.space_name()),
-                    status: status(app.status()),
-                    creation_time: app.creation_time().copied(),
-                })
-                .collect(),
-            next_token: output.next_token().map(str::to_owned),
-        })
+        list_page!(
+            request,
+            next_token,
+            |error| AwsError::from_sdk("ListApps", &error),
+            apps,
+            |app| App {
+                app_type: app.app_type().cloned().unwrap_or_else(|| "".into()),
+                app_name: text(app.app_name()),
+                owner: owner_of(app.user_profile_name(), app.space_name()),
+                status: status(app.status()),
+                creation_time: app.creation_time().copied(),
+            },
+        )
     }
 
     async fn describe_app(
@@ -193,34 +196,24 @@ impl Spaces for SageMakerStudio {
         domain_id: &str,
         next_token: Option<String>,
     ) -> Result<Page<Space>, AwsError> {
-        let output = self
-            .client
-            .list_spaces()
-            .domain_id_equals(domain_id)
-            .max_results(PAGE_SIZE)
-            .set_next_token(next_token)
-            .send()
-            .await
-            .map_err(|error| AwsError::from_sdk("ListSpaces", &error))?;
-        Ok(Page {
-            items: output
-                .spaces()
-                .iter()
-                .map(|space| Space {
-                    space_name: text(space.space_name()),
-                    status: status(space.status()),
-                    owner_user_profile_name: space
-                        .ownership_settings_summary()
-                        .and_then(|ownership| ownership.owner_user_profile_name())
-                        .map(str::to_owned),
-                    sharing_type: space
-                        .space_sharing_settings_summary()
-                        .and_then(|sharing| sharing.sharing_type())
-                        .cloned(),
-                })
-                .collect(),
-            next_token: output.next_token().map(str::to_owned),
-        })
+        list_page!(
+            self.client.list_spaces().domain_id_equals(domain_id),
+            next_token,
+            |error| AwsError::from_sdk("ListSpaces", &error),
+            spaces,
+            |space| Space {
+                space_name: text(space.space_name()),
+                status: status(space.status()),
+                owner_user_profile_name: space
+                    .ownership_settings_summary()
+                    .and_then(|ownership| ownership.owner_user_profile_name())
+                    .map(str::to_owned),
+                sharing_type: space
+                    .space_sharing_settings_summary()
+                    .and_then(|sharing| sharing.sharing_type())
+                    .cloned(),
+            },
+        )
     }
 
     async fn describe_space(
@@ -270,26 +263,16 @@ impl UserProfiles for SageMakerStudio {
         domain_id: &str,
         next_token: Option<String>,
     ) -> Result<Page<UserProfileSummary>, AwsError> {
-        let output = self
-            .client
-            .list_user_profiles()
-            .domain_id_equals(domain_id)
-            .max_results(PAGE_SIZE)
-            .set_next_token(next_token)
-            .send()
-            .await
-            .map_err(|error| AwsError::from_sdk("ListUserProfiles", &error))?;
-        Ok(Page {
-            items: output
-                .user_profiles()
-                .iter()
-                .map(|profile| UserProfileSummary {
-                    user_profile_name: text(profile.user_profile_name()),
-                    status: status(profile.status()),
-                })
-                .collect(),
-            next_token: output.next_token().map(str::to_owned),
-        })
+        list_page!(
+            self.client.list_user_profiles().domain_id_equals(domain_id),
+            next_token,
+            |error| AwsError::from_sdk("ListUserProfiles", &error),
+            user_profiles,
+            |profile| UserProfileSummary {
+                user_profile_name: text(profile.user_profile_name()),
+                status: status(profile.status()),
+            },
+        )
     }
 
     async fn describe_user_profile(
@@ -341,27 +324,18 @@ impl Domains for SageMakerStudio {
         &self,
         next_token: Option<String>,
     ) -> Result<Page<DomainSummary>, AwsError> {
-        let output = self
-            .client
-            .list_domains()
-            .max_results(PAGE_SIZE)
-            .set_next_token(next_token)
-            .send()
-            .await
-            .map_err(|error| AwsError::from_sdk("ListDomains", &error))?;
-        Ok(Page {
-            items: output
-                .domains()
-                .iter()
-                .map(|domain| DomainSummary {
-                    domain_id: text(domain.domain_id()),
-                    domain_arn: text(domain.domain_arn()),
-                    domain_name: text(domain.domain_name()),
-                    status: status(domain.status()),
-                })
-                .collect(),
-            next_token: output.next_token().map(str::to_owned),
-        })
+        list_page!(
+            self.client.list_domains(),
+            next_token,
+            |error| AwsError::from_sdk("ListDomains", &error),
+            domains,
+            |domain| DomainSummary {
+                domain_id: text(domain.domain_id()),
+                domain_arn: text(domain.domain_arn()),
+                domain_name: text(domain.domain_name()),
+                status: status(domain.status()),
+            },
+        )
     }
 
     async fn describe_domain(&self, domain_id: &str) -> Result<Option<Domain>, AwsError> {
@@ -399,8 +373,10 @@ mod tests {
         DescribeUserProfileError, DescribeUserProfileOutput,
     };
     use aws_sdk_sagemaker::operation::list_apps::ListAppsOutput;
+    use aws_sdk_sagemaker::operation::list_domains::ListDomainsOutput;
     use aws_sdk_sagemaker::operation::list_spaces::ListSpacesOutput;
     use aws_sdk_sagemaker::operation::list_tags::ListTagsOutput;
+    use aws_sdk_sagemaker::operation::list_user_profiles::ListUserProfilesOutput;
     use aws_sdk_sagemaker::types::error::ResourceNotFound;
     use aws_sdk_sagemaker::types::{
         AppDetails, AppType, OwnershipSettingsSummary, SharingType, SpaceDetails,
@@ -506,6 +482,43 @@ mod tests {
 
         let keys: Vec<_> = tags.iter().filter_map(Tag::key).collect();
         assert_eq!(keys, vec!["a", "b"]);
+    }
+
+    #[tokio::test]
+    async fn every_listing_asks_for_pages_of_a_hundred() {
+        let tags = mock!(Client::list_tags)
+            .match_requests(|input| input.max_results() == Some(100))
+            .then_output(|| ListTagsOutput::builder().build());
+        let apps = mock!(Client::list_apps)
+            .match_requests(|input| input.max_results() == Some(100))
+            .then_output(|| ListAppsOutput::builder().build());
+        let spaces = mock!(Client::list_spaces)
+            .match_requests(|input| input.max_results() == Some(100))
+            .then_output(|| ListSpacesOutput::builder().build());
+        let profiles = mock!(Client::list_user_profiles)
+            .match_requests(|input| input.max_results() == Some(100))
+            .then_output(|| ListUserProfilesOutput::builder().build());
+        let domains = mock!(Client::list_domains)
+            .match_requests(|input| input.max_results() == Some(100))
+            .then_output(|| ListDomainsOutput::builder().build());
+        let studio = SageMakerStudio::new(mock_client!(
+            aws_sdk_sagemaker,
+            RuleMode::MatchAny,
+            [&tags, &apps, &spaces, &profiles, &domains]
+        ));
+
+        studio
+            .list_tags("arn:aws:sagemaker:us-east-1:123456789012:domain/d-abcdef123456")
+            .await
+            .unwrap();
+        studio.list_apps("d-abcdef123456", None).await.unwrap();
+        studio.list_spaces("d-abcdef123456").await.unwrap();
+        studio.list_user_profiles("d-abcdef123456").await.unwrap();
+        studio.list_domains().await.unwrap();
+
+        for rule in [&tags, &apps, &spaces, &profiles, &domains] {
+            assert_eq!(rule.num_calls(), 1);
+        }
     }
 
     #[tokio::test]

@@ -32,27 +32,23 @@ pub trait Status: std::fmt::Display {
     fn readiness(&self) -> Readiness;
 }
 
-impl Status for DomainStatus {
-    fn readiness(&self) -> Readiness {
-        match self {
-            Self::InService => Readiness::InService,
-            Self::Deleting => Readiness::Deleting,
-            Self::Failed | Self::UpdateFailed | Self::DeleteFailed => Readiness::Failed,
-            _ => Readiness::OnTheWay,
+/// The rule once for both enums, which name their statuses alike but share no trait.
+macro_rules! readiness_of {
+    ($($status:ty),+) => {$(
+        impl Status for $status {
+            fn readiness(&self) -> Readiness {
+                match self {
+                    Self::InService => Readiness::InService,
+                    Self::Deleting => Readiness::Deleting,
+                    Self::Failed | Self::UpdateFailed | Self::DeleteFailed => Readiness::Failed,
+                    _ => Readiness::OnTheWay,
+                }
+            }
         }
-    }
+    )+};
 }
 
-impl Status for UserProfileStatus {
-    fn readiness(&self) -> Readiness {
-        match self {
-            Self::InService => Readiness::InService,
-            Self::Deleting => Readiness::Deleting,
-            Self::Failed | Self::UpdateFailed | Self::DeleteFailed => Readiness::Failed,
-            _ => Readiness::OnTheWay,
-        }
-    }
-}
+readiness_of!(DomainStatus, UserProfileStatus);
 
 /// One look at a resource waited for: `Ok(true)` once it is `InService`, `Ok(false)` while it
 /// is on the way, and a permanent error, naming `what` (e.g. "Domain d-…"), once it failed

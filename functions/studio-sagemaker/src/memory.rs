@@ -323,6 +323,11 @@ impl MemoryStudio {
             .count()
     }
 
+    /// Forgets the calls made so far (for a test that counts only what comes next).
+    pub fn forget_calls(&self) {
+        self.state().calls.clear();
+    }
+
     /// The next call of `operation` fails with `error`.
     pub fn fail_next(&self, operation: &str, error: AwsError) {
         self.state().faults.push(Fault {
@@ -397,6 +402,28 @@ impl MemoryStudio {
             .profiles
             .insert((domain_id.to_owned(), name.to_owned()), stored);
         user_profile_arn
+    }
+
+    /// Sets a user profile's status as SageMaker would report it.
+    pub fn set_user_profile_status(&self, domain_id: &str, name: &str, status: UserProfileStatus) {
+        if let Some(stored) = self
+            .state()
+            .profiles
+            .get_mut(&(domain_id.to_owned(), name.to_owned()))
+        {
+            stored.profile.status = status;
+        }
+    }
+
+    /// Removes a user profile and its tags, as if it had finished deleting.
+    pub fn remove_user_profile(&self, domain_id: &str, name: &str) {
+        let mut state = self.state();
+        if let Some(stored) = state
+            .profiles
+            .remove(&(domain_id.to_owned(), name.to_owned()))
+        {
+            state.tags.remove(&stored.profile.user_profile_arn);
+        }
     }
 
     /// A space `InService`, owned by `owner` and `Private` or `Shared` if given.

@@ -1,12 +1,13 @@
 //! `studio-user-profile` end to end: the real binary under a local Lambda runtime,
 //! CloudFormation's part played by the harness, SageMaker by the local emulator.
 
+use std::ops::Deref;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use studio_catalog_harness::cloudformation::{CfnRequest, CfnResponse, Deployment};
-use studio_catalog_harness::emulator::{AwsEmulator, Fault};
-use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda};
+use studio_catalog_harness::cloudformation::{CfnRequest, CfnResponse};
+use studio_catalog_harness::custom_resource::{CustomResourceOptions, CustomResourceUnderTest};
+use studio_catalog_harness::emulator::Fault;
 
 const FUNCTION: &str = "studio-user-profile";
 const RESOURCE_TYPE: &str = "Custom::StudioUserProfile";
@@ -14,39 +15,33 @@ const DOMAIN_ROLE: &str = "arn:aws:iam::123456789012:role/studio-domain-default"
 const ALICE_ROLE: &str = "arn:aws:iam::123456789012:role/SageMakerStudioUser-alice";
 const NAME_RULE: &str = "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}";
 
-/// The emulator with one `InService` domain, CloudFormation and the function.
-struct World {
-    cfn: Deployment,
-    lambda: LocalLambda,
+/// `Custom::StudioUserProfile` under test, in an `InService` domain made for it.
+struct ProfileUnderTest {
+    resource: CustomResourceUnderTest,
     domain_id: String,
-    /// Last: dropped after the functions, so nothing of this test reaches the next lease.
-    aws: AwsEmulator,
 }
 
-async fn world() -> World {
+impl Deref for ProfileUnderTest {
+    type Target = CustomResourceUnderTest;
+
+    fn deref(&self) -> &CustomResourceUnderTest {
+        &self.resource
+    }
+}
+
+async fn world() -> ProfileUnderTest {
     world_with(Duration::from_secs(60)).await
 }
 
-async fn world_with(function_timeout: Duration) -> World {
-    let aws = AwsEmulator::builder()
-        .transition_seconds(0.3)
-        .lease()
-        .await
-        .expect("the emulator starts");
-    let cfn = Deployment::start("team-a-alice")
-        .await
-        .expect("the response server starts")
-        .with_timeout(Duration::from_secs(120));
-    let lambda = LocalLambda::start(vec![
-        FunctionSpec::new(FUNCTION, env!("CARGO_BIN_EXE_studio-user-profile"))
-            .envs(aws.aws_env())
-            .env("CFN_RESPONSE_URL_ALLOW", cfn.url_prefix())
-            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-            .timeout(function_timeout),
-    ])
-    .await
-    .expect("the function starts");
-    let created = aws
+async fn world_with(function_timeout: Duration) -> ProfileUnderTest {
+    let resource = CustomResourceUnderTest::start(
+        env!("CARGO_BIN_EXE_studio-user-profile"),
+        "team-a-alice",
+        CustomResourceOptions::default().function_timeout(function_timeout),
+    )
+    .await;
+    let created = resource
+        .aws()
         .sagemaker(
             "CreateDomain",
             &json!({
@@ -60,10 +55,8 @@ async fn world_with(function_timeout: Duration) -> World {
         .await
         .expect("the domain is created");
     let domain_id = created["DomainId"].as_str().unwrap().to_owned();
-    let world = World {
-        aws,
-        cfn,
-        lambda,
+    let world = ProfileUnderTest {
+        resource,
         domain_id,
     };
     world
@@ -76,7 +69,7 @@ async fn world_with(function_timeout: Duration) -> World {
     world
 }
 
-impl World {
+impl ProfileUnderTest {
     fn properties(&self, name: &str) -> Value {
         json!({
             "ServiceTimeout": "120",
@@ -87,24 +80,14 @@ impl World {
         })
     }
 
-    async fn send(&self, request: &CfnRequest) -> CfnResponse {
-        let response = self
-            .cfn
-            .request(&self.lambda, FUNCTION, request)
-            .await
-            .expect("CloudFormation gets an answer");
-        assert!(response.problems().is_empty(), "{:?}", response.problems());
-        response
-    }
-
     async fn create(&self, logical_id: &str, properties: Value) -> (CfnRequest, CfnResponse) {
         let request = CfnRequest::create(RESOURCE_TYPE, logical_id, properties);
-        let response = self.send(&request).await;
+        let response = self.send_and_wait(&request).await;
         (request, response)
     }
 
     async fn describe(&self, name: &str) -> Result<Value, String> {
-        self.aws
+        self.aws()
             .sagemaker(
                 "DescribeUserProfile",
                 &json!({"DomainId": self.domain_id, "UserProfileName": name}),
@@ -115,7 +98,7 @@ impl World {
 
     async fn profile_names(&self) -> Vec<String> {
         let listed = self
-            .aws
+            .aws()
             .sagemaker(
                 "ListUserProfiles",
                 &json!({"DomainIdEquals": self.domain_id}),
@@ -134,7 +117,7 @@ impl World {
 
     async fn space_names(&self) -> Vec<String> {
         let listed = self
-            .aws
+            .aws()
             .sagemaker("ListSpaces", &json!({"DomainIdEquals": self.domain_id}))
             .await
             .unwrap();
@@ -149,7 +132,7 @@ impl World {
     }
 
     async fn tags(&self, arn: &str) -> Vec<(String, String)> {
-        self.aws.sagemaker_tags(arn).await.unwrap()
+        self.aws().sagemaker_tags(arn).await.unwrap()
     }
 
     /// The tags a template controls: all but the suite's ownership tags.
@@ -162,12 +145,12 @@ impl World {
     }
 
     async fn calls(&self, operation: &str) -> usize {
-        self.aws.call_count("sagemaker", operation).await.unwrap()
+        self.aws().call_count("sagemaker", operation).await.unwrap()
     }
 
     async fn wait_for_status(&self, describe: &str, body: Value, status: &str) {
         for _ in 0..200 {
-            let described = self.aws.sagemaker(describe, &body).await.unwrap();
+            let described = self.aws().sagemaker(describe, &body).await.unwrap();
             if described["Status"] == status {
                 return;
             }
@@ -179,7 +162,7 @@ impl World {
     /// A profile made outside the stack (another user's).
     async fn add_profile(&self, name: &str) {
         let profile = json!({"DomainId": self.domain_id, "UserProfileName": name});
-        self.aws
+        self.aws()
             .sagemaker("CreateUserProfile", &profile)
             .await
             .unwrap();
@@ -195,13 +178,13 @@ impl World {
             "AppType": "JupyterServer",
             "AppName": "default",
         });
-        self.aws.sagemaker("CreateApp", &app).await.unwrap();
+        self.aws().sagemaker("CreateApp", &app).await.unwrap();
         self.wait_for_status("DescribeApp", app, "InService").await;
     }
 
     /// A space of `owner`'s (`Private` or `Shared`) with a running JupyterLab app.
     async fn start_space_with_app(&self, space: &str, owner: &str, sharing_type: &str) {
-        self.aws
+        self.aws()
             .sagemaker(
                 "CreateSpace",
                 &json!({
@@ -226,7 +209,7 @@ impl World {
             "AppType": "JupyterLab",
             "AppName": "default",
         });
-        self.aws.sagemaker("CreateApp", &app).await.unwrap();
+        self.aws().sagemaker("CreateApp", &app).await.unwrap();
         self.wait_for_status("DescribeApp", app, "InService").await;
     }
 }
@@ -291,7 +274,7 @@ async fn create_makes_an_in_service_profile_tagged_with_its_owner_identity() {
     let tags = world.tags(&arn).await;
     assert!(tags.contains(&(
         "studio-catalog:stack-id".to_owned(),
-        world.cfn.stack().stack_id().to_owned()
+        world.cfn().stack().stack_id().to_owned()
     )));
     assert!(tags.contains(&("studio-catalog:managed".to_owned(), "true".to_owned())));
 }
@@ -311,7 +294,7 @@ async fn a_tag_change_updates_the_same_profile_in_place() {
     );
 
     let updated = world
-        .send(&create.update(&created.physical_resource_id, new, old))
+        .send_and_wait(&create.update(&created.physical_resource_id, new, old))
         .await;
 
     assert!(updated.is_success(), "{:?}", updated.reason);
@@ -345,7 +328,7 @@ async fn an_execution_role_change_updates_the_same_profile_in_place() {
     let new = with(old.clone(), &json!({"ExecutionRoleArn": new_role}));
 
     let updated = world
-        .send(&create.update(&created.physical_resource_id, new, old))
+        .send_and_wait(&create.update(&created.physical_resource_id, new, old))
         .await;
 
     assert!(updated.is_success(), "{:?}", updated.reason);
@@ -370,7 +353,7 @@ async fn a_rename_is_a_replacement_and_deleting_the_old_profile_keeps_the_new() 
     let new = with(old.clone(), &json!({"UserProfileName": "alice-smith"}));
 
     let updated = world
-        .send(&create.update(&created.physical_resource_id, new.clone(), old.clone()))
+        .send_and_wait(&create.update(&created.physical_resource_id, new.clone(), old.clone()))
         .await;
 
     assert!(updated.is_success(), "{:?}", updated.reason);
@@ -388,7 +371,7 @@ async fn a_rename_is_a_replacement_and_deleting_the_old_profile_keeps_the_new() 
 
     // CloudFormation then deletes the old profile, with its old properties.
     let deleted = world
-        .send(&create.delete(&created.physical_resource_id, old))
+        .send_and_wait(&create.delete(&created.physical_resource_id, old))
         .await;
 
     assert!(deleted.is_success(), "{:?}", deleted.reason);
@@ -411,7 +394,7 @@ async fn delete_removes_running_apps_and_the_private_space_then_the_profile_and_
         .await;
 
     let deleted = world
-        .send(&create.delete(&created.physical_resource_id, properties))
+        .send_and_wait(&create.delete(&created.physical_resource_id, properties))
         .await;
 
     assert!(deleted.is_success(), "{:?}", deleted.reason);
@@ -422,7 +405,7 @@ async fn delete_removes_running_apps_and_the_private_space_then_the_profile_and_
     );
     assert_eq!(world.space_names().await, vec!["team-shared"]);
     let shared_app = world
-        .aws
+        .aws()
         .sagemaker(
             "DescribeApp",
             &json!({"DomainId": world.domain_id, "SpaceName": "team-shared", "AppType": "JupyterLab", "AppName": "default"}),
@@ -448,7 +431,7 @@ async fn delete_of_a_profile_owning_a_shared_space_fails_at_once_naming_it_and_t
     // When the stack deletes the profile, without DeleteSharedSpaces
     let describes_before = world.calls("DescribeUserProfile").await;
     let deleted = world
-        .send(&create.delete(&created.physical_resource_id, properties))
+        .send_and_wait(&create.delete(&created.physical_resource_id, properties))
         .await;
 
     // Then the answer is FAILED at once, naming the space and the property, and nothing is gone
@@ -485,7 +468,7 @@ async fn delete_shared_spaces_true_deletes_the_spaces_it_owns_and_their_apps_the
         .await;
 
     let deleted = world
-        .send(&create.delete(&created.physical_resource_id, properties))
+        .send_and_wait(&create.delete(&created.physical_resource_id, properties))
         .await;
 
     assert!(deleted.is_success(), "{:?}", deleted.reason);
@@ -500,15 +483,14 @@ async fn delete_shared_spaces_true_deletes_the_spaces_it_owns_and_their_apps_the
 async fn a_create_that_fails_after_the_profile_exists_names_it_so_the_rollback_deletes_it() {
     // Given a create under way whose profile exists, when describing it becomes forbidden
     let world = world().await;
-    world.aws.set_transition_seconds(2.0).await.unwrap();
+    world.aws().set_transition_seconds(2.0).await.unwrap();
     let request = CfnRequest::create(RESOURCE_TYPE, "UserProfile", world.properties("alice"));
-    let (event, token) = world.cfn.event(FUNCTION, &request);
-    world.lambda.invoke_async(FUNCTION, event).unwrap();
+    let token = world.send(&request);
     while world.profile_names().await.is_empty() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     world
-        .aws
+        .aws()
         .inject_fault(
             &Fault::new("sagemaker", "DescribeUserProfile", "AccessDeniedException")
                 .message("User is not authorized to perform: sagemaker:DescribeUserProfile")
@@ -518,12 +500,7 @@ async fn a_create_that_fails_after_the_profile_exists_names_it_so_the_rollback_d
         .unwrap();
 
     // Then the FAILED answer carries the profile's ARN, not a placeholder
-    let failed = world
-        .cfn
-        .server()
-        .wait_for_response(&token, Duration::from_secs(60))
-        .await
-        .unwrap();
+    let failed = world.wait_for_answer(&token, Duration::from_secs(60)).await;
     assert!(failed.is_failed());
     assert_eq!(
         failed.physical_resource_id,
@@ -534,10 +511,10 @@ async fn a_create_that_fails_after_the_profile_exists_names_it_so_the_rollback_d
     );
 
     // And the rollback's delete, with that id, deletes the profile
-    world.aws.clear_faults().await.unwrap();
-    world.aws.set_transition_seconds(0.3).await.unwrap();
+    world.aws().clear_faults().await.unwrap();
+    world.aws().set_transition_seconds(0.3).await.unwrap();
     let deleted = world
-        .send(&request.delete(&failed.physical_resource_id, world.properties("alice")))
+        .send_and_wait(&request.delete(&failed.physical_resource_id, world.properties("alice")))
         .await;
     assert!(deleted.is_success(), "{:?}", deleted.reason);
     assert!(world.profile_names().await.is_empty());
@@ -549,7 +526,7 @@ async fn delete_of_a_profile_already_deleted_succeeds() {
     let properties = world.properties("alice");
     let (create, created) = world.create("UserProfile", properties.clone()).await;
     world
-        .aws
+        .aws()
         .sagemaker(
             "DeleteUserProfile",
             &json!({"DomainId": world.domain_id, "UserProfileName": "alice"}),
@@ -568,7 +545,7 @@ async fn delete_of_a_profile_already_deleted_succeeds() {
     );
 
     let deleted = world
-        .send(&create.delete(&created.physical_resource_id, properties))
+        .send_and_wait(&create.delete(&created.physical_resource_id, properties))
         .await;
 
     assert!(deleted.is_success(), "{:?}", deleted.reason);
@@ -578,7 +555,7 @@ async fn delete_of_a_profile_already_deleted_succeeds() {
 #[tokio::test]
 async fn an_invalid_user_profile_name_fails_naming_the_rule_and_creates_nothing() {
     let world = world().await;
-    world.aws.clear_calls().await.unwrap();
+    world.aws().clear_calls().await.unwrap();
     let properties = with(
         world.properties("alice"),
         &json!({"UserProfileName": "alice.smith"}),
@@ -590,16 +567,16 @@ async fn an_invalid_user_profile_name_fails_naming_the_rule_and_creates_nothing(
     let reason = failed.reason.clone().unwrap_or_default();
     assert!(reason.contains("UserProfileName"), "{reason}");
     assert!(reason.contains(NAME_RULE), "{reason}");
-    assert!(world.aws.calls().await.unwrap().is_empty());
+    assert!(world.aws().calls().await.unwrap().is_empty());
     assert!(world.profile_names().await.is_empty());
 
     // The rollback's delete of the placeholder id touches nothing.
-    world.aws.clear_calls().await.unwrap();
+    world.aws().clear_calls().await.unwrap();
     let deleted = world
-        .send(&create.delete(&failed.physical_resource_id, properties))
+        .send_and_wait(&create.delete(&failed.physical_resource_id, properties))
         .await;
     assert!(deleted.is_success(), "{:?}", deleted.reason);
-    assert!(world.aws.calls().await.unwrap().is_empty());
+    assert!(world.aws().calls().await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -617,7 +594,7 @@ async fn two_profiles_in_one_domain_deleting_one_leaves_the_other() {
     world.start_profile_app("alice").await;
 
     let deleted = world
-        .send(&bob_create.delete(&bob.physical_resource_id, bob_properties))
+        .send_and_wait(&bob_create.delete(&bob.physical_resource_id, bob_properties))
         .await;
 
     assert!(deleted.is_success(), "{:?}", deleted.reason);
@@ -633,22 +610,25 @@ async fn two_profiles_in_one_domain_deleting_one_leaves_the_other() {
 async fn a_duplicate_delivery_of_a_create_converges_on_one_profile() {
     let world = world().await;
     let request = CfnRequest::create(RESOURCE_TYPE, "UserProfile", world.properties("alice"));
-    let (event, token) = world.cfn.event(FUNCTION, &request);
+    let (event, token) = world.event(&request);
 
-    world.lambda.invoke_async(FUNCTION, event.clone()).unwrap();
-    world.lambda.invoke_async(FUNCTION, event).unwrap();
     world
-        .lambda
+        .lambda()
+        .invoke_async(FUNCTION, event.clone())
+        .unwrap();
+    world.lambda().invoke_async(FUNCTION, event).unwrap();
+    world
+        .lambda()
         .wait_for_invocations(FUNCTION, 2, Duration::from_secs(120))
         .await
         .unwrap();
     world
-        .lambda
+        .lambda()
         .wait_idle(FUNCTION, Duration::from_secs(120))
         .await
         .unwrap();
 
-    let responses = world.cfn.server().responses(&token);
+    let responses = world.cfn().server().responses(&token);
     assert_eq!(responses.len(), 2);
     assert!(
         responses.iter().all(CfnResponse::is_success),
@@ -666,7 +646,7 @@ async fn a_duplicate_delivery_of_a_create_converges_on_one_profile() {
 async fn throttling_is_retried_until_the_profile_is_created() {
     let world = world().await;
     world
-        .aws
+        .aws()
         .inject_fault(&Fault::throttling("sagemaker", "CreateUserProfile").count(3))
         .await
         .unwrap();
@@ -685,7 +665,7 @@ async fn throttling_is_retried_until_the_profile_is_created() {
 async fn a_create_that_outlasts_one_invocation_continues_in_the_next() {
     let world = world_with(Duration::from_secs(3)).await;
     world
-        .aws
+        .aws()
         .configure(&json!({"transitions": {"sagemaker::studio-user-profile": 4}}))
         .await
         .unwrap();
@@ -694,7 +674,7 @@ async fn a_create_that_outlasts_one_invocation_continues_in_the_next() {
 
     assert!(created.is_success(), "{:?}", created.reason);
     assert!(created.physical_resource_id.ends_with("/alice"));
-    let invocations = world.lambda.invocations(FUNCTION);
+    let invocations = world.lambda().invocations(FUNCTION);
     assert!(
         invocations.len() >= 2,
         "{} invocation(s)",

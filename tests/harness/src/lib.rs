@@ -7,6 +7,8 @@
 //!   harness; an Invoke API endpoint accepts (SigV4-signed) SDK calls.
 //! - [`cloudformation`]: the pre-signed `ResponseURL` receiver and builders for
 //!   the events CloudFormation sends to a custom resource.
+//! - [`custom_resource`]: one custom resource's function, its stack and the leased emulator,
+//!   started together, for the functions' integration tests.
 //! - [`emulator`]: starts the local AWS emulator (`tests/aws-emulator/server.py`), or
 //!   leases the test binary's shared one, and wraps its control API and AWS APIs.
 //!
@@ -44,6 +46,7 @@
 //! ```
 
 pub mod cloudformation;
+pub mod custom_resource;
 pub mod emulator;
 pub mod function_url;
 mod http;

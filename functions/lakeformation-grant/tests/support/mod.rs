@@ -1,27 +1,32 @@
-//! A lab for the integration tests: the AWS emulator, the real `lakeformation-grant` binary
-//! under the local Lambda service, CloudFormation's side, and helpers to arrange Glue tables and
-//! IAM roles and to read Lake Formation's permissions back.
+//! `Custom::LakeFormationGrant` under test (the harness's `CustomResourceUnderTest`), with
+//! helpers to arrange Glue tables and IAM roles and to read Lake Formation's permissions back.
 
+use std::ops::Deref;
 use std::time::Duration;
 
 use aws_sdk_lakeformation::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_lakeformation::types::{DataLakePrincipal, Resource, TableResource};
 use serde_json::{Value, json};
-use studio_catalog_harness::cloudformation::{CfnRequest, CfnResponse, Deployment};
-use studio_catalog_harness::emulator::{AwsEmulator, Fault};
-use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda};
+use studio_catalog_harness::cloudformation::CfnRequest;
+use studio_catalog_harness::custom_resource::{CustomResourceOptions, CustomResourceUnderTest};
+use studio_catalog_harness::emulator::Fault;
 use studio_catalog_harness::{ACCOUNT_ID, REGION};
 
-pub(crate) const FUNCTION: &str = "lakeformation-grant";
 pub(crate) const RESOURCE_TYPE: &str = "Custom::LakeFormationGrant";
 
-/// One emulator, one function, one stack.
-pub(crate) struct Lab {
-    pub cfn: Deployment,
-    pub lambda: LocalLambda,
+/// The grant's function, its stack and the emulator, with a Lake Formation client to read
+/// permissions back.
+pub(crate) struct GrantUnderTest {
     lake_formation: aws_sdk_lakeformation::Client,
-    /// Last: dropped after the functions, so nothing of this test reaches the next lease.
-    pub aws: AwsEmulator,
+    resource: CustomResourceUnderTest,
+}
+
+impl Deref for GrantUnderTest {
+    type Target = CustomResourceUnderTest;
+
+    fn deref(&self) -> &CustomResourceUnderTest {
+        &self.resource
+    }
 }
 
 /// A permission entry as ListPermissions reports it, summarised for comparisons.
@@ -36,59 +41,34 @@ pub(crate) struct Listed {
     pub grantable: Vec<String>,
 }
 
-impl Lab {
+impl GrantUnderTest {
     /// Starts everything; resources change state in 0.2 s.
     pub(crate) async fn start(stack: &str) -> Self {
-        let aws = AwsEmulator::builder()
-            .transition_seconds(0.2)
-            .lease()
-            .await
-            .expect("the AWS emulator starts (see tests/aws-emulator/README.md)");
-        let cfn = Deployment::start(stack)
-            .await
-            .expect("the response server starts")
-            .with_timeout(Duration::from_secs(90));
-        let lambda = LocalLambda::start(vec![
-            FunctionSpec::new(FUNCTION, env!("CARGO_BIN_EXE_lakeformation-grant"))
-                .envs(aws.aws_env())
-                .env("CFN_RESPONSE_URL_ALLOW", cfn.url_prefix())
-                .env("AWS_LAMBDA_LOG_FORMAT", "JSON"),
-        ])
-        .await
-        .expect("the local Lambda service starts");
+        let resource = CustomResourceUnderTest::start(
+            env!("CARGO_BIN_EXE_lakeformation-grant"),
+            stack,
+            CustomResourceOptions::default()
+                .transition_seconds(0.2)
+                .response_timeout(Duration::from_secs(90))
+                .function_timeout(studio_catalog_harness::lambda::DEFAULT_TIMEOUT),
+        )
+        .await;
         let config = aws_sdk_lakeformation::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(REGION))
-            .endpoint_url(aws.endpoint_url())
+            .endpoint_url(resource.aws().endpoint_url())
             .credentials_provider(Credentials::new("testing", "testing", None, None, "lab"))
             .build();
         Self {
             lake_formation: aws_sdk_lakeformation::Client::from_conf(config),
-            aws,
-            cfn,
-            lambda,
+            resource,
         }
-    }
-
-    /// Sends a request the way CloudFormation does and waits for the answer.
-    pub(crate) async fn send(&self, request: &CfnRequest) -> CfnResponse {
-        let response = self
-            .cfn
-            .request(&self.lambda, FUNCTION, request)
-            .await
-            .expect("the function answers CloudFormation");
-        assert!(
-            response.problems().is_empty(),
-            "CloudFormation would reject the answer: {:?}",
-            response.problems()
-        );
-        response
     }
 
     /// An IAM role (what a Studio user profile's execution role is); returns its ARN.
     pub(crate) async fn create_role(&self, name: &str) -> String {
         let arn = self
-            .aws
+            .aws()
             .create_role(name)
             .await
             .expect("IAM creates the role");
@@ -136,7 +116,7 @@ impl Lab {
     }
 
     async fn glue(&self, operation: &str, body: Value) -> Value {
-        self.aws
+        self.aws()
             .glue(operation, &body)
             .await
             .unwrap_or_else(|error| panic!("glue {operation} failed: {error}"))
@@ -240,7 +220,7 @@ impl Lab {
 
     /// The Lake Formation operations the function called, in order.
     pub(crate) async fn lake_formation_calls(&self) -> Vec<String> {
-        self.aws
+        self.aws()
             .calls()
             .await
             .expect("the call log")
@@ -252,12 +232,12 @@ impl Lab {
 
     /// Forgets the calls so far.
     pub(crate) async fn forget_calls(&self) {
-        self.aws.clear_calls().await.expect("clear the call log");
+        self.aws().clear_calls().await.expect("clear the call log");
     }
 
     /// Makes the next `count` Lake Formation `operation` calls fail.
     pub(crate) async fn fail(&self, operation: &str, code: &str, message: &str, count: u32) {
-        self.aws
+        self.aws()
             .inject_fault(
                 &Fault::new("lakeformation", operation, code)
                     .message(message)

@@ -5,7 +5,7 @@ use aws_sdk_sagemaker::types::EndpointStatus;
 use super::Run;
 use super::evaluation::{Candidate, Evaluation};
 use super::listing::Listing;
-use crate::ports::{Account, Endpoint};
+use crate::ports::{Account, Endpoint, Studio};
 use crate::report::ResourceType;
 
 /// Endpoint statuses DeleteEndpoint applies to (the others are transitions in progress).
@@ -16,7 +16,7 @@ const DELETABLE_ENDPOINT_STATUSES: [EndpointStatus; 4] = [
     EndpointStatus::UpdateRollbackFailed,
 ];
 
-impl<A: Account> Run<'_, A> {
+impl<S: Studio, A: Account> Run<'_, S, A> {
     pub(super) async fn list_endpoints(&self) -> Listing {
         self.list_expirable(
             ResourceType::Endpoint,

@@ -8,7 +8,7 @@ use lambda_support::AwsError;
 use tracing::{info, warn};
 
 use super::Run;
-use crate::ports::{Account, App, Endpoint, NotebookInstance, ProvisionedProduct, Tag};
+use crate::ports::{Account, App, Endpoint, NotebookInstance, ProvisionedProduct, Studio, Tag};
 use crate::report::{Action, Failure, MalformedTag, Report, ResourceType, Rule, SkipReason};
 use crate::rules::{self, Expiry};
 
@@ -170,7 +170,7 @@ fn harmless(error: &AwsError) -> Option<SkipReason> {
     }
 }
 
-impl<A: Account> Run<'_, A> {
+impl<S: Studio, A: Account> Run<'_, S, A> {
     /// Rule 2 on `tags`: the expiry time if expired; otherwise records why not.
     pub(super) fn expired(&self, evaluation: &mut Evaluation, tags: &[Tag]) -> Option<DateTime> {
         let key = &self.config.expires_at_tag;

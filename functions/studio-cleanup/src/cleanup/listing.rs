@@ -7,7 +7,7 @@ use lambda_support::{AwsError, AwsErrorKind};
 
 use super::Run;
 use super::evaluation::Candidate;
-use crate::ports::{Account, Page, Tag};
+use crate::ports::{Account, Page, Studio, Tag};
 use crate::report::{Failure, ResourceType};
 
 /// What a source listed.
@@ -49,7 +49,7 @@ pub(super) enum Stop {
     Failed(AwsError),
 }
 
-impl<A: Account> Run<'_, A> {
+impl<S: Studio, A: Account> Run<'_, S, A> {
     /// Every page of a listing, until the last page, a failure or the cutoff.
     pub(super) async fn pages<T, F, Fut>(&self, fetch: F) -> (Vec<T>, Option<Stop>)
     where
@@ -95,7 +95,7 @@ impl<A: Account> Run<'_, A> {
     /// Every tag of a SageMaker resource.
     pub(super) async fn all_tags(&self, arn: &str) -> Result<Vec<Tag>, AwsError> {
         let (tags, stop) = self
-            .pages(|next| self.account.list_tags_page(arn, next))
+            .pages(|next| self.studio.list_tags_page(arn, next))
             .await;
         match stop {
             None => Ok(tags),

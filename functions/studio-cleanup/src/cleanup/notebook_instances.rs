@@ -6,10 +6,10 @@ use aws_sdk_sagemaker::types::NotebookInstanceStatus;
 use super::Run;
 use super::evaluation::{Candidate, Evaluation};
 use super::listing::Listing;
-use crate::ports::{Account, NotebookInstance};
+use crate::ports::{Account, NotebookInstance, Studio};
 use crate::report::ResourceType;
 
-impl<A: Account> Run<'_, A> {
+impl<S: Studio, A: Account> Run<'_, S, A> {
     pub(super) async fn list_notebook_instances(&self) -> Listing {
         self.list_expirable(
             ResourceType::NotebookInstance,

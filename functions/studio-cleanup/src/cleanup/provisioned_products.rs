@@ -9,7 +9,7 @@ use tracing::info;
 use super::Run;
 use super::evaluation::{Candidate, Evaluation};
 use super::listing::Listing;
-use crate::ports::{Account, ProvisionedProduct, Termination};
+use crate::ports::{Account, ProvisionedProduct, Studio, Termination};
 use crate::report::{ResourceType, Rule, SkipReason};
 use crate::rules;
 
@@ -25,7 +25,7 @@ const BUSY_PRODUCT_STATUSES: [ProvisionedProductStatus; 2] = [
     ProvisionedProductStatus::PlanInProgress,
 ];
 
-impl<A: Account> Run<'_, A> {
+impl<S: Studio, A: Account> Run<'_, S, A> {
     pub(super) async fn list_provisioned_products(&self) -> Listing {
         self.list_expirable(
             ResourceType::ProvisionedProduct,

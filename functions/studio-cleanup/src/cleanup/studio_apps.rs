@@ -9,7 +9,7 @@ use studio_sagemaker::ownership::MANAGED_TAG;
 use super::Run;
 use super::evaluation::{Candidate, Evaluation};
 use super::listing::Listing;
-use crate::ports::{Account, App};
+use crate::ports::{Account, App, Studio};
 use crate::report::{Failure, ResourceType, Rule, SkipReason};
 use crate::rules;
 
@@ -20,7 +20,7 @@ struct ManagedDomain {
     arn: String,
 }
 
-impl<A: Account> Run<'_, A> {
+impl<S: Studio, A: Account> Run<'_, S, A> {
     /// The domains whose apps are checked: `DOMAIN_IDS`, or every domain tagged managed.
     async fn managed_domains(&self, listing: &mut Listing) -> Vec<ManagedDomain> {
         let configured = &self.config.domain_ids;
@@ -30,7 +30,7 @@ impl<A: Account> Run<'_, A> {
                     if !self.may_start() {
                         return (id, None);
                     }
-                    let found = self.call(self.account.describe_domain(&id)).await;
+                    let found = self.call(self.studio.describe_domain(&id)).await;
                     (id, Some(found))
                 })
                 .buffered(self.config.concurrency)
@@ -57,9 +57,7 @@ impl<A: Account> Run<'_, A> {
             return domains;
         }
 
-        let (domains, stop) = self
-            .pages(|next| self.account.list_domains_page(next))
-            .await;
+        let (domains, stop) = self.pages(|next| self.studio.list_domains_page(next)).await;
         listing.stopped(stop, ResourceType::StudioDomain, "ListDomains");
         let domains = domains.into_iter().map(|domain| ManagedDomain {
             id: domain.domain_id,
@@ -103,7 +101,7 @@ impl<A: Account> Run<'_, A> {
         let per_domain: Vec<_> = stream::iter(domains)
             .map(|domain| async move {
                 let (apps, stop) = self
-                    .pages(|next| self.account.list_apps_page(&domain.id, None, next))
+                    .pages(|next| self.studio.list_apps_page(&domain.id, None, next))
                     .await;
                 (domain, apps, stop)
             })
@@ -160,7 +158,7 @@ impl<A: Account> Run<'_, A> {
                             Rule::Expired,
                             "DeleteApp",
                             reason,
-                            self.account.delete_app(domain_id, app),
+                            self.studio.delete_app(domain_id, app),
                         )
                         .await;
                         return;
@@ -179,7 +177,7 @@ impl<A: Account> Run<'_, A> {
             }
             return;
         }
-        let activity = match self.call(self.account.describe_app(domain_id, app)).await {
+        let activity = match self.call(self.studio.describe_app(domain_id, app)).await {
             Ok(Some(activity)) => activity,
             Ok(None) => {
                 evaluation.skip(Rule::IdleApp, SkipReason::AlreadyGone);
@@ -226,7 +224,7 @@ impl<A: Account> Run<'_, A> {
             Rule::IdleApp,
             "DeleteApp",
             reason,
-            self.account.delete_app(domain_id, app),
+            self.studio.delete_app(domain_id, app),
         )
         .await;
     }

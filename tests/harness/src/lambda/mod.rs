@@ -320,13 +320,18 @@ fn validate(spec: &FunctionSpec) -> Result<()> {
 }
 
 /// Asserts that a function's log lines are Lambda's plain-text format as CloudWatch shows it:
-/// no JSON object lines and not a single ANSI escape sequence (which CloudWatch would show as
-/// `[32m INFO[0m`).
+/// some line at one of `levels` (`"INFO"`, `"ERROR"`), no JSON object lines and not a single
+/// ANSI escape sequence (which CloudWatch would show as `[32m INFO[0m`).
 ///
 /// # Panics
 ///
-/// When a line is JSON or carries an escape sequence.
-pub fn assert_plain_text_logs(logs: &[String]) {
+/// When no line carries one of `levels`, or a line is JSON or carries an escape sequence.
+pub fn assert_plain_text_logs(logs: &[String], levels: &[&str]) {
+    assert!(
+        logs.iter()
+            .any(|line| levels.iter().any(|level| line.contains(level))),
+        "no line at {levels:?}: {logs:#?}"
+    );
     let json: Vec<&String> = logs
         .iter()
         .filter(|line| line.trim_start().starts_with('{'))
