@@ -10,7 +10,7 @@ use aws_sdk_sagemaker::types::AppType;
 use serde_json::json;
 use studio_catalog_harness::emulator::Fault;
 use studio_cleanup::report::{ResourceType, Rule, SkipReason, Tally};
-use support::{EXEMPT, EXPIRED, MALFORMED, NOT_YET, Owner, TestResult, World, actions};
+use support::{CleanupUnderTest, EXEMPT, EXPIRED, MALFORMED, NOT_YET, Owner, TestResult, actions};
 
 const ALICE: Owner<'static> = Owner::Profile("alice");
 const BOB: Owner<'static> = Owner::Profile("bob");
@@ -18,7 +18,7 @@ const TEAM_SPACE: Owner<'static> = Owner::Space("team");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_apps_are_deleted_and_active_ones_kept() -> TestResult {
-    let world = World::start(&[("IDLE_APP_MINUTES", "60")]).await?;
+    let world = CleanupUnderTest::start(&[("IDLE_APP_MINUTES", "60")]).await?;
     let domain = world.domain(true).await?;
     world.user_profile(&domain, "alice").await?;
     world.user_profile(&domain, "bob").await?;
@@ -140,7 +140,7 @@ async fn idle_apps_are_deleted_and_active_ones_kept() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exempt_resources_are_never_touched() -> TestResult {
-    let world = World::start(&[("IDLE_APP_MINUTES", "60")]).await?;
+    let world = CleanupUnderTest::start(&[("IDLE_APP_MINUTES", "60")]).await?;
     let domain = world.domain(true).await?;
     world.user_profile(&domain, "alice").await?;
     world
@@ -217,7 +217,7 @@ async fn exempt_resources_are_never_touched() -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_resources_are_stopped_deleted_or_terminated_but_not_future_or_malformed_ones()
 -> TestResult {
-    let world = World::start(&[("IDLE_APPS_ENABLED", "false")]).await?;
+    let world = CleanupUnderTest::start(&[("IDLE_APPS_ENABLED", "false")]).await?;
     let domain = world.domain(true).await?;
     world.user_profile(&domain, "alice").await?;
     let expired_app = world
@@ -343,7 +343,7 @@ async fn expired_resources_are_stopped_deleted_or_terminated_but_not_future_or_m
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dry_run_reports_what_it_would_do_and_changes_nothing() -> TestResult {
-    let world = World::start(&[("IDLE_APP_MINUTES", "60")]).await?;
+    let world = CleanupUnderTest::start(&[("IDLE_APP_MINUTES", "60")]).await?;
     let domain = world.domain(true).await?;
     world.user_profile(&domain, "alice").await?;
     let idle = world
@@ -402,7 +402,7 @@ async fn a_dry_run_reports_what_it_would_do_and_changes_nothing() -> TestResult 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dry_run_configured_in_the_environment_cannot_be_undone_by_the_event() -> TestResult {
-    let world = World::start(&[("DRY_RUN", "true")]).await?;
+    let world = CleanupUnderTest::start(&[("DRY_RUN", "true")]).await?;
     let notebook = world.notebook_instance(&[EXPIRED]).await?;
 
     let report = world.invoke(json!({"DryRun": false})).await?;
@@ -415,7 +415,7 @@ async fn a_dry_run_configured_in_the_environment_cannot_be_undone_by_the_event()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_throttled_call_is_retried_and_a_failing_resource_does_not_stop_the_run() -> TestResult {
-    let world = World::start(&[("IDLE_APP_MINUTES", "60")]).await?;
+    let world = CleanupUnderTest::start(&[("IDLE_APP_MINUTES", "60")]).await?;
     let domain = world.domain(true).await?;
     world.user_profile(&domain, "alice").await?;
     world.user_profile(&domain, "bob").await?;
@@ -523,7 +523,7 @@ async fn a_throttled_call_is_retried_and_a_failing_resource_does_not_stop_the_ru
 async fn a_run_that_reaches_its_deadline_stops_in_time_and_the_next_run_finishes() -> TestResult {
     // 6 s per invocation, no new work after the first 0.5 s: not enough for 120 apps one call
     // at a time.
-    let world = World::start_with_timeout(
+    let world = CleanupUnderTest::start_with_timeout(
         &[
             ("IDLE_APP_MINUTES", "60"),
             ("CONCURRENCY", "1"),
@@ -589,7 +589,7 @@ async fn a_run_that_reaches_its_deadline_stops_in_time_and_the_next_run_finishes
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invalid_event_is_refused_before_anything_is_done() -> TestResult {
-    let world = World::start(&[]).await?;
+    let world = CleanupUnderTest::start(&[]).await?;
     world.notebook_instance(&[EXPIRED]).await?;
 
     let result = world

@@ -147,7 +147,7 @@ impl DomainUnderTest {
         self.lambda()
             .invocations(FUNCTION)
             .iter()
-            .filter(|record| record.payload.get("StudioCatalogContinuation").is_some())
+            .filter(|record| cfn_custom_resource::is_continuation(&record.payload))
             .count()
     }
 }

@@ -23,7 +23,7 @@ const OTHER_ACCOUNT: &str = "210987654321";
 const WAIT: Duration = Duration::from_secs(20);
 
 /// An emulated domain with the function configured for it.
-struct Studio {
+struct SignInUnderTest {
     lambda: LocalLambda,
     domain_id: String,
     /// Last: dropped after the functions, so nothing of this test reaches the next lease.
@@ -54,7 +54,7 @@ impl SignedIn {
     }
 }
 
-impl Studio {
+impl SignInUnderTest {
     /// A fresh emulator with an `InService` domain, and the function with `env`.
     async fn start(env: &[(&str, &str)]) -> Self {
         let aws = AwsEmulator::builder()
@@ -205,7 +205,7 @@ impl Studio {
         answer["presigned_urls"].as_array().expect("a list").clone()
     }
 
-    /// The SageMaker operations called since the last [`Studio::forget_calls`].
+    /// The SageMaker operations called since the last [`SignInUnderTest::forget_calls`].
     async fn sagemaker_calls(&self) -> Vec<String> {
         self.aws
             .calls()
@@ -270,7 +270,7 @@ fn user(name: &str) -> String {
 
 #[tokio::test]
 async fn an_iam_user_is_redirected_into_their_own_profile() {
-    let studio = Studio::start(&[]).await;
+    let studio = SignInUnderTest::start(&[]).await;
     studio.profile("alice", Some("alice")).await;
     studio.profile("bob", Some("bob")).await;
 
@@ -293,7 +293,7 @@ async fn an_iam_user_is_redirected_into_their_own_profile() {
 
 #[tokio::test]
 async fn a_federated_session_lands_in_the_profile_tagged_with_its_session_name() {
-    let studio = Studio::start(&[]).await;
+    let studio = SignInUnderTest::start(&[]).await;
     studio.profile("jdoe", Some("jdoe@example.com")).await;
     studio.profile("alice", Some("alice")).await;
     let event: Value = serde_json::from_str(BROWSER_FEDERATED_SESSION).expect("sample");
@@ -318,7 +318,7 @@ async fn a_federated_session_lands_in_the_profile_tagged_with_its_session_name()
 
 #[tokio::test]
 async fn an_api_gateway_http_api_request_is_served_alike() {
-    let studio = Studio::start(&[]).await;
+    let studio = SignInUnderTest::start(&[]).await;
     studio.profile("bob", Some("bob")).await;
     let event: Value = serde_json::from_str(HTTP_API_IAM_USER).expect("sample");
 
@@ -332,7 +332,7 @@ async fn an_api_gateway_http_api_request_is_served_alike() {
 
 #[tokio::test]
 async fn asking_for_another_users_profile_is_refused() {
-    let studio = Studio::start(&[]).await;
+    let studio = SignInUnderTest::start(&[]).await;
     studio.profile("alice", Some("alice")).await;
     studio.profile("bob", Some("bob")).await;
 
@@ -350,7 +350,7 @@ async fn asking_for_another_users_profile_is_refused() {
 
 #[tokio::test]
 async fn a_profile_named_like_the_caller_but_tagged_for_someone_else_is_not_theirs() {
-    let studio = Studio::start(&[]).await;
+    let studio = SignInUnderTest::start(&[]).await;
     studio.profile("bob", Some("alice")).await;
 
     let bob = studio.sign_in(browser(&user("bob"))).await;
@@ -365,7 +365,7 @@ async fn a_profile_named_like_the_caller_but_tagged_for_someone_else_is_not_thei
 
 #[tokio::test]
 async fn a_caller_without_a_profile_is_refused() {
-    let studio = Studio::start(&[]).await;
+    let studio = SignInUnderTest::start(&[]).await;
     studio.profile("alice", Some("alice")).await;
     studio.profile("untagged", None).await;
 
@@ -388,7 +388,7 @@ async fn a_caller_without_a_profile_is_refused() {
 
 #[tokio::test]
 async fn two_profiles_with_the_same_tag_are_refused_as_ambiguous() {
-    let studio = Studio::start(&[]).await;
+    let studio = SignInUnderTest::start(&[]).await;
     studio.profile("alice", Some("alice")).await;
     studio.profile("alice-sandbox", Some("alice")).await;
 
@@ -407,7 +407,7 @@ async fn two_profiles_with_the_same_tag_are_refused_as_ambiguous() {
 
 #[tokio::test]
 async fn a_tag_that_differs_only_in_case_does_not_match() {
-    let studio = Studio::start(&[]).await;
+    let studio = SignInUnderTest::start(&[]).await;
     studio.profile("alice", Some("Alice")).await;
 
     let signed_in = studio.sign_in(browser(&user("alice"))).await;
@@ -419,7 +419,7 @@ async fn a_tag_that_differs_only_in_case_does_not_match() {
 
 #[tokio::test]
 async fn a_caller_from_another_account_is_refused_before_any_sagemaker_call() {
-    let studio = Studio::start(&[]).await;
+    let studio = SignInUnderTest::start(&[]).await;
     studio.profile("alice", Some("alice")).await;
     studio.forget_calls().await;
 
@@ -435,7 +435,7 @@ async fn a_caller_from_another_account_is_refused_before_any_sagemaker_call() {
 
 #[tokio::test]
 async fn listed_accounts_and_roles_are_the_only_ones_allowed() {
-    let studio = Studio::start(&[
+    let studio = SignInUnderTest::start(&[
         ("ALLOWED_ACCOUNT_IDS", OTHER_ACCOUNT),
         ("ALLOWED_ROLE_NAMES", "DataScientist"),
     ])
@@ -467,7 +467,7 @@ async fn listed_accounts_and_roles_are_the_only_ones_allowed() {
 
 #[tokio::test]
 async fn a_request_without_iam_auth_is_unauthenticated() {
-    let studio = Studio::start(&[]).await;
+    let studio = SignInUnderTest::start(&[]).await;
     let event: Value = serde_json::from_str(UNSIGNED).expect("sample");
 
     let signed_in = studio.sign_in(event).await;
@@ -478,7 +478,7 @@ async fn a_request_without_iam_auth_is_unauthenticated() {
 
 #[tokio::test]
 async fn a_json_client_gets_the_url_as_json() {
-    let studio = Studio::start(&[
+    let studio = SignInUnderTest::start(&[
         ("EXPIRES_IN_SECONDS", "120"),
         ("SESSION_EXPIRATION_DURATION_IN_SECONDS", "3600"),
     ])
@@ -506,7 +506,7 @@ async fn a_json_client_gets_the_url_as_json() {
 
 #[tokio::test]
 async fn landing_and_space_are_validated_before_any_url_is_issued() {
-    let studio = Studio::start(&[]).await;
+    let studio = SignInUnderTest::start(&[]).await;
     studio.profile("alice", Some("alice")).await;
     studio.profile("bob", Some("bob")).await;
     studio.space("bobs-space", "bob", "Private").await;
@@ -543,7 +543,7 @@ async fn landing_and_space_are_validated_before_any_url_is_issued() {
 
 #[tokio::test]
 async fn an_own_space_and_a_landing_page_are_passed_to_sagemaker() {
-    let studio = Studio::start(&[]).await;
+    let studio = SignInUnderTest::start(&[]).await;
     studio.profile("alice", Some("alice")).await;
     studio.profile("bob", Some("bob")).await;
     studio.space("alices-space", "alice", "Private").await;
@@ -569,7 +569,8 @@ async fn an_own_space_and_a_landing_page_are_passed_to_sagemaker() {
 
 #[tokio::test]
 async fn the_url_never_appears_in_the_logs_even_at_trace_level() {
-    let studio = Studio::start(&[("AWS_LAMBDA_LOG_LEVEL", "TRACE"), ("RUST_LOG", "trace")]).await;
+    let studio =
+        SignInUnderTest::start(&[("AWS_LAMBDA_LOG_LEVEL", "TRACE"), ("RUST_LOG", "trace")]).await;
     studio.profile("alice", Some("alice")).await;
 
     let redirect = studio.sign_in(browser(&user("alice"))).await;
@@ -591,7 +592,7 @@ async fn the_url_never_appears_in_the_logs_even_at_trace_level() {
 
 #[tokio::test]
 async fn a_warm_sign_in_costs_three_sagemaker_calls() {
-    let studio = Studio::start(&[]).await;
+    let studio = SignInUnderTest::start(&[]).await;
     for name in ["alice", "bob", "carol", "dave", "erin"] {
         studio.profile(name, Some(name)).await;
     }
@@ -624,7 +625,7 @@ async fn a_warm_sign_in_costs_three_sagemaker_calls() {
 #[tokio::test]
 async fn a_warm_instance_signs_no_one_in_to_a_profile_being_deleted() {
     // Given a warm instance that has signed alice in
-    let studio = Studio::start(&[]).await;
+    let studio = SignInUnderTest::start(&[]).await;
     studio.profile("alice", Some("alice")).await;
     assert_eq!(studio.sign_in(browser(&user("alice"))).await.status(), 302);
 
@@ -648,7 +649,7 @@ async fn a_warm_instance_signs_no_one_in_to_a_profile_being_deleted() {
 
 #[tokio::test]
 async fn a_profile_retagged_away_is_refused_at_once() {
-    let studio = Studio::start(&[]).await;
+    let studio = SignInUnderTest::start(&[]).await;
     let arn = studio.profile("p1", Some("alice")).await;
     assert_eq!(studio.sign_in(browser(&user("alice"))).await.status(), 302);
 
@@ -673,7 +674,7 @@ async fn a_profile_retagged_away_is_refused_at_once() {
 
 #[tokio::test]
 async fn throttling_is_answered_503_and_the_next_request_succeeds() {
-    let studio = Studio::start(&[]).await;
+    let studio = SignInUnderTest::start(&[]).await;
     studio.profile("alice", Some("alice")).await;
     // AWS_MAX_ATTEMPTS=2: both attempts of the SDK are throttled.
     studio
@@ -712,7 +713,7 @@ async fn a_bad_configuration_fails_the_cold_start_clearly() {
             .lease()
             .await
             .expect("the emulator starts");
-        let studio = Studio::with_function(aws, "d-abc123def456".to_owned(), &env).await;
+        let studio = SignInUnderTest::with_function(aws, "d-abc123def456".to_owned(), &env).await;
         let result = studio
             .lambda
             .invoke(FUNCTION, browser(&user("alice")))

@@ -42,7 +42,7 @@ pub(crate) const EXEMPT: (&str, &str) = ("cleanup", "exempt");
 pub(crate) const EMULATOR_DEFAULT_PRINCIPAL: &str = "arn:aws:iam::123456789012:user/moto";
 
 /// One emulated account and the function that cleans it.
-pub(crate) struct World {
+pub(crate) struct CleanupUnderTest {
     pub lambda: LocalLambda,
     pub sagemaker: aws_sdk_sagemaker::Client,
     pub servicecatalog: aws_sdk_servicecatalog::Client,
@@ -85,7 +85,7 @@ pub(crate) fn function(
     )
 }
 
-impl World {
+impl CleanupUnderTest {
     /// An emulator and the function with `env` (over the emulator's AWS environment).
     pub(crate) async fn start(env: &[(&str, &str)]) -> Result<Self, Box<dyn std::error::Error>> {
         Self::start_with_timeout(env, Duration::from_secs(60)).await
