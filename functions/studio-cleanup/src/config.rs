@@ -18,19 +18,6 @@ pub const DEFAULT_IDLE_APP_TYPES: [&str; 4] = [
     "RStudioServerPro",
 ];
 
-/// Every SageMaker app type (the API's `AppType` enum).
-pub const APP_TYPES: [&str; 9] = [
-    "JupyterServer",
-    "KernelGateway",
-    "DetailedProfiler",
-    "TensorBoard",
-    "CodeEditor",
-    "JupyterLab",
-    "RStudioServerPro",
-    "RSessionGateway",
-    "Canvas",
-];
-
 /// The value of the exempt tag that protects a resource.
 pub const EXEMPT_VALUE: &str = "exempt";
 
@@ -219,10 +206,12 @@ fn domain_ids(value: &str) -> Result<Vec<String>, ConfigError> {
     Ok(ids)
 }
 
+/// Every SageMaker app type: the API's `AppType` enum, as the SDK's model lists it.
 fn app_types(value: &str) -> Result<BTreeSet<String>, ConfigError> {
+    let known_app_types = aws_sdk_sagemaker::types::AppType::values();
     items(value)
         .map(|item| {
-            APP_TYPES
+            known_app_types
                 .iter()
                 .find(|known| known.eq_ignore_ascii_case(item))
                 .map(|known| (*known).to_owned())
@@ -230,7 +219,7 @@ fn app_types(value: &str) -> Result<BTreeSet<String>, ConfigError> {
                     ConfigError::invalid(
                         "IDLE_APP_TYPES",
                         value,
-                        format!("{item:?} is not one of {}", APP_TYPES.join(", ")),
+                        format!("{item:?} is not one of {}", known_app_types.join(", ")),
                     )
                 })
         })

@@ -9,7 +9,7 @@ use aws_sdk_sagemaker::{
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{AwsEmulator, EmulatorError, Result};
+use super::{Answer, AwsEmulator, EmulatorError, Result};
 
 /// The SigV4 `Authorization` of a call the emulator accepts (it checks the credential scope's
 /// service and region, not the signature).
@@ -75,11 +75,7 @@ impl AwsEmulator {
                 body.to_string(),
             )
             .await?;
-        let parsed: Value = if answer.body.is_empty() {
-            json!({})
-        } else {
-            serde_json::from_slice(&answer.body).unwrap_or_else(|_| Value::String(answer.text()))
-        };
+        let parsed = json_answer(&answer);
         if answer.is_success() {
             return Ok(parsed);
         }
@@ -121,11 +117,7 @@ impl AwsEmulator {
                 body.map(Value::to_string).unwrap_or_default(),
             )
             .await?;
-        let parsed: Value = if answer.body.is_empty() {
-            json!({})
-        } else {
-            serde_json::from_slice(&answer.body).unwrap_or_else(|_| Value::String(answer.text()))
-        };
+        let parsed = json_answer(&answer);
         if answer.is_success() {
             return Ok(parsed);
         }
@@ -256,6 +248,15 @@ where
         message: error
             .message()
             .map_or_else(|| DisplayErrorContext(error).to_string(), str::to_owned),
+    }
+}
+
+/// An AWS JSON answer's body as JSON: `{}` when empty, the text itself when it isn't JSON.
+fn json_answer(answer: &Answer) -> Value {
+    if answer.body.is_empty() {
+        json!({})
+    } else {
+        serde_json::from_slice(&answer.body).unwrap_or_else(|_| Value::String(answer.text()))
     }
 }
 
