@@ -66,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
         request_handler=MotoRequestHandler,
     )
     host, port = server.server_address[:2]
+    # The functions the Lambda executor runs reach AWS here (AWS_ENDPOINT_URL).
+    from studio_emulator import awslambda
+
+    url_host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    awslambda.set_emulator_url(f"http://{url_host}:{port}")
 
     stop = threading.Event()
 
@@ -86,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+        awslambda.shutdown()  # no function process outlives the emulator
     print("studio-emulator stopped", flush=True)
     return 0
 

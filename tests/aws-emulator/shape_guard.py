@@ -114,6 +114,26 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "moto's Organizations writes NextToken: null on the last page; SDKs read it as "
         "absent (no more pages), as AWS's omitted member"
     ),
+    # AWS itself, against its model:
+    (
+        "cloudformation",
+        "DescribeStackEvents",
+        r"^DescribeStackEvents\.StackEvents\[\d+\]\.ResourceStatus: "
+        r"'UPDATE(_ROLLBACK)?_COMPLETE_CLEANUP_IN_PROGRESS' is not one of ",
+    ): (
+        "a stack's own events (ResourceType AWS::CloudFormation::Stack) carry its stack "
+        "status, and CloudFormation records the two cleanup phases of an update as events "
+        "(user guide, 'Stack status codes'; the events of any update), which the model's "
+        "ResourceStatus enum does not list; SDKs keep unknown enum values as strings"
+    ),
+    ("logs", "FilterLogEvents", r"^FilterLogEvents\.nextToken: null "): (
+        "moto's CloudWatch Logs writes nextToken: null on the last page; SDKs read it as "
+        "absent (no more pages), as AWS's omitted member"
+    ),
+    ("logs", "DescribeLogStreams", r"^DescribeLogStreams\.nextToken: null "): (
+        "moto's CloudWatch Logs writes nextToken: null on the last page; SDKs read it as "
+        "absent (no more pages), as AWS's omitted member"
+    ),
 }
 
 _SURROGATE_PAIR_RANGE = "\\uD800\\uDC00-\\uDBFF\\uDFFF"

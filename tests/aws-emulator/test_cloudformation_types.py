@@ -1,4 +1,5 @@
-"""CloudFormation resource types added to moto (studio_emulator/cloudformation_types.py).
+"""CloudFormation resource types added to moto (studio_emulator/cloudformation/types.py), and
+what stack updates and failing resources do (parameters.py, stacks.py).
 
 Run: .venv/bin/python -m pytest -q tests/aws-emulator/test_cloudformation_types.py
 """
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator_client import HERE, REGION, client
+from emulator_client import HERE, REGION, client, delete_stack, wait_for_stack
 
 
 def _zip() -> bytes:
@@ -84,18 +85,20 @@ def stack(endpoint: str) -> Iterator[str]:
     s3.create_bucket(Bucket="code")
     s3.put_object(Bucket="code", Key="cleanup.zip", Body=_zip())
     name = "schedule-test"
-    client(endpoint, "cloudformation").create_stack(
+    cloudformation = client(endpoint, "cloudformation")
+    cloudformation.create_stack(
         StackName=name, TemplateBody=_template("rate(60 minutes)"), Capabilities=["CAPABILITY_IAM"]
     )
+    wait_for_stack(cloudformation, name)
     yield name
     try:
-        client(endpoint, "cloudformation").delete_stack(StackName=name)
+        delete_stack(cloudformation, name)
     except ClientError:
         pass
 
 
 def _outputs(endpoint: str, name: str) -> dict[str, str]:
-    described = client(endpoint, "cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+    described = wait_for_stack(client(endpoint, "cloudformation"), name)
     assert described["StackStatus"].endswith("_COMPLETE"), described
     return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
 
@@ -138,6 +141,7 @@ def test_removing_the_schedule_from_the_template_deletes_it(endpoint: str, stack
         TemplateBody=_template("rate(60 minutes)", with_schedule=False),
         Capabilities=["CAPABILITY_IAM"],
     )
+    assert wait_for_stack(client(endpoint, "cloudformation"), stack)["StackStatus"] == "UPDATE_COMPLETE"
 
     with pytest.raises(ClientError) as raised:
         client(endpoint, "scheduler").get_schedule(Name=name)
@@ -147,7 +151,7 @@ def test_removing_the_schedule_from_the_template_deletes_it(endpoint: str, stack
 def test_deleting_the_stack_deletes_the_schedule(endpoint: str, stack: str) -> None:
     name = _outputs(endpoint, stack)["ScheduleName"]
 
-    client(endpoint, "cloudformation").delete_stack(StackName=stack)
+    assert delete_stack(client(endpoint, "cloudformation"), stack)["StackStatus"] == "DELETE_COMPLETE"
 
     with pytest.raises(ClientError) as raised:
         client(endpoint, "scheduler").get_schedule(Name=name)
@@ -187,11 +191,11 @@ def _parameter_template(default: str) -> str:
 @pytest.fixture()
 def parameter_stack(endpoint: str) -> Iterator[str]:
     name = "parameter-test"
-    client(endpoint, "cloudformation").create_stack(
-        StackName=name, TemplateBody=_parameter_template("first")
-    )
+    cloudformation = client(endpoint, "cloudformation")
+    cloudformation.create_stack(StackName=name, TemplateBody=_parameter_template("first"))
+    wait_for_stack(cloudformation, name)
     yield name
-    client(endpoint, "cloudformation").delete_stack(StackName=name)
+    delete_stack(cloudformation, name)
 
 
 def _published(endpoint: str) -> str:
@@ -205,6 +209,7 @@ def _update_value(cloudformation: Any, stack: str, value: str) -> None:
         TemplateBody=_parameter_template("first"),
         Parameters=[{"ParameterKey": "Value", "ParameterValue": value}],
     )
+    assert wait_for_stack(cloudformation, stack)["StackStatus"] == "UPDATE_COMPLETE"
 
 
 def test_an_update_that_changes_nothing_is_refused(endpoint: str, parameter_stack: str) -> None:
@@ -225,9 +230,9 @@ def test_an_update_that_changes_nothing_is_refused(endpoint: str, parameter_stac
 def test_a_new_default_updates_the_resources_that_use_it(
     endpoint: str, parameter_stack: str
 ) -> None:
-    client(endpoint, "cloudformation").update_stack(
-        StackName=parameter_stack, TemplateBody=_parameter_template("second")
-    )
+    cloudformation = client(endpoint, "cloudformation")
+    cloudformation.update_stack(StackName=parameter_stack, TemplateBody=_parameter_template("second"))
+    assert wait_for_stack(cloudformation, parameter_stack)["StackStatus"] == "UPDATE_COMPLETE"
 
     assert _published(endpoint) == "second"
 
@@ -242,9 +247,9 @@ def test_a_parameter_the_update_does_not_pass_takes_its_default_again(
     cloudformation.update_stack(
         StackName=parameter_stack, TemplateBody=_parameter_template("first")
     )
+    described = wait_for_stack(cloudformation, parameter_stack)
 
     assert _published(endpoint) == "first"
-    described = cloudformation.describe_stacks(StackName=parameter_stack)["Stacks"][0]
     assert described["Parameters"] == [{"ParameterKey": "Value", "ParameterValue": "first"}]
 
 
@@ -284,7 +289,7 @@ def _create_portfolio_stack(
             Parameters=parameters,
             Capabilities=["CAPABILITY_NAMED_IAM"],
         )
-    return cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    return wait_for_stack(cloudformation, name)
 
 
 @pytest.fixture()
@@ -300,7 +305,7 @@ def portfolio_stack(endpoint: str) -> Iterator[dict[str, str]]:
     )
     assert described["StackStatus"] == "CREATE_COMPLETE"
     yield {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
-    cloudformation.delete_stack(StackName="portfolio")
+    delete_stack(cloudformation, "portfolio")
 
 
 def test_the_portfolio_stack_creates_the_portfolio_and_its_products(
@@ -359,7 +364,7 @@ def test_deleting_the_portfolio_stack_removes_what_it_created(
     )
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
 
-    cloudformation.delete_stack(StackName="short-lived")
+    delete_stack(cloudformation, "short-lived")
 
     links = control("GET", "cloudformation/servicecatalog")
     assert all(a["PortfolioId"] != outputs["PortfolioId"] for a in links["ProductAssociations"])
@@ -399,13 +404,13 @@ def test_a_launch_constraint_needs_its_product_in_the_portfolio(endpoint: str) -
     cloudformation = client(endpoint, "cloudformation")
     cloudformation.create_stack(StackName="orphan-constraint", TemplateBody=json.dumps(template))
 
-    described = cloudformation.describe_stacks(StackName="orphan-constraint")["Stacks"][0]
+    described = wait_for_stack(cloudformation, "orphan-constraint")
     assert described["StackStatus"] == "ROLLBACK_COMPLETE"
     events = cloudformation.describe_stack_events(StackName="orphan-constraint")["StackEvents"]
     failed = [e for e in events if e["ResourceStatus"] == "CREATE_FAILED"]
     assert failed[0]["LogicalResourceId"] == "Constraint"
     assert "is not in portfolio" in failed[0]["ResourceStatusReason"]
-    cloudformation.delete_stack(StackName="orphan-constraint")
+    delete_stack(cloudformation, "orphan-constraint")
 
 
 # --------------------------------------------------------------------------
@@ -436,7 +441,7 @@ def test_a_resource_that_fails_rolls_the_stack_back_with_its_reason(endpoint: st
         Capabilities=["CAPABILITY_IAM"],
     )
 
-    described = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    described = wait_for_stack(cloudformation, name)
     assert described["StackStatus"] == "ROLLBACK_COMPLETE"
     assert "Outputs" not in described
     events = cloudformation.describe_stack_events(StackName=name)["StackEvents"]
@@ -456,4 +461,24 @@ def test_a_resource_that_fails_rolls_the_stack_back_with_its_reason(endpoint: st
             StackName=name, TemplateBody=_function_template("code", export), Capabilities=["CAPABILITY_IAM"]
         )
     assert raised.value.response["Error"]["Code"] == "ValidationError"
-    cloudformation.delete_stack(StackName=name)
+    delete_stack(cloudformation, name)
+
+
+def test_a_stack_made_by_a_change_set_has_its_outputs(endpoint: str) -> None:
+    cloudformation = client(endpoint, "cloudformation")
+    template = json.loads(_parameter_template("from-change-set"))
+    template["Outputs"] = {"Name": {"Value": {"Ref": "Published"}}}
+    cloudformation.create_change_set(
+        StackName="change-set-stack",
+        ChangeSetName="first",
+        ChangeSetType="CREATE",
+        TemplateBody=json.dumps(template),
+    )
+
+    cloudformation.execute_change_set(ChangeSetName="first", StackName="change-set-stack")
+
+    described = wait_for_stack(cloudformation, "change-set-stack")
+    assert described["StackStatus"] == "CREATE_COMPLETE"
+    assert described["Outputs"] == [{"OutputKey": "Name", "OutputValue": "/test/published"}]
+    assert _published(endpoint) == "from-change-set"
+    delete_stack(cloudformation, "change-set-stack")

@@ -15,10 +15,13 @@ from botocore.exceptions import ClientError
 
 from emulator_client import (
     ACCOUNT,
+    HANDLE_TEMPLATE,
+    TEMPLATE_BUCKET,
     client,
     error,
     new_organization,
     new_product,
+    stage_template,
     unique,
     wait_for,
 )
@@ -240,6 +243,228 @@ def test_search_defaults_to_the_account_and_scan_to_the_user(endpoint, sc, iam):
     assert pp_id in searched
     scanned = [p["Id"] for p in other.scan_provisioned_products()["ProvisionedProducts"]]
     assert pp_id not in scanned
+
+
+# -- the artefact's template ----------------------------------------------------
+
+#: A template with a required parameter, one with a default, and their constraints.
+CHECKED_TEMPLATE = json.dumps(
+    {
+        "Parameters": {
+            "Colour": {"Type": "String", "AllowedValues": ["blue", "green"]},
+            "Suffix": {"Type": "String", "Default": "a", "AllowedPattern": "[a-z]+"},
+            "Code": {"Type": "String", "Default": "abc", "MinLength": 2, "MaxLength": 4},
+        },
+        "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+    }
+)
+
+
+def test_a_template_url_that_names_no_template_is_refused(sc, endpoint):
+    present = stage_template(endpoint, HANDLE_TEMPLATE)
+    not_a_template = stage_template(endpoint, "just: text")
+    for url in (
+        f"{endpoint}/{TEMPLATE_BUCKET}/templates/missing.yaml",
+        f"https://no-such-bucket-{unique('b')}.s3.amazonaws.com/t.yaml",
+        "https://example.com/t.yaml",
+        not_a_template,
+    ):
+        with pytest.raises(ClientError) as exc:
+            sc.create_product(
+                Name=unique("product"), Owner="platform", ProductType="CLOUD_FORMATION_TEMPLATE",
+                ProvisioningArtifactParameters={"Name": "v1", "Info": {"LoadTemplateFromURL": url}},
+                IdempotencyToken=unique("token"),
+            )
+        assert error(exc) == (
+            "InvalidParametersException",
+            "Invalid templateBody. Please make sure that your template is valid",
+        ), url
+    product_id, _ = new_product(sc)
+    with pytest.raises(ClientError) as artifact:
+        sc.create_provisioning_artifact(
+            ProductId=product_id,
+            Parameters={"Name": "v2", "Info": {"LoadTemplateFromURL": present + ".missing"}},
+            IdempotencyToken=unique("pa"),
+        )
+    assert error(artifact)[0] == "InvalidParametersException"
+
+
+def test_a_template_can_be_imported_from_a_stack(sc, cfn):
+    stack_id = cfn.create_stack(StackName=unique("source"), TemplateBody=CHECKED_TEMPLATE, Parameters=[
+        {"ParameterKey": "Colour", "ParameterValue": "blue"}
+    ])["StackId"]
+
+    def create(info):
+        return sc.create_product(
+            Name=unique("product"), Owner="platform", ProductType="CLOUD_FORMATION_TEMPLATE",
+            ProvisioningArtifactParameters={"Name": "v1", "Info": info},
+            IdempotencyToken=unique("token"),
+        )["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
+
+    product_id = create({"ImportFromPhysicalId": stack_id})
+    new_portfolio(sc, product_id, principal=CALLER)
+    artifact = sc.list_provisioning_artifacts(ProductId=product_id)["ProvisioningArtifactDetails"][0]
+    form = sc.describe_provisioning_parameters(ProductId=product_id, ProvisioningArtifactId=artifact["Id"])
+    assert [p["ParameterKey"] for p in form["ProvisioningArtifactParameters"]] == ["Colour", "Suffix", "Code"]
+    missing = stack_id.rsplit("/", 1)[0] + "/00000000-0000-0000-0000-000000000000"
+    for info in ({"ImportFromPhysicalId": missing},
+                 {"ImportFromPhysicalId": stack_id, "LoadTemplateFromURL": "https://example.com/t"}):
+        with pytest.raises(ClientError) as refused:
+            create(info)
+        assert error(refused)[0] == "InvalidParametersException"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://{bucket}.s3.us-east-1.amazonaws.com/{key}",
+        "https://{bucket}.s3.amazonaws.com/{key}",
+        "https://s3.us-east-1.amazonaws.com/{bucket}/{key}",
+        "https://s3.amazonaws.com/{bucket}/{key}",
+        "{endpoint}/{bucket}/{key}",
+    ],
+    ids=["virtual-hosted-regional", "virtual-hosted", "path-regional", "path", "emulator"],
+)
+def test_a_template_is_read_from_s3_in_each_url_style(sc, endpoint, url):
+    key = f"templates/{unique('styled')}.json"
+    stage_template(endpoint, CHECKED_TEMPLATE, key)
+    product_id = sc.create_product(
+        Name=unique("product"), Owner="platform", ProductType="CLOUD_FORMATION_TEMPLATE",
+        ProvisioningArtifactParameters={
+            "Name": "v1",
+            "Info": {"LoadTemplateFromURL": url.format(endpoint=endpoint, bucket=TEMPLATE_BUCKET, key=key)},
+        },
+        IdempotencyToken=unique("token"),
+    )["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
+    new_portfolio(sc, product_id, principal=CALLER)
+    artifact = sc.list_provisioning_artifacts(ProductId=product_id)["ProvisioningArtifactDetails"][0]
+    form = sc.describe_provisioning_parameters(ProductId=product_id, ProvisioningArtifactId=artifact["Id"])
+    assert [p["ParameterKey"] for p in form["ProvisioningArtifactParameters"]] == ["Colour", "Suffix", "Code"]
+
+
+def test_service_catalog_launches_from_its_copy_of_the_template(sc, endpoint):
+    key = f"templates/{unique('copied')}.json"
+    url = stage_template(endpoint, CHECKED_TEMPLATE, key)
+    product_id = sc.create_product(
+        Name=unique("product"), Owner="platform", ProductType="CLOUD_FORMATION_TEMPLATE",
+        ProvisioningArtifactParameters={"Name": "v1", "Info": {"LoadTemplateFromURL": url}},
+        IdempotencyToken=unique("token"),
+    )["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
+    client(endpoint, "s3").delete_object(Bucket=TEMPLATE_BUCKET, Key=key)
+    new_portfolio(sc, product_id, principal=CALLER)
+    artifact = sc.list_provisioning_artifacts(ProductId=product_id)["ProvisioningArtifactDetails"][0]
+    record = provision(
+        sc, product_id, artifact["Id"], ProvisioningParameters=[{"Key": "Colour", "Value": "blue"}]
+    )
+    wait_for(lambda: sc.describe_record(Id=record["RecordId"])["RecordDetail"]["Status"], "SUCCEEDED", 20)
+
+
+@pytest.mark.parametrize(
+    "parameters, message",
+    [
+        ([{"Key": "Colour", "Value": "blue"}, {"Key": "Size", "Value": "L"}],
+         "Parameters: [Size] do not exist in the template"),
+        ([], "Parameters: [Colour] must have values"),
+        ([{"Key": "Colour", "Value": "pink"}], "Parameter 'Colour' must be one of AllowedValues"),
+        ([{"Key": "Colour", "Value": "blue"}, {"Key": "Suffix", "Value": "A1"}],
+         "Parameter 'Suffix' must match pattern [a-z]+"),
+        ([{"Key": "Colour", "Value": "blue"}, {"Key": "Code", "Value": "abcde"}],
+         "Parameter 'Code' must contain at most 4 characters"),
+    ],
+    ids=["undeclared", "missing", "allowed-values", "allowed-pattern", "max-length"],
+)
+def test_parameters_are_refused_as_cloudformation_refuses_them(sc, cfn, parameters, message):
+    product_id, artifact = new_product(sc, CHECKED_TEMPLATE)
+    new_portfolio(sc, product_id, principal=CALLER)
+    record = provision(sc, product_id, artifact, ProvisioningParameters=parameters)
+    assert record["Status"] == "CREATED"  # accepted: CloudFormation refuses the stack
+    wait_for(lambda: sc.describe_record(Id=record["RecordId"])["RecordDetail"]["Status"], "FAILED")
+    detail = sc.describe_record(Id=record["RecordId"])["RecordDetail"]
+    assert detail["RecordErrors"] == [{"Code": "ValidationError", "Description": message}]
+    pp = sc.describe_provisioned_product(Id=record["ProvisionedProductId"])["ProvisionedProductDetail"]
+    assert pp["Status"] == "ERROR"
+    assert pp["StatusMessage"].startswith(f"AmazonCloudFormationException  {message} (Service: ")
+    assert "Error Code: ValidationError" in pp["StatusMessage"]
+    with pytest.raises(ClientError):
+        cfn.describe_stacks(StackName=f"SC-{ACCOUNT}-{record['ProvisionedProductId']}")
+
+
+def test_a_provisioned_product_name_is_unique_in_the_account(sc):
+    product_id, artifact = new_product(sc)
+    new_portfolio(sc, product_id, principal=CALLER)
+    name = unique("pp")
+    sc.provision_product(
+        ProductId=product_id, ProvisioningArtifactId=artifact,
+        ProvisionedProductName=name, ProvisionToken=unique("tok"),
+    )
+    with pytest.raises(ClientError) as duplicate:
+        sc.provision_product(
+            ProductId=product_id, ProvisioningArtifactId=artifact,
+            ProvisionedProductName=name, ProvisionToken=unique("tok"),
+        )
+    assert error(duplicate) == ("InvalidParametersException", f"A stack named {name} already exists.")
+
+
+def test_tags_are_updated_only_with_a_resource_update_constraint(sc, cfn):
+    product_id, artifact = new_product(sc)
+    portfolio_id = new_portfolio(sc, product_id, principal=CALLER)
+    record = provision(sc, product_id, artifact, Tags=[{"Key": "team", "Value": "ml"}])
+    pp_id = record["ProvisionedProductId"]
+    wait_for(lambda: sc.describe_record(Id=record["RecordId"])["RecordDetail"]["Status"], "SUCCEEDED")
+    new_tags = [{"Key": "team", "Value": "bi"}]
+    with pytest.raises(ClientError) as refused:
+        sc.update_provisioned_product(ProvisionedProductId=pp_id, UpdateToken=unique("u"), Tags=new_tags)
+    assert error(refused)[0] == "InvalidParametersException"
+    sc.create_constraint(
+        PortfolioId=portfolio_id, ProductId=product_id, Type="RESOURCE_UPDATE",
+        Parameters=json.dumps({"Version": "2.0", "Properties": {"TagUpdateOnProvisionedProduct": "ALLOWED"}}),
+        IdempotencyToken=unique("cons"),
+    )
+    update = sc.update_provisioned_product(ProvisionedProductId=pp_id, UpdateToken=unique("u"), Tags=new_tags)
+    wait_for(lambda: sc.describe_record(Id=update["RecordDetail"]["RecordId"])["RecordDetail"]["Status"], "SUCCEEDED")
+    stack = cfn.describe_stacks(StackName=f"SC-{ACCOUNT}-{pp_id}")["Stacks"][0]
+    assert {t["Key"]: t["Value"] for t in stack["Tags"]}["team"] == "bi"
+
+
+def test_a_launch_constraint_names_exactly_one_role_once_per_portfolio_and_product(sc):
+    product_id, _ = new_product(sc)
+    portfolio_id = new_portfolio(sc, product_id, principal=CALLER)
+
+    def constrain(parameters):
+        return sc.create_constraint(
+            PortfolioId=portfolio_id, ProductId=product_id, Type="LAUNCH",
+            Parameters=json.dumps(parameters), IdempotencyToken=unique("cons"),
+        )
+
+    for bad in ({}, {"RoleArn": f"arn:aws:iam::{ACCOUNT}:role/a", "LocalRoleName": "a"}):
+        with pytest.raises(ClientError) as exc:
+            constrain(bad)
+        assert error(exc)[0] == "InvalidParametersException"
+    made = constrain({"LocalRoleName": "launch"})["ConstraintDetail"]
+    assert (made["Type"], made["PortfolioId"], made["ProductId"]) == ("LAUNCH", portfolio_id, product_id)
+    with pytest.raises(ClientError) as twice:
+        constrain({"LocalRoleName": "other"})
+    assert error(twice)[0] == "DuplicateResourceException"
+    sc.delete_constraint(Id=made["ConstraintId"])
+    constrain({"LocalRoleName": "other"})
+
+
+def test_an_assumed_role_session_is_the_provisioning_principal(endpoint, sc, iam):
+    role = iam.create_role(RoleName=unique("admin"), AssumeRolePolicyDocument=TRUST)["Role"]
+    credentials = client(endpoint, "sts").assume_role(
+        RoleArn=role["Arn"], RoleSessionName="carol"
+    )["Credentials"]
+    as_role = client(endpoint, "servicecatalog", key=credentials["AccessKeyId"])
+    product_id, artifact = new_product(sc)
+    new_portfolio(sc, product_id, principal=role["Arn"])
+    pp_id = provision(as_role, product_id, artifact)["ProvisionedProductId"]
+    [found] = [
+        p for p in sc.search_provisioned_products()["ProvisionedProducts"] if p["Id"] == pp_id
+    ]
+    session = f"arn:aws:sts::{ACCOUNT}:assumed-role/{role['RoleName']}/carol"
+    assert (found["UserArn"], found["UserArnSession"]) == (role["Arn"], session)
+    tags = {t["Key"]: t["Value"] for t in found["Tags"]}
+    assert tags["aws:servicecatalog:provisioningPrincipalArn"] == session
 
 
 # -- organisation-node shares ----------------------------------------------------

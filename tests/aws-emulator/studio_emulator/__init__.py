@@ -36,7 +36,10 @@ EXTENSION_MODULES = [
     "lakeformation",
     "notebooks",
     "servicecatalog",
-    "cloudformation_types",
+    "cloudformation",
+    "awslambda",
+    "function_urls",
+    "scheduler",
 ]
 
 HTTP_METHODS = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"]
@@ -102,9 +105,11 @@ def build_application(transition_seconds: float | None = None) -> Any:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     from .control import EmulatorMiddleware
+    from .function_urls import FunctionUrlMiddleware
 
     load_extensions()
     if transition_seconds is not None:
         config.set_transition_seconds(transition_seconds)
     dispatcher = DomainDispatcherApplication(create_extended_backend_app)
-    return EmulatorMiddleware(dispatcher)
+    # A request whose Host is a Lambda function URL's is that URL's call, not an API call.
+    return FunctionUrlMiddleware(EmulatorMiddleware(dispatcher))

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
-from .core import ControlRequest, ControlRoute, config, control_routes, extensions
+from .core import ControlRequest, ControlRoute, config, control_routes, extensions, settings
 
 PREFIX = "/_studio_emulator"
 MAX_CALLS = 100_000
@@ -344,6 +344,10 @@ def _builtin_routes(state: ControlState) -> list[ControlRoute]:
                 config.set_model_transition_seconds(model, float(seconds))
             for name, limit in (body.get("quotas") or {}).items():
                 config.set_quota(name, limit)
+            declared = settings()
+            for name, value in body.items():
+                if name in declared:
+                    declared[name].set(value)
         except (TypeError, ValueError) as exc:
             return 400, {"error": str(exc)}
         return 200, _config_view()
@@ -353,6 +357,9 @@ def _builtin_routes(state: ControlState) -> list[ControlRoute]:
 
         moto_api_backend.reset()
         config.reset_quotas()
+        for setting in settings().values():
+            if setting.reset is not None:
+                setting.reset()
         state.clear_faults()
         state.clear_calls()
         return 200, {"reset": True}
@@ -385,6 +392,7 @@ def _config_view() -> dict[str, Any]:
             m: transition_delay(m) for e in extensions() for m in e.state_models
         },
         "quotas": config.quotas(),
+        **{name: setting.get() for name, setting in settings().items()},
     }
 
 

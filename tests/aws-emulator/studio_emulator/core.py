@@ -65,6 +65,17 @@ class ControlRoute:
     handler: ControlHandler
 
 
+@dataclass(frozen=True)
+class Setting:
+    """A runtime setting an extension declares: ``POST config {name: value}`` calls ``set``
+    (a ``ValueError`` is a 400), ``GET config`` shows ``get()``, ``POST reset`` calls
+    ``reset`` (if given)."""
+
+    get: Callable[[], Any]
+    set: Callable[[Any], None]
+    reset: Callable[[], None] | None = None
+
+
 @dataclass
 class ServiceExtension:
     """Declaration of one extension module."""
@@ -88,6 +99,8 @@ class ServiceExtension:
     #: Service quotas the extension enforces (name -> default limit, ``None`` =
     #: unlimited); tests set them with ``POST /_studio_emulator/config {"quotas": ...}``.
     quotas: dict[str, int | None] = field(default_factory=dict)
+    #: Runtime settings (name -> :class:`Setting`) of ``POST /_studio_emulator/config``.
+    settings: dict[str, Setting] = field(default_factory=dict)
 
 
 class EmulatorConfig:
@@ -187,6 +200,11 @@ def extensions() -> list[ServiceExtension]:
 
 def extensions_for(service: str) -> list[ServiceExtension]:
     return [e for e in _EXTENSIONS if e.service == service]
+
+
+def settings() -> dict[str, Setting]:
+    """The runtime settings every registered extension declares."""
+    return {name: s for e in _EXTENSIONS for name, s in e.settings.items()}
 
 
 def control_routes() -> list[ControlRoute]:

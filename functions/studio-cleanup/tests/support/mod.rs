@@ -406,6 +406,17 @@ impl CleanupUnderTest {
         &self,
         tags: &[(&str, &str)],
     ) -> Result<String, Box<dyn std::error::Error>> {
+        // Service Catalog reads a product's template when the product is created; it imports
+        // this one from a stack (`ImportFromPhysicalId`), which needs no S3 client.
+        let template = self
+            .cloudformation
+            .create_stack()
+            .stack_name(self.unique("studio-notebook-template"))
+            .template_body(
+                r#"{"Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}}"#,
+            )
+            .send()
+            .await?;
         let product = self
             .servicecatalog
             .create_product()
@@ -415,7 +426,10 @@ impl CleanupUnderTest {
             .provisioning_artifact_parameters(
                 ProvisioningArtifactProperties::builder()
                     .name("v1")
-                    .info("LoadTemplateFromURL", "https://example.com/studio.yaml")
+                    .info(
+                        "ImportFromPhysicalId",
+                        template.stack_id().unwrap_or_default(),
+                    )
                     .r#type(ProvisioningArtifactType::CloudFormationTemplate)
                     .build(),
             )

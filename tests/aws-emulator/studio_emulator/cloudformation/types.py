@@ -1,4 +1,4 @@
-"""CloudFormation resource types and update behaviour moto's CloudFormation lacks.
+"""CloudFormation resource types moto's CloudFormation lacks.
 
 moto's CloudFormation builds its resource map from the direct subclasses of
 ``moto.core.common_models.CloudFormationModel``; a type without one is skipped
@@ -17,7 +17,7 @@ call the service's moto backend), so they can move upstream into the service's
   ``AWS::ServiceCatalog::Portfolio`` (``Ref`` = portfolio id, ``PortfolioName``),
   ``CloudFormationProduct`` (``Ref`` = product id, ``ProductName``,
   ``ProvisioningArtifactIds``, ``ProvisioningArtifactNames``; the artefact is the
-  one ``servicecatalog.py`` serves), ``PortfolioProductAssociation``,
+  one ``servicecatalog/`` serves), ``PortfolioProductAssociation``,
   ``PortfolioPrincipalAssociation``, ``LaunchRoleConstraint``, ``TagOption``,
   ``TagOptionAssociation``, ``PortfolioShare``. Each checks what it refers to
   exists (``ResourceNotFoundException``), and a launch constraint needs its
@@ -25,46 +25,15 @@ call the service's moto backend), so they can move upstream into the service's
   /_studio_emulator/cloudformation/servicecatalog`` shows the associations,
   constraints and tag options.
 
-Stack updates, as CloudFormation does them (the deploy tool relies on both):
-
-* An update whose template and resolved parameters are unchanged is refused
-  with ``ValidationError: No updates are to be performed.`` (moto checks this
-  only when parameters are passed, comparing raw input values).
-* A resource is updated when a parameter it references resolves to a new value,
-  *including a changed template default* (moto compares only the parameters
-  passed in the call, so a new default -- the way ``package`` points the core
-  stack at new code -- left resources untouched), and a parameter the update
-  does not pass takes its default again instead of moto's previous input.
-
-Stack creation, as CloudFormation does it: a resource that fails to create
-(moto raises from the resource's backend, e.g. a Lambda function whose code
-bucket does not exist) no longer turns ``CreateStack`` into an HTTP 500 and a
-stack stuck in ``CREATE_IN_PROGRESS``. The stack records the resource's
-``CREATE_FAILED`` event with the error as ``ResourceStatusReason``, rolls back
-(deletes what it created, drops its exports) and ends in ``ROLLBACK_COMPLETE``.
-Template errors (a missing parameter, an unknown ``!GetAtt`` attribute, an
-unknown import) still answer ``CreateStack`` with an error, as in AWS.
-
-Control routes: ``GET /_studio_emulator/cloudformation/types`` lists the types
-this module adds; ``GET /_studio_emulator/cloudformation/servicecatalog`` the
-associations, constraints and tag options.
+Custom resources (``Custom::*``, ``AWS::CloudFormation::CustomResource``) are in
+``custom_resources.py``.
 """
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from moto.cloudformation import parsing
-from moto.cloudformation.exceptions import (
-    ExportNotFound,
-    MissingParameterError,
-    UnformattedGetAttTemplateException,
-    UnsupportedAttribute,
-    ValidationError,
-)
-from moto.cloudformation.models import CloudFormationBackend, Event, Stack
-from moto.cloudformation.parsing import ResourceMap, get_references_from_template
-from moto.cloudformation.responses import CloudFormationResponse
+from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.common_models import CloudFormationModel
 from moto.moto_api._internal import mock_random as random
@@ -79,8 +48,6 @@ from moto.servicecatalog.models import (
     ServiceCatalogBackend,
     servicecatalog_backends,
 )
-
-from .core import ControlRequest, ControlRoute, ServiceExtension, register
 
 
 def _scheduler(account_id: str, region_name: str) -> EventBridgeSchedulerBackend:
@@ -438,7 +405,7 @@ class CatalogProduct(_CatalogModel, CloudFormationModel):
         return attr in ["ProductName", "ProvisioningArtifactIds", "ProvisioningArtifactNames"]
 
     def get_cfn_attribute(self, attribute_name: str) -> str:
-        from .servicecatalog import artifact_id, artifact_name
+        from ..servicecatalog import artifact_id, artifact_name
 
         product = _product(self.account_id, self.region_name, self.physical_id)
         if attribute_name == "ProductName":
@@ -649,273 +616,50 @@ _refresh_moto_type_map()
 
 
 # ---------------------------------------------------------------------------
-# Stack updates
+# AWS::Lambda::Function: what moto's model drops
 # ---------------------------------------------------------------------------
 
 
-def _comparable(value: Any) -> Any:
-    """A resolved parameter value as CloudFormation compares it (text)."""
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    if value is None:
-        return None
-    return str(value)
+def _keep_lambda_function_properties() -> None:
+    """moto 5.2.5's ``LambdaFunction.create_from_cloudformation_json`` builds the function
+    from a fixed list of properties and drops ``Architectures`` (an arm64 function became
+    x86_64), ``LoggingConfig`` (JSON logs, the log group) and ``Tags``; its update keeps
+    ``Architectures`` as created. The resource's properties (CloudFormation template
+    reference, AWS::Lambda::Function) are applied to the function moto made. Upstream this is
+    three more entries in moto's ``optional_properties``."""
+    from moto.awslambda.models import LambdaFunction
+    from moto.awslambda.utils import get_backend
 
+    if getattr(LambdaFunction, "_studio_keeps_cfn_properties", False):
+        return
+    moto_create = LambdaFunction.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+    moto_update = LambdaFunction.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
 
-def _resolve_declared(
-    resource_map: ResourceMap,
-    template: dict[str, Any],
-    given: dict[str, Any],
-) -> dict[str, Any]:
-    """Each parameter ``template`` declares: the value given, else its default; SSM
-    parameter types resolved to the parameter's value, as ``load_parameters`` does."""
-    resolved = {}
-    for name, slot in (template.get("Parameters") or {}).items():
-        value = given.get(name, slot.get("Default"))
-        value_type = slot.get("Type", "String")
-        if value_type.startswith("AWS::SSM::Parameter::") and value:
-            try:
-                value = resource_map.parse_ssm_parameter(value, value_type)
-            except Exception:  # noqa: BLE001 -- a missing SSM parameter fails later, as in moto
-                pass
-        resolved[name] = _comparable(value)
-    return resolved
+    def apply(fn: Any, properties: dict[str, Any], account_id: str, region_name: str) -> Any:
+        if "Architectures" in properties:
+            fn.architectures = list(properties["Architectures"])
+        if "LoggingConfig" in properties:
+            fn.logging_config = dict(properties["LoggingConfig"] or {})
+        tags = {t["Key"]: t["Value"] for t in properties.get("Tags") or []}
+        if tags:
+            get_backend(account_id, region_name).tag_resource(fn.function_arn, tags)
+        return fn
 
+    def create(cls: Any, resource_name: str, cloudformation_json: dict[str, Any],
+               account_id: str, region_name: str, **kwargs: Any) -> Any:
+        fn = moto_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        return apply(fn, cloudformation_json["Properties"], account_id, region_name)
 
-_moto_build_resource_diff = ResourceMap.build_resource_diff
-_moto_resource_map_update = ResourceMap.update
-
-
-def _build_resource_diff(
-    self: ResourceMap,
-    other_template: dict[str, Any],
-    parameters: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    actions = _moto_build_resource_diff(self, other_template, parameters)
-    old_resources = self._resource_json_map
-    new_values = _resolve_declared(self, other_template, parameters or {})
-    changed = {
-        name
-        for name, value in new_values.items()
-        if _comparable(self.resolved_parameters.get(name)) != value
-    }
-    if changed:
-        for name, resource in other_template.get("Resources", {}).items():
-            if name in old_resources and name not in actions["Modify"]:
-                if changed & set(get_references_from_template(resource)):
-                    actions["Modify"].append(name)
-    return actions
-
-
-def _resource_map_update(
-    self: ResourceMap,
-    template: dict[str, Any],
-    parameters: dict[str, Any] | None = None,
-) -> None:
-    if not parameters:
-        # moto keeps the previous inputs when an update passes none; CloudFormation gives
-        # the parameters an update does not pass their defaults.
-        self.input_parameters = {}
-    _moto_resource_map_update(self, template, parameters)
-
-
-ResourceMap.build_resource_diff = _build_resource_diff  # type: ignore[method-assign]
-ResourceMap.update = _resource_map_update  # type: ignore[method-assign]
-
-
-# ---------------------------------------------------------------------------
-# Stack creation: a failing resource fails the stack, which rolls back
-# ---------------------------------------------------------------------------
-
-#: Errors CloudFormation reports synchronously, as template errors.
-_TEMPLATE_ERRORS = (
-    ExportNotFound,
-    MissingParameterError,
-    UnformattedGetAttTemplateException,
-    UnsupportedAttribute,
-    ValidationError,
-)
-
-
-class ResourceCreationFailed(Exception):
-    """A resource of a stack could not be created (carries what the event reports)."""
-
-    def __init__(self, logical_id: str, resource_type: str, reason: str) -> None:
-        super().__init__(reason)
-        self.logical_id = logical_id
-        self.resource_type = resource_type
-        self.reason = reason
-
-
-def _error_reason(error: Exception) -> str:
-    code = getattr(error, "error_type", None) or getattr(error, "code", None)
-    message = getattr(error, "message", None)
-    if not message and isinstance(error, ValueError) and len(error.args) == 2:
-        code, message = error.args  # moto's awslambda raises ValueError(code, message)
-    message = message or str(error) or type(error).__name__
-    if isinstance(code, str) and code and not message.startswith(code):
-        return f"Resource handler returned message: \"{message}\" (HandlerErrorCode: {code})"
-    return f"Resource handler returned message: \"{message}\""
-
-
-_moto_parse_and_create_resource = parsing.parse_and_create_resource
-
-
-def _parse_and_create_resource(
-    logical_id: str,
-    resource_json: dict[str, Any],
-    resources_map: ResourceMap,
-    account_id: str,
-    region_name: str,
-) -> Any:
-    try:
-        return _moto_parse_and_create_resource(
-            logical_id, resource_json, resources_map, account_id, region_name
+    def update(cls: Any, original_resource: Any, new_resource_name: str,
+               cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> Any:
+        fn = moto_update(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
         )
-    except (ResourceCreationFailed, *_TEMPLATE_ERRORS):
-        raise
-    except Exception as error:  # noqa: BLE001 -- any backend error fails the resource
-        raise ResourceCreationFailed(
-            logical_id, resource_json.get("Type", ""), _error_reason(error)
-        ) from error
+        return apply(fn, cloudformation_json["Properties"], account_id, region_name)
+
+    LambdaFunction.create_from_cloudformation_json = classmethod(create)  # type: ignore[method-assign,assignment]
+    LambdaFunction.update_from_cloudformation_json = classmethod(update)  # type: ignore[method-assign,assignment]
+    LambdaFunction._studio_keeps_cfn_properties = True  # type: ignore[attr-defined]
 
 
-class _NoOutputs(dict):  # type: ignore[type-arg]
-    """The outputs of a stack that rolled back: none, and no exports."""
-
-    exports: list[Any] = []
-
-
-def _resource_event(stack: Stack, failure: ResourceCreationFailed) -> Event:
-    return Event(
-        stack_id=stack.stack_id,
-        stack_name=stack.name,
-        logical_resource_id=failure.logical_id,
-        physical_resource_id="",
-        resource_type=failure.resource_type,
-        resource_status="CREATE_FAILED",
-        resource_status_reason=failure.reason,
-        resource_properties=None,
-    )
-
-
-def _fail_and_roll_back(stack: Stack, failure: ResourceCreationFailed) -> None:
-    stack.events.append(_resource_event(stack, failure))
-    stack.status = "ROLLBACK_IN_PROGRESS"
-    stack._add_stack_event(
-        "ROLLBACK_IN_PROGRESS",
-        resource_status_reason=(
-            f"The following resource(s) failed to create: [{failure.logical_id}]. "
-            "Rollback requested by user."
-        ),
-    )
-    try:
-        stack.resource_map.delete()
-    except Exception as error:  # noqa: BLE001
-        stack.status = "ROLLBACK_FAILED"
-        stack._add_stack_event("ROLLBACK_FAILED", resource_status_reason=str(error))
-    else:
-        stack.status = "ROLLBACK_COMPLETE"
-        stack._add_stack_event("ROLLBACK_COMPLETE")
-    stack.output_map = _NoOutputs()
-
-
-_moto_create_resources = Stack.create_resources
-
-
-def _create_resources(self: Stack) -> None:
-    try:
-        _moto_create_resources(self)
-    except ResourceCreationFailed as failure:
-        _fail_and_roll_back(self, failure)
-
-
-_moto_stack_update = Stack.update
-
-
-def _stack_update(self: Stack, *args: Any, **kwargs: Any) -> None:
-    try:
-        _moto_stack_update(self, *args, **kwargs)
-    except ResourceCreationFailed as failure:
-        # Updates keep moto's behaviour: the resource's own error.
-        raise (failure.__cause__ or failure) from None
-
-
-_moto_create_stack = CloudFormationBackend.create_stack
-
-
-def _create_stack(self: CloudFormationBackend, *args: Any, **kwargs: Any) -> Stack:
-    name = kwargs.get("name", args[0] if args else None)
-    try:
-        stack = _moto_create_stack(self, *args, **kwargs)
-    except ResourceCreationFailed as failure:
-        # moto evaluates the exports (and so creates what they name) before it creates the
-        # other resources: the failure surfaces here, the stack already registered.
-        stack = next(s for s in self.stacks.values() if s.name == name)
-        stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
-        _fail_and_roll_back(stack, failure)
-    if stack.status.startswith("ROLLBACK"):
-        for name in [n for n, e in self.exports.items() if e.exporting_stack_id == stack.stack_id]:
-            del self.exports[name]
-    return stack
-
-
-parsing.parse_and_create_resource = _parse_and_create_resource
-Stack.create_resources = _create_resources  # type: ignore[method-assign]
-Stack.update = _stack_update  # type: ignore[method-assign]
-CloudFormationBackend.create_stack = _create_stack  # type: ignore[method-assign]
-
-
-class CloudFormationUpdateResponse(CloudFormationResponse):
-    """``UpdateStack`` refuses an update that changes nothing, as CloudFormation does."""
-
-    def update_stack(self) -> Any:
-        stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
-        if self._get_bool_param("UsePreviousTemplate", False):
-            body = stack.template
-        else:
-            body = self._get_param("TemplateBody")
-            if not body and self._get_param("TemplateURL"):
-                body = self._get_stack_from_s3_url(self._get_param("TemplateURL"))
-        tags = {item["Key"]: item["Value"] for item in self._get_param("Tags", [])}
-        if body == stack.template and (not tags or tags == stack.tags):
-            given: dict[str, Any] = {}
-            for parameter in self._get_param("Parameters", []):
-                key = parameter["ParameterKey"]
-                if str(parameter.get("UsePreviousValue", "")).lower() == "true":
-                    given[key] = stack.resource_map.resolved_parameters.get(key)
-                elif "ParameterValue" in parameter:
-                    given[key] = parameter["ParameterValue"]
-            resource_map = stack.resource_map
-            new_values = _resolve_declared(resource_map, stack.template_dict, given)
-            old_values = {
-                name: _comparable(value)
-                for name, value in resource_map.resolved_parameters.items()
-            }
-            if new_values == old_values:
-                raise ValidationError(stack.name, message="No updates are to be performed.")
-        return super().update_stack()
-
-
-def _control_list_types(_request: ControlRequest) -> tuple[int, Any]:
-    return 200, {"types": [model.cloudformation_type() for model in MODELS]}
-
-
-def _control_catalog_links(request: ControlRequest) -> tuple[int, Any]:
-    account_id = request.query.get("account_id", "123456789012")
-    region_name = request.query.get("region", "us-east-1")
-    return 200, _links(account_id, region_name).summary()
-
-
-EXTENSION = register(
-    ServiceExtension(
-        name="cloudformation-types",
-        service="cloudformation",
-        base_response=CloudFormationResponse,
-        response=CloudFormationUpdateResponse,
-        control_routes=[
-            ControlRoute("GET", r"cloudformation/types", _control_list_types),
-            ControlRoute("GET", r"cloudformation/servicecatalog", _control_catalog_links),
-        ],
-    )
-)
+_keep_lambda_function_properties()
