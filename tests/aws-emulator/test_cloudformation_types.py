@@ -482,3 +482,59 @@ def test_a_stack_made_by_a_change_set_has_its_outputs(endpoint: str) -> None:
     assert described["Outputs"] == [{"OutputKey": "Name", "OutputValue": "/test/published"}]
     assert _published(endpoint) == "from-change-set"
     delete_stack(cloudformation, "change-set-stack")
+
+
+CONDITION_TEMPLATE = """
+Parameters:
+  First: {Type: String}
+  Second: {Type: String}
+Conditions:
+  HasFirst: !Not [!Equals [!Ref First, ""]]
+  HasSecond: !Not [!Equals [!Ref Second, ""]]
+  HasBoth: !And [!Condition HasFirst, !Condition HasSecond]
+  HasEither: !Or [!Condition HasFirst, !Condition HasSecond]
+Resources:
+  Always:
+    Type: AWS::SSM::Parameter
+    Properties: {Name: !Sub "${AWS::StackName}-always", Type: String, Value: always}
+  WhenBoth:
+    Type: AWS::SSM::Parameter
+    Condition: HasBoth
+    Properties: {Name: !Sub "${AWS::StackName}-both", Type: String, Value: both}
+  WhenEither:
+    Type: AWS::SSM::Parameter
+    Condition: HasEither
+    Properties:
+      Name: !Sub "${AWS::StackName}-either"
+      Type: String
+      Value: !If [HasBoth, both, one]
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        ("a", "b", {"Always", "WhenBoth", "WhenEither"}),
+        ("a", "", {"Always", "WhenEither"}),
+        ("", "", {"Always"}),
+    ],
+)
+def test_a_short_form_condition_names_the_condition_in_and_or_not(
+    endpoint: str, first: str, second: str, expected: set[str]
+) -> None:
+    """``!Condition X`` inside ``!And``/``!Or`` is the ``Condition`` function (user guide,
+    "Condition functions"), so the resources follow the conditions it names."""
+    cloudformation = client(endpoint, "cloudformation")
+    name = f"conditions-{first or 'none'}-{second or 'none'}"
+    cloudformation.create_stack(
+        StackName=name,
+        TemplateBody=CONDITION_TEMPLATE,
+        Parameters=[
+            {"ParameterKey": "First", "ParameterValue": first},
+            {"ParameterKey": "Second", "ParameterValue": second},
+        ],
+    )
+    assert wait_for_stack(cloudformation, name)["StackStatus"] == "CREATE_COMPLETE"
+    resources = cloudformation.describe_stack_resources(StackName=name)["StackResources"]
+    assert {r["LogicalResourceId"] for r in resources} == expected
+    delete_stack(cloudformation, name)

@@ -9,6 +9,8 @@
   answer's ``Data``, replacement on a new physical id.
 * ``parameters.py`` -- SSM parameter types read at create/update time, what an update changes,
   "No updates are to be performed.".
+* ``template_format.py`` -- YAML short forms read as CloudFormation reads them
+  (``!Condition``).
 * ``types.py`` -- resource types moto lacks (``AWS::Scheduler::Schedule``, the Service
   Catalog types of the portfolio stack).
 * ``responses.py`` -- the API's answers where moto's differ, and the ResponseURL route.
@@ -29,6 +31,7 @@ from moto.cloudformation.responses import CloudFormationResponse
 from ..core import ControlRequest, ControlRoute, ServiceExtension, register
 from . import parameters as _parameters  # noqa: F401 -- patches moto's ResourceMap
 from . import stacks
+from . import template_format as _template_format  # noqa: F401 -- patches moto's YAML reader
 from .custom_resources import RESPONSE_PATH, custom_resource_responses
 from .responses import CloudFormationStackResponse, custom_resource_response
 from .types import MODELS, catalog_links_backends
