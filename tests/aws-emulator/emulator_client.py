@@ -234,20 +234,26 @@ def function_zip(name: str, bootstrap: str | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def execution_role(endpoint: str, name: str) -> str:
-    """An IAM role that Lambda may assume (moto's CreateFunction wants one); returns its ARN."""
-    trust = {
+def trust_policy(service: str) -> dict[str, Any]:
+    """A role trust policy that lets the AWS service ``service`` (e.g. ``lambda``) assume it."""
+    return {
         "Version": "2012-10-17",
         "Statement": [
             {
                 "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Principal": {"Service": f"{service}.amazonaws.com"},
                 "Action": "sts:AssumeRole",
             }
         ],
     }
+
+
+def execution_role(endpoint: str, name: str) -> str:
+    """An IAM role that Lambda may assume (moto's CreateFunction wants one); returns its ARN."""
     iam = client(endpoint, "iam")
-    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    return iam.create_role(
+        RoleName=name, AssumeRolePolicyDocument=json.dumps(trust_policy("lambda"))
+    )["Role"]["Arn"]
 
 
 def create_function(
@@ -298,3 +304,52 @@ def delete_stack(cloudformation: Any, stack: str, timeout: float = 30.0) -> dict
     stack_id = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]["StackId"]
     cloudformation.delete_stack(StackName=stack_id)
     return wait_for_stack(cloudformation, stack_id, timeout)
+
+
+class Recorder:
+    """The fixture custom-resource provider (``functions/cfn-recorder``), invoked by
+    CloudFormation through the Lambda executor: it logs each request it receives to a bucket
+    of its own and answers as the resource's properties say (``FailOn``, ``Reason``,
+    ``PhysicalId``, ``Data``, ``WaitFor``...; see its bootstrap)."""
+
+    def __init__(self, s3: Any, provider: str, log: str) -> None:
+        self.s3, self.provider, self.log = s3, provider, log
+
+    @classmethod
+    def start(cls, endpoint: str, provider: str | None = None) -> "Recorder":
+        """A recorder logging to a new bucket; the provider function is created unless given."""
+        if provider is None:
+            provider = str(
+                create_function(client(endpoint, "lambda"), "cfn-recorder", Timeout=60)["FunctionArn"]
+            )
+        s3 = client(endpoint, "s3")
+        log = unique("cfn-log")
+        s3.create_bucket(Bucket=log)
+        return cls(s3, provider, log)
+
+    def resource(self, depends_on: str | None = None, **properties: Any) -> dict[str, Any]:
+        """A ``Custom::Recorded`` resource served by the recorder."""
+        resource: dict[str, Any] = {
+            "Type": "Custom::Recorded",
+            "Properties": {"ServiceToken": self.provider, "LogBucket": self.log, **properties},
+        }
+        if depends_on:
+            resource["DependsOn"] = depends_on
+        return resource
+
+    def requests(self) -> list[dict[str, Any]]:
+        """What the provider received, oldest first."""
+        listed = self.s3.list_objects_v2(Bucket=self.log, Prefix="log/").get("Contents", [])
+        return [
+            json.loads(self.s3.get_object(Bucket=self.log, Key=o["Key"])["Body"].read())
+            for o in sorted(listed, key=lambda o: o["Key"])
+        ]
+
+    def sequence(self) -> list[tuple[str, str]]:
+        """``(RequestType, LogicalResourceId)`` of each request, oldest first."""
+        return [(r["RequestType"], r["LogicalResourceId"]) for r in self.requests()]
+
+    def release(self, logical_id: str) -> None:
+        """Lets a resource that waits for it (``WaitFor``) answer."""
+        # public-read: the provider looks for it with an unsigned request
+        self.s3.put_object(Bucket=self.log, Key=f"release/{logical_id}", Body=b"go", ACL="public-read")

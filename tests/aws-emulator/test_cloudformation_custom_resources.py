@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from emulator_client import (
     REGION,
+    Recorder,
     client,
     create_function,
     delete_stack,
@@ -36,16 +37,6 @@ FIXTURE = "cfn-recorder"
 
 
 @pytest.fixture(scope="module")
-def cfn(endpoint: str) -> Any:
-    return client(endpoint, "cloudformation")
-
-
-@pytest.fixture(scope="module")
-def s3(endpoint: str) -> Any:
-    return client(endpoint, "s3")
-
-
-@pytest.fixture(scope="module")
 def provider(endpoint: str) -> str:
     """The ServiceToken: the recorder's function ARN."""
     made = create_function(client(endpoint, "lambda"), FIXTURE, Timeout=60)
@@ -53,29 +44,23 @@ def provider(endpoint: str) -> str:
 
 
 @pytest.fixture()
-def log(s3: Any) -> str:
-    """A bucket of this test's own, where the provider logs what it receives."""
-    bucket = unique("cfn-log")
-    s3.create_bucket(Bucket=bucket)
-    return bucket
+def recorder(endpoint: str, provider: str) -> Recorder:
+    """The provider, logging to a bucket of this test's own."""
+    return Recorder.start(endpoint, provider)
 
 
 class Stack:
-    """One test's stack: its template's custom resources all log to the test's bucket."""
+    """One test's stack: its template's custom resources all log to the test's recorder."""
 
-    def __init__(self, cfn: Any, s3: Any, provider: str, log: str) -> None:
-        self.cfn, self.s3, self.provider, self.log = cfn, s3, provider, log
+    def __init__(self, cfn: Any, recorder: Recorder) -> None:
+        self.cfn, self.recorder = cfn, recorder
+        self.s3, self.provider, self.log = recorder.s3, recorder.provider, recorder.log
         self.name = unique("stack")
         self.stack_id = ""
-
-    def custom(self, depends_on: str | None = None, **properties: Any) -> dict[str, Any]:
-        resource: dict[str, Any] = {
-            "Type": "Custom::Recorded",
-            "Properties": {"ServiceToken": self.provider, "LogBucket": self.log, **properties},
-        }
-        if depends_on:
-            resource["DependsOn"] = depends_on
-        return resource
+        self.custom = recorder.resource
+        self.requests = recorder.requests
+        self.sequence = recorder.sequence
+        self.release = recorder.release
 
     def create(self, resources: dict[str, Any], wait: bool = True, **options: Any) -> dict[str, Any]:
         template = {"Resources": resources, **options.pop("template", {})}
@@ -88,17 +73,6 @@ class Stack:
         template = {"Resources": resources, **options.pop("template", {})}
         self.cfn.update_stack(StackName=self.stack_id, TemplateBody=json.dumps(template), **options)
         return wait_for_stack(self.cfn, self.stack_id)
-
-    def requests(self) -> list[dict[str, Any]]:
-        """What the provider received, oldest first."""
-        listed = self.s3.list_objects_v2(Bucket=self.log, Prefix="log/").get("Contents", [])
-        return [
-            json.loads(self.s3.get_object(Bucket=self.log, Key=o["Key"])["Body"].read())
-            for o in sorted(listed, key=lambda o: o["Key"])
-        ]
-
-    def sequence(self) -> list[tuple[str, str]]:
-        return [(r["RequestType"], r["LogicalResourceId"]) for r in self.requests()]
 
     def events(self) -> list[dict[str, Any]]:
         """The stack's events, oldest first."""
@@ -114,14 +88,10 @@ class Stack:
             if e["LogicalResourceId"] == logical_id and e["ResourceStatus"] == status
         )
 
-    def release(self, logical_id: str) -> None:
-        # public-read: the provider looks for it with an unsigned request
-        self.s3.put_object(Bucket=self.log, Key=f"release/{logical_id}", Body=b"go", ACL="public-read")
-
 
 @pytest.fixture()
-def stack(cfn: Any, s3: Any, provider: str, log: str) -> Stack:
-    return Stack(cfn, s3, provider, log)
+def stack(cfn: Any, recorder: Recorder) -> Stack:
+    return Stack(cfn, recorder)
 
 
 def _put(url: str, body: bytes) -> int:
@@ -649,7 +619,7 @@ def test_the_stack_keeps_its_role_arn(stack: Stack) -> None:
 def test_parameters_sub_and_imports_resolve_as_cloudformation_resolves_them(
     cfn: Any, stack: Stack, provider: str
 ) -> None:
-    exporter = Stack(cfn, stack.s3, provider, stack.log)
+    exporter = Stack(cfn, stack.recorder)
     export_name = unique("shared-bucket")
     exporter.create(
         {"Exported": stack.custom(PhysicalId="bucket-7")},
@@ -692,7 +662,7 @@ def test_an_export_in_use_cannot_be_deleted(cfn: Any, stack: Stack, provider: st
         {"Exported": stack.custom()},
         template={"Outputs": {"Name": {"Value": {"Ref": "Exported"}, "Export": {"Name": export_name}}}},
     )
-    importer = Stack(cfn, stack.s3, provider, stack.log)
+    importer = Stack(cfn, stack.recorder)
     importer.create({"Consumer": stack.custom(Imported={"Fn::ImportValue": export_name})})
 
     described = delete_stack(cfn, stack.stack_id)
@@ -849,7 +819,7 @@ def test_an_update_cannot_remove_or_change_an_export_in_use(
     export_name = unique("in-use")
     exported = {"Name": {"Value": {"Ref": "Exported"}, "Export": {"Name": export_name}}}
     stack.create({"Exported": stack.custom()}, template={"Outputs": exported})
-    importer = Stack(cfn, stack.s3, provider, stack.log)
+    importer = Stack(cfn, stack.recorder)
     importer.create({"Consumer": stack.custom(Imported={"Fn::ImportValue": export_name})})
     for output in outputs.values():
         output["Export"] = {"Name": export_name}

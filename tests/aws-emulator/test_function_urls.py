@@ -105,11 +105,6 @@ def request(
 
 
 @pytest.fixture(scope="module")
-def lam(endpoint: str) -> Any:
-    return client(endpoint, "lambda")
-
-
-@pytest.fixture(scope="module")
 def iam_user(iam: Any) -> tuple[Credentials, dict[str, Any]]:
     """An IAM user's access key, and its ``sts get-caller-identity``."""
     name = unique("alice")

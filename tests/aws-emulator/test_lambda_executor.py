@@ -42,21 +42,6 @@ def short_async_retries(control: Callable[..., Any]) -> Any:
     control("POST", "config", {"lambda_async_retry_seconds": [60, 120]})
 
 
-@pytest.fixture(scope="module")
-def lam(endpoint: str) -> Any:
-    return client(endpoint, "lambda")
-
-
-@pytest.fixture(scope="module")
-def logs(endpoint: str) -> Any:
-    return client(endpoint, "logs")
-
-
-@pytest.fixture(scope="module")
-def ssm(endpoint: str) -> Any:
-    return client(endpoint, "ssm")
-
-
 def invoke(lam: Any, name: str, event: Any, **kwargs: Any) -> tuple[dict[str, Any], Any]:
     """(answer, decoded JSON payload) of a RequestResponse invocation."""
     answer = lam.invoke(FunctionName=name, Payload=json.dumps(event), **kwargs)

@@ -17,18 +17,9 @@ from urllib.error import HTTPError
 
 import pytest
 
-from emulator_client import ACCOUNT, REGION, client, create_function, unique, wait_for
+from emulator_client import ACCOUNT, REGION, client, create_function, trust_policy, unique, wait_for
 
-SCHEDULER_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "scheduler.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+SCHEDULER_TRUST = trust_policy("scheduler")
 
 
 def control_call(control: Callable[..., Any], method: str, path: str, body: Any = None) -> tuple[int, Any]:
@@ -230,7 +221,7 @@ def test_the_execution_role_must_exist_and_trust_the_scheduler(
     if role == "missing":
         role_arn = f"arn:aws:iam::{ACCOUNT}:role/{unique('absent')}"
     else:
-        lambda_trust = json.dumps(SCHEDULER_TRUST).replace("scheduler.", "lambda.")
+        lambda_trust = json.dumps(trust_policy("lambda"))
         role_arn = iam.create_role(RoleName=unique("lambda-only"), AssumeRolePolicyDocument=lambda_trust)[
             "Role"
         ]["Arn"]

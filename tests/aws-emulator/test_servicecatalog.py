@@ -15,8 +15,8 @@ from botocore.exceptions import ClientError
 
 from emulator_client import (
     HANDLE_TEMPLATE,
+    Recorder,
     client,
-    create_function,
     error,
     new_organization,
     new_product,
@@ -671,41 +671,10 @@ def test_a_product_of_a_portfolio_stack_launches_its_template_as_its_launch_role
     assert stack["Outputs"][0]["OutputKey"] == "SettingName"
 
 
-class Recorder:
-    """The fixture custom-resource provider (functions/cfn-recorder), invoked by
-    CloudFormation through the Lambda executor: it logs each request to a bucket of its
-    own and answers as the resource's properties say."""
-
-    def __init__(self, endpoint: str) -> None:
-        self.provider = create_function(
-            client(endpoint, "lambda"), "cfn-recorder", Timeout=60
-        )["FunctionArn"]
-        self.s3 = client(endpoint, "s3")
-        self.log = unique("sc-cfn-log")
-        self.s3.create_bucket(Bucket=self.log)
-
-    def resource(self, depends_on: str | None = None, **properties: Any) -> dict[str, Any]:
-        resource: dict[str, Any] = {
-            "Type": "Custom::Recorded",
-            "Properties": {"ServiceToken": self.provider, "LogBucket": self.log, **properties},
-        }
-        if depends_on:
-            resource["DependsOn"] = depends_on
-        return resource
-
-    def sequence(self) -> list[tuple[str, str]]:
-        listed = self.s3.list_objects_v2(Bucket=self.log, Prefix="log/").get("Contents", [])
-        requests = [
-            json.loads(self.s3.get_object(Bucket=self.log, Key=o["Key"])["Body"].read())
-            for o in sorted(listed, key=lambda o: o["Key"])
-        ]
-        return [(r["RequestType"], r["LogicalResourceId"]) for r in requests]
-
-
 def test_a_custom_resource_that_answers_failed_fails_the_launch_with_its_reason(
     sc: Any, cfn: Any, endpoint: str
 ) -> None:
-    recorder = Recorder(endpoint)
+    recorder = Recorder.start(endpoint)
     template = json.dumps(
         {
             "Resources": {
@@ -743,7 +712,7 @@ def test_a_custom_resource_that_answers_failed_fails_the_launch_with_its_reason(
 def test_a_stack_that_fails_to_delete_fails_the_termination_unless_errors_are_ignored(
     sc: Any, cfn: Any, endpoint: str
 ) -> None:
-    recorder = Recorder(endpoint)
+    recorder = Recorder.start(endpoint)
     template = json.dumps(
         {"Resources": {"Kept": recorder.resource(FailOn="Delete", Reason="still in use")}}
     )
