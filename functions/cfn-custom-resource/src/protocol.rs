@@ -24,9 +24,11 @@ const MIN_RESERVE: Duration = Duration::from_millis(500);
 const MAX_RESERVE: Duration = Duration::from_secs(10);
 /// The whole operation answers this long before CloudFormation's own timeout.
 const MAX_DEADLINE_MARGIN: Duration = Duration::from_secs(30);
-/// Polling starts quick and slows down to this.
-const MIN_POLL: Duration = Duration::from_millis(500);
-const MAX_POLL: Duration = Duration::from_secs(15);
+/// Polling waits a second, then two between describe calls: never more than one call a
+/// second, and a resource that is ready is seen at most two seconds late (a domain takes
+/// minutes; a later poll would only add to the stack's time).
+const MIN_POLL: Duration = Duration::from_secs(1);
+const MAX_POLL: Duration = Duration::from_secs(2);
 /// Retries of transient failures back off up to this.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -709,7 +711,7 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// The pause before poll `polls` (1-based): 0.5 s doubling to 15 s.
+/// The pause before poll `polls` (1-based): 1 s, then 2 s.
 pub(crate) fn poll_delay(polls: u32) -> Duration {
     let exponent = polls.saturating_sub(1).min(8);
     (MIN_POLL * 2u32.pow(exponent)).min(MAX_POLL)

@@ -655,10 +655,10 @@ fn backoff_grows_with_jitter_and_is_capped() {
 }
 
 #[test]
-fn polling_slows_down_to_fifteen_seconds() {
-    assert_eq!(poll_delay(1), Duration::from_millis(500));
-    assert_eq!(poll_delay(2), Duration::from_secs(1));
-    assert_eq!(poll_delay(10), Duration::from_secs(15));
+fn polling_waits_a_second_then_two_never_more_than_one_call_a_second() {
+    assert_eq!(poll_delay(1), Duration::from_secs(1));
+    assert_eq!(poll_delay(2), Duration::from_secs(2));
+    assert_eq!(poll_delay(10), Duration::from_secs(2));
 }
 
 #[test]

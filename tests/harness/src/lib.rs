@@ -9,6 +9,9 @@
 //!   the events CloudFormation sends to a custom resource.
 //! - [`custom_resource`]: one custom resource's function, its stack and the leased emulator,
 //!   started together, for the functions' integration tests.
+//! - [`story`]: the end-to-end story (deploy, launch from the catalog, sign in, clean up,
+//!   terminate) against the emulator alone, which runs the functions, CloudFormation and
+//!   Service Catalog itself; the walk-through binary and the end-to-end test tell it.
 //! - [`emulator`]: starts the local AWS emulator (`tests/aws-emulator/server.py`), or
 //!   leases the test binary's shared one, and wraps its control API and AWS APIs.
 //!
@@ -53,6 +56,7 @@ mod http;
 mod ids;
 pub mod lambda;
 mod logs;
+pub mod story;
 
 use std::{
     path::PathBuf,

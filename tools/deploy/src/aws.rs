@@ -113,11 +113,18 @@ impl ArtifactStore for aws_sdk_s3::Client {
         body: Vec<u8>,
         content_type: &str,
     ) -> Result<(), StoreError> {
+        // Unsigned payload (`x-amz-content-sha256: UNSIGNED-PAYLOAD`, S3 API reference,
+        // "Signature Calculations for the Authorization Header: Transferring Payload in a Single
+        // Chunk"): the request is still signed, and the SDK's CRC32 checksum (flexible checksums,
+        // sent by default) still lets S3 check the body; hashing 250 MB of local debug zips with
+        // SHA-256 in a debug build was most of `package --from-binaries`' time (perf: ~60%).
         self.put_object()
             .bucket(bucket)
             .key(key)
             .content_type(content_type)
             .body(ByteStream::from(body))
+            .customize()
+            .disable_payload_signing()
             .send()
             .await
             .map(drop)

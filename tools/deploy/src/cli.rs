@@ -32,6 +32,10 @@ to point at them; writes the manifest that `deploy` reads.
   --lambda-dir DIR          where the zips are (default: <Cargo's target dir>/lambda, where
                             cargo lambda puts them; target/lambda unless CARGO_TARGET_DIR or
                             build.target-dir say otherwise)
+  --from-binaries [DIR]     for a local run: no cargo lambda build; zip each function's binary
+                            already built for this machine (DIR/<function>, default <Cargo's
+                            target dir>/debug) as bootstrap, and stage core.yaml with
+                            FunctionArchitecture set to this machine's (x86_64 or arm64)
   --root DIR                workspace root (default: current directory)
   --manifest FILE           manifest to write (default <root>/dist/package.json)
 
@@ -50,7 +54,7 @@ resources' reasons and exits with status 1.
                             Organizations OU (ou-xxxx-yyyyyyyy; repeatable), with its tag
                             options; skipped if already shared
   --share-organization ORG  share it with the whole organisation (o-xxxxxxxxxx) likewise
-  --poll-seconds N          pause between polls (default 5)
+  --poll-seconds N          pause between polls of a stack, at least 1 (default 5)
   --timeout-minutes N       per stack or share (default 60)
   --root DIR                workspace root (default: current directory)
 
@@ -107,8 +111,12 @@ pub struct PackageArgs {
     #[arg(long)]
     pub skip_build: bool,
     /// `None`: [`crate::package::cargo_lambda_dir`].
-    #[arg(long)]
+    #[arg(long, conflicts_with = "from_binaries")]
     pub lambda_dir: Option<PathBuf>,
+    /// `--from-binaries [DIR]`: `Some(None)` for the default directory,
+    /// [`crate::package::debug_binaries_dir`].
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    pub from_binaries: Option<Option<PathBuf>>,
     /// `None`: [`default_manifest`].
     #[arg(long)]
     pub manifest: Option<PathBuf>,
@@ -182,7 +190,7 @@ struct DeployOptions {
     core_parameters: Vec<(String, String)>,
     #[arg(long = "portfolio-parameter", value_name = "K=V", value_parser = key_value)]
     portfolio_parameters: Vec<(String, String)>,
-    #[arg(long = "poll-seconds", value_name = "N", default_value = "5", value_parser = positive_number,
+    #[arg(long = "poll-seconds", value_name = "N", default_value = "5", value_parser = poll_seconds,
           allow_negative_numbers = true)]
     poll_seconds: f64,
     #[arg(long = "timeout-minutes", value_name = "N", default_value = "60", value_parser = positive_number,
@@ -252,6 +260,20 @@ fn positive_number(text: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("{text:?} is not a positive number"))
 }
 
+/// The shortest pause between two polls of a stack (or a share): at most one describe call per
+/// second per stack, the figure issue #12 sets; each poll is one call (see `deploy::deploy_stack`).
+pub const MIN_POLL_SECONDS: f64 = 1.0;
+
+fn poll_seconds(text: &str) -> Result<f64, String> {
+    let seconds = positive_number(text)?;
+    if seconds < MIN_POLL_SECONDS {
+        return Err(format!(
+            "{text:?}: at least {MIN_POLL_SECONDS} (one describe call per second per stack at most)"
+        ));
+    }
+    Ok(seconds)
+}
+
 fn organizational_unit(id: &str) -> Result<OrganizationNode, InvalidNodeId> {
     OrganizationNode::organizational_unit(id)
 }
@@ -309,6 +331,7 @@ mod tests {
         assert_eq!(parsed.version.as_deref(), Some("1.0"));
         assert!(parsed.skip_build && parsed.create_bucket);
         assert_eq!(parsed.lambda_dir, Some(PathBuf::from("d")));
+        assert_eq!(parsed.from_binaries, None);
         assert_eq!(parsed.manifest, Some(PathBuf::from("m.json")));
         assert_eq!(parsed.aws.region.as_deref(), Some("eu-west-1"));
         assert_eq!(parsed.aws.endpoint_url.as_deref(), Some("http://x:1"));
@@ -327,7 +350,41 @@ mod tests {
             (None, None, None)
         );
         assert!(!parsed.skip_build && !parsed.create_bucket);
+        assert_eq!(parsed.from_binaries, None);
         assert_eq!(parsed.aws, AwsArgs::default());
+    }
+
+    #[test]
+    fn from_binaries_takes_a_directory_or_defaults_to_cargo_s() {
+        let Command::Package(given) =
+            parse(args("package --bucket b --from-binaries out/bin")).unwrap()
+        else {
+            panic!()
+        };
+        let Command::Package(default) = parse(args("package --from-binaries --bucket b")).unwrap()
+        else {
+            panic!()
+        };
+
+        assert_eq!(given.from_binaries, Some(Some(PathBuf::from("out/bin"))));
+        assert_eq!(default.from_binaries, Some(None));
+        assert_eq!(default.bucket, "b");
+    }
+
+    #[test]
+    fn from_binaries_and_lambda_dir_exclude_each_other() {
+        let (kind, message) = refused("package --bucket b --from-binaries --lambda-dir d");
+
+        assert_eq!(kind, ErrorKind::ArgumentConflict);
+        assert!(message.contains("--lambda-dir"), "{message}");
+    }
+
+    #[test]
+    fn polls_closer_than_a_second_are_refused() {
+        let (kind, message) = refused("deploy --poll-seconds 0.5");
+
+        assert_eq!(kind, ErrorKind::ValueValidation);
+        assert!(message.contains("at least 1"), "{message}");
     }
 
     #[test]
@@ -343,7 +400,7 @@ mod tests {
         let Command::Deploy(parsed) = parse(args(
             "deploy --core-parameter LogLevel=DEBUG --core-parameter CleanupDryRun=true \
              --portfolio-parameter CloudAdminRoleArn=arn:aws:iam::1:role/a=b \
-             --skip-portfolio --poll-seconds 0.5 --timeout-minutes 2",
+             --skip-portfolio --poll-seconds 1.5 --timeout-minutes 2",
         ))
         .unwrap() else {
             panic!()
@@ -358,7 +415,7 @@ mod tests {
         );
         assert_eq!(parsed.portfolio_parameters[0].1, "arn:aws:iam::1:role/a=b");
         assert_eq!(parsed.portfolio_stack_name, None);
-        assert_eq!(parsed.poll_interval, Duration::from_millis(500));
+        assert_eq!(parsed.poll_interval, Duration::from_millis(1500));
         assert_eq!(parsed.timeout, Duration::from_secs(120));
         assert_eq!(parsed.core_stack_name, "studio-catalog-core");
     }

@@ -442,55 +442,84 @@ pub async fn deploy_stack<S: Stacks>(
         _ => stacks.create_stack(&effective).await?,
     };
 
-    let mut tracker = EventTracker::new(watermark, summary.resource_count);
-    loop {
-        for event in tracker.fetch_new(stacks, &stack_id).await? {
-            reporter.stack_event(&event);
-        }
-        reporter.progress(tracker.done(), tracker.total);
-
-        let state = stacks.describe_stack(&stack_id).await?.unwrap_or_default();
-        if is_settled(&state.status) && !state.status.is_empty() {
-            // Events written just before the status changed.
+    let mut tracker = EventTracker::new(name, watermark, summary.resource_count);
+    let mut polls: u32 = 0;
+    let state = loop {
+        polls += 1;
+        // One describe call per poll: the stack's events (CloudFormation writes one for each of
+        // the stack's own status changes, "Monitor stack progress"), and every
+        // STATUS_CHECK_EVERY-th poll DescribeStacks instead, in case an event went missing.
+        let read_events = !polls.is_multiple_of(STATUS_CHECK_EVERY);
+        let ask_status = if !read_events {
+            true
+        } else {
             for event in tracker.fetch_new(stacks, &stack_id).await? {
                 reporter.stack_event(&event);
             }
-            if is_success(&state.status) {
-                reporter.progress(tracker.total, tracker.total);
-                let deployed = DeployedStack {
-                    stack_name: name.to_owned(),
-                    stack_id: stack_id.clone(),
-                    status: state.status,
-                    changed: true,
-                    outputs: state.outputs,
-                };
-                reporter.stack_finished(&deployed, started.elapsed());
-                return Ok(deployed);
+            reporter.progress(tracker.done(), tracker.total);
+            // Its own event says it settled: DescribeStacks for its outputs and reason.
+            tracker.stack_status.as_deref().is_some_and(is_settled)
+        };
+        let settled = if ask_status {
+            let state = stacks.describe_stack(&stack_id).await?.unwrap_or_default();
+            if is_settled(&state.status) && !state.status.is_empty() {
+                if !read_events {
+                    // Events written since the last poll.
+                    for event in tracker.fetch_new(stacks, &stack_id).await? {
+                        reporter.stack_event(&event);
+                    }
+                }
+                Some(state)
+            } else {
+                // Still running as DescribeStacks sees it (an event ahead of it): poll on.
+                tracker.stack_status = Some(state.status).filter(|s| !s.is_empty());
+                None
             }
-            let failures = tracker.failures();
-            reporter.stack_failed(
-                name,
-                &state.status,
-                state.status_reason.as_deref(),
-                &failures,
-            );
-            return Err(DeployError::StackFailed {
-                stack: name.to_owned(),
-                status: state.status,
-                reason: state.status_reason,
-                failures,
-            });
+        } else {
+            None
+        };
+        if let Some(state) = settled {
+            break state;
         }
         if started.elapsed() >= settings.timeout {
             return Err(DeployError::Timeout {
                 stack: name.to_owned(),
-                status: state.status,
+                status: tracker.stack_status.clone().unwrap_or_default(),
                 waited: started.elapsed(),
             });
         }
         tokio::time::sleep(settings.poll_interval).await;
+    };
+
+    if is_success(&state.status) {
+        reporter.progress(tracker.total, tracker.total);
+        let deployed = DeployedStack {
+            stack_name: name.to_owned(),
+            stack_id: stack_id.clone(),
+            status: state.status,
+            changed: true,
+            outputs: state.outputs,
+        };
+        reporter.stack_finished(&deployed, started.elapsed());
+        return Ok(deployed);
     }
+    let failures = tracker.failures();
+    reporter.stack_failed(
+        name,
+        &state.status,
+        state.status_reason.as_deref(),
+        &failures,
+    );
+    Err(DeployError::StackFailed {
+        stack: name.to_owned(),
+        status: state.status,
+        reason: state.status_reason,
+        failures,
+    })
 }
+
+/// Every this many polls, DescribeStacks is asked instead of the events (see [`deploy_stack`]).
+pub const STATUS_CHECK_EVERY: u32 = 10;
 
 async fn wait_until_gone<S: Stacks>(
     stacks: &S,
@@ -522,8 +551,12 @@ async fn wait_until_gone<S: Stacks>(
     }
 }
 
-/// The events of one operation: new ones in order, progress, failures.
+/// The events of one operation: new ones in order, progress, failures, the stack's own status.
 struct EventTracker {
+    /// The stack's name: the logical id of the events about the stack itself.
+    stack_name: String,
+    /// The stack's status as its newest own event (or the last DescribeStacks) says.
+    stack_status: Option<String>,
     watermark: Option<String>,
     seen: HashSet<String>,
     events: Vec<StackEvent>,
@@ -535,8 +568,10 @@ struct EventTracker {
 const MAX_EVENT_PAGES: usize = 20;
 
 impl EventTracker {
-    fn new(watermark: Option<String>, total: usize) -> Self {
+    fn new(stack_name: &str, watermark: Option<String>, total: usize) -> Self {
         Self {
+            stack_name: stack_name.to_owned(),
+            stack_status: None,
             watermark,
             seen: HashSet::new(),
             events: Vec::new(),
@@ -574,6 +609,8 @@ impl EventTracker {
             if !event.is_stack() {
                 self.last_status
                     .insert(event.logical_id.clone(), event.status.clone());
+            } else if event.logical_id == self.stack_name {
+                self.stack_status = Some(event.status.clone());
             }
         }
         self.events.extend(fresh.iter().cloned());

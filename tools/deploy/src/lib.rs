@@ -2,7 +2,8 @@
 //! Service Catalog portfolio with the AWS SDK.
 //!
 //! - [`package`]: `cargo lambda build` the functions (the workspace's crates marked as one,
-//!   [`studio_catalog_workspace`]), upload the zips and the templates
+//!   [`studio_catalog_workspace`]) or zip the binaries already built for this machine
+//!   ([`package::FunctionCode`]), upload the zips and the templates
 //!   under one versioned prefix, the templates rewritten to point at them
 //!   ([`package::stage`], with the [`package::ArtifactStore`] port).
 //! - [`deploy`]: create or update the core stack, then the portfolio stack, showing stack
@@ -34,7 +35,7 @@ use thiserror::Error;
 use crate::{
     cli::{AwsArgs, DeployArgs, PackageArgs, default_manifest},
     deploy::{DeployError, DeploySettings, SuiteDeployment, SuiteRequest},
-    package::{PackageError, PackageManifest, PackageRequest},
+    package::{FunctionCode, PackageError, PackageManifest, PackageRequest},
     report::TextReporter,
     share::ShareError,
 };
@@ -76,18 +77,29 @@ pub async fn package_command(
 ) -> Result<PackageManifest, Error> {
     let config = sdk_config(&args.aws).await;
     let region = config.region().ok_or(Error::NoRegion)?.to_string();
-    if !args.skip_build {
-        package::build_functions(&args.root).await?;
-    }
+    let code = match &args.from_binaries {
+        // Built already, for this machine: nothing to build.
+        Some(dir) => FunctionCode::Binaries(
+            dir.clone()
+                .unwrap_or_else(|| package::debug_binaries_dir(&args.root)),
+        ),
+        None => {
+            if !args.skip_build {
+                package::build_functions(&args.root).await?;
+            }
+            FunctionCode::CargoLambdaZips(
+                args.lambda_dir
+                    .clone()
+                    .unwrap_or_else(|| package::cargo_lambda_dir(&args.root)),
+            )
+        }
+    };
     let mut request = PackageRequest::new(&args.root, &args.bucket, &region);
     request.prefix = args.prefix.clone();
     request.version = args.version.clone();
     request.create_bucket = args.create_bucket;
     request.endpoint_url = config.endpoint_url().map(str::to_owned);
-    request.lambda_dir = args
-        .lambda_dir
-        .clone()
-        .unwrap_or_else(|| package::cargo_lambda_dir(&args.root));
+    request.code = code;
     let manifest = package::stage(&aws::s3_client(&config), &request, out).await?;
     let path = args
         .manifest
@@ -96,8 +108,9 @@ pub async fn package_command(
     manifest.write_to(&path)?;
     let _ = writeln!(
         out,
-        "staged version {} under s3://{}/{}/\nmanifest: {}",
+        "staged version {} ({}) under s3://{}/{}/\nmanifest: {}",
         manifest.version,
+        manifest.architecture,
         manifest.bucket,
         manifest.prefix,
         path.display()

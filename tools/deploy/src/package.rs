@@ -17,6 +17,11 @@
 //! The version defaults to `<crate version>-<content hash>`, so staging the same code twice
 //! lands on the same keys and a change always lands on new ones (CloudFormation updates a
 //! function's code only when its `S3Key` changes).
+//!
+//! The zips come from cargo-lambda's release cross build for arm64
+//! ([`FunctionCode::CargoLambdaZips`]), or, for a local run, from the binaries already built for
+//! this machine ([`FunctionCode::Binaries`], zipped here by [`lambda_zip::bootstrap_zip`]); the
+//! staged `core.yaml`'s `FunctionArchitecture` default is the architecture they were built for.
 
 use std::{
     collections::BTreeMap,
@@ -51,6 +56,146 @@ pub const PRODUCT_TEMPLATES: [(&str, &str); 3] = [
 
 /// The core template's parameter that `package` sets to the artefact bucket.
 const CODE_BUCKET_PARAMETER: &str = "CodeBucket";
+/// The core template's parameter that `package` sets to the architecture the zips were built
+/// for (every function's `Architectures`; published in SSM for the domain product's function).
+pub const ARCHITECTURE_PARAMETER: &str = "FunctionArchitecture";
+
+/// A Lambda instruction set architecture (`Architectures` of `AWS::Lambda::Function`: `arm64`
+/// or `x86_64`, Lambda API reference, `CreateFunction`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Architecture {
+    /// `arm64` (Graviton): what the release build (`cargo lambda build --arm64`) targets.
+    #[default]
+    #[serde(rename = "arm64")]
+    Arm64,
+    /// `x86_64`.
+    #[serde(rename = "x86_64")]
+    X86_64,
+}
+
+impl Architecture {
+    /// Lambda's name for it.
+    pub fn lambda_name(self) -> &'static str {
+        match self {
+            Self::Arm64 => "arm64",
+            Self::X86_64 => "x86_64",
+        }
+    }
+
+    /// The Lambda architecture of a Rust target architecture (`std::env::consts::ARCH`):
+    /// `aarch64` is `arm64`, `x86_64` is `x86_64`; Lambda runs no other.
+    pub fn of_rust_arch(arch: &str) -> Option<Self> {
+        match arch {
+            "aarch64" => Some(Self::Arm64),
+            "x86_64" => Some(Self::X86_64),
+            _ => None,
+        }
+    }
+
+    /// The architecture an ELF executable is built for (its header's `e_machine`: 62 = x86-64,
+    /// 183 = AArch64, System V ABI / ELF specification); `None` when `binary` is not an ELF file
+    /// (a script `bootstrap` runs wherever its interpreter does); `Err(machine)` for an ELF file
+    /// of another machine.
+    pub fn of_elf(binary: &[u8]) -> Option<Result<Self, u16>> {
+        let header = binary.get(..20)?;
+        if header[..4] != *b"\x7fELF" || !matches!(header[4], 1 | 2) {
+            return None;
+        }
+        let machine = match header[5] {
+            1 => u16::from_le_bytes([header[18], header[19]]),
+            2 => u16::from_be_bytes([header[18], header[19]]),
+            _ => return None,
+        };
+        Some(match machine {
+            62 => Ok(Self::X86_64),
+            183 => Ok(Self::Arm64),
+            other => Err(other),
+        })
+    }
+
+    /// This machine's: what binaries built here without `--target` run on.
+    pub fn of_this_machine() -> Result<Self, PackageError> {
+        Self::of_rust_arch(std::env::consts::ARCH).ok_or(PackageError::UnsupportedArchitecture(
+            std::env::consts::ARCH,
+        ))
+    }
+}
+
+impl std::fmt::Display for Architecture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.lambda_name())
+    }
+}
+
+/// Where the functions' code comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FunctionCode {
+    /// The zips of `cargo lambda build --release --arm64 --output-format zip`:
+    /// `<dir>/<function>/bootstrap.zip`, built for arm64.
+    CargoLambdaZips(PathBuf),
+    /// The binaries already built for this machine (`cargo build`): `<dir>/<function>`, each
+    /// zipped as `bootstrap` ([`lambda_zip::bootstrap_zip`]); for a local run, where the
+    /// functions run on this machine's architecture.
+    Binaries(PathBuf),
+}
+
+impl FunctionCode {
+    /// The architecture the code is built for.
+    pub fn architecture(&self) -> Result<Architecture, PackageError> {
+        match self {
+            Self::CargoLambdaZips(_) => Ok(Architecture::Arm64),
+            Self::Binaries(_) => Architecture::of_this_machine(),
+        }
+    }
+
+    /// The zip of `function`: read from cargo-lambda's output, or made from its binary.
+    fn zip_of(&self, function: &str) -> Result<Vec<u8>, PackageError> {
+        match self {
+            Self::CargoLambdaZips(dir) => {
+                let path = dir.join(function).join("bootstrap.zip");
+                read_file(&path).map_err(|e| match e {
+                    Some(source) => PackageError::Io { path, source },
+                    None => PackageError::MissingZip { path },
+                })
+            }
+            Self::Binaries(dir) => {
+                let path = dir.join(function);
+                let binary = read_file(&path).map_err(|e| match e {
+                    Some(source) => PackageError::Io {
+                        path: path.clone(),
+                        source,
+                    },
+                    None => PackageError::MissingBinary {
+                        path: path.clone(),
+                        function: function.to_owned(),
+                    },
+                })?;
+                let expected = Architecture::of_this_machine()?;
+                let found = match Architecture::of_elf(&binary) {
+                    Some(Ok(built_for)) if built_for != expected => built_for.to_string(),
+                    Some(Err(machine)) => format!("ELF machine {machine}"),
+                    Some(Ok(_)) | None => String::new(),
+                };
+                if !found.is_empty() {
+                    return Err(PackageError::ForeignBinary {
+                        path,
+                        found,
+                        expected,
+                    });
+                }
+                lambda_zip::bootstrap_zip(&binary).map_err(|e| PackageError::Zip {
+                    path,
+                    message: e.to_string(),
+                })
+            }
+        }
+    }
+}
+
+/// The file's bytes; `Err(None)` when it does not exist.
+fn read_file(path: &Path) -> Result<Vec<u8>, Option<std::io::Error>> {
+    std::fs::read(path).map_err(|e| (e.kind() != std::io::ErrorKind::NotFound).then_some(e))
+}
 /// The portfolio template's parameters that `package` sets besides the product template URLs.
 const PORTFOLIO_PARAMETERS: [&str; 2] = ["ArtifactBucket", "ProductVersion"];
 
@@ -64,7 +209,9 @@ pub fn functions(workspace: &Path) -> Result<Vec<LambdaFunction>, PackageError> 
 /// `functions`. Recorded in the manifest: a deploy leaves them to the (new) template default
 /// instead of reusing the stack's previous value.
 pub fn rewritten_parameters(functions: &[LambdaFunction]) -> BTreeMap<String, Vec<String>> {
-    let core = std::iter::once(CODE_BUCKET_PARAMETER.to_owned())
+    let core = [CODE_BUCKET_PARAMETER, ARCHITECTURE_PARAMETER]
+        .into_iter()
+        .map(str::to_owned)
         .chain(functions.iter().map(|f| f.code_key_parameter.clone()));
     let portfolio = PORTFOLIO_PARAMETERS
         .into_iter()
@@ -106,12 +253,45 @@ pub trait ArtifactStore: Send + Sync {
 pub enum PackageError {
     /// A function zip is missing.
     #[error(
-        "{path} is missing: build the functions first (`cargo lambda build --release --arm64 --output-format zip`, or `package` without --skip-build)"
+        "{path} is missing: build the functions first (`cargo lambda build --release --arm64 --output-format zip`, or `package` without --skip-build), or stage this machine's binaries with --from-binaries"
     )]
     MissingZip {
         /// The path that was expected.
         path: PathBuf,
     },
+    /// A function binary is missing (`--from-binaries`).
+    #[error("{path} is missing: build it first (`cargo build -p {function} --bins`)")]
+    MissingBinary {
+        /// The path that was expected.
+        path: PathBuf,
+        /// The function.
+        function: String,
+    },
+    /// A binary could not be zipped.
+    #[error("zipping {path}: {message}")]
+    Zip {
+        /// The binary.
+        path: PathBuf,
+        /// What the zip writer said.
+        message: String,
+    },
+    /// A binary given to `--from-binaries` is built for another architecture than this machine's.
+    #[error(
+        "{path} is built for {found}, not for this machine ({expected}): --from-binaries stages binaries built here (cargo build without --target); for arm64 stage cargo lambda's zips"
+    )]
+    ForeignBinary {
+        /// The binary.
+        path: PathBuf,
+        /// What its ELF header says (`arm64`, `x86_64`, or `ELF machine N`).
+        found: String,
+        /// This machine's.
+        expected: Architecture,
+    },
+    /// This machine's architecture is not one Lambda runs (`--from-binaries`).
+    #[error(
+        "this machine is {0}: Lambda runs arm64 (aarch64) and x86_64 only; stage cargo lambda's arm64 zips instead"
+    )]
+    UnsupportedArchitecture(&'static str),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -165,8 +345,8 @@ pub enum PackageError {
 pub struct PackageRequest {
     /// The workspace root (holds `templates/` and `portfolio/`).
     pub workspace: PathBuf,
-    /// Where the zips are: `<lambda_dir>/<function>/bootstrap.zip` (cargo lambda's layout).
-    pub lambda_dir: PathBuf,
+    /// Where the functions' code comes from (and so which architecture it runs on).
+    pub code: FunctionCode,
     /// The artefact bucket.
     pub bucket: String,
     /// Its region (for the template URLs).
@@ -184,13 +364,13 @@ pub struct PackageRequest {
 }
 
 impl PackageRequest {
-    /// A request with the defaults: `target/lambda` zips, prefix `studio-catalog`, AWS's S3
-    /// endpoint. (The command line's default zip directory is [`cargo_lambda_dir`], which
-    /// follows Cargo's target directory.)
+    /// A request with the defaults: cargo lambda's zips in `target/lambda`, prefix
+    /// `studio-catalog`, AWS's S3 endpoint. (The command line's default zip directory is
+    /// [`cargo_lambda_dir`], which follows Cargo's target directory.)
     pub fn new(workspace: impl Into<PathBuf>, bucket: &str, region: &str) -> Self {
         let workspace = workspace.into();
         Self {
-            lambda_dir: workspace.join("target").join("lambda"),
+            code: FunctionCode::CargoLambdaZips(workspace.join("target").join("lambda")),
             workspace,
             bucket: bucket.to_owned(),
             region: region.to_owned(),
@@ -217,6 +397,12 @@ pub fn cargo_lambda_dir(workspace: &Path) -> PathBuf {
     studio_catalog_workspace::target_dir(workspace).join("lambda")
 }
 
+/// Where `cargo build` puts the debug binaries of `workspace`: `<target dir>/debug` (the
+/// command line's default for `--from-binaries`).
+pub fn debug_binaries_dir(workspace: &Path) -> PathBuf {
+    studio_catalog_workspace::target_dir(workspace).join("debug")
+}
+
 /// What was staged, and where. Written to `dist/package.json` by the CLI; `deploy` reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -229,6 +415,10 @@ pub struct PackageManifest {
     pub prefix: String,
     /// The version (also the provisioning artefact name of the products).
     pub version: String,
+    /// The architecture the zips were built for (the staged `FunctionArchitecture` default).
+    /// A manifest written before it was recorded staged cargo lambda's arm64 zips.
+    #[serde(default)]
+    pub architecture: Architecture,
     /// S3 key of each function's zip.
     pub function_keys: BTreeMap<String, String>,
     /// HTTPS URL of each staged template, by workspace-relative path.
@@ -363,20 +553,10 @@ pub async fn stage<S: ArtifactStore>(
     check_name("prefix", base, is_key_char, "letters, digits and !_.*'()-/")?;
 
     let functions = functions(&request.workspace)?;
+    let architecture = request.code.architecture()?;
     let mut zips = Vec::with_capacity(functions.len());
     for function in &functions {
-        let path = request
-            .lambda_dir
-            .join(&function.name)
-            .join("bootstrap.zip");
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(PackageError::MissingZip { path });
-            }
-            Err(source) => return Err(PackageError::Io { path, source }),
-        };
-        zips.push((function.name.as_str(), bytes));
+        zips.push((function.name.as_str(), request.code.zip_of(&function.name)?));
     }
     let template_files = [CORE_TEMPLATE, PORTFOLIO_TEMPLATE]
         .into_iter()
@@ -417,6 +597,7 @@ pub async fn stage<S: ArtifactStore>(
         region: request.region.clone(),
         prefix: prefix.clone(),
         version: version.clone(),
+        architecture,
         function_keys: BTreeMap::new(),
         template_urls: BTreeMap::new(),
         rewritten_parameters: rewritten_parameters(&functions),
@@ -430,7 +611,7 @@ pub async fn stage<S: ArtifactStore>(
             .await?;
         log_line(
             log,
-            format_args!("uploaded s3://{bucket}/{key} ({size} bytes)"),
+            format_args!("uploaded s3://{bucket}/{key} ({size} bytes, {architecture})"),
         );
         manifest.function_keys.insert(function.to_owned(), key);
     }
@@ -446,7 +627,13 @@ pub async fn stage<S: ArtifactStore>(
         })
     };
 
-    let mut core_defaults = vec![(CODE_BUCKET_PARAMETER, bucket.to_owned())];
+    let mut core_defaults = vec![
+        (CODE_BUCKET_PARAMETER, bucket.to_owned()),
+        (
+            ARCHITECTURE_PARAMETER,
+            architecture.lambda_name().to_owned(),
+        ),
+    ];
     for function in &functions {
         core_defaults.push((
             function.code_key_parameter.as_str(),
@@ -526,18 +713,27 @@ fn default_version(zips: &[(&str, Vec<u8>)], templates: &BTreeMap<&str, String>)
     format!("{}-{}", env!("CARGO_PKG_VERSION"), &digest[..8])
 }
 
-/// FNV-1a, 64 bits: stable across Rust releases, unlike `DefaultHasher`.
+/// FNV-1a's step (xor, then multiply by the 64-bit FNV prime) over little-endian 64-bit words,
+/// the last partial word byte by byte: stable across Rust releases, unlike `DefaultHasher`, and
+/// a change of any one word always changes the result (each step is a bijection of the state).
+/// Words rather than bytes: the debug build of the tool hashes ~250 MB of local debug zips, which
+/// byte by byte took a second of CPU.
 struct Fnv1a(u64);
 
 impl Fnv1a {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+
     fn new() -> Self {
         Self(0xcbf2_9ce4_8422_2325)
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 ^= u64::from(*byte);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        let (words, rest) = bytes.as_chunks::<8>();
+        for word in words {
+            self.0 = (self.0 ^ u64::from_le_bytes(*word)).wrapping_mul(Self::PRIME);
+        }
+        for byte in rest {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(Self::PRIME);
         }
     }
 
@@ -582,6 +778,8 @@ fn log_line(log: &mut (dyn Write + Send), line: std::fmt::Arguments<'_>) {
     let _ = writeln!(log, "{line}");
 }
 
+pub mod lambda_zip;
+
 #[cfg(test)]
 pub(crate) mod memory;
 
@@ -611,8 +809,15 @@ mod tests {
             .unwrap();
         }
         PackageRequest {
-            lambda_dir,
+            code: FunctionCode::CargoLambdaZips(lambda_dir),
             ..PackageRequest::new(workspace_root(), "artefacts", "eu-west-1")
+        }
+    }
+
+    /// The zip directory of a request made by [`request_with_zips`].
+    fn zip_dir(request: &PackageRequest) -> &Path {
+        match &request.code {
+            FunctionCode::CargoLambdaZips(dir) | FunctionCode::Binaries(dir) => dir,
         }
     }
 
@@ -728,8 +933,7 @@ mod tests {
         .await
         .unwrap();
         std::fs::write(
-            request
-                .lambda_dir
+            zip_dir(&request)
                 .join("studio-cleanup")
                 .join("bootstrap.zip"),
             "changed",
@@ -756,8 +960,7 @@ mod tests {
     async fn a_missing_zip_names_the_file_and_how_to_build_it() {
         let request = request_with_zips("missing");
         std::fs::remove_file(
-            request
-                .lambda_dir
+            zip_dir(&request)
                 .join("studio-cleanup")
                 .join("bootstrap.zip"),
         )
@@ -897,6 +1100,7 @@ mod tests {
             region: "r".into(),
             prefix: "p/v".into(),
             version: "v".into(),
+            architecture: Architecture::Arm64,
             function_keys: BTreeMap::from([("f".into(), "p/v/functions/f.zip".into())]),
             template_urls: BTreeMap::from([(CORE_TEMPLATE.into(), "https://u".into())]),
             rewritten_parameters: BTreeMap::from([(
@@ -951,6 +1155,7 @@ mod tests {
             manifest.rewritten_parameters(CORE_TEMPLATE),
             [
                 "CodeBucket",
+                "FunctionArchitecture",
                 "StudioDomainCodeKey",
                 "StudioUserProfileCodeKey",
                 "LakeFormationGrantCodeKey",
@@ -968,6 +1173,250 @@ mod tests {
                 "DataAccessGrantTemplateUrl",
             ]
         );
+    }
+
+    /// A request over the real templates and fake binaries (`<dir>/<function>`) in a fresh
+    /// directory, staged with `--from-binaries`.
+    fn request_with_binaries(name: &str) -> PackageRequest {
+        let dir = std::env::temp_dir().join(format!(
+            "studio-catalog-deploy-binaries-{name}-{}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        for function in functions(&workspace_root()).unwrap() {
+            std::fs::write(
+                dir.join(&function.name),
+                format!("\x7fELF binary of {}", function.name),
+            )
+            .unwrap();
+        }
+        PackageRequest {
+            code: FunctionCode::Binaries(dir),
+            ..PackageRequest::new(workspace_root(), "artefacts", "eu-west-1")
+        }
+    }
+
+    #[tokio::test]
+    async fn staging_from_binaries_zips_each_binary_as_an_executable_bootstrap() {
+        // Given binaries already built for this machine
+        let store = MemoryStore::with_bucket("artefacts");
+        let request = PackageRequest {
+            version: Some("7".into()),
+            ..request_with_binaries("zips")
+        };
+
+        // When they are staged
+        let manifest = stage(&store, &request, &mut std::io::sink()).await.unwrap();
+
+        // Then each function's zip holds its binary as `bootstrap`, mode 0755
+        for function in functions(&workspace_root()).unwrap() {
+            let key = &manifest.function_keys[&function.name];
+            let (zip, content_type) = store.object("artefacts", key).unwrap();
+            assert_eq!(content_type, "application/zip");
+            let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+            let mut entry = archive.by_name("bootstrap").unwrap();
+            assert_eq!(entry.unix_mode(), Some(0o100_755), "{}", function.name);
+            let mut binary = String::new();
+            std::io::Read::read_to_string(&mut entry, &mut binary).unwrap();
+            assert_eq!(binary, format!("\x7fELF binary of {}", function.name));
+        }
+    }
+
+    #[tokio::test]
+    async fn binaries_are_staged_for_this_machine_s_architecture() {
+        let store = MemoryStore::with_bucket("artefacts");
+        let request = PackageRequest {
+            version: Some("7".into()),
+            ..request_with_binaries("architecture")
+        };
+        let expected = match std::env::consts::ARCH {
+            "aarch64" => "arm64",
+            "x86_64" => "x86_64",
+            other => panic!("Lambda runs no {other}"),
+        };
+
+        let manifest = stage(&store, &request, &mut std::io::sink()).await.unwrap();
+
+        assert_eq!(manifest.architecture.lambda_name(), expected);
+        let core = store.text("artefacts", "studio-catalog/7/templates/core.yaml");
+        assert_eq!(
+            parameter_default(&core, "FunctionArchitecture"),
+            Some(format!("\"{expected}\""))
+        );
+    }
+
+    /// The `Default:` of parameter `name` in `template` (block-style YAML, as written).
+    fn parameter_default(template: &str, name: &str) -> Option<String> {
+        template
+            .split(&format!("\n  {name}:\n"))
+            .nth(1)?
+            .lines()
+            .take_while(|line| line.starts_with("    "))
+            .find_map(|line| line.trim_start().strip_prefix("Default: "))
+            .map(str::to_owned)
+    }
+
+    #[tokio::test]
+    async fn cargo_lambda_zips_are_staged_as_arm64() {
+        let store = MemoryStore::with_bucket("artefacts");
+        let request = PackageRequest {
+            version: Some("7".into()),
+            ..request_with_zips("arm64")
+        };
+
+        let manifest = stage(&store, &request, &mut std::io::sink()).await.unwrap();
+
+        assert_eq!(manifest.architecture, Architecture::Arm64);
+        let core = store.text("artefacts", "studio-catalog/7/templates/core.yaml");
+        assert_eq!(
+            parameter_default(&core, "FunctionArchitecture").as_deref(),
+            Some("\"arm64\"")
+        );
+    }
+
+    #[tokio::test]
+    async fn the_same_binaries_give_the_same_version_and_a_rebuilt_one_a_new_version() {
+        let request = request_with_binaries("version");
+        let stage_once = || async {
+            stage(
+                &MemoryStore::with_bucket("artefacts"),
+                &request,
+                &mut std::io::sink(),
+            )
+            .await
+            .unwrap()
+        };
+
+        let first = stage_once().await;
+        let again = stage_once().await;
+        let FunctionCode::Binaries(dir) = &request.code else {
+            unreachable!()
+        };
+        std::fs::write(dir.join("studio-domain"), "\x7fELF rebuilt").unwrap();
+        let rebuilt = stage_once().await;
+
+        assert_eq!(first.version, again.version);
+        assert_eq!(first.function_keys, again.function_keys);
+        assert_ne!(first.version, rebuilt.version);
+    }
+
+    #[tokio::test]
+    async fn a_missing_binary_names_the_file_and_how_to_build_it() {
+        let request = request_with_binaries("missing");
+        let FunctionCode::Binaries(dir) = &request.code else {
+            unreachable!()
+        };
+        std::fs::remove_file(dir.join("studio-cleanup")).unwrap();
+
+        let error = stage(
+            &MemoryStore::with_bucket("artefacts"),
+            &request,
+            &mut std::io::sink(),
+        )
+        .await
+        .unwrap_err();
+
+        let message = error.to_string();
+        assert!(message.contains("studio-cleanup is missing"), "{message}");
+        assert!(
+            message.contains("cargo build -p studio-cleanup --bins"),
+            "{message}"
+        );
+    }
+
+    /// The first 20 bytes of a little-endian 64-bit ELF executable for `machine`.
+    fn elf_header(machine: u16) -> Vec<u8> {
+        let mut header = b"\x7fELF\x02\x01\x01\x00".to_vec();
+        header.resize(16, 0);
+        header.extend_from_slice(&2u16.to_le_bytes()); // e_type: ET_EXEC
+        header.extend_from_slice(&machine.to_le_bytes());
+        header.extend_from_slice(b"rest of the binary");
+        header
+    }
+
+    #[test]
+    fn an_elf_header_says_which_architecture_a_binary_is_built_for() {
+        assert_eq!(
+            Architecture::of_elf(&elf_header(62)),
+            Some(Ok(Architecture::X86_64))
+        );
+        assert_eq!(
+            Architecture::of_elf(&elf_header(183)),
+            Some(Ok(Architecture::Arm64))
+        );
+        assert_eq!(Architecture::of_elf(&elf_header(243)), Some(Err(243)));
+        assert_eq!(Architecture::of_elf(b"#!/bin/sh\nexec echo\n"), None);
+        assert_eq!(Architecture::of_elf(b"\x7fELF"), None);
+    }
+
+    #[test]
+    fn this_test_binary_is_built_for_this_machine() {
+        let binary = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+
+        assert_eq!(
+            Architecture::of_elf(&binary),
+            Some(Ok(Architecture::of_this_machine().unwrap()))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_binary_built_for_another_architecture_is_refused_naming_both() {
+        let request = request_with_binaries("foreign");
+        let FunctionCode::Binaries(dir) = &request.code else {
+            unreachable!()
+        };
+        let machine = Architecture::of_this_machine().unwrap();
+        let (other, other_machine) = match machine {
+            Architecture::X86_64 => ("arm64", 183),
+            Architecture::Arm64 => ("x86_64", 62),
+        };
+        std::fs::write(dir.join("studio-domain"), elf_header(other_machine)).unwrap();
+
+        let error = stage(
+            &MemoryStore::with_bucket("artefacts"),
+            &request,
+            &mut std::io::sink(),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+
+        assert!(error.contains("studio-domain is built for"), "{error}");
+        assert!(
+            error.contains(&format!(
+                "built for {other}, not for this machine ({machine})"
+            )),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn rust_architectures_map_to_lambda_s_names() {
+        assert_eq!(
+            Architecture::of_rust_arch("aarch64"),
+            Some(Architecture::Arm64)
+        );
+        assert_eq!(
+            Architecture::of_rust_arch("x86_64"),
+            Some(Architecture::X86_64)
+        );
+        assert_eq!(Architecture::of_rust_arch("riscv64"), None);
+        assert_eq!(Architecture::X86_64.to_string(), "x86_64");
+        assert_eq!(
+            serde_json::to_string(&Architecture::Arm64).unwrap(),
+            "\"arm64\""
+        );
+    }
+
+    #[test]
+    fn a_manifest_written_before_the_architecture_was_recorded_reads_as_arm64() {
+        let manifest: PackageManifest = serde_json::from_str(
+            r#"{"bucket": "b", "region": "r", "prefix": "p/v", "version": "v",
+                "function_keys": {}, "template_urls": {}, "rewritten_parameters": {}}"#,
+        )
+        .unwrap();
+
+        assert_eq!(manifest.architecture, Architecture::Arm64);
     }
 
     /// `(name, value of its Type)` of each resource in the `Resources:` block of `template`, and
@@ -1034,6 +1483,67 @@ mod tests {
                 listed.contains(parameter),
                 "S3Key: !Ref {parameter} is no listed function's"
             );
+        }
+    }
+
+    #[test]
+    fn every_function_runs_on_the_staged_architecture() {
+        // The core stack's functions and the domain product's sign-in function run the zips
+        // `package` staged, so their Architectures must be the one it staged (FunctionArchitecture).
+        for file in [CORE_TEMPLATE, PRODUCT_TEMPLATES[0].0] {
+            let template = std::fs::read_to_string(workspace_root().join(file)).unwrap();
+            let (parameters, resources) = parameters_and_resources(&template);
+            let lambdas = resources
+                .iter()
+                .filter(|(_, kind)| *kind == "AWS::Lambda::Function")
+                .count();
+            let architectures: Vec<&str> = template
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("Architectures: "))
+                .collect();
+
+            assert!(parameters.contains(&ARCHITECTURE_PARAMETER), "{file}");
+            assert!(lambdas > 0, "{file}");
+            assert_eq!(
+                architectures,
+                vec!["[!Ref FunctionArchitecture]"; lambdas],
+                "{file}: one Architectures per AWS::Lambda::Function, the staged one"
+            );
+        }
+    }
+
+    #[test]
+    fn the_product_templates_read_only_ssm_parameters_the_core_stack_publishes() {
+        // What the core stack publishes: `Name: !Sub /${NamePrefix}/...`, with the default prefix
+        // (the product templates' defaults assume it; the portfolio's CoreNamePrefix follows it).
+        let core = std::fs::read_to_string(workspace_root().join(CORE_TEMPLATE)).unwrap();
+        let published: BTreeSet<String> = core
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("Name: !Sub /${NamePrefix}/"))
+            .map(|path| format!("/studio-catalog/{path}"))
+            .collect();
+        assert!(published.len() >= 6, "{published:?}");
+
+        for (file, _) in PRODUCT_TEMPLATES {
+            let template = std::fs::read_to_string(workspace_root().join(file)).unwrap();
+            let (parameters, _) = parameters_and_resources(&template);
+            let ssm_typed: Vec<&str> = parameters
+                .into_iter()
+                .filter(|name| {
+                    template.contains(&format!(
+                        "\n  {name}:\n    Type: AWS::SSM::Parameter::Value<String>\n"
+                    ))
+                })
+                .collect();
+            assert!(!ssm_typed.is_empty(), "{file}");
+            for name in ssm_typed {
+                let default = parameter_default(&template, name)
+                    .unwrap_or_else(|| panic!("{file}: {name} has no default"));
+                assert!(
+                    published.contains(&default),
+                    "{file}: {name} reads {default}, which the core stack does not publish"
+                );
+            }
         }
     }
 

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use studio_catalog_deploy::{
     aws::s3_client,
     deploy::{DeployError, DeploySettings, SuiteDeployment, SuiteRequest, deploy_suite},
-    package::{ArtifactStore, PackageManifest, PackageRequest, functions, stage},
+    package::{ArtifactStore, FunctionCode, PackageManifest, PackageRequest, functions, stage},
     report::TextReporter,
     share::{NodeType, OrganizationNode, PortfolioShares, ShareOutcome, share_portfolio},
 };
@@ -73,7 +73,7 @@ fn zip_size(dir: &std::path::Path, function: &str) -> i64 {
 
 async fn package(config: &SdkConfig, lambda_dir: PathBuf, create_bucket: bool) -> PackageManifest {
     let mut request = PackageRequest::new(workspace_root(), BUCKET, REGION);
-    request.lambda_dir = lambda_dir;
+    request.code = FunctionCode::CargoLambdaZips(lambda_dir);
     request.create_bucket = create_bucket;
     let mut log = Vec::new();
     stage(&s3_client(config), &request, &mut log).await.unwrap()
@@ -213,6 +213,12 @@ async fn the_core_stack_deploys_from_the_staged_templates_and_publishes_its_serv
         ssm_parameter(&aws, "/studio-catalog/code/studio-presigned-url").await,
         manifest.function_keys["studio-presigned-url"]
     );
+    // cargo lambda's zips are arm64 (the release cross build)
+    assert_eq!(
+        ssm_parameter(&aws, "/studio-catalog/code/function-architecture").await,
+        "arm64"
+    );
+    assert_eq!(core.outputs["FunctionArchitecture"], "arm64");
 
     // and each function runs its own staged zip, as a custom runtime
     let lambda = aws_sdk_lambda::Client::new(&config);
@@ -235,6 +241,13 @@ async fn the_core_stack_deploys_from_the_staged_templates_and_publishes_its_serv
         );
         assert_eq!(configuration.handler(), Some("bootstrap"));
         assert_eq!(configuration.timeout(), Some(900));
+        // on the architecture the zips were built for (cargo lambda's: arm64)
+        let architectures: Vec<&str> = configuration
+            .architectures()
+            .iter()
+            .map(|a| a.as_str())
+            .collect();
+        assert_eq!(architectures, ["arm64"], "{function}");
         assert!(
             got.code()
                 .and_then(|c| c.location())
@@ -388,6 +401,86 @@ async fn the_staged_objects_are_readable_where_the_templates_point() {
     }
     // and staging again into the now existing bucket is harmless
     s3.ensure_bucket(BUCKET).await.unwrap();
+}
+
+/// A directory laid out like `target/debug`: one small "binary" per function.
+fn dummy_binaries(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "studio-catalog-deploy-it-binaries-{name}-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    for function in functions(&workspace_root()).unwrap() {
+        let body = format!("\x7fELF stand-in for {}", function.name);
+        std::fs::write(dir.join(&function.name), body).unwrap();
+    }
+    dir
+}
+
+#[tokio::test]
+async fn a_package_from_binaries_deploys_zipped_bootstraps_for_this_machine_s_architecture() {
+    // Given the functions' binaries built for this machine, staged with --from-binaries
+    let aws = AwsEmulator::builder().lease().await.unwrap();
+    let config = sdk_config(&aws).await;
+    let mut request = PackageRequest::new(workspace_root(), BUCKET, REGION);
+    request.code = FunctionCode::Binaries(dummy_binaries("deploy"));
+    request.create_bucket = true;
+    let manifest = stage(&s3_client(&config), &request, &mut Vec::new())
+        .await
+        .unwrap();
+    let machine = match std::env::consts::ARCH {
+        "aarch64" => "arm64",
+        "x86_64" => "x86_64",
+        other => panic!("Lambda runs no {other}"),
+    };
+
+    // When the core stack is deployed from it
+    let (deployment, report) = deploy_core(&config, &manifest, &[]).await;
+
+    // Then the stack runs this machine's architecture and publishes it for the domain product
+    assert_eq!(deployment.core.status, "CREATE_COMPLETE", "{report}");
+    assert_eq!(manifest.architecture.lambda_name(), machine);
+    assert_eq!(deployment.core.outputs["FunctionArchitecture"], machine);
+    assert_eq!(
+        ssm_parameter(&aws, "/studio-catalog/code/function-architecture").await,
+        machine
+    );
+    // and each function's code is the staged zip: one executable `bootstrap`, the binary
+    let s3 = s3_client(&config);
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    for function in CORE_FUNCTIONS {
+        let key = &manifest.function_keys[function];
+        let object = s3
+            .get_object()
+            .bucket(BUCKET)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+        let zip = object.body.collect().await.unwrap().into_bytes().to_vec();
+        let size = zip.len() as i64;
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+        assert_eq!(archive.len(), 1, "{function}");
+        let mut bootstrap = archive.by_name("bootstrap").unwrap();
+        assert_eq!(bootstrap.unix_mode(), Some(0o100_755), "{function}");
+        let mut binary = String::new();
+        std::io::Read::read_to_string(&mut bootstrap, &mut binary).unwrap();
+        assert_eq!(binary, format!("\x7fELF stand-in for {function}"));
+
+        let configuration = lambda
+            .get_function_configuration()
+            .function_name(format!("studio-catalog-{function}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(configuration.code_size(), size, "{function}");
+        let architectures: Vec<&str> = configuration
+            .architectures()
+            .iter()
+            .map(|a| a.as_str())
+            .collect();
+        assert_eq!(architectures, [machine], "{function}");
+    }
 }
 
 #[tokio::test]

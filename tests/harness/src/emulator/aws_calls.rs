@@ -176,6 +176,47 @@ impl AwsEmulator {
         ))
     }
 
+    /// A call of an AWS query-protocol API (IAM, EC2, STS...): `action` with `parameters`,
+    /// form-encoded (the `url` crate), with the admin's dummy signature; the XML answer as text,
+    /// or [`EmulatorError::Aws`] with the error's `<Code>`. `version` is the API's (IAM
+    /// `2010-05-08`, EC2 `2016-11-15`). Read a value of the answer with [`xml_text`].
+    pub async fn call_query(
+        &self,
+        service: &str,
+        version: &str,
+        action: &str,
+        parameters: &[(&str, &str)],
+    ) -> Result<String> {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.append_pair("Action", action)
+            .append_pair("Version", version);
+        for (name, value) in parameters {
+            form.append_pair(name, value);
+        }
+        let answer = self
+            .send(
+                Method::POST,
+                "/",
+                &[
+                    ("content-type", "application/x-www-form-urlencoded"),
+                    ("authorization", &authorization(service)),
+                    ("x-amz-date", "20261123T000000Z"),
+                ],
+                form.finish(),
+            )
+            .await?;
+        let text = answer.text();
+        if answer.is_success() {
+            return Ok(text);
+        }
+        Err(EmulatorError::Aws {
+            target: format!("{service}.{action}"),
+            status: answer.status,
+            error_type: xml_text(&text, "Code").unwrap_or("Unknown").to_owned(),
+            message: xml_text(&text, "Message").unwrap_or(&text).to_owned(),
+        })
+    }
+
     /// A SageMaker resource's tags as sorted `(key, value)` pairs (every page of `ListTags`,
     /// through the SDK).
     pub async fn sagemaker_tags(&self, arn: &str) -> Result<Vec<(String, String)>> {
@@ -234,6 +275,15 @@ impl AwsEmulator {
     }
 }
 
+/// The text of the first `<tag>` element of a query-protocol XML answer (`vpcId`, `Code`...),
+/// for the few values a test reads from IAM's or EC2's answers; `None` if there is none.
+pub fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    let open = format!("<{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let end = start + xml[start..].find(&format!("</{tag}>"))?;
+    Some(xml[start..end].trim())
+}
+
 /// An SDK error as [`EmulatorError::Aws`].
 fn sdk_error<E>(target: &str, error: &SdkError<E, HttpResponse>) -> EmulatorError
 where
@@ -270,6 +320,13 @@ fn short_error_type(raw: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xml_text_reads_the_first_element_of_a_tag() {
+        let xml = "<CreateVpcResponse><vpc><vpcId>vpc-1</vpcId></vpc><vpcId>vpc-2</vpcId></CreateVpcResponse>";
+        assert_eq!(xml_text(xml, "vpcId"), Some("vpc-1"));
+        assert_eq!(xml_text(xml, "subnetId"), None);
+    }
 
     #[test]
     fn error_types_are_shortened() {

@@ -18,6 +18,7 @@ use std::{
     time::Duration,
 };
 
+pub use aws_calls::xml_text;
 pub use error::{EmulatorError, Result, SETUP_HINT};
 pub use types::{ApiCall, EfsFileSystem, Fault};
 

@@ -1,5 +1,9 @@
 //! A scripted in-memory [`Stacks`] for unit tests: each stack plays a list of statuses and
-//! events, one step per `DescribeStacks`.
+//! events, one step per poll (a `DescribeStackEvents` for its first page). As CloudFormation
+//! does, each change of the stack's own status writes an event about the stack (logical id =
+//! the stack name, type `AWS::CloudFormation::Stack`): a step's events for logical id `stack`
+//! are named so, and a step that changes the status without one gets one (unless
+//! `without_stack_event`).
 
 use std::{collections::BTreeMap, sync::Mutex};
 
@@ -11,6 +15,8 @@ pub(crate) struct Step {
     pub(crate) events: Vec<StackEvent>,
     pub(crate) status: &'static str,
     pub(crate) reason: Option<&'static str>,
+    /// The status changes without an event about the stack (a lost event).
+    pub(crate) without_stack_event: bool,
 }
 
 #[derive(Debug, Default)]
@@ -29,6 +35,8 @@ pub(crate) struct FakeStacks {
     pub(crate) scripts: Mutex<std::collections::VecDeque<Vec<Step>>>,
     pub(crate) outputs_after: BTreeMap<String, String>,
     pub(crate) requests: Mutex<Vec<(&'static str, StackRequest)>>,
+    /// Every describe call, in order: `DescribeStacks` or `DescribeStackEvents`.
+    pub(crate) describe_calls: Mutex<Vec<&'static str>>,
     pub(crate) deleted: Mutex<Vec<String>>,
     pub(crate) page_size: usize,
 }
@@ -121,26 +129,41 @@ impl FakeStacks {
         stack.script = self.scripts.lock().unwrap().pop_front().unwrap_or_default();
         stack.state.stack_id.clone()
     }
+
+    /// Plays the next step of `stack`'s script, if any.
+    fn advance(&self, name: &str, stack: &mut FakeStack) {
+        if stack.script.is_empty() {
+            return;
+        }
+        let step = stack.script.remove(0);
+        let mut wrote_stack_event = false;
+        for mut event in step.events {
+            if event.is_stack() && event.logical_id == "stack" {
+                event.logical_id = name.to_owned();
+                wrote_stack_event = true;
+            }
+            stack.events.insert(0, event);
+        }
+        if step.status != stack.state.status && !wrote_stack_event && !step.without_stack_event {
+            let id = stack.events.len();
+            let mut status_event = event(id, name, step.status, step.reason);
+            status_event.event_id = format!("{name}-{id}");
+            status_event.resource_type = "AWS::CloudFormation::Stack".into();
+            stack.events.insert(0, status_event);
+        }
+        stack.state.status = step.status.to_owned();
+        stack.state.status_reason = step.reason.map(str::to_owned);
+        if step.status.ends_with("_COMPLETE") {
+            stack.state.outputs = self.outputs_after.clone();
+        }
+    }
 }
 
 impl Stacks for FakeStacks {
     async fn describe_stack(&self, name: &str) -> Result<Option<StackState>, StackApiError> {
+        self.describe_calls.lock().unwrap().push("DescribeStacks");
         let mut stacks = self.stacks.lock().unwrap();
-        let Some(stack) = Self::find(&mut stacks, name) else {
-            return Ok(None);
-        };
-        if !stack.script.is_empty() {
-            let step = stack.script.remove(0);
-            for event in step.events {
-                stack.events.insert(0, event);
-            }
-            stack.state.status = step.status.to_owned();
-            stack.state.status_reason = step.reason.map(str::to_owned);
-            if step.status.ends_with("_COMPLETE") {
-                stack.state.outputs = self.outputs_after.clone();
-            }
-        }
-        Ok(Some(stack.state.clone()))
+        Ok(Self::find(&mut stacks, name).map(|stack| stack.state.clone()))
     }
 
     async fn template_summary(&self, _url: &str) -> Result<TemplateSummary, StackApiError> {
@@ -178,10 +201,20 @@ impl Stacks for FakeStacks {
         stack: &str,
         next_token: Option<String>,
     ) -> Result<EventPage, StackApiError> {
+        self.describe_calls
+            .lock()
+            .unwrap()
+            .push("DescribeStackEvents");
         let mut stacks = self.stacks.lock().unwrap();
-        let Some(stack) = Self::find(&mut stacks, stack) else {
+        let Some((name, stack)) = stacks
+            .iter_mut()
+            .find(|(name, s)| *name == stack || s.state.stack_id == stack)
+        else {
             return Ok(EventPage::default());
         };
+        if next_token.is_none() {
+            self.advance(&name.clone(), stack);
+        }
         let start: usize = next_token.map_or(0, |t| t.parse().unwrap());
         let end = (start + self.page_size).min(stack.events.len());
         Ok(EventPage {

@@ -2,7 +2,7 @@ use super::{
     fake::{FakeStacks, Step, event},
     *,
 };
-use crate::report::RecordingReporter;
+use crate::{package::Architecture, report::RecordingReporter};
 
 fn settings() -> DeploySettings {
     DeploySettings {
@@ -51,6 +51,7 @@ fn step(events: Vec<StackEvent>, status: &'static str) -> Step {
         events,
         status,
         reason: None,
+        without_stack_event: false,
     }
 }
 
@@ -114,7 +115,7 @@ async fn the_progress_counts_resources_that_finished() {
     let (outcome, reporter) = deploy_core(&stacks, settings()).await;
     outcome.unwrap();
 
-    assert_eq!(reporter.progress, vec![(0, 4), (0, 4), (1, 4), (4, 4)]);
+    assert_eq!(reporter.progress, vec![(0, 4), (1, 4), (2, 4), (4, 4)]);
 }
 
 #[tokio::test]
@@ -320,6 +321,7 @@ async fn the_suite_deploys_core_then_portfolio_with_the_core_prefixes() {
         region: "us-east-1".into(),
         prefix: "p/v".into(),
         version: "v".into(),
+        architecture: Architecture::Arm64,
         function_keys: BTreeMap::new(),
         template_urls: BTreeMap::from([
             (CORE_TEMPLATE.into(), "https://core".into()),
@@ -360,4 +362,92 @@ async fn the_suite_deploys_core_then_portfolio_with_the_core_prefixes() {
             },
         ]
     );
+}
+
+#[tokio::test]
+async fn each_poll_makes_one_describe_call_and_the_stack_s_own_event_ends_the_wait() {
+    // Given a create that takes 25 polls, its resources finishing one by one
+    let mut script: Vec<Step> = (0..24)
+        .map(|i| {
+            step(
+                vec![event(i, &format!("R{i}"), "CREATE_COMPLETE", None)],
+                "CREATE_IN_PROGRESS",
+            )
+        })
+        .collect();
+    script.push(step(vec![], "CREATE_COMPLETE"));
+    let stacks = FakeStacks::new(24, &[]).playing(script);
+
+    // When it is deployed
+    let (outcome, reporter) = deploy_core(&stacks, settings()).await;
+
+    // Then it succeeds, having asked for its status only before the create (does it exist?),
+    // on every STATUS_CHECK_EVERY-th poll and once its own CREATE_COMPLETE event was seen
+    // (for the outputs); every other poll read one page of events, nothing else
+    assert_eq!(outcome.unwrap().status, "CREATE_COMPLETE");
+    let calls = stacks.describe_calls.lock().unwrap().clone();
+    let status_calls = calls.iter().filter(|c| **c == "DescribeStacks").count();
+    let event_calls = calls
+        .iter()
+        .filter(|c| **c == "DescribeStackEvents")
+        .count();
+    let polls = 25 + (25 / STATUS_CHECK_EVERY as usize);
+    assert_eq!(event_calls, 25, "{calls:?}");
+    assert_eq!(
+        status_calls,
+        1 + 25 / STATUS_CHECK_EVERY as usize + 1,
+        "{calls:?}"
+    );
+    assert_eq!(event_calls + status_calls - 2, polls, "{calls:?}");
+    assert_eq!(reporter.progress.last(), Some(&(24, 24)));
+}
+
+#[tokio::test]
+async fn a_stack_whose_own_event_went_missing_is_found_settled_by_describe_stacks() {
+    // Given a stack that settles without writing the stack's own event (its events page lost it)
+    let stacks = FakeStacks::new(1, &[]).playing(vec![Step {
+        without_stack_event: true,
+        ..step(
+            vec![
+                event(1, "Role", "CREATE_COMPLETE", None),
+                // a nested stack's event: not this stack's own
+                StackEvent {
+                    resource_type: "AWS::CloudFormation::Stack".into(),
+                    ..event(2, "Nested", "CREATE_COMPLETE", None)
+                },
+            ],
+            "CREATE_COMPLETE",
+        )
+    }]);
+
+    // When it is deployed
+    let (outcome, _) = deploy_core(&stacks, settings()).await;
+
+    // Then the periodic DescribeStacks sees CREATE_COMPLETE and the deploy ends
+    assert_eq!(outcome.unwrap().status, "CREATE_COMPLETE");
+}
+
+#[tokio::test]
+async fn a_settled_event_ahead_of_describe_stacks_is_not_taken_for_a_failure() {
+    // Given a stack whose own CREATE_COMPLETE event shows while DescribeStacks still says
+    // CREATE_IN_PROGRESS, and completes a poll later
+    let stacks = FakeStacks::new(1, &[]).playing(vec![
+        step(
+            vec![
+                event(1, "Role", "CREATE_COMPLETE", None),
+                event(2, "stack", "CREATE_COMPLETE", None),
+            ],
+            "CREATE_IN_PROGRESS",
+        ),
+        Step {
+            without_stack_event: true,
+            ..step(vec![], "CREATE_COMPLETE")
+        },
+    ]);
+
+    // When it is deployed
+    let (outcome, _) = deploy_core(&stacks, settings()).await;
+
+    // Then the deploy waits for DescribeStacks to agree and reports success
+    assert_eq!(outcome.unwrap().status, "CREATE_COMPLETE");
 }

@@ -1,0 +1,107 @@
+//! Who makes each call of the story: the platform admin (the emulator's default credentials),
+//! the cloud admin and a data scientist (STS `AssumeRole` sessions). Each identity is one
+//! `SdkConfig`, pointed at the emulator, from which the story makes the SDK clients it needs.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_sts::config::Credentials;
+use aws_sdk_sts::types::Tag;
+
+use super::StepError;
+use crate::REGION;
+use crate::emulator::AwsEmulator;
+
+/// One identity's configuration, and the credentials it signs with.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    /// The identity's ARN, as STS `GetCallerIdentity` answers it.
+    pub(crate) arn: String,
+    pub(crate) credentials: Credentials,
+    config: SdkConfig,
+}
+
+impl Session {
+    /// The platform admin: the emulator's default credentials (moto's default identity, the
+    /// account's `moto` user), as the rest of the harness calls.
+    pub(crate) async fn admin(aws: &AwsEmulator) -> Result<Self, StepError> {
+        let credentials = Credentials::new("testing", "testing", None, None, "story-admin");
+        let config = config(aws, credentials.clone()).await;
+        let arn = caller_arn(&config).await?;
+        Ok(Self {
+            arn,
+            credentials,
+            config,
+        })
+    }
+
+    /// A session of `role_arn` named `session_name`, with session tags, assumed with this
+    /// identity's credentials (STS `AssumeRole`).
+    pub(crate) async fn assume_role(
+        &self,
+        aws: &AwsEmulator,
+        role_arn: &str,
+        session_name: &str,
+        tags: &[(&str, &str)],
+    ) -> Result<Self, StepError> {
+        let tags = tags
+            .iter()
+            .map(|(key, value)| Tag::builder().key(*key).value(*value).build())
+            .collect::<Result<Vec<_>, _>>()?;
+        let assumed = aws_sdk_sts::Client::new(&self.config)
+            .assume_role()
+            .role_arn(role_arn)
+            .role_session_name(session_name)
+            .set_tags((!tags.is_empty()).then_some(tags))
+            .send()
+            .await?;
+        let issued = assumed
+            .credentials()
+            .ok_or_else(|| StepError::new("AssumeRole answered no credentials"))?;
+        let credentials = Credentials::new(
+            issued.access_key_id(),
+            issued.secret_access_key(),
+            Some(issued.session_token().to_owned()),
+            None,
+            "story-assumed-role",
+        );
+        let config = config(aws, credentials.clone()).await;
+        let arn = caller_arn(&config).await?;
+        Ok(Self {
+            arn,
+            credentials,
+            config,
+        })
+    }
+
+    pub(crate) fn servicecatalog(&self) -> aws_sdk_servicecatalog::Client {
+        aws_sdk_servicecatalog::Client::new(&self.config)
+    }
+
+    pub(crate) fn cloudformation(&self) -> aws_sdk_cloudformation::Client {
+        aws_sdk_cloudformation::Client::new(&self.config)
+    }
+
+    pub(crate) fn lakeformation(&self) -> aws_sdk_lakeformation::Client {
+        aws_sdk_lakeformation::Client::new(&self.config)
+    }
+
+    pub(crate) fn sagemaker(&self) -> aws_sdk_sagemaker::Client {
+        aws_sdk_sagemaker::Client::new(&self.config)
+    }
+}
+
+async fn config(aws: &AwsEmulator, credentials: Credentials) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(aws.endpoint_url())
+        .credentials_provider(credentials)
+        .load()
+        .await
+}
+
+async fn caller_arn(config: &SdkConfig) -> Result<String, StepError> {
+    let identity = aws_sdk_sts::Client::new(config)
+        .get_caller_identity()
+        .send()
+        .await?;
+    Ok(identity.arn().unwrap_or_default().to_owned())
+}

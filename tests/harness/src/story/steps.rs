@@ -1,0 +1,1164 @@
+//! The story's steps, in order. Each step is a title and an action that returns what it found
+//! (shown after ✔) or the [`StepError`] of what did not behave (shown after ✘); the walk stops
+//! at the first one that did not behave.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant, SystemTime};
+
+use aws_sdk_lakeformation::types::{
+    DataLakePrincipal, DataLakeSettings, PrincipalResourcePermissions, Resource, TableResource,
+};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::catalog::{Catalog, Product, RecordOutcome};
+use super::deploy::DeployRun;
+use super::narrator::Narrator;
+use super::sessions::Session;
+use super::{OperationFigure, StepError, StoryOptions};
+use crate::ACCOUNT_ID;
+use crate::emulator::{AwsEmulator, EmulatorError, xml_text};
+use crate::function_url::{FunctionUrlAnswer, signed_get};
+
+const IAM_VERSION: &str = "2010-05-08";
+const EC2_VERSION: &str = "2016-11-15";
+const ARTIFACT_BUCKET: &str = "studio-catalog-local-artifacts";
+const CORE_STACK: &str = "studio-catalog-core";
+const PORTFOLIO_STACK: &str = "studio-catalog-portfolio";
+const CLOUD_ADMIN_ROLE: &str = "CloudAdmin";
+const DATA_SCIENTISTS_ROLE: &str = "DataScientists";
+const DOMAIN_PRODUCT: &str = "SageMaker Studio domain";
+const USER_PRODUCT: &str = "SageMaker Studio user profile";
+const GRANT_PRODUCT: &str = "Lake Formation data access grant";
+const DOMAIN_NAME: &str = "risk-analytics";
+const DATABASE: &str = "risk";
+const TABLE: &str = "transactions";
+const QUERY_RESULTS_BUCKET: &str = "risk-athena-results";
+/// The products' IAM role names start with the core stack's `ProductRolePrefix` (its default).
+const PRODUCT_ROLE_PREFIX: &str = "studio-sc-";
+
+/// The cloud admins' rights: Service Catalog's end-user rights and nothing else — modelled on
+/// the AWS managed policy `AWSServiceCatalogEndUserFullAccess` (AWS Managed Policy Reference),
+/// which allows the end-user Service Catalog actions and, on `SC-*` stacks only, the
+/// CloudFormation calls a launch without a launch constraint makes and the stack reads the
+/// console shows. No SageMaker, Lake Formation or IAM action.
+fn service_catalog_end_user_policy() -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ProductStacks",
+                "Effect": "Allow",
+                "Action": [
+                    "cloudformation:CreateStack", "cloudformation:DeleteStack",
+                    "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks",
+                    "cloudformation:SetStackPolicy", "cloudformation:UpdateStack",
+                    "cloudformation:ValidateTemplate", "cloudformation:ListStackResources"
+                ],
+                "Resource": "arn:aws:cloudformation:*:*:stack/SC-*"
+            },
+            {
+                "Sid": "EndUserServiceCatalog",
+                "Effect": "Allow",
+                "Action": [
+                    "cloudformation:GetTemplateSummary",
+                    "servicecatalog:DescribeProduct", "servicecatalog:DescribeProductView",
+                    "servicecatalog:DescribeProvisioningParameters", "servicecatalog:ListLaunchPaths",
+                    "servicecatalog:ProvisionProduct", "servicecatalog:SearchProducts",
+                    "servicecatalog:DescribeProvisionedProduct", "servicecatalog:DescribeRecord",
+                    "servicecatalog:ListRecordHistory", "servicecatalog:ScanProvisionedProducts",
+                    "servicecatalog:SearchProvisionedProducts", "servicecatalog:TerminateProvisionedProduct",
+                    "servicecatalog:UpdateProvisionedProduct", "servicecatalog:ListProvisioningArtifacts",
+                    "servicecatalog:DescribeProvisioningArtifact"
+                ],
+                "Resource": "*"
+            },
+            {
+                "Sid": "ProductTemplates",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "*"
+            }
+        ]
+    })
+}
+
+/// A role any principal of the account may assume (its identity policy decides who).
+fn account_trust_policy(tag_session: bool) -> Value {
+    let mut actions = vec!["sts:AssumeRole"];
+    if tag_session {
+        actions.push("sts:TagSession");
+    }
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT_ID}:root")},
+            "Action": actions
+        }]
+    })
+}
+
+/// What the steps find and later steps use.
+#[derive(Debug, Default)]
+struct World {
+    admin: Option<Session>,
+    cloud_admin: Option<Session>,
+    data_scientists_role_arn: String,
+    vpc_id: String,
+    subnet_ids: Vec<String>,
+    security_group_id: String,
+    core_outputs: BTreeMap<String, String>,
+    products: BTreeMap<&'static str, Product>,
+    domain: Option<RecordOutcome>,
+    alice: Option<RecordOutcome>,
+    bob: Option<RecordOutcome>,
+    grant: Option<RecordOutcome>,
+    /// Every product stack, to check at the end that each is `DELETE_COMPLETE`.
+    stacks: Vec<String>,
+}
+
+impl World {
+    fn admin(&self) -> Result<&Session, StepError> {
+        self.admin
+            .as_ref()
+            .ok_or_else(|| StepError::new("no admin session"))
+    }
+
+    fn catalog(&self, options: &StoryOptions) -> Result<Catalog, StepError> {
+        let session = self
+            .cloud_admin
+            .as_ref()
+            .ok_or_else(|| StepError::new("no cloud admin session"))?;
+        Ok(Catalog::new(
+            session,
+            options.poll_interval,
+            options.operation_timeout,
+        ))
+    }
+
+    fn product(&self, name: &str) -> Result<&Product, StepError> {
+        self.products
+            .get(name)
+            .ok_or_else(|| StepError::new(format!("the product {name:?} was not found")))
+    }
+
+    fn domain_id(&self) -> Result<String, StepError> {
+        self.domain
+            .as_ref()
+            .ok_or_else(|| StepError::new("no domain product"))?
+            .output("DomainId")
+            .map(str::to_owned)
+    }
+
+    fn remember_stack(&mut self, outcome: &RecordOutcome) {
+        if let Some(stack) = outcome.outputs.get("CloudformationStackARN")
+            && !self.stacks.contains(stack)
+        {
+            self.stacks.push(stack.clone());
+        }
+    }
+}
+
+/// Runs one step: its title, the action, its outcome. `None` when it did not behave.
+async fn step<T>(
+    narrator: &mut Narrator,
+    title: &str,
+    action: impl AsyncFnOnce(&mut Narrator) -> Result<(T, String), StepError>,
+) -> Option<T> {
+    let started = narrator.begin(title);
+    match action(narrator).await {
+        Ok((value, detail)) => {
+            narrator.end(title, started, &Ok(detail));
+            Some(value)
+        }
+        Err(problem) => {
+            narrator.end(title, started, &Err(problem.to_string()));
+            None
+        }
+    }
+}
+
+/// Counts the `Describe*` calls the emulator received since `from` (an index in its call log).
+async fn describe_calls_since(
+    aws: &AwsEmulator,
+    from: usize,
+) -> Result<Vec<(String, usize)>, StepError> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for call in aws.calls().await?.iter().skip(from) {
+        if call.operation.starts_with("Describe") {
+            *counts
+                .entry(format!("{}:{}", call.service, call.operation))
+                .or_default() += 1;
+        }
+    }
+    Ok(counts.into_iter().collect())
+}
+
+/// The figure of one product operation.
+async fn figure(
+    aws: &AwsEmulator,
+    operation: String,
+    outcome: &RecordOutcome,
+    calls_before: usize,
+    sagemaker_wait: Duration,
+) -> Result<OperationFigure, StepError> {
+    Ok(OperationFigure {
+        operation,
+        took: outcome.took,
+        sagemaker_wait,
+        describe_calls: describe_calls_since(aws, calls_before).await?,
+    })
+}
+
+#[allow(
+    clippy::too_many_lines,
+    reason = "the story reads as one walk, step by step"
+)]
+pub(super) async fn walk(
+    aws: &AwsEmulator,
+    options: &StoryOptions,
+    narrator: &mut Narrator,
+    figures: &mut Vec<OperationFigure>,
+) -> Option<()> {
+    let mut world = World::default();
+    let transition = aws
+        .control(Method::GET, "/config", None)
+        .await
+        .ok()
+        .and_then(|config| config["transition_seconds"].as_f64())
+        .unwrap_or_default();
+    let domain_wait =
+        Duration::from_secs_f64(options.domain_transition_seconds.unwrap_or(transition));
+    let profile_wait = Duration::from_secs_f64(transition);
+    if let Some(seconds) = options.domain_transition_seconds {
+        let configured = aws
+            .configure(&json!({"transitions": {"sagemaker::studio-domain": seconds}}))
+            .await;
+        if let Err(error) = configured {
+            narrator.say(&format!("could not set the domain transition: {error}"));
+            return None;
+        }
+    }
+
+    // 1. The platform admin.
+    step(
+        narrator,
+        "Platform admin: the cloud admins' role (Service Catalog end-user rights only), the data scientists' role, a VPC, the table risk.transactions",
+        async |narrator| {
+            let admin = Session::admin(aws).await?;
+            narrator.progress(&format!("platform admin: {}", admin.arn));
+            for (role, trust, policy) in [
+                (CLOUD_ADMIN_ROLE, account_trust_policy(false), Some(service_catalog_end_user_policy())),
+                (DATA_SCIENTISTS_ROLE, account_trust_policy(true), None),
+            ] {
+                aws.call_query(
+                    "iam",
+                    IAM_VERSION,
+                    "CreateRole",
+                    &[("RoleName", role), ("AssumeRolePolicyDocument", &trust.to_string())],
+                )
+                .await?;
+                if let Some(policy) = policy {
+                    aws.call_query(
+                        "iam",
+                        IAM_VERSION,
+                        "PutRolePolicy",
+                        &[
+                            ("RoleName", role),
+                            ("PolicyName", "service-catalog-end-user"),
+                            ("PolicyDocument", &policy.to_string()),
+                        ],
+                    )
+                    .await?;
+                }
+            }
+            world.data_scientists_role_arn = format!("arn:aws:iam::{ACCOUNT_ID}:role/{DATA_SCIENTISTS_ROLE}");
+            let vpc = aws
+                .call_query("ec2", EC2_VERSION, "CreateVpc", &[("CidrBlock", "10.20.0.0/16")])
+                .await?;
+            world.vpc_id = xml_text(&vpc, "vpcId").unwrap_or_default().to_owned();
+            for (cidr, zone) in [("10.20.1.0/24", "us-east-1a"), ("10.20.2.0/24", "us-east-1b")] {
+                let subnet = aws
+                    .call_query(
+                        "ec2",
+                        EC2_VERSION,
+                        "CreateSubnet",
+                        &[("VpcId", &world.vpc_id), ("CidrBlock", cidr), ("AvailabilityZone", zone)],
+                    )
+                    .await?;
+                world.subnet_ids.push(xml_text(&subnet, "subnetId").unwrap_or_default().to_owned());
+            }
+            let group = aws
+                .call_query(
+                    "ec2",
+                    EC2_VERSION,
+                    "CreateSecurityGroup",
+                    &[
+                        ("GroupName", "studio-apps"),
+                        ("GroupDescription", "Studio apps of risk-analytics"),
+                        ("VpcId", &world.vpc_id),
+                    ],
+                )
+                .await?;
+            world.security_group_id = xml_text(&group, "groupId").unwrap_or_default().to_owned();
+            aws.glue("CreateDatabase", &json!({"DatabaseInput": {"Name": DATABASE}})).await?;
+            let columns: Vec<Value> = ["transaction_id", "amount", "merchant", "customer_name", "customer_email"]
+                .iter()
+                .map(|name| json!({"Name": name, "Type": "string"}))
+                .collect();
+            aws.glue(
+                "CreateTable",
+                &json!({"DatabaseName": DATABASE, "TableInput": {"Name": TABLE, "StorageDescriptor": {"Columns": columns}}}),
+            )
+            .await?;
+            world.admin = Some(admin);
+            let detail = format!(
+                "roles {CLOUD_ADMIN_ROLE} and {DATA_SCIENTISTS_ROLE}; {} with subnets {} and {}; {DATABASE}.{TABLE}, 5 columns (2 personal data)",
+                world.vpc_id,
+                world.subnet_ids.join(", "),
+                world.security_group_id
+            );
+            Ok(((), detail))
+        },
+    )
+    .await?;
+
+    step(
+        narrator,
+        "Platform admin: studio-catalog-deploy package (zips from the built binaries) and deploy (core stack, portfolio)",
+        async |narrator| {
+            let manifest = std::env::temp_dir().join(format!("studio-catalog-story-{}", std::process::id()));
+            std::fs::create_dir_all(&manifest)?;
+            DeployRun {
+                binary: &options.bin_dir.join("studio-catalog-deploy"),
+                functions_dir: &options.bin_dir,
+                bucket: ARTIFACT_BUCKET,
+                manifest: manifest.join("package.json"),
+                // The functions answer CloudFormation only at an allowed ResponseURL; the
+                // emulator's are on its own URL (core.yaml, ResponseUrlAllowedPrefixes).
+                core_parameters: vec![(
+                    "ResponseUrlAllowedPrefixes".to_owned(),
+                    format!("{}/", aws.endpoint_url()),
+                )],
+                portfolio_parameters: vec![(
+                    "CloudAdminRoleArn".to_owned(),
+                    format!("arn:aws:iam::{ACCOUNT_ID}:role/{CLOUD_ADMIN_ROLE}"),
+                )],
+            }
+            .run(aws, narrator)
+            .await?;
+            let admin = world.admin()?.clone();
+            let cfn = admin.cloudformation();
+            let mut statuses = Vec::new();
+            for stack in [CORE_STACK, PORTFOLIO_STACK] {
+                let described = cfn.describe_stacks().stack_name(stack).send().await?;
+                let stack_detail = described
+                    .stacks()
+                    .first()
+                    .ok_or_else(|| StepError::new(format!("no stack {stack}")))?;
+                let status = stack_detail.stack_status().map(|s| s.as_str().to_owned()).unwrap_or_default();
+                if !matches!(status.as_str(), "CREATE_COMPLETE" | "UPDATE_COMPLETE") {
+                    return Err(StepError::new(format!("stack {stack} is {status}")));
+                }
+                if stack == CORE_STACK {
+                    world.core_outputs = stack_detail
+                        .outputs()
+                        .iter()
+                        .filter_map(|output| Some((output.output_key()?.to_owned(), output.output_value()?.to_owned())))
+                        .collect();
+                }
+                statuses.push(format!("{stack} {status}"));
+            }
+            // tools/deploy/README.md: after the first deploy, the grant function's role becomes a
+            // Lake Formation data lake administrator.
+            let grant_role = world
+                .core_outputs
+                .get("LakeFormationGrantRoleArn")
+                .ok_or_else(|| StepError::new("the core stack has no output LakeFormationGrantRoleArn"))?;
+            admin
+                .lakeformation()
+                .put_data_lake_settings()
+                .data_lake_settings(
+                    DataLakeSettings::builder()
+                        .data_lake_admins(DataLakePrincipal::builder().data_lake_principal_identifier(grant_role).build())
+                        .build(),
+                )
+                .send()
+                .await?;
+            Ok(((), format!("{}; the grant function's role is a Lake Formation admin", statuses.join(", "))))
+        },
+    )
+    .await?;
+
+    // 2. The cloud admin.
+    step(
+        narrator,
+        "Cloud admin (assumed-role session of CloudAdmin) finds the three products and their launch paths",
+        async |narrator| {
+            let cloud_admin = world
+                .admin()?
+                .assume_role(aws, &format!("arn:aws:iam::{ACCOUNT_ID}:role/{CLOUD_ADMIN_ROLE}"), "cloud-admin", &[])
+                .await?;
+            narrator.progress(&format!("cloud admin: {}", cloud_admin.arn));
+            world.cloud_admin = Some(cloud_admin);
+            let catalog = world.catalog(options)?;
+            for name in [DOMAIN_PRODUCT, USER_PRODUCT, GRANT_PRODUCT] {
+                let product = catalog.find_product(name).await?;
+                narrator.progress(&format!(
+                    "{name}: {} artefact {} launch path {}",
+                    product.id, product.artifact_id, product.path_id
+                ));
+                world.products.insert(name, product);
+            }
+            Ok(((), "3 products, one launch path each".to_owned()))
+        },
+    )
+    .await?;
+
+    step(
+        narrator,
+        "Cloud admin launches the Studio domain product risk-analytics",
+        async |narrator| {
+            let catalog = world.catalog(options)?;
+            let subnets = world.subnet_ids.join(",");
+            let calls_before = aws.calls().await?.len();
+            let outcome = catalog
+                .provision(
+                    narrator,
+                    world.product(DOMAIN_PRODUCT)?,
+                    DOMAIN_NAME,
+                    &[
+                        ("DomainName", DOMAIN_NAME),
+                        ("VpcId", &world.vpc_id),
+                        ("SubnetIds", &subnets),
+                        ("AppNetworkAccessType", "PublicInternetOnly"),
+                    ],
+                    &[("team", "risk")],
+                )
+                .await?;
+            world.remember_stack(&outcome);
+            let outcome = outcome.expect_success()?;
+            figures.push(figure(aws, format!("ProvisionProduct {DOMAIN_PRODUCT}"), &outcome, calls_before, domain_wait).await?);
+            let domain_id = outcome.output("DomainId")?.to_owned();
+            let admin = world.admin()?;
+            let domain = admin.sagemaker().describe_domain().domain_id(&domain_id).send().await?;
+            let status = domain.status().map(|s| s.as_str()).unwrap_or_default();
+            if status != "InService" || domain.domain_name() != Some(DOMAIN_NAME) {
+                return Err(StepError::new(format!("DescribeDomain {domain_id}: {status} {:?}", domain.domain_name())));
+            }
+            let url = outcome.output("SignInFunctionUrl")?;
+            if !url.contains(".lambda-url.") {
+                return Err(StepError::new(format!("SignInFunctionUrl {url:?} is not a function URL")));
+            }
+            // The data scientists' managed policy goes on their federated role (the product's
+            // output says so).
+            let policy = outcome.output("DataScientistPolicyArn")?;
+            aws.call_query(
+                "iam",
+                IAM_VERSION,
+                "AttachRolePolicy",
+                &[("RoleName", DATA_SCIENTISTS_ROLE), ("PolicyArn", policy)],
+            )
+            .await?;
+            let detail = format!(
+                "domain {domain_id} InService in {:.1} s; home EFS {}; sign-in function URL; {policy} attached to {DATA_SCIENTISTS_ROLE}",
+                outcome.took.as_secs_f64(),
+                outcome.output("HomeEfsFileSystemId")?
+            );
+            world.domain = Some(outcome);
+            Ok(((), detail))
+        },
+    )
+    .await?;
+
+    for user in ["alice", "bob"] {
+        let title = if user == "alice" {
+            "Cloud admin launches alice's user profile product".to_owned()
+        } else {
+            "Cloud admin launches bob's user profile product, with a grant on all columns but customer_name, customer_email".to_owned()
+        };
+        step(narrator, &title, async |narrator| {
+            let catalog = world.catalog(options)?;
+            let domain_id = world.domain_id()?;
+            let mut parameters: Vec<(&str, &str)> = vec![
+                ("DomainId", &domain_id),
+                ("UserProfileName", user),
+                ("StudioUserId", user),
+                ("QueryResultsBucket", QUERY_RESULTS_BUCKET),
+            ];
+            if user == "bob" {
+                parameters.extend([
+                    ("GrantDatabaseName", DATABASE),
+                    ("GrantTableName", TABLE),
+                    ("GrantExcludedColumnNames", "customer_name,customer_email"),
+                ]);
+            }
+            let calls_before = aws.calls().await?.len();
+            let outcome = catalog
+                .provision(narrator, world.product(USER_PRODUCT)?, &format!("{DOMAIN_NAME}-{user}"), &parameters, &[])
+                .await?;
+            world.remember_stack(&outcome);
+            let outcome = outcome.expect_success()?;
+            figures.push(figure(aws, format!("ProvisionProduct {USER_PRODUCT} ({user})"), &outcome, calls_before, profile_wait).await?);
+            let admin = world.admin()?;
+            let arn = outcome.output("UserProfileArn")?.to_owned();
+            let profile = admin
+                .sagemaker()
+                .describe_user_profile()
+                .domain_id(&domain_id)
+                .user_profile_name(user)
+                .send()
+                .await?;
+            let status = profile.status().map(|s| s.as_str()).unwrap_or_default();
+            if status != "InService" || profile.user_profile_arn() != Some(arn.as_str()) {
+                return Err(StepError::new(format!("DescribeUserProfile {user}: {status} {:?}", profile.user_profile_arn())));
+            }
+            let tags = aws.sagemaker_tags(&arn).await?;
+            if !tags.contains(&("studiouserid".to_owned(), user.to_owned())) {
+                return Err(StepError::new(format!("profile {user} is tagged {tags:?}, without studiouserid={user}")));
+            }
+            let mut detail = format!("profile {user} InService, tagged studiouserid={user}, in {:.1} s", outcome.took.as_secs_f64());
+            if user == "bob" {
+                let role = outcome.output("ExecutionRoleArn")?;
+                let entries = table_permissions(admin, role).await?;
+                let excluded = excluded_columns(&entries);
+                if excluded != ["customer_email", "customer_name"] {
+                    return Err(StepError::new(format!("bob's grant excludes {excluded:?}, expected customer_email, customer_name ({entries:?})")));
+                }
+                detail.push_str("; Lake Formation: SELECT on risk.transactions but customer_email, customer_name");
+                world.bob = Some(outcome);
+            } else {
+                world.alice = Some(outcome);
+            }
+            Ok(((), detail))
+        })
+        .await?;
+    }
+
+    step(
+        narrator,
+        "Cloud admin launches a data access grant product: alice's role may SELECT and DESCRIBE risk.transactions",
+        async |narrator| {
+            let catalog = world.catalog(options)?;
+            let alice_role = world
+                .alice
+                .as_ref()
+                .ok_or_else(|| StepError::new("no alice product"))?
+                .output("ExecutionRoleArn")?
+                .to_owned();
+            let calls_before = aws.calls().await?.len();
+            let outcome = catalog
+                .provision(
+                    narrator,
+                    world.product(GRANT_PRODUCT)?,
+                    "risk-transactions-alice",
+                    &[
+                        ("PrincipalArn", &alice_role),
+                        ("DatabaseName", DATABASE),
+                        ("TableName", TABLE),
+                        ("Permissions", "SELECT,DESCRIBE"),
+                    ],
+                    &[],
+                )
+                .await?;
+            world.remember_stack(&outcome);
+            let outcome = outcome.expect_success()?;
+            figures.push(figure(aws, format!("ProvisionProduct {GRANT_PRODUCT}"), &outcome, calls_before, Duration::ZERO).await?);
+            let entries = table_permissions(world.admin()?, &alice_role).await?;
+            let table_level: Vec<String> = entries
+                .iter()
+                .filter(|entry| entry.resource().and_then(Resource::table).is_some())
+                .flat_map(|entry| entry.permissions().iter().map(|p| p.as_str().to_owned()))
+                .collect();
+            if !(table_level.contains(&"SELECT".to_owned()) && table_level.contains(&"DESCRIBE".to_owned())) {
+                return Err(StepError::new(format!("alice's role holds {entries:?} on the table")));
+            }
+            let detail = format!(
+                "Lake Formation: {alice_role} holds {} on risk.transactions ({} grant)",
+                table_level.join(", "),
+                outcome.output("ResourceType")?
+            );
+            world.grant = Some(outcome);
+            Ok(((), detail))
+        },
+    )
+    .await?;
+
+    // 3. Updates.
+    step(
+        narrator,
+        "Cloud admin updates bob's product: studiouserid bob → robert, customer_name now granted (same profile, the grant never absent)",
+        async |narrator| {
+            let catalog = world.catalog(options)?;
+            let bob = world.bob.as_ref().ok_or_else(|| StepError::new("no bob product"))?;
+            let role = bob.output("ExecutionRoleArn")?.to_owned();
+            let arn_before = bob.output("UserProfileArn")?.to_owned();
+            let admin = world.admin()?;
+            let calls_before = aws.calls().await?.len();
+            let mut observations = 0;
+            let outcome = catalog
+                .update(
+                    narrator,
+                    bob,
+                    world.product(USER_PRODUCT)?,
+                    &[("StudioUserId", "robert"), ("GrantExcludedColumnNames", "customer_email")],
+                    &["DomainId", "UserProfileName", "QueryResultsBucket", "GrantDatabaseName", "GrantTableName"],
+                    async || {
+                        // No moment without access: at every poll bob's role can read the table.
+                        let entries = table_permissions(admin, &role).await?;
+                        observations += 1;
+                        if selectable(&entries) {
+                            Ok(())
+                        } else {
+                            Err(StepError::new(format!("during the update bob's role held no SELECT on the table: {entries:?}")))
+                        }
+                    },
+                )
+                .await?
+                .expect_success()?;
+            figures.push(figure(aws, format!("UpdateProvisionedProduct {USER_PRODUCT} (bob)"), &outcome, calls_before, profile_wait).await?);
+            if outcome.output("UserProfileArn")? != arn_before {
+                return Err(StepError::new(format!("the profile was replaced: {} → {}", arn_before, outcome.output("UserProfileArn")?)));
+            }
+            let tags = aws.sagemaker_tags(&arn_before).await?;
+            if !tags.contains(&("studiouserid".to_owned(), "robert".to_owned())) {
+                return Err(StepError::new(format!("bob's profile is tagged {tags:?}")));
+            }
+            let entries = table_permissions(admin, &role).await?;
+            let excluded = excluded_columns(&entries);
+            if excluded != ["customer_email"] {
+                return Err(StepError::new(format!("bob's grant now excludes {excluded:?}, expected customer_email")));
+            }
+            // And the function's order of calls: the new grant before the revoke of the old.
+            let calls = aws.calls().await?;
+            let changes: Vec<&str> = calls
+                .iter()
+                .skip(calls_before)
+                .filter(|call| matches!(call.operation.as_str(), "GrantPermissions" | "RevokePermissions" | "BatchGrantPermissions" | "BatchRevokePermissions"))
+                .map(|call| call.operation.as_str())
+                .collect();
+            let first_grant = changes.iter().position(|op| op.contains("Grant"));
+            let first_revoke = changes.iter().position(|op| op.contains("Revoke"));
+            if let (Some(revoke), grant) = (first_revoke, first_grant)
+                && grant.is_none_or(|grant| grant > revoke)
+            {
+                return Err(StepError::new(format!("Lake Formation calls during the update: {changes:?} (a revoke before the grant)")));
+            }
+            let detail = format!(
+                "same profile, tagged studiouserid=robert; grant in place (Lake Formation calls {changes:?}; SELECT held at each of {observations} polls); customer_email the only column left out"
+            );
+            world.bob = Some(outcome);
+            Ok(((), detail))
+        },
+    )
+    .await?;
+
+    step(
+        narrator,
+        "Cloud admin updates the domain product in place: VpcOnly app network access with a security group",
+        async |narrator| {
+            let catalog = world.catalog(options)?;
+            let domain = world.domain.as_ref().ok_or_else(|| StepError::new("no domain product"))?;
+            let domain_id = world.domain_id()?;
+            let calls_before = aws.calls().await?.len();
+            let outcome = catalog
+                .update(
+                    narrator,
+                    domain,
+                    world.product(DOMAIN_PRODUCT)?,
+                    &[("AppNetworkAccessType", "VpcOnly"), ("SecurityGroupIds", &world.security_group_id)],
+                    &["DomainName", "VpcId", "SubnetIds"],
+                    async || Ok(()),
+                )
+                .await?
+                .expect_success()?;
+            figures.push(figure(aws, format!("UpdateProvisionedProduct {DOMAIN_PRODUCT}"), &outcome, calls_before, domain_wait).await?);
+            if outcome.output("DomainId")? != domain_id {
+                return Err(StepError::new(format!("the domain was replaced by {}", outcome.output("DomainId")?)));
+            }
+            let described = world.admin()?.sagemaker().describe_domain().domain_id(&domain_id).send().await?;
+            let access = described.app_network_access_type().map(|a| a.as_str()).unwrap_or_default();
+            let groups = described
+                .default_user_settings()
+                .map(|settings| settings.security_groups().to_vec())
+                .unwrap_or_default();
+            if access != "VpcOnly" || !groups.contains(&world.security_group_id) {
+                return Err(StepError::new(format!("domain {domain_id}: {access}, security groups {groups:?}")));
+            }
+            world.domain = Some(outcome);
+            Ok(((), format!("domain {domain_id} kept, now VpcOnly with {}", world.security_group_id)))
+        },
+    )
+    .await?;
+
+    // 4. A bad parameter.
+    step(
+        narrator,
+        "A launch with a bad parameter (carol's grant on a table that does not exist) fails with the function's reason and leaves nothing",
+        async |narrator| {
+            let catalog = world.catalog(options)?;
+            let domain_id = world.domain_id()?;
+            let outcome = catalog
+                .provision(
+                    narrator,
+                    world.product(USER_PRODUCT)?,
+                    &format!("{DOMAIN_NAME}-carol"),
+                    &[
+                        ("DomainId", &domain_id),
+                        ("UserProfileName", "carol"),
+                        ("StudioUserId", "carol"),
+                        ("QueryResultsBucket", QUERY_RESULTS_BUCKET),
+                        ("GrantDatabaseName", DATABASE),
+                        ("GrantTableName", "no_such_table"),
+                    ],
+                    &[],
+                )
+                .await?;
+            world.remember_stack(&outcome);
+            if outcome.succeeded() {
+                return Err(StepError::new("the launch succeeded"));
+            }
+            let reason = outcome.errors.join("; ");
+            if !reason.contains("no_such_table") {
+                return Err(StepError::new(format!("record {} without the function's reason: {reason:?}", outcome.status)));
+            }
+            let admin = world.admin()?;
+            let profile = admin
+                .sagemaker()
+                .describe_user_profile()
+                .domain_id(&domain_id)
+                .user_profile_name("carol")
+                .send()
+                .await;
+            if let Ok(profile) = profile {
+                return Err(StepError::new(format!("carol's profile is left, {:?}", profile.status())));
+            }
+            let role = format!("{PRODUCT_ROLE_PREFIX}user-carol");
+            match aws.call_query("iam", IAM_VERSION, "GetRole", &[("RoleName", &role)]).await {
+                Err(EmulatorError::Aws { error_type, .. }) if error_type == "NoSuchEntity" => {}
+                other => return Err(StepError::new(format!("carol's role {role}: {other:?}"))),
+            }
+            let role_arn = format!("arn:aws:iam::{ACCOUNT_ID}:role/{role}");
+            let listed = admin.lakeformation().list_permissions().send().await?;
+            let held = listed
+                .principal_resource_permissions()
+                .iter()
+                .filter(|entry| {
+                    entry.principal().and_then(|p| p.data_lake_principal_identifier()) == Some(role_arn.as_str())
+                })
+                .count();
+            if held > 0 {
+                return Err(StepError::new(format!("{role_arn} still holds {held} Lake Formation grants")));
+            }
+            let (status, _) = catalog.provisioned_product_status(&outcome.provisioned_product_id).await?;
+            // A product whose launch failed stays, in ERROR, until it is terminated.
+            catalog.terminate(narrator, &outcome).await?.expect_success()?;
+            Ok(((), format!(
+                "record {}: {reason}; no profile, no role, no grant left; the {status} product terminated",
+                outcome.status
+            )))
+        },
+    )
+    .await?;
+
+    // 5. Signing in.
+    let sign_in_url = world
+        .domain
+        .as_ref()?
+        .output("SignInFunctionUrl")
+        .ok()?
+        .to_owned();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .ok()?;
+    let mut alice_session: Option<Session> = None;
+    step(
+        narrator,
+        "alice signs in through the domain's function URL (SigV4 as her federated session) and lands in her own Studio",
+        async |narrator| {
+            let alice = world
+                .admin()?
+                .assume_role(aws, &world.data_scientists_role_arn, "alice", &[("studiouserid", "alice")])
+                .await?;
+            narrator.progress(&format!("data scientist: {}", alice.arn));
+            let answer = signed_get(&http, &aws.endpoint_url(), &sign_in_url, "/", &alice.credentials, &[]).await?;
+            let location = answer.location.clone().unwrap_or_default();
+            if answer.status != 302 || !location.starts_with("https://") {
+                // Not the body: a 200 would carry the sign-in URL, a bearer token.
+                return Err(StepError::new(format!(
+                    "HTTP {} ({}), expected a 302 to Studio",
+                    answer.status,
+                    answer.content_type.as_deref().unwrap_or("no content type")
+                )));
+            }
+            // Following the redirect: it leads to the Studio URL the emulator issued for alice's
+            // profile (the URL itself is a bearer token: not printed).
+            let issued = aws.control(Method::GET, "/presigned-urls", None).await?;
+            let profile = issued["presigned_urls"]
+                .as_array()
+                .and_then(|urls| urls.iter().find(|url| url["AuthorizedUrl"] == location.as_str()))
+                .map(|url| url["UserProfileName"].as_str().unwrap_or_default().to_owned());
+            if profile.as_deref() != Some("alice") {
+                return Err(StepError::new(format!("the 302 leads to a URL issued for {profile:?}, not alice")));
+            }
+            alice_session = Some(alice);
+            Ok(((), "302 to a Studio URL issued for profile alice (not shown: it is a bearer token)".to_owned()))
+        },
+    )
+    .await?;
+
+    step(
+        narrator,
+        "alice asks the function URL for bob's profile and is refused",
+        async |_narrator| {
+            let alice = alice_session
+                .as_ref()
+                .ok_or_else(|| StepError::new("no alice session"))?;
+            let answer: FunctionUrlAnswer = signed_get(
+                &http,
+                &aws.endpoint_url(),
+                &sign_in_url,
+                "/?profile=bob",
+                &alice.credentials,
+                &[("accept", "application/json")],
+            )
+            .await?;
+            if answer.status != 403 {
+                return Err(StepError::new(format!(
+                    "expected 403, got HTTP {}: {}",
+                    answer.status, answer.body
+                )));
+            }
+            let body: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
+            let code = body["code"].as_str().unwrap_or(&answer.body);
+            Ok(((), format!("403 {code}")))
+        },
+    )
+    .await?;
+
+    // 6. The cleanup.
+    step(
+        narrator,
+        "The cleanup schedule fires and stops alice's idle JupyterLab app",
+        async |narrator| {
+            let domain_id = world.domain_id()?;
+            let space = json!({
+                "DomainId": domain_id, "SpaceName": "alice-space",
+                "OwnershipSettings": {"OwnerUserProfileName": "alice"},
+                "SpaceSharingSettings": {"SharingType": "Private"},
+                "SpaceSettings": {"AppType": "JupyterLab"}
+            });
+            aws.sagemaker("CreateSpace", &space).await?;
+            let space_key = json!({"DomainId": domain_id, "SpaceName": "alice-space"});
+            aws.wait_for_sagemaker_status("DescribeSpace", &space_key, "InService", Duration::from_secs(60)).await?;
+            let app = json!({"DomainId": domain_id, "SpaceName": "alice-space", "AppType": "JupyterLab", "AppName": "default"});
+            let created = aws.sagemaker("CreateApp", &app).await?;
+            aws.wait_for_sagemaker_status("DescribeApp", &app, "InService", Duration::from_secs(60)).await?;
+            let app_arn = created["AppArn"].as_str().unwrap_or_default().to_owned();
+            let three_days_ago = SystemTime::now() - Duration::from_secs(3 * 24 * 3600);
+            let timestamp = aws_smithy_types::DateTime::from(three_days_ago)
+                .fmt(aws_smithy_types::date_time::Format::DateTime)?;
+            aws.set_app_last_activity(&app_arn, &timestamp).await?;
+            narrator.progress(&format!("alice's app {app_arn} InService, last active {timestamp}"));
+            let schedule_arn = world
+                .core_outputs
+                .get("CleanupScheduleArn")
+                .ok_or_else(|| StepError::new("the core stack has no output CleanupScheduleArn"))?;
+            // arn:aws:scheduler:<region>:<account>:schedule/<group>/<name>
+            let mut parts = schedule_arn.rsplit('/');
+            let (name, group) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+            let fired = aws
+                .control(Method::POST, &format!("/scheduler/schedules/{group}/{name}/fire"), None)
+                .await?;
+            narrator.progress(&format!("schedule {group}/{name} fired: {}", fired["invoked"]));
+            let deadline = Instant::now() + Duration::from_secs(90);
+            loop {
+                let status = aws.sagemaker("DescribeApp", &app).await?["Status"].as_str().unwrap_or_default().to_owned();
+                if matches!(status.as_str(), "Deleting" | "Deleted") {
+                    let lines = cleanup_log_lines(aws, &world.core_outputs).await?;
+                    return Ok(((), format!(
+                        "the cleanup ran as the schedule's target and stopped the idle app ({status}); {lines} lines in its log group"
+                    )));
+                }
+                if Instant::now() > deadline {
+                    return Err(StepError::new(format!("alice's idle app is still {status} 90 s after the schedule fired")));
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        },
+    )
+    .await?;
+
+    // 7. Termination.
+    step(
+        narrator,
+        "Cloud admin terminates the data access grant product: alice's grant revoked",
+        async |narrator| {
+            let catalog = world.catalog(options)?;
+            let grant = world
+                .grant
+                .as_ref()
+                .ok_or_else(|| StepError::new("no grant product"))?;
+            let alice_role = world
+                .alice
+                .as_ref()
+                .ok_or_else(|| StepError::new("no alice product"))?
+                .output("ExecutionRoleArn")?
+                .to_owned();
+            let calls_before = aws.calls().await?.len();
+            let outcome = catalog.terminate(narrator, grant).await?.expect_success()?;
+            figures.push(
+                figure(
+                    aws,
+                    format!("TerminateProvisionedProduct {GRANT_PRODUCT}"),
+                    &outcome,
+                    calls_before,
+                    Duration::ZERO,
+                )
+                .await?,
+            );
+            let entries = table_permissions(world.admin()?, &alice_role).await?;
+            if !entries.is_empty() {
+                return Err(StepError::new(format!(
+                    "alice's role still holds {entries:?}"
+                )));
+            }
+            Ok((
+                (),
+                "alice's role holds nothing on risk.transactions".to_owned(),
+            ))
+        },
+    )
+    .await?;
+
+    for user in ["alice", "bob"] {
+        step(
+            narrator,
+            &format!("Cloud admin terminates {user}'s user profile product: apps, spaces, profile and role go"),
+            async |narrator| {
+                let catalog = world.catalog(options)?;
+                let domain_id = world.domain_id()?;
+                let product = if user == "alice" { world.alice.as_ref() } else { world.bob.as_ref() }
+                    .ok_or_else(|| StepError::new(format!("no {user} product")))?;
+                let calls_before = aws.calls().await?.len();
+                let outcome = catalog.terminate(narrator, product).await?.expect_success()?;
+                figures.push(figure(aws, format!("TerminateProvisionedProduct {USER_PRODUCT} ({user})"), &outcome, calls_before, profile_wait).await?);
+                let admin = world.admin()?;
+                let profile = admin.sagemaker().describe_user_profile().domain_id(&domain_id).user_profile_name(user).send().await;
+                if let Ok(profile) = profile {
+                    return Err(StepError::new(format!("{user}'s profile is still there, {:?}", profile.status())));
+                }
+                let role = format!("{PRODUCT_ROLE_PREFIX}user-{user}");
+                match aws.call_query("iam", IAM_VERSION, "GetRole", &[("RoleName", &role)]).await {
+                    Err(EmulatorError::Aws { error_type, .. }) if error_type == "NoSuchEntity" => {}
+                    other => return Err(StepError::new(format!("{user}'s role {role}: {other:?}"))),
+                }
+                let mut detail = format!("profile {user} and role {role} deleted");
+                if user == "alice" {
+                    let spaces = aws.sagemaker("ListSpaces", &json!({"DomainIdEquals": domain_id})).await?;
+                    let left: Vec<&str> = spaces["Spaces"]
+                        .as_array()
+                        .map(|spaces| spaces.iter().filter_map(|s| s["SpaceName"].as_str()).collect())
+                        .unwrap_or_default();
+                    if left.contains(&"alice-space") {
+                        return Err(StepError::new("alice's private space is still there"));
+                    }
+                    detail.push_str(", her private space and its app with it");
+                }
+                Ok(((), detail))
+            },
+        )
+        .await?;
+    }
+
+    step(
+        narrator,
+        "Cloud admin terminates the domain product: domain deleted, home file system retained",
+        async |narrator| {
+            let catalog = world.catalog(options)?;
+            let domain = world
+                .domain
+                .as_ref()
+                .ok_or_else(|| StepError::new("no domain product"))?;
+            let domain_id = world.domain_id()?;
+            let home = domain.output("HomeEfsFileSystemId")?.to_owned();
+            let calls_before = aws.calls().await?.len();
+            let outcome = catalog
+                .terminate(narrator, domain)
+                .await?
+                .expect_success()?;
+            figures.push(
+                figure(
+                    aws,
+                    format!("TerminateProvisionedProduct {DOMAIN_PRODUCT}"),
+                    &outcome,
+                    calls_before,
+                    domain_wait,
+                )
+                .await?,
+            );
+            if world
+                .admin()?
+                .sagemaker()
+                .describe_domain()
+                .domain_id(&domain_id)
+                .send()
+                .await
+                .is_ok()
+            {
+                return Err(StepError::new(format!("domain {domain_id} is still there")));
+            }
+            let state = aws
+                .efs_file_systems()
+                .await?
+                .into_iter()
+                .find(|fs| fs.file_system_id == home)
+                .map(|fs| fs.state)
+                .unwrap_or_default();
+            if state != "retained" {
+                return Err(StepError::new(format!(
+                    "home EFS {home} is {state:?}, expected retained"
+                )));
+            }
+            Ok((
+                (),
+                format!("domain {domain_id} deleted; home EFS {home} retained"),
+            ))
+        },
+    )
+    .await?;
+
+    step(
+        narrator,
+        "Nothing is left: every product stack DELETE_COMPLETE, no provisioned products, no domains",
+        async |_narrator| {
+            let admin = world.admin()?;
+            let cfn = admin.cloudformation();
+            for stack in &world.stacks {
+                let described = cfn.describe_stacks().stack_name(stack).send().await?;
+                let status = described
+                    .stacks()
+                    .first()
+                    .and_then(|s| s.stack_status())
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default();
+                if status != "DELETE_COMPLETE" {
+                    return Err(StepError::new(format!("stack {stack} is {status}")));
+                }
+            }
+            let left = world.catalog(options)?.provisioned_product_names().await?;
+            if !left.is_empty() {
+                return Err(StepError::new(format!(
+                    "provisioned products left: {left:?}"
+                )));
+            }
+            let domains = aws.sagemaker("ListDomains", &json!({})).await?;
+            let live: Vec<&str> = domains["Domains"]
+                .as_array()
+                .map(|domains| {
+                    domains
+                        .iter()
+                        .filter_map(|d| d["DomainId"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !live.is_empty() {
+                return Err(StepError::new(format!("domains left: {live:?}")));
+            }
+            Ok((
+                (),
+                format!(
+                    "{} product stacks DELETE_COMPLETE; no provisioned product, no domain",
+                    world.stacks.len()
+                ),
+            ))
+        },
+    )
+    .await?;
+    Some(())
+}
+
+/// How many events the cleanup function's log group holds (CloudWatch Logs `FilterLogEvents`;
+/// the group is `/aws/lambda/<NamePrefix>-studio-cleanup`, core.yaml's `StudioCleanupLogGroup`).
+/// None is a step error: the function did not run, or its logs went nowhere.
+async fn cleanup_log_lines(
+    aws: &AwsEmulator,
+    core_outputs: &BTreeMap<String, String>,
+) -> Result<usize, StepError> {
+    let prefix = core_outputs
+        .get("NamePrefix")
+        .map_or("studio-catalog", String::as_str);
+    let group = format!("/aws/lambda/{prefix}-studio-cleanup");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let events = aws
+            .call_json_as(
+                "logs",
+                "Logs_20140328.FilterLogEvents",
+                &json!({ "logGroupName": group }),
+            )
+            .await?;
+        let count = events["events"].as_array().map_or(0, Vec::len);
+        if count > 0 {
+            return Ok(count);
+        }
+        if Instant::now() > deadline {
+            return Err(StepError::new(format!("no log events in {group}")));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Every Lake Formation entry `principal` holds on the story's table (table-level and
+/// column-level: `ListPermissions` with a `Table` resource lists both).
+async fn table_permissions(
+    admin: &Session,
+    principal: &str,
+) -> Result<Vec<PrincipalResourcePermissions>, StepError> {
+    let listed = admin
+        .lakeformation()
+        .list_permissions()
+        .principal(
+            DataLakePrincipal::builder()
+                .data_lake_principal_identifier(principal)
+                .build(),
+        )
+        .resource(
+            Resource::builder()
+                .table(
+                    TableResource::builder()
+                        .database_name(DATABASE)
+                        .name(TABLE)
+                        .build()?,
+                )
+                .build(),
+        )
+        .send()
+        .await?;
+    Ok(listed.principal_resource_permissions().to_vec())
+}
+
+/// Whether some entry lets its principal `SELECT` on the table (or some of its columns).
+fn selectable(entries: &[PrincipalResourcePermissions]) -> bool {
+    entries.iter().any(|entry| {
+        entry
+            .permissions()
+            .iter()
+            .any(|permission| matches!(permission.as_str(), "SELECT" | "ALL"))
+    })
+}
+
+/// The sorted `ExcludedColumnNames` of the column-wildcard entries.
+fn excluded_columns(entries: &[PrincipalResourcePermissions]) -> Vec<String> {
+    let mut excluded: Vec<String> = entries
+        .iter()
+        .filter_map(|entry| entry.resource()?.table_with_columns()?.column_wildcard())
+        .flat_map(|wildcard| wildcard.excluded_column_names().to_vec())
+        .collect();
+    excluded.sort();
+    excluded
+}
