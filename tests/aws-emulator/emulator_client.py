@@ -353,3 +353,104 @@ class Recorder:
         """Lets a resource that waits for it (``WaitFor``) answer."""
         # public-read: the provider looks for it with an unsigned request
         self.s3.put_object(Bucket=self.log, Key=f"release/{logical_id}", Body=b"go", ACL="public-read")
+
+
+# --------------------------------------------------------------------------
+# IAM evaluation (studio_emulator/iam/)
+# --------------------------------------------------------------------------
+
+
+def policy_document(*statements: dict[str, Any]) -> str:
+    """An IAM policy document (JSON) of ``statements``."""
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def iam_user(
+    endpoint: str,
+    name: str,
+    *statements: dict[str, Any],
+    tags: dict[str, str] | None = None,
+) -> tuple[str, str]:
+    """An IAM user (tagged ``tags``) with an inline policy of ``statements``, made with the
+    set-up credentials; returns its access key ``(id, secret)``. (moto keeps no permissions
+    boundary for users: use :func:`role_session` for one.)"""
+    iam = client(endpoint, "iam")
+    iam.create_user(
+        UserName=name, Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()]
+    )
+    if statements:
+        iam.put_user_policy(
+            UserName=name, PolicyName=f"{name}-policy", PolicyDocument=policy_document(*statements)
+        )
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def signed_client(endpoint: str, service: str, key: tuple[str, ...], **config: Any) -> Any:
+    """A boto3 client of ``service`` signing with ``key`` = ``(id, secret[, session token])``."""
+    made = boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=key[0],
+        aws_secret_access_key=key[1],
+        aws_session_token=key[2] if len(key) > 2 else None,
+        config=Config(retries={"mode": "standard", "max_attempts": 1}, **config),
+    )
+    return SESSION_GUARD.register(made)
+
+
+def role_session(
+    endpoint: str,
+    role_name: str,
+    *statements: dict[str, Any],
+    boundary: str | None = None,
+    session_name: str = "session",
+) -> tuple[str, str, str]:
+    """A role (trusting the account) with an inline policy of ``statements`` (and an optional
+    boundary), assumed with the set-up credentials; returns the session's
+    ``(id, secret, token)``."""
+    iam = client(endpoint, "iam")
+    trust = policy_document(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+         "Action": "sts:AssumeRole"}
+    )
+    members: dict[str, Any] = {"RoleName": role_name, "AssumeRolePolicyDocument": trust}
+    if boundary:
+        members["PermissionsBoundary"] = boundary
+    arn = iam.create_role(**members)["Role"]["Arn"]
+    if statements:
+        iam.put_role_policy(
+            RoleName=role_name, PolicyName=f"{role_name}-policy",
+            PolicyDocument=policy_document(*statements),
+        )
+    creds = client(endpoint, "sts").assume_role(RoleArn=arn, RoleSessionName=session_name)[
+        "Credentials"
+    ]
+    return creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
+
+
+def allow(action: str | list[str], resource: str | list[str] = "*", **extra: Any) -> dict[str, Any]:
+    """An ``Allow`` policy statement (``extra``: ``Sid``, ``Condition``, ``Principal`` ...)."""
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def deny(action: str | list[str], resource: str | list[str] = "*", **extra: Any) -> dict[str, Any]:
+    """A ``Deny`` policy statement."""
+    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
+
+
+def user_arn(name: str, account: str = ACCOUNT) -> str:
+    return f"arn:aws:iam::{account}:user/{name}"
+
+
+@pytest.fixture
+def iam_enforced(control: Callable[..., Any]) -> Any:
+    """IAM enforced for one test (its decision log cleared first), switched off after it.
+    Import it into a test module to use it."""
+    control("POST", "config", {"iam_enforcement": True})
+    control("DELETE", "iam/decisions")
+    try:
+        yield
+    finally:
+        control("POST", "config", {"iam_enforcement": False})

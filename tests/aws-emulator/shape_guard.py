@@ -110,6 +110,23 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "(StartDate, EndDate, KmsKeyArn, ActionAfterCompletion); every SDK reads null as "
         "absent, so the answer means what AWS's (which omits them) means"
     ),
+    # (KMS: for the IAM evaluation's key-policy tests, test_iam_context.py)
+    (
+        "kms",
+        "CreateKey",
+        r"^CreateKey\.KeyMetadata\.(KeyUsage|MultiRegion|SigningAlgorithms): null ",
+    ): (
+        "moto 5.2.5's KMS writes null for the KeyMetadata members a symmetric key does not "
+        "set; SDKs read null as absent, AWS omits them"
+    ),
+    (
+        "kms",
+        "DescribeKey",
+        r"^DescribeKey\.KeyMetadata\.(KeyUsage|MultiRegion|SigningAlgorithms): null ",
+    ): (
+        "moto 5.2.5's KMS writes null for the KeyMetadata members a symmetric key does not "
+        "set; SDKs read null as absent, AWS omits them"
+    ),
     ("organizations", "ListAccounts", r"^ListAccounts\.NextToken: null "): (
         "moto's Organizations writes NextToken: null on the last page; SDKs read it as "
         "absent (no more pages), as AWS's omitted member"
@@ -390,8 +407,24 @@ def documented_error_codes(operation_model: OperationModel) -> set[str]:
     return codes
 
 
+# Errors common to one protocol's services, beyond COMMON_ERRORS (the IAM evaluation's
+# refusals, studio_emulator/iam/denials.py): S3's "Error responses" list of the S3 API
+# Reference (AccessDenied, InvalidAccessKeyId); EC2's "Error codes" page of its API
+# Reference (UnauthorizedOperation, AuthFailure); the query services' ``AccessDenied``
+# (IAM User Guide, "Access denied error messages": "(AccessDenied) when calling the
+# ListRoles operation").
+PROTOCOL_COMMON_ERRORS = {
+    "rest-xml": frozenset({"AccessDenied", "InvalidAccessKeyId"}),
+    "ec2": frozenset({"UnauthorizedOperation", "AuthFailure"}),
+    "query": frozenset({"AccessDenied"}),
+}
+
+
 def check_error_code(operation_model: OperationModel, code: str) -> Iterator[str]:
     if code in COMMON_ERRORS or code in documented_error_codes(operation_model):
+        return
+    protocol = operation_model.service_model.protocol
+    if code in PROTOCOL_COMMON_ERRORS.get(protocol, frozenset()):
         return
     documented = sorted(documented_error_codes(operation_model))
     yield (

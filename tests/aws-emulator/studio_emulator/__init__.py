@@ -40,6 +40,7 @@ EXTENSION_MODULES = [
     "awslambda",
     "function_urls",
     "scheduler",
+    "iam",
 ]
 
 HTTP_METHODS = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"]

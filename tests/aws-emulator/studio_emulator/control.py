@@ -257,11 +257,14 @@ class ControlState:
         self.faults: list[Fault] = []
         self.calls: list[dict[str, str]] = []
 
-    def record(self, call: ApiCall) -> None:
+    def record(self, call: ApiCall, iam_result: str | None = None) -> None:
+        entry = {"service": call.service, "operation": call.operation}
+        if iam_result is not None:  # only while IAM is enforced (iam/)
+            entry["iam"] = iam_result
         with self._lock:
             if len(self.calls) >= MAX_CALLS:
                 del self.calls[: MAX_CALLS // 10]
-            self.calls.append({"service": call.service, "operation": call.operation})
+            self.calls.append(entry)
 
     def take_fault(self, call: ApiCall) -> Fault | None:
         with self._lock:
@@ -418,7 +421,18 @@ class EmulatorMiddleware:
             return self.app(environ, start_response)
 
         call = identify(environ)
-        self.state.record(call)
+        from .iam import authorize  # the IAM decision (None unless enforcement is on)
+
+        outcome = authorize(environ, call.service, call.operation, call.protocol)
+        self.state.record(call, outcome.result if outcome is not None else None)
+        if outcome is not None and outcome.refusal is not None:
+            _drain(environ)
+            refusal = outcome.refusal
+            status, headers, body = error_response(
+                call, refusal.code, refusal.message, refusal.status, environ
+            )
+            start_response(status, headers)
+            return [body]
         fault = self.state.take_fault(call)
         if fault is not None:
             _drain(environ)

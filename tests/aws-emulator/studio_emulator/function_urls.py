@@ -370,42 +370,23 @@ class SigningKey:
 
 
 def signing_key(access_key_id: str) -> SigningKey | None:
-    """moto's secret (and session token) for ``access_key_id``, with its identity."""
-    from moto.iam.models import iam_backends
-    from moto.sts.models import sts_backends
+    """moto's secret (and session token) for ``access_key_id``, with its identity (resolved by
+    ``iam.principals.resolve``; the account-root set-up keys are no moto credentials)."""
+    from .iam.principals import resolve
 
-    for account_backends in list(sts_backends.values()):
-        for sts in list(account_backends.values()):
-            session = sts.get_assumed_role_from_access_key(access_key_id)
-            if session is not None:
-                expiration = session.expiration
-                if expiration.tzinfo is None:
-                    expiration = expiration.replace(tzinfo=timezone.utc)
-                caller = Caller(
-                    access_key_id=access_key_id,
-                    account_id=session.account_id,
-                    arn=session.arn,
-                    user_id=session.user_id,
-                    principal_arn=session.role_arn,
-                )
-                return SigningKey(
-                    caller, session.secret_access_key, session.session_token, expiration
-                )
-    for account_id, account_backends in list(iam_backends.items()):
-        for iam in list(account_backends.values()):
-            key = iam.access_keys.get(access_key_id)
-            if key is None or key.user_name is None or key.status != "Active":
-                continue
-            user = iam.get_user(key.user_name)
-            caller = Caller(
-                access_key_id=access_key_id,
-                account_id=account_id,
-                arn=user.arn,
-                user_id=user.id,
-                principal_arn=user.arn,
-            )
-            return SigningKey(caller, key.secret_access_key)
-    return None
+    principal = resolve(access_key_id)
+    if principal is None or principal.is_root or principal.secret_access_key is None:
+        return None
+    caller = Caller(
+        access_key_id=access_key_id,
+        account_id=principal.account_id,
+        arn=principal.arn,
+        user_id=principal.user_id,
+        principal_arn=principal.principal_arn,
+    )
+    return SigningKey(
+        caller, principal.secret_access_key, principal.session_token, principal.expiration
+    )
 
 
 # --------------------------------------------------------------------------

@@ -25,39 +25,30 @@ PRINCIPAL_TYPES = ["IAM", "IAM_PATTERN"]
 def caller_principals(account_id: str, access_key: str) -> list[str]:
     """The IAM principal ARNs a request signed with ``access_key`` acts as.
 
-    Resolved as moto's ``sts get-caller-identity`` resolves the key: the role
-    of an assumed-role session (moto's STS), else the IAM user owning the key
-    (moto's IAM) with the groups it belongs to, else moto's default identity
+    Resolved as moto's ``sts get-caller-identity`` resolves the key (``iam.principals``): the
+    role of an assumed-role session (moto's STS), else the IAM user owning the key (moto's
+    IAM) with the groups it belongs to, else moto's default identity
     ``arn:aws:iam::ACCOUNT:user/moto``.
     """
-    from moto.iam.models import iam_backends
-    from moto.sts.models import sts_backends
+    from ..iam.principals import resolve
 
-    for account_backends in list(sts_backends.values()):
-        for backend in list(account_backends.values()):
-            role = backend.get_assumed_role_from_access_key(access_key)
-            if role is not None:
-                return [role.role_arn]
-    for partition_backends in list(iam_backends.values()):
-        for iam in list(partition_backends.values()):
-            user = iam.get_user_from_access_key_id(access_key)
-            if user is not None:
-                groups = [g.arn for g in iam.get_groups_for_user(user.name)]
-                return [user.arn, *groups]
-    return [DEFAULT_PRINCIPAL.format(account=account_id)]
+    principal = resolve(access_key)
+    if principal is None or principal.is_root:
+        return [DEFAULT_PRINCIPAL.format(account=account_id)]
+    if principal.kind == "assumed-role":
+        return [principal.principal_arn]
+    return [principal.arn, *principal.groups]
 
 
 def caller_arn(account_id: str, access_key: str) -> str:
     """The caller's ARN as ``sts get-caller-identity`` gives it: an assumed-role
     session's ``arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION``, an IAM user's ARN,
     else the IAM user ARN of moto's default identity."""
-    from moto.sts.models import sts_backends
+    from ..iam.principals import resolve
 
-    for account_backends in list(sts_backends.values()):
-        for backend in list(account_backends.values()):
-            role = backend.get_assumed_role_from_access_key(access_key)
-            if role is not None:
-                return str(role.arn)
+    principal = resolve(access_key)
+    if principal is not None and principal.kind == "assumed-role":
+        return principal.arn
     return caller_principals(account_id, access_key)[0]
 
 
