@@ -12,6 +12,8 @@
 //! - [`story`]: the end-to-end story (deploy, launch from the catalog, sign in, clean up,
 //!   terminate) against the emulator alone, which runs the functions, CloudFormation and
 //!   Service Catalog itself; the walk-through binary and the end-to-end test tell it.
+//! - [`servicecatalog`]: what the story and the tests ask Service Catalog alike (the account's
+//!   provisioned products, a provisioned product's status, tags).
 //! - [`emulator`]: starts the local AWS emulator (`tests/aws-emulator/server.py`), or
 //!   leases the test binary's shared one, and wraps its control API and AWS APIs.
 //!
@@ -56,6 +58,7 @@ mod http;
 mod ids;
 pub mod lambda;
 mod logs;
+pub mod servicecatalog;
 pub mod story;
 
 use std::{

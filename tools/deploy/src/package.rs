@@ -793,32 +793,49 @@ mod tests {
         PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
     }
 
-    /// A request over the real templates and fake zips in a fresh directory.
-    fn request_with_zips(name: &str) -> PackageRequest {
-        let lambda_dir = std::env::temp_dir().join(format!(
+    /// A request over the real templates and each function's fake code in a fresh directory,
+    /// laid out as `code` reads it ([`code_file`]).
+    fn request_with(code: fn(PathBuf) -> FunctionCode, name: &str) -> PackageRequest {
+        let code = code(std::env::temp_dir().join(format!(
             "studio-catalog-deploy-{name}-{}",
             std::process::id()
-        ));
+        )));
         for function in functions(&workspace_root()).unwrap() {
-            let dir = lambda_dir.join(&function.name);
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(
-                dir.join("bootstrap.zip"),
-                format!("zip of {}", function.name),
-            )
-            .unwrap();
+            let file = code_file(&code, &function.name);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, fake_code(&code, &function.name)).unwrap();
         }
         PackageRequest {
-            code: FunctionCode::CargoLambdaZips(lambda_dir),
+            code,
             ..PackageRequest::new(workspace_root(), "artefacts", "eu-west-1")
         }
     }
 
-    /// The zip directory of a request made by [`request_with_zips`].
-    fn zip_dir(request: &PackageRequest) -> &Path {
-        match &request.code {
-            FunctionCode::CargoLambdaZips(dir) | FunctionCode::Binaries(dir) => dir,
+    /// Where `code` keeps `function`'s code: cargo-lambda's `<dir>/<function>/bootstrap.zip`,
+    /// or the binary `<dir>/<function>`.
+    fn code_file(code: &FunctionCode, function: &str) -> PathBuf {
+        match code {
+            FunctionCode::CargoLambdaZips(dir) => dir.join(function).join("bootstrap.zip"),
+            FunctionCode::Binaries(dir) => dir.join(function),
         }
+    }
+
+    /// What [`request_with`] writes for `function`.
+    fn fake_code(code: &FunctionCode, function: &str) -> String {
+        match code {
+            FunctionCode::CargoLambdaZips(_) => format!("zip of {function}"),
+            FunctionCode::Binaries(_) => format!("\x7fELF binary of {function}"),
+        }
+    }
+
+    /// `stage` into a fresh store with the bucket.
+    async fn stage_afresh(request: &PackageRequest) -> Result<PackageManifest, PackageError> {
+        stage(
+            &MemoryStore::with_bucket("artefacts"),
+            request,
+            &mut std::io::sink(),
+        )
+        .await
     }
 
     #[tokio::test]
@@ -826,7 +843,7 @@ mod tests {
         let store = MemoryStore::with_bucket("artefacts");
         let request = PackageRequest {
             version: Some("1.2.3".into()),
-            ..request_with_zips("layout")
+            ..request_with(FunctionCode::CargoLambdaZips, "layout")
         };
 
         let manifest = stage(&store, &request, &mut std::io::sink()).await.unwrap();
@@ -864,7 +881,7 @@ mod tests {
         let store = MemoryStore::with_bucket("artefacts");
         let request = PackageRequest {
             version: Some("7".into()),
-            ..request_with_zips("core")
+            ..request_with(FunctionCode::CargoLambdaZips, "core")
         };
 
         stage(&store, &request, &mut std::io::sink()).await.unwrap();
@@ -890,7 +907,7 @@ mod tests {
         let store = MemoryStore::with_bucket("artefacts");
         let request = PackageRequest {
             version: Some("7".into()),
-            ..request_with_zips("portfolio")
+            ..request_with(FunctionCode::CargoLambdaZips, "portfolio")
         };
 
         let manifest = stage(&store, &request, &mut std::io::sink()).await.unwrap();
@@ -917,76 +934,61 @@ mod tests {
 
     #[tokio::test]
     async fn the_default_version_follows_the_content() {
-        let request = request_with_zips("version");
-        let first = stage(
-            &MemoryStore::with_bucket("artefacts"),
-            &request,
-            &mut std::io::sink(),
-        )
-        .await
-        .unwrap();
-        let again = stage(
-            &MemoryStore::with_bucket("artefacts"),
-            &request,
-            &mut std::io::sink(),
-        )
-        .await
-        .unwrap();
-        std::fs::write(
-            zip_dir(&request)
-                .join("studio-cleanup")
-                .join("bootstrap.zip"),
-            "changed",
-        )
-        .unwrap();
-        let changed = stage(
-            &MemoryStore::with_bucket("artefacts"),
-            &request,
-            &mut std::io::sink(),
-        )
-        .await
-        .unwrap();
+        for (code, name) in [
+            (
+                FunctionCode::CargoLambdaZips as fn(PathBuf) -> FunctionCode,
+                "version-zips",
+            ),
+            (FunctionCode::Binaries, "version-binaries"),
+        ] {
+            let request = request_with(code, name);
+            let first = stage_afresh(&request).await.unwrap();
+            let again = stage_afresh(&request).await.unwrap();
+            std::fs::write(code_file(&request.code, "studio-cleanup"), "changed").unwrap();
+            let changed = stage_afresh(&request).await.unwrap();
 
-        assert_eq!(first.version, again.version);
-        assert_ne!(first.version, changed.version);
-        assert!(
-            first
-                .version
-                .starts_with(concat!(env!("CARGO_PKG_VERSION"), "-"))
-        );
+            assert_eq!(first.version, again.version, "{:?}", request.code);
+            assert_eq!(first.function_keys, again.function_keys);
+            assert_ne!(first.version, changed.version, "{:?}", request.code);
+            assert!(
+                first
+                    .version
+                    .starts_with(concat!(env!("CARGO_PKG_VERSION"), "-"))
+            );
+        }
     }
 
     #[tokio::test]
-    async fn a_missing_zip_names_the_file_and_how_to_build_it() {
-        let request = request_with_zips("missing");
-        std::fs::remove_file(
-            zip_dir(&request)
-                .join("studio-cleanup")
-                .join("bootstrap.zip"),
-        )
-        .unwrap();
+    async fn a_missing_zip_or_binary_names_the_file_and_how_to_build_it() {
+        for (code, name, file, build) in [
+            (
+                FunctionCode::CargoLambdaZips as fn(PathBuf) -> FunctionCode,
+                "missing-zip",
+                "studio-cleanup/bootstrap.zip",
+                "cargo lambda build",
+            ),
+            (
+                FunctionCode::Binaries,
+                "missing-binary",
+                "studio-cleanup is missing",
+                "cargo build -p studio-cleanup --bins",
+            ),
+        ] {
+            let request = request_with(code, name);
+            std::fs::remove_file(code_file(&request.code, "studio-cleanup")).unwrap();
 
-        let error = stage(
-            &MemoryStore::with_bucket("artefacts"),
-            &request,
-            &mut std::io::sink(),
-        )
-        .await
-        .unwrap_err();
+            let message = stage_afresh(&request).await.unwrap_err().to_string();
 
-        let message = error.to_string();
-        assert!(
-            message.contains("studio-cleanup/bootstrap.zip"),
-            "{message}"
-        );
-        assert!(message.contains("cargo lambda build"), "{message}");
+            assert!(message.contains(file), "{message}");
+            assert!(message.contains(build), "{message}");
+        }
     }
 
     #[tokio::test]
     async fn the_bucket_is_created_only_when_asked() {
         let request = PackageRequest {
             version: Some("1".into()),
-            ..request_with_zips("bucket")
+            ..request_with(FunctionCode::CargoLambdaZips, "bucket")
         };
         let store = MemoryStore::default();
 
@@ -1008,7 +1010,7 @@ mod tests {
     #[tokio::test]
     async fn unsafe_prefixes_versions_and_buckets_are_refused_before_any_upload() {
         let store = MemoryStore::with_bucket("artefacts");
-        let base = request_with_zips("names");
+        let base = request_with(FunctionCode::CargoLambdaZips, "names");
         let bad = [
             PackageRequest {
                 prefix: "a b".into(),
@@ -1037,7 +1039,7 @@ mod tests {
         let request = PackageRequest {
             version: Some("7".into()),
             endpoint_url: Some("http://localhost:4566/".into()),
-            ..request_with_zips("endpoint")
+            ..request_with(FunctionCode::CargoLambdaZips, "endpoint")
         };
         let mut log = Vec::new();
 
@@ -1147,7 +1149,7 @@ mod tests {
     #[tokio::test]
     async fn the_manifest_records_the_defaults_package_set() {
         let store = MemoryStore::with_bucket("artefacts");
-        let request = request_with_zips("rewritten");
+        let request = request_with(FunctionCode::CargoLambdaZips, "rewritten");
 
         let manifest = stage(&store, &request, &mut std::io::sink()).await.unwrap();
 
@@ -1175,34 +1177,13 @@ mod tests {
         );
     }
 
-    /// A request over the real templates and fake binaries (`<dir>/<function>`) in a fresh
-    /// directory, staged with `--from-binaries`.
-    fn request_with_binaries(name: &str) -> PackageRequest {
-        let dir = std::env::temp_dir().join(format!(
-            "studio-catalog-deploy-binaries-{name}-{}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        for function in functions(&workspace_root()).unwrap() {
-            std::fs::write(
-                dir.join(&function.name),
-                format!("\x7fELF binary of {}", function.name),
-            )
-            .unwrap();
-        }
-        PackageRequest {
-            code: FunctionCode::Binaries(dir),
-            ..PackageRequest::new(workspace_root(), "artefacts", "eu-west-1")
-        }
-    }
-
     #[tokio::test]
     async fn staging_from_binaries_zips_each_binary_as_an_executable_bootstrap() {
         // Given binaries already built for this machine
         let store = MemoryStore::with_bucket("artefacts");
         let request = PackageRequest {
             version: Some("7".into()),
-            ..request_with_binaries("zips")
+            ..request_with(FunctionCode::Binaries, "binaries")
         };
 
         // When they are staged
@@ -1218,31 +1199,47 @@ mod tests {
             assert_eq!(entry.unix_mode(), Some(0o100_755), "{}", function.name);
             let mut binary = String::new();
             std::io::Read::read_to_string(&mut entry, &mut binary).unwrap();
-            assert_eq!(binary, format!("\x7fELF binary of {}", function.name));
+            assert_eq!(binary, fake_code(&request.code, &function.name));
         }
     }
 
     #[tokio::test]
-    async fn binaries_are_staged_for_this_machine_s_architecture() {
-        let store = MemoryStore::with_bucket("artefacts");
-        let request = PackageRequest {
-            version: Some("7".into()),
-            ..request_with_binaries("architecture")
-        };
-        let expected = match std::env::consts::ARCH {
+    async fn the_staged_architecture_is_the_one_the_code_is_built_for() {
+        // cargo-lambda's zips are built for arm64, the binaries for this machine
+        let this_machine = match std::env::consts::ARCH {
             "aarch64" => "arm64",
             "x86_64" => "x86_64",
             other => panic!("Lambda runs no {other}"),
         };
+        for (code, name, expected) in [
+            (
+                FunctionCode::CargoLambdaZips as fn(PathBuf) -> FunctionCode,
+                "architecture-zips",
+                "arm64",
+            ),
+            (
+                FunctionCode::Binaries,
+                "architecture-binaries",
+                this_machine,
+            ),
+        ] {
+            let store = MemoryStore::with_bucket("artefacts");
+            let request = PackageRequest {
+                version: Some("7".into()),
+                ..request_with(code, name)
+            };
 
-        let manifest = stage(&store, &request, &mut std::io::sink()).await.unwrap();
+            let manifest = stage(&store, &request, &mut std::io::sink()).await.unwrap();
 
-        assert_eq!(manifest.architecture.lambda_name(), expected);
-        let core = store.text("artefacts", "studio-catalog/7/templates/core.yaml");
-        assert_eq!(
-            parameter_default(&core, "FunctionArchitecture"),
-            Some(format!("\"{expected}\""))
-        );
+            assert_eq!(manifest.architecture.lambda_name(), expected);
+            let core = store.text("artefacts", "studio-catalog/7/templates/core.yaml");
+            assert_eq!(
+                parameter_default(&core, "FunctionArchitecture"),
+                Some(format!("\"{expected}\"")),
+                "{:?}",
+                request.code
+            );
+        }
     }
 
     /// The `Default:` of parameter `name` in `template` (block-style YAML, as written).
@@ -1254,74 +1251,6 @@ mod tests {
             .take_while(|line| line.starts_with("    "))
             .find_map(|line| line.trim_start().strip_prefix("Default: "))
             .map(str::to_owned)
-    }
-
-    #[tokio::test]
-    async fn cargo_lambda_zips_are_staged_as_arm64() {
-        let store = MemoryStore::with_bucket("artefacts");
-        let request = PackageRequest {
-            version: Some("7".into()),
-            ..request_with_zips("arm64")
-        };
-
-        let manifest = stage(&store, &request, &mut std::io::sink()).await.unwrap();
-
-        assert_eq!(manifest.architecture, Architecture::Arm64);
-        let core = store.text("artefacts", "studio-catalog/7/templates/core.yaml");
-        assert_eq!(
-            parameter_default(&core, "FunctionArchitecture").as_deref(),
-            Some("\"arm64\"")
-        );
-    }
-
-    #[tokio::test]
-    async fn the_same_binaries_give_the_same_version_and_a_rebuilt_one_a_new_version() {
-        let request = request_with_binaries("version");
-        let stage_once = || async {
-            stage(
-                &MemoryStore::with_bucket("artefacts"),
-                &request,
-                &mut std::io::sink(),
-            )
-            .await
-            .unwrap()
-        };
-
-        let first = stage_once().await;
-        let again = stage_once().await;
-        let FunctionCode::Binaries(dir) = &request.code else {
-            unreachable!()
-        };
-        std::fs::write(dir.join("studio-domain"), "\x7fELF rebuilt").unwrap();
-        let rebuilt = stage_once().await;
-
-        assert_eq!(first.version, again.version);
-        assert_eq!(first.function_keys, again.function_keys);
-        assert_ne!(first.version, rebuilt.version);
-    }
-
-    #[tokio::test]
-    async fn a_missing_binary_names_the_file_and_how_to_build_it() {
-        let request = request_with_binaries("missing");
-        let FunctionCode::Binaries(dir) = &request.code else {
-            unreachable!()
-        };
-        std::fs::remove_file(dir.join("studio-cleanup")).unwrap();
-
-        let error = stage(
-            &MemoryStore::with_bucket("artefacts"),
-            &request,
-            &mut std::io::sink(),
-        )
-        .await
-        .unwrap_err();
-
-        let message = error.to_string();
-        assert!(message.contains("studio-cleanup is missing"), "{message}");
-        assert!(
-            message.contains("cargo build -p studio-cleanup --bins"),
-            "{message}"
-        );
     }
 
     /// The first 20 bytes of a little-endian 64-bit ELF executable for `machine`.
@@ -1361,25 +1290,19 @@ mod tests {
 
     #[tokio::test]
     async fn a_binary_built_for_another_architecture_is_refused_naming_both() {
-        let request = request_with_binaries("foreign");
-        let FunctionCode::Binaries(dir) = &request.code else {
-            unreachable!()
-        };
+        let request = request_with(FunctionCode::Binaries, "foreign");
         let machine = Architecture::of_this_machine().unwrap();
         let (other, other_machine) = match machine {
             Architecture::X86_64 => ("arm64", 183),
             Architecture::Arm64 => ("x86_64", 62),
         };
-        std::fs::write(dir.join("studio-domain"), elf_header(other_machine)).unwrap();
-
-        let error = stage(
-            &MemoryStore::with_bucket("artefacts"),
-            &request,
-            &mut std::io::sink(),
+        std::fs::write(
+            code_file(&request.code, "studio-domain"),
+            elf_header(other_machine),
         )
-        .await
-        .unwrap_err()
-        .to_string();
+        .unwrap();
+
+        let error = stage_afresh(&request).await.unwrap_err().to_string();
 
         assert!(error.contains("studio-domain is built for"), "{error}");
         assert!(

@@ -71,12 +71,39 @@ fn zip_size(dir: &std::path::Path, function: &str) -> i64 {
         .len() as i64
 }
 
+/// Stages cargo-lambda's zips in `lambda_dir`.
 async fn package(config: &SdkConfig, lambda_dir: PathBuf, create_bucket: bool) -> PackageManifest {
+    package_code(
+        config,
+        FunctionCode::CargoLambdaZips(lambda_dir),
+        create_bucket,
+    )
+    .await
+}
+
+/// Stages the functions' `code` and the templates in the emulator's S3.
+async fn package_code(
+    config: &SdkConfig,
+    code: FunctionCode,
+    create_bucket: bool,
+) -> PackageManifest {
     let mut request = PackageRequest::new(workspace_root(), BUCKET, REGION);
-    request.code = FunctionCode::CargoLambdaZips(lambda_dir);
+    request.code = code;
     request.create_bucket = create_bucket;
     let mut log = Vec::new();
     stage(&s3_client(config), &request, &mut log).await.unwrap()
+}
+
+/// The bytes of the staged object `key`.
+async fn staged_object(s3: &aws_sdk_s3::Client, key: &str) -> Vec<u8> {
+    let object = s3
+        .get_object()
+        .bucket(BUCKET)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    object.body.collect().await.unwrap().into_bytes().to_vec()
 }
 
 fn pairs(parameters: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -389,15 +416,7 @@ async fn the_staged_objects_are_readable_where_the_templates_point() {
             .strip_prefix(&format!("https://{BUCKET}.s3.{REGION}.amazonaws.com/"))
             .unwrap_or_else(|| panic!("{url}"));
         assert!(key.starts_with(&format!("{}/", manifest.prefix)), "{key}");
-        let object = s3
-            .get_object()
-            .bucket(BUCKET)
-            .key(key)
-            .send()
-            .await
-            .unwrap();
-        let text = object.body.collect().await.unwrap().into_bytes();
-        assert!(!text.is_empty(), "{file}");
+        assert!(!staged_object(&s3, key).await.is_empty(), "{file}");
     }
     // and staging again into the now existing bucket is harmless
     s3.ensure_bucket(BUCKET).await.unwrap();
@@ -422,12 +441,12 @@ async fn a_package_from_binaries_deploys_zipped_bootstraps_for_this_machine_s_ar
     // Given the functions' binaries built for this machine, staged with --from-binaries
     let aws = AwsEmulator::builder().lease().await.unwrap();
     let config = sdk_config(&aws).await;
-    let mut request = PackageRequest::new(workspace_root(), BUCKET, REGION);
-    request.code = FunctionCode::Binaries(dummy_binaries("deploy"));
-    request.create_bucket = true;
-    let manifest = stage(&s3_client(&config), &request, &mut Vec::new())
-        .await
-        .unwrap();
+    let manifest = package_code(
+        &config,
+        FunctionCode::Binaries(dummy_binaries("deploy")),
+        true,
+    )
+    .await;
     let machine = match std::env::consts::ARCH {
         "aarch64" => "arm64",
         "x86_64" => "x86_64",
@@ -450,14 +469,7 @@ async fn a_package_from_binaries_deploys_zipped_bootstraps_for_this_machine_s_ar
     let lambda = aws_sdk_lambda::Client::new(&config);
     for function in CORE_FUNCTIONS {
         let key = &manifest.function_keys[function];
-        let object = s3
-            .get_object()
-            .bucket(BUCKET)
-            .key(key)
-            .send()
-            .await
-            .unwrap();
-        let zip = object.body.collect().await.unwrap().into_bytes().to_vec();
+        let zip = staged_object(&s3, key).await;
         let size = zip.len() as i64;
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
         assert_eq!(archive.len(), 1, "{function}");

@@ -22,6 +22,7 @@ use aws_smithy_types::date_time::Format;
 use serde_json::{Value, json};
 use studio_catalog_harness::emulator::AwsEmulator;
 use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda};
+use studio_catalog_harness::servicecatalog;
 use studio_cleanup::Report;
 
 pub(crate) const BINARY: &str = env!("CARGO_BIN_EXE_studio-cleanup");
@@ -483,15 +484,7 @@ impl CleanupUnderTest {
             .and_then(|a| a.id())
             .unwrap_or_default()
             .to_owned();
-        let tags = tags
-            .iter()
-            .map(|(k, v)| {
-                aws_sdk_servicecatalog::types::Tag::builder()
-                    .key(*k)
-                    .value(*v)
-                    .build()
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let tags = servicecatalog::tags(tags)?;
         let record = self
             .servicecatalog
             .provision_product()
@@ -519,23 +512,8 @@ impl CleanupUnderTest {
         &self,
         id: &str,
     ) -> Result<String, Box<dyn std::error::Error>> {
-        match self
-            .servicecatalog
-            .describe_provisioned_product()
-            .id(id)
-            .send()
-            .await
-        {
-            Ok(product) => Ok(product
-                .provisioned_product_detail()
-                .and_then(|d| d.status())
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default()),
-            Err(error) if format!("{error:?}").contains("ResourceNotFoundException") => {
-                Ok("gone".to_owned())
-            }
-            Err(error) => Err(error.into()),
-        }
+        let status = servicecatalog::provisioned_product_status(&self.servicecatalog, id).await?;
+        Ok(status.unwrap_or_else(|| "gone".to_owned()))
     }
 
     /// The provisioned product's ARN and stack.
@@ -546,12 +524,7 @@ impl CleanupUnderTest {
         let found = self
             .servicecatalog
             .search_provisioned_products()
-            .access_level_filter(
-                aws_sdk_servicecatalog::types::AccessLevelFilter::builder()
-                    .key(aws_sdk_servicecatalog::types::AccessLevelFilterKey::Account)
-                    .value("self")
-                    .build(),
-            )
+            .access_level_filter(servicecatalog::account_wide())
             .filters(
                 aws_sdk_servicecatalog::types::ProvisionedProductViewFilterBy::SearchQuery,
                 vec![format!("id:{id}")],

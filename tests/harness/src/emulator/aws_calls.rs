@@ -21,6 +21,27 @@ fn authorization(service: &str) -> String {
 }
 
 impl AwsEmulator {
+    /// Sends `body` as a call of `service` (the dummy SigV4 `Authorization` of its scope and
+    /// the `X-Amz-Date` it names), with `content_type` and the `extra` headers.
+    async fn send_as(
+        &self,
+        service: &str,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        extra: &[(&str, &str)],
+        body: String,
+    ) -> Result<Answer> {
+        let authorization = authorization(service);
+        let mut headers = vec![
+            ("content-type", content_type),
+            ("authorization", authorization.as_str()),
+            ("x-amz-date", "20261123T000000Z"),
+        ];
+        headers.extend_from_slice(extra);
+        self.send(method, path, &headers, body).await
+    }
+
     /// The AWS SDK's SageMaker client, pointed at the emulator with its test credentials. Make
     /// it in the test's runtime (its connections belong to the runtime that opened them).
     pub fn sagemaker_client(&self) -> aws_sdk_sagemaker::Client {
@@ -63,15 +84,12 @@ impl AwsEmulator {
     /// target prefix is `AWSGlue`, its service `glue`).
     pub async fn call_json_as(&self, service: &str, target: &str, body: &Value) -> Result<Value> {
         let answer = self
-            .send(
+            .send_as(
+                service,
                 Method::POST,
                 "/",
-                &[
-                    ("x-amz-target", target),
-                    ("content-type", "application/x-amz-json-1.1"),
-                    ("authorization", &authorization(service)),
-                    ("x-amz-date", "20261123T000000Z"),
-                ],
+                "application/x-amz-json-1.1",
+                &[("x-amz-target", target)],
                 body.to_string(),
             )
             .await?;
@@ -106,14 +124,12 @@ impl AwsEmulator {
         body: Option<&Value>,
     ) -> Result<Value> {
         let answer = self
-            .send(
+            .send_as(
+                service,
                 method.clone(),
                 path,
-                &[
-                    ("content-type", "application/json"),
-                    ("authorization", &authorization(service)),
-                    ("x-amz-date", "20261123T000000Z"),
-                ],
+                "application/json",
+                &[],
                 body.map(Value::to_string).unwrap_or_default(),
             )
             .await?;
@@ -136,40 +152,24 @@ impl AwsEmulator {
     }
 
     /// Creates an IAM role that SageMaker may assume, under path `/studio-catalog/`; returns
-    /// its ARN. (IAM's query protocol, form-encoded by the `url` crate: the harness does not
+    /// its ARN. (IAM's query protocol, [`call_query`](Self::call_query): the harness does not
     /// build the IAM SDK crate for this one call.)
     pub async fn create_role(&self, name: &str) -> Result<String> {
         let trust = json!({
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]
         });
-        let form = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("Action", "CreateRole")
-            .append_pair("Version", "2010-05-08")
-            .append_pair("RoleName", name)
-            .append_pair("Path", "/studio-catalog/")
-            .append_pair("AssumeRolePolicyDocument", &trust.to_string())
-            .finish();
-        let answer = self
-            .send(
-                Method::POST,
-                "/",
-                &[
-                    ("content-type", "application/x-www-form-urlencoded"),
-                    ("authorization", &authorization("iam")),
-                    ("x-amz-date", "20261123T000000Z"),
-                ],
-                form,
-            )
-            .await?;
-        if !answer.is_success() {
-            return Err(EmulatorError::Aws {
-                target: "iam.CreateRole".to_owned(),
-                status: answer.status,
-                error_type: "Unknown".to_owned(),
-                message: answer.text(),
-            });
-        }
+        self.call_query(
+            "iam",
+            "2010-05-08",
+            "CreateRole",
+            &[
+                ("RoleName", name),
+                ("Path", "/studio-catalog/"),
+                ("AssumeRolePolicyDocument", &trust.to_string()),
+            ],
+        )
+        .await?;
         Ok(format!(
             "arn:aws:iam::{}:role/studio-catalog/{name}",
             crate::ACCOUNT_ID
@@ -194,14 +194,12 @@ impl AwsEmulator {
             form.append_pair(name, value);
         }
         let answer = self
-            .send(
+            .send_as(
+                service,
                 Method::POST,
                 "/",
-                &[
-                    ("content-type", "application/x-www-form-urlencoded"),
-                    ("authorization", &authorization(service)),
-                    ("x-amz-date", "20261123T000000Z"),
-                ],
+                "application/x-www-form-urlencoded",
+                &[],
                 form.finish(),
             )
             .await?;

@@ -9,12 +9,14 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_sdk_servicecatalog::types::{
-    ProductViewFilterBy, ProvisioningParameter, RecordStatus, Tag, UpdateProvisioningParameter,
+    ProductViewFilterBy, ProvisioningParameter, RecordDetail, RecordStatus,
+    UpdateProvisioningParameter,
 };
 
 use super::StepError;
 use super::narrator::Narrator;
 use super::sessions::Session;
+use crate::servicecatalog;
 
 /// A product the cloud admin may launch: its id, the artefact to launch and the launch path.
 #[derive(Debug, Clone)]
@@ -173,10 +175,7 @@ impl Catalog {
                     .build()
             })
             .collect();
-        let tags = tags
-            .iter()
-            .map(|(key, value)| Tag::builder().key(*key).value(*value).build())
-            .collect::<Result<Vec<_>, _>>()?;
+        let tags = servicecatalog::tags(tags)?;
         let answer = self
             .sc
             .provision_product()
@@ -189,16 +188,13 @@ impl Catalog {
             .set_tags((!tags.is_empty()).then_some(tags))
             .send()
             .await?;
-        let record_id = answer
-            .record_detail()
-            .and_then(|record| record.record_id())
-            .ok_or_else(|| StepError::new("ProvisionProduct answered no record"))?;
-        narrator.progress(&format!(
-            "ProvisionProduct {:?} as {provisioned_product_name}: record {record_id}",
-            product.name
-        ));
-        self.follow(narrator, record_id, started, None, async || Ok(()))
-            .await
+        let record_id = announced_record(
+            narrator,
+            "ProvisionProduct",
+            &format!("{:?} as {provisioned_product_name}", product.name),
+            answer.record_detail(),
+        )?;
+        Box::pin(self.follow(narrator, record_id, started, None, async || Ok(()))).await
     }
 
     /// `UpdateProvisionedProduct` of `provisioned` (the record of its launch) with `parameters` (each given value; every other parameter
@@ -240,15 +236,13 @@ impl Catalog {
             .set_provisioning_parameters(Some(given))
             .send()
             .await?;
-        let record_id = answer
-            .record_detail()
-            .and_then(|record| record.record_id())
-            .ok_or_else(|| StepError::new("UpdateProvisionedProduct answered no record"))?;
-        narrator.progress(&format!(
-            "UpdateProvisionedProduct {provisioned_product_id}: record {record_id}"
-        ));
-        self.follow(narrator, record_id, started, stack, during)
-            .await
+        let record_id = announced_record(
+            narrator,
+            "UpdateProvisionedProduct",
+            provisioned_product_id,
+            answer.record_detail(),
+        )?;
+        Box::pin(self.follow(narrator, record_id, started, stack, during)).await
     }
 
     /// `TerminateProvisionedProduct` of `provisioned` (the record of its launch), then follows
@@ -268,38 +262,27 @@ impl Catalog {
             .terminate_token(format!("story-terminate-{provisioned_product_id}"))
             .send()
             .await?;
-        let record_id = answer
-            .record_detail()
-            .and_then(|record| record.record_id())
-            .ok_or_else(|| StepError::new("TerminateProvisionedProduct answered no record"))?;
-        narrator.progress(&format!(
-            "TerminateProvisionedProduct {provisioned_product_id}: record {record_id}"
-        ));
-        self.follow(narrator, record_id, started, stack, async || Ok(()))
-            .await
+        let record_id = announced_record(
+            narrator,
+            "TerminateProvisionedProduct",
+            provisioned_product_id,
+            answer.record_detail(),
+        )?;
+        Box::pin(self.follow(narrator, record_id, started, stack, async || Ok(()))).await
     }
 
-    /// The provisioned product's status (`AVAILABLE`, `ERROR`...) and status message.
+    /// The provisioned product's status (`AVAILABLE`, `ERROR`...).
     pub(crate) async fn provisioned_product_status(
         &self,
         provisioned_product_id: &str,
-    ) -> Result<(String, String), StepError> {
-        let described = self
-            .sc
-            .describe_provisioned_product()
-            .id(provisioned_product_id)
-            .send()
-            .await?;
-        let detail = described
-            .provisioned_product_detail()
-            .ok_or_else(|| StepError::new("DescribeProvisionedProduct answered no detail"))?;
-        Ok((
-            detail
-                .status()
-                .map(|status| status.as_str().to_owned())
-                .unwrap_or_default(),
-            detail.status_message().unwrap_or_default().to_owned(),
-        ))
+    ) -> Result<String, StepError> {
+        servicecatalog::provisioned_product_status(&self.sc, provisioned_product_id)
+            .await?
+            .ok_or_else(|| {
+                StepError::new(format!(
+                    "DescribeProvisionedProduct: no provisioned product {provisioned_product_id}"
+                ))
+            })
     }
 
     /// The names of the provisioned products the caller sees (`SearchProvisionedProducts`,
@@ -308,12 +291,7 @@ impl Catalog {
         let found = self
             .sc
             .search_provisioned_products()
-            .access_level_filter(
-                aws_sdk_servicecatalog::types::AccessLevelFilter::builder()
-                    .key(aws_sdk_servicecatalog::types::AccessLevelFilterKey::Account)
-                    .value("self")
-                    .build(),
-            )
+            .access_level_filter(servicecatalog::account_wide())
             .send()
             .await?;
         Ok(found
@@ -328,6 +306,7 @@ impl Catalog {
     /// stack's events (`DescribeStackEvents`, each new one printed, oldest first) until the
     /// stack's own terminal event, and `DescribeRecord` again (also every tenth poll, in case
     /// the record ends without its stack: a refused launch). `during` runs after each poll.
+    /// (Its callers box it: it holds several SDK calls' futures.)
     async fn follow(
         &self,
         narrator: &mut Narrator,
@@ -477,6 +456,20 @@ impl Catalog {
         }
         Ok(())
     }
+}
+
+/// The id of the record `operation` answered, announced as `<operation> <subject>: record <id>`.
+fn announced_record<'a>(
+    narrator: &mut Narrator,
+    operation: &str,
+    subject: &str,
+    record: Option<&'a RecordDetail>,
+) -> Result<&'a str, StepError> {
+    let record_id = record
+        .and_then(RecordDetail::record_id)
+        .ok_or_else(|| StepError::new(format!("{operation} answered no record")))?;
+    narrator.progress(&format!("{operation} {subject}: record {record_id}"));
+    Ok(record_id)
 }
 
 /// What [`Catalog::follow`] knows of the record's stack.

@@ -24,13 +24,7 @@ impl Session {
     /// account's `moto` user), as the rest of the harness calls.
     pub(crate) async fn admin(aws: &AwsEmulator) -> Result<Self, StepError> {
         let credentials = Credentials::new("testing", "testing", None, None, "story-admin");
-        let config = config(aws, credentials.clone()).await;
-        let arn = caller_arn(&config).await?;
-        Ok(Self {
-            arn,
-            credentials,
-            config,
-        })
+        Self::signing_with(aws, credentials).await
     }
 
     /// A session of `role_arn` named `session_name`, with session tags, assumed with this
@@ -63,10 +57,24 @@ impl Session {
             None,
             "story-assumed-role",
         );
-        let config = config(aws, credentials.clone()).await;
-        let arn = caller_arn(&config).await?;
+        Self::signing_with(aws, credentials).await
+    }
+
+    /// The identity `credentials` sign as: a configuration pointed at the emulator, and the
+    /// ARN STS `GetCallerIdentity` answers for it.
+    async fn signing_with(aws: &AwsEmulator, credentials: Credentials) -> Result<Self, StepError> {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .endpoint_url(aws.endpoint_url())
+            .credentials_provider(credentials.clone())
+            .load()
+            .await;
+        let identity = aws_sdk_sts::Client::new(&config)
+            .get_caller_identity()
+            .send()
+            .await?;
         Ok(Self {
-            arn,
+            arn: identity.arn().unwrap_or_default().to_owned(),
             credentials,
             config,
         })
@@ -87,21 +95,4 @@ impl Session {
     pub(crate) fn sagemaker(&self) -> aws_sdk_sagemaker::Client {
         aws_sdk_sagemaker::Client::new(&self.config)
     }
-}
-
-async fn config(aws: &AwsEmulator, credentials: Credentials) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .endpoint_url(aws.endpoint_url())
-        .credentials_provider(credentials)
-        .load()
-        .await
-}
-
-async fn caller_arn(config: &SdkConfig) -> Result<String, StepError> {
-    let identity = aws_sdk_sts::Client::new(config)
-        .get_caller_identity()
-        .send()
-        .await?;
-    Ok(identity.arn().unwrap_or_default().to_owned())
 }

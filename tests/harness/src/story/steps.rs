@@ -103,17 +103,15 @@ fn account_trust_policy(tag_session: bool) -> Value {
 #[derive(Debug, Default)]
 struct World {
     admin: Option<Session>,
-    cloud_admin: Option<Session>,
     data_scientists_role_arn: String,
     vpc_id: String,
     subnet_ids: Vec<String>,
     security_group_id: String,
     core_outputs: BTreeMap<String, String>,
     products: BTreeMap<&'static str, Product>,
-    domain: Option<RecordOutcome>,
-    alice: Option<RecordOutcome>,
-    bob: Option<RecordOutcome>,
-    grant: Option<RecordOutcome>,
+    /// The products launched, by whom or what each is for: `domain`, `alice`, `bob`, `grant`
+    /// (the record of the latest operation on each).
+    launched: BTreeMap<&'static str, RecordOutcome>,
     /// Every product stack, to check at the end that each is `DELETE_COMPLETE`.
     stacks: Vec<String>,
 }
@@ -125,30 +123,26 @@ impl World {
             .ok_or_else(|| StepError::new("no admin session"))
     }
 
-    fn catalog(&self, options: &StoryOptions) -> Result<Catalog, StepError> {
-        let session = self
-            .cloud_admin
-            .as_ref()
-            .ok_or_else(|| StepError::new("no cloud admin session"))?;
-        Ok(Catalog::new(
-            session,
-            options.poll_interval,
-            options.operation_timeout,
-        ))
-    }
-
     fn product(&self, name: &str) -> Result<&Product, StepError> {
         self.products
             .get(name)
             .ok_or_else(|| StepError::new(format!("the product {name:?} was not found")))
     }
 
+    /// The product launched for `key` (`domain`, `alice`, `bob`, `grant`).
+    fn launched(&self, key: &str) -> Result<&RecordOutcome, StepError> {
+        self.launched
+            .get(key)
+            .ok_or_else(|| StepError::new(format!("no {key} product")))
+    }
+
+    /// The output `output` of the product launched for `key`.
+    fn launched_output(&self, key: &str, output: &str) -> Result<String, StepError> {
+        self.launched(key)?.output(output).map(str::to_owned)
+    }
+
     fn domain_id(&self) -> Result<String, StepError> {
-        self.domain
-            .as_ref()
-            .ok_or_else(|| StepError::new("no domain product"))?
-            .output("DomainId")
-            .map(str::to_owned)
+        self.launched_output("domain", "DomainId")
     }
 
     fn remember_stack(&mut self, outcome: &RecordOutcome) {
@@ -167,7 +161,8 @@ async fn step<T>(
     action: impl AsyncFnOnce(&mut Narrator) -> Result<(T, String), StepError>,
 ) -> Option<T> {
     let started = narrator.begin(title);
-    match action(narrator).await {
+    // Boxed: a step's future holds a whole product operation, followed to its end.
+    match Box::pin(action(narrator)).await {
         Ok((value, detail)) => {
             narrator.end(title, started, &Ok(detail));
             Some(value)
@@ -195,20 +190,25 @@ async fn describe_calls_since(
     Ok(counts.into_iter().collect())
 }
 
-/// The figure of one product operation.
-async fn figure(
+/// A product operation that must succeed, measured: the emulator's call count is taken before
+/// `record` runs (a future does nothing until it is awaited), the record is followed to its end
+/// and the operation's figure pushed, with the `Describe*` calls the emulator received meanwhile.
+async fn measured(
     aws: &AwsEmulator,
+    figures: &mut Vec<OperationFigure>,
     operation: String,
-    outcome: &RecordOutcome,
-    calls_before: usize,
     sagemaker_wait: Duration,
-) -> Result<OperationFigure, StepError> {
-    Ok(OperationFigure {
+    record: impl Future<Output = Result<RecordOutcome, StepError>>,
+) -> Result<RecordOutcome, StepError> {
+    let calls_before = aws.calls().await?.len();
+    let outcome = record.await?.expect_success()?;
+    figures.push(OperationFigure {
         operation,
         took: outcome.took,
         sagemaker_wait,
         describe_calls: describe_calls_since(aws, calls_before).await?,
-    })
+    });
+    Ok(outcome)
 }
 
 #[allow(
@@ -391,8 +391,8 @@ pub(super) async fn walk(
     )
     .await?;
 
-    // 2. The cloud admin.
-    step(
+    // 2. The cloud admin: every Service Catalog call from here on is signed as their session.
+    let catalog = step(
         narrator,
         "Cloud admin (assumed-role session of CloudAdmin) finds the three products and their launch paths",
         async |narrator| {
@@ -401,8 +401,7 @@ pub(super) async fn walk(
                 .assume_role(aws, &format!("arn:aws:iam::{ACCOUNT_ID}:role/{CLOUD_ADMIN_ROLE}"), "cloud-admin", &[])
                 .await?;
             narrator.progress(&format!("cloud admin: {}", cloud_admin.arn));
-            world.cloud_admin = Some(cloud_admin);
-            let catalog = world.catalog(options)?;
+            let catalog = Catalog::new(&cloud_admin, options.poll_interval, options.operation_timeout);
             for name in [DOMAIN_PRODUCT, USER_PRODUCT, GRANT_PRODUCT] {
                 let product = catalog.find_product(name).await?;
                 narrator.progress(&format!(
@@ -411,7 +410,7 @@ pub(super) async fn walk(
                 ));
                 world.products.insert(name, product);
             }
-            Ok(((), "3 products, one launch path each".to_owned()))
+            Ok((catalog, "3 products, one launch path each".to_owned()))
         },
     )
     .await?;
@@ -420,11 +419,13 @@ pub(super) async fn walk(
         narrator,
         "Cloud admin launches the Studio domain product risk-analytics",
         async |narrator| {
-            let catalog = world.catalog(options)?;
             let subnets = world.subnet_ids.join(",");
-            let calls_before = aws.calls().await?.len();
-            let outcome = catalog
-                .provision(
+            let outcome = measured(
+                aws,
+                figures,
+                format!("ProvisionProduct {DOMAIN_PRODUCT}"),
+                domain_wait,
+                catalog.provision(
                     narrator,
                     world.product(DOMAIN_PRODUCT)?,
                     DOMAIN_NAME,
@@ -435,11 +436,10 @@ pub(super) async fn walk(
                         ("AppNetworkAccessType", "PublicInternetOnly"),
                     ],
                     &[("team", "risk")],
-                )
-                .await?;
+                ),
+            )
+            .await?;
             world.remember_stack(&outcome);
-            let outcome = outcome.expect_success()?;
-            figures.push(figure(aws, format!("ProvisionProduct {DOMAIN_PRODUCT}"), &outcome, calls_before, domain_wait).await?);
             let domain_id = outcome.output("DomainId")?.to_owned();
             let admin = world.admin()?;
             let domain = admin.sagemaker().describe_domain().domain_id(&domain_id).send().await?;
@@ -466,7 +466,7 @@ pub(super) async fn walk(
                 outcome.took.as_secs_f64(),
                 outcome.output("HomeEfsFileSystemId")?
             );
-            world.domain = Some(outcome);
+            world.launched.insert("domain", outcome);
             Ok(((), detail))
         },
     )
@@ -479,7 +479,6 @@ pub(super) async fn walk(
             "Cloud admin launches bob's user profile product, with a grant on all columns but customer_name, customer_email".to_owned()
         };
         step(narrator, &title, async |narrator| {
-            let catalog = world.catalog(options)?;
             let domain_id = world.domain_id()?;
             let mut parameters: Vec<(&str, &str)> = vec![
                 ("DomainId", &domain_id),
@@ -494,13 +493,15 @@ pub(super) async fn walk(
                     ("GrantExcludedColumnNames", "customer_name,customer_email"),
                 ]);
             }
-            let calls_before = aws.calls().await?.len();
-            let outcome = catalog
-                .provision(narrator, world.product(USER_PRODUCT)?, &format!("{DOMAIN_NAME}-{user}"), &parameters, &[])
-                .await?;
+            let outcome = measured(
+                aws,
+                figures,
+                format!("ProvisionProduct {USER_PRODUCT} ({user})"),
+                profile_wait,
+                catalog.provision(narrator, world.product(USER_PRODUCT)?, &format!("{DOMAIN_NAME}-{user}"), &parameters, &[]),
+            )
+            .await?;
             world.remember_stack(&outcome);
-            let outcome = outcome.expect_success()?;
-            figures.push(figure(aws, format!("ProvisionProduct {USER_PRODUCT} ({user})"), &outcome, calls_before, profile_wait).await?);
             let admin = world.admin()?;
             let arn = outcome.output("UserProfileArn")?.to_owned();
             let profile = admin
@@ -527,10 +528,8 @@ pub(super) async fn walk(
                     return Err(StepError::new(format!("bob's grant excludes {excluded:?}, expected customer_email, customer_name ({entries:?})")));
                 }
                 detail.push_str("; Lake Formation: SELECT on risk.transactions but customer_email, customer_name");
-                world.bob = Some(outcome);
-            } else {
-                world.alice = Some(outcome);
             }
+            world.launched.insert(user, outcome);
             Ok(((), detail))
         })
         .await?;
@@ -540,16 +539,13 @@ pub(super) async fn walk(
         narrator,
         "Cloud admin launches a data access grant product: alice's role may SELECT and DESCRIBE risk.transactions",
         async |narrator| {
-            let catalog = world.catalog(options)?;
-            let alice_role = world
-                .alice
-                .as_ref()
-                .ok_or_else(|| StepError::new("no alice product"))?
-                .output("ExecutionRoleArn")?
-                .to_owned();
-            let calls_before = aws.calls().await?.len();
-            let outcome = catalog
-                .provision(
+            let alice_role = world.launched_output("alice", "ExecutionRoleArn")?;
+            let outcome = measured(
+                aws,
+                figures,
+                format!("ProvisionProduct {GRANT_PRODUCT}"),
+                Duration::ZERO,
+                catalog.provision(
                     narrator,
                     world.product(GRANT_PRODUCT)?,
                     "risk-transactions-alice",
@@ -560,11 +556,10 @@ pub(super) async fn walk(
                         ("Permissions", "SELECT,DESCRIBE"),
                     ],
                     &[],
-                )
-                .await?;
+                ),
+            )
+            .await?;
             world.remember_stack(&outcome);
-            let outcome = outcome.expect_success()?;
-            figures.push(figure(aws, format!("ProvisionProduct {GRANT_PRODUCT}"), &outcome, calls_before, Duration::ZERO).await?);
             let entries = table_permissions(world.admin()?, &alice_role).await?;
             let table_level: Vec<String> = entries
                 .iter()
@@ -579,7 +574,7 @@ pub(super) async fn walk(
                 table_level.join(", "),
                 outcome.output("ResourceType")?
             );
-            world.grant = Some(outcome);
+            world.launched.insert("grant", outcome);
             Ok(((), detail))
         },
     )
@@ -590,15 +585,19 @@ pub(super) async fn walk(
         narrator,
         "Cloud admin updates bob's product: studiouserid bob → robert, customer_name now granted (same profile, the grant never absent)",
         async |narrator| {
-            let catalog = world.catalog(options)?;
-            let bob = world.bob.as_ref().ok_or_else(|| StepError::new("no bob product"))?;
+            let bob = world.launched("bob")?;
             let role = bob.output("ExecutionRoleArn")?.to_owned();
             let arn_before = bob.output("UserProfileArn")?.to_owned();
             let admin = world.admin()?;
+            // Where the Lake Formation calls of the update start in the emulator's call log.
             let calls_before = aws.calls().await?.len();
             let mut observations = 0;
-            let outcome = catalog
-                .update(
+            let outcome = measured(
+                aws,
+                figures,
+                format!("UpdateProvisionedProduct {USER_PRODUCT} (bob)"),
+                profile_wait,
+                catalog.update(
                     narrator,
                     bob,
                     world.product(USER_PRODUCT)?,
@@ -614,10 +613,9 @@ pub(super) async fn walk(
                             Err(StepError::new(format!("during the update bob's role held no SELECT on the table: {entries:?}")))
                         }
                     },
-                )
-                .await?
-                .expect_success()?;
-            figures.push(figure(aws, format!("UpdateProvisionedProduct {USER_PRODUCT} (bob)"), &outcome, calls_before, profile_wait).await?);
+                ),
+            )
+            .await?;
             if outcome.output("UserProfileArn")? != arn_before {
                 return Err(StepError::new(format!("the profile was replaced: {} → {}", arn_before, outcome.output("UserProfileArn")?)));
             }
@@ -648,7 +646,7 @@ pub(super) async fn walk(
             let detail = format!(
                 "same profile, tagged studiouserid=robert; grant in place (Lake Formation calls {changes:?}; SELECT held at each of {observations} polls); customer_email the only column left out"
             );
-            world.bob = Some(outcome);
+            world.launched.insert("bob", outcome);
             Ok(((), detail))
         },
     )
@@ -658,22 +656,22 @@ pub(super) async fn walk(
         narrator,
         "Cloud admin updates the domain product in place: VpcOnly app network access with a security group",
         async |narrator| {
-            let catalog = world.catalog(options)?;
-            let domain = world.domain.as_ref().ok_or_else(|| StepError::new("no domain product"))?;
             let domain_id = world.domain_id()?;
-            let calls_before = aws.calls().await?.len();
-            let outcome = catalog
-                .update(
+            let outcome = measured(
+                aws,
+                figures,
+                format!("UpdateProvisionedProduct {DOMAIN_PRODUCT}"),
+                domain_wait,
+                catalog.update(
                     narrator,
-                    domain,
+                    world.launched("domain")?,
                     world.product(DOMAIN_PRODUCT)?,
                     &[("AppNetworkAccessType", "VpcOnly"), ("SecurityGroupIds", &world.security_group_id)],
                     &["DomainName", "VpcId", "SubnetIds"],
                     async || Ok(()),
-                )
-                .await?
-                .expect_success()?;
-            figures.push(figure(aws, format!("UpdateProvisionedProduct {DOMAIN_PRODUCT}"), &outcome, calls_before, domain_wait).await?);
+                ),
+            )
+            .await?;
             if outcome.output("DomainId")? != domain_id {
                 return Err(StepError::new(format!("the domain was replaced by {}", outcome.output("DomainId")?)));
             }
@@ -686,7 +684,7 @@ pub(super) async fn walk(
             if access != "VpcOnly" || !groups.contains(&world.security_group_id) {
                 return Err(StepError::new(format!("domain {domain_id}: {access}, security groups {groups:?}")));
             }
-            world.domain = Some(outcome);
+            world.launched.insert("domain", outcome);
             Ok(((), format!("domain {domain_id} kept, now VpcOnly with {}", world.security_group_id)))
         },
     )
@@ -697,7 +695,6 @@ pub(super) async fn walk(
         narrator,
         "A launch with a bad parameter (carol's grant on a table that does not exist) fails with the function's reason and leaves nothing",
         async |narrator| {
-            let catalog = world.catalog(options)?;
             let domain_id = world.domain_id()?;
             let outcome = catalog
                 .provision(
@@ -724,21 +721,7 @@ pub(super) async fn walk(
                 return Err(StepError::new(format!("record {} without the function's reason: {reason:?}", outcome.status)));
             }
             let admin = world.admin()?;
-            let profile = admin
-                .sagemaker()
-                .describe_user_profile()
-                .domain_id(&domain_id)
-                .user_profile_name("carol")
-                .send()
-                .await;
-            if let Ok(profile) = profile {
-                return Err(StepError::new(format!("carol's profile is left, {:?}", profile.status())));
-            }
-            let role = format!("{PRODUCT_ROLE_PREFIX}user-carol");
-            match aws.call_query("iam", IAM_VERSION, "GetRole", &[("RoleName", &role)]).await {
-                Err(EmulatorError::Aws { error_type, .. }) if error_type == "NoSuchEntity" => {}
-                other => return Err(StepError::new(format!("carol's role {role}: {other:?}"))),
-            }
+            let role = profile_and_role_gone(aws, admin, &domain_id, "carol").await?;
             let role_arn = format!("arn:aws:iam::{ACCOUNT_ID}:role/{role}");
             let listed = admin.lakeformation().list_permissions().send().await?;
             let held = listed
@@ -751,7 +734,7 @@ pub(super) async fn walk(
             if held > 0 {
                 return Err(StepError::new(format!("{role_arn} still holds {held} Lake Formation grants")));
             }
-            let (status, _) = catalog.provisioned_product_status(&outcome.provisioned_product_id).await?;
+            let status = catalog.provisioned_product_status(&outcome.provisioned_product_id).await?;
             // A product whose launch failed stays, in ERROR, until it is terminated.
             catalog.terminate(narrator, &outcome).await?.expect_success()?;
             Ok(((), format!(
@@ -763,12 +746,7 @@ pub(super) async fn walk(
     .await?;
 
     // 5. Signing in.
-    let sign_in_url = world
-        .domain
-        .as_ref()?
-        .output("SignInFunctionUrl")
-        .ok()?
-        .to_owned();
+    let sign_in_url = world.launched_output("domain", "SignInFunctionUrl").ok()?;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
@@ -898,29 +876,15 @@ pub(super) async fn walk(
         narrator,
         "Cloud admin terminates the data access grant product: alice's grant revoked",
         async |narrator| {
-            let catalog = world.catalog(options)?;
-            let grant = world
-                .grant
-                .as_ref()
-                .ok_or_else(|| StepError::new("no grant product"))?;
-            let alice_role = world
-                .alice
-                .as_ref()
-                .ok_or_else(|| StepError::new("no alice product"))?
-                .output("ExecutionRoleArn")?
-                .to_owned();
-            let calls_before = aws.calls().await?.len();
-            let outcome = catalog.terminate(narrator, grant).await?.expect_success()?;
-            figures.push(
-                figure(
-                    aws,
-                    format!("TerminateProvisionedProduct {GRANT_PRODUCT}"),
-                    &outcome,
-                    calls_before,
-                    Duration::ZERO,
-                )
-                .await?,
-            );
+            let alice_role = world.launched_output("alice", "ExecutionRoleArn")?;
+            measured(
+                aws,
+                figures,
+                format!("TerminateProvisionedProduct {GRANT_PRODUCT}"),
+                Duration::ZERO,
+                catalog.terminate(narrator, world.launched("grant")?),
+            )
+            .await?;
             let entries = table_permissions(world.admin()?, &alice_role).await?;
             if !entries.is_empty() {
                 return Err(StepError::new(format!(
@@ -940,23 +904,16 @@ pub(super) async fn walk(
             narrator,
             &format!("Cloud admin terminates {user}'s user profile product: apps, spaces, profile and role go"),
             async |narrator| {
-                let catalog = world.catalog(options)?;
                 let domain_id = world.domain_id()?;
-                let product = if user == "alice" { world.alice.as_ref() } else { world.bob.as_ref() }
-                    .ok_or_else(|| StepError::new(format!("no {user} product")))?;
-                let calls_before = aws.calls().await?.len();
-                let outcome = catalog.terminate(narrator, product).await?.expect_success()?;
-                figures.push(figure(aws, format!("TerminateProvisionedProduct {USER_PRODUCT} ({user})"), &outcome, calls_before, profile_wait).await?);
-                let admin = world.admin()?;
-                let profile = admin.sagemaker().describe_user_profile().domain_id(&domain_id).user_profile_name(user).send().await;
-                if let Ok(profile) = profile {
-                    return Err(StepError::new(format!("{user}'s profile is still there, {:?}", profile.status())));
-                }
-                let role = format!("{PRODUCT_ROLE_PREFIX}user-{user}");
-                match aws.call_query("iam", IAM_VERSION, "GetRole", &[("RoleName", &role)]).await {
-                    Err(EmulatorError::Aws { error_type, .. }) if error_type == "NoSuchEntity" => {}
-                    other => return Err(StepError::new(format!("{user}'s role {role}: {other:?}"))),
-                }
+                measured(
+                    aws,
+                    figures,
+                    format!("TerminateProvisionedProduct {USER_PRODUCT} ({user})"),
+                    profile_wait,
+                    catalog.terminate(narrator, world.launched(user)?),
+                )
+                .await?;
+                let role = profile_and_role_gone(aws, world.admin()?, &domain_id, user).await?;
                 let mut detail = format!("profile {user} and role {role} deleted");
                 if user == "alice" {
                     let spaces = aws.sagemaker("ListSpaces", &json!({"DomainIdEquals": domain_id})).await?;
@@ -979,28 +936,16 @@ pub(super) async fn walk(
         narrator,
         "Cloud admin terminates the domain product: domain deleted, home file system retained",
         async |narrator| {
-            let catalog = world.catalog(options)?;
-            let domain = world
-                .domain
-                .as_ref()
-                .ok_or_else(|| StepError::new("no domain product"))?;
             let domain_id = world.domain_id()?;
-            let home = domain.output("HomeEfsFileSystemId")?.to_owned();
-            let calls_before = aws.calls().await?.len();
-            let outcome = catalog
-                .terminate(narrator, domain)
-                .await?
-                .expect_success()?;
-            figures.push(
-                figure(
-                    aws,
-                    format!("TerminateProvisionedProduct {DOMAIN_PRODUCT}"),
-                    &outcome,
-                    calls_before,
-                    domain_wait,
-                )
-                .await?,
-            );
+            let home = world.launched_output("domain", "HomeEfsFileSystemId")?;
+            measured(
+                aws,
+                figures,
+                format!("TerminateProvisionedProduct {DOMAIN_PRODUCT}"),
+                domain_wait,
+                catalog.terminate(narrator, world.launched("domain")?),
+            )
+            .await?;
             if world
                 .admin()?
                 .sagemaker()
@@ -1050,7 +995,7 @@ pub(super) async fn walk(
                     return Err(StepError::new(format!("stack {stack} is {status}")));
                 }
             }
-            let left = world.catalog(options)?.provisioned_product_names().await?;
+            let left = catalog.provisioned_product_names().await?;
             if !left.is_empty() {
                 return Err(StepError::new(format!(
                     "provisioned products left: {left:?}"
@@ -1110,6 +1055,37 @@ async fn cleanup_log_lines(
             return Err(StepError::new(format!("no log events in {group}")));
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// That `user`'s profile (DescribeUserProfile) and the role the user-profile product made for
+/// them (IAM `GetRole`: `NoSuchEntity`) are gone; the role's name.
+async fn profile_and_role_gone(
+    aws: &AwsEmulator,
+    admin: &Session,
+    domain_id: &str,
+    user: &str,
+) -> Result<String, StepError> {
+    let profile = admin
+        .sagemaker()
+        .describe_user_profile()
+        .domain_id(domain_id)
+        .user_profile_name(user)
+        .send()
+        .await;
+    if let Ok(profile) = profile {
+        return Err(StepError::new(format!(
+            "{user}'s profile is still there, {:?}",
+            profile.status()
+        )));
+    }
+    let role = format!("{PRODUCT_ROLE_PREFIX}user-{user}");
+    match aws
+        .call_query("iam", IAM_VERSION, "GetRole", &[("RoleName", &role)])
+        .await
+    {
+        Err(EmulatorError::Aws { error_type, .. }) if error_type == "NoSuchEntity" => Ok(role),
+        other => Err(StepError::new(format!("{user}'s role {role}: {other:?}"))),
     }
 }
 
