@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from emulator_client import HERE, REGION, client, error_code, unique, wait_for
 
-TRANSITION = 0.2
+TRANSITION = 1.0  # long enough for several calls inside one transition on a loaded machine
 ROLE = "arn:aws:iam::123456789012:role/studio-execution"
 
 pytestmark = pytest.mark.transition_seconds(TRANSITION)

@@ -737,6 +737,34 @@ def authenticate(request: IncomingRequest, region: str) -> Caller:
 # --------------------------------------------------------------------------
 
 
+def _engine_decision(
+    caller: Caller, action: str, resource: str, context: dict[str, str]
+) -> bool | None:
+    """The policy engine's decision for a signed caller, or None when IAM is not enforced."""
+    from .iam import in_process, principals
+    from .iam.context import Authorization
+    from .iam.context.awslambda import function_policy
+
+    if not in_process.enforcing():
+        return None
+    principal = principals.resolve(caller.access_key_id)
+    if principal is None:
+        return False
+    account_id, region, name = _function_arn_parts(resource)
+    try:
+        policy = function_policy(lambda_backends[account_id][region].get_policy(name, None))
+    except Exception:
+        policy = None
+    denied = in_process.authorize_as(
+        principal,
+        [Authorization(action, resource, dict(context), policy, account_id)],
+        via="lambda",
+        region=region,
+        extra_context={"aws:SourceIp": "127.0.0.1"},
+    )
+    return denied is None
+
+
 def authorize(
     principal: Caller | None,
     action: str,
@@ -745,12 +773,22 @@ def authorize(
 ) -> bool:
     """May ``principal`` (``None``: anonymous) do ``action`` on the function ``resource``?
 
-    Issue #13 replaces the first rule with the evaluation of the principal's identity
-    policies.  Today: a principal of the function's own account is allowed; anyone else
-    needs the function's resource-based policy to allow it, and a matching ``Deny`` in that
-    policy refuses everyone.
+    With IAM enforced (issue #13) a signed caller is evaluated by the policy engine
+    (``iam/in_process.py``): its identity policies, boundary and session policy and the
+    function's resource policy, same- versus cross-account as IAM evaluates them (Lambda
+    Developer Guide, "Control access to Lambda function URLs": ``AWS_IAM`` needs the two
+    actions this module asks for, ``lambda:InvokeFunctionUrl`` and ``lambda:InvokeFunction``,
+    allowed by the caller's identity policy in the same account, by both the identity policy
+    and the function's resource policy across accounts; ``lambda:FunctionUrlAuthType`` and
+    ``lambda:InvokedViaFunctionUrl`` are in the request context). Not enforced: a principal of
+    the function's own account is allowed; anyone else needs the function's resource-based
+    policy to allow it, and a matching ``Deny`` in that policy refuses everyone.
     """
     account_id, region, name = _function_arn_parts(resource)
+    if principal is not None:
+        decided = _engine_decision(principal, action, resource, context)
+        if decided is not None:
+            return decided
     try:
         function = lambda_backends[account_id][region].get_function(name)
         statements = list(function.policy.statements)

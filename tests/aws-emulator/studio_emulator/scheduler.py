@@ -20,8 +20,8 @@ CloudFormation types); this module makes one fire, as EventBridge Scheduler fire
   templated target, you must also grant permissions to the schedule's execution role"): the
   role must exist in the schedule's account and trust ``scheduler.amazonaws.com`` (the user
   guide's "Setting up the execution role"), else the firing fails (the route answers 422).
-  The role is kept on each execution (``role_arn``) for the IAM evaluation of issue #13
-  (``lambda:InvokeFunction`` as that role); it is not evaluated yet.
+  The role is kept on each execution (``role_arn``); with IAM enforced the target is invoked
+  only if that role's session may ``lambda:InvokeFunction`` it (``_authorize``).
 * ``State``: a ``DISABLED`` schedule does not run (API reference ``CreateSchedule``): the
   fire route refuses it (409).
 * Background firing (off by default; ``POST /_studio_emulator/config {"scheduler_firing":
@@ -140,6 +140,7 @@ class SchedulerFiringBackend(BaseBackend):
         )
         try:
             self._check_role(execution.role_arn)
+            self._authorize(schedule, execution)
             from . import awslambda
 
             invocation = awslambda.invoke(
@@ -165,6 +166,40 @@ class SchedulerFiringBackend(BaseBackend):
     def _record(self, execution: Execution) -> None:
         with self.lock:
             self.executions.append(execution)
+
+    def _authorize(self, schedule: Schedule, execution: Execution) -> None:
+        """With IAM enforced (issue #13): Scheduler assumes the execution role (its trust
+        policy, with ``aws:SourceAccount`` and ``aws:SourceArn`` = the schedule's ARN, as the
+        user guide's "Set up the execution role" conditions it) and invokes the target as that
+        session: ``lambda:InvokeFunction`` on the function (``iam/in_process.py``)."""
+        from .iam import in_process
+        from .iam.context import Authorization
+        from .iam.context.awslambda import function_policy
+
+        if not in_process.enforcing():
+            return
+        denied = in_process.trusts(
+            execution.role_arn, SCHEDULER_PRINCIPAL, self.account_id, schedule.arn, via="scheduler"
+        )
+        if denied is not None:
+            raise FiringError(422, denied.message)
+        session = in_process.service_session(execution.role_arn, execution.execution_id)
+        target = execution.invoked
+        account, region, name = target.split(":")[4], target.split(":")[3], target.split(":")[6]
+        try:
+            from moto.awslambda.models import lambda_backends
+
+            policy = function_policy(lambda_backends[account][region].get_policy(name, None))
+        except Exception:
+            policy = None
+        denied = in_process.authorize_as(
+            session,
+            [Authorization("lambda:InvokeFunction", target, {}, policy, account)],
+            via="scheduler",
+            region=self.region_name,
+        )
+        if denied is not None:
+            raise FiringError(422, denied.message)
 
     def _check_role(self, role_arn: str) -> None:
         from moto.iam.models import iam_backends

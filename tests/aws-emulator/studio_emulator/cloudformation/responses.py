@@ -35,7 +35,20 @@ class CloudFormationStackResponse(CloudFormationResponse):
     """CreateStack's ``OnFailure``/``DisableRollback``; UpdateStack refusing an update that
     changes nothing; stack resources with their real status."""
 
+    def _check_role(self) -> None:
+        """With IAM enforced (issue #13): CloudFormation must be able to assume the
+        ``RoleARN`` the caller passes (``iam/stack_identity.check_role``). Service Catalog's
+        stacks, made in-process with a launch role that Service Catalog assumed, skip this."""
+        from moto.cloudformation.exceptions import ValidationError
+
+        from ..iam import stack_identity
+
+        refused = stack_identity.check_role(self._get_param("RoleARN"), self.current_account)
+        if refused:
+            raise ValidationError(self._get_param("StackName"), message=refused)
+
     def create_stack(self) -> ActionResult:
+        self._check_role()
         template = self._get_param("TemplateBody")
         if self._get_param("TemplateURL"):
             template = self._get_stack_from_s3_url(self._get_param("TemplateURL"))
@@ -56,6 +69,7 @@ class CloudFormationStackResponse(CloudFormationResponse):
         return ActionResult({"StackId": stack.stack_id})
 
     def update_stack(self) -> Any:
+        self._check_role()
         stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
         if self._get_bool_param("UsePreviousTemplate", False):
             body = stack.template

@@ -49,7 +49,8 @@ resources", "Rollback"):
   cannot be deleted while in status <STATUS>``; DeleteStack during a create is accepted and
   runs once the create has ended; DeleteStack of a stack being deleted does nothing.
 * The stack's ``RoleARN`` is kept (``stack.role_arn``, DescribeStacks ``RoleARN``; an update
-  without one keeps it) as the identity CloudFormation acts as. IAM is not evaluated yet.
+  without one keeps it) as the identity CloudFormation acts as; with IAM enforced each resource
+  operation is authorised as that identity (``iam/stack_identity.py``).
 * Outputs and exports are those of the last completed operation (none while the first
   create runs, none after a rollback).
 """
@@ -79,6 +80,7 @@ from moto.cloudformation.models import (
 from moto.cloudformation.parsing import ResourceMap, clean_json, parse_and_update_resource
 from moto.cloudformation.utils import generate_stack_id
 
+from ..iam import stack_identity
 from .custom_resources import CreateFailed, CustomResource, as_sent, is_custom_type
 from .errors import OperationAbandoned, ResourceFailed
 from .parameters import check_parameters
@@ -299,6 +301,25 @@ class _Run:
             self.stack.applied_properties = {}
         return self.stack.applied_properties  # type: ignore[no-any-return]
 
+    def authorize(
+        self, logical_id: str, resource_type: str, handler: str, old: Any, physical_id: str
+    ) -> None:
+        """With IAM enforced (issue #13): the stack's identity may do what the resource's
+        ``handler`` calls, or invoke a custom resource's ``ServiceToken``
+        (``iam/stack_identity.py``); ResourceFailed with CloudFormation's wording if not."""
+        if not stack_identity.enforcing():
+            return
+        properties = old if handler == "delete" else self.resolved(logical_id)
+        if is_custom_type(resource_type):
+            token = str((properties or {}).get("ServiceToken") or "")
+            reason = stack_identity.check_invoke(self.stack, token)
+        else:
+            reason = stack_identity.check_resource(
+                self.stack, resource_type, handler, properties, old, physical_id
+            )
+        if reason:
+            raise ResourceFailed(reason)
+
     def existing(self, logical_id: str) -> Any:
         resource = self.map._parsed_resources.get(logical_id)
         if resource is None or isinstance(resource, (str, dict, list)):
@@ -318,6 +339,7 @@ class _Run:
             reason="Resource creation Initiated",
         )
         try:
+            self.authorize(logical_id, resource_type, "create", None, "")
             resource = self.map[logical_id]
         except CreateFailed as failed:
             self.map._parsed_resources[logical_id] = failed.resource
@@ -367,6 +389,10 @@ class _Run:
         _resource_event(self.stack, logical_id, resource_type, "DELETE_IN_PROGRESS", physical_id)
         if resource is not None:
             try:
+                self.authorize(
+                    logical_id, resource_type, "delete", self.applied().get(logical_id),
+                    physical_id,
+                )
                 self.map._delete_resource(resource, resource_json)
             except OperationAbandoned:
                 raise
@@ -808,6 +834,9 @@ def _update_one(run: _Run, logical_id: str, resource_type: str, physical_id: str
     run.check_current()
     _resource_event(run.stack, logical_id, resource_type, "UPDATE_IN_PROGRESS", physical_id)
     try:
+        run.authorize(
+            logical_id, resource_type, "update", run.applied().get(logical_id), physical_id
+        )
         new = change()
     except OperationAbandoned:
         raise
@@ -969,6 +998,7 @@ def create_stack(
             {"aws:cloudformation:stack-name": name, "aws:cloudformation:stack-id": stack.stack_id}
         )
         self.stacks[stack.stack_id] = stack
+        stack_identity.remember_caller(stack)
         _stack_status(stack, "CREATE_IN_PROGRESS", "User Initiated")
         _start(stack, _run_create, _Run(stack, self), on_failure or "ROLLBACK")
     return stack
@@ -1034,6 +1064,7 @@ def update_stack(
             stack.role_arn = role_arn
         if tags is not None:
             stack.tags = tags
+        stack_identity.remember_caller(stack)
         _stack_status(stack, "UPDATE_IN_PROGRESS", "User Initiated")
         _start(stack, _run_update, _Run(stack, self), before, actions)
     return stack
@@ -1057,6 +1088,7 @@ def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
                 stack.stack_id,
                 message=f"Stack [{stack.name}] cannot be deleted while in status {stack.status}",
             )
+        stack_identity.remember_caller(stack)
         _stack_status(stack, "DELETE_IN_PROGRESS", "User Initiated")
         _start(stack, _run_delete, _Run(stack, self))
 

@@ -34,8 +34,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core import ControlRequest, ControlRoute, ServiceExtension, Setting, register
-from . import context, denials, principals, requests
+from . import context, denials, in_process, principals, requests, session_tags
 from .engine import ENGINE, EngineError
+
+session_tags.install()
 
 #: Keys the emulator signs its own URLs with (``cloudformation.custom_resources.response_url``).
 EMULATOR_SIGNED_KEYS = frozenset({"AKIAEMULATORCFN"})
@@ -173,6 +175,7 @@ def authorize(
 ) -> Outcome | None:
     """The decision for one service request, or None when IAM is not enforced (or the request
     is the emulator's own)."""
+    in_process.set_current_caller(None)
     if not STATE.enforcing:
         return None
     key, region = requests.credential(environ)
@@ -190,6 +193,7 @@ def authorize(
         STATE.record([entry])
         return Outcome("UnknownKey", refusal, [entry])
     principal = principals.resolve(key)
+    in_process.set_current_caller(principal)
     if principal is None:
         code, text, status = denials.unknown_key(protocol, service)
         entry = {"service": service, "operation": operation, "principal": None,
@@ -276,4 +280,4 @@ EXTENSION = register(
     )
 )
 
-__all__ = ["EXTENSION", "Outcome", "Refusal", "STATE", "authorize"]
+__all__ = ["EXTENSION", "Outcome", "Refusal", "STATE", "authorize", "in_process"]

@@ -105,6 +105,45 @@ def _boundary(iam: Any, arn: str | None) -> dict[str, Any] | None:
         return {"name": arn, "policy": {"Version": "2012-10-17", "Statement": []}}
 
 
+def _session_principal_tags(role: Any, session: Any) -> dict[str, str]:
+    """``aws:PrincipalTag/*`` of a role session: the role's tags, overridden by the session
+    tags AssumeRole passed (IAM User Guide, "Passing session tags in AWS STS": "If a session
+    tag has the same key as a role tag, the session tag value overrides the role tag").
+    moto 5.2.5 drops AssumeRole's ``Tags``; ``session_tags.py`` keeps them on the session."""
+    tags = _tags(role.tags) if role is not None else {}
+    tags.update(getattr(session, "session_tags", None) or {})
+    return tags
+
+
+def role_session(role_arn: str, session_name: str) -> Principal | None:
+    """A session of ``role_arn`` that an AWS service opens for itself (CloudFormation acting
+    under a stack's service role, Service Catalog under a launch role, Scheduler under a
+    schedule's execution role): ``arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`` with the
+    role's policies, boundary and tags; None when the role does not exist."""
+    from moto.iam.models import iam_backends
+
+    parts = role_arn.split(":")
+    if len(parts) < 6:
+        return None
+    account = parts[4]
+    try:
+        iam = iam_backends[account]["aws"]
+        role = iam.get_role_by_arn(role_arn)
+    except Exception:
+        return None
+    return Principal(
+        kind="assumed-role",
+        account_id=account,
+        arn=f"arn:aws:sts::{account}:assumed-role/{role.name}/{session_name}",
+        principal_arn=role.arn,
+        user_id=f"{role.id}:{session_name}",
+        access_key_id="",
+        tags=_tags(role.tags),
+        identity_policies=_attached(role, f"role/{role.name}"),
+        boundary=_boundary(iam, role.permissions_boundary_arn),
+    )
+
+
 def resolve(access_key_id: str) -> Principal | None:
     """The principal behind ``access_key_id``, or None when AWS would not know the key."""
     from moto.iam.models import iam_backends
@@ -133,7 +172,7 @@ def resolve(access_key_id: str) -> Principal | None:
                 principal_arn=session.role_arn,
                 user_id=session.user_id,
                 access_key_id=access_key_id,
-                tags=_tags(role.tags) if role is not None else {},
+                tags=_session_principal_tags(role, session),
                 identity_policies=_attached(role, f"role/{role.name}") if role else [],
                 boundary=_boundary(iam, role.permissions_boundary_arn) if role else None,
                 session_policy=session_policy,

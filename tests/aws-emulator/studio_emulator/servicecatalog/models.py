@@ -793,6 +793,18 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
             return None, error.message
         return stack.stack_id, None
 
+    def _launch_refusal(
+        self, pp: ProvisionedProduct, product_id: str, artifact_id: str
+    ) -> str | None:
+        """With IAM enforced (issue #13): the launch role must trust Service Catalog and read
+        Service Catalog's copy of the template (``iam/service_catalog.py``)."""
+        from ..iam import in_process, service_catalog
+
+        return service_catalog.launch_refusal(
+            pp.launch_role_arn, in_process.current_caller(), self.account_id, self.region_name,
+            product_id, artifact_id,
+        )
+
     # ---- operations -------------------------------------------------------
 
     def _get(self, pp_id: str | None, name: str | None) -> ProvisionedProduct:
@@ -891,7 +903,10 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
             )
             values = {p["Key"]: p.get("Value", "") for p in provisioning_parameters or []}
             record = Record("PROVISION_PRODUCT", pp, artifact.id, path_id, tags or [])
-            stack_id, refusal = self._create_stack(pp, body, template, values)
+            refusal = self._launch_refusal(pp, product.id, artifact.id)
+            stack_id = None
+            if refusal is None:
+                stack_id, refusal = self._create_stack(pp, body, template, values)
             pp.physical_id = stack_id
             self.provisioned_products[pp.id] = pp
             self._begin(pp, Operation(record, stack_id, 0, refusal, parameters=values))
@@ -970,6 +985,8 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
             events_from = len(getattr(stack, "events", None) or [])
             if stack is None or stack.status == "DELETE_COMPLETE":
                 refusal = f"Stack [SC-{self.account_id}-{pp.id}] does not exist"
+            elif (launch_refused := self._launch_refusal(pp, product.id, artifact.id)) is not None:
+                refusal = launch_refused
             else:
                 try:
                     body = artifact.load_template(self.account_id)

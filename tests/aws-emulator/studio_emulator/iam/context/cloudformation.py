@@ -10,13 +10,19 @@ CloudFormation", https://docs.aws.amazon.com/service-authorization/latest/refere
   cloudformation:TagResource).
 * CreateStack/UpdateStack with ``RoleARN`` pass it to ``cloudformation.amazonaws.com``:
   ``iam:PassRole`` (CloudFormation User Guide, "CloudFormation service role").
+* A ``TemplateURL`` (CreateStack, UpdateStack, ValidateTemplate, GetTemplateSummary, CreateChangeSet)
+  is read as the caller: ``s3:GetObject`` on the object, with its bucket's policy (API reference,
+  CreateStack ``TemplateURL``: "the location of a file containing the template body ... in an
+  Amazon S3 bucket"; User Guide, "Controlling access with IAM": the caller needs s3:GetObject on
+  the template; CloudFormation reads it with the caller's credentials).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote, urlparse
 
-from . import Authorization, Request, pass_role, request_tags
+from . import Authorization, Request, parse_json, pass_role, request_tags
 
 PREFIX = "cloudformation"
 
@@ -50,12 +56,33 @@ def _stack_arn(request: Request, name: str) -> str:
     return request.arn("cloudformation", f"stack/{name}/*")
 
 
+def template_read(url: Any) -> list[Authorization]:
+    """``s3:GetObject`` of the template a ``TemplateURL`` names (path style
+    ``https://host/bucket/key`` or virtual-hosted ``https://bucket.s3....amazonaws.com/key``)."""
+    if not isinstance(url, str) or not url:
+        return []
+    parsed = urlparse(url)
+    host, path = parsed.hostname or "", unquote(parsed.path).lstrip("/")
+    if ".s3" in host and host.endswith("amazonaws.com") and not host.startswith("s3"):
+        bucket, key = host.split(".s3", 1)[0], path
+    else:
+        bucket, _, key = path.partition("/")
+    if not bucket or not key:
+        return []
+    from .s3 import _bucket
+
+    found = _bucket(bucket)
+    policy = parse_json(found.policy.decode() if found is not None and found.policy else None)
+    owner = found.account_id if found is not None else None
+    return [Authorization("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}", {}, policy, owner)]
+
+
 def default(request: Request) -> list[Authorization]:
     op = request.operation
     p = request.params
     name = p.get("StackName")
     if not name:
-        return [Authorization(f"cloudformation:{op}")]
+        return [Authorization(f"cloudformation:{op}")] + template_read(p.get("TemplateURL"))
     arn = _stack_arn(request, str(name))
     tags = _tags(p)
     context: dict[str, Any] = request_tags(tags)
@@ -68,4 +95,4 @@ def default(request: Request) -> list[Authorization]:
         needed.append(Authorization("cloudformation:TagResource", arn, request_tags(tags)))
     if op in ("CreateStack", "UpdateStack"):
         needed += pass_role(request, p.get("RoleARN"), "cloudformation.amazonaws.com")
-    return needed
+    return needed + template_read(p.get("TemplateURL"))

@@ -1,0 +1,267 @@
+"""What CloudFormation's resource handlers call, per resource type, and the authorisations it needs.
+
+CloudFormation creates, updates and deletes a resource through the type's handler, which calls
+the service's API as the stack's identity (User Guide, "CloudFormation service role": "CloudFormation
+uses the role's credentials to make calls on your behalf"; without a role, "the credentials of the
+user"). The handlers' permissions are published in each type's resource provider schema
+(``handlers.create|update|delete.permissions``, CloudFormation CLI "Resource type schema"); cfn-lint
+bundles those schemas (``cfnlint/data/schemas/providers/<region>.json`` maps a type to
+``resources/<hash>.json``), and moto's ``[server]`` extra installs cfn-lint, so they are read here.
+
+* Each action the handler lists is authorised, except the ones a handler calls only for a property
+  the resource does not set (:data:`CONDITIONAL`: e.g. the Lambda handler calls
+  ``PutFunctionConcurrency`` only for ``ReservedConcurrentExecutions``; the providers' sources,
+  aws-cloudformation/aws-cloudformation-resource-providers-*, call them under those properties).
+* A create never removes tags (a new resource has none): the untagging actions a create handler
+  lists (:data:`UNTAGGING`) are not asked on create.
+* The resource is the resource's ARN for the actions of its own service where the template or the
+  physical id names it (:func:`_own_arn`), else ``*``; ``iam:PassRole`` is on the role a property
+  passes, with ``iam:PassedToService``.
+* A create or update whose properties carry ``Tags`` has ``aws:RequestTag/*`` and ``aws:TagKeys``.
+* A refusal fails the resource as the handlers report it (as reported: aws/aws-cdk#27067):
+  ``Resource handler returned message: "User: ... is not authorized to perform: ... (Service: Iam,
+  Status Code: 403, Request ID: ...)" (RequestToken: ..., HandlerErrorCode: AccessDenied)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import uuid
+from typing import Any
+
+from .context import Authorization, request_tags
+
+#: (type, action) -> the properties under which the handler calls the action (any one set).
+CONDITIONAL: dict[tuple[str, str], tuple[str, ...]] = {
+    ("AWS::IAM::Role", "iam:PutRolePolicy"): ("Policies",),
+    ("AWS::IAM::Role", "iam:GetRolePolicy"): ("Policies",),
+    ("AWS::IAM::Role", "iam:DeleteRolePolicy"): ("Policies",),
+    ("AWS::IAM::Role", "iam:AttachRolePolicy"): ("ManagedPolicyArns",),
+    ("AWS::IAM::Role", "iam:DetachRolePolicy"): ("ManagedPolicyArns",),
+    ("AWS::IAM::Role", "iam:TagRole"): ("Tags",),
+    ("AWS::IAM::Role", "iam:UntagRole"): ("Tags",),
+    ("AWS::IAM::Role", "iam:PutRolePermissionsBoundary"): ("PermissionsBoundary",),
+    ("AWS::IAM::Role", "iam:DeleteRolePermissionsBoundary"): ("PermissionsBoundary",),
+    ("AWS::IAM::Role", "iam:UpdateRoleDescription"): ("Description",),
+    ("AWS::IAM::Policy", "iam:GetUserPolicy"): ("Users",),
+    ("AWS::IAM::Policy", "iam:PutUserPolicy"): ("Users",),
+    ("AWS::IAM::Policy", "iam:DeleteUserPolicy"): ("Users",),
+    ("AWS::IAM::Policy", "iam:GetGroupPolicy"): ("Groups",),
+    ("AWS::IAM::Policy", "iam:PutGroupPolicy"): ("Groups",),
+    ("AWS::IAM::Policy", "iam:DeleteGroupPolicy"): ("Groups",),
+    ("AWS::IAM::Policy", "iam:GetRolePolicy"): ("Roles",),
+    ("AWS::IAM::Policy", "iam:PutRolePolicy"): ("Roles",),
+    ("AWS::IAM::Policy", "iam:DeleteRolePolicy"): ("Roles",),
+    ("AWS::IAM::ManagedPolicy", "iam:AttachUserPolicy"): ("Users",),
+    ("AWS::IAM::ManagedPolicy", "iam:DetachUserPolicy"): ("Users",),
+    ("AWS::IAM::ManagedPolicy", "iam:AttachGroupPolicy"): ("Groups",),
+    ("AWS::IAM::ManagedPolicy", "iam:DetachGroupPolicy"): ("Groups",),
+    ("AWS::IAM::ManagedPolicy", "iam:AttachRolePolicy"): ("Roles",),
+    ("AWS::IAM::ManagedPolicy", "iam:DetachRolePolicy"): ("Roles",),
+    ("AWS::KMS::Key", "kms:DisableKey"): ("Enabled",),
+    ("AWS::KMS::Key", "kms:EnableKey"): ("Enabled",),
+    ("AWS::KMS::Key", "kms:EnableKeyRotation"): ("EnableKeyRotation",),
+    ("AWS::KMS::Key", "kms:DisableKeyRotation"): ("EnableKeyRotation",),
+    ("AWS::KMS::Key", "kms:TagResource"): ("Tags",),
+    ("AWS::KMS::Key", "kms:UntagResource"): ("Tags",),
+    ("AWS::Lambda::Function", "lambda:PutFunctionConcurrency"): ("ReservedConcurrentExecutions",),
+    ("AWS::Lambda::Function", "lambda:DeleteFunctionConcurrency"): ("ReservedConcurrentExecutions",),
+    ("AWS::Lambda::Function", "s3:GetObject"): ("Code.S3Bucket",),
+    ("AWS::Lambda::Function", "s3:GetObjectVersion"): ("Code.S3ObjectVersion",),
+    ("AWS::Lambda::Function", "ec2:DescribeSecurityGroups"): ("VpcConfig",),
+    ("AWS::Lambda::Function", "ec2:DescribeSubnets"): ("VpcConfig",),
+    ("AWS::Lambda::Function", "ec2:DescribeVpcs"): ("VpcConfig",),
+    ("AWS::Lambda::Function", "ec2:DescribeNetworkInterfaces"): ("VpcConfig",),
+    ("AWS::Lambda::Function", "elasticfilesystem:DescribeMountTargets"): ("FileSystemConfigs",),
+    ("AWS::Lambda::Function", "s3files:ListMountTargets"): ("FileSystemConfigs",),
+    ("AWS::Lambda::Function", "kms:CreateGrant"): ("KmsKeyArn",),
+    ("AWS::Lambda::Function", "kms:Decrypt"): ("KmsKeyArn",),
+    ("AWS::Lambda::Function", "kms:DescribeKey"): ("KmsKeyArn",),
+    ("AWS::Lambda::Function", "kms:Encrypt"): ("KmsKeyArn",),
+    ("AWS::Lambda::Function", "kms:GenerateDataKey"): ("KmsKeyArn",),
+    ("AWS::Lambda::Function", "lambda:GetCodeSigningConfig"): ("CodeSigningConfigArn",),
+    ("AWS::Lambda::Function", "lambda:PutFunctionCodeSigningConfig"): ("CodeSigningConfigArn",),
+    ("AWS::Lambda::Function", "lambda:DeleteFunctionCodeSigningConfig"): ("CodeSigningConfigArn",),
+    ("AWS::Lambda::Function", "lambda:GetLayerVersion"): ("Layers",),
+    ("AWS::Lambda::Function", "lambda:PutRuntimeManagementConfig"): ("RuntimeManagementConfig",),
+    ("AWS::Lambda::Function", "lambda:PutFunctionRecursionConfig"): ("RecursiveLoop",),
+    ("AWS::Lambda::Function", "lambda:PutFunctionScalingConfig"): ("CapacityProviderConfig",),
+    ("AWS::Lambda::Function", "lambda:PassCapacityProvider"): ("CapacityProviderConfig",),
+    ("AWS::Lambda::Function", "lambda:AssociateRuntimeAlias"): ("CapacityProviderConfig",),
+    ("AWS::Lambda::Function", "lambda:TagResource"): ("Tags",),
+    ("AWS::Lambda::Function", "lambda:UntagResource"): ("Tags",),
+    ("AWS::Lambda::Function", "lambda:PublishVersion"): ("AutoPublishAlias",),
+    ("AWS::Logs::LogGroup", "logs:PutRetentionPolicy"): ("RetentionInDays",),
+    ("AWS::Logs::LogGroup", "logs:DeleteRetentionPolicy"): ("RetentionInDays",),
+    ("AWS::Logs::LogGroup", "logs:TagResource"): ("Tags",),
+    ("AWS::Logs::LogGroup", "logs:UntagResource"): ("Tags",),
+    ("AWS::Logs::LogGroup", "logs:PutDataProtectionPolicy"): ("DataProtectionPolicy",),
+    ("AWS::Logs::LogGroup", "logs:DeleteDataProtectionPolicy"): ("DataProtectionPolicy",),
+    ("AWS::Logs::LogGroup", "logs:CreateLogDelivery"): ("DataProtectionPolicy",),
+    ("AWS::Logs::LogGroup", "s3:REST.PUT.OBJECT"): ("DataProtectionPolicy",),
+    ("AWS::Logs::LogGroup", "firehose:TagDeliveryStream"): ("DataProtectionPolicy",),
+    ("AWS::Logs::LogGroup", "logs:PutResourcePolicy"): ("ResourcePolicyDocument",),
+    ("AWS::Logs::LogGroup", "logs:DeleteResourcePolicy"): ("ResourcePolicyDocument",),
+    ("AWS::Logs::LogGroup", "logs:PutIndexPolicy"): ("FieldIndexPolicies",),
+    ("AWS::Logs::LogGroup", "logs:DeleteIndexPolicy"): ("FieldIndexPolicies",),
+    ("AWS::Logs::LogGroup", "logs:PutBearerTokenAuthentication"): ("BearerTokenAuthenticationEnabled",),
+    ("AWS::Logs::LogGroup", "logs:AssociateKmsKey"): ("KmsKeyId",),
+    ("AWS::Logs::LogGroup", "logs:DisassociateKmsKey"): ("KmsKeyId",),
+    ("AWS::Logs::LogGroup", "logs:PutLogGroupDeletionProtection"): ("DeletionProtectionEnabled",),
+    ("AWS::SSM::Parameter", "ssm:AddTagsToResource"): ("Tags",),
+    ("AWS::SSM::Parameter", "ssm:RemoveTagsFromResource"): ("Tags",),
+    ("AWS::SageMaker::Domain", "sagemaker:AddTags"): ("Tags",),
+    ("AWS::SageMaker::Domain", "sagemaker:DeleteTags"): ("Tags",),
+    ("AWS::SageMaker::Domain", "kms:CreateGrant"): ("KmsKeyId",),
+    ("AWS::SageMaker::Domain", "kms:Decrypt"): ("KmsKeyId",),
+    ("AWS::SageMaker::Domain", "kms:DescribeKey"): ("KmsKeyId",),
+    ("AWS::SageMaker::Domain", "kms:GenerateDataKeyWithoutPlainText"): ("KmsKeyId",),
+}
+
+#: Actions that remove tags from an existing resource (not asked when a resource is created).
+UNTAGGING = frozenset({
+    "iam:UntagRole", "iam:UntagPolicy", "kms:UntagResource", "lambda:UntagResource",
+    "logs:UntagResource", "sagemaker:DeleteTags", "ssm:RemoveTagsFromResource",
+    "s3:UntagResource", "scheduler:UntagResource",
+})
+
+#: The SDK's service name in a handler's error ("(Service: Iam, Status Code: 403 ...)").
+SDK_SERVICE = {
+    "iam": "Iam", "lambda": "Lambda", "kms": "Kms", "sagemaker": "SageMaker", "ssm": "Ssm",
+    "s3": "S3", "logs": "CloudWatchLogs", "scheduler": "Scheduler", "ec2": "Ec2",
+    "sts": "Sts", "servicecatalog": "ServiceCatalog", "lakeformation": "LakeFormation",
+}
+
+#: Type -> (service prefix, ARN template, property or "physical" naming the resource).
+_ARNS: dict[str, tuple[str, str, str]] = {
+    "AWS::IAM::Role": ("iam", "arn:aws:iam::{account}:role{path}{name}", "RoleName"),
+    "AWS::Lambda::Function": ("lambda", "arn:aws:lambda:{region}:{account}:function:{name}",
+                              "FunctionName"),
+    "AWS::SSM::Parameter": ("ssm", "arn:aws:ssm:{region}:{account}:parameter{slash}{name}", "Name"),
+    "AWS::Logs::LogGroup": ("logs", "arn:aws:logs:{region}:{account}:log-group:{name}",
+                            "LogGroupName"),
+    "AWS::KMS::Key": ("kms", "arn:aws:kms:{region}:{account}:key/{name}", "physical"),
+    "AWS::Scheduler::Schedule": ("scheduler",
+                                 "arn:aws:scheduler:{region}:{account}:schedule/{group}/{name}",
+                                 "Name"),
+}
+
+#: Properties that pass a role, per type: (property path, the service it is passed to).
+_PASSED_ROLES: dict[str, tuple[str, str]] = {
+    "AWS::Lambda::Function": ("Role", "lambda.amazonaws.com"),
+    "AWS::SageMaker::Domain": ("DefaultUserSettings.ExecutionRole", "sagemaker.amazonaws.com"),
+    "AWS::SageMaker::UserProfile": ("UserSettings.ExecutionRole", "sagemaker.amazonaws.com"),
+    "AWS::Scheduler::Schedule": ("Target.RoleArn", "scheduler.amazonaws.com"),
+}
+
+
+def _schemas_dir() -> str | None:
+    try:
+        import cfnlint
+    except ImportError:
+        return None
+    return os.path.join(os.path.dirname(cfnlint.__file__), "data", "schemas")
+
+
+@functools.lru_cache(maxsize=None)
+def _index(region: str) -> dict[str, str]:
+    base = _schemas_dir()
+    path = os.path.join(base or "", "providers", f"{region}.json")
+    if base is None or not os.path.exists(path):
+        path = os.path.join(base or "", "providers", "us-east-1.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return dict(json.load(f))
+    except OSError:
+        return {}
+
+
+@functools.lru_cache(maxsize=None)
+def _schema(resource_hash: str) -> dict[str, Any]:
+    base = _schemas_dir()
+    with open(os.path.join(base or "", "resources", f"{resource_hash}.json"), encoding="utf-8") as f:
+        return dict(json.load(f))
+
+
+def handler_permissions(resource_type: str, handler: str, region: str = "us-east-1") -> list[str]:
+    """The permissions the type's ``handler`` (create, update, delete) lists; [] for a type
+    without a provider schema (custom resources, WaitConditionHandle) or a handler it lacks."""
+    resource_hash = _index(region).get(resource_type)
+    if not resource_hash:
+        return []
+    handlers = _schema(resource_hash).get("handlers") or {}
+    return list((handlers.get(handler) or {}).get("permissions") or [])
+
+
+def _lookup(properties: dict[str, Any], path: str) -> Any:
+    node: Any = properties
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _own_arn(resource_type: str, properties: dict[str, Any], physical_id: str,
+             account: str, region: str) -> tuple[str | None, str]:
+    """(the type's service prefix, the resource's ARN or ``*``)."""
+    known = _ARNS.get(resource_type)
+    if known is None:
+        return None, "*"
+    prefix, template, naming = known
+    name = physical_id if naming == "physical" else (properties.get(naming) or physical_id)
+    if not name or not isinstance(name, str):
+        return prefix, "*"
+    if name.startswith("arn:"):
+        return prefix, name
+    return prefix, template.format(
+        account=account, region=region, name=name,
+        path=str(properties.get("Path") or "/"),
+        slash="" if name.startswith("/") else "/",
+        group=str(properties.get("GroupName") or "default"),
+    )
+
+
+def authorizations(
+    resource_type: str,
+    handler: str,
+    properties: dict[str, Any],
+    old_properties: dict[str, Any] | None,
+    physical_id: str,
+    account: str,
+    region: str,
+) -> list[Authorization]:
+    """What the ``handler`` of ``resource_type`` needs allowed for a resource with
+    ``properties`` (an update: set in the new or the old properties)."""
+    seen = [properties or {}, old_properties or {}]
+    prefix, arn = _own_arn(resource_type, properties or {}, physical_id, account, region)
+    tags = request_tags((properties or {}).get("Tags")) if handler != "delete" else {}
+    passed = _PASSED_ROLES.get(resource_type)
+    needed: list[Authorization] = []
+    for action in handler_permissions(resource_type, handler, region):
+        if handler == "create" and action in UNTAGGING:
+            continue
+        wanted = CONDITIONAL.get((resource_type, action))
+        if wanted and not any(_lookup(p, path) not in (None, "", [], {}) for p in seen for path in wanted):
+            continue
+        if action == "iam:PassRole":
+            role = _lookup(properties or {}, passed[0]) if passed else None
+            if not isinstance(role, str) or not role:
+                continue
+            needed.append(Authorization(action, role, {"iam:PassedToService": passed[1]}))
+            continue
+        resource = arn if prefix and action.split(":")[0] == prefix else "*"
+        needed.append(Authorization(action, resource, dict(tags)))
+    return needed
+
+
+def handler_message(denied_message: str, service_prefix: str) -> str:
+    """A handler's AccessDenied as CloudFormation reports it on the resource."""
+    service = SDK_SERVICE.get(service_prefix, service_prefix.capitalize())
+    return (
+        f'Resource handler returned message: "{denied_message} (Service: {service}, '
+        f'Status Code: 403, Request ID: {uuid.uuid4()})" (RequestToken: {uuid.uuid4()}, '
+        "HandlerErrorCode: AccessDenied)"
+    )
