@@ -696,6 +696,7 @@ pub(super) async fn walk(
         "A launch with a bad parameter (carol's grant on a table that does not exist) fails with the function's reason and leaves nothing",
         async |narrator| {
             let domain_id = world.domain_id()?;
+            let roles_before = user_roles(aws).await?;
             let outcome = catalog
                 .provision(
                     narrator,
@@ -721,18 +722,29 @@ pub(super) async fn walk(
                 return Err(StepError::new(format!("record {} without the function's reason: {reason:?}", outcome.status)));
             }
             let admin = world.admin()?;
-            let role = profile_and_role_gone(aws, admin, &domain_id, "carol").await?;
-            let role_arn = format!("arn:aws:iam::{ACCOUNT_ID}:role/{role}");
+            profile_gone(admin, &domain_id, "carol").await?;
+            // The role the failed launch made was rolled back: no user role but those before.
+            let left: Vec<String> = user_roles(aws)
+                .await?
+                .into_iter()
+                .filter(|role| !roles_before.contains(role))
+                .collect();
+            if !left.is_empty() {
+                return Err(StepError::new(format!("the failed launch left the roles {left:?}")));
+            }
+            let user_role_arns = format!("arn:aws:iam::{ACCOUNT_ID}:role/{PRODUCT_ROLE_PREFIX}user-");
             let listed = admin.lakeformation().list_permissions().send().await?;
-            let held = listed
+            let strays: Vec<&str> = listed
                 .principal_resource_permissions()
                 .iter()
-                .filter(|entry| {
-                    entry.principal().and_then(|p| p.data_lake_principal_identifier()) == Some(role_arn.as_str())
+                .filter_map(|entry| entry.principal().and_then(|p| p.data_lake_principal_identifier()))
+                .filter(|principal| {
+                    principal.starts_with(&user_role_arns)
+                        && !roles_before.iter().any(|role| principal.ends_with(&format!("/{role}")))
                 })
-                .count();
-            if held > 0 {
-                return Err(StepError::new(format!("{role_arn} still holds {held} Lake Formation grants")));
+                .collect();
+            if !strays.is_empty() {
+                return Err(StepError::new(format!("Lake Formation grants left for {strays:?}")));
             }
             let status = catalog.provisioned_product_status(&outcome.provisioned_product_id).await?;
             // A product whose launch failed stays, in ERROR, until it is terminated.
@@ -913,7 +925,9 @@ pub(super) async fn walk(
                     catalog.terminate(narrator, world.launched(user)?),
                 )
                 .await?;
-                let role = profile_and_role_gone(aws, world.admin()?, &domain_id, user).await?;
+                let role_arn = world.launched_output(user, "ExecutionRoleArn")?;
+                profile_gone(world.admin()?, &domain_id, user).await?;
+                let role = role_gone(aws, &role_arn).await?;
                 let mut detail = format!("profile {user} and role {role} deleted");
                 if user == "alice" {
                     let spaces = aws.sagemaker("ListSpaces", &json!({"DomainIdEquals": domain_id})).await?;
@@ -1058,14 +1072,8 @@ async fn cleanup_log_lines(
     }
 }
 
-/// That `user`'s profile (DescribeUserProfile) and the role the user-profile product made for
-/// them (IAM `GetRole`: `NoSuchEntity`) are gone; the role's name.
-async fn profile_and_role_gone(
-    aws: &AwsEmulator,
-    admin: &Session,
-    domain_id: &str,
-    user: &str,
-) -> Result<String, StepError> {
+/// That `user`'s profile (DescribeUserProfile) is gone.
+async fn profile_gone(admin: &Session, domain_id: &str, user: &str) -> Result<(), StepError> {
     let profile = admin
         .sagemaker()
         .describe_user_profile()
@@ -1073,19 +1081,43 @@ async fn profile_and_role_gone(
         .user_profile_name(user)
         .send()
         .await;
-    if let Ok(profile) = profile {
-        return Err(StepError::new(format!(
+    match profile {
+        Ok(profile) => Err(StepError::new(format!(
             "{user}'s profile is still there, {:?}",
             profile.status()
-        )));
+        ))),
+        Err(_) => Ok(()),
     }
-    let role = format!("{PRODUCT_ROLE_PREFIX}user-{user}");
+}
+
+/// The user-profile products' execution roles that exist now (IAM `ListRoles`): their names
+/// start with the product role prefix and `user-` (the template adds the stack's id).
+async fn user_roles(aws: &AwsEmulator) -> Result<Vec<String>, StepError> {
+    let listed = aws
+        .call_query("iam", IAM_VERSION, "ListRoles", &[("MaxItems", "1000")])
+        .await?;
+    let prefix = format!("{PRODUCT_ROLE_PREFIX}user-");
+    Ok(listed
+        .split("<RoleName>")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split_once("</RoleName>")
+                .map(|(name, _)| name.trim().to_owned())
+        })
+        .filter(|name| name.starts_with(&prefix))
+        .collect())
+}
+
+/// That the role `role_arn` (a user product's `ExecutionRoleArn`) is gone (IAM `GetRole`:
+/// `NoSuchEntity`); its name.
+async fn role_gone(aws: &AwsEmulator, role_arn: &str) -> Result<String, StepError> {
+    let role = role_arn.rsplit('/').next().unwrap_or(role_arn).to_owned();
     match aws
         .call_query("iam", IAM_VERSION, "GetRole", &[("RoleName", &role)])
         .await
     {
         Err(EmulatorError::Aws { error_type, .. }) if error_type == "NoSuchEntity" => Ok(role),
-        other => Err(StepError::new(format!("{user}'s role {role}: {other:?}"))),
+        other => Err(StepError::new(format!("role {role}: {other:?}"))),
     }
 }
 
