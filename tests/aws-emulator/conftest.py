@@ -32,6 +32,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "transition_seconds(seconds): the emulator's transition delay for this module",
     )
+    config.addinivalue_line(
+        "markers",
+        "rust_binaries: runs a binary of the workspace's debug build (emulator_client.rust_binary); "
+        "scripts/test runs these once the build is done",
+    )
 
 
 def _shape_violations(phase: str) -> str | None:

@@ -454,3 +454,40 @@ def iam_enforced(control: Callable[..., Any]) -> Any:
         yield
     finally:
         control("POST", "config", {"iam_enforcement": False})
+
+
+#: The workspace root (``tests/aws-emulator/../..``).
+REPOSITORY = os.path.dirname(os.path.dirname(HERE))
+
+
+def rust_binary(name: str) -> str:
+    """The path of the workspace's debug build of the binary ``name``, wherever Cargo puts its
+    output: ``$STUDIO_CATALOG_BIN_DIR/<name>`` when set, else ``<target dir>/debug/<name>``
+    with the target directory as ``cargo metadata`` reports it (``CARGO_TARGET_DIR``,
+    ``build.target-dir``). The tests that run one are marked ``rust_binaries``: they skip when
+    it is not built, unless ``STUDIO_CATALOG_REQUIRE_BINARIES=1`` (``scripts/test`` runs them
+    so once the build is done), which makes a missing binary a failure."""
+    directory = os.environ.get("STUDIO_CATALOG_BIN_DIR") or os.path.join(_cargo_target_dir(), "debug")
+    path = os.path.join(directory, name)
+    if not os.path.exists(path):
+        missing = f"{path} is not built (cargo build --workspace --bins)"
+        if os.environ.get("STUDIO_CATALOG_REQUIRE_BINARIES") == "1":
+            pytest.fail(missing)
+        pytest.skip(missing)
+    return path
+
+
+_TARGET_DIR: list[str] = []
+
+
+def _cargo_target_dir() -> str:
+    if not _TARGET_DIR:
+        metadata = subprocess.run(
+            ["cargo", "metadata", "--format-version", "1", "--no-deps"],
+            cwd=REPOSITORY,
+            capture_output=True,
+            check=True,
+            text=True,
+        )
+        _TARGET_DIR.append(json.loads(metadata.stdout)["target_directory"])
+    return _TARGET_DIR[0]

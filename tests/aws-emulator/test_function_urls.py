@@ -12,7 +12,6 @@ import base64
 import datetime
 import http.client
 import json
-import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -25,18 +24,16 @@ from botocore.credentials import Credentials
 
 from emulator_client import (
     ACCOUNT,
-    HERE,
     REGION,
     client,
     create_function,
     error,
     function_zip,
     new_organization,
+    rust_binary,
     unique,
     wait_for,
 )
-
-SIGN_IN_FUNCTION = os.path.join(HERE, "..", "..", "target", "debug", "studio-presigned-url")
 
 FORBIDDEN = (
     "Forbidden. For troubleshooting Function URL authorization issues, see: "
@@ -734,13 +731,13 @@ def test_a_lambda_url_resource_creates_the_url_and_answers_its_attributes(
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not os.path.exists(SIGN_IN_FUNCTION), reason="target/debug/studio-presigned-url is not built")
+@pytest.mark.rust_binaries
 def test_the_sign_in_function_reads_the_callers_session_from_the_event(
     endpoint: str, lam: Any, session: tuple[Credentials, dict[str, Any]]
 ) -> None:
     name = create_function(
         lam,
-        zip_bytes=function_zip("studio-presigned-url", bootstrap=SIGN_IN_FUNCTION),
+        zip_bytes=function_zip("studio-presigned-url", bootstrap=rust_binary("studio-presigned-url")),
         Environment={"Variables": {"DOMAIN_ID": "d-abcdefabcdef"}},
         Timeout=10,
     )["FunctionName"]

@@ -19,19 +19,18 @@ from botocore.exceptions import ClientError
 
 from emulator_client import (
     ACCOUNT,
-    HERE,
     REGION,
+    REPOSITORY,
     EmulatorProcess,
     client,
     control_api,
     create_function,
     error,
     function_zip,
+    rust_binary,
     unique,
     wait_for,
 )
-
-REPOSITORY = os.path.dirname(os.path.dirname(HERE))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -809,18 +808,13 @@ def test_lambda_calls_are_logged_and_can_be_faulted(lam: Any, control: Callable[
 # A real Rust function
 # --------------------------------------------------------------------------
 
-PRESIGNED_URL = os.path.join(REPOSITORY, "target", "debug", "studio-presigned-url")
-
-
-@pytest.mark.skipif(
-    not os.path.exists(PRESIGNED_URL), reason="target/debug/studio-presigned-url is not built"
-)
+@pytest.mark.rust_binaries
 def test_the_rust_lambda_runtime_accepts_this_runtime_api(lam: Any) -> None:
     """The project's own function, its lambda_runtime speaking to the executor's Runtime API."""
     machine_arch = "x86_64" if os.uname().machine == "x86_64" else "arm64"
     name = create_function(
         lam,
-        zip_bytes=function_zip("", bootstrap=PRESIGNED_URL),
+        zip_bytes=function_zip("", bootstrap=rust_binary("studio-presigned-url")),
         Architectures=[machine_arch],
         Timeout=10,
         Environment={"Variables": {"DOMAIN_ID": "d-000000000000"}},
@@ -838,12 +832,7 @@ def test_the_rust_lambda_runtime_accepts_this_runtime_api(lam: Any) -> None:
     assert "errorType" not in payload
 
 
-STUDIO_DOMAIN = os.path.join(REPOSITORY, "target", "debug", "studio-domain")
-
-
-@pytest.mark.skipif(
-    not os.path.exists(STUDIO_DOMAIN), reason="target/debug/studio-domain is not built"
-)
+@pytest.mark.rust_binaries
 def test_a_rust_custom_resource_answers_its_response_url_from_the_executor(
     lam: Any, endpoint: str
 ) -> None:
@@ -870,7 +859,7 @@ def test_a_rust_custom_resource_answers_its_response_url_from_the_executor(
     try:
         name = create_function(
             lam,
-            zip_bytes=function_zip("", bootstrap=STUDIO_DOMAIN),
+            zip_bytes=function_zip("", bootstrap=rust_binary("studio-domain")),
             Architectures=["x86_64" if os.uname().machine == "x86_64" else "arm64"],
             Timeout=30,
             MemorySize=256,
