@@ -27,6 +27,11 @@ to point at them; writes the manifest that `deploy` reads.
   --bucket BUCKET           artefact bucket (required)
   --prefix PREFIX           base prefix (default studio-catalog)
   --version VERSION         version (default <crate version>-<content hash>)
+  --name-prefix PREFIX      the core stack's NamePrefix (default: core.yaml's NamePrefix
+                            default): the product templates are staged to read the core's SSM
+                            parameters under /PREFIX/, the portfolio's CoreNamePrefix is PREFIX,
+                            and deploy gives it to the core stack; refused unless it matches
+                            core.yaml's AllowedPattern and SSM takes /PREFIX/ (no aws*, ssm*)
   --create-bucket           create the bucket if it does not exist
   --skip-build              use the zips already in --lambda-dir
   --lambda-dir DIR          where the zips are (default: <Cargo's target dir>/lambda, where
@@ -46,7 +51,8 @@ resources' reasons and exits with status 1.
   --core-stack-name NAME    default studio-catalog-core
   --portfolio-stack-name N  default studio-catalog-portfolio
   --skip-portfolio          deploy only the core stack
-  --core-parameter K=V      a core stack parameter (repeatable)
+  --core-parameter K=V      a core stack parameter (repeatable); NamePrefix is the packaged one
+                            (--name-prefix): another value is refused
   --portfolio-parameter K=V a portfolio parameter (repeatable); CloudAdminRoleArn is required
                             when the portfolio stack is created
   --share-organizational-unit OU
@@ -104,6 +110,9 @@ pub struct PackageArgs {
     /// `None`: `<crate version>-<content hash>`.
     #[arg(long, value_parser = NonEmptyStringValueParser::new())]
     pub version: Option<String>,
+    /// The core stack's NamePrefix; `None`: core.yaml's default.
+    #[arg(long, value_parser = NonEmptyStringValueParser::new())]
+    pub name_prefix: Option<String>,
     /// Create the bucket if it does not exist.
     #[arg(long)]
     pub create_bucket: bool,
@@ -320,7 +329,8 @@ mod tests {
     fn package_takes_its_options_in_both_spellings() {
         let Command::Package(parsed) = parse(args(
             "package --bucket b --prefix=p --version 1.0 --skip-build --create-bucket \
-             --lambda-dir d --manifest m.json --region eu-west-1 --endpoint-url=http://x:1",
+             --lambda-dir d --manifest m.json --region eu-west-1 --endpoint-url=http://x:1 \
+             --name-prefix=acme",
         ))
         .unwrap() else {
             panic!()
@@ -329,6 +339,7 @@ mod tests {
         assert_eq!(parsed.bucket, "b");
         assert_eq!(parsed.prefix, "p");
         assert_eq!(parsed.version.as_deref(), Some("1.0"));
+        assert_eq!(parsed.name_prefix.as_deref(), Some("acme"));
         assert!(parsed.skip_build && parsed.create_bucket);
         assert_eq!(parsed.lambda_dir, Some(PathBuf::from("d")));
         assert_eq!(parsed.from_binaries, None);
@@ -349,6 +360,8 @@ mod tests {
             (parsed.version, parsed.lambda_dir, parsed.manifest),
             (None, None, None)
         );
+        // core.yaml's NamePrefix default, read by `package` from the template
+        assert_eq!(parsed.name_prefix, None);
         assert!(!parsed.skip_build && !parsed.create_bucket);
         assert_eq!(parsed.from_binaries, None);
         assert_eq!(parsed.aws, AwsArgs::default());

@@ -14,7 +14,10 @@ use std::{
 use thiserror::Error;
 
 use crate::{
-    package::{CORE_TEMPLATE, PORTFOLIO_TEMPLATE, PackageManifest},
+    package::{
+        CORE_NAME_PREFIX_PARAMETER, CORE_TEMPLATE, NAME_PREFIX_PARAMETER, PORTFOLIO_TEMPLATE,
+        PackageManifest,
+    },
     report::DeployReporter,
 };
 
@@ -272,6 +275,37 @@ pub enum DeployError {
     /// The core stack lacks an output the portfolio needs.
     #[error("the core stack has no output {0}")]
     MissingOutput(&'static str),
+    /// A NamePrefix (or the portfolio's CoreNamePrefix) was given that is not the one the
+    /// templates were packaged for.
+    #[error(
+        "{parameter}={given} is not the NamePrefix the templates were packaged for ({packaged}): the \
+         staged product templates read the core's SSM parameters under /{packaged}/; re-run \
+         `package --name-prefix {given}` to deploy under {given}, or drop {parameter}"
+    )]
+    NamePrefixMismatch {
+        /// `NamePrefix` (core) or `CoreNamePrefix` (portfolio).
+        parameter: &'static str,
+        /// The value given.
+        given: String,
+        /// The manifest's.
+        packaged: String,
+    },
+    /// The core stack runs under another NamePrefix than the one the templates were packaged
+    /// for, and no NamePrefix was given to move it.
+    #[error(
+        "stack {stack} runs under NamePrefix {deployed}, the templates were packaged for {packaged}: \
+         re-run `package --name-prefix {deployed}` to update it as it is, or give \
+         --core-parameter NamePrefix={packaged} to move it (its functions and SSM parameters are \
+         renamed; products launched before still name the old ones)"
+    )]
+    NamePrefixMoved {
+        /// The core stack.
+        stack: String,
+        /// Its NamePrefix.
+        deployed: String,
+        /// The manifest's.
+        packaged: String,
+    },
 }
 
 fn failures_suffix(failures: &[ResourceFailure], reason: Option<&str>) -> String {
@@ -302,6 +336,10 @@ impl Default for DeploySettings {
         }
     }
 }
+
+/// The statuses a failed first create leaves a stack in: nothing to update, CloudFormation wants
+/// it deleted ([`deploy_stack`] deletes it, then creates it again).
+const FAILED_FIRST_CREATE: [&str; 3] = ["ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED"];
 
 /// How `DescribeStacks` shows the value of a `NoEcho` parameter.
 const NO_ECHO_MASK: &str = "****";
@@ -338,7 +376,7 @@ pub async fn deploy_stack<S: Stacks>(
 
     if let Some(state) = &existing {
         match state.status.as_str() {
-            "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" => {
+            status if FAILED_FIRST_CREATE.contains(&status) => {
                 // A failed first create: nothing to update, CloudFormation wants it deleted.
                 reporter.note(&format!(
                     "stack {name} is {} after a failed create: deleting it first",
@@ -685,8 +723,12 @@ pub struct SuiteDeployment {
     pub portfolio: Option<DeployedStack>,
 }
 
-/// Deploys the core stack, then the portfolio stack, from what `package` staged. The
-/// portfolio follows the core stack's `NamePrefix` and `ProductRolePrefix` unless given.
+/// Deploys the core stack, then the portfolio stack, from what `package` staged. The core
+/// stack's `NamePrefix` is the one the templates were packaged for (the manifest's; a different
+/// one given is refused before any call: the staged product templates read the SSM parameters
+/// under the packaged prefix), and an existing core stack under another prefix is moved to it
+/// only when `NamePrefix` is given (one `DescribeStacks` first, when it is not). The portfolio
+/// follows the core stack's `NamePrefix` and `ProductRolePrefix` unless given.
 pub async fn deploy_suite<S: Stacks>(
     stacks: &S,
     manifest: &PackageManifest,
@@ -694,6 +736,43 @@ pub async fn deploy_suite<S: Stacks>(
     settings: DeploySettings,
     reporter: &mut dyn DeployReporter,
 ) -> Result<SuiteDeployment, DeployError> {
+    for (parameter, given) in [
+        (NAME_PREFIX_PARAMETER, &request.core_parameters),
+        (CORE_NAME_PREFIX_PARAMETER, &request.portfolio_parameters),
+    ] {
+        let mismatch = given
+            .iter()
+            .find(|(key, value)| key == parameter && *value != manifest.name_prefix);
+        if let Some((_, value)) = mismatch {
+            return Err(DeployError::NamePrefixMismatch {
+                parameter,
+                given: value.clone(),
+                packaged: manifest.name_prefix.clone(),
+            });
+        }
+    }
+    let mut core_parameters = request.core_parameters.clone();
+    if !core_parameters
+        .iter()
+        .any(|(key, _)| key == NAME_PREFIX_PARAMETER)
+    {
+        // Moving a core stack to another prefix renames everything it publishes: only when asked.
+        let existing = stacks.describe_stack(&request.core_stack_name).await?;
+        let deployed = existing
+            .filter(|state| !FAILED_FIRST_CREATE.contains(&state.status.as_str()))
+            .and_then(|state| state.parameters.get(NAME_PREFIX_PARAMETER).cloned());
+        if let Some(deployed) = deployed.filter(|p| *p != manifest.name_prefix) {
+            return Err(DeployError::NamePrefixMoved {
+                stack: request.core_stack_name.clone(),
+                deployed,
+                packaged: manifest.name_prefix.clone(),
+            });
+        }
+        core_parameters.push((
+            NAME_PREFIX_PARAMETER.to_owned(),
+            manifest.name_prefix.clone(),
+        ));
+    }
     let token = client_request_token();
     let core_request = StackRequest {
         stack_name: request.core_stack_name.clone(),
@@ -701,7 +780,7 @@ pub async fn deploy_suite<S: Stacks>(
             .core_template_url()
             .ok_or(DeployError::NotPackaged(CORE_TEMPLATE))?
             .to_owned(),
-        parameters: values(&request.core_parameters),
+        parameters: values(&core_parameters),
         client_request_token: format!("{token}-core"),
     };
     let core = deploy_stack(

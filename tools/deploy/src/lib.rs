@@ -75,6 +75,10 @@ pub async fn package_command(
     args: &PackageArgs,
     out: &mut (dyn Write + Send),
 ) -> Result<PackageManifest, Error> {
+    if let Some(prefix) = &args.name_prefix {
+        // Before a build that takes minutes; `stage` checks it again.
+        package::NamePrefixRule::of_workspace(&args.root)?.check(prefix)?;
+    }
     let config = sdk_config(&args.aws).await;
     let region = config.region().ok_or(Error::NoRegion)?.to_string();
     let code = match &args.from_binaries {
@@ -97,6 +101,7 @@ pub async fn package_command(
     let mut request = PackageRequest::new(&args.root, &args.bucket, &region);
     request.prefix = args.prefix.clone();
     request.version = args.version.clone();
+    request.name_prefix = args.name_prefix.clone();
     request.create_bucket = args.create_bucket;
     request.endpoint_url = config.endpoint_url().map(str::to_owned);
     request.code = code;
@@ -108,9 +113,10 @@ pub async fn package_command(
     manifest.write_to(&path)?;
     let _ = writeln!(
         out,
-        "staged version {} ({}) under s3://{}/{}/\nmanifest: {}",
+        "staged version {} ({}, NamePrefix {}) under s3://{}/{}/\nmanifest: {}",
         manifest.version,
         manifest.architecture,
+        manifest.name_prefix,
         manifest.bucket,
         manifest.prefix,
         path.display()
@@ -164,4 +170,41 @@ pub async fn deploy_command(
         .await?;
     }
     Ok(deployment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_refused_name_prefix_stops_package_before_the_build() {
+        // Given `package` that would run the cargo lambda build (minutes) with a bad prefix
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let line = [
+            "package",
+            "--bucket",
+            "b",
+            "--name-prefix",
+            "Acme",
+            "--root",
+            root,
+        ];
+        let cli::Command::Package(args) = cli::parse(line.map(str::to_owned)).unwrap() else {
+            panic!("a package command");
+        };
+
+        // When it runs
+        let error = package_command(&args, &mut std::io::sink())
+            .await
+            .unwrap_err();
+
+        // Then the prefix is refused first: no build ran (it would have failed or taken minutes)
+        assert!(
+            matches!(
+                error,
+                Error::Package(PackageError::InvalidNamePrefix { ref value, .. }) if value == "Acme"
+            ),
+            "{error}"
+        );
+    }
 }

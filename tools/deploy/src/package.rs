@@ -6,9 +6,17 @@
 //! ```text
 //! functions/<function>.zip        the Lambda zips (bootstrap inside), one per function crate
 //! templates/core.yaml             CodeBucket and the *CodeKey defaults point at the zips
-//! templates/<product>.yaml        product templates, as written (they read SSM)
-//! portfolio/portfolio.yaml        product template URLs, ArtifactBucket, ProductVersion set
+//! templates/<product>.yaml        product templates; their SSM parameter names under the core's
+//!                                 NamePrefix
+//! portfolio/portfolio.yaml        product template URLs, ArtifactBucket, ProductVersion,
+//!                                 CoreNamePrefix set
 //! ```
+//!
+//! The product templates find the suite through SSM parameters (`AWS::SSM::Parameter::Value<...>`)
+//! that the core stack publishes under `/<NamePrefix>/`. Service Catalog passes no value for them
+//! (the launch form's user does not know them), so their defaults must name the core's
+//! parameters: `package` stages them for one NamePrefix ([`PackageRequest::name_prefix`], default
+//! core.yaml's), which the manifest records and `deploy` gives the core stack.
 //!
 //! The functions are the workspace's crates marked `[package.metadata.studio-catalog.lambda]`
 //! (read with [`studio_catalog_workspace`]): each one's zip is staged and the `core.yaml` parameter
@@ -35,7 +43,9 @@ use thiserror::Error;
 
 use studio_catalog_workspace::{LambdaFunction, Workspace, WorkspaceError};
 
-use crate::template::{TemplateError, set_parameter_defaults};
+use crate::template::{
+    TemplateError, parameter_attribute, parameter_names, set_parameter_defaults,
+};
 
 /// The core stack's template (relative to the workspace root).
 pub const CORE_TEMPLATE: &str = "templates/core.yaml";
@@ -59,6 +69,129 @@ const CODE_BUCKET_PARAMETER: &str = "CodeBucket";
 /// The core template's parameter that `package` sets to the architecture the zips were built
 /// for (every function's `Architectures`; published in SSM for the domain product's function).
 pub const ARCHITECTURE_PARAMETER: &str = "FunctionArchitecture";
+
+/// The core template's parameter that prefixes the suite's function names and SSM parameter
+/// paths (`/<NamePrefix>/...`). `package` stages every template for one value of it.
+pub const NAME_PREFIX_PARAMETER: &str = "NamePrefix";
+/// The portfolio template's parameter that is the core stack's NamePrefix (its launch role reads
+/// the SSM parameters under `/<CoreNamePrefix>/`).
+pub const CORE_NAME_PREFIX_PARAMETER: &str = "CoreNamePrefix";
+/// How a template parameter's `Type` starts when CloudFormation resolves its value from SSM
+/// Parameter Store ("SSM parameter types", CloudFormation User Guide, Parameters).
+const SSM_PARAMETER_TYPE: &str = "AWS::SSM::Parameter::Value<";
+
+/// core.yaml's rule for its `NamePrefix`: the parameter's `Default` and `AllowedPattern`, read
+/// from the template (their one home), plus SSM's own rule on parameter names.
+#[derive(Debug, Clone)]
+pub struct NamePrefixRule {
+    /// core.yaml's `NamePrefix` `Default`: what the product templates are written for.
+    pub default: String,
+    /// core.yaml's `NamePrefix` `AllowedPattern`, as written.
+    pub allowed_pattern: String,
+    /// Its `ConstraintDescription`, if any.
+    pub constraint: Option<String>,
+    /// `allowed_pattern`, anchored at both ends: for a `String` parameter "the pattern must match
+    /// the entire parameter value provided" (CloudFormation User Guide, Parameters,
+    /// `AllowedPattern`).
+    matcher: regex_lite::Regex,
+}
+
+impl NamePrefixRule {
+    /// The rule of the workspace at `workspace` (its `templates/core.yaml`).
+    pub fn of_workspace(workspace: &Path) -> Result<Self, PackageError> {
+        let path = workspace.join(CORE_TEMPLATE);
+        let core =
+            std::fs::read_to_string(&path).map_err(|source| PackageError::Io { path, source })?;
+        Self::of_core_template(&core)
+    }
+
+    /// The rule of `core` (the text of `templates/core.yaml`).
+    pub fn of_core_template(core: &str) -> Result<Self, PackageError> {
+        let attribute = |name: &'static str| {
+            parameter_attribute(core, NAME_PREFIX_PARAMETER, name).map_err(|source| {
+                PackageError::Template {
+                    path: CORE_TEMPLATE.to_owned(),
+                    source,
+                }
+            })
+        };
+        let missing = |what: &'static str| PackageError::NamePrefixRule {
+            message: format!("{NAME_PREFIX_PARAMETER} has no {what}"),
+        };
+        let default = attribute("Default")?.ok_or_else(|| missing("Default"))?;
+        let allowed_pattern =
+            attribute("AllowedPattern")?.ok_or_else(|| missing("AllowedPattern"))?;
+        let constraint = attribute("ConstraintDescription")?;
+        let matcher = regex_lite::Regex::new(&format!("^(?:{allowed_pattern})$")).map_err(|e| {
+            PackageError::NamePrefixRule {
+                message: format!("its AllowedPattern {allowed_pattern:?} does not compile: {e}"),
+            }
+        })?;
+        Ok(Self {
+            default,
+            allowed_pattern,
+            constraint,
+            matcher,
+        })
+    }
+
+    /// `prefix` if CloudFormation and SSM would take it as the core stack's NamePrefix: it
+    /// matches core.yaml's `AllowedPattern` (CloudFormation refuses the stack otherwise), and
+    /// `/<prefix>/...` is a name SSM lets a stack create ("A parameter name can't be prefixed
+    /// with "aws" or "ssm" (case-insensitive)", SSM API reference, `PutParameter`, `Name`).
+    pub fn check(&self, prefix: &str) -> Result<(), PackageError> {
+        let refused = |reason: String| PackageError::InvalidNamePrefix {
+            value: prefix.to_owned(),
+            reason,
+        };
+        if !self.matcher.is_match(prefix) {
+            let constraint = self
+                .constraint
+                .as_deref()
+                .map_or_else(String::new, |c| format!(": {c}"));
+            return Err(refused(format!(
+                "core.yaml's {NAME_PREFIX_PARAMETER} must match {}{constraint}",
+                self.allowed_pattern
+            )));
+        }
+        let lower = prefix.to_ascii_lowercase();
+        if let Some(reserved) = ["aws", "ssm"].into_iter().find(|r| lower.starts_with(r)) {
+            return Err(refused(format!(
+                "SSM refuses parameter names prefixed with \"{reserved}\" (/{prefix}/...)"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The product template `template`'s SSM parameter defaults moved from `/<from>/` to
+/// `/<to>/`: `(parameter, new default)` for each parameter of an `AWS::SSM::Parameter::Value<...>`
+/// type whose `Default` names a parameter under `/<from>/` (none when `from == to`).
+pub fn ssm_defaults_for_prefix(
+    template: &str,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, String)>, TemplateError> {
+    let mut moved = Vec::new();
+    if from == to {
+        return Ok(moved);
+    }
+    let old = format!("/{from}/");
+    for name in parameter_names(template)? {
+        let is_ssm = parameter_attribute(template, &name, "Type")?
+            .is_some_and(|kind| kind.starts_with(SSM_PARAMETER_TYPE));
+        if !is_ssm {
+            continue;
+        }
+        if let Some(rest) = parameter_attribute(template, &name, "Default")?
+            .as_deref()
+            .and_then(|default| default.strip_prefix(&old))
+        {
+            moved.push((name, format!("/{to}/{rest}")));
+        }
+    }
+    Ok(moved)
+}
 
 /// A Lambda instruction set architecture (`Architectures` of `AWS::Lambda::Function`: `arm64`
 /// or `x86_64`, Lambda API reference, `CreateFunction`).
@@ -209,12 +342,17 @@ pub fn functions(workspace: &Path) -> Result<Vec<LambdaFunction>, PackageError> 
 /// `functions`. Recorded in the manifest: a deploy leaves them to the (new) template default
 /// instead of reusing the stack's previous value.
 pub fn rewritten_parameters(functions: &[LambdaFunction]) -> BTreeMap<String, Vec<String>> {
-    let core = [CODE_BUCKET_PARAMETER, ARCHITECTURE_PARAMETER]
-        .into_iter()
-        .map(str::to_owned)
-        .chain(functions.iter().map(|f| f.code_key_parameter.clone()));
+    let core = [
+        CODE_BUCKET_PARAMETER,
+        ARCHITECTURE_PARAMETER,
+        NAME_PREFIX_PARAMETER,
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .chain(functions.iter().map(|f| f.code_key_parameter.clone()));
     let portfolio = PORTFOLIO_PARAMETERS
         .into_iter()
+        .chain([CORE_NAME_PREFIX_PARAMETER])
         .chain(PRODUCT_TEMPLATES.iter().map(|(_, parameter)| *parameter))
         .map(str::to_owned);
     BTreeMap::from([
@@ -318,6 +456,20 @@ pub enum PackageError {
         /// The allowed characters.
         allowed: &'static str,
     },
+    /// The NamePrefix is one CloudFormation or SSM would refuse.
+    #[error("name prefix {value:?} is refused: {reason}")]
+    InvalidNamePrefix {
+        /// The prefix given.
+        value: String,
+        /// Which rule it breaks.
+        reason: String,
+    },
+    /// core.yaml's NamePrefix parameter could not be read as a rule.
+    #[error("{CORE_TEMPLATE}: {message}")]
+    NamePrefixRule {
+        /// What is wrong with it.
+        message: String,
+    },
     /// The bucket name is not a valid S3 bucket name.
     #[error("{0:?} is not an S3 bucket name")]
     InvalidBucket(String),
@@ -355,6 +507,10 @@ pub struct PackageRequest {
     pub prefix: String,
     /// The version; default `<crate version>-<content hash>`.
     pub version: Option<String>,
+    /// The core stack's NamePrefix the templates are staged for (the product templates' SSM
+    /// parameter names, the portfolio's CoreNamePrefix, core.yaml's default); `None`: core.yaml's
+    /// own `NamePrefix` default. Checked against core.yaml's `AllowedPattern` before any upload.
+    pub name_prefix: Option<String>,
     /// Create the bucket if it does not exist.
     pub create_bucket: bool,
     /// The S3 endpoint the artefacts are uploaded to when it is not AWS's (`--endpoint-url` /
@@ -376,6 +532,7 @@ impl PackageRequest {
             region: region.to_owned(),
             prefix: "studio-catalog".to_owned(),
             version: None,
+            name_prefix: None,
             create_bucket: false,
             endpoint_url: None,
         }
@@ -419,6 +576,10 @@ pub struct PackageManifest {
     /// A manifest written before it was recorded staged cargo lambda's arm64 zips.
     #[serde(default)]
     pub architecture: Architecture,
+    /// The core stack's NamePrefix the templates were staged for: the product templates read
+    /// their SSM parameters under `/<name_prefix>/`, so `deploy` gives it to the core stack.
+    /// Required: a manifest without it is refused, not read as core.yaml's default.
+    pub name_prefix: String,
     /// S3 key of each function's zip.
     pub function_keys: BTreeMap<String, String>,
     /// HTTPS URL of each staged template, by workspace-relative path.
@@ -473,7 +634,14 @@ impl PackageManifest {
         let text = std::fs::read_to_string(path).map_err(|e| {
             manifest_error(format!("{e} (run `studio-catalog-deploy package` first)"))
         })?;
-        serde_json::from_str(&text).map_err(|e| manifest_error(e.to_string()))
+        serde_json::from_str(&text).map_err(|e| {
+            let hint = if e.is_data() {
+                " (written by another version of this tool: run `studio-catalog-deploy package` again)"
+            } else {
+                ""
+            };
+            manifest_error(format!("{e}{hint}"))
+        })
     }
 }
 
@@ -553,11 +721,6 @@ pub async fn stage<S: ArtifactStore>(
     check_name("prefix", base, is_key_char, "letters, digits and !_.*'()-/")?;
 
     let functions = functions(&request.workspace)?;
-    let architecture = request.code.architecture()?;
-    let mut zips = Vec::with_capacity(functions.len());
-    for function in &functions {
-        zips.push((function.name.as_str(), request.code.zip_of(&function.name)?));
-    }
     let template_files = [CORE_TEMPLATE, PORTFOLIO_TEMPLATE]
         .into_iter()
         .chain(PRODUCT_TEMPLATES.iter().map(|(file, _)| *file));
@@ -570,10 +733,21 @@ pub async fn stage<S: ArtifactStore>(
         })?;
         templates.insert(file, text);
     }
+    let rule = NamePrefixRule::of_core_template(&templates[CORE_TEMPLATE])?;
+    let name_prefix = request
+        .name_prefix
+        .clone()
+        .unwrap_or_else(|| rule.default.clone());
+    rule.check(&name_prefix)?;
 
+    let architecture = request.code.architecture()?;
+    let mut zips = Vec::with_capacity(functions.len());
+    for function in &functions {
+        zips.push((function.name.as_str(), request.code.zip_of(&function.name)?));
+    }
     let version = match &request.version {
         Some(version) => version.clone(),
-        None => default_version(&zips, &templates),
+        None => default_version(&zips, &templates, &name_prefix),
     };
     check_name(
         "version",
@@ -598,6 +772,7 @@ pub async fn stage<S: ArtifactStore>(
         prefix: prefix.clone(),
         version: version.clone(),
         architecture,
+        name_prefix: name_prefix.clone(),
         function_keys: BTreeMap::new(),
         template_urls: BTreeMap::new(),
         rewritten_parameters: rewritten_parameters(&functions),
@@ -633,6 +808,7 @@ pub async fn stage<S: ArtifactStore>(
             ARCHITECTURE_PARAMETER,
             architecture.lambda_name().to_owned(),
         ),
+        (NAME_PREFIX_PARAMETER, name_prefix.clone()),
     ];
     for function in &functions {
         core_defaults.push((
@@ -648,8 +824,29 @@ pub async fn stage<S: ArtifactStore>(
         (artifact_bucket, bucket.to_owned()),
         (product_version, version.clone()),
     ];
+    portfolio_defaults.push((CORE_NAME_PREFIX_PARAMETER, name_prefix.clone()));
     for (file, parameter) in PRODUCT_TEMPLATES {
-        staged.push((file, templates[file].clone()));
+        // Written for core.yaml's default prefix: moved to the one staged for (a template staged
+        // for the default stays byte for byte as written).
+        let moved = ssm_defaults_for_prefix(&templates[file], &rule.default, &name_prefix)
+            .map_err(|source| PackageError::Template {
+                path: file.to_owned(),
+                source,
+            })?;
+        let product = rewrite(
+            file,
+            moved
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.clone()))
+                .collect(),
+        )?;
+        if !moved.is_empty() {
+            manifest.rewritten_parameters.insert(
+                file.to_owned(),
+                moved.into_iter().map(|(name, _)| name).collect(),
+            );
+        }
+        staged.push((file, product));
         portfolio_defaults.push((parameter, request.object_url(&staged_key(&prefix, file))));
     }
     staged.push((
@@ -696,8 +893,13 @@ pub fn endpoint_object_url(endpoint: &str, bucket: &str, key: &str) -> String {
     format!("{}/{bucket}/{key}", endpoint.trim_end_matches('/'))
 }
 
-/// `<crate version>-<first 8 hex digits of a hash of every zip and source template>`.
-fn default_version(zips: &[(&str, Vec<u8>)], templates: &BTreeMap<&str, String>) -> String {
+/// `<crate version>-<first 8 hex digits of a hash of every zip, source template and the name
+/// prefix>` (the templates staged for another prefix differ: they must not land on the same keys).
+fn default_version(
+    zips: &[(&str, Vec<u8>)],
+    templates: &BTreeMap<&str, String>,
+    name_prefix: &str,
+) -> String {
     let mut hash = Fnv1a::new();
     for (name, bytes) in zips {
         hash.write(name.as_bytes());
@@ -709,6 +911,9 @@ fn default_version(zips: &[(&str, Vec<u8>)], templates: &BTreeMap<&str, String>)
         hash.write(&(text.len() as u64).to_le_bytes());
         hash.write(text.as_bytes());
     }
+    hash.write(NAME_PREFIX_PARAMETER.as_bytes());
+    hash.write(&(name_prefix.len() as u64).to_le_bytes());
+    hash.write(name_prefix.as_bytes());
     let digest = format!("{:016x}", hash.finish());
     format!("{}-{}", env!("CARGO_PKG_VERSION"), &digest[..8])
 }
@@ -1103,6 +1308,7 @@ mod tests {
             prefix: "p/v".into(),
             version: "v".into(),
             architecture: Architecture::Arm64,
+            name_prefix: "studio-catalog".into(),
             function_keys: BTreeMap::from([("f".into(), "p/v/functions/f.zip".into())]),
             template_urls: BTreeMap::from([(CORE_TEMPLATE.into(), "https://u".into())]),
             rewritten_parameters: BTreeMap::from([(
@@ -1137,13 +1343,40 @@ mod tests {
         std::fs::write(
             &path,
             r#"{"bucket": "b", "region": "r", "prefix": "p/v", "version": "v",
-                "function_keys": {}, "template_urls": {}}"#,
+                "name_prefix": "studio-catalog", "function_keys": {}, "template_urls": {}}"#,
         )
         .unwrap();
 
         let error = PackageManifest::read_from(&path).unwrap_err().to_string();
 
         assert!(error.contains("rewritten_parameters"), "{error}");
+    }
+
+    #[test]
+    fn a_manifest_that_does_not_say_which_name_prefix_it_was_staged_for_is_refused() {
+        // Read as core.yaml's default it could deploy a core stack the staged templates do not
+        // read from: refused, with what to do.
+        let path = std::env::temp_dir()
+            .join(format!(
+                "studio-catalog-manifest-without-prefix-{}",
+                std::process::id()
+            ))
+            .join("package.json");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            &path,
+            r#"{"bucket": "b", "region": "r", "prefix": "p/v", "version": "v",
+                "function_keys": {}, "template_urls": {}, "rewritten_parameters": {}}"#,
+        )
+        .unwrap();
+
+        let error = PackageManifest::read_from(&path).unwrap_err().to_string();
+
+        assert!(error.contains("name_prefix"), "{error}");
+        assert!(
+            error.contains("run `studio-catalog-deploy package` again"),
+            "{error}"
+        );
     }
 
     #[tokio::test]
@@ -1158,6 +1391,7 @@ mod tests {
             [
                 "CodeBucket",
                 "FunctionArchitecture",
+                "NamePrefix",
                 "StudioDomainCodeKey",
                 "StudioUserProfileCodeKey",
                 "LakeFormationGrantCodeKey",
@@ -1170,11 +1404,18 @@ mod tests {
             [
                 "ArtifactBucket",
                 "ProductVersion",
+                "CoreNamePrefix",
                 "StudioDomainTemplateUrl",
                 "StudioUserProfileTemplateUrl",
                 "DataAccessGrantTemplateUrl",
             ]
         );
+        // and the prefix the templates are staged for: core.yaml's default, no product
+        // template rewritten for it
+        assert_eq!(manifest.name_prefix, "studio-catalog");
+        for (file, _) in PRODUCT_TEMPLATES {
+            assert!(manifest.rewritten_parameters(file).is_empty(), "{file}");
+        }
     }
 
     #[tokio::test]
@@ -1335,7 +1576,8 @@ mod tests {
     fn a_manifest_written_before_the_architecture_was_recorded_reads_as_arm64() {
         let manifest: PackageManifest = serde_json::from_str(
             r#"{"bucket": "b", "region": "r", "prefix": "p/v", "version": "v",
-                "function_keys": {}, "template_urls": {}, "rewritten_parameters": {}}"#,
+                "name_prefix": "studio-catalog", "function_keys": {}, "template_urls": {},
+                "rewritten_parameters": {}}"#,
         )
         .unwrap();
 
@@ -1435,39 +1677,297 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_product_templates_read_only_ssm_parameters_the_core_stack_publishes() {
-        // What the core stack publishes: `Name: !Sub /${NamePrefix}/...`, with the default prefix
-        // (the product templates' defaults assume it; the portfolio's CoreNamePrefix follows it).
-        let core = std::fs::read_to_string(workspace_root().join(CORE_TEMPLATE)).unwrap();
-        let published: BTreeSet<String> = core
-            .lines()
+    /// The SSM parameter names the core stack `core` publishes (`Name: !Sub /${NamePrefix}/...`)
+    /// with its `NamePrefix` default.
+    fn published_ssm_names(core: &str) -> BTreeSet<String> {
+        let prefix = parameter_attribute(core, NAME_PREFIX_PARAMETER, "Default")
+            .unwrap()
+            .unwrap();
+        core.lines()
             .filter_map(|l| l.trim().strip_prefix("Name: !Sub /${NamePrefix}/"))
-            .map(|path| format!("/studio-catalog/{path}"))
-            .collect();
-        assert!(published.len() >= 6, "{published:?}");
+            .map(|path| format!("/{prefix}/{path}"))
+            .collect()
+    }
 
-        for (file, _) in PRODUCT_TEMPLATES {
-            let template = std::fs::read_to_string(workspace_root().join(file)).unwrap();
-            let (parameters, _) = parameters_and_resources(&template);
-            let ssm_typed: Vec<&str> = parameters
-                .into_iter()
-                .filter(|name| {
-                    template.contains(&format!(
-                        "\n  {name}:\n    Type: AWS::SSM::Parameter::Value<String>\n"
-                    ))
-                })
-                .collect();
-            assert!(!ssm_typed.is_empty(), "{file}");
-            for name in ssm_typed {
-                let default = parameter_default(&template, name)
-                    .unwrap_or_else(|| panic!("{file}: {name} has no default"));
-                assert!(
-                    published.contains(&default),
-                    "{file}: {name} reads {default}, which the core stack does not publish"
+    /// `(parameter, Default)` of each `AWS::SSM::Parameter::Value<String>` parameter of `template`.
+    fn ssm_typed_defaults(template: &str) -> Vec<(String, String)> {
+        let (parameters, _) = parameters_and_resources(template);
+        parameters
+            .into_iter()
+            .filter(|name| {
+                template.contains(&format!(
+                    "\n  {name}:\n    Type: AWS::SSM::Parameter::Value<String>\n"
+                ))
+            })
+            .map(|name| {
+                let default = parameter_attribute(template, name, "Default")
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("{name} has no default"));
+                (name.to_owned(), default)
+            })
+            .collect()
+    }
+
+    /// The SSM parameter names (`/a/b/*` style, `*` at the end only) the launch role of
+    /// `portfolio` may read with `ssm:GetParameters`, its `${CoreNamePrefix}` the template's
+    /// default.
+    fn launch_role_ssm_reads(portfolio: &str) -> Vec<String> {
+        let core_prefix = parameter_attribute(portfolio, CORE_NAME_PREFIX_PARAMETER, "Default")
+            .unwrap()
+            .unwrap();
+        let lines: Vec<&str> = portfolio.lines().collect();
+        let action = lines
+            .iter()
+            .position(|l| l.trim() == "- ssm:GetParameters")
+            .expect("the launch role reads SSM parameters");
+        let resources: Vec<String> = lines[action..]
+            .iter()
+            .find_map(|l| l.trim().strip_prefix("Resource: !Sub "))
+            .into_iter()
+            .map(|arn| {
+                arn.split_once(":parameter")
+                    .unwrap_or_else(|| panic!("{arn}"))
+                    .1
+                    .replace("${CoreNamePrefix}", &core_prefix)
+            })
+            .collect();
+        assert!(!resources.is_empty());
+        resources
+    }
+
+    fn covered_by(name: &str, resource: &str) -> bool {
+        match resource.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => name == resource,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_product_templates_read_only_ssm_parameters_the_core_stack_publishes() {
+        // For core.yaml's default prefix and another one
+        for name_prefix in [None, Some("acme")] {
+            // Given the suite staged for that NamePrefix
+            let store = MemoryStore::with_bucket("artefacts");
+            let request = PackageRequest {
+                version: Some("7".into()),
+                name_prefix: name_prefix.map(str::to_owned),
+                ..request_with(FunctionCode::CargoLambdaZips, "ssm-names")
+            };
+            let manifest = stage(&store, &request, &mut std::io::sink()).await.unwrap();
+            let staged = |file: &str| store.text("artefacts", &format!("studio-catalog/7/{file}"));
+
+            // Then the staged core stack publishes under that prefix (core.yaml's default,
+            // the manifest's)
+            let core = staged(CORE_TEMPLATE);
+            let published = published_ssm_names(&core);
+            let expected_prefix = name_prefix.unwrap_or("studio-catalog");
+            assert_eq!(manifest.name_prefix, expected_prefix);
+            assert!(published.len() >= 6, "{published:?}");
+            assert!(
+                published
+                    .iter()
+                    .all(|name| name.starts_with(&format!("/{expected_prefix}/"))),
+                "{published:?}"
+            );
+            // and every SSM parameter a staged product template reads is one of those
+            let portfolio = staged(PORTFOLIO_TEMPLATE);
+            let readable = launch_role_ssm_reads(&portfolio);
+            for (file, _) in PRODUCT_TEMPLATES {
+                let defaults = ssm_typed_defaults(&staged(file));
+                assert!(!defaults.is_empty(), "{file}");
+                for (name, default) in defaults {
+                    assert!(
+                        published.contains(&default),
+                        "{file}: {name} reads {default}, which the core stack does not publish \
+                         ({published:?})"
+                    );
+                    // and the launch role, whose CoreNamePrefix is that prefix, may read it
+                    assert!(
+                        readable.iter().any(|r| covered_by(&default, r)),
+                        "{file}: {name} reads {default}; the launch role reads {readable:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn the_default_name_prefix_stages_the_product_templates_as_written() {
+        let default = NamePrefixRule::of_core_template(
+            &std::fs::read_to_string(workspace_root().join(CORE_TEMPLATE)).unwrap(),
+        )
+        .unwrap()
+        .default;
+        for name_prefix in [None, Some(default)] {
+            let store = MemoryStore::with_bucket("artefacts");
+            let request = PackageRequest {
+                version: Some("7".into()),
+                name_prefix,
+                ..request_with(FunctionCode::CargoLambdaZips, "as-written")
+            };
+
+            stage(&store, &request, &mut std::io::sink()).await.unwrap();
+
+            for (file, _) in PRODUCT_TEMPLATES {
+                let source = std::fs::read_to_string(workspace_root().join(file)).unwrap();
+                assert_eq!(
+                    store.text("artefacts", &format!("studio-catalog/7/{file}")),
+                    source,
+                    "{file}: {:?}",
+                    request.name_prefix
                 );
             }
         }
+    }
+
+    #[tokio::test]
+    async fn another_name_prefix_rewrites_only_the_ssm_parameter_defaults() {
+        // Given the suite staged for NamePrefix acme
+        let store = MemoryStore::with_bucket("artefacts");
+        let request = PackageRequest {
+            version: Some("7".into()),
+            name_prefix: Some("acme".into()),
+            ..request_with(FunctionCode::CargoLambdaZips, "acme")
+        };
+
+        let manifest = stage(&store, &request, &mut std::io::sink()).await.unwrap();
+
+        // Then each product template differs from its source in its SSM parameters'
+        // Default lines only, each moved from /studio-catalog/ to /acme/
+        for (file, _) in PRODUCT_TEMPLATES {
+            let source = std::fs::read_to_string(workspace_root().join(file)).unwrap();
+            let staged = store.text("artefacts", &format!("studio-catalog/7/{file}"));
+            let (before, after): (Vec<&str>, Vec<&str>) = source
+                .lines()
+                .zip(staged.lines())
+                .filter(|(a, b)| a != b)
+                .unzip();
+            assert_eq!(source.lines().count(), staged.lines().count(), "{file}");
+            let moved: Vec<String> = ssm_typed_defaults(&source)
+                .into_iter()
+                .map(|(_, default)| default)
+                .collect();
+            assert_eq!(
+                before,
+                moved
+                    .iter()
+                    .map(|d| format!("    Default: {d}"))
+                    .collect::<Vec<_>>(),
+                "{file}"
+            );
+            assert_eq!(
+                after,
+                moved
+                    .iter()
+                    .map(|d| format!(
+                        "    Default: \"/acme/{}\"",
+                        d.strip_prefix("/studio-catalog/").unwrap()
+                    ))
+                    .collect::<Vec<_>>(),
+                "{file}"
+            );
+            // and the manifest says which
+            let names: Vec<String> = ssm_typed_defaults(&source)
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect();
+            assert_eq!(manifest.rewritten_parameters(file), names, "{file}");
+        }
+        // and the core stack and the portfolio are staged for it too
+        let core = store.text("artefacts", "studio-catalog/7/templates/core.yaml");
+        assert_eq!(
+            parameter_default(&core, "NamePrefix").as_deref(),
+            Some("\"acme\"")
+        );
+        let portfolio = store.text("artefacts", "studio-catalog/7/portfolio/portfolio.yaml");
+        assert_eq!(
+            parameter_default(&portfolio, "CoreNamePrefix").as_deref(),
+            Some("\"acme\"")
+        );
+        assert_eq!(manifest.name_prefix, "acme");
+    }
+
+    #[tokio::test]
+    async fn a_name_prefix_cloudformation_or_ssm_would_refuse_is_refused_before_any_upload() {
+        let store = MemoryStore::with_bucket("artefacts");
+        let base = request_with(FunctionCode::CargoLambdaZips, "bad-prefix");
+        for (prefix, reason) in [
+            ("Acme", "must match ^[a-z][a-z0-9-]{1,22}[a-z0-9]$"),
+            ("ab", "must match"),
+            ("a-very-long-prefix-for-ssm", "must match"),
+            ("acme-", "must match"),
+            ("acme/x", "must match"),
+            ("aws-tools", "prefixed with \"aws\""),
+            ("ssm-params", "prefixed with \"ssm\""),
+        ] {
+            let request = PackageRequest {
+                name_prefix: Some(prefix.into()),
+                create_bucket: true,
+                ..base.clone()
+            };
+
+            let error = stage(&store, &request, &mut std::io::sink())
+                .await
+                .unwrap_err()
+                .to_string();
+
+            assert!(error.contains(&format!("{prefix:?} is refused")), "{error}");
+            assert!(error.contains(reason), "{prefix}: {error}");
+        }
+        // core.yaml's ConstraintDescription is named with its pattern
+        let error = NamePrefixRule::of_core_template(
+            &std::fs::read_to_string(workspace_root().join(CORE_TEMPLATE)).unwrap(),
+        )
+        .unwrap()
+        .check("Acme")
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("lowercase letters"), "{error}");
+        assert!(store.keys().is_empty());
+    }
+
+    #[test]
+    fn the_name_prefix_rule_is_core_yaml_s_own() {
+        // Given a core template whose NamePrefix allows other prefixes and has another default
+        let core = std::fs::read_to_string(workspace_root().join(CORE_TEMPLATE)).unwrap();
+        let pattern = parameter_attribute(&core, NAME_PREFIX_PARAMETER, "AllowedPattern")
+            .unwrap()
+            .unwrap();
+        let edited = set_parameter_defaults(&core, [(NAME_PREFIX_PARAMETER, "team-x")])
+            .unwrap()
+            .replace(
+                &format!(
+                    "    AllowedPattern: {}\n",
+                    crate::template::yaml_quoted(&pattern)
+                ),
+                "    AllowedPattern: \"[A-Z]{2,8}|team-x\"\n",
+            );
+        assert_ne!(edited, core);
+
+        // When its rule is read
+        let rule = NamePrefixRule::of_core_template(&edited).unwrap();
+
+        // Then the default and the pattern are the template's, the pattern matched whole
+        assert_eq!(rule.default, "team-x");
+        assert!(rule.check("ACME").is_ok());
+        assert!(rule.check("team-x").is_ok());
+        assert!(rule.check("acme").is_err());
+        assert!(rule.check("XACMEX1").is_err(), "anchored at both ends");
+    }
+
+    #[tokio::test]
+    async fn the_default_version_follows_the_name_prefix() {
+        let request = request_with(FunctionCode::CargoLambdaZips, "version-prefix");
+        let default = stage_afresh(&request).await.unwrap();
+        let acme = stage_afresh(&PackageRequest {
+            name_prefix: Some("acme".into()),
+            ..request.clone()
+        })
+        .await
+        .unwrap();
+
+        // Templates staged for another prefix must not overwrite these keys.
+        assert_ne!(default.version, acme.version);
     }
 
     #[test]

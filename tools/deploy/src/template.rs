@@ -1,13 +1,13 @@
-//! Rewrites the `Default` of a template parameter in place, keeping every other line (comments,
-//! short-form intrinsics such as `!Sub`, layout) as written.
+//! Reads and rewrites the attributes of template parameters in place, keeping every other line
+//! (comments, short-form intrinsics such as `!Sub`, layout) as written.
 //!
 //! The templates are block-style YAML: `Parameters:` at column 0, each parameter a key indented
-//! by two spaces, its attributes (`Type`, `Default`, ...) indented further. That is all this
-//! module relies on, and it refuses anything else rather than guessing.
+//! by two spaces, its attributes (`Type`, `Default`, ...) indented further, each on one line.
+//! That is all this module relies on, and it refuses anything else rather than guessing.
 
 use thiserror::Error;
 
-/// Why a parameter default could not be set.
+/// Why a parameter attribute could not be read or set.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum TemplateError {
     /// The template has no top-level `Parameters:` section.
@@ -19,6 +19,183 @@ pub enum TemplateError {
     /// The parameter's `Default` is a multi-line or block value this module does not rewrite.
     #[error("parameter `{0}` has a multi-line Default; write it on one line")]
     UnsupportedDefault(String),
+    /// An attribute's value is not a one-line scalar this module reads.
+    #[error(
+        "parameter `{parameter}`: {attribute} is not a one-line YAML scalar; write it on one line"
+    )]
+    UnsupportedValue {
+        /// The parameter.
+        parameter: String,
+        /// The attribute (`Type`, `Default`, `AllowedPattern`, ...).
+        attribute: String,
+    },
+}
+
+/// Where a parameter's lines are in a template split into lines.
+struct ParameterLines {
+    /// The line `  <name>:`.
+    header: usize,
+    /// The first line after the parameter.
+    end: usize,
+    /// The indentation of its attributes.
+    attribute_indent: usize,
+}
+
+/// The line span of the `Parameters:` section's body: `(first line, end)`.
+fn parameters_section(lines: &[&str]) -> Result<(usize, usize), TemplateError> {
+    let section = lines
+        .iter()
+        .position(|line| line.trim_end() == "Parameters:")
+        .ok_or(TemplateError::NoParametersSection)?;
+    let section_end = lines[section + 1..]
+        .iter()
+        .position(|line| starts_top_level_key(line))
+        .map_or(lines.len(), |offset| section + 1 + offset);
+    Ok((section + 1, section_end))
+}
+
+fn locate(lines: &[&str], name: &str) -> Result<ParameterLines, TemplateError> {
+    let (start, section_end) = parameters_section(lines)?;
+    let header = format!("  {name}:");
+    let parameter = (start..section_end)
+        .find(|&i| lines[i].trim_end() == header)
+        .ok_or_else(|| TemplateError::UnknownParameter(name.to_owned()))?;
+    let end = (parameter + 1..section_end)
+        .find(|&i| is_content(lines[i]) && indentation(lines[i]) <= 2)
+        .unwrap_or(section_end);
+    let attribute_indent = (parameter + 1..end)
+        .find(|&i| is_content(lines[i]))
+        .map_or(4, |i| indentation(lines[i]));
+    Ok(ParameterLines {
+        header: parameter,
+        end,
+        attribute_indent,
+    })
+}
+
+/// The names of the parameters `template` declares, in order.
+pub fn parameter_names(template: &str) -> Result<Vec<String>, TemplateError> {
+    let lines: Vec<&str> = template.split_inclusive('\n').collect();
+    let (start, end) = parameters_section(&lines)?;
+    Ok(lines[start..end]
+        .iter()
+        .filter(|line| is_content(line) && indentation(line) == 2)
+        .filter_map(|line| line.trim().strip_suffix(':'))
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The value of parameter `name`'s `attribute` (`Type`, `Default`, `AllowedPattern`, ...) as
+/// YAML reads it: a plain, single-quoted or double-quoted scalar on one line (escapes decoded, a
+/// trailing comment dropped); `None` when the parameter has no such attribute.
+pub fn parameter_attribute(
+    template: &str,
+    name: &str,
+    attribute: &str,
+) -> Result<Option<String>, TemplateError> {
+    let lines: Vec<&str> = template.split_inclusive('\n').collect();
+    let parameter = locate(&lines, name)?;
+    let key = format!("{attribute}:");
+    let Some(i) = (parameter.header + 1..parameter.end).find(|&i| {
+        indentation(lines[i]) == parameter.attribute_indent
+            && lines[i].trim_start().starts_with(&key)
+    }) else {
+        return Ok(None);
+    };
+    let unsupported = || TemplateError::UnsupportedValue {
+        parameter: name.to_owned(),
+        attribute: attribute.to_owned(),
+    };
+    let continues = (i + 1..parameter.end)
+        .find(|&j| is_content(lines[j]))
+        .is_some_and(|j| indentation(lines[j]) > parameter.attribute_indent);
+    if continues {
+        return Err(unsupported());
+    }
+    one_line_scalar(lines[i].trim_start()[key.len()..].trim())
+        .map(Some)
+        .ok_or_else(unsupported)
+}
+
+/// A one-line YAML scalar (YAML 1.2, "Flow Scalar Styles"): `"double"` with its escapes,
+/// `'single'` with `''` for a quote, or plain up to a ` #` comment. `None` for anything else
+/// (a block scalar, a flow collection, a tag, an alias, an unterminated quote, an unknown
+/// escape).
+fn one_line_scalar(text: &str) -> Option<String> {
+    if let Some(rest) = text.strip_prefix('"') {
+        let mut value = String::new();
+        let mut chars = rest.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => return trailing_comment_only(chars.as_str()).then_some(value),
+                '\\' => {
+                    let escaped = match chars.next()? {
+                        '0' => '\0',
+                        'a' => '\u{7}',
+                        'b' => '\u{8}',
+                        't' | '\t' => '\t',
+                        'n' => '\n',
+                        'v' => '\u{b}',
+                        'f' => '\u{c}',
+                        'r' => '\r',
+                        'e' => '\u{1b}',
+                        ' ' => ' ',
+                        '"' => '"',
+                        '/' => '/',
+                        '\\' => '\\',
+                        'N' => '\u{85}',
+                        '_' => '\u{a0}',
+                        'L' => '\u{2028}',
+                        'P' => '\u{2029}',
+                        hex @ ('x' | 'u' | 'U') => {
+                            let digits = match hex {
+                                'x' => 2,
+                                'u' => 4,
+                                _ => 8,
+                            };
+                            let code: String = chars.by_ref().take(digits).collect();
+                            if code.len() != digits {
+                                return None;
+                            }
+                            char::from_u32(u32::from_str_radix(&code, 16).ok()?)?
+                        }
+                        _ => return None,
+                    };
+                    value.push(escaped);
+                }
+                c => value.push(c),
+            }
+        }
+        None
+    } else if let Some(rest) = text.strip_prefix('\'') {
+        let mut value = String::new();
+        let mut chars = rest.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c != '\'' {
+                value.push(c);
+            } else if chars.peek() == Some(&'\'') {
+                chars.next();
+                value.push('\'');
+            } else {
+                let rest: String = chars.collect();
+                return trailing_comment_only(&rest).then_some(value);
+            }
+        }
+        None
+    } else {
+        let value = match text.find(" #") {
+            Some(comment) => text[..comment].trim_end(),
+            None => text,
+        };
+        let indicator = value.chars().next()?;
+        (!"[]{}|>!&*%@`#\"'".contains(indicator)).then(|| value.to_owned())
+    }
+}
+
+/// Whether `rest` (after a closing quote) is empty or a comment.
+fn trailing_comment_only(rest: &str) -> bool {
+    let rest = rest.trim();
+    rest.is_empty() || rest.starts_with('#')
 }
 
 /// `template` with parameter `name`'s `Default` set to `value` (added if it had none).
@@ -28,25 +205,11 @@ pub fn set_parameter_default(
     value: &str,
 ) -> Result<String, TemplateError> {
     let lines: Vec<&str> = template.split_inclusive('\n').collect();
-    let section = lines
-        .iter()
-        .position(|line| line.trim_end() == "Parameters:")
-        .ok_or(TemplateError::NoParametersSection)?;
-    let section_end = lines[section + 1..]
-        .iter()
-        .position(|line| starts_top_level_key(line))
-        .map_or(lines.len(), |offset| section + 1 + offset);
-
-    let header = format!("  {name}:");
-    let parameter = (section + 1..section_end)
-        .find(|&i| lines[i].trim_end() == header)
-        .ok_or_else(|| TemplateError::UnknownParameter(name.to_owned()))?;
-    let parameter_end = (parameter + 1..section_end)
-        .find(|&i| is_content(lines[i]) && indentation(lines[i]) <= 2)
-        .unwrap_or(section_end);
-    let attribute_indent = (parameter + 1..parameter_end)
-        .find(|&i| is_content(lines[i]))
-        .map_or(4, |i| indentation(lines[i]));
+    let ParameterLines {
+        header: parameter,
+        end: parameter_end,
+        attribute_indent,
+    } = locate(&lines, name)?;
 
     let default_line = format!(
         "{}Default: {}{}",
@@ -231,6 +394,73 @@ Resources:
 
         assert!(rewritten.contains("    Default: \"a\"\n"));
         assert!(rewritten.contains("    Default: \"9\"\n"));
+    }
+
+    #[test]
+    fn a_parameter_attribute_reads_as_yaml_reads_it() {
+        let template = "\
+Parameters:
+  Plain:
+    Type: AWS::SSM::Parameter::Value<String>
+    Default: /studio-catalog/code/bucket  # where the zips are
+  Double:
+    AllowedPattern: \"^[A-Za-z0-9!_.*'()/-]+\\\\.zip$\"
+    Default: \"say \\\"hi\\\" \\u00e9\\x41\" # comment
+  Single:
+    Default: 'it''s'
+";
+
+        let read = |name, attribute| parameter_attribute(template, name, attribute).unwrap();
+
+        assert_eq!(
+            read("Plain", "Type").as_deref(),
+            Some("AWS::SSM::Parameter::Value<String>")
+        );
+        assert_eq!(
+            read("Plain", "Default").as_deref(),
+            Some("/studio-catalog/code/bucket")
+        );
+        assert_eq!(
+            read("Double", "AllowedPattern").as_deref(),
+            Some("^[A-Za-z0-9!_.*'()/-]+\\.zip$")
+        );
+        assert_eq!(read("Double", "Default").as_deref(), Some("say \"hi\" éA"));
+        assert_eq!(read("Single", "Default").as_deref(), Some("it's"));
+        assert_eq!(read("Single", "Type"), None);
+    }
+
+    #[test]
+    fn an_attribute_that_is_not_a_one_line_scalar_is_refused_naming_it() {
+        for template in [
+            "Parameters:\n  P:\n    Default: >-\n      folded\n",
+            "Parameters:\n  P:\n    Default: \"unterminated\n",
+            "Parameters:\n  P:\n    Default: [a, b]\n",
+            "Parameters:\n  P:\n    Default: !Ref X\n",
+            "Parameters:\n  P:\n    Default: \"bad \\q escape\"\n",
+        ] {
+            let error = parameter_attribute(template, "P", "Default").unwrap_err();
+
+            assert_eq!(
+                error,
+                TemplateError::UnsupportedValue {
+                    parameter: "P".into(),
+                    attribute: "Default".into()
+                },
+                "{template}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_declared_parameters_are_listed_in_order() {
+        assert_eq!(
+            parameter_names(TEMPLATE).unwrap(),
+            ["CodeBucket", "NoDefault", "Last"]
+        );
+        assert_eq!(
+            parameter_names("Resources: {}\n").unwrap_err(),
+            TemplateError::NoParametersSection
+        );
     }
 
     #[test]

@@ -12,9 +12,13 @@ use serde_json::{Value, json};
 use studio_catalog_deploy::{
     aws::s3_client,
     deploy::{DeployError, DeploySettings, SuiteDeployment, SuiteRequest, deploy_suite},
-    package::{ArtifactStore, FunctionCode, PackageManifest, PackageRequest, functions, stage},
+    package::{
+        ArtifactStore, FunctionCode, PRODUCT_TEMPLATES, PackageManifest, PackageRequest, functions,
+        stage,
+    },
     report::TextReporter,
     share::{NodeType, OrganizationNode, PortfolioShares, ShareOutcome, share_portfolio},
+    template::{parameter_attribute, parameter_names},
 };
 use studio_catalog_harness::{ACCOUNT_ID, REGION, emulator::AwsEmulator};
 
@@ -725,5 +729,180 @@ async fn the_portfolio_is_shared_with_an_organizational_unit_once() {
             .unwrap(),
         3,
         "two by the first deploy (before and after enabling), one by this test"
+    );
+}
+
+#[tokio::test]
+async fn a_suite_packaged_for_another_name_prefix_deploys_under_it_and_its_products_find_it() {
+    // Given the suite staged for NamePrefix acme (review item 8 of issue #13: Service Catalog
+    // passes no value for the products' SSM parameters, so their defaults must be acme's)
+    let aws = AwsEmulator::builder().lease().await.unwrap();
+    let config = sdk_config(&aws).await;
+    let mut request = PackageRequest::new(workspace_root(), BUCKET, REGION);
+    request.code = FunctionCode::CargoLambdaZips(dummy_zips("acme", "v1"));
+    request.create_bucket = true;
+    request.name_prefix = Some("acme".into());
+    let manifest = stage(&s3_client(&config), &request, &mut Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(manifest.name_prefix, "acme");
+
+    // When both stacks are deployed, no NamePrefix given
+    let admin = format!("arn:aws:iam::{ACCOUNT_ID}:role/CloudAdmin");
+    let suite = SuiteRequest {
+        portfolio_stack_name: Some("studio-catalog-portfolio".into()),
+        portfolio_parameters: pairs(&[("CloudAdminRoleArn", &admin)]),
+        ..core_only(&[])
+    };
+    let (outcome, report) = try_deploy(&config, &manifest, &suite).await;
+    let deployment = outcome.unwrap_or_else(|error| panic!("{error}\n{report}"));
+
+    // Then the core stack runs under acme and the portfolio's launch role follows it
+    assert_eq!(deployment.core.outputs["NamePrefix"], "acme");
+    assert_eq!(
+        deployment.core.outputs["StudioDomainServiceToken"],
+        format!("arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:acme-studio-domain")
+    );
+    let portfolio = deployment.portfolio.expect("portfolio deployed");
+    assert_eq!(
+        portfolio.outputs["LaunchRoleArn"],
+        format!("arn:aws:iam::{ACCOUNT_ID}:role/acme-launch")
+    );
+    // and every SSM parameter a staged product template reads by default exists, as the core
+    // stack published it
+    let s3 = s3_client(&config);
+    let mut read = 0;
+    for (file, _) in PRODUCT_TEMPLATES {
+        let key = format!("{}/{file}", manifest.prefix);
+        let template = String::from_utf8(staged_object(&s3, &key).await).unwrap();
+        for name in parameter_names(&template).unwrap() {
+            let kind = parameter_attribute(&template, &name, "Type").unwrap();
+            if kind.as_deref() != Some("AWS::SSM::Parameter::Value<String>") {
+                continue;
+            }
+            let default = parameter_attribute(&template, &name, "Default")
+                .unwrap()
+                .unwrap();
+            assert!(default.starts_with("/acme/"), "{file}: {name} = {default}");
+            let value = ssm_parameter(&aws, &default).await;
+            assert!(!value.is_empty(), "{file}: {default}");
+            read += 1;
+        }
+    }
+    assert!(read >= 9, "{read} SSM parameters read by the products");
+    assert_eq!(
+        ssm_parameter(&aws, "/acme/service-tokens/studio-domain").await,
+        deployment.core.outputs["StudioDomainServiceToken"]
+    );
+    assert_eq!(ssm_parameter(&aws, "/acme/code/bucket").await, BUCKET);
+
+    // and CloudFormation resolves a staged product template's SSM parameters with their defaults,
+    // as a launch does (Service Catalog passes none), where the template as written fails
+    let cloudformation = aws_sdk_cloudformation::Client::new(&config);
+    let grant = |stack: &str| {
+        cloudformation
+            .create_stack()
+            .stack_name(stack)
+            .parameters(parameter("PrincipalArn", &admin))
+            .parameters(parameter("DatabaseName", "sales"))
+    };
+    let as_written =
+        std::fs::read_to_string(workspace_root().join("templates/data-access-grant.yaml")).unwrap();
+    let refused = grant("grant-as-written")
+        .template_body(as_written)
+        .send()
+        .await
+        .expect_err("the product template as written reads /studio-catalog/...");
+    let message = format!("{:?}", refused.into_service_error());
+    assert!(
+        message.contains(
+            "Unable to fetch parameters [/studio-catalog/service-tokens/lakeformation-grant]"
+        ),
+        "{message}"
+    );
+    let staged_url = &manifest.template_urls["templates/data-access-grant.yaml"];
+    let created = grant("grant-staged")
+        .template_url(staged_url)
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("{:?}", error.into_service_error()));
+    let stack_id = created.stack_id().unwrap().to_owned();
+    // CloudFormation sends the grant to acme's function, the ServiceToken it read from SSM
+    // (the dummy code never answers: the emulator's reset at the end of the lease abandons the
+    // waiting stack)
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let request = loop {
+        let sent = aws
+            .control(
+                Method::GET,
+                "/cloudformation/custom-resource-requests",
+                None,
+            )
+            .await
+            .unwrap();
+        let ours = sent["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["StackId"] == stack_id.as_str())
+            .cloned();
+        if let Some(request) = ours {
+            break request;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no custom-resource request from {stack_id}: {sent}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(request["ResourceType"], "Custom::LakeFormationGrant");
+    assert_eq!(
+        request["ServiceToken"],
+        format!("arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:acme-lakeformation-grant").as_str()
+    );
+}
+
+fn parameter(key: &str, value: &str) -> aws_sdk_cloudformation::types::Parameter {
+    aws_sdk_cloudformation::types::Parameter::builder()
+        .parameter_key(key)
+        .parameter_value(value)
+        .build()
+}
+
+#[tokio::test]
+async fn a_name_prefix_other_than_the_packaged_one_is_refused_and_nothing_is_deployed() {
+    // Given the suite staged for core.yaml's default prefix
+    let aws = AwsEmulator::builder().lease().await.unwrap();
+    let config = sdk_config(&aws).await;
+    let manifest = package(&config, dummy_zips("mismatch", "v1"), true).await;
+
+    // When the core stack is deployed with another NamePrefix
+    let (outcome, _) = try_deploy(&config, &manifest, &core_only(&[("NamePrefix", "acme")])).await;
+
+    // Then the deploy is refused, naming both, and CloudFormation was not called
+    let error = outcome.expect_err("a NamePrefix the templates were not packaged for");
+    let message = error.to_string();
+    assert!(
+        matches!(error, DeployError::NamePrefixMismatch { .. }),
+        "{message}"
+    );
+    assert!(message.contains("NamePrefix=acme"), "{message}");
+    assert!(message.contains("(studio-catalog)"), "{message}");
+    for operation in ["GetTemplateSummary", "DescribeStacks", "CreateStack"] {
+        assert_eq!(
+            aws.call_count("cloudformation", operation).await.unwrap(),
+            0,
+            "{operation}"
+        );
+    }
+    // while the packaged one deploys (and is counted)
+    let (deployment, report) =
+        deploy_core(&config, &manifest, &[("NamePrefix", "studio-catalog")]).await;
+    assert_eq!(deployment.core.status, "CREATE_COMPLETE", "{report}");
+    assert_eq!(
+        aws.call_count("cloudformation", "CreateStack")
+            .await
+            .unwrap(),
+        1
     );
 }

@@ -322,6 +322,7 @@ async fn the_suite_deploys_core_then_portfolio_with_the_core_prefixes() {
         prefix: "p/v".into(),
         version: "v".into(),
         architecture: Architecture::Arm64,
+        name_prefix: "acme".into(),
         function_keys: BTreeMap::new(),
         template_urls: BTreeMap::from([
             (CORE_TEMPLATE.into(), "https://core".into()),
@@ -362,6 +363,231 @@ async fn the_suite_deploys_core_then_portfolio_with_the_core_prefixes() {
             },
         ]
     );
+}
+
+/// A manifest of templates packaged for NamePrefix `name_prefix`.
+fn manifest_for(name_prefix: &str) -> PackageManifest {
+    PackageManifest {
+        bucket: "b".into(),
+        region: "us-east-1".into(),
+        prefix: "p/v".into(),
+        version: "v".into(),
+        architecture: Architecture::Arm64,
+        name_prefix: name_prefix.into(),
+        function_keys: BTreeMap::new(),
+        template_urls: BTreeMap::from([
+            (CORE_TEMPLATE.into(), "https://core".into()),
+            (PORTFOLIO_TEMPLATE.into(), "https://portfolio".into()),
+        ]),
+        rewritten_parameters: BTreeMap::new(),
+    }
+}
+
+#[tokio::test]
+async fn the_core_stack_gets_the_name_prefix_the_templates_were_packaged_for() {
+    // Given templates packaged for NamePrefix acme, and no NamePrefix given
+    let stacks = FakeStacks::new(1, &[]).playing(vec![step(vec![], "CREATE_COMPLETE")]);
+    let request = SuiteRequest {
+        portfolio_stack_name: None,
+        core_parameters: vec![("LogLevel".into(), "DEBUG".into())],
+        ..SuiteRequest::new()
+    };
+
+    // When the suite is deployed
+    deploy_suite(
+        &stacks,
+        &manifest_for("acme"),
+        &request,
+        settings(),
+        &mut RecordingReporter::default(),
+    )
+    .await
+    .unwrap();
+
+    // Then the core stack is created with NamePrefix acme, besides what was given
+    let requests = stacks.requests.lock().unwrap();
+    assert_eq!(
+        requests[0].1.parameters,
+        [
+            ParameterValue::Value {
+                key: "LogLevel".into(),
+                value: "DEBUG".into()
+            },
+            ParameterValue::Value {
+                key: "NamePrefix".into(),
+                value: "acme".into()
+            },
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_name_prefix_given_as_packaged_is_taken() {
+    let stacks = FakeStacks::new(1, &[]).playing(vec![step(vec![], "CREATE_COMPLETE")]);
+    let request = SuiteRequest {
+        portfolio_stack_name: None,
+        core_parameters: vec![("NamePrefix".into(), "acme".into())],
+        ..SuiteRequest::new()
+    };
+
+    let outcome = deploy_suite(
+        &stacks,
+        &manifest_for("acme"),
+        &request,
+        settings(),
+        &mut RecordingReporter::default(),
+    )
+    .await;
+
+    assert!(outcome.is_ok(), "{outcome:?}");
+    let requests = stacks.requests.lock().unwrap();
+    assert_eq!(
+        requests[0].1.parameters,
+        [ParameterValue::Value {
+            key: "NamePrefix".into(),
+            value: "acme".into()
+        }]
+    );
+}
+
+#[tokio::test]
+async fn a_name_prefix_other_than_the_packaged_one_is_refused_before_any_call() {
+    // The staged product templates read /acme/...: a core stack (or a portfolio launch role)
+    // under another prefix would make every launch fail.
+    for (core, portfolio, parameter) in [
+        (vec![("NamePrefix", "other")], vec![], "NamePrefix"),
+        (vec![], vec![("CoreNamePrefix", "other")], "CoreNamePrefix"),
+    ] {
+        let stacks = FakeStacks::new(1, &[]);
+        let pairs = |given: Vec<(&str, &str)>| -> Vec<(String, String)> {
+            given
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        };
+        let request = SuiteRequest {
+            core_parameters: pairs(core),
+            portfolio_parameters: pairs(portfolio),
+            ..SuiteRequest::new()
+        };
+
+        let error = deploy_suite(
+            &stacks,
+            &manifest_for("acme"),
+            &request,
+            settings(),
+            &mut RecordingReporter::default(),
+        )
+        .await
+        .unwrap_err();
+
+        assert!(
+            matches!(&error, DeployError::NamePrefixMismatch { parameter: p, given, packaged }
+                if *p == parameter && given == "other" && packaged == "acme"),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(message.contains(&format!("{parameter}=other")), "{message}");
+        assert!(message.contains("packaged for (acme)"), "{message}");
+        assert!(
+            message.contains("re-run `package --name-prefix other`"),
+            "{message}"
+        );
+        assert!(stacks.requests.lock().unwrap().is_empty());
+        assert!(stacks.describe_calls.lock().unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_core_stack_under_another_name_prefix_is_moved_only_when_asked() {
+    // Given a core stack deployed under NamePrefix old, and templates packaged for acme
+    let deployed_under_old = || {
+        FakeStacks::new(1, &[("NamePrefix", Some("acme"))])
+            .with_stack(
+                "studio-catalog-core",
+                "UPDATE_COMPLETE",
+                &[("NamePrefix", "old")],
+                1,
+            )
+            .playing(vec![step(vec![], "UPDATE_COMPLETE")])
+    };
+    let core_only = |parameters: &[(&str, &str)]| SuiteRequest {
+        portfolio_stack_name: None,
+        core_parameters: parameters
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        ..SuiteRequest::new()
+    };
+
+    // When it is deployed without a NamePrefix, it is refused, naming both, nothing updated
+    let stacks = deployed_under_old();
+    let error = deploy_suite(
+        &stacks,
+        &manifest_for("acme"),
+        &core_only(&[]),
+        settings(),
+        &mut RecordingReporter::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&error, DeployError::NamePrefixMoved { deployed, packaged, .. }
+            if deployed == "old" && packaged == "acme"),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("re-run `package --name-prefix old`"),
+        "{message}"
+    );
+    assert!(message.contains("NamePrefix=acme to move it"), "{message}");
+    assert!(stacks.requests.lock().unwrap().is_empty());
+
+    // and with NamePrefix given (the packaged one), it is moved
+    let stacks = deployed_under_old();
+    deploy_suite(
+        &stacks,
+        &manifest_for("acme"),
+        &core_only(&[("NamePrefix", "acme")]),
+        settings(),
+        &mut RecordingReporter::default(),
+    )
+    .await
+    .unwrap();
+    let requests = stacks.requests.lock().unwrap();
+    assert_eq!(requests[0].0, "update");
+    assert_eq!(
+        requests[0].1.parameters,
+        [ParameterValue::Value {
+            key: "NamePrefix".into(),
+            value: "acme".into()
+        }]
+    );
+}
+
+#[tokio::test]
+async fn a_core_stack_under_the_packaged_name_prefix_or_left_by_a_failed_create_is_deployed() {
+    for (status, prefix) in [("UPDATE_COMPLETE", "acme"), ("ROLLBACK_COMPLETE", "old")] {
+        let stacks = FakeStacks::new(1, &[("NamePrefix", Some("acme"))])
+            .with_stack("studio-catalog-core", status, &[("NamePrefix", prefix)], 1)
+            .playing(vec![step(vec![], "UPDATE_COMPLETE")]);
+        let request = SuiteRequest {
+            portfolio_stack_name: None,
+            ..SuiteRequest::new()
+        };
+
+        let outcome = deploy_suite(
+            &stacks,
+            &manifest_for("acme"),
+            &request,
+            settings(),
+            &mut RecordingReporter::default(),
+        )
+        .await;
+
+        assert!(outcome.is_ok(), "{status}: {outcome:?}");
+    }
 }
 
 #[tokio::test]
