@@ -123,6 +123,31 @@ async fn the_wrapper_drives_the_control_api() -> TestResult {
 }
 
 #[tokio::test]
+async fn an_emulator_enforces_iam_unless_its_builder_opts_out() -> TestResult {
+    // Given an emulator started with the defaults and one whose builder opts out
+    let enforcing = AwsEmulator::builder().script(fake()).start().await?;
+    let arranging = AwsEmulator::builder()
+        .script(fake())
+        .iam_enforcement(false)
+        .start()
+        .await?;
+
+    // Then the first evaluates IAM, the second does not until asked
+    assert!(enforcing.iam_enforced().await?);
+    assert!(!arranging.iam_enforced().await?);
+    arranging.set_iam_enforcement(true).await?;
+    assert!(arranging.iam_enforced().await?);
+
+    // And a reset (which switches enforcement off) gives each handle its builder's choice back
+    arranging.reset().await?;
+    assert!(!arranging.iam_enforced().await?);
+    enforcing.set_iam_enforcement(false).await?;
+    enforcing.reset().await?;
+    assert!(enforcing.iam_enforced().await?);
+    Ok(())
+}
+
+#[tokio::test]
 async fn start_failures_are_explained() {
     let missing = AwsEmulator::builder()
         .script("/nonexistent/server.py")
@@ -171,6 +196,21 @@ async fn the_real_emulator_answers_through_the_wrapper() -> TestResult {
 
     let domains = emulator.sagemaker("ListDomains", &json!({})).await?;
     assert_eq!(domains["Domains"], json!([]));
+    // It evaluates IAM: the set-up credentials are the account root's, allowed everything.
+    assert!(emulator.iam_enforced().await?);
+    let decided = emulator.iam_decisions().await?;
+    assert_eq!(
+        decided
+            .iter()
+            .map(|d| (&d["operation"], &d["principal"], &d["result"]))
+            .collect::<Vec<_>>(),
+        [(
+            &json!("ListDomains"),
+            &json!("arn:aws:iam::123456789012:root"),
+            &json!("Allowed")
+        )]
+    );
+    assert!(emulator.iam_refusals().await?.is_empty());
     let missing = emulator
         .sagemaker("DescribeDomain", &json!({"DomainId": "d-doesnotexist"}))
         .await;
@@ -236,6 +276,8 @@ async fn a_lease_starts_from_a_reset_emulator_that_the_next_lease_reuses() -> Te
     assert_eq!(state["failed_domains"], json!({}));
     let config = second.control(Method::GET, "/config", None).await?;
     assert_eq!(config["transition_seconds"], 0.5);
+    // and IAM enforced again, though the reset switched it off
+    assert_eq!(config["iam_enforcement"], true);
     assert!(
         second
             .sagemaker("CreateDomain", &json!({"DomainName": "d"}))

@@ -2,7 +2,9 @@
 //! core stack and the portfolio with the deploy tool, launch the products from the catalog as
 //! the cloud admin, update them, a failing launch, the data scientist's sign-in through the
 //! function URL, the cleanup schedule, termination. Every step asserts the AWS state it leaves
-//! and the records' and stacks' outcomes; this test asserts that each step behaved.
+//! and the records' and stacks' outcomes; this test asserts that each step behaved. IAM is
+//! enforced (the harness's default): every call is authorised against the roles and policies
+//! the templates and the platform admin create, as AWS would authorise it.
 //!
 //! It runs the built binaries: the functions and `studio-catalog-deploy`
 //! (`cargo build --workspace --bins` first; `scripts/test` does).
@@ -48,6 +50,10 @@ async fn a_cloud_admin_and_a_data_scientist_live_the_whole_story() {
         .lease()
         .await
         .expect("the emulator starts");
+    assert!(
+        aws.iam_enforced().await.expect("the emulator answers"),
+        "the story runs with IAM enforced"
+    );
     let mut narrator = Narrator::new(Box::new(CapturedOutput));
 
     let outcome = tell(&aws, &options, &mut narrator).await;
@@ -84,4 +90,25 @@ async fn a_cloud_admin_and_a_data_scientist_live_the_whole_story() {
             figure.took
         );
     }
+
+    // With IAM enforced, the one refusal is the one the story asks for: Studio, as alice's
+    // execution role, may not create a space owned by bob. Nothing else was refused quietly (a
+    // function that tolerates a denial, a handler action the launch role lacks).
+    let refusals: Vec<(String, String, String)> = aws
+        .iam_refusals()
+        .await
+        .expect("the emulator answers")
+        .iter()
+        .map(|refusal| {
+            let text = |key: &str| refusal[key].as_str().unwrap_or_default().to_owned();
+            (text("principal"), text("action"), text("result"))
+        })
+        .collect();
+    assert_eq!(refusals.len(), 1, "IAM refused: {refusals:#?}");
+    let (principal, action, result) = &refusals[0];
+    assert!(
+        principal.ends_with("/SageMaker") && action == "sagemaker:CreateSpace",
+        "IAM refused: {refusals:#?}"
+    );
+    assert_eq!(result, "ImplicitlyDenied");
 }

@@ -39,7 +39,7 @@ pub(crate) const EXPIRED: (&str, &str) = ("expires-at", "2024-01-01T00:00:00Z");
 pub(crate) const NOT_YET: (&str, &str) = ("expires-at", "2099-12-31T23:59:59+01:00");
 pub(crate) const MALFORMED: (&str, &str) = ("expires-at", "2024-01-01 at noon");
 pub(crate) const EXEMPT: (&str, &str) = ("cleanup", "exempt");
-/// Who credentials unknown to the emulator's IAM act as (moto's default identity).
+/// Who the account root's credentials act as in Service Catalog (moto's default identity).
 pub(crate) const EMULATOR_DEFAULT_PRINCIPAL: &str = "arn:aws:iam::123456789012:user/moto";
 
 /// One emulated account and the function that cleans it.
@@ -55,12 +55,15 @@ pub(crate) struct CleanupUnderTest {
 
 /// The clients a test arranges with: another access key than the function's, so that the
 /// function only sees other users' provisioned products if it searches at the account level.
+/// It is another of the account root's keys: the emulator enforces IAM (the harness's default)
+/// and refuses a key it does not know, as AWS does; the root is allowed everything, as an admin
+/// arranging the account is.
 pub(crate) async fn arranging_config(aws: &AwsEmulator, region: &str) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(aws.endpoint_url())
         .region(Region::new(region.to_owned()))
         .credentials_provider(Credentials::new(
-            "AKIATEAMMEMBER000001",
+            "AKIAIOSFODNN7EXAMPLE",
             "secret",
             None,
             None,
@@ -444,8 +447,8 @@ impl CleanupUnderTest {
             .unwrap_or_default()
             .to_owned();
         // A product is launched through a portfolio associated with the caller (its launch
-        // path); the arranging credentials are unknown to the emulator's IAM, so they act as
-        // its default identity.
+        // path); the arranging credentials are the account root's, which Service Catalog sees as
+        // the emulator's default identity.
         let portfolio = self
             .servicecatalog
             .create_portfolio()

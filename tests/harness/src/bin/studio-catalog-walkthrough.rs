@@ -45,10 +45,13 @@ data scientist live it:
      domain's network access in place;
   4. a launch with a bad parameter: FAILED with the function's reason, nothing left;
   5. alice signing in through the function URL, refused bob's profile;
-  6. the cleanup schedule firing and stopping an idle app;
+  6. in Studio (her execution role) alice creating her private space and its app, refused a
+     space of bob's; the cleanup schedule firing and stopping the idle app;
   7. termination: profiles first, then the domain, its home file system retained.
-IAM policies are kept but not evaluated by the emulator (who may do what is the templates' and
-a real account's to prove). Each step prints what it found and its time; a summary follows.
+IAM is enforced: every call is authorised by a real policy engine against the roles and
+policies the templates and the platform admin create, as AWS would (a refusal answers as AWS
+answers; a story that stops early shows the last refusals). Each step prints what it found and
+its time; a summary follows.
 ";
 
 fn bin_dir() -> PathBuf {

@@ -40,9 +40,64 @@ impl AwsEmulator {
         self.control(Method::GET, "/health", None).await
     }
 
-    /// Forgets every emulated resource, fault and recorded call (`POST /reset`).
+    /// Forgets every emulated resource, fault, recorded call and IAM decision (`POST /reset`),
+    /// then enforces IAM again if this handle's builder asked for it (a reset switches
+    /// enforcement off).
     pub async fn reset(&self) -> Result<()> {
-        self.control(Method::POST, "/reset", None).await.map(drop)
+        self.control(Method::POST, "/reset", None).await?;
+        if self.iam_enforcement {
+            self.set_iam_enforcement(true).await?;
+        }
+        Ok(())
+    }
+
+    /// Switches IAM enforcement on or off (`POST /config {"iam_enforcement": …}`). Off only to
+    /// arrange state, and on again before what the test is about.
+    pub async fn set_iam_enforcement(&self, enforce: bool) -> Result<()> {
+        self.configure(&json!({ "iam_enforcement": enforce })).await
+    }
+
+    /// Whether the emulator enforces IAM now (`GET /config`).
+    pub async fn iam_enforced(&self) -> Result<bool> {
+        let config = self.control(Method::GET, "/config", None).await?;
+        Ok(config["iam_enforcement"].as_bool().unwrap_or(false))
+    }
+
+    /// The IAM decisions taken so far, oldest first (`GET /iam/decisions`: each with its
+    /// `service`, `operation`, `principal`, `action`, `resources`, `result` and the
+    /// `statement` that decided; `via` for what a service did on a principal's behalf).
+    pub async fn iam_decisions(&self) -> Result<Vec<Value>> {
+        let answer = self.control(Method::GET, "/iam/decisions", None).await?;
+        parse_field(answer, "decisions", "/iam/decisions")
+    }
+
+    /// A session of `role_arn` as the AWS service `service_principal` opens it for itself
+    /// (`POST /iam/service-sessions`: the role must trust that service), for a caller standing
+    /// in for the service, e.g. SageMaker Studio acting as a user's execution role. The answer
+    /// is STS `AssumeRole`'s, as JSON (`Credentials`, `AssumedRoleUser`).
+    pub async fn service_session(
+        &self,
+        role_arn: &str,
+        service_principal: &str,
+        session_name: &str,
+    ) -> Result<Value> {
+        let body = json!({
+            "RoleArn": role_arn,
+            "ServicePrincipal": service_principal,
+            "SessionName": session_name,
+        });
+        self.control(Method::POST, "/iam/service-sessions", Some(&body))
+            .await
+    }
+
+    /// The IAM decisions that did not allow (refusals and engine errors), oldest first.
+    pub async fn iam_refusals(&self) -> Result<Vec<Value>> {
+        Ok(self
+            .iam_decisions()
+            .await?
+            .into_iter()
+            .filter(|decision| decision["result"] != "Allowed")
+            .collect())
     }
 
     /// Makes the next `fault.count` matching calls fail.

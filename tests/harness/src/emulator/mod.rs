@@ -5,6 +5,12 @@
 //!
 //! One file per thing: [`process`] spawns it under a watchdog, [`pool`] shares it between the
 //! tests of one binary, `control.rs` speaks the control API, `aws_calls.rs` the AWS APIs.
+//!
+//! Every emulator a handle is made for evaluates IAM on every request (issue #13: the emulator
+//! refuses what AWS would refuse, with the roles and policies the templates create), unless its
+//! builder opts out ([`EmulatorBuilder::iam_enforcement`]). The set-up credentials of
+//! [`AwsEmulator::aws_env`] are the account root's, allowed everything, so arranging state as an
+//! admin needs no opt-out.
 
 mod aws_calls;
 mod control;
@@ -58,6 +64,7 @@ pub struct EmulatorBuilder {
     python: Option<PathBuf>,
     script: Option<PathBuf>,
     ready_timeout: Duration,
+    iam_enforcement: bool,
 }
 
 impl Default for EmulatorBuilder {
@@ -67,6 +74,7 @@ impl Default for EmulatorBuilder {
             python: None,
             script: None,
             ready_timeout: Duration::from_secs(30),
+            iam_enforcement: true,
         }
     }
 }
@@ -101,6 +109,16 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Whether the emulator evaluates IAM on every request (`POST config {"iam_enforcement":
+    /// …}`; default `true`). Opt out only to arrange state that no principal of the story could
+    /// make (the root's set-up credentials need no opt-out: they are allowed everything), and
+    /// say why where you do; [`AwsEmulator::set_iam_enforcement`] switches it within a test.
+    #[must_use]
+    pub fn iam_enforcement(mut self, enforce: bool) -> Self {
+        self.iam_enforcement = enforce;
+        self
+    }
+
     fn launch(&self, transition_seconds: f64) -> Launch {
         Launch {
             python: self.python.clone().unwrap_or_else(python_interpreter),
@@ -116,15 +134,20 @@ impl EmulatorBuilder {
     }
 
     /// Spawns an emulator of its own on a free loopback port and waits until it serves: it
-    /// printed [`READY_MARKER`] or its port accepts connections. It stops when dropped, or when
-    /// this process exits.
+    /// printed [`READY_MARKER`] or its port accepts connections; then switches IAM enforcement
+    /// on (unless opted out). It stops when dropped, or when this process exits.
     pub async fn start(self) -> Result<AwsEmulator> {
         let process = self.launch(self.transition_seconds).start().await?;
-        Ok(AwsEmulator::new(Server::Own(process)))
+        let emulator = AwsEmulator::new(Server::Own(process), self.iam_enforcement);
+        if self.iam_enforcement {
+            emulator.set_iam_enforcement(true).await?;
+        }
+        Ok(emulator)
     }
 
     /// Leases one of this test binary's shared emulators (see `pool.rs`): started the first
-    /// time, then reset for each test (`POST reset`, then the transition delay asked for). The
+    /// time, then reset for each test (`POST reset`, then the transition delay and the IAM
+    /// enforcement asked for: a reset switches enforcement off). The
     /// lease is exclusive — faults, the call log, the configuration and every resource are
     /// this test's — and ends when the handle is dropped. Drop it after the functions that
     /// call it (declare it first in a `struct`, last among `let`s), so that nothing of this
@@ -138,7 +161,7 @@ impl EmulatorBuilder {
         // Every shared emulator starts with the default delay; the lease sets the test's.
         let launch = self.launch(EmulatorBuilder::default().transition_seconds);
         let lease = pool::lease(&launch).await?;
-        let emulator = AwsEmulator::new(Server::Leased(lease));
+        let emulator = AwsEmulator::new(Server::Leased(lease), self.iam_enforcement);
         emulator.reset().await?;
         emulator
             .set_transition_seconds(self.transition_seconds)
@@ -163,10 +186,12 @@ pub struct AwsEmulator {
     /// Made in the test's runtime: a client's pooled connections belong to the runtime they
     /// were opened on, and each test has its own.
     http: reqwest::Client,
+    /// Whether its builder asked for IAM enforcement ([`AwsEmulator::reset`] restores it).
+    iam_enforcement: bool,
 }
 
 impl AwsEmulator {
-    fn new(server: Server) -> Self {
+    fn new(server: Server, iam_enforcement: bool) -> Self {
         let first_log_line = match &server {
             Server::Own(_) => 0,
             Server::Leased(lease) => lease.process().logs.len(),
@@ -179,6 +204,7 @@ impl AwsEmulator {
                 .no_proxy()
                 .build()
                 .expect("a plain HTTP client builds"),
+            iam_enforcement,
         }
     }
 

@@ -5,8 +5,9 @@
 //! call log, configuration and resources are its own, whatever runs beside it; tests run in
 //! parallel on as many emulators as the test runner has threads (`RUST_TEST_THREADS`, else the
 //! available parallelism), each started the first time all the others are leased. A lease
-//! resets its emulator before the test sees it (`POST reset`: resources, faults, calls, quotas;
-//! then the transition delay the test asked for, which also undoes per-model delays).
+//! resets its emulator before the test sees it (`POST reset`: resources, faults, calls, quotas,
+//! IAM decisions and enforcement; then the transition delay the test asked for, which also undoes
+//! per-model delays, and IAM enforcement again unless the test's builder opted out).
 //!
 //! Each `#[tokio::test]` has its own runtime, which ends with the test; the shared processes and
 //! the tasks reading their output therefore live on a runtime of their own, never dropped

@@ -15,35 +15,35 @@ use crate::{REGION, workspace_root};
 
 /// Where and how to deploy.
 #[derive(Debug, Clone)]
-pub(crate) struct DeployRun<'a> {
+pub struct DeployRun<'a> {
     /// The `studio-catalog-deploy` binary.
-    pub(crate) binary: &'a Path,
+    pub binary: &'a Path,
     /// The directory of the function binaries (`--from-binaries`).
-    pub(crate) functions_dir: &'a Path,
+    pub functions_dir: &'a Path,
     /// The artefact bucket.
-    pub(crate) bucket: &'a str,
+    pub bucket: &'a str,
     /// The manifest `package` writes and `deploy` reads (kept out of the work tree).
-    pub(crate) manifest: PathBuf,
+    pub manifest: PathBuf,
     /// `--core-parameter K=V`s.
-    pub(crate) core_parameters: Vec<(String, String)>,
+    pub core_parameters: Vec<(String, String)>,
     /// `--portfolio-parameter K=V`s.
-    pub(crate) portfolio_parameters: Vec<(String, String)>,
+    pub portfolio_parameters: Vec<(String, String)>,
+    /// `package --name-prefix`: the core stack's `NamePrefix`, which the staged product
+    /// templates' SSM parameter defaults and the portfolio's `CoreNamePrefix` follow (None: the
+    /// core template's default).
+    pub name_prefix: Option<&'a str>,
 }
 
 impl DeployRun<'_> {
     /// `package`, then `deploy`; each one's output lines as progress. An exit status other than
     /// 0 is a step error with the command's last lines.
-    pub(crate) async fn run(
-        &self,
-        aws: &AwsEmulator,
-        narrator: &mut Narrator,
-    ) -> Result<(), StepError> {
+    pub async fn run(&self, aws: &AwsEmulator, narrator: &mut Narrator) -> Result<(), StepError> {
         // moto's CloudFormation reads a path-style TemplateURL only on a host containing
         // "localhost" (tools/deploy/README.md), so the admin's endpoint is spelt so.
         let endpoint = format!("http://localhost:{}", aws.port());
         let functions_dir = self.functions_dir.display().to_string();
         let manifest = self.manifest.display().to_string();
-        let package = [
+        let mut package = vec![
             "package",
             "--bucket",
             self.bucket,
@@ -53,6 +53,9 @@ impl DeployRun<'_> {
             "--manifest",
             &manifest,
         ];
+        if let Some(prefix) = self.name_prefix {
+            package.extend(["--name-prefix", prefix]);
+        }
         self.command(&endpoint, &package, narrator).await?;
         let mut deploy: Vec<String> = ["deploy", "--manifest", &manifest, "--poll-seconds", "1"]
             .iter()

@@ -7,18 +7,23 @@
 //!
 //! 1. The platform admin (default credentials) prepares the account — the cloud admins' role
 //!    with Service Catalog end-user rights only, the data scientists' federated role, a VPC,
-//!    the Glue table to grant on — and deploys with `studio-catalog-deploy`.
+//!    the Glue table to grant on — and deploys with `studio-catalog-deploy` (`NamePrefix`
+//!    `story-cat`, not the core template's default: the staged product templates and the launch
+//!    role follow it by themselves).
 //! 2. The cloud admin (an assumed-role session) launches the domain product, two user-profile
 //!    products (bob's with a column-level grant) and a data-access-grant product.
 //! 3. Updates: bob's product (a tag and the grant's columns: same profile, the grant never
 //!    absent), the domain product (an in-place setting).
 //! 4. A launch with a bad parameter fails with the function's reason and leaves nothing.
 //! 5. alice signs in through the function URL; bob's profile is refused to her.
-//! 6. The cleanup schedule fires and stops alice's idle app.
+//! 6. In Studio (her profile's execution role) alice creates her private space and its app; the
+//!    cleanup schedule fires and stops the idle app.
 //! 7. Everything is terminated, profiles first; the domain's home file system is retained.
 //!
 //! Each step checks the AWS state it should leave and fails with what it found otherwise; the
-//! story stops at the first step that did not behave. [`tell`] is used by the walk-through
+//! story stops at the first step that did not behave. IAM is enforced (the harness's default):
+//! every call is authorised against the roles and policies the templates and the platform admin
+//! create; a story that stops early shows the emulator's last IAM refusals. [`tell`] is used by the walk-through
 //! binary and by the end-to-end test alike.
 
 mod catalog;
@@ -31,6 +36,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use deploy::DeployRun;
 pub use narrator::{Narrator, StepRecord};
 
 use crate::emulator::AwsEmulator;
@@ -145,11 +151,55 @@ pub async fn tell(
     let completed = steps::walk(aws, options, narrator, &mut figures)
         .await
         .is_some();
+    if !(completed && narrator.all_behaved()) {
+        tell_iam_refusals(aws, narrator).await;
+    }
     narrator.summary();
     StoryOutcome {
         steps: narrator.steps().to_vec(),
         completed: completed && narrator.all_behaved(),
         figures,
+    }
+}
+
+/// How many of the emulator's latest IAM refusals a story that stopped early shows.
+const REFUSALS_SHOWN: usize = 5;
+
+/// The emulator's latest IAM refusals (and engine errors), for a story that stopped early: what
+/// was refused to whom is usually the reason, even when the step only saw a failed record.
+async fn tell_iam_refusals(aws: &AwsEmulator, narrator: &mut Narrator) {
+    let Ok(refusals) = aws.iam_refusals().await else {
+        return;
+    };
+    if refusals.is_empty() {
+        narrator.say("\nNo IAM refusal in the emulator's decision log");
+        return;
+    }
+    narrator.say(&format!(
+        "\nThe emulator's last IAM refusals ({} in all):",
+        refusals.len()
+    ));
+    for refusal in refusals
+        .iter()
+        .skip(refusals.len().saturating_sub(REFUSALS_SHOWN))
+    {
+        let text = |key: &str| refusal[key].as_str().unwrap_or("-").to_owned();
+        let via = refusal["via"]
+            .as_str()
+            .map(|service| format!(" (via {service})"))
+            .unwrap_or_default();
+        let error = refusal["error"]
+            .as_str()
+            .map(|error| format!(": {error}"))
+            .unwrap_or_default();
+        narrator.progress(&format!(
+            "{} {}{via} {} on {}: {}{error}",
+            text("principal"),
+            text("operation"),
+            text("action"),
+            refusal["resources"],
+            text("result"),
+        ));
     }
 }
 

@@ -1,5 +1,6 @@
 //! Who makes each call of the story: the platform admin (the emulator's default credentials),
-//! the cloud admin and a data scientist (STS `AssumeRole` sessions). Each identity is one
+//! the cloud admin and a data scientist (STS `AssumeRole` sessions), and Studio acting for a
+//! data scientist (SageMaker's session of her profile's execution role). Each identity is one
 //! `SdkConfig`, pointed at the emulator, from which the story makes the SDK clients it needs.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -56,6 +57,29 @@ impl Session {
             Some(issued.session_token().to_owned()),
             None,
             "story-assumed-role",
+        );
+        Self::signing_with(aws, credentials).await
+    }
+
+    /// SageMaker Studio acting for a user: SageMaker's own session (`SageMaker`) of the user
+    /// profile's execution role `role_arn`, which must trust `sagemaker.amazonaws.com` (the
+    /// emulator's `iam/service-sessions` route stands in for the service assuming it).
+    pub(crate) async fn studio(aws: &AwsEmulator, role_arn: &str) -> Result<Self, StepError> {
+        let opened = aws
+            .service_session(role_arn, "sagemaker.amazonaws.com", "SageMaker")
+            .await?;
+        let issued = &opened["Credentials"];
+        let field = |name: &str| {
+            issued[name].as_str().map(str::to_owned).ok_or_else(|| {
+                StepError::new(format!("the service session answered no {name}: {opened}"))
+            })
+        };
+        let credentials = Credentials::new(
+            field("AccessKeyId")?,
+            field("SecretAccessKey")?,
+            Some(field("SessionToken")?),
+            None,
+            "story-studio",
         );
         Self::signing_with(aws, credentials).await
     }

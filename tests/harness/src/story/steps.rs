@@ -8,6 +8,9 @@ use std::time::{Duration, Instant, SystemTime};
 use aws_sdk_lakeformation::types::{
     DataLakePrincipal, DataLakeSettings, PrincipalResourcePermissions, Resource, TableResource,
 };
+use aws_sdk_sagemaker::types::{
+    AppType, OwnershipSettings, SharingType, SpaceSettings, SpaceSharingSettings,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -23,6 +26,8 @@ use crate::function_url::{FunctionUrlAnswer, signed_get};
 const IAM_VERSION: &str = "2010-05-08";
 const EC2_VERSION: &str = "2016-11-15";
 const ARTIFACT_BUCKET: &str = "studio-catalog-local-artifacts";
+/// The core stack's `NamePrefix` the platform admin packages and deploys with.
+const NAME_PREFIX: &str = "story-cat";
 const CORE_STACK: &str = "studio-catalog-core";
 const PORTFOLIO_STACK: &str = "studio-catalog-portfolio";
 const CLOUD_ADMIN_ROLE: &str = "CloudAdmin";
@@ -231,6 +236,16 @@ pub(super) async fn walk(
     let domain_wait =
         Duration::from_secs_f64(options.domain_transition_seconds.unwrap_or(transition));
     let profile_wait = Duration::from_secs_f64(transition);
+    match aws.iam_enforced().await {
+        Ok(true) => narrator.say(
+            "IAM enforced: every call below is authorised as AWS would, against the roles and policies the templates and the platform admin create\n",
+        ),
+        Ok(false) => narrator.say("IAM not enforced (the emulator's builder opted out)\n"),
+        Err(error) => {
+            narrator.say(&format!("could not read the emulator's configuration: {error}"));
+            return None;
+        }
+    }
     if let Some(seconds) = options.domain_transition_seconds {
         let configured = aws
             .configure(&json!({"transitions": {"sagemaker::studio-domain": seconds}}))
@@ -326,7 +341,7 @@ pub(super) async fn walk(
 
     step(
         narrator,
-        "Platform admin: studio-catalog-deploy package (zips from the built binaries) and deploy (core stack, portfolio)",
+        "Platform admin: studio-catalog-deploy package (zips from the built binaries, NamePrefix story-cat: the product templates follow it) and deploy (core stack, portfolio)",
         async |narrator| {
             let manifest = std::env::temp_dir().join(format!("studio-catalog-story-{}", std::process::id()));
             std::fs::create_dir_all(&manifest)?;
@@ -345,6 +360,9 @@ pub(super) async fn walk(
                     "CloudAdminRoleArn".to_owned(),
                     format!("arn:aws:iam::{ACCOUNT_ID}:role/{CLOUD_ADMIN_ROLE}"),
                 )],
+                // Not the core template's default: the staged product templates and the launch
+                // role must follow the core's prefix by themselves (#13 item 8).
+                name_prefix: Some(NAME_PREFIX),
             }
             .run(aws, narrator)
             .await?;
@@ -833,22 +851,67 @@ pub(super) async fn walk(
     // 6. The cleanup.
     step(
         narrator,
-        "The cleanup schedule fires and stops alice's idle JupyterLab app",
+        "In Studio (her execution role) alice creates her private space (none of bob's) and its JupyterLab app; the cleanup schedule fires and stops the idle app",
         async |narrator| {
             let domain_id = world.domain_id()?;
-            let space = json!({
-                "DomainId": domain_id, "SpaceName": "alice-space",
-                "OwnershipSettings": {"OwnerUserProfileName": "alice"},
-                "SpaceSharingSettings": {"SharingType": "Private"},
-                "SpaceSettings": {"AppType": "JupyterLab"}
-            });
-            aws.sagemaker("CreateSpace", &space).await?;
-            let space_key = json!({"DomainId": domain_id, "SpaceName": "alice-space"});
-            aws.wait_for_sagemaker_status("DescribeSpace", &space_key, "InService", Duration::from_secs(60)).await?;
+            // Studio calls SageMaker as the profile's execution role: the user product's
+            // ChangeOnlyOwnSpacesAndTheirApps lets it change only alice's own spaces and apps.
+            let studio = Session::studio(aws, &world.launched_output("alice", "ExecutionRoleArn")?).await?;
+            narrator.progress(&format!("Studio for alice: {}", studio.arn));
+            studio
+                .sagemaker()
+                .create_space()
+                .domain_id(&domain_id)
+                .space_name("alice-space")
+                .ownership_settings(OwnershipSettings::builder().owner_user_profile_name("alice").build())
+                .space_sharing_settings(SpaceSharingSettings::builder().sharing_type(SharingType::Private).build())
+                .space_settings(SpaceSettings::builder().app_type(AppType::JupyterLab).build())
+                .send()
+                .await?;
+            // ... and no space of bob's.
+            let not_hers = studio
+                .sagemaker()
+                .create_space()
+                .domain_id(&domain_id)
+                .space_name("bob-space")
+                .ownership_settings(OwnershipSettings::builder().owner_user_profile_name("bob").build())
+                .space_sharing_settings(SpaceSharingSettings::builder().sharing_type(SharingType::Private).build())
+                .send()
+                .await;
+            match not_hers.map_err(|error| error.into_service_error()) {
+                Err(refused) if refused.meta().code() == Some("AccessDeniedException") => {}
+                other => return Err(StepError::new(format!("Studio for alice creating a space owned by bob: {other:?}, expected AccessDeniedException"))),
+            }
+            // Studio shows the space's status until it serves (DescribeSpace, as her role).
+            let sm = studio.sagemaker();
+            until_in_service("alice's space", async || {
+                let space = sm.describe_space().domain_id(&domain_id).space_name("alice-space").send().await?;
+                Ok(space.status().map(|s| s.as_str().to_owned()).unwrap_or_default())
+            })
+            .await?;
             let app = json!({"DomainId": domain_id, "SpaceName": "alice-space", "AppType": "JupyterLab", "AppName": "default"});
-            let created = aws.sagemaker("CreateApp", &app).await?;
-            aws.wait_for_sagemaker_status("DescribeApp", &app, "InService", Duration::from_secs(60)).await?;
-            let app_arn = created["AppArn"].as_str().unwrap_or_default().to_owned();
+            let created = studio
+                .sagemaker()
+                .create_app()
+                .domain_id(&domain_id)
+                .space_name("alice-space")
+                .app_type(AppType::JupyterLab)
+                .app_name("default")
+                .send()
+                .await?;
+            until_in_service("alice's app", async || {
+                let described = sm
+                    .describe_app()
+                    .domain_id(&domain_id)
+                    .space_name("alice-space")
+                    .app_type(AppType::JupyterLab)
+                    .app_name("default")
+                    .send()
+                    .await?;
+                Ok(described.status().map(|s| s.as_str().to_owned()).unwrap_or_default())
+            })
+            .await?;
+            let app_arn = created.app_arn().unwrap_or_default().to_owned();
             let three_days_ago = SystemTime::now() - Duration::from_secs(3 * 24 * 3600);
             let timestamp = aws_smithy_types::DateTime::from(three_days_ago)
                 .fmt(aws_smithy_types::date_time::Format::DateTime)?;
@@ -871,7 +934,7 @@ pub(super) async fn walk(
                 if matches!(status.as_str(), "Deleting" | "Deleted") {
                     let lines = cleanup_log_lines(aws, &world.core_outputs).await?;
                     return Ok(((), format!(
-                        "the cleanup ran as the schedule's target and stopped the idle app ({status}); {lines} lines in its log group"
+                        "a space owned by bob refused to her; the cleanup ran as the schedule's target and stopped the idle app ({status}); {lines} lines in its log group"
                     )));
                 }
                 if Instant::now() > deadline {
@@ -1041,6 +1104,25 @@ pub(super) async fn walk(
     Some(())
 }
 
+/// Polls `status` (what Studio shows of a space or an app it created) until it is `InService`;
+/// a step error after a minute.
+async fn until_in_service(
+    what: &str,
+    status: impl AsyncFn() -> Result<String, StepError>,
+) -> Result<(), StepError> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let now = status().await?;
+        if now == "InService" {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(StepError::new(format!("{what} is still {now} after 60 s")));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// How many events the cleanup function's log group holds (CloudWatch Logs `FilterLogEvents`;
 /// the group is `/aws/lambda/<NamePrefix>-studio-cleanup`, core.yaml's `StudioCleanupLogGroup`).
 /// None is a step error: the function did not run, or its logs went nowhere.
@@ -1050,7 +1132,7 @@ async fn cleanup_log_lines(
 ) -> Result<usize, StepError> {
     let prefix = core_outputs
         .get("NamePrefix")
-        .map_or("studio-catalog", String::as_str);
+        .map_or(NAME_PREFIX, String::as_str);
     let group = format!("/aws/lambda/{prefix}-studio-cleanup");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
