@@ -8,6 +8,11 @@ chooses its delay with ``pytestmark = pytest.mark.transition_seconds(0.2)``;
 without the mark it gets the server's default (``server.py`` without
 ``--transition-seconds``).
 
+IAM is enforced for every test (``emulator_client.SUITE_CONFIG``, set again after
+each reset): a call is authorised by the emulator's IAM engine as AWS would
+authorise it. The set-up keys are the account root; a test switches enforcement
+off only to arrange state, with ``emulator_client.iam_relaxed``.
+
 Every answer the tests' boto3 clients receive is checked against botocore's model of
 the operation (``shape_guard.py``); a test phase (setup, call or teardown) during which
 an answer violated it fails, naming each violation.
@@ -21,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from emulator_client import EmulatorProcess, client, control_api
+from emulator_client import SUITE_CONFIG, EmulatorProcess, client, control_api, reset_for_suite
 from shape_guard import SESSION_GUARD, UNCHECKED_PATTERNS
 
 pytest_plugins = ("pytester",)  # test_shape_guard.py runs a pytest session of its own
@@ -74,7 +79,25 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, Any]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
-    return (yield from _guarded("the test"))
+    result = yield from _guarded("the test")
+    _check_still_enforced(item)
+    return result
+
+
+def _check_still_enforced(item: pytest.Item) -> None:
+    """Fails a test against the session's emulator that left IAM enforcement off (it would
+    leave the module's later tests unenforced), and switches it on again for them."""
+    endpoint = getattr(item, "funcargs", {}).get("endpoint")
+    if not isinstance(endpoint, str):
+        return
+    call = control_api(endpoint)
+    if call("GET", "config")["iam_enforcement"] is not True:
+        call("POST", "config", SUITE_CONFIG)
+        pytest.fail(
+            "the test left IAM enforcement off: switch it off only to arrange state, "
+            "with emulator_client.iam_relaxed",
+            pytrace=False,
+        )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -123,12 +146,10 @@ def endpoint(
     emulator: EmulatorProcess,
     default_transition_seconds: float,
 ) -> str:
-    """The emulator's URL, reset and configured for this module."""
+    """The emulator's URL, reset and configured for this module (IAM enforced)."""
     mark = request.node.get_closest_marker("transition_seconds")
     seconds = mark.args[0] if mark else default_transition_seconds
-    call = control_api(emulator.endpoint)
-    call("POST", "reset")
-    call("POST", "config", {"transition_seconds": seconds})
+    reset_for_suite(control_api(emulator.endpoint), transition_seconds=seconds)
     return emulator.endpoint
 
 

@@ -2,10 +2,19 @@
 
 The emulator server as a subprocess, boto3 clients pointed at it, the
 ``/_studio_emulator/`` control API, unique names, polling and error helpers.
+
+IAM is enforced in every server the suite talks to (:data:`SUITE_CONFIG`, applied at start and
+after each reset by :func:`reset_for_suite`; issue #13 "Enforcing is the default in the test
+suite"). The set-up keys are the account root, allowed everything, so state is arranged as an
+admin would; a non-root identity (an IAM user, a role session, a function's execution role) has
+only the policy its helper gives it. :func:`iam_relaxed` switches enforcement off, only to
+arrange state.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import itertools
 import json
 import os
@@ -16,11 +25,12 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
+import yaml
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -34,9 +44,14 @@ ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 
 _READY = re.compile(r"studio-emulator ready on (http://127\.0\.0\.1:\d+)\n")
 
+#: The configuration every server of the suite runs with: IAM enforced (the server's own default,
+#: and ``POST reset``'s, is off; README "IAM in the suite").
+SUITE_CONFIG: dict[str, Any] = {"iam_enforcement": True}
+
 
 class EmulatorProcess:
-    """``server.py`` on a free port of 127.0.0.1, started and stopped by the tests."""
+    """``server.py`` on a free port of 127.0.0.1, started and stopped by the tests, configured
+    as the suite runs every server (:data:`SUITE_CONFIG`: IAM enforced)."""
 
     def __init__(self, transition_seconds: float | None = None) -> None:
         command = [sys.executable, SERVER, "--host", "127.0.0.1", "--port", "0"]
@@ -55,6 +70,7 @@ class EmulatorProcess:
             self._proc.wait()
             pytest.fail(f"emulator did not start: {line!r} {self._read_stderr()!r}")
         self.endpoint: str = match.group(1)
+        control_api(self.endpoint)("POST", "config", SUITE_CONFIG)
 
     def _read_stderr(self) -> str:
         self._stderr.seek(0)
@@ -112,6 +128,25 @@ def control_api(endpoint: str) -> Callable[..., Any]:
             return json.loads(resp.read())
 
     return call
+
+
+def reset_for_suite(call: Callable[..., Any], **settings: Any) -> None:
+    """``POST reset`` through the control API ``call``, then the suite's configuration
+    (:data:`SUITE_CONFIG`, IAM enforced: a reset switches it off) and ``settings``."""
+    call("POST", "reset")
+    call("POST", "config", {**SUITE_CONFIG, **settings})
+
+
+@contextlib.contextmanager
+def iam_relaxed(control: Callable[..., Any]) -> Iterator[None]:
+    """IAM evaluation off inside the block, on again after it: ONLY to arrange state that no
+    identity of the test could arrange with enforcement on. Never around the calls a test
+    asserts on (issue #13: "a test may switch it off only to arrange state")."""
+    control("POST", "config", {"iam_enforcement": False})
+    try:
+        yield
+    finally:
+        control("POST", "config", {"iam_enforcement": True})
 
 
 _counter = itertools.count(1)
@@ -202,6 +237,21 @@ def new_organization(endpoint: str) -> tuple[Any, dict[str, Any], str, str]:
     return organizations, org, root, ou
 
 
+def policy_document(*statements: dict[str, Any]) -> str:
+    """An IAM policy document (JSON) of ``statements``."""
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(action: str | list[str], resource: str | list[str] = "*", **extra: Any) -> dict[str, Any]:
+    """An ``Allow`` policy statement (``extra``: ``Sid``, ``Condition``, ``Principal`` ...)."""
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def deny(action: str | list[str], resource: str | list[str] = "*", **extra: Any) -> dict[str, Any]:
+    """A ``Deny`` policy statement."""
+    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
+
+
 FUNCTIONS = os.path.join(HERE, "functions")
 
 
@@ -248,12 +298,88 @@ def trust_policy(service: str) -> dict[str, Any]:
     }
 
 
-def execution_role(endpoint: str, name: str) -> str:
-    """An IAM role that Lambda may assume (moto's CreateFunction wants one); returns its ARN."""
+def service_role(endpoint: str, name: str, service: str, *statements: dict[str, Any]) -> str:
+    """An IAM role trusting ``<service>.amazonaws.com``, with an inline policy of
+    ``statements`` (none: no permission at all); returns its ARN."""
     iam = client(endpoint, "iam")
-    return iam.create_role(
-        RoleName=name, AssumeRolePolicyDocument=json.dumps(trust_policy("lambda"))
+    arn = iam.create_role(
+        RoleName=name, AssumeRolePolicyDocument=json.dumps(trust_policy(service))
     )["Role"]["Arn"]
+    if statements:
+        iam.put_role_policy(
+            RoleName=name, PolicyName=f"{name}-policy", PolicyDocument=policy_document(*statements)
+        )
+    return str(arn)
+
+
+def execution_role(endpoint: str, name: str, *statements: dict[str, Any]) -> str:
+    """An IAM role that Lambda may assume (moto's CreateFunction wants one), with an inline
+    policy of ``statements`` (none: the function may call nothing but what needs no permission,
+    e.g. STS ``GetCallerIdentity``); returns its ARN."""
+    return service_role(endpoint, name, "lambda", *statements)
+
+
+#: What every Service Catalog launch role needs (Service Catalog Administrator Guide, "AWS
+#: Service Catalog launch constraints"): read Service Catalog's own copy of the product's
+#: template, tagged ``servicecatalog:provisioning=true``, and run the product's ``SC-*`` stack.
+LAUNCH_ROLE_STATEMENTS: tuple[dict[str, Any], ...] = (
+    allow(
+        "s3:GetObject",
+        Condition={"StringEquals": {"s3:ExistingObjectTag/servicecatalog:provisioning": "true"}},
+    ),
+    allow(
+        [
+            "cloudformation:CreateStack",
+            "cloudformation:UpdateStack",
+            "cloudformation:DeleteStack",
+            "cloudformation:DescribeStacks",
+            "cloudformation:DescribeStackEvents",
+            "cloudformation:SetStackPolicy",
+        ],
+        f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/SC-*",
+    ),
+    allow(["cloudformation:GetTemplateSummary", "cloudformation:ValidateTemplate"]),
+)
+
+
+#: A Service Catalog end user's permissions (the end-user actions of the managed policy
+#: ``AWSServiceCatalogEndUserFullAccess``); without a launch constraint an end user launches
+#: with their own credentials, so they need :data:`LAUNCH_ROLE_STATEMENTS` too (Service Catalog
+#: Administrator Guide, "AWS Service Catalog launch constraints").
+END_USER_STATEMENTS: tuple[dict[str, Any], ...] = (
+    allow(
+        [
+            f"servicecatalog:{action}"
+            for action in (
+                "DescribeProduct", "DescribeProductView", "DescribeProvisioningParameters",
+                "ListLaunchPaths", "ProvisionProduct", "SearchProducts",
+                "DescribeProvisionedProduct", "DescribeRecord", "ListRecordHistory",
+                "ScanProvisionedProducts", "SearchProvisionedProducts",
+                "TerminateProvisionedProduct", "UpdateProvisionedProduct",
+                "ListProvisioningArtifacts", "DescribeProvisioningArtifact",
+            )
+        ]
+    ),
+)
+
+
+def launch_role(endpoint: str, name: str, *statements: dict[str, Any]) -> str:
+    """A Service Catalog launch role (trusting ``servicecatalog.amazonaws.com``) allowed
+    :data:`LAUNCH_ROLE_STATEMENTS` and ``statements`` (what the product's resources need);
+    returns its ARN."""
+    return service_role(endpoint, name, "servicecatalog", *LAUNCH_ROLE_STATEMENTS, *statements)
+
+
+def function_logging(function_name: str, log_group: str | None = None) -> dict[str, Any]:
+    """The statement a function's execution role needs for Lambda to deliver its logs to its
+    log group (``log_group``, default ``/aws/lambda/<name>``): ``logs:CreateLogGroup``,
+    ``logs:CreateLogStream``, ``logs:PutLogEvents``, as ``AWSLambdaBasicExecutionRole`` grants
+    them (Lambda Developer Guide, "Sending Lambda function logs to CloudWatch Logs"), on that
+    group and its streams only."""
+    group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{log_group or f'/aws/lambda/{function_name}'}"
+    return allow(
+        ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], [group, f"{group}:*"]
+    )
 
 
 def create_function(
@@ -262,16 +388,24 @@ def create_function(
     *,
     function_name: str | None = None,
     role: str | None = None,
+    statements: tuple[dict[str, Any], ...] = (),
+    logs: bool = True,
     zip_bytes: bytes | None = None,
     **config: Any,
 ) -> dict[str, Any]:
     """A ``provided.al2023`` function running fixture ``functions/<fixture>/`` (or
-    ``zip_bytes``), named uniquely unless ``function_name`` is given; ``config`` adds
-    CreateFunction members (``Timeout``, ``MemorySize``, ``Environment``, ...). Returns the
+    ``zip_bytes``), named uniquely unless ``function_name`` is given; its execution role is
+    ``role``, else a new one whose policy is ``statements`` (what the test's scenario lets
+    the function call) and, unless ``logs`` is false, :func:`function_logging` for its log
+    group (every function logs: START, END and REPORT at least); ``config`` adds CreateFunction
+    members (``Timeout``, ``MemorySize``, ``Environment``, ``LoggingConfig``, ...). Returns the
     CreateFunction answer."""
     name = function_name or unique(fixture)
     if role is None:
-        role = execution_role(lambda_client.meta.endpoint_url, f"{name}-role")
+        if logs:
+            group = (config.get("LoggingConfig") or {}).get("LogGroup")
+            statements = (function_logging(name, group), *statements)
+        role = execution_role(lambda_client.meta.endpoint_url, f"{name}-role", *statements)
     members: dict[str, Any] = {
         "FunctionName": name,
         "Runtime": "provided.al2023",
@@ -306,6 +440,34 @@ def delete_stack(cloudformation: Any, stack: str, timeout: float = 30.0) -> dict
     return wait_for_stack(cloudformation, stack_id, timeout)
 
 
+#: The log buckets of the ``cfn-recorder`` fixture are named ``cfn-log-<pid>-<n>``.
+RECORDER_LOG_PREFIX = "cfn-log"
+
+#: The least policy of the ``cfn-recorder`` fixture's execution role: it writes its log
+#: (``PutObject`` on ``log/*``) and looks for its release (``HeadObject``, which is
+#: ``s3:GetObject`` in the Service Authorization Reference, on ``release/*``) in its log buckets.
+RECORDER_STATEMENTS: tuple[dict[str, Any], ...] = (
+    allow("s3:PutObject", f"arn:aws:s3:::{RECORDER_LOG_PREFIX}-*/log/*"),
+    allow("s3:GetObject", f"arn:aws:s3:::{RECORDER_LOG_PREFIX}-*/release/*"),
+)
+
+
+def recorder_function(lambda_client: Any, **config: Any) -> str:
+    """A new ``cfn-recorder`` provider function (role: :data:`RECORDER_STATEMENTS`, timeout
+    60 s unless ``config`` says otherwise); returns its ARN, the ServiceToken."""
+    made = create_function(
+        lambda_client, "cfn-recorder", statements=RECORDER_STATEMENTS, **{"Timeout": 60, **config}
+    )
+    return str(made["FunctionArn"])
+
+
+def recorder_log(endpoint: str) -> str:
+    """A new log bucket for the ``cfn-recorder`` fixture; returns its name."""
+    log = unique(RECORDER_LOG_PREFIX)
+    client(endpoint, "s3").create_bucket(Bucket=log)
+    return log
+
+
 class Recorder:
     """The fixture custom-resource provider (``functions/cfn-recorder``), invoked by
     CloudFormation through the Lambda executor: it logs each request it receives to a bucket
@@ -319,12 +481,9 @@ class Recorder:
     def start(cls, endpoint: str, provider: str | None = None) -> "Recorder":
         """A recorder logging to a new bucket; the provider function is created unless given."""
         if provider is None:
-            provider = str(
-                create_function(client(endpoint, "lambda"), "cfn-recorder", Timeout=60)["FunctionArn"]
-            )
+            provider = recorder_function(client(endpoint, "lambda"))
         s3 = client(endpoint, "s3")
-        log = unique("cfn-log")
-        s3.create_bucket(Bucket=log)
+        log = recorder_log(endpoint)
         return cls(s3, provider, log)
 
     def resource(self, depends_on: str | None = None, **properties: Any) -> dict[str, Any]:
@@ -351,18 +510,12 @@ class Recorder:
 
     def release(self, logical_id: str) -> None:
         """Lets a resource that waits for it (``WaitFor``) answer."""
-        # public-read: the provider looks for it with an unsigned request
-        self.s3.put_object(Bucket=self.log, Key=f"release/{logical_id}", Body=b"go", ACL="public-read")
+        self.s3.put_object(Bucket=self.log, Key=f"release/{logical_id}", Body=b"go")
 
 
 # --------------------------------------------------------------------------
 # IAM evaluation (studio_emulator/iam/)
 # --------------------------------------------------------------------------
-
-
-def policy_document(*statements: dict[str, Any]) -> str:
-    """An IAM policy document (JSON) of ``statements``."""
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 def iam_user(
@@ -410,9 +563,26 @@ def role_session(
     """A role (trusting the account) with an inline policy of ``statements`` (and an optional
     boundary), assumed with the set-up credentials; returns the session's
     ``(id, secret, token)``."""
-    iam = client(endpoint, "iam")
+    return _account_role_session(
+        endpoint, (ACCESS_KEY_ID, "secret"), ACCOUNT, role_name, statements, session_name, boundary
+    )
+
+
+def _account_role_session(
+    endpoint: str,
+    key: tuple[str, ...],
+    account: str,
+    role_name: str,
+    statements: tuple[dict[str, Any], ...],
+    session_name: str,
+    boundary: str | None = None,
+) -> tuple[str, str, str]:
+    """A role of ``account`` trusting that account, with an inline policy of ``statements``,
+    made and assumed with ``key`` (a principal of that account); the session's
+    ``(id, secret, token)``."""
+    iam = signed_client(endpoint, "iam", key)
     trust = policy_document(
-        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
          "Action": "sts:AssumeRole"}
     )
     members: dict[str, Any] = {"RoleName": role_name, "AssumeRolePolicyDocument": trust}
@@ -424,20 +594,51 @@ def role_session(
             RoleName=role_name, PolicyName=f"{role_name}-policy",
             PolicyDocument=policy_document(*statements),
         )
-    creds = client(endpoint, "sts").assume_role(RoleArn=arn, RoleSessionName=session_name)[
-        "Credentials"
-    ]
+    creds = signed_client(endpoint, "sts", key).assume_role(
+        RoleArn=arn, RoleSessionName=session_name
+    )["Credentials"]
     return creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
 
 
-def allow(action: str | list[str], resource: str | list[str] = "*", **extra: Any) -> dict[str, Any]:
-    """An ``Allow`` policy statement (``extra``: ``Sid``, ``Condition``, ``Principal`` ...)."""
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+def account_admin(endpoint: str, account: str) -> tuple[str, str, str]:
+    """A session of a role allowed everything in ``account`` (another account than the
+    set-up keys' own), to arrange state there as that account's admin would; returns its
+    ``(id, secret, token)``.
+
+    The set-up keys are the root of :data:`ACCOUNT` only, and moto has no root key of another
+    account: the role is made by a session of a role moto lets anyone assume without it
+    existing, with IAM relaxed (:func:`iam_relaxed`, arranging state only); everything after is
+    authorised as the new role's session."""
+    with iam_relaxed(control_api(endpoint)):
+        bootstrap = client(endpoint, "sts").assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/bootstrap", RoleSessionName="bootstrap"
+        )["Credentials"]
+        key = (bootstrap["AccessKeyId"], bootstrap["SecretAccessKey"], bootstrap["SessionToken"])
+        return _account_role_session(
+            endpoint, key, account, unique("account-admin"), (allow("*"),), "admin"
+        )
 
 
-def deny(action: str | list[str], resource: str | list[str] = "*", **extra: Any) -> dict[str, Any]:
-    """A ``Deny`` policy statement."""
-    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
+def other_account_session(
+    endpoint: str, account: str, role_name: str, *statements: dict[str, Any],
+    session_name: str = "caller",
+) -> tuple[str, str, str]:
+    """A session (``session_name``) of a new role ``role_name`` of another ``account``, with
+    an inline policy of ``statements``, made by that account's admin (:func:`account_admin`);
+    returns its ``(id, secret, token)``."""
+    return _account_role_session(
+        endpoint, account_admin(endpoint, account), account, role_name, statements, session_name
+    )
+
+
+def id_token(**claims: Any) -> str:
+    """An OpenID Connect ID token (a JWT) with ``claims`` (``iss``, ``aud``, ``sub`` ...), for
+    STS ``AssumeRoleWithWebIdentity``; its signature is not checked."""
+
+    def part(document: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(document).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'RS256', 'kid': 'k'})}.{part(claims)}.c2lnbmF0dXJl"
 
 
 def user_arn(name: str, account: str = ACCOUNT) -> str:
@@ -445,19 +646,76 @@ def user_arn(name: str, account: str = ACCOUNT) -> str:
 
 
 @pytest.fixture
-def iam_enforced(control: Callable[..., Any]) -> Any:
-    """IAM enforced for one test (its decision log cleared first), switched off after it.
-    Import it into a test module to use it."""
-    control("POST", "config", {"iam_enforcement": True})
+def iam_enforced(control: Callable[..., Any]) -> None:
+    """For a test that reads the decision log: checks that IAM is enforced (the suite's
+    default; a test that switched it off and not on again fails the next one here) and empties
+    the log, so the test sees only its own decisions. Import it into a test module to use it."""
+    assert control("GET", "config")["iam_enforcement"] is True, "IAM is not enforced"
     control("DELETE", "iam/decisions")
-    try:
-        yield
-    finally:
-        control("POST", "config", {"iam_enforcement": False})
 
 
 #: The workspace root (``tests/aws-emulator/../..``).
 REPOSITORY = os.path.dirname(os.path.dirname(HERE))
+
+
+# --------------------------------------------------------------------------
+# The templates' own policies (templates/*.yaml, portfolio/portfolio.yaml)
+# --------------------------------------------------------------------------
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short forms (``!Sub`` is ``{"Fn::Sub": ...}``, ``!Ref`` is
+    ``{"Ref": ...}``)."""
+
+
+def _short_form(loader: yaml.Loader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    return {name: value}
+
+
+_TemplateLoader.add_multi_constructor("!", _short_form)
+
+
+def _resolve(node: Any, values: dict[str, str]) -> Any:
+    """``Fn::Sub`` (string form) and ``Ref`` replaced by ``values``; anything else as it is."""
+    if isinstance(node, list):
+        return [_resolve(item, values) for item in node]
+    if isinstance(node, dict):
+        if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
+            return re.sub(r"\$\{([^}!]+)\}", lambda m: values[m.group(1)], node["Fn::Sub"])
+        if set(node) == {"Ref"}:
+            return values[node["Ref"]]
+        if set(node) == {"Fn::GetAtt"}:
+            attribute = node["Fn::GetAtt"]
+            return values[attribute if isinstance(attribute, str) else ".".join(attribute)]
+        return {key: _resolve(value, values) for key, value in node.items()}
+    return node
+
+
+def load_template(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The CloudFormation template (YAML, short forms read as their long forms) at ``path``."""
+    with open(path, encoding="utf-8") as f:
+        return dict(yaml.load(f.read(), Loader=_TemplateLoader))  # noqa: S506 (SafeLoader)
+
+
+def role_statements(
+    path: str | os.PathLike[str], role: str, values: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Every statement of the inline policies of ``role`` in the template at ``path``, its
+    ``Fn::Sub``/``Ref``/``Fn::GetAtt`` resolved with ``values`` (and the pseudo parameters of
+    :data:`ACCOUNT` in :data:`REGION`): the policy a stack of it would give the role."""
+    template = load_template(path)
+    statements = []
+    for policy in template["Resources"][role]["Properties"]["Policies"]:
+        statements += policy["PolicyDocument"]["Statement"]
+    return _resolve(statements, {"AWS::Partition": "aws", "AWS::Region": REGION,
+                                 "AWS::AccountId": ACCOUNT, **values})
 
 
 def rust_binary(name: str) -> str:

@@ -21,13 +21,18 @@ import pytest
 from botocore.exceptions import ClientError
 
 from emulator_client import (
+    RECORDER_STATEMENTS,
     REGION,
     Recorder,
+    allow,
     client,
-    create_function,
     delete_stack,
     error,
+    function_logging,
     function_zip,
+    policy_document,
+    recorder_function,
+    trust_policy,
     unique,
     wait_for,
     wait_for_stack,
@@ -39,8 +44,7 @@ FIXTURE = "cfn-recorder"
 @pytest.fixture(scope="module")
 def provider(endpoint: str) -> str:
     """The ServiceToken: the recorder's function ARN."""
-    made = create_function(client(endpoint, "lambda"), FIXTURE, Timeout=60)
-    return str(made["FunctionArn"])
+    return recorder_function(client(endpoint, "lambda"))
 
 
 @pytest.fixture()
@@ -429,7 +433,7 @@ def test_a_new_physical_id_is_a_replacement_whose_old_id_is_deleted_in_the_clean
 
 
 def test_a_changed_service_token_is_refused(endpoint: str, stack: Stack) -> None:
-    other = create_function(client(endpoint, "lambda"), FIXTURE, Timeout=60)["FunctionArn"]
+    other = recorder_function(client(endpoint, "lambda"))
     stack.create({"Bound": stack.custom(Size=1)})
     moved = stack.custom(Size=2)
     moved["Properties"]["ServiceToken"] = other
@@ -602,8 +606,17 @@ def test_a_failed_delete_leaves_the_stack_delete_failed(stack: Stack) -> None:
     assert stack.cfn.describe_stacks(StackName=stack.name)["Stacks"][0]["StackId"] == stack.stack_id
 
 
-def test_the_stack_keeps_its_role_arn(stack: Stack) -> None:
-    role = "arn:aws:iam::123456789012:role/studio-catalog-launch"
+def test_the_stack_keeps_its_role_arn(endpoint: str, stack: Stack) -> None:
+    # A service role CloudFormation can assume, allowed what the stack does: invoke the provider.
+    name = unique("cfn-service-role")
+    role = client(endpoint, "iam").create_role(
+        RoleName=name, AssumeRolePolicyDocument=json.dumps(trust_policy("cloudformation"))
+    )["Role"]["Arn"]
+    client(endpoint, "iam").put_role_policy(
+        RoleName=name,
+        PolicyName="invoke-provider",
+        PolicyDocument=policy_document(allow("lambda:InvokeFunction", stack.provider)),
+    )
 
     described = stack.create({"Any": stack.custom()}, RoleARN=role)
 
@@ -738,7 +751,26 @@ def test_a_custom_resource_runs_on_a_function_its_own_stack_creates_as_the_templ
 
     described = stack.create(
         {
-            "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": trust}},
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": trust,
+                    # what the recorder calls (its log bucket, RECORDER_STATEMENTS), and its
+                    # logs' delivery to the group its LoggingConfig names
+                    "Policies": [
+                        {
+                            "PolicyName": "recorder",
+                            "PolicyDocument": {
+                                "Version": "2012-10-17",
+                                "Statement": [
+                                    *RECORDER_STATEMENTS,
+                                    function_logging("any", f"/custom/{stack.name}"),
+                                ],
+                            },
+                        }
+                    ],
+                },
+            },
             "Provider": {
                 "Type": "AWS::Lambda::Function",
                 "Properties": {

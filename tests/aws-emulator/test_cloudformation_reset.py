@@ -11,16 +11,22 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from emulator_client import client, create_function, unique, wait_for, wait_for_stack
+from emulator_client import (
+    client,
+    recorder_function,
+    recorder_log,
+    reset_for_suite,
+    wait_for,
+    wait_for_stack,
+)
 
 
 def test_a_reset_abandons_a_stack_waiting_for_its_custom_resource(
     endpoint: str, control: Callable[..., Any]
 ) -> None:
     cfn, s3 = client(endpoint, "cloudformation"), client(endpoint, "s3")
-    provider = create_function(client(endpoint, "lambda"), "cfn-recorder", Timeout=60)["FunctionArn"]
-    log = unique("cfn-log")
-    s3.create_bucket(Bucket=log)
+    provider = recorder_function(client(endpoint, "lambda"))
+    log = recorder_log(endpoint)
     waiting = {
         "Type": "Custom::Mute",
         "Properties": {"ServiceToken": provider, "LogBucket": log, "Silent": "Create"},
@@ -30,7 +36,7 @@ def test_a_reset_abandons_a_stack_waiting_for_its_custom_resource(
         lambda: len(control("GET", "cloudformation/custom-resource-requests")["requests"]), 1, timeout=20
     )
 
-    control("POST", "reset")
+    reset_for_suite(control)  # and IAM enforced again, as the suite runs
 
     assert cfn.list_stacks()["StackSummaries"] == []
     assert control("GET", "cloudformation/custom-resource-requests")["requests"] == []

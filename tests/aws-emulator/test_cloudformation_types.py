@@ -511,6 +511,25 @@ Resources:
 """
 
 
+def test_a_log_groups_arn_attribute_names_its_streams_too(endpoint: str) -> None:
+    """``!GetAtt <LogGroup>.Arn`` ends with ``:*`` (template reference, AWS::Logs::LogGroup),
+    so a grant on it covers the group's log streams."""
+    cfn = client(endpoint, "cloudformation")
+    template = {
+        "Resources": {"Group": {"Type": "AWS::Logs::LogGroup",
+                                "Properties": {"LogGroupName": "/studio/arn-attribute"}}},
+        "Outputs": {"Arn": {"Value": {"Fn::GetAtt": ["Group", "Arn"]}}},
+    }
+    cfn.create_stack(StackName="log-group-arn", TemplateBody=json.dumps(template))
+
+    described = wait_for_stack(cfn, "log-group-arn")
+
+    assert described["Outputs"][0]["OutputValue"] == (
+        f"arn:aws:logs:{REGION}:123456789012:log-group:/studio/arn-attribute:*"
+    )
+    assert delete_stack(cfn, "log-group-arn")["StackStatus"] == "DELETE_COMPLETE"
+
+
 @pytest.mark.parametrize(
     ("first", "second", "expected"),
     [

@@ -12,6 +12,7 @@ import base64
 import datetime
 import http.client
 import json
+import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -25,12 +26,19 @@ from botocore.credentials import Credentials
 from emulator_client import (
     ACCOUNT,
     REGION,
+    REPOSITORY,
+    allow,
     client,
     create_function,
     error,
     function_zip,
+    id_token,
     new_organization,
+    other_account_session,
+    policy_document,
+    role_statements,
     rust_binary,
+    signed_client,
     unique,
     wait_for,
 )
@@ -101,11 +109,27 @@ def request(
         connection.close()
 
 
+#: What a caller of the module's function URLs is allowed: both actions a function URL's
+#: caller needs (Lambda Developer Guide, "Control access to Lambda function URLs": with
+#: ``AWS_IAM``, ``lambda:InvokeFunctionUrl`` and ``lambda:InvokeFunction``), on the module's
+#: functions (the fixture's, and the sign-in function's).
+URL_CALLER = policy_document(
+    allow(
+        ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"],
+        [
+            f"arn:aws:lambda:{REGION}:*:function:http-echo-*",
+            f"arn:aws:lambda:{REGION}:*:function:studio-presigned-url-*",
+        ],
+    )
+)
+
+
 @pytest.fixture(scope="module")
 def iam_user(iam: Any) -> tuple[Credentials, dict[str, Any]]:
-    """An IAM user's access key, and its ``sts get-caller-identity``."""
+    """An IAM user's access key (its policy: ``URL_CALLER``), and its ``sts get-caller-identity``."""
     name = unique("alice")
     iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="url-caller", PolicyDocument=URL_CALLER)
     key = iam.create_access_key(UserName=name)["AccessKey"]
     credentials = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
     identity = client(iam.meta.endpoint_url, "sts", key=key["AccessKeyId"]).get_caller_identity()
@@ -123,12 +147,14 @@ def assume_role(endpoint: str, role_arn: str, session: str, **extra: Any) -> tup
 
 @pytest.fixture(scope="module")
 def session(endpoint: str, iam: Any) -> tuple[Credentials, dict[str, Any]]:
-    """An assumed-role session of a role of the account."""
+    """An assumed-role session of a role of the account (its policy: ``URL_CALLER``)."""
     trust = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "sts:AssumeRole"}],
     }
-    role = iam.create_role(RoleName=unique("data-scientist"), AssumeRolePolicyDocument=json.dumps(trust))
+    name = unique("data-scientist")
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+    iam.put_role_policy(RoleName=name, PolicyName="url-caller", PolicyDocument=URL_CALLER)
     return assume_role(endpoint, role["Role"]["Arn"], "alice")
 
 
@@ -198,13 +224,28 @@ def test_a_request_signed_by_an_iam_user_reaches_the_function_as_that_user(
 
 
 def web_identity_session(endpoint: str, iam: Any) -> tuple[Credentials, dict[str, Any]]:
-    """A session of AssumeRoleWithWebIdentity (an OIDC-federated data scientist)."""
-    role = iam.create_role(
-        RoleName=unique("web-identity"),
-        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
-    )["Role"]["Arn"]
+    """A session of AssumeRoleWithWebIdentity (an OIDC-federated data scientist: the account's
+    OpenID Connect provider issued the token, the role trusts it; the role's policy:
+    ``URL_CALLER``)."""
+    issuer = "https://idp.example.com"
+    try:
+        iam.create_open_id_connect_provider(
+            Url=issuer, ClientIDList=["studio"], ThumbprintList=["a" * 40]
+        )
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass
+    trust = policy_document(
+        {"Effect": "Allow",
+         "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/idp.example.com"},
+         "Action": "sts:AssumeRoleWithWebIdentity"}
+    )
+    name = unique("web-identity")
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="url-caller", PolicyDocument=URL_CALLER)
     answer = client(endpoint, "sts").assume_role_with_web_identity(
-        RoleArn=role, RoleSessionName="alice", WebIdentityToken="token-of-the-identity-provider"
+        RoleArn=role,
+        RoleSessionName="alice",
+        WebIdentityToken=id_token(iss=issuer, aud="studio", sub="alice"),
     )
     c = answer["Credentials"]
     credentials = Credentials(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
@@ -546,7 +587,13 @@ def test_another_accounts_caller_needs_the_functions_resource_policy(
 ) -> None:
     name, _, host = iam_url
     other = "111122223333"
-    credentials, identity = assume_role(endpoint, f"arn:aws:iam::{other}:role/partner", "partner")
+    # the partner's role, allowed by its own account to call the URL (URL_CALLER)
+    key = other_account_session(
+        endpoint, other, unique("partner"), *json.loads(URL_CALLER)["Statement"],
+        session_name="partner",
+    )
+    credentials = Credentials(*key)
+    identity = signed_client(endpoint, "sts", key).get_caller_identity()
     assert identity["Account"] == other
 
     refused = request(endpoint, host, sign_with=credentials)
@@ -735,10 +782,22 @@ def test_a_lambda_url_resource_creates_the_url_and_answers_its_attributes(
 def test_the_sign_in_function_reads_the_callers_session_from_the_event(
     endpoint: str, lam: Any, session: tuple[Credentials, dict[str, Any]]
 ) -> None:
+    domain_id = "d-abcdefabcdef"
+    # the role the domain product's template gives the function
+    statements = role_statements(
+        os.path.join(REPOSITORY, "templates", "studio-domain.yaml"),
+        "PresignedUrlFunctionRole",
+        {
+            "Domain.DomainId": domain_id,
+            "PresignedUrlLogGroup.Arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/url",
+        },
+    )
     name = create_function(
         lam,
+        function_name=unique("studio-presigned-url"),
         zip_bytes=function_zip("studio-presigned-url", bootstrap=rust_binary("studio-presigned-url")),
-        Environment={"Variables": {"DOMAIN_ID": "d-abcdefabcdef"}},
+        statements=tuple(statements),
+        Environment={"Variables": {"DOMAIN_ID": domain_id}},
         Timeout=10,
     )["FunctionName"]
     url = lam.create_function_url_config(FunctionName=name, AuthType="AWS_IAM")["FunctionUrl"]

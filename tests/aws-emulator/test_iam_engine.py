@@ -1,13 +1,14 @@
 """IAM evaluation (studio_emulator/iam/): the engine's decisions, the switch, the refusals.
 
-Enforcement is off by default; these tests switch it on for themselves (``iam_enforced``, from
-emulator_client) and set up their principals with the set-up credentials (the account root)
-before.
+The server's own default is off; the suite enforces (conftest.py, ``SUITE_CONFIG``). These tests
+set up their principals with the set-up credentials (the account root); ``iam_enforced``
+(emulator_client) empties the decision log for a test that reads it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 from collections.abc import Callable
 from typing import Any
@@ -22,8 +23,10 @@ from emulator_client import (
     client,
     deny,
     error,
+    iam_relaxed,
     iam_user,
     policy_document,
+    reset_for_suite,
     role_session,
     signed_client,
     unique,
@@ -36,18 +39,69 @@ from emulator_client import (
 # --------------------------------------------------------------------------
 
 
-def test_enforcement_is_off_by_default_and_reset_switches_it_off(
+def test_the_suite_enforces_while_the_servers_default_and_a_reset_are_off(
     endpoint: str, control: Callable[..., Any]
 ) -> None:
-    assert control("GET", "config")["iam_enforcement"] is False
-    # Off: a key nobody issued works as moto's default identity, and nothing is decided.
-    client(endpoint, "sagemaker", key="AKIAUNKNOWNKEY000000").list_domains()
-    assert control("GET", "iam/decisions")["decisions"] == []
-
-    control("POST", "config", {"iam_enforcement": True})
+    # The suite runs every server enforced (conftest: SUITE_CONFIG after each reset).
     assert control("GET", "config")["iam_enforcement"] is True
-    control("POST", "reset")
-    assert control("GET", "config")["iam_enforcement"] is False
+    try:
+        # A reset is the state of a freshly started server: enforcement off.
+        control("POST", "reset")
+        assert control("GET", "config")["iam_enforcement"] is False
+        # Off: a key nobody issued works as moto's default identity, and nothing is decided.
+        client(endpoint, "sagemaker", key="AKIAUNKNOWNKEY000000").list_domains()
+        assert control("GET", "iam/decisions")["decisions"] == []
+    finally:
+        reset_for_suite(control)  # the module's other tests run as the suite runs them
+
+    assert control("GET", "config")["iam_enforcement"] is True
+    with pytest.raises(ClientError) as exc:
+        client(endpoint, "sagemaker", key="AKIAUNKNOWNKEY000000").list_domains()
+    assert error(exc)[0] == "UnrecognizedClientException"
+
+
+def test_iam_relaxed_switches_enforcement_off_only_inside_its_block(
+    endpoint: str, control: Callable[..., Any]
+) -> None:
+    unknown = client(endpoint, "sagemaker", key="AKIAUNKNOWNKEY000000")
+    with iam_relaxed(control):
+        assert control("GET", "config")["iam_enforcement"] is False
+        unknown.list_domains()  # unenforced: moto's default identity
+
+    assert control("GET", "config")["iam_enforcement"] is True
+    with pytest.raises(RuntimeError), iam_relaxed(control):
+        raise RuntimeError("a failure while arranging state")
+    assert control("GET", "config")["iam_enforcement"] is True
+    with pytest.raises(ClientError) as exc:
+        unknown.list_domains()
+    assert error(exc)[0] == "UnrecognizedClientException"
+
+
+def test_a_test_that_leaves_enforcement_off_fails_and_the_next_runs_enforced(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pytest session of its own (its own emulator), with this directory's conftest.py.
+    monkeypatch.setenv("PYTHONPATH", os.path.dirname(os.path.abspath(__file__)))
+    pytester.makepyfile(
+        test_left_off="""
+        from emulator_client import iam_relaxed
+
+        def test_switches_it_off(control):
+            control("POST", "config", {"iam_enforcement": False})
+
+        def test_relaxes_it_to_arrange_state(control):
+            with iam_relaxed(control):
+                pass
+
+        def test_runs_enforced(control):
+            assert control("GET", "config")["iam_enforcement"] is True
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "conftest", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*test_switches_it_off*", "*the test left IAM enforcement off: switch it off only to*"]
+    )
 
 
 def test_enforcement_setting_must_be_a_boolean(control: Callable[..., Any]) -> None:

@@ -3,8 +3,8 @@
 CloudFormation acting for a stack (its service role, or its caller), Service Catalog reading its
 copy of a template under the launch role, a custom resource's ServiceToken invoked as the stack's
 identity, a schedule's target invoked as its execution role, a function URL's caller, and session
-tags. Each test switches enforcement on for itself (``iam_enforced``) and arranges its state with
-the set-up credentials (the account root) first.
+tags. IAM is enforced throughout (the suite's default); each test arranges its state with the
+set-up credentials (the account root) first, and ``iam_enforced`` empties the decision log.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from emulator_client import (
     new_product,
     policy_document,
     role_session,
+    service_role,
     signed_client,
     stage_template,
     trust_policy,
@@ -55,19 +56,6 @@ ROLE_TEMPLATE = json.dumps(
         },
     }
 )
-
-
-def service_role(endpoint: str, name: str, service: str, *statements: dict[str, Any]) -> str:
-    """A role trusting ``<service>.amazonaws.com`` with an inline policy of ``statements``."""
-    iam = client(endpoint, "iam")
-    arn = iam.create_role(
-        RoleName=name, AssumeRolePolicyDocument=json.dumps(trust_policy(service))
-    )["Role"]["Arn"]
-    if statements:
-        iam.put_role_policy(
-            RoleName=name, PolicyName=f"{name}-policy", PolicyDocument=policy_document(*statements)
-        )
-    return str(arn)
 
 
 def echo_function(endpoint: str) -> tuple[str, str]:
@@ -182,6 +170,42 @@ def test_a_stack_whose_role_may_do_what_the_role_handler_calls_creates_and_delet
             ("iam:DeleteRole", "Allowed")} <= actions
     # the handler lists TagRole and PutRolePolicy, called only for Tags and Policies: not asked
     assert not {a for a, _ in actions} & {"iam:TagRole", "iam:PutRolePolicy"}
+
+
+@pytest.mark.usefixtures("iam_enforced")
+def test_a_wildcard_only_action_a_handler_calls_is_evaluated_on_any_resource(
+    endpoint: str, control: Callable[..., Any]
+) -> None:
+    """The log group handler calls logs:DescribeLogGroups, which the Service Authorization
+    Reference lists with no resource type ("specify "Resource": "*""): IAM evaluates it on
+    ``*``, not on the group the template names, so a role allowed it on ``*`` creates the
+    group (and one allowed it only on the group's ARN would not)."""
+    name = f"/studio/{unique('group')}"
+    group_arn = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{name}"
+    role = service_role(
+        endpoint, unique("cfn-role"), "cloudformation",
+        allow(["logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:GetDataProtectionPolicy",
+               "logs:DeleteLogGroup"], group_arn),
+        allow(["logs:DescribeLogGroups", "logs:DescribeResourcePolicies",
+               "logs:DescribeIndexPolicies"]),
+    )
+    template = {"Resources": {"Group": {
+        "Type": "AWS::Logs::LogGroup",
+        "Properties": {"LogGroupName": name, "RetentionInDays": 7},
+    }}}
+    cfn = client(endpoint, "cloudformation")
+    stack_id = cfn.create_stack(
+        StackName=unique("stack"), TemplateBody=json.dumps(template), RoleARN=role
+    )["StackId"]
+
+    assert wait_for_stack(cfn, stack_id)["StackStatus"] == "CREATE_COMPLETE"
+    decided = [
+        (d["action"], d["resources"], d["result"])
+        for d in control("GET", "iam/decisions?service=cloudformation")["decisions"]
+        if d.get("via") == "cloudformation" and d["action"].startswith("logs:")
+    ]
+    assert ("logs:DescribeLogGroups", ["*"], "Allowed") in decided
+    assert ("logs:CreateLogGroup", [group_arn], "Allowed") in decided
 
 
 @pytest.mark.usefixtures("iam_enforced")
@@ -389,7 +413,9 @@ def test_a_launch_role_that_may_not_read_service_catalogs_tagged_copy_fails_the_
 def test_a_launch_role_that_reads_the_tagged_copy_launches_the_product(
     endpoint: str, control: Callable[..., Any]
 ) -> None:
-    product = launch_role_product(endpoint, SC_COPY_READ)
+    # CreateStack of the product's stack as the launch role too (test_iam_service_calls.py)
+    stacks = allow("cloudformation:CreateStack", f"arn:aws:cloudformation:*:{ACCOUNT}:stack/SC-*")
+    product = launch_role_product(endpoint, SC_COPY_READ, stacks)
     record = launch(endpoint, product)
     assert record["Status"] == "SUCCEEDED", record
     [read] = [
@@ -531,3 +557,44 @@ def test_session_tags_reach_aws_principal_tag_and_override_the_roles(endpoint: s
     with pytest.raises(ClientError) as exc:
         tagged.get_parameter(Name="/platform/value")
     assert error(exc)[0] == "AccessDeniedException"
+
+
+# --------------------------------------------------------------------------
+# A service's session of a role (the suite standing in for SageMaker Studio)
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("iam_enforced")
+def test_a_service_session_is_the_roles_session_and_needs_its_trust_of_that_service(
+    endpoint: str, control: Callable[..., Any]
+) -> None:
+    """Studio calls SageMaker with the profile's execution role: the session the route opens
+    is ``assumed-role/<role>/<SessionName>`` and is authorised with the role's policies; a role
+    that does not trust sagemaker.amazonaws.com is refused, as SageMaker could not assume it."""
+    studio = service_role(endpoint, unique("exec"), "sagemaker", allow("sagemaker:ListDomains"))
+    opened = control("POST", "iam/service-sessions", {
+        "RoleArn": studio, "ServicePrincipal": "sagemaker.amazonaws.com", "SessionName": "SageMaker",
+    })
+    creds = opened["Credentials"]
+    key = (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+    role_name = studio.split("/")[-1]
+    expected = f"arn:aws:sts::{ACCOUNT}:assumed-role/{role_name}/SageMaker"
+    assert opened["AssumedRoleUser"]["Arn"] == expected
+    assert signed_client(endpoint, "sts", key).get_caller_identity()["Arn"] == expected
+    sm = signed_client(endpoint, "sagemaker", key)
+    assert sm.list_domains()["Domains"] == []
+    with pytest.raises(ClientError) as exc:
+        sm.list_user_profiles()
+    assert error(exc)[1].startswith(f"User: {expected} is not authorized to perform: ")
+
+    lambda_only = service_role(endpoint, unique("fn"), "lambda")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        control("POST", "iam/service-sessions", {
+            "RoleArn": lambda_only, "ServicePrincipal": "sagemaker.amazonaws.com",
+            "SessionName": "SageMaker",
+        })
+    assert refused.value.code == 403
+    assert json.loads(refused.value.read())["message"] == (
+        f"sagemaker.amazonaws.com is not authorized to perform: sts:AssumeRole on resource: "
+        f"{lambda_only}"
+    )

@@ -18,28 +18,29 @@ Lake Formation permissions").
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from botocore.exceptions import ClientError
 
 from emulator_client import iam_enforced  # noqa: F401 (the fixture)
 from emulator_client import (
     ACCOUNT,
     REGION,
+    REPOSITORY,
     client,
     error,
+    load_template,
     role_session,
+    role_statements,
     signed_client,
     unique,
     wait_for_stack,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(REPOSITORY)
 PORTFOLIO = ROOT / "portfolio" / "portfolio.yaml"
 CORE = ROOT / "templates" / "core.yaml"
 USER_PROFILE = ROOT / "templates" / "studio-user-profile.yaml"
@@ -48,56 +49,6 @@ LOG_GROUPS = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda"
 SAGEMAKER = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}"
 
 pytestmark = pytest.mark.transition_seconds(0.1)
-
-
-# --------------------------------------------------------------------------
-# Reading a template's policies
-# --------------------------------------------------------------------------
-
-
-class _TemplateLoader(yaml.SafeLoader):
-    """YAML with CloudFormation's short forms (``!Sub`` is ``{"Fn::Sub": ...}``, ``!Ref`` is
-    ``{"Ref": ...}``)."""
-
-
-def _short_form(loader: yaml.Loader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
-    return {name: value}
-
-
-_TemplateLoader.add_multi_constructor("!", _short_form)
-
-
-def _resolve(node: Any, values: dict[str, str]) -> Any:
-    """``Fn::Sub`` (string form) and ``Ref`` replaced by ``values``; anything else as it is."""
-    if isinstance(node, list):
-        return [_resolve(item, values) for item in node]
-    if isinstance(node, dict):
-        if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
-            return re.sub(r"\$\{([^}!]+)\}", lambda m: values[m.group(1)], node["Fn::Sub"])
-        if set(node) == {"Ref"}:
-            return values[node["Ref"]]
-        if set(node) == {"Fn::GetAtt"}:
-            attribute = node["Fn::GetAtt"]
-            return values[attribute if isinstance(attribute, str) else ".".join(attribute)]
-        return {key: _resolve(value, values) for key, value in node.items()}
-    return node
-
-
-def role_statements(path: Path, role: str, values: dict[str, str]) -> list[dict[str, Any]]:
-    """Every statement of the inline policies of ``role`` in the template at ``path``."""
-    template = yaml.load(path.read_text(), Loader=_TemplateLoader)  # noqa: S506 (SafeLoader)
-    statements = []
-    for policy in template["Resources"][role]["Properties"]["Policies"]:
-        statements += policy["PolicyDocument"]["Statement"]
-    return _resolve(statements, {"AWS::Partition": "aws", "AWS::Region": REGION,
-                                 "AWS::AccountId": ACCOUNT, **values})
 
 
 def session_of(endpoint: str, statements: list[dict[str, Any]]) -> tuple[str, str, str]:
@@ -353,10 +304,6 @@ def test_the_grant_role_reads_a_shared_catalog_of_another_account(
 # --------------------------------------------------------------------------
 
 
-def _load(path: Path) -> dict[str, Any]:
-    return yaml.load(path.read_text(), Loader=_TemplateLoader)  # noqa: S506 (SafeLoader)
-
-
 @pytest.mark.parametrize(("path", "resource"), [
     (USER_PROFILE, "ExecutionRole"),
     (ROOT / "templates" / "studio-domain.yaml", "DefaultExecutionRole"),
@@ -369,7 +316,7 @@ def test_two_products_of_the_same_name_get_distinct_roles_within_64_characters(
     identifiers"), and at most 64 characters ("IAM and AWS STS quotas"): two stacks for the
     same profile or domain name (two domains, or two regions) get two roles, the longest
     prefix included."""
-    role_name = _load(path)["Resources"][resource]["Properties"]["RoleName"]
+    role_name = load_template(path)["Resources"][resource]["Properties"]["RoleName"]
     body = json.dumps({
         "Parameters": {"ProductRolePrefix": {"Type": "String"}},
         "Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {

@@ -17,16 +17,21 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from emulator_client import iam_enforced  # noqa: F401 (the fixture)
 from emulator_client import (
     ACCOUNT,
     REGION,
     REPOSITORY,
     EmulatorProcess,
+    allow,
     client,
     control_api,
     create_function,
     error,
+    function_logging,
     function_zip,
+    policy_document,
+    role_statements,
     rust_binary,
     unique,
     wait_for,
@@ -59,6 +64,21 @@ def process_exists(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat") as f:  # a zombie is gone for our purpose
         return f.read().split()[2] != "Z"
+
+
+def probe_with_parameters(lam: Any, *operations: str, **config: Any) -> str:
+    """A probe function (``create_function``) whose role may call the SSM ``operations`` on the
+    parameters under ``/<its name>/`` and nowhere else: what its ``put-parameter`` and
+    ``await-parameter`` actions call there. Returns its name."""
+    name = unique("probe")
+    parameters = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/{name}/*"
+    create_function(
+        lam,
+        function_name=name,
+        statements=(allow([f"ssm:{operation}" for operation in operations], parameters),),
+        **config,
+    )
+    return name
 
 
 def parameter(ssm: Any, name: str) -> str | None:
@@ -509,7 +529,7 @@ def test_missing_function_is_resource_not_found(lam: Any) -> None:
 def test_event_invocation_is_queued_and_runs_in_the_background(
     lam: Any, ssm: Any, control: Callable[..., Any]
 ) -> None:
-    name = create_function(lam)["FunctionName"]
+    name = probe_with_parameters(lam, "PutParameter")
     lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
     target = f"/{name}/event"
 
@@ -543,7 +563,7 @@ def test_reserved_concurrency_throttles_synchronous_invocations(lam: Any) -> Non
 def test_failed_event_is_retried_up_to_maximum_retry_attempts(
     lam: Any, ssm: Any, control: Callable[..., Any], maximum_retries: int | None, attempts: int
 ) -> None:
-    name = create_function(lam)["FunctionName"]
+    name = probe_with_parameters(lam, "PutParameter", "GetParameterHistory")
     if maximum_retries is not None:
         lam.put_function_event_invoke_config(
             FunctionName=name, MaximumRetryAttempts=maximum_retries
@@ -574,7 +594,7 @@ def test_failed_event_is_retried_up_to_maximum_retry_attempts(
 def test_invocations_in_flight_at_once_each_get_their_own_environment(
     lam: Any, ssm: Any, control: Callable[..., Any]
 ) -> None:
-    name = create_function(lam, Timeout=30)["FunctionName"]
+    name = probe_with_parameters(lam, "GetParameter", Timeout=30)
     release = f"/{name}/release"
     answers: list[Any] = []
 
@@ -648,7 +668,7 @@ def test_a_function_is_invoked_by_its_arn(lam: Any) -> None:
 def test_a_busy_environment_finishes_its_invocation_then_retires(
     lam: Any, ssm: Any, control: Callable[..., Any]
 ) -> None:
-    name = create_function(lam, Timeout=30)["FunctionName"]
+    name = probe_with_parameters(lam, "GetParameter", Timeout=30)
     release = f"/{name}/release"
     answers: list[Any] = []
     thread = threading.Thread(
@@ -672,7 +692,7 @@ def test_a_busy_environment_finishes_its_invocation_then_retires(
 def test_reserved_concurrency_runs_queued_events_one_at_a_time(
     lam: Any, ssm: Any, control: Callable[..., Any]
 ) -> None:
-    name = create_function(lam)["FunctionName"]
+    name = probe_with_parameters(lam, "PutParameter")
     lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
     targets = [f"/{name}/event-{i}" for i in range(3)]
 
@@ -714,6 +734,48 @@ def test_logs_reach_cloudwatch_with_start_end_and_report(
     assert report[4].startswith("Max Memory Used: ") and report[4].endswith(" MB")
     assert report[5].startswith("Init Duration: ")
     assert messages[0].startswith("probe init pid=")  # the Init phase's output comes first
+
+
+def test_logs_are_delivered_only_if_the_execution_role_allows_them(
+    lam: Any, logs: Any, iam: Any, control: Callable[..., Any], iam_enforced: None
+) -> None:
+    """Lambda sends the logs with the function's credentials: a role without the logging
+    permissions gets none delivered (the function still runs), and once its policy allows
+    them, the next write creates the group and the stream."""
+    name = unique("probe")
+    create_function(lam, function_name=name, logs=False)
+    group = f"/aws/lambda/{name}"
+
+    answer, _ = invoke(lam, name, {"action": "print", "lines": ["unseen"]})
+
+    assert "FunctionError" not in answer
+    with pytest.raises(logs.exceptions.ResourceNotFoundException):  # no group was created
+        logs.describe_log_streams(logGroupName=group)
+    session = f"arn:aws:sts::{ACCOUNT}:assumed-role/{name}-role/{name}"
+    refused = control("GET", f"iam/decisions?principal={session}")["decisions"]
+    assert {(d["action"], d["result"], d["via"]) for d in refused} == {
+        ("logs:CreateLogGroup", "ImplicitlyDenied", "lambda")
+    }
+
+    iam.put_role_policy(
+        RoleName=f"{name}-role",
+        PolicyName="logs",
+        PolicyDocument=policy_document(function_logging(name)),
+    )
+    invoke(lam, name, {"action": "print", "lines": ["seen"]})
+
+    [stream] = logs.describe_log_streams(logGroupName=group)["logStreams"]
+    messages = [
+        e["message"]
+        for e in logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"])[
+            "events"
+        ]
+    ]
+    assert "seen" in messages and "unseen" not in messages
+    allowed = control("GET", f"iam/decisions?principal={session}&result=Allowed")["decisions"]
+    assert {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"} <= {
+        d["action"] for d in allowed
+    }
 
 
 def test_custom_log_group_of_logging_config(lam: Any, logs: Any) -> None:
@@ -798,8 +860,9 @@ def test_lambda_calls_are_logged_and_can_be_faulted(lam: Any, control: Callable[
         lam.invoke(FunctionName=name, Payload=b"{}")
 
     assert error(exc)[0] == "InvalidRequestContentException"
+    # authorised first (IAM enforced: the entry carries the decision), then faulted
     assert control("GET", "calls?service=lambda")["calls"] == [
-        {"service": "lambda", "operation": "Invoke"}
+        {"service": "lambda", "operation": "Invoke", "iam": "Allowed"}
     ]
     assert environments(control, name) == []  # the faulted call ran nothing
 
@@ -856,10 +919,22 @@ def test_a_rust_custom_resource_answers_its_response_url_from_the_executor(
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ResponseUrl)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     response_url = f"http://127.0.0.1:{server.server_address[1]}/"
+    # the role the core stack gives the function; roles it may pass to SageMaker are the
+    # products' (ProductRolePrefix), here the sample event's execution role
+    statements = role_statements(
+        os.path.join(REPOSITORY, "templates", "core.yaml"),
+        "StudioDomainFunctionRole",
+        {
+            "NamePrefix": "studio-catalog",
+            "ProductRolePrefix": "studio-catalog-",
+            "StudioDomainLogGroup.Arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/d",
+        },
+    )
     try:
         name = create_function(
             lam,
             zip_bytes=function_zip("", bootstrap=rust_binary("studio-domain")),
+            statements=tuple(statements),
             Architectures=["x86_64" if os.uname().machine == "x86_64" else "arm64"],
             Timeout=30,
             MemorySize=256,

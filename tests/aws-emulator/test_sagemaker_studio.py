@@ -570,10 +570,11 @@ def test_call_log(sm: Any, endpoint: str, control: Callable[..., Any]) -> None:
     sm.describe_domain(DomainId=domain_id)
     client(endpoint, "lakeformation").get_data_lake_settings()
     control("GET", "config")  # control calls are not logged
+    # each with its IAM decision (the set-up keys are the account root: allowed)
     assert control("GET", "calls")["calls"] == [
-        {"service": "sagemaker", "operation": "CreateDomain"},
-        {"service": "sagemaker", "operation": "DescribeDomain"},
-        {"service": "lakeformation", "operation": "GetDataLakeSettings"},
+        {"service": "sagemaker", "operation": "CreateDomain", "iam": "Allowed"},
+        {"service": "sagemaker", "operation": "DescribeDomain", "iam": "Allowed"},
+        {"service": "lakeformation", "operation": "GetDataLakeSettings", "iam": "Allowed"},
     ]
     control("DELETE", "calls")
     assert control("GET", "calls")["calls"] == []

@@ -17,9 +17,27 @@ from urllib.error import HTTPError
 
 import pytest
 
-from emulator_client import ACCOUNT, REGION, client, create_function, trust_policy, unique, wait_for
+from emulator_client import (
+    ACCOUNT,
+    REGION,
+    client,
+    create_function,
+    reset_for_suite,
+    trust_policy,
+    unique,
+    wait_for,
+)
 
 SCHEDULER_TRUST = trust_policy("scheduler")
+
+
+def invoke_policy(function_arn: Any) -> dict[str, Any]:
+    """The execution role's permission to invoke a Lambda target (EventBridge Scheduler User
+    Guide, "Set up the execution role": ``lambda:InvokeFunction`` on the target function)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function_arn}],
+    }
 
 
 def control_call(control: Callable[..., Any], method: str, path: str, body: Any = None) -> tuple[int, Any]:
@@ -120,9 +138,15 @@ def _group(extra: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def schedules(endpoint: str, control: Callable[..., Any], iam: Any) -> Schedules:
     function = create_function(client(endpoint, "lambda"), "http-echo")
+    role_name = unique("scheduler")
     role = iam.create_role(
-        RoleName=unique("scheduler"), AssumeRolePolicyDocument=json.dumps(SCHEDULER_TRUST)
+        RoleName=role_name, AssumeRolePolicyDocument=json.dumps(SCHEDULER_TRUST)
     )["Role"]["Arn"]
+    iam.put_role_policy(
+        RoleName=role_name,
+        PolicyName="invoke-target",
+        PolicyDocument=json.dumps(invoke_policy(function["FunctionArn"])),
+    )
     return Schedules(
         control,
         client(endpoint, "scheduler"),
@@ -247,7 +271,15 @@ def test_a_schedule_made_by_cloudformation_fires_under_its_role(schedules: Sched
         "Resources": {
             "Role": {
                 "Type": "AWS::IAM::Role",
-                "Properties": {"AssumeRolePolicyDocument": SCHEDULER_TRUST},
+                "Properties": {
+                    "AssumeRolePolicyDocument": SCHEDULER_TRUST,
+                    "Policies": [
+                        {
+                            "PolicyName": "invoke-target",
+                            "PolicyDocument": invoke_policy({"Ref": "FunctionArn"}),
+                        }
+                    ],
+                },
             },
             "Schedule": {
                 "Type": "AWS::Scheduler::Schedule",
@@ -356,7 +388,7 @@ def test_a_bad_firing_setting_is_refused(control: Callable[..., Any], setting: d
 def test_reset_turns_background_firing_off(control: Callable[..., Any], rate_firing: None) -> None:
     assert control("GET", "config")["scheduler_firing"] == "rate"
 
-    control("POST", "reset")
+    reset_for_suite(control)  # a reset, then IAM enforced again as the suite runs
 
     assert control("GET", "config")["scheduler_firing"] == "off"
     assert control("GET", "config")["scheduler_time_scale"] == 1

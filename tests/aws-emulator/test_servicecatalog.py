@@ -16,10 +16,15 @@ from botocore.exceptions import ClientError
 from emulator_client import (
     HANDLE_TEMPLATE,
     Recorder,
+    account_admin,
+    allow,
     client,
     error,
+    iam_user,
+    launch_role,
     new_organization,
     new_product,
+    signed_client,
     stage_template,
     unique,
     wait_for,
@@ -103,6 +108,12 @@ FAILING_TEMPLATE = json.dumps(
     }
 )
 BLUE = [{"Key": "Colour", "Value": "blue"}]
+#: What a launch role needs for SETTING_TEMPLATE's resource: the AWS::SSM::Parameter handlers'
+#: permissions (its resource provider schema), on the products' parameters.
+SETTING_PERMISSIONS = allow(
+    ["ssm:PutParameter", "ssm:AddTagsToResource", "ssm:GetParameters", "ssm:DeleteParameter"],
+    "arn:aws:ssm:*:123456789012:parameter/products/*",
+)
 
 
 def create_product(sc: Any, template: str = HANDLE_TEMPLATE) -> tuple[str, str]:
@@ -266,19 +277,13 @@ def launch_constrained_product(sc: Any, parameters: dict[str, str]) -> tuple[str
     return product_id, artifact
 
 
-@pytest.mark.parametrize(
-    "constraint",
-    [
-        {"RoleArn": "arn:aws:iam::123456789012:role/product-launch"},
-        {"LocalRoleName": "product-launch"},
-    ],
-    ids=["role-arn", "local-role-name"],
-)
+@pytest.mark.parametrize("named_by", ["RoleArn", "LocalRoleName"], ids=["role-arn", "local-role-name"])
 def test_the_stack_runs_as_the_launch_constraints_role(
-    sc: Any, cfn: Any, constraint: dict[str, str]
+    sc: Any, cfn: Any, endpoint: str, named_by: str
 ) -> None:
-    product = launch_constrained_product(sc, constraint)
-    role = "arn:aws:iam::123456789012:role/product-launch"
+    name = unique("product-launch")
+    role = launch_role(endpoint, name)  # the product's template needs nothing more
+    product = launch_constrained_product(sc, {named_by: role if named_by == "RoleArn" else name})
     record = provision(sc, product=product)
     assert record["LaunchRoleArn"] == role
     finished(sc, record["RecordId"])
@@ -441,7 +446,13 @@ def test_an_unknown_artifact_is_not_found(sc: Any) -> None:
 
 def test_search_sees_only_the_callers_own_unless_account_level(endpoint: str, sc: Any) -> None:
     record = provision(sc)
-    other = client(endpoint, "servicecatalog", key="AKIAOTHERUSER0000000")
+    # another user of the account, who may search (AWSServiceCatalogEndUserReadOnlyAccess grants
+    # servicecatalog:SearchProvisionedProducts)
+    other = signed_client(
+        endpoint,
+        "servicecatalog",
+        iam_user(endpoint, unique("other"), allow("servicecatalog:SearchProvisionedProducts")),
+    )
     mine = [
         p["Id"]
         for p in other.search_provisioned_products(AccessLevelFilter=USER_LEVEL)[
@@ -604,6 +615,8 @@ def test_a_product_of_a_portfolio_stack_launches_its_template_as_its_launch_role
     sc: Any, cfn: Any, endpoint: str
 ) -> None:
     url = stage_template(endpoint, SETTING_TEMPLATE)
+    launch = unique("catalog-launch")
+    launch_role(endpoint, launch, SETTING_PERMISSIONS)
     portfolio = {
         "Resources": {
             "Portfolio": {
@@ -644,7 +657,7 @@ def test_a_product_of_a_portfolio_stack_launches_its_template_as_its_launch_role
                 "Properties": {
                     "PortfolioId": {"Ref": "Portfolio"},
                     "ProductId": {"Ref": "Product"},
-                    "LocalRoleName": "catalog-launch",
+                    "LocalRoleName": launch,
                 },
             },
         },
@@ -667,7 +680,7 @@ def test_a_product_of_a_portfolio_stack_launches_its_template_as_its_launch_role
     record = provision(sc, parameters=BLUE, product=(outputs["ProductId"], outputs["ArtifactId"]))
     finished(sc, record["RecordId"])
     stack = stack_of(sc, cfn, record["ProvisionedProductId"])
-    assert stack["RoleARN"] == "arn:aws:iam::123456789012:role/catalog-launch"
+    assert stack["RoleARN"] == f"arn:aws:iam::123456789012:role/{launch}"
     assert stack["Outputs"][0]["OutputKey"] == "SettingName"
 
 
@@ -911,10 +924,7 @@ def test_with_an_organization_only_its_nodes_and_only_its_management_account_can
     member = management.create_account(Email="member@example.com", AccountName="member")[
         "CreateAccountStatus"
     ]["AccountId"]
-    credentials = client(endpoint, "sts").assume_role(
-        RoleArn=f"arn:aws:iam::{member}:role/admin", RoleSessionName="member"
-    )["Credentials"]
-    member_sc = client(endpoint, "servicecatalog", key=credentials["AccessKeyId"])
+    member_sc = signed_client(endpoint, "servicecatalog", account_admin(endpoint, member))
     member_portfolio = create_portfolio(member_sc)
     with pytest.raises(ClientError) as member_share:
         member_sc.create_portfolio_share(

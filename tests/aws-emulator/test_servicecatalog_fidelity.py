@@ -15,12 +15,17 @@ from botocore.exceptions import ClientError
 
 from emulator_client import (
     ACCOUNT,
+    END_USER_STATEMENTS,
     HANDLE_TEMPLATE,
+    LAUNCH_ROLE_STATEMENTS,
     TEMPLATE_BUCKET,
+    account_admin,
     client,
     error,
     new_organization,
     new_product,
+    policy_document,
+    signed_client,
     stage_template,
     unique,
     wait_for,
@@ -41,8 +46,20 @@ TRUST = json.dumps(
 pytestmark = pytest.mark.transition_seconds(TRANSITION)
 
 
+#: What the tests' end users may do: Service Catalog's end-user actions, and, launching
+#: without a launch constraint, the stack and its template under their own credentials.
+END_USER_POLICY = policy_document(*END_USER_STATEMENTS, *LAUNCH_ROLE_STATEMENTS)
+
 # -- helpers -----------------------------------------------------------------
 
+
+
+def session_of(endpoint: str, role_arn: str, session_name: str) -> tuple[str, str, str]:
+    """An STS AssumeRole session of ``role_arn`` (assumed with the set-up credentials)."""
+    credentials = client(endpoint, "sts").assume_role(
+        RoleArn=role_arn, RoleSessionName=session_name
+    )["Credentials"]
+    return credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
 
 
 def new_portfolio(sc: Any, product_id: str | None = None, principal: str | None = None,
@@ -112,8 +129,9 @@ def test_the_default_credentials_act_as_moto_default_user(sc):
 
 def test_an_iam_user_acts_as_itself_and_its_groups(endpoint, sc, iam):
     user = iam.create_user(UserName=unique("analyst"))["User"]
-    key = iam.create_access_key(UserName=user["UserName"])["AccessKey"]["AccessKeyId"]
-    as_user = client(endpoint, "servicecatalog", key=key)
+    iam.put_user_policy(UserName=user["UserName"], PolicyName="end-user", PolicyDocument=END_USER_POLICY)
+    key = iam.create_access_key(UserName=user["UserName"])["AccessKey"]
+    as_user = signed_client(endpoint, "servicecatalog", (key["AccessKeyId"], key["SecretAccessKey"]))
     product_id, artifact = new_product(sc)
     new_portfolio(sc, product_id, principal=CALLER)
     assert provision_error(as_user, product_id, artifact)[0] == "ResourceNotFoundException"
@@ -130,10 +148,8 @@ def test_an_iam_user_acts_as_itself_and_its_groups(endpoint, sc, iam):
 
 def test_an_assumed_role_session_acts_as_its_role(endpoint, sc, iam):
     role = iam.create_role(RoleName=unique("scientist"), AssumeRolePolicyDocument=TRUST)["Role"]
-    credentials = client(endpoint, "sts").assume_role(
-        RoleArn=role["Arn"], RoleSessionName="alice"
-    )["Credentials"]
-    as_role = client(endpoint, "servicecatalog", key=credentials["AccessKeyId"])
+    iam.put_role_policy(RoleName=role["RoleName"], PolicyName="end-user", PolicyDocument=END_USER_POLICY)
+    as_role = signed_client(endpoint, "servicecatalog", session_of(endpoint, role["Arn"], "alice"))
     product_id, artifact = new_product(sc)
     new_portfolio(sc, product_id, principal=role["Arn"])
     provision(as_role, product_id, artifact)
@@ -237,8 +253,9 @@ def test_search_defaults_to_the_account_and_scan_to_the_user(endpoint, sc, iam):
     new_portfolio(sc, product_id, principal=CALLER)
     pp_id = provision(sc, product_id, artifact)["ProvisionedProductId"]
     user = iam.create_user(UserName=unique("viewer"))["User"]
-    key = iam.create_access_key(UserName=user["UserName"])["AccessKey"]["AccessKeyId"]
-    other = client(endpoint, "servicecatalog", key=key)
+    iam.put_user_policy(UserName=user["UserName"], PolicyName="end-user", PolicyDocument=END_USER_POLICY)
+    key = iam.create_access_key(UserName=user["UserName"])["AccessKey"]
+    other = signed_client(endpoint, "servicecatalog", (key["AccessKeyId"], key["SecretAccessKey"]))
     searched = [p["Id"] for p in other.search_provisioned_products()["ProvisionedProducts"]]
     assert pp_id in searched
     scanned = [p["Id"] for p in other.scan_provisioned_products()["ProvisionedProducts"]]
@@ -451,10 +468,8 @@ def test_a_launch_constraint_names_exactly_one_role_once_per_portfolio_and_produ
 
 def test_an_assumed_role_session_is_the_provisioning_principal(endpoint, sc, iam):
     role = iam.create_role(RoleName=unique("admin"), AssumeRolePolicyDocument=TRUST)["Role"]
-    credentials = client(endpoint, "sts").assume_role(
-        RoleArn=role["Arn"], RoleSessionName="carol"
-    )["Credentials"]
-    as_role = client(endpoint, "servicecatalog", key=credentials["AccessKeyId"])
+    iam.put_role_policy(RoleName=role["RoleName"], PolicyName="end-user", PolicyDocument=END_USER_POLICY)
+    as_role = signed_client(endpoint, "servicecatalog", session_of(endpoint, role["Arn"], "carol"))
     product_id, artifact = new_product(sc)
     new_portfolio(sc, product_id, principal=role["Arn"])
     pp_id = provision(as_role, product_id, artifact)["ProvisionedProductId"]
@@ -564,10 +579,7 @@ def test_with_an_organization_access_and_successful_shares_follow_it(endpoint, s
     details = sc.describe_portfolio_share_status(PortfolioShareToken=token)["ShareDetails"]
     assert details["SuccessfulShares"] == [member]
 
-    credentials = client(endpoint, "sts").assume_role(
-        RoleArn=f"arn:aws:iam::{member}:role/admin", RoleSessionName="member"
-    )["Credentials"]
-    member_sc = client(endpoint, "servicecatalog", key=credentials["AccessKeyId"])
+    member_sc = signed_client(endpoint, "servicecatalog", account_admin(endpoint, member))
     with pytest.raises(ClientError) as exc:
         member_sc.enable_aws_organizations_access()
     assert error(exc)[0] == "OperationNotSupportedException"

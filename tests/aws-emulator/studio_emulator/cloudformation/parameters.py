@@ -6,6 +6,9 @@
   ``UpdateStack`` with ``ValidationError: Unable to fetch parameters [<name>] from parameter
   store for this account.`` (the wording quoted in awslabs/aws-deployment-framework#339;
   moto raised an ``AttributeError``, an HTTP 500).
+* With IAM enforced (issue #13), reading them is authorised: CloudFormation calls
+  ``ssm:GetParameters`` for the SSM-typed parameters with the credentials of whoever called
+  CreateStack / UpdateStack -- the caller, not the stack's service role (:func:`check_reads`).
 * An update whose template and resolved parameters are unchanged is refused with
   ``ValidationError: No updates are to be performed.`` (moto checks this only when
   parameters are passed, comparing raw input values) -- ``responses.py``.
@@ -19,6 +22,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import regex
@@ -26,8 +30,26 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.parsing import ResourceMap
 from moto.ssm import ssm_backends
 
+from ..iam import in_process, stack_identity
+from ..iam.context import Authorization
 
-def check_parameters(template: dict[str, Any], values: dict[str, Any]) -> None:
+#: The parameter types whose value is read from Parameter Store (user guide, "Systems Manager
+#: parameter types": ``AWS::SSM::Parameter::Value<String>``, ``<List<String>>``,
+#: ``<CommaDelimitedList>``, ``<AWS-specific type>``, ``<List<AWS-specific type>>``).
+SSM_VALUE_TYPE = "AWS::SSM::Parameter::Value<"
+#: CloudFormation's refusal when its caller may not read them, as users report it (a
+#: ``ValidationError`` of CreateStack / CreateChangeSet): aws/aws-cdk#20959, aws/aws-cdk#10083,
+#: yugabyte/yugabyte-db#4336, aws-samples/aws-cross-account-cicd-pipeline#33.
+READ_REFUSED = "AccessDenied. User doesn't have permission to call ssm:GetParameters"
+
+
+def check_parameters(
+    template: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    account_id: str | None = None,
+    region: str | None = None,
+) -> None:
     r"""The parameter checks CloudFormation makes when CreateStack/UpdateStack is called
     (``ValidationError``, CloudFormation's wording):
 
@@ -41,7 +63,9 @@ def check_parameters(template: dict[str, Any], values: dict[str, Any]) -> None:
       pattern P``; outside ``MinLength``/``MaxLength``: ``Parameter 'K' must contain at
       least/at most N characters`` (user guide, "Parameters": constraints are checked when
       the stack is created or updated). ``CommaDelimitedList``/``List<...>`` values are
-      checked member by member; SSM parameter types are not constrained by value.
+      checked member by member; SSM parameter types are not constrained by value;
+    * then, with IAM enforced, the caller may read the SSM-typed parameters
+      (:func:`check_reads`, in the stack's ``account_id`` and ``region``).
     """
     declared = template.get("Parameters") or {}
     unknown = [key for key in values if key not in declared]
@@ -73,6 +97,64 @@ def check_parameters(template: dict[str, Any], values: dict[str, Any]) -> None:
                 raise ValidationError(
                     message=f"Parameter '{key}' must contain {word} {int(spec[bound])} characters"
                 )
+    if account_id and region:
+        check_reads(declared, values, account_id, region)
+
+
+def parameter_arn(name: str, account_id: str, region: str) -> str:
+    """The ARN IAM evaluates a read of the parameter ``name`` on: ``arn:aws:ssm:<region>:
+    <account>:parameter/<name without its leading slash>`` (Service Authorization Reference,
+    Systems Manager resource type ``parameter``: ``arn:${Partition}:ssm:${Region}:${Account}:
+    parameter/${ParameterNameWithoutLeadingSlash}``); a parameter shared by another account is
+    given by its full ARN (user guide, "Systems Manager parameter types"), read as it is."""
+    if name.startswith("arn:"):
+        return name
+    return f"arn:aws:ssm:{region}:{account_id}:parameter/{name.lstrip('/')}"
+
+
+def check_reads(
+    declared: dict[str, Any], values: dict[str, Any], account_id: str, region: str
+) -> None:
+    """CloudFormation reads the SSM-typed parameters (the value given, else the ``Default``)
+    with ``ssm:GetParameters`` -- with the credentials of the principal that called
+    CreateStack / UpdateStack, even when the stack has a service role: the AWS CDK's bootstrap
+    template grants ``ssm:GetParameters`` on its version parameter to the deploy role, the
+    caller of CreateChangeSet, "CreateChangeSet uses this to evaluate any SSM parameters"
+    (aws/aws-cdk-cli, ``bootstrap-template.yaml``), although the service role it passes is
+    allowed everything; aws-samples/aws-cross-account-cicd-pipeline#33 is refused with a service
+    role allowed the read. A Service Catalog launch calls CloudFormation as the launch role
+    (``servicecatalog/models.py``), so the launch role reads them. The call carries the
+    caller's forward-access keys (``aws:ViaAWSService``, ``aws:CalledVia``), as CloudFormation's
+    other calls for a caller do (``iam/stack_identity.py``).
+
+    A refusal fails the operation before anything is read (so before ``Unable to fetch
+    parameters``) with ``ValidationError`` :data:`READ_REFUSED`; the decision log has each
+    parameter's decision (``via`` ``cloudformation``). Not enforcing, the account root, or no
+    signed caller (the emulator's own call): nothing is checked."""
+    if not in_process.enforcing():
+        return
+    caller = in_process.current_caller()
+    if caller is None or caller.is_root:
+        return
+    names = []
+    for key, spec in declared.items():
+        value = values.get(key, spec.get("Default"))
+        if str(spec.get("Type", "")).startswith(SSM_VALUE_TYPE) and value:
+            names.append(str(value))
+    if not names:
+        return
+    # the caller's own session and the keys CloudFormation's calls carry for it
+    principal, keys = stack_identity.acting(SimpleNamespace(role_arn=None, iam_caller=caller))
+    arns = [parameter_arn(name, account_id, region) for name in names]
+    needed = [
+        Authorization("ssm:GetParameters", arn, resource_account=arn.split(":")[4] or account_id)
+        for arn in arns
+    ]
+    denied = in_process.authorize_as(
+        principal, needed, via="cloudformation", region=region, extra_context=keys
+    )
+    if denied is not None:
+        raise ValidationError(message=READ_REFUSED)
 
 
 def _matches(pattern: str, value: str) -> bool:
@@ -123,3 +205,29 @@ def _parse_ssm_parameter(self: ResourceMap, value: str, value_type: str) -> Any:
 
 
 ResourceMap.parse_ssm_parameter = _parse_ssm_parameter  # type: ignore[method-assign]
+
+
+_moto_load_parameters = ResourceMap.load_parameters
+
+
+def _load_parameters(self: ResourceMap) -> None:
+    """moto reads the ``Default`` of every SSM-typed parameter, even one the call gives a value:
+    a stack naming other parameters (a product launched with the core stack's parameters under
+    another prefix) failed ``Unable to fetch parameters [<the default>]``. CloudFormation uses a
+    ``Default`` only "if no value is specified" (user guide, "Parameters": ``Default``), so the
+    parameter it reads is the one the value names (added for test_iam_product_paths.py, H6)."""
+    slots = self._template.get("Parameters") or {}
+    given = self.input_parameters or {}
+    unread: dict[str, Any] = {}
+    for name, slot in slots.items():
+        kind = str(slot.get("Type", ""))
+        if name in given and kind.startswith("AWS::SSM::Parameter::") and "Default" in slot:
+            unread[name] = slot.pop("Default")
+    try:
+        _moto_load_parameters(self)
+    finally:
+        for name, default in unread.items():
+            slots[name]["Default"] = default
+
+
+ResourceMap.load_parameters = _load_parameters  # type: ignore[method-assign]

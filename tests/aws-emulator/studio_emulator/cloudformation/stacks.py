@@ -971,7 +971,10 @@ def create_stack(
     with _LOCK:
         if name in [stack.name for stack in self.stacks.values()]:
             raise AlreadyExistsException(f"Stack [{name}] already exists")
-        check_parameters(Stack.parse_template(template), parameters)
+        check_parameters(
+            Stack.parse_template(template), parameters,
+            account_id=self.account_id, region=self.region_name,
+        )
         stack = Stack(
             stack_id=generate_stack_id(name, self.region_name, self.account_id),
             name=name,
@@ -1051,7 +1054,9 @@ def update_stack(
                 f"resource type of the following resources: [{', '.join(changed_types)}]",
             )
         creation_order(new_template.get("Resources", {}))
-        check_parameters(new_template, resolved)
+        check_parameters(
+            new_template, resolved, account_id=stack.account_id, region=stack.region_name
+        )
         before = _Before.of(stack)
         actions = stack.resource_map.build_resource_diff(new_template, resolved)
         try:

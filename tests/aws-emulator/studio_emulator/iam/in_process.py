@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import context, denials, principals
-from .engine import ENGINE
+from .engine import ENGINE, EngineError
 
 _CURRENT = threading.local()
 
@@ -151,8 +151,19 @@ def authorize_as(
     global_keys = context.global_context(principal, request)
     global_keys.pop("aws:SourceIp", None)  # a service's call has no caller address
     global_keys.update(extra_context or {})
-    for auth in needed:
-        answer = ENGINE.decide(_simulation(principal, auth, global_keys))
+    for auth in map(context.as_evaluated, needed):
+        try:
+            answer = ENGINE.decide(_simulation(principal, auth, global_keys))
+        except EngineError as exc:
+            # In the decision log as the middleware logs it, and naming what was asked.
+            from . import STATE
+
+            STATE.record([{
+                "service": via, "operation": None, "via": via, "principal": principal.arn,
+                "action": auth.action, "resources": [auth.resource], "result": "Error",
+                "error": str(exc),
+            }])
+            raise EngineError(f"{auth.action} on {auth.resource}: {exc}") from exc
         _record(via, principal.arn, auth.action, auth.resource, answer)
         if answer["result"] != "Allowed":
             denial = _deciding_denial(answer)

@@ -17,10 +17,11 @@ from __future__ import annotations
 import importlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from ..principals import Principal
+from ..service_reference import wildcard_only
 
 #: Credential-scope service name -> context module (sibling of this file).
 SERVICE_MODULES = {
@@ -156,6 +157,15 @@ def authorizations(request: Request) -> list[Authorization]:
     if default is not None:
         return default(request)
     return [Authorization(f"{prefix}:{request.operation}")]
+
+
+def as_evaluated(auth: Authorization) -> Authorization:
+    """The authorisation as IAM evaluates it: an action the Service Authorization Reference
+    lists with no resource type is evaluated on ``*``, whatever resource the request or the
+    handler names (``service_reference.wildcard_only``)."""
+    if auth.resource != "*" and wildcard_only(auth.action):
+        return replace(auth, resource="*")
+    return auth
 
 
 def global_context(principal: Principal, request: Request) -> dict[str, Any]:

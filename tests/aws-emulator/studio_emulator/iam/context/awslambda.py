@@ -46,28 +46,66 @@ def _function(request: Request) -> tuple[str, str, str, str | None]:
     return arn, account, fname, qualifier
 
 
+#: The elements of a statement in the policy GetPolicy answers (IAM User Guide, "IAM JSON policy
+#: element reference": a statement has only these). moto 5.2.5 stores every member of the
+#: AddPermission request or the AWS::Lambda::Permission resource (``FunctionName``,
+#: ``FunctionUrlAuthType``, ``InvokedViaFunctionUrl``, ``Qualifier`` ...), which no policy engine
+#: accepts.
+_STATEMENT_ELEMENTS = ("Sid", "Effect", "Principal", "Action", "Resource", "Condition")
+
+
 def function_policy(raw: Any) -> Any:
-    """The function policy as Lambda stores it: AddPermission's ``Principal`` given as an
-    account id (or a bare ARN) becomes ``{"AWS": "arn:aws:iam::ACCOUNT:root"}`` (``{"AWS":
-    ARN}``), a service name ``{"Service": NAME}`` (Lambda API Reference, AddPermission,
-    "Principal"; GetPolicy's answer in the Lambda Developer Guide, "Viewing resource-based IAM
-    policies in Lambda"). moto 5.2.5 keeps the string as given, which is no valid policy."""
+    """The function policy as Lambda's GetPolicy answers it (Lambda Developer Guide, "Viewing
+    resource-based IAM policies in Lambda", and "Control access to Lambda function URLs": each
+    AddPermission becomes one statement of ``Sid``, ``Effect``, ``Principal``, ``Action``,
+    ``Resource`` and ``Condition``):
+
+    * ``Principal`` given as an account id (or a bare ARN) is ``{"AWS":
+      "arn:aws:iam::ACCOUNT:root"}`` (``{"AWS": ARN}``), a service name ``{"Service": NAME}``
+      (Lambda API Reference, AddPermission, "Principal");
+    * ``FunctionUrlAuthType`` is the condition ``StringEquals lambda:FunctionUrlAuthType``,
+      ``InvokedViaFunctionUrl: true`` the condition ``Bool lambda:InvokedViaFunctionUrl =
+      true`` (the function URL page's example policies); ``SourceArn`` (``ArnLike
+      AWS:SourceArn``), ``SourceAccount`` (``StringEquals AWS:SourceAccount``) and
+      ``PrincipalOrgID`` (``StringEquals aws:PrincipalOrgID``) moto already turns into
+      conditions;
+    * every other member of the request (``FunctionName``, ``Qualifier``, ``RevisionId`` ...)
+      is not part of the statement.
+    """
     policy = parse_json(raw)
     if isinstance(policy, dict) and isinstance(policy.get("Policy"), str):  # GetPolicy's answer
         policy = parse_json(policy["Policy"])
     if not isinstance(policy, dict):
         return policy
-    for statement in policy.get("Statement", []):
-        principal = statement.get("Principal")
-        if not isinstance(principal, str) or principal == "*":
-            continue
+    statements = policy.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    policy["Statement"] = [_statement(s) for s in statements if isinstance(s, dict)]
+    return policy
+
+
+def _statement(stored: dict[str, Any]) -> dict[str, Any]:
+    """One statement of the function policy in GetPolicy's form (see ``function_policy``)."""
+    statement = {k: stored[k] for k in _STATEMENT_ELEMENTS if k in stored}
+    principal = statement.get("Principal")
+    if isinstance(principal, str) and principal != "*":
         if re.fullmatch(r"\d{12}", principal):
             statement["Principal"] = {"AWS": f"arn:aws:iam::{principal}:root"}
         elif principal.startswith("arn:"):
             statement["Principal"] = {"AWS": principal}
         else:
             statement["Principal"] = {"Service": principal}
-    return policy
+    condition = {
+        operator: dict(keys) for operator, keys in (statement.get("Condition") or {}).items()
+    }
+    auth_type = stored.get("FunctionUrlAuthType")
+    if auth_type is not None:
+        condition.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = str(auth_type)
+    if str(stored.get("InvokedViaFunctionUrl", "")).lower() == "true":
+        condition.setdefault("Bool", {})["lambda:InvokedViaFunctionUrl"] = "true"
+    if condition:
+        statement["Condition"] = condition
+    return statement
 
 
 def _backend(request: Request, account: str) -> Any:

@@ -9,7 +9,8 @@ https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecur
   ``aws:RequestTag/*`` and need ``sts:TagSession`` (IAM User Guide, "Passing session tags in
   AWS STS").
 * ``AssumeRoleWithSAML``/``AssumeRoleWithWebIdentity`` are not signed with credentials and are
-  authorised by the trust policy alone: not evaluated here (they never reach the engine).
+  authorised by the trust policy alone, with the identity provider as the principal: decided
+  in ``iam/federation.py`` before any credential is looked at (they never reach this table).
 """
 
 from __future__ import annotations
