@@ -38,7 +38,9 @@ until it is shut down. Here it is a subprocess of the emulator:
   ``START RequestId: <id> Version: <version>``, ``END RequestId: <id>`` and ``REPORT RequestId:
   <id>\\tDuration: … ms\\tBilled Duration: … ms\\tMemory Size: … MB\\tMax Memory Used: … MB``
   (``\\tInit Duration: … ms`` after a cold start), as the "Using CloudWatch Logs with Lambda" page
-  shows them.
+  shows them. With IAM enforced they are delivered only if the execution role allows it
+  (``logs:CreateLogGroup`` for a missing group, ``logs:CreateLogStream``, ``logs:PutLogEvents``;
+  :class:`LogStream`).
 
 The functions call AWS through the emulator: ``AWS_ENDPOINT_URL`` (the SDKs' standard setting,
 "Service-specific endpoints" of the SDK reference guide) is the one variable Lambda does not set.
@@ -368,9 +370,18 @@ _LOGS_LOCK = threading.Lock()
 
 
 class LogStream:
-    """One environment's stream; events are appended in order with non-decreasing timestamps."""
+    """One environment's stream; events are appended in order with non-decreasing timestamps.
 
-    def __init__(self, snapshot: FunctionSnapshot) -> None:
+    Lambda sends a function's logs with the function's own credentials, its execution role's
+    session ("Sending Lambda function logs to CloudWatch Logs": the execution role needs
+    ``logs:CreateLogGroup``, ``logs:CreateLogStream`` and ``logs:PutLogEvents``, as the
+    ``AWSLambdaBasicExecutionRole`` managed policy grants; without them the function runs but
+    no log reaches CloudWatch Logs). With IAM enforced (issue #13) each write is authorised as
+    that session (:meth:`_delivered`) and dropped when refused; the decisions are in the IAM
+    decision log with ``"via": "lambda"``.
+    """
+
+    def __init__(self, snapshot: FunctionSnapshot, access_key_id: str | None = None) -> None:
         self.account_id = snapshot.account_id
         self.region = snapshot.region
         self.group = snapshot.log_group
@@ -378,17 +389,45 @@ class LogStream:
         self.name = f"{now:%Y/%m/%d}/[{snapshot.version}]{uuid.uuid4().hex}"
         self._created = False
         self._last_ms = 0
+        self._access_key_id = access_key_id
+
+    def _delivered(self, backend: Any) -> bool:
+        """Whether the execution role's session may deliver the next write: ``logs:CreateLogGroup``
+        on ``log-group:<group>`` while the group does not exist, ``logs:CreateLogStream`` before
+        the stream's first event, and ``logs:PutLogEvents``, both on
+        ``log-group:<group>:log-stream:<stream>`` (SAR, Amazon CloudWatch Logs: the resource
+        types ``log-group`` and ``log-stream`` of those actions). Always true with IAM off."""
+        from ..iam import in_process, principals
+        from ..iam.context import Authorization
+
+        if not in_process.enforcing() or self._access_key_id is None:
+            return True
+        principal = principals.resolve(self._access_key_id)
+        if principal is None:  # the role's session no longer exists: nothing is delivered
+            return False
+        group_arn = f"arn:aws:logs:{self.region}:{self.account_id}:log-group:{self.group}"
+        stream_arn = f"{group_arn}:log-stream:{self.name}"
+        needed = []
+        if not self._created:
+            if self.group not in backend.groups:
+                needed.append(Authorization("logs:CreateLogGroup", group_arn))
+            needed.append(Authorization("logs:CreateLogStream", stream_arn))
+        needed.append(Authorization("logs:PutLogEvents", stream_arn))
+        denied = in_process.authorize_as(principal, needed, via="lambda", region=self.region)
+        return denied is None
 
     def write(self, lines: list[str]) -> None:
         if not lines:
             return
         from moto.logs.models import logs_backends
 
+        if not self._delivered(logs_backends[self.account_id][self.region]):
+            return
         with _LOGS_LOCK:
             backend = logs_backends[self.account_id][self.region]
             if not self._created:
                 # "Lambda … creates the log group if it doesn't exist" when the role allows it
-                # (Using CloudWatch Logs with Lambda); the emulator's roles always may.
+                # (Using CloudWatch Logs with Lambda; with IAM enforced, _delivered asked).
                 backend.ensure_log_group(self.group)
                 if self.name not in backend.groups[self.group].streams:
                     backend.create_log_stream(self.group, self.name)
@@ -430,7 +469,7 @@ class ExecutionEnvironment:
     ) -> None:
         self.snapshot = snapshot
         self.id = uuid.uuid4().hex
-        self.log = LogStream(snapshot)
+        self.log = LogStream(snapshot, credentials.get("AWS_ACCESS_KEY_ID"))
         self.created_at = time.monotonic()
         self.last_used = self.created_at
         self.invocations = 0

@@ -186,6 +186,7 @@ class Operation:
         events_from: int,
         refusal: str | None = None,
         *,
+        refusal_code: str = "ValidationError",
         ignore_errors: bool = False,
         keep_stack: bool = False,
         unchanged: bool = False,
@@ -198,8 +199,10 @@ class Operation:
         self.stack_id = stack_id
         #: Where this operation's events start in the stack's event list.
         self.events_from = events_from
-        #: CloudFormation's refusal of the operation (a ``ValidationError`` message).
+        #: CloudFormation's refusal of the operation (a ``ValidationError`` message, or IAM's
+        #: ``AccessDenied`` of the identity Service Catalog called CloudFormation as).
         self.refusal = refusal
+        self.refusal_code = refusal_code
         self.ignore_errors = ignore_errors
         self.keep_stack = keep_stack
         #: An update CloudFormation found nothing to do for.
@@ -486,13 +489,13 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
             record.finish("SUCCEEDED")
             self._forget(pp)
             return
-        record.finish("FAILED", {"Code": "ValidationError", "Description": op.refusal})
+        record.finish("FAILED", {"Code": op.refusal_code, "Description": op.refusal})
         stack = self._stack(pp.physical_id)
         running = stack is not None and stack.status in (
             "CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE",
         )
         pp.status = "TAINTED" if kind == "UPDATE_PROVISIONED_PRODUCT" and running else "ERROR"
-        pp.status_message = cloudformation_status_message(op.refusal)
+        pp.status_message = cloudformation_status_message(op.refusal, op.refusal_code)
         pp.operation = None
 
     def _forget(self, pp: ProvisionedProduct) -> None:
@@ -766,12 +769,86 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
 
     # ---- stacks -------------------------------------------------------------
 
-    def _stack_call(self, method: Any, **arguments: Any) -> Any:
+    def _calling_as(self, pp: ProvisionedProduct) -> tuple[Any, dict[str, Any]]:
+        """(the identity Service Catalog calls CloudFormation as for ``pp``, the keys its calls
+        carry). With a launch role: Service Catalog's session of that role ("the IAM role that
+        AWS Service Catalog assumes when an end user launches, updates, or terminates a
+        product", Administrator Guide, "AWS Service Catalog launch constraints"); without one
+        "end users must launch and manage products using their own IAM credentials" (same page),
+        which Service Catalog forwards, so the call carries ``aws:ViaAWSService`` (IAM User
+        Guide, "AWS global condition context keys": true "when an AWS service uses the
+        credentials of an IAM principal to make a request on their behalf"; Service Catalog is
+        not among the services that set ``aws:CalledVia``)."""
+        from ..iam import in_process, principals, service_catalog
+
+        if pp.launch_role_arn:
+            return principals.role_session(pp.launch_role_arn, service_catalog.SESSION_NAME), {}
+        return in_process.current_caller(), {"aws:ViaAWSService": "true"}
+
+    def _stack_refusal(
+        self,
+        pp: ProvisionedProduct,
+        operation: str,
+        stack: str,
+        tags: list[dict[str, str]] | None = None,
+    ) -> str | None:
+        """With IAM enforced (issue #13): IAM's refusal of the CloudFormation call Service
+        Catalog makes for ``pp`` -- ``CreateStack`` for ProvisionProduct, ``UpdateStack`` for
+        UpdateProvisionedProduct, ``DeleteStack`` for TerminateProvisionedProduct, on ``stack``
+        (its ARN, or ``stack/<name>/*`` before it exists) -- as :meth:`_calling_as`, or None.
+
+        The authorisations are those of the same call made over HTTP
+        (``iam/context/cloudformation.py``: the action on the stack's ARN, the end user's
+        ``tags`` as ``aws:RequestTag/*`` and ``cloudformation:TagResource``). Service Catalog's
+        own ``aws:servicecatalog:*`` tags are not counted: the ``aws:`` key prefix is reserved
+        for AWS use (AWS General Reference, "Tagging AWS resources: tag naming limits and
+        requirements"), AWS puts them there itself; whether AWS checks them against the caller
+        is not published. No ``iam:PassRole`` is asked: the stack keeps the launch role as its
+        ``RoleARN`` here, but the guide's launch-role policies grant no ``iam:PassRole`` of the
+        role to itself, so Service Catalog cannot be passing it as a caller would. Not modelled, because no source says which Service Catalog operation calls them:
+        DescribeStacks, DescribeStackEvents, GetTemplateSummary, ValidateTemplate,
+        SetStackPolicy (the guide's example launch role, "Step 6: Add a launch constraint",
+        grants them without saying when they are used)."""
+        from ..iam import in_process
+        from ..iam.context import Request
+        from ..iam.context import cloudformation as cloudformation_context
+
+        if not in_process.enforcing():
+            return None
+        principal, extra = self._calling_as(pp)
+        params: dict[str, Any] = {"StackName": stack}
+        own = [t for t in tags or [] if not str(t.get("Key", "")).startswith("aws:")]
+        for index, tag in enumerate(own, start=1):
+            params[f"Tags.member.{index}.Key"] = tag["Key"]
+            params[f"Tags.member.{index}.Value"] = tag.get("Value", "")
+        request = Request(
+            service="cloudformation", operation=operation, region=self.region_name,
+            account_id=self.account_id, params=params, headers={}, path="/", secure=True,
+            source_ip="",
+        )
+        denied = in_process.authorize_as(
+            principal, cloudformation_context.default(request), via="servicecatalog",
+            region=self.region_name, extra_context=extra,
+        )
+        return denied.message if denied is not None else None
+
+    def _stack_call(self, pp: ProvisionedProduct, method: Any, **arguments: Any) -> Any:
         """A call of moto's CloudFormation backend with what Service Catalog passes;
-        ``Capabilities`` go along where the backend takes them."""
+        ``Capabilities`` go along where the backend takes them. While IAM is enforced,
+        CloudFormation's caller is whom Service Catalog calls as (:meth:`_calling_as`) -- what
+        CloudFormation reads as its caller, e.g. the template's SSM parameters
+        (``cloudformation/parameters.py``) and the caller a stack operation keeps."""
+        from ..iam import in_process
+
         if "capabilities" in inspect.signature(method).parameters:
             arguments["capabilities"] = list(STACK_CAPABILITIES)
-        return method(**arguments)
+        caller = in_process.current_caller()
+        if in_process.enforcing():
+            in_process.set_current_caller(self._calling_as(pp)[0])
+        try:
+            return method(**arguments)
+        finally:
+            in_process.set_current_caller(caller)
 
     def _create_stack(
         self, pp: ProvisionedProduct, body: str, template: dict[str, Any], values: dict[str, str]
@@ -782,6 +859,7 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
         Returns the stack id, or CloudFormation's refusal."""
         try:
             stack = self._stack_call(
+                pp,
                 self._cloudformation.create_stack,
                 name=f"SC-{self.account_id}-{pp.id}",
                 template=body,
@@ -804,6 +882,23 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
             pp.launch_role_arn, in_process.current_caller(), self.account_id, self.region_name,
             product_id, artifact_id,
         )
+
+    def _terminate_refusal(self, pp: ProvisionedProduct, stack_id: str) -> str | None:
+        """With IAM enforced: a termination under a launch role needs Service Catalog to assume
+        the role again (it must still exist and trust ``servicecatalog.amazonaws.com``), then
+        ``cloudformation:DeleteStack`` on the stack as that session (:meth:`_stack_refusal`)."""
+        from ..iam import in_process, service_catalog
+
+        if not in_process.enforcing():
+            return None
+        if pp.launch_role_arn:
+            denied = in_process.trusts(
+                pp.launch_role_arn, service_catalog.SERVICE, self.account_id, None,
+                via="servicecatalog",
+            )
+            if denied is not None:
+                return f"Unable to assume the launch role {pp.launch_role_arn}: {denied.message}"
+        return self._stack_refusal(pp, "DeleteStack", stack_id)
 
     # ---- operations -------------------------------------------------------
 
@@ -904,12 +999,20 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
             values = {p["Key"]: p.get("Value", "") for p in provisioning_parameters or []}
             record = Record("PROVISION_PRODUCT", pp, artifact.id, path_id, tags or [])
             refusal = self._launch_refusal(pp, product.id, artifact.id)
+            refusal_code = "ValidationError"
             stack_id = None
+            if refusal is None:
+                refusal = self._stack_refusal(
+                    pp, "CreateStack", f"SC-{self.account_id}-{pp.id}", pp.tags
+                )
+                refusal_code = "ValidationError" if refusal is None else "AccessDenied"
             if refusal is None:
                 stack_id, refusal = self._create_stack(pp, body, template, values)
             pp.physical_id = stack_id
             self.provisioned_products[pp.id] = pp
-            self._begin(pp, Operation(record, stack_id, 0, refusal, parameters=values))
+            self._begin(pp, Operation(
+                record, stack_id, 0, refusal, refusal_code=refusal_code, parameters=values
+            ))
             self.provision_tokens[provision_token] = record.id
             return record
 
@@ -981,16 +1084,22 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
             record = Record("UPDATE_PROVISIONED_PRODUCT", pp, artifact.id, path_id, new_tags)
             stack = self._stack(pp.physical_id)
             refusal: str | None = None
+            refusal_code = "ValidationError"
             unchanged = False
             events_from = len(getattr(stack, "events", None) or [])
             if stack is None or stack.status == "DELETE_COMPLETE":
                 refusal = f"Stack [SC-{self.account_id}-{pp.id}] does not exist"
             elif (launch_refused := self._launch_refusal(pp, product.id, artifact.id)) is not None:
                 refusal = launch_refused
+            elif (
+                denied := self._stack_refusal(pp, "UpdateStack", stack.stack_id, new_tags)
+            ) is not None:
+                refusal, refusal_code = denied, "AccessDenied"
             else:
                 try:
                     body = artifact.load_template(self.account_id)
                     self._stack_call(
+                        pp,
                         self._cloudformation.update_stack,
                         name=stack.stack_id,
                         template=body,
@@ -1007,7 +1116,8 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
                         refusal = error.message
             op = Operation(
                 record, stack.stack_id if stack is not None else None, events_from, refusal,
-                unchanged=unchanged, artifact_id=artifact.id, path_id=path_id,
+                refusal_code=refusal_code, unchanged=unchanged, artifact_id=artifact.id,
+                path_id=path_id,
                 parameters=values, tags=new_tags,
             )
             self._begin(pp, op)
@@ -1071,9 +1181,14 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
             stack = self._stack(pp.physical_id)
             live = stack is not None and stack.status != "DELETE_COMPLETE"
             refusal: str | None = None
+            refusal_code = "ValidationError"
             events_from = len(getattr(stack, "events", None) or [])
             keep_stack = retain_physical_resources or not live
-            if not keep_stack and stack.enable_termination_protection:
+            if not keep_stack:
+                # IAM decides before CloudFormation looks at the stack's termination protection.
+                refusal = self._terminate_refusal(pp, stack.stack_id)
+                refusal_code = "ValidationError" if refusal is None else "AccessDenied"
+            if refusal is None and not keep_stack and stack.enable_termination_protection:
                 if ignore_errors:
                     keep_stack = True
                 else:
@@ -1081,11 +1196,13 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
                         f"Stack [{stack.stack_id}] cannot be deleted while "
                         "TerminationProtection is enabled"
                     )
-            elif not keep_stack:
-                self._cloudformation.delete_stack(stack.stack_id)
+            elif refusal is None and not keep_stack:
+                self._stack_call(
+                    pp, self._cloudformation.delete_stack, name_or_stack_id=stack.stack_id
+                )
             op = Operation(
                 record, stack.stack_id if live else None, events_from, refusal,
-                ignore_errors=ignore_errors, keep_stack=keep_stack,
+                refusal_code=refusal_code, ignore_errors=ignore_errors, keep_stack=keep_stack,
             )
             self._begin(pp, op)
             self.terminate_tokens[(pp.id, terminate_token)] = record.id

@@ -157,14 +157,19 @@ def declared_parameters(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in parameters.items() if isinstance(v, dict)}
 
 
-def cloudformation_status_message(message: str) -> str:
+def cloudformation_status_message(message: str, code: str = "ValidationError") -> str:
     """A CloudFormation refusal as Service Catalog shows it in ``StatusMessage``
     (AWS CLI examples, "describe-provisioned-product": ``AmazonCloudFormationException
     Parameters: [KeyName] must have values (Service: AmazonCloudFormation; Status Code:
-    400; Error Code: ValidationError; Request ID: ...)``)."""
+    400; Error Code: ValidationError; Request ID: ...)``). IAM's refusal of the call is
+    CloudFormation's ``AccessDenied``, HTTP 403 (the AWS SDKs report "An error occurred
+    (AccessDenied) when calling the CreateChangeSet operation: User: ... is not authorized to
+    perform: cloudformation:CreateChangeSet", lucpod/aws-lambda-workshop#2); that Service Catalog
+    wraps it in the same form is assumed, not confirmed."""
+    status = 403 if code == "AccessDenied" else 400
     return (
         f"AmazonCloudFormationException  {message} (Service: AmazonCloudFormation; "
-        f"Status Code: 400; Error Code: ValidationError; Request ID: {random.uuid4()})"
+        f"Status Code: {status}; Error Code: {code}; Request ID: {random.uuid4()})"
     )
 
 
