@@ -25,6 +25,9 @@ call the service's moto backend), so they can move upstream into the service's
   /_studio_emulator/cloudformation/servicecatalog`` shows the associations,
   constraints and tag options.
 
+What moto's own models answer differently is corrected at the end: ``AWS::Lambda::Function``
+keeps the properties moto drops; ``AWS::Logs::LogGroup``'s ``!GetAtt Arn`` ends with ``:*``.
+
 Custom resources (``Custom::*``, ``AWS::CloudFormation::CustomResource``) are in
 ``custom_resources.py``.
 """
@@ -663,3 +666,242 @@ def _keep_lambda_function_properties() -> None:
 
 
 _keep_lambda_function_properties()
+
+
+# ---------------------------------------------------------------------------
+# AWS::Logs::LogGroup: the Arn attribute
+# ---------------------------------------------------------------------------
+
+
+def _log_group_arn_with_its_streams() -> None:
+    """``Fn::GetAtt <LogGroup>.Arn`` is "The Amazon resource name (ARN) of the CloudWatch Logs
+    log group, such as arn:aws:logs:us-east-1:123456789012:log-group:/mystack-testgroup-
+    12ABC1AB12A1:*" (CloudFormation template reference, AWS::Logs::LogGroup, Return values):
+    with ``:*``, so a policy granting ``logs:PutLogEvents`` on it covers the group's streams
+    (``log-group:<name>:log-stream:<stream>``). moto 5.2.5 answers the ARN without it (its
+    ``LogGroup.arn``, which DescribeLogGroups' ``logGroupArn`` rightly is)."""
+    from moto.logs.models import LogGroup
+
+    if getattr(LogGroup, "_studio_arn_with_streams", False):
+        return
+    moto_attribute = LogGroup.get_cfn_attribute
+
+    def get_cfn_attribute(self: Any, attribute_name: str) -> Any:
+        if attribute_name == "Arn":
+            return f"{self.arn}:*"
+        return moto_attribute(self, attribute_name)
+
+    LogGroup.get_cfn_attribute = get_cfn_attribute  # type: ignore[method-assign]
+    LogGroup._studio_arn_with_streams = True  # type: ignore[attr-defined]
+
+
+_log_group_arn_with_its_streams()
+
+
+# ---------------------------------------------------------------------------
+# AWS::KMS::Key: its Tags and KeyPolicy as the template gives them
+# ---------------------------------------------------------------------------
+
+
+def _kms_key_from_its_properties() -> None:
+    """An AWS::KMS::Key's ``Tags`` are ``Key``/``Value`` pairs and its ``KeyPolicy`` a JSON
+    object (CloudFormation template reference, AWS::KMS::Key: "KeyPolicy: Json", Tag: "Key",
+    "Value"); moto 5.2.5's ``Key.create_from_cloudformation_json`` hands both to
+    ``create_key`` as they are, which wants KMS's ``TagKey``/``TagValue`` and a policy string
+    (a tagged key failed with ``KeyError: 'TagKey'``; GetKeyPolicy answered an object). The
+    properties are translated to what CreateKey takes. A key removed from its stack is
+    scheduled for deletion, not deleted: "the number of days in the waiting period before AWS
+    KMS deletes a KMS key that has been removed from a CloudFormation stack ... The default
+    value is 30 days" (template reference, ``PendingWindowInDays``; the delete handler's
+    permissions are kms:DescribeKey and kms:ScheduleKeyDeletion); moto deleted it at once.
+    Added for test_iam_product_paths.py (H6)."""
+    import json
+
+    from moto.kms.models import Key
+
+    if getattr(Key, "_studio_reads_cfn_properties", False):
+        return
+    moto_create = Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(cls: Any, resource_name: str, cloudformation_json: dict[str, Any],
+               account_id: str, region_name: str, **kwargs: Any) -> Any:
+        properties = dict(cloudformation_json["Properties"])
+        properties["Tags"] = [
+            {"TagKey": t.get("Key", t.get("TagKey")), "TagValue": t.get("Value", t.get("TagValue"))}
+            for t in properties.get("Tags") or []
+        ]
+        if isinstance(properties.get("KeyPolicy"), dict):
+            properties["KeyPolicy"] = json.dumps(properties["KeyPolicy"])
+        given = {**cloudformation_json, "Properties": properties}
+        key = moto_create(cls, resource_name, given, account_id, region_name, **kwargs)
+        key.studio_pending_window_in_days = int(properties.get("PendingWindowInDays") or 30)
+        return key
+
+    def delete(self: Any, account_id: str, region_name: str) -> None:
+        from moto.kms.models import kms_backends
+
+        kms_backends[account_id][region_name].schedule_key_deletion(
+            self.id, getattr(self, "studio_pending_window_in_days", 30)
+        )
+
+    Key.create_from_cloudformation_json = classmethod(create)  # type: ignore[method-assign,assignment]
+    Key.delete = delete  # type: ignore[method-assign]
+    Key._studio_reads_cfn_properties = True  # type: ignore[attr-defined]
+
+
+_kms_key_from_its_properties()
+
+
+# ---------------------------------------------------------------------------
+# AWS::Lambda::Permission: its statement goes with the resource
+# ---------------------------------------------------------------------------
+
+
+def _lambda_permission_removed_with_its_resource() -> None:
+    """moto 5.2.5's ``Permission.create_from_cloudformation_json`` adds the statement to the
+    function's policy but gives the resource no physical id and no delete, so a permission
+    removed from the template (a condition turned false) or deleted with its stack stayed in
+    the function's resource-based policy -- an account revoked kept its access. In AWS the
+    resource's delete handler calls ``lambda:RemovePermission`` (its resource provider schema,
+    ``handlers.delete.permissions``) and the resource is identified by its statement id
+    (schema ``primaryIdentifier`` ``FunctionName`` + ``Id``). Here the statement id is the
+    physical id, and the delete removes that statement (a function deleted first has no
+    policy left to change). Added for test_iam_product_paths.py (H6)."""
+    import json
+
+    from moto.awslambda.exceptions import UnknownPolicyException
+    from moto.awslambda.models import Permission
+    from moto.awslambda.utils import get_backend
+
+    if getattr(Permission, "_studio_removed_with_its_resource", False):
+        return
+
+    def create(cls: Any, resource_name: str, cloudformation_json: dict[str, Any],
+               account_id: str, region_name: str, **kwargs: Any) -> Any:
+        properties = dict(cloudformation_json["Properties"])
+        statement_id = str(properties.pop("StatementId", "") or random.uuid4())
+        fn = get_backend(account_id, region_name).get_function(properties["FunctionName"])
+        fn.policy.add_statement(raw=json.dumps({**properties, "StatementId": statement_id}))
+        permission = Permission(region=region_name)
+        permission.physical_resource_id = statement_id  # type: ignore[attr-defined]
+        permission.function_name = properties["FunctionName"]  # type: ignore[attr-defined]
+        return permission
+
+    def delete(self: Any, account_id: str, region_name: str) -> None:
+        try:
+            fn = get_backend(account_id, region_name).get_function(self.function_name)
+        except Exception:  # noqa: BLE001 -- the function is gone, and its policy with it
+            return
+        try:
+            fn.policy.del_statement(self.physical_resource_id)
+        except UnknownPolicyException:
+            pass
+
+    Permission.create_from_cloudformation_json = classmethod(create)  # type: ignore[method-assign,assignment]
+    Permission.delete = delete  # type: ignore[attr-defined]
+    Permission._studio_removed_with_its_resource = True  # type: ignore[attr-defined]
+
+
+_lambda_permission_removed_with_its_resource()
+
+
+# ---------------------------------------------------------------------------
+# AWS::IAM::ManagedPolicy: an update writes a new version
+# ---------------------------------------------------------------------------
+
+
+def _managed_policy_updated_in_place() -> None:
+    """moto 5.2.5's ``ManagedPolicy`` has no ``update_from_cloudformation_json``, so an update
+    of the resource changed nothing: the policy kept its first document. In AWS the update
+    handler (resource provider schema ``handlers.update.permissions``: ``iam:CreatePolicyVersion``,
+    ``iam:DeletePolicyVersion``, ``iam:ListPolicyVersions``, the attach/detach actions) writes
+    the new ``PolicyDocument`` as a new default version -- deleting the oldest non-default one
+    when the policy has five, the most IAM keeps ("IAM and AWS STS quotas": managed policy
+    versions 5) -- and attaches/detaches the ``Roles``, ``Users`` and ``Groups`` that changed.
+    ``ManagedPolicyName``, ``Path`` and ``Description`` require a replacement (CloudFormation
+    template reference, AWS::IAM::ManagedPolicy): a change of them creates a new policy, as
+    moto's create does. Its delete detaches it from everything first (below). Added for
+    test_iam_product_paths.py (H6)."""
+    import json
+
+    from moto.iam.models import ManagedPolicy, get_partition, iam_backends
+
+    if getattr(ManagedPolicy, "_studio_updated_in_place", False):
+        return
+
+    def update(cls: Any, original_resource: Any, new_resource_name: str,
+               cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> Any:
+        properties = cloudformation_json.get("Properties", {})
+        backend = iam_backends[account_id][get_partition(region_name)]
+        policy = original_resource
+        if (
+            properties.get("ManagedPolicyName", policy.name) != policy.name
+            or (properties.get("Path") or "/") != (policy.path or "/")
+            or (properties.get("Description") or "") != (policy.description or "")
+        ):
+            return ManagedPolicy.create_from_cloudformation_json(
+                new_resource_name, cloudformation_json, account_id, region_name
+            )
+        document = json.dumps(properties.get("PolicyDocument"))
+        default = next((v for v in policy.versions if v.is_default), None)
+        current = json.loads(default.document) if default and default.document else None
+        if current != properties.get("PolicyDocument"):
+            if len(policy.versions) >= 5:
+                oldest = next(v for v in policy.versions if not v.is_default)
+                backend.delete_policy_version(policy.arn, oldest.version_id)
+            backend.create_policy_version(policy.arn, document, set_as_default=True)
+        for kind, attach, detach in (
+            ("Roles", backend.attach_role_policy, backend.detach_role_policy),
+            ("Users", backend.attach_user_policy, backend.detach_user_policy),
+            ("Groups", backend.attach_group_policy, backend.detach_group_policy),
+        ):
+            old = set((getattr(policy, "_studio_attached", None) or {}).get(kind) or [])
+            new = set(properties.get(kind) or [])
+            for name in sorted(new - old):
+                attach(policy.arn, name)
+            for name in sorted(old - new):
+                detach(policy.arn, name)
+        policy._studio_attached = _attached(properties)
+        return policy
+
+    moto_create = ManagedPolicy.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(cls: Any, resource_name: str, cloudformation_json: dict[str, Any],
+               account_id: str, region_name: str, **kwargs: Any) -> Any:
+        policy = moto_create(cls, resource_name, cloudformation_json, account_id, region_name,
+                             **kwargs)
+        policy._studio_attached = _attached(cloudformation_json.get("Properties", {}))
+        return policy
+
+    def _attached(properties: dict[str, Any]) -> dict[str, list[str]]:
+        return {kind: list(properties.get(kind) or []) for kind in ("Roles", "Users", "Groups")}
+
+    def delete(self: Any, account_id: str, region_name: str) -> None:
+        """The delete handler (``handlers.delete.permissions``: iam:ListEntitiesForPolicy, the
+        Detach* actions, iam:DeletePolicyVersion, iam:DeletePolicy): IAM deletes no policy
+        still attached or with other versions (IAM API Reference, DeletePolicy: "you must
+        first detach the policy from all users, groups, and roles ... In addition, you must
+        delete all the policy's versions"), so it detaches every entity the policy is attached
+        to -- the template's and the ones attached outside it -- and deletes the non-default
+        versions first. moto kept the policy after its stack was deleted."""
+        backend = iam_backends[account_id][get_partition(region_name)]
+        for entities, detach in (
+            (backend.roles, backend.detach_role_policy),
+            (backend.users, backend.detach_user_policy),
+            (backend.groups, backend.detach_group_policy),
+        ):
+            for entity in list(entities.values()):
+                if self.arn in entity.managed_policies:
+                    detach(self.arn, entity.name)
+        for version in [v for v in self.versions if not v.is_default]:
+            backend.delete_policy_version(self.arn, version.version_id)
+        if self.arn in backend.managed_policies:
+            backend.delete_policy(self.arn)
+
+    ManagedPolicy.create_from_cloudformation_json = classmethod(create)  # type: ignore[method-assign,assignment]
+    ManagedPolicy.update_from_cloudformation_json = classmethod(update)  # type: ignore[method-assign,assignment]
+    ManagedPolicy.delete = delete  # type: ignore[attr-defined]
+    ManagedPolicy._studio_updated_in_place = True  # type: ignore[attr-defined]
+
+
+_managed_policy_updated_in_place()

@@ -148,6 +148,22 @@ _ARNS: dict[str, tuple[str, str, str]] = {
                                  "Name"),
 }
 
+#: Types whose ARN is known only once the create call answers (named by the physical id): the
+#: create action, and the actions the create request itself carries (asked on ``*`` with the
+#: request's tags). The create handler's other calls of the type's service act on the new
+#: resource, which carries the tags the create gave it (``aws:ResourceTag/*``): the
+#: AWS::KMS::Key handler creates the key (CreateKey with ``Tags`` and ``Policy``: KMS Developer
+#: Guide, "Tagging keys": "To tag a KMS key when you create it, you need kms:TagResource"), then
+#: enables rotation on the key CreateKey returned (EnableKeyRotation has aws:ResourceTag, not
+#: aws:RequestTag: Service Authorization Reference, AWS KMS), under the key policy the create
+#: gave it (the property named last: a key's policy must allow its account's IAM policies, KMS
+#: Developer Guide, "Default key policy"). (H6, test_iam_product_paths.py.)
+_CREATED_THEN_ACTED_ON: dict[str, tuple[str, frozenset[str], str]] = {
+    "AWS::KMS::Key": (
+        "kms:CreateKey", frozenset({"kms:TagResource", "kms:PutKeyPolicy"}), "KeyPolicy"
+    ),
+}
+
 #: Properties that pass a role, per type: (property path, the service it is passed to).
 _PASSED_ROLES: dict[str, tuple[str, str]] = {
     "AWS::Lambda::Function": ("Role", "lambda.amazonaws.com"),
@@ -224,6 +240,47 @@ def _own_arn(resource_type: str, properties: dict[str, Any], physical_id: str,
     )
 
 
+def _existing_key(physical_id: str, account: str, region: str) -> tuple[Any, dict[str, Any]]:
+    """(key policy, ``aws:ResourceTag/*``) of an existing KMS key, as a request on it is
+    evaluated (``context/kms.py``: the key policy is the resource policy); a handler's calls on
+    the key of an AWS::KMS::Key resource (its update and delete: DescribeKey,
+    ScheduleKeyDeletion ...) are evaluated so too. (H6, test_iam_product_paths.py.)"""
+    from moto.kms.models import kms_backends
+
+    from .context import parse_json, resource_tags
+
+    try:
+        backend = kms_backends[account][region]
+        key = backend.describe_key(physical_id)
+        tags = backend.list_resource_tags(key.id).get("Tags", [])
+    except Exception:  # noqa: BLE001 -- no such key: evaluated without them
+        return None, {}
+    return parse_json(key.policy), resource_tags({t["TagKey"]: t["TagValue"] for t in tags})
+
+
+#: The ManagedPolicy delete handler's detach actions, per kind of entity (ARN path segment).
+_DETACH = {"iam:DetachRolePolicy": "role", "iam:DetachUserPolicy": "user",
+           "iam:DetachGroupPolicy": "group"}
+
+
+def _attached_to(policy_arn: str, account: str) -> dict[str, list[str]]:
+    """The ARNs of the roles, users and groups a managed policy is attached to now, by kind:
+    the AWS::IAM::ManagedPolicy delete handler detaches each one before DeletePolicy (IAM API
+    Reference, DeletePolicy: a policy must first be detached from all users, groups and roles;
+    the handler lists them, ``iam:ListEntitiesForPolicy`` in ``handlers.delete.permissions``),
+    including the entities attached outside the template. (H6, test_iam_product_paths.py.)"""
+    from moto.iam.models import iam_backends
+
+    backend = iam_backends[account]["aws"]
+    found: dict[str, list[str]] = {"role": [], "user": [], "group": []}
+    for kind, entities in (("role", backend.roles), ("user", backend.users),
+                           ("group", backend.groups)):
+        for entity in entities.values():
+            if policy_arn in entity.managed_policies:
+                found[kind].append(str(entity.arn))
+    return found
+
+
 def authorizations(
     resource_type: str,
     handler: str,
@@ -239,9 +296,31 @@ def authorizations(
     prefix, arn = _own_arn(resource_type, properties or {}, physical_id, account, region)
     tags = request_tags((properties or {}).get("Tags")) if handler != "delete" else {}
     passed = _PASSED_ROLES.get(resource_type)
+    created = _CREATED_THEN_ACTED_ON.get(resource_type) if handler == "create" and arn == "*" else None
+    new_arn = _own_arn(resource_type, {}, str(uuid.uuid4()), account, region)[1] if created else "*"
+    new_tags = {
+        key.replace("aws:RequestTag/", "aws:ResourceTag/"): value
+        for key, value in tags.items() if key.startswith("aws:RequestTag/")
+    }
+    new_policy = (properties or {}).get(created[2]) if created else None
+    if isinstance(new_policy, str):
+        new_policy = json.loads(new_policy)
+    key_policy, key_tags = (
+        _existing_key(physical_id, account, region)
+        if resource_type == "AWS::KMS::Key" and physical_id else (None, {})
+    )
+    attached = (
+        _attached_to(physical_id, account)
+        if resource_type == "AWS::IAM::ManagedPolicy" and handler == "delete"
+        and physical_id.startswith("arn:") else None
+    )
     needed: list[Authorization] = []
     for action in handler_permissions(resource_type, handler, region):
         if handler == "create" and action in UNTAGGING:
+            continue
+        if attached is not None and action in _DETACH:
+            needed += [Authorization(action, entity, {"iam:PolicyARN": physical_id})
+                       for entity in attached[_DETACH[action]]]
             continue
         wanted = CONDITIONAL.get((resource_type, action))
         if wanted and not any(_lookup(p, path) not in (None, "", [], {}) for p in seen for path in wanted):
@@ -252,7 +331,16 @@ def authorizations(
                 continue
             needed.append(Authorization(action, role, {"iam:PassedToService": passed[1]}))
             continue
+        if created and action.split(":")[0] == prefix and action != created[0] and (
+            action not in created[1]
+        ):
+            needed.append(Authorization(action, new_arn, dict(new_tags), new_policy, account))
+            continue
         resource = arn if prefix and action.split(":")[0] == prefix else "*"
+        if key_policy is not None and resource == arn:
+            needed.append(Authorization(action, resource, {**tags, **key_tags}, key_policy,
+                                        account))
+            continue
         needed.append(Authorization(action, resource, dict(tags)))
     return needed
 
