@@ -34,7 +34,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core import ControlRequest, ControlRoute, ServiceExtension, Setting, register
-from . import context, denials, in_process, principals, requests, session_tags
+from . import (
+    context, denials, exercised, federation, in_process, principals, requests, service_sessions,
+    session_tags,
+)
 from .engine import ENGINE, EngineError
 
 session_tags.install()
@@ -80,6 +83,7 @@ class IamState:
     def record(self, entries: list[dict[str, Any]]) -> None:
         with self._lock:
             self.decisions.extend(entries)
+        exercised.write(entries)  # the least-privilege report's sink (exercised.py)
 
     def list(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -182,6 +186,15 @@ def authorize(
     if key in EMULATOR_SIGNED_KEYS:
         return None
     region = region or "us-east-1"
+    if federation.is_federation(service, operation):  # signed or not: the trust decides
+        request = requests.build(
+            environ, "sts", operation, protocol, principals.DEFAULT_ACCOUNT, region
+        )
+        entries, refused = federation.decide(request)
+        STATE.record(entries)
+        if refused is not None:
+            return Outcome(str(entries[0]["result"]), Refusal(*refused), entries)
+        return Outcome("Allowed", None, entries)
     if key is None:
         refusal = (
             Refusal("AccessDenied", "Access Denied", 403)
@@ -216,7 +229,7 @@ def authorize(
     except Exception as exc:  # a context builder's bug must not look like a denial
         needed = []
         outcome = Outcome("Error", Refusal("InternalFailure", f"IAM context: {exc}", 500))
-    for auth in needed:
+    for auth in map(context.as_evaluated, needed):
         try:
             answer = ENGINE.decide(_simulation(principal, auth, global_keys))
         except (EngineError, TimeoutError) as exc:
@@ -271,6 +284,7 @@ EXTENSION = register(
         control_routes=[
             ControlRoute("GET", r"iam/decisions", _decisions_route),
             ControlRoute("DELETE", r"iam/decisions", _clear_decisions_route),
+            ControlRoute("POST", r"iam/service-sessions", service_sessions.open_session),
         ],
         settings={
             "iam_enforcement": Setting(
