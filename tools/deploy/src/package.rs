@@ -1718,7 +1718,12 @@ mod tests {
         let lines: Vec<&str> = portfolio.lines().collect();
         let action = lines
             .iter()
-            .position(|l| l.trim() == "- ssm:GetParameters")
+            .position(|l| {
+                matches!(
+                    l.trim(),
+                    "- ssm:GetParameters" | "Action: ssm:GetParameters"
+                )
+            })
             .expect("the launch role reads SSM parameters");
         let resources: Vec<String> = lines[action..]
             .iter()
