@@ -224,6 +224,20 @@ def new_product(sc: Any, template: str = HANDLE_TEMPLATE) -> tuple[str, str]:
     return product_id, artifact
 
 
+def provision_and_wait(sc: Any, product_id: str, artifact: str, timeout: float = 20.0) -> dict[str, Any]:
+    """ProvisionProduct of ``artifact`` of ``product_id`` (a fresh name and token), waited until
+    its record ends (``SUCCEEDED`` or ``FAILED``); returns the record's ``RecordDetail``."""
+    record_id = sc.provision_product(
+        ProductId=product_id, ProvisioningArtifactId=artifact,
+        ProvisionedProductName=unique("pp"), ProvisionToken=unique("tok"),
+    )["RecordDetail"]["RecordId"]
+    wait_for(
+        lambda: sc.describe_record(Id=record_id)["RecordDetail"]["Status"] in ("SUCCEEDED", "FAILED"),
+        True, timeout=timeout,
+    )
+    return dict(sc.describe_record(Id=record_id)["RecordDetail"])
+
+
 def new_organization(endpoint: str) -> tuple[Any, dict[str, Any], str, str]:
     """An organisation in moto's Organizations (the caller's account its management
     account) with one organisational unit under its root; returns the Organizations

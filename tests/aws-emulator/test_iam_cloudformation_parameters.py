@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 
 from emulator_client import iam_enforced  # noqa: F401 (the fixture)
 from emulator_client import (
+    provision_and_wait,
     ACCOUNT,
     REGION,
     REPOSITORY,
@@ -37,7 +38,6 @@ from emulator_client import (
     service_role,
     signed_client,
     unique,
-    wait_for,
     wait_for_stack,
 )
 
@@ -299,16 +299,7 @@ def launch_template(endpoint: str, body: str, role: str) -> dict[str, Any]:
         Parameters=json.dumps({"RoleArn": role}),
         IdempotencyToken=unique("cons"),
     )
-    record = sc.provision_product(
-        ProductId=product_id, ProvisioningArtifactId=artifact,
-        ProvisionedProductName=unique("pp"), ProvisionToken=unique("tok"),
-    )["RecordDetail"]
-    wait_for(
-        lambda: sc.describe_record(Id=record["RecordId"])["RecordDetail"]["Status"]
-        in ("SUCCEEDED", "FAILED"),
-        True, timeout=20,
-    )
-    return dict(sc.describe_record(Id=record["RecordId"])["RecordDetail"])
+    return provision_and_wait(sc, product_id, artifact)
 
 
 @pytest.mark.usefixtures("iam_enforced")

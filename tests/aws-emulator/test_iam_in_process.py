@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from emulator_client import iam_enforced  # noqa: F401 (the fixture)
 from emulator_client import (
+    provision_and_wait,
     ACCOUNT,
     HANDLE_TEMPLATE,
     allow,
@@ -373,17 +374,7 @@ def launch_role_product(
 
 
 def launch(endpoint: str, product: tuple[str, str]) -> dict[str, Any]:
-    sc = client(endpoint, "servicecatalog")
-    record = sc.provision_product(
-        ProductId=product[0], ProvisioningArtifactId=product[1],
-        ProvisionedProductName=unique("pp"), ProvisionToken=unique("tok"),
-    )["RecordDetail"]
-    wait_for(
-        lambda: sc.describe_record(Id=record["RecordId"])["RecordDetail"]["Status"]
-        in ("SUCCEEDED", "FAILED"),
-        True, timeout=20,
-    )
-    return dict(sc.describe_record(Id=record["RecordId"])["RecordDetail"])
+    return provision_and_wait(client(endpoint, "servicecatalog"), *product)
 
 
 @pytest.mark.usefixtures("iam_enforced")

@@ -581,8 +581,11 @@ def _open_list(tmp_path: Any, *entries: dict[str, str]) -> str:
 
 
 def _list_bucket_entry(template: str, why: str = "no test lists the bucket yet") -> dict[str, str]:
-    return {"template": least_privilege.load_template(template)[0].template, "resource": "Worker",
-            "statement": "work / Read", "action": "s3:ListBucket", "why": why}
+    """The open-list entry of the small template's ``s3:ListBucket`` grant."""
+    [row] = [r for r in least_privilege.rows(least_privilege.load_template(template))
+             if r.action == "s3:ListBucket"]
+    return {"template": row.template, "resource": row.resource, "statement": row.statement,
+            "action": row.action, "why": why}
 
 
 def _report_with_open(tmp_path: Any, records: list[dict[str, Any]], open_path: str,
@@ -601,9 +604,7 @@ def test_a_grant_in_the_open_list_is_not_yet_proven_instead_of_a_failure(
     tmp_path: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     template = write_template(tmp_path)
-    statement = next(r.statement for r in least_privilege.rows(
-        least_privilege.load_template(template)) if r.action == "s3:ListBucket")
-    entry = {**_list_bucket_entry(template), "statement": statement}
+    entry = _list_bucket_entry(template)
     records = [r for r in EVERYTHING if r["action"] != "s3:ListBucket"]
 
     status, text = _report_with_open(tmp_path, records, _open_list(tmp_path, entry), capsys)
@@ -617,9 +618,7 @@ def test_an_open_entry_whose_grant_is_now_exercised_fails_so_the_list_only_shrin
     tmp_path: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     template = write_template(tmp_path)
-    statement = next(r.statement for r in least_privilege.rows(
-        least_privilege.load_template(template)) if r.action == "s3:ListBucket")
-    entry = {**_list_bucket_entry(template), "statement": statement}
+    entry = _list_bucket_entry(template)
 
     status, text = _report_with_open(tmp_path, EVERYTHING, _open_list(tmp_path, entry), capsys)
 
@@ -631,10 +630,8 @@ def test_an_open_entry_for_a_grant_that_is_gone_or_without_its_why_fails(
     tmp_path: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     template = write_template(tmp_path)
-    statement = next(r.statement for r in least_privilege.rows(
-        least_privilege.load_template(template)) if r.action == "s3:ListBucket")
-    gone = {**_list_bucket_entry(template), "statement": statement, "action": "s3:PutObject"}
-    no_why = {**_list_bucket_entry(template, why=""), "statement": statement}
+    gone = {**_list_bucket_entry(template), "action": "s3:PutObject"}
+    no_why = _list_bucket_entry(template, why="")
     records = [r for r in EVERYTHING if r["action"] != "s3:ListBucket"]
 
     status, text = _report_with_open(tmp_path, records, _open_list(tmp_path, gone, no_why), capsys)
@@ -648,9 +645,7 @@ def test_write_open_lists_the_unexplained_grants_keeping_each_why(
     tmp_path: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     template = write_template(tmp_path)
-    statement = next(r.statement for r in least_privilege.rows(
-        least_privilege.load_template(template)) if r.action == "s3:ListBucket")
-    entry = {**_list_bucket_entry(template), "statement": statement}
+    entry = _list_bucket_entry(template)
     records = [r for r in EVERYTHING if r["action"] not in ("s3:ListBucket", "logs:PutLogEvents")]
     written = tmp_path / "written.json"
 
