@@ -730,22 +730,29 @@ def test_a_new_keys_handler_calls_after_create_key_act_on_the_key_with_its_tags_
 # --------------------------------------------------------------------------
 
 
-def _attached_elsewhere(catalog: Catalog) -> tuple[str, str, str]:
+def _attached_elsewhere(catalog: Catalog) -> tuple[str, str, str, str, str]:
     """A domain launched, and its DataScientistPolicy attached by the account's admin to the
-    data scientists' role (outside the stack, as the output's description says to); returns
-    the provisioned product, the policy ARN and the role's name."""
+    data scientists' role, an IAM user and an IAM group (outside the stack, as the output's
+    description says to: "attach to their federated role(s) or permission set"; a managed
+    policy attaches to users and groups as well, IAM User Guide, "Managed policies and inline
+    policies"); returns the provisioned product, the policy ARN, and the names of the role,
+    the user and the group."""
     record = catalog.launch("StudioDomain", catalog.domain_parameters(DomainName=unique("dom")))
     assert succeeded(record), (record, catalog.launch_role_refusals())
     pp = record["ProvisionedProductId"]
     policy = _outputs(catalog, pp)["DataScientistPolicyArn"]
     iam = client(catalog.endpoint, "iam")
-    role = unique("data-scientists")
+    role, user, group = unique("data-scientists"), unique("scientist"), unique("scientists")
     iam.create_role(RoleName=role, AssumeRolePolicyDocument=policy_document(
         {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
          "Action": "sts:AssumeRole"}))
     iam.attach_role_policy(RoleName=role, PolicyArn=policy)
+    iam.create_user(UserName=user)
+    iam.attach_user_policy(UserName=user, PolicyArn=policy)
+    iam.create_group(GroupName=group)
+    iam.attach_group_policy(GroupName=group, PolicyArn=policy)
     catalog.forget_decisions()
-    return pp, policy, role
+    return pp, policy, role, user, group
 
 
 def test_terminating_a_domain_detaches_its_data_scientists_policy_from_their_role(
@@ -754,8 +761,10 @@ def test_terminating_a_domain_detaches_its_data_scientists_policy_from_their_rol
     """The AWS::IAM::ManagedPolicy delete handler detaches the policy from every entity it is
     attached to before DeletePolicy (IAM refuses to delete an attached policy), as the launch
     role: ``iam:DetachRolePolicy`` on the data scientists' role, allowed only for the
-    products' policies (``iam:PolicyARN``)."""
-    pp, policy, role = _attached_elsewhere(catalog)
+    products' policies (``iam:PolicyARN``), and ``iam:DetachUserPolicy`` /
+    ``iam:DetachGroupPolicy`` on the user and the group it is attached to (the handler's
+    ``handlers.delete.permissions`` list all three)."""
+    pp, policy, role, user, group = _attached_elsewhere(catalog)
 
     record = catalog.terminate(pp)
 
@@ -763,11 +772,15 @@ def test_terminating_a_domain_detaches_its_data_scientists_policy_from_their_rol
     granted = catalog.launch_role_grants()
     assert missing({
         ("iam:DetachRolePolicy", "DetachOnlyDataScientistPoliciesWhenTheDomainIsTerminated"),
+        ("iam:DetachUserPolicy", "DetachOnlyDataScientistPoliciesWhenTheDomainIsTerminated"),
+        ("iam:DetachGroupPolicy", "DetachOnlyDataScientistPoliciesWhenTheDomainIsTerminated"),
         ("iam:ListEntitiesForPolicy", "DataScientistPolicies"),
         ("iam:DeletePolicy", "DataScientistPolicies"),
     }, granted) == set(), sorted(granted)
     iam = client(catalog.endpoint, "iam")
     assert iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"] == []
+    assert iam.list_attached_user_policies(UserName=user)["AttachedPolicies"] == []
+    assert iam.list_attached_group_policies(GroupName=group)["AttachedPolicies"] == []
     with pytest.raises(ClientError) as exc:
         iam.get_policy(PolicyArn=policy)
     assert error(exc)[0] == "NoSuchEntity"
@@ -776,7 +789,7 @@ def test_terminating_a_domain_detaches_its_data_scientists_policy_from_their_rol
 def test_a_launch_role_without_the_detach_statement_cannot_terminate_a_domain_in_use(
     catalog: Catalog,
 ) -> None:
-    pp, policy, role = _attached_elsewhere(catalog)
+    pp, policy, role, _user, _group = _attached_elsewhere(catalog)
     catalog.without_statement("DetachOnlyDataScientistPoliciesWhenTheDomainIsTerminated")
 
     record = catalog.terminate(pp)

@@ -338,3 +338,67 @@ def test_two_products_of_the_same_name_get_distinct_roles_within_64_characters(
         names += [o["OutputValue"] for o in described["Outputs"]]
     assert len({n.lower() for n in names}) == 2, names
     assert all(n.startswith("a" * 16) and len(n) <= 64 for n in names), names
+
+
+# --------------------------------------------------------------------------
+# The one list of handler actions asked only for a property (resource_handlers.CONDITIONAL),
+# which the emulator applies and scripts/lint-templates step 4 reads
+# --------------------------------------------------------------------------
+
+
+def test_each_conditional_handler_action_is_listed_for_a_property_its_type_has() -> None:
+    """Each (type, action) of the table is an action one of the type's handlers lists, and each
+    property it is asked for is a property of the type's provider schema (a name the schema
+    lacks, such as SAM's ``AutoPublishAlias`` on AWS::Lambda::Function, would make the action
+    never asked and the lint never require it)."""
+    from studio_emulator.iam import resource_handlers as handlers
+
+    for (kind, action), properties in {
+        **handlers.CONDITIONAL,
+        **{key: (prop,) for key, (prop, _value) in handlers.UNLESS_VALUE.items()},
+    }.items():
+        listed = {a for h in ("create", "read", "update", "delete")
+                  for a in handlers.handler_permissions(kind, h)}
+        assert action in listed, (kind, action)
+        schema = handlers._schema(handlers._index("us-east-1")[kind])
+        for path in properties:
+            assert path.split(".")[0] in schema["properties"], (kind, action, path)
+
+
+def test_a_key_that_keeps_rotation_enabled_is_never_asked_to_disable_it() -> None:
+    """AWS::KMS::Key: the update handler lists kms:DisableKeyRotation, called only when
+    ``EnableKeyRotation`` becomes false or is left out (schema: "By default, automatic key
+    rotation is not enabled")."""
+    from studio_emulator.iam.resource_handlers import asked_for, authorizations
+
+    kind = "AWS::KMS::Key"
+    kept = {"EnableKeyRotation": True, "Description": "d"}
+    assert not asked_for(kind, "kms:DisableKeyRotation", kept, kept)
+    assert asked_for(kind, "kms:DisableKeyRotation", {"EnableKeyRotation": False}, kept)
+    assert asked_for(kind, "kms:DisableKeyRotation", {"Description": "d"}, kept)
+    assert not asked_for(kind, "kms:DisableKeyRotation", {"Description": "d"}, {"Description": "d"})
+    asked = {a.action for a in authorizations(kind, "update", kept, kept, "", ACCOUNT, REGION)}
+    assert "kms:EnableKeyRotation" in asked and "kms:DisableKeyRotation" not in asked, asked
+
+
+def test_the_launch_role_grants_no_handler_action_its_products_never_need() -> None:
+    """The launch role's grants that belong to a property no product template sets are gone:
+    no AWS::IAM::ManagedPolicy handler lists iam:TagPolicy / iam:UntagPolicy (the type has no
+    Tags); lambda:DeleteFunctionConcurrency is for ReservedConcurrentExecutions and
+    ec2:DescribeNetworkInterfaces for VpcConfig, which the sign-in function does not set."""
+    from studio_emulator.iam.resource_handlers import asked_for, handler_permissions
+
+    portfolio = load_template(ROOT / "portfolio/portfolio.yaml")["Resources"]["LaunchRole"]
+    granted = {a for policy in portfolio["Properties"]["Policies"]
+               for statement in policy["PolicyDocument"]["Statement"]
+               for a in ([statement["Action"]] if isinstance(statement["Action"], str)
+                         else statement["Action"])}
+    function = load_template(ROOT / "templates/studio-domain.yaml")["Resources"][
+        "PresignedUrlFunction"]["Properties"]
+    for action in ("lambda:DeleteFunctionConcurrency", "ec2:DescribeNetworkInterfaces"):
+        assert not asked_for("AWS::Lambda::Function", action, function), action
+        assert action not in granted, action
+    managed = {a for h in ("create", "read", "update", "delete")
+               for a in handler_permissions("AWS::IAM::ManagedPolicy", h)}
+    for action in ("iam:TagPolicy", "iam:UntagPolicy"):
+        assert action not in managed and action not in granted, action

@@ -34,6 +34,10 @@ from typing import Any
 from .context import Authorization, request_tags
 
 #: (type, action) -> the properties under which the handler calls the action (any one set).
+#: The one list of "a handler action needed only for property P": the emulator asks nothing
+#: else of a resource that sets none of them (:func:`asked_for`), and ``scripts/lint-templates``
+#: step 4 reads it to require of the portfolio's launch role every other action the handlers
+#: of the product templates' resources list.
 CONDITIONAL: dict[tuple[str, str], tuple[str, ...]] = {
     ("AWS::IAM::Role", "iam:PutRolePolicy"): ("Policies",),
     ("AWS::IAM::Role", "iam:GetRolePolicy"): ("Policies",),
@@ -92,7 +96,12 @@ CONDITIONAL: dict[tuple[str, str], tuple[str, ...]] = {
     ("AWS::Lambda::Function", "lambda:AssociateRuntimeAlias"): ("CapacityProviderConfig",),
     ("AWS::Lambda::Function", "lambda:TagResource"): ("Tags",),
     ("AWS::Lambda::Function", "lambda:UntagResource"): ("Tags",),
-    ("AWS::Lambda::Function", "lambda:PublishVersion"): ("AutoPublishAlias",),
+    # Not confirmed: the schema does not say which property the update handler publishes a
+    # version for; its only properties about versions are these two (Lambda Managed
+    # Instances). (``AutoPublishAlias``, once named here, is SAM's, not this type's.)
+    ("AWS::Lambda::Function", "lambda:PublishVersion"): (
+        "PublishToLatestPublished", "CapacityProviderConfig",
+    ),
     ("AWS::Logs::LogGroup", "logs:PutRetentionPolicy"): ("RetentionInDays",),
     ("AWS::Logs::LogGroup", "logs:DeleteRetentionPolicy"): ("RetentionInDays",),
     ("AWS::Logs::LogGroup", "logs:TagResource"): ("Tags",),
@@ -119,6 +128,31 @@ CONDITIONAL: dict[tuple[str, str], tuple[str, ...]] = {
     ("AWS::SageMaker::Domain", "kms:DescribeKey"): ("KmsKeyId",),
     ("AWS::SageMaker::Domain", "kms:GenerateDataKeyWithoutPlainText"): ("KmsKeyId",),
 }
+
+#: (type, action) -> (property, value): the handler calls the action only when the resource's
+#: (new) properties do not set the property to that value. AWS::KMS::Key: rotation is disabled
+#: only for ``EnableKeyRotation`` false or left out (its schema: "By default, automatic key
+#: rotation is not enabled"; KMS API Reference, DisableKeyRotation), never for a key that keeps
+#: it ``true``.
+UNLESS_VALUE: dict[tuple[str, str], tuple[str, Any]] = {
+    ("AWS::KMS::Key", "kms:DisableKeyRotation"): ("EnableKeyRotation", True),
+}
+
+
+def asked_for(resource_type: str, action: str, properties: dict[str, Any],
+              old_properties: dict[str, Any] | None = None) -> bool:
+    """Whether a handler that lists ``action`` calls it for a resource with ``properties``
+    (an update: set in the new or the old properties; :data:`CONDITIONAL`,
+    :data:`UNLESS_VALUE`). A property given by an intrinsic function counts as set."""
+    seen = [properties or {}, old_properties or {}]
+    wanted = CONDITIONAL.get((resource_type, action))
+    if wanted and not any(_lookup(p, path) not in (None, "", [], {}) for p in seen for path in wanted):
+        return False
+    unless = UNLESS_VALUE.get((resource_type, action))
+    if unless and _lookup(properties or {}, unless[0]) == unless[1]:
+        return False
+    return True
+
 
 #: Actions that remove tags from an existing resource (not asked when a resource is created).
 UNTAGGING = frozenset({
@@ -292,7 +326,6 @@ def authorizations(
 ) -> list[Authorization]:
     """What the ``handler`` of ``resource_type`` needs allowed for a resource with
     ``properties`` (an update: set in the new or the old properties)."""
-    seen = [properties or {}, old_properties or {}]
     prefix, arn = _own_arn(resource_type, properties or {}, physical_id, account, region)
     tags = request_tags((properties or {}).get("Tags")) if handler != "delete" else {}
     passed = _PASSED_ROLES.get(resource_type)
@@ -322,8 +355,7 @@ def authorizations(
             needed += [Authorization(action, entity, {"iam:PolicyARN": physical_id})
                        for entity in attached[_DETACH[action]]]
             continue
-        wanted = CONDITIONAL.get((resource_type, action))
-        if wanted and not any(_lookup(p, path) not in (None, "", [], {}) for p in seen for path in wanted):
+        if not asked_for(resource_type, action, properties or {}, old_properties):
             continue
         if action == "iam:PassRole":
             role = _lookup(properties or {}, passed[0]) if passed else None
