@@ -16,8 +16,11 @@
 //!    absent), the domain product (an in-place setting).
 //! 4. A launch with a bad parameter fails with the function's reason and leaves nothing.
 //! 5. alice signs in through the function URL; bob's profile is refused to her.
-//! 6. In Studio (her profile's execution role) alice creates her private space and its app; the
-//!    cleanup schedule fires and stops the idle app.
+//! 6. In Studio (her profile's execution role) alice reads her domain, profile and its lists,
+//!    creates her tagged private space (none of bob's), renames it, runs its app, an app of her
+//!    own and a scratch space Studio deletes; in a shared space the platform admin arranged,
+//!    Studio as the domain's default execution role runs and deletes an app; the cleanup
+//!    schedule fires and stops alice's idle app.
 //! 7. Everything is terminated, profiles first; the domain's home file system is retained.
 //!
 //! Each step checks the AWS state it should leave and fails with what it found otherwise; the

@@ -9,7 +9,7 @@ use aws_sdk_lakeformation::types::{
     DataLakePrincipal, DataLakeSettings, PrincipalResourcePermissions, Resource, TableResource,
 };
 use aws_sdk_sagemaker::types::{
-    AppType, OwnershipSettings, SharingType, SpaceSettings, SpaceSharingSettings,
+    AppType, OwnershipSettings, SharingType, SpaceSettings, SpaceSharingSettings, Tag,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -41,6 +41,10 @@ const TABLE: &str = "transactions";
 const QUERY_RESULTS_BUCKET: &str = "risk-athena-results";
 /// The products' IAM role names start with the core stack's `ProductRolePrefix` (its default).
 const PRODUCT_ROLE_PREFIX: &str = "studio-sc-";
+/// The tag Studio puts on the spaces it creates for the data scientists (our model of Studio).
+const SPACE_TAG: (&str, &str) = ("team", "risk");
+/// The shared space the platform admin arranges for the team.
+const SHARED_SPACE: &str = "risk-team";
 
 /// The cloud admins' rights: Service Catalog's end-user rights and nothing else — modelled on
 /// the AWS managed policy `AWSServiceCatalogEndUserFullAccess` (AWS Managed Policy Reference),
@@ -851,13 +855,16 @@ pub(super) async fn walk(
     // 6. The cleanup.
     step(
         narrator,
-        "In Studio (her execution role) alice creates her private space (none of bob's) and its JupyterLab app; the cleanup schedule fires and stops the idle app",
+        "In Studio (her execution role) alice reads her domain, creates and updates her tagged private space (none of bob's), its JupyterLab app, an app of her own and a scratch space Studio deletes; Studio as the domain's default role runs an app in a shared space; the cleanup schedule fires and stops the idle app",
         async |narrator| {
             let domain_id = world.domain_id()?;
             // Studio calls SageMaker as the profile's execution role: the user product's
             // ChangeOnlyOwnSpacesAndTheirApps lets it change only alice's own spaces and apps.
             let studio = Session::studio(aws, &world.launched_output("alice", "ExecutionRoleArn")?).await?;
             narrator.progress(&format!("Studio for alice: {}", studio.arn));
+            let opened = studio_opens(&studio, &domain_id, "alice", &world.launched_output("alice", "UserProfileArn")?).await?;
+            narrator.progress(&format!("Studio opens for alice: {opened}"));
+            // Studio tags the space it creates: sagemaker:AddTags with TaggingAction CreateSpace.
             studio
                 .sagemaker()
                 .create_space()
@@ -866,6 +873,7 @@ pub(super) async fn walk(
                 .ownership_settings(OwnershipSettings::builder().owner_user_profile_name("alice").build())
                 .space_sharing_settings(SpaceSharingSettings::builder().sharing_type(SharingType::Private).build())
                 .space_settings(SpaceSettings::builder().app_type(AppType::JupyterLab).build())
+                .tags(Tag::builder().key(SPACE_TAG.0).value(SPACE_TAG.1).build())
                 .send()
                 .await?;
             // ... and no space of bob's.
@@ -889,6 +897,13 @@ pub(super) async fn walk(
                 Ok(space.status().map(|s| s.as_str().to_owned()).unwrap_or_default())
             })
             .await?;
+            // She renames it in Studio (UpdateSpace, as her role), and Studio waits for the update.
+            let renamed = studio_updates_space(&studio, &domain_id, "alice-space").await?;
+            let tags = aws.sagemaker_tags(&renamed).await?;
+            if !tags.contains(&(SPACE_TAG.0.to_owned(), SPACE_TAG.1.to_owned())) {
+                return Err(StepError::new(format!("alice's space is tagged {tags:?}, without {}={}", SPACE_TAG.0, SPACE_TAG.1)));
+            }
+            narrator.progress(&format!("alice-space created tagged {}={}, renamed (UpdateSpace), InService", SPACE_TAG.0, SPACE_TAG.1));
             let app = json!({"DomainId": domain_id, "SpaceName": "alice-space", "AppType": "JupyterLab", "AppName": "default"});
             let created = studio
                 .sagemaker()
@@ -912,6 +927,14 @@ pub(super) async fn walk(
             })
             .await?;
             let app_arn = created.app_arn().unwrap_or_default().to_owned();
+            let own_app = studio_own_app(&studio, &domain_id, "alice").await?;
+            narrator.progress(&own_app);
+            let scratch = studio_scratch_space(&studio, &domain_id, "alice").await?;
+            narrator.progress(&scratch);
+            let default_role = world.launched_output("domain", "DefaultExecutionRoleArn")?;
+            // Boxed: the shared space's future holds two sessions and a dozen calls.
+            let shared = Box::pin(shared_space(aws, world.admin()?, &default_role, &domain_id, narrator)).await?;
+            narrator.progress(&shared);
             let three_days_ago = SystemTime::now() - Duration::from_secs(3 * 24 * 3600);
             let timestamp = aws_smithy_types::DateTime::from(three_days_ago)
                 .fmt(aws_smithy_types::date_time::Format::DateTime)?;
@@ -934,7 +957,7 @@ pub(super) async fn walk(
                 if matches!(status.as_str(), "Deleting" | "Deleted") {
                     let lines = cleanup_log_lines(aws, &world.core_outputs).await?;
                     return Ok(((), format!(
-                        "a space owned by bob refused to her; the cleanup ran as the schedule's target and stopped the idle app ({status}); {lines} lines in its log group"
+                        "a space owned by bob refused to her; Studio as her role and as the domain's default role made each call above as it should; the cleanup ran as the schedule's target and stopped the idle app ({status}); {lines} lines in its log group"
                     )));
                 }
                 if Instant::now() > deadline {
@@ -1121,6 +1144,463 @@ async fn until_in_service(
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Polls `status` until it answers one of `wanted` (returned); a step error after a minute.
+async fn until_status(
+    what: &str,
+    wanted: &[&str],
+    status: impl AsyncFn() -> Result<String, StepError>,
+) -> Result<String, StepError> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let now = status().await?;
+        if wanted.contains(&now.as_str()) {
+            return Ok(now);
+        }
+        if Instant::now() > deadline {
+            return Err(StepError::new(format!(
+                "{what} is still {now} after 60 s, expected {wanted:?}"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The status of space `space` as `sm` reads it (DescribeSpace), `gone` once SageMaker answers
+/// ResourceNotFound.
+async fn space_status(
+    sm: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    space: &str,
+) -> Result<String, StepError> {
+    match sm
+        .describe_space()
+        .domain_id(domain_id)
+        .space_name(space)
+        .send()
+        .await
+    {
+        Ok(described) => Ok(described
+            .status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default()),
+        Err(error) => {
+            let error = error.into_service_error();
+            if error.is_resource_not_found() {
+                Ok("gone".to_owned())
+            } else {
+                Err(error.into())
+            }
+        }
+    }
+}
+
+/// What Studio reads when a user opens it, as her execution role `studio`: the domains
+/// (ListDomains), her domain (DescribeDomain), her profile and its tags (DescribeUserProfile,
+/// ListTags), the domain's profiles, spaces and apps (ListUserProfiles, ListSpaces, ListApps).
+/// Our model of Studio's UI: the SageMaker Developer Guide names no call list; these are the
+/// reads the user product's execution role grants for it (ReadTheDomainAndOwnProfile,
+/// ListActionsHaveNoResourceLevelPermissions), each answered as it should be.
+async fn studio_opens(
+    studio: &Session,
+    domain_id: &str,
+    user: &str,
+    profile_arn: &str,
+) -> Result<String, StepError> {
+    let sm = studio.sagemaker();
+    let domains = sm.list_domains().send().await?;
+    if !domains
+        .domains()
+        .iter()
+        .any(|d| d.domain_id() == Some(domain_id))
+    {
+        return Err(StepError::new(format!(
+            "ListDomains as {user}'s role: {domain_id} not listed"
+        )));
+    }
+    let domain = sm.describe_domain().domain_id(domain_id).send().await?;
+    let status = domain.status().map(|s| s.as_str()).unwrap_or_default();
+    if status != "InService" {
+        return Err(StepError::new(format!(
+            "DescribeDomain {domain_id} as {user}'s role: {status}"
+        )));
+    }
+    let profile = sm
+        .describe_user_profile()
+        .domain_id(domain_id)
+        .user_profile_name(user)
+        .send()
+        .await?;
+    if profile.user_profile_arn() != Some(profile_arn) {
+        return Err(StepError::new(format!(
+            "DescribeUserProfile {user}: {:?}",
+            profile.user_profile_arn()
+        )));
+    }
+    let tags = sm.list_tags().resource_arn(profile_arn).send().await?;
+    if !tags
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some("studiouserid") && t.value() == Some(user))
+    {
+        return Err(StepError::new(format!(
+            "ListTags of {user}'s profile: {:?}",
+            tags.tags()
+        )));
+    }
+    let profiles = sm
+        .list_user_profiles()
+        .domain_id_equals(domain_id)
+        .send()
+        .await?;
+    let mut names: Vec<&str> = profiles
+        .user_profiles()
+        .iter()
+        .filter_map(|p| p.user_profile_name())
+        .collect();
+    names.sort_unstable();
+    if !names.contains(&user) {
+        return Err(StepError::new(format!(
+            "ListUserProfiles of {domain_id}: {names:?}, without {user}"
+        )));
+    }
+    let spaces = sm.list_spaces().domain_id_equals(domain_id).send().await?;
+    let apps = sm.list_apps().domain_id_equals(domain_id).send().await?;
+    Ok(format!(
+        "ListDomains, DescribeDomain ({status}), DescribeUserProfile and ListTags of {user} (studiouserid={user}), ListUserProfiles {names:?}, ListSpaces ({} spaces), ListApps ({} apps)",
+        spaces.spaces().len(),
+        apps.apps().len()
+    ))
+}
+
+/// Studio renames space `space` (UpdateSpace, as the owner's execution role `studio`) and waits
+/// for the update to end; the space's ARN.
+async fn studio_updates_space(
+    studio: &Session,
+    domain_id: &str,
+    space: &str,
+) -> Result<String, StepError> {
+    let sm = studio.sagemaker();
+    let display_name = format!("{space} (risk)");
+    let updated = sm
+        .update_space()
+        .domain_id(domain_id)
+        .space_name(space)
+        .space_display_name(&display_name)
+        .send()
+        .await?;
+    until_status(
+        &format!("space {space} after its update"),
+        &["InService"],
+        async || space_status(&sm, domain_id, space).await,
+    )
+    .await?;
+    let described = sm
+        .describe_space()
+        .domain_id(domain_id)
+        .space_name(space)
+        .send()
+        .await?;
+    if described.space_display_name() != Some(display_name.as_str()) {
+        return Err(StepError::new(format!(
+            "UpdateSpace {space}: display name {:?}",
+            described.space_display_name()
+        )));
+    }
+    Ok(updated.space_arn().unwrap_or_default().to_owned())
+}
+
+/// An app of the user's own profile (no space; Studio Classic's JupyterServer `default`), as
+/// her execution role `studio`: created, InService, deleted (the user product's
+/// OwnAppsInThisDomain).
+async fn studio_own_app(
+    studio: &Session,
+    domain_id: &str,
+    user: &str,
+) -> Result<String, StepError> {
+    let sm = studio.sagemaker();
+    sm.create_app()
+        .domain_id(domain_id)
+        .user_profile_name(user)
+        .app_type(AppType::JupyterServer)
+        .app_name("default")
+        .send()
+        .await?;
+    let status = async || {
+        let described = sm
+            .describe_app()
+            .domain_id(domain_id)
+            .user_profile_name(user)
+            .app_type(AppType::JupyterServer)
+            .app_name("default")
+            .send()
+            .await?;
+        Ok(described
+            .status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default())
+    };
+    until_status(
+        &format!("{user}'s JupyterServer app"),
+        &["InService"],
+        status,
+    )
+    .await?;
+    sm.delete_app()
+        .domain_id(domain_id)
+        .user_profile_name(user)
+        .app_type(AppType::JupyterServer)
+        .app_name("default")
+        .send()
+        .await?;
+    let after = until_status(
+        &format!("{user}'s deleted JupyterServer app"),
+        &["Deleted"],
+        status,
+    )
+    .await?;
+    Ok(format!(
+        "{user}'s own JupyterServer app created, InService, deleted ({after})"
+    ))
+}
+
+/// A scratch space of the user's, made and deleted in Studio as her execution role `studio`:
+/// CreateSpace, its JupyterLab app, DeleteApp, DeleteSpace (ChangeOnlyOwnSpacesAndTheirApps).
+async fn studio_scratch_space(
+    studio: &Session,
+    domain_id: &str,
+    user: &str,
+) -> Result<String, StepError> {
+    let sm = studio.sagemaker();
+    let space = format!("{user}-scratch");
+    sm.create_space()
+        .domain_id(domain_id)
+        .space_name(&space)
+        .ownership_settings(
+            OwnershipSettings::builder()
+                .owner_user_profile_name(user)
+                .build(),
+        )
+        .space_sharing_settings(
+            SpaceSharingSettings::builder()
+                .sharing_type(SharingType::Private)
+                .build(),
+        )
+        .space_settings(
+            SpaceSettings::builder()
+                .app_type(AppType::JupyterLab)
+                .build(),
+        )
+        .send()
+        .await?;
+    until_status(&format!("space {space}"), &["InService"], async || {
+        space_status(&sm, domain_id, &space).await
+    })
+    .await?;
+    sm.create_app()
+        .domain_id(domain_id)
+        .space_name(&space)
+        .app_type(AppType::JupyterLab)
+        .app_name("default")
+        .send()
+        .await?;
+    let status = async || {
+        let described = sm
+            .describe_app()
+            .domain_id(domain_id)
+            .space_name(&space)
+            .app_type(AppType::JupyterLab)
+            .app_name("default")
+            .send()
+            .await?;
+        Ok(described
+            .status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default())
+    };
+    until_status(&format!("the app of {space}"), &["InService"], status).await?;
+    sm.delete_app()
+        .domain_id(domain_id)
+        .space_name(&space)
+        .app_type(AppType::JupyterLab)
+        .app_name("default")
+        .send()
+        .await?;
+    until_status(&format!("the deleted app of {space}"), &["Deleted"], status).await?;
+    sm.delete_space()
+        .domain_id(domain_id)
+        .space_name(&space)
+        .send()
+        .await?;
+    until_status(&format!("deleted space {space}"), &["gone"], async || {
+        space_status(&sm, domain_id, &space).await
+    })
+    .await?;
+    Ok(format!(
+        "{space} created, its JupyterLab app run and deleted, the space deleted"
+    ))
+}
+
+/// The team's shared space: the platform admin creates it (owned by alice, shared); Studio, as
+/// the domain's default execution role `default_role_arn` (the role of the domain's
+/// DefaultUserSettings, which DescribeDomain answers), reads the domain, its profiles, spaces and
+/// apps, and creates, describes and deletes a JupyterLab app in it (the domain product's
+/// DefaultExecutionRolePolicy); the admin then deletes the space (it would keep alice's profile
+/// from being deleted).
+async fn shared_space(
+    aws: &AwsEmulator,
+    admin: &Session,
+    default_role_arn: &str,
+    domain_id: &str,
+    narrator: &mut Narrator,
+) -> Result<String, StepError> {
+    let platform = admin.sagemaker();
+    platform
+        .create_space()
+        .domain_id(domain_id)
+        .space_name(SHARED_SPACE)
+        .ownership_settings(
+            OwnershipSettings::builder()
+                .owner_user_profile_name("alice")
+                .build(),
+        )
+        .space_sharing_settings(
+            SpaceSharingSettings::builder()
+                .sharing_type(SharingType::Shared)
+                .build(),
+        )
+        .space_settings(
+            SpaceSettings::builder()
+                .app_type(AppType::JupyterLab)
+                .build(),
+        )
+        .send()
+        .await?;
+    until_status(
+        &format!("shared space {SHARED_SPACE}"),
+        &["InService"],
+        async || space_status(&platform, domain_id, SHARED_SPACE).await,
+    )
+    .await?;
+    let studio = Session::studio(aws, default_role_arn).await?;
+    narrator.progress(&format!("Studio for the shared space: {}", studio.arn));
+    let sm = studio.sagemaker();
+    let domain = sm.describe_domain().domain_id(domain_id).send().await?;
+    let role = domain
+        .default_user_settings()
+        .and_then(|settings| settings.execution_role());
+    if role != Some(default_role_arn) {
+        return Err(StepError::new(format!(
+            "the domain's default execution role is {role:?}, the product's {default_role_arn}"
+        )));
+    }
+    let profiles = sm
+        .list_user_profiles()
+        .domain_id_equals(domain_id)
+        .send()
+        .await?;
+    let owner = sm
+        .describe_user_profile()
+        .domain_id(domain_id)
+        .user_profile_name("alice")
+        .send()
+        .await?;
+    let spaces = sm.list_spaces().domain_id_equals(domain_id).send().await?;
+    if !spaces
+        .spaces()
+        .iter()
+        .any(|space| space.space_name() == Some(SHARED_SPACE))
+    {
+        return Err(StepError::new(format!(
+            "ListSpaces as the default role: no {SHARED_SPACE}"
+        )));
+    }
+    let described = sm
+        .describe_space()
+        .domain_id(domain_id)
+        .space_name(SHARED_SPACE)
+        .send()
+        .await?;
+    let sharing = described
+        .space_sharing_settings()
+        .and_then(|settings| settings.sharing_type())
+        .map(|sharing| sharing.as_str().to_owned())
+        .unwrap_or_default();
+    if sharing != "Shared" {
+        return Err(StepError::new(format!(
+            "DescribeSpace {SHARED_SPACE}: sharing {sharing:?}"
+        )));
+    }
+    sm.create_app()
+        .domain_id(domain_id)
+        .space_name(SHARED_SPACE)
+        .app_type(AppType::JupyterLab)
+        .app_name("default")
+        .send()
+        .await?;
+    let status = async || {
+        let described = sm
+            .describe_app()
+            .domain_id(domain_id)
+            .space_name(SHARED_SPACE)
+            .app_type(AppType::JupyterLab)
+            .app_name("default")
+            .send()
+            .await?;
+        Ok(described
+            .status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default())
+    };
+    until_status(
+        &format!("the app of {SHARED_SPACE}"),
+        &["InService"],
+        status,
+    )
+    .await?;
+    let apps = sm
+        .list_apps()
+        .domain_id_equals(domain_id)
+        .space_name_equals(SHARED_SPACE)
+        .send()
+        .await?;
+    if apps.apps().len() != 1 {
+        return Err(StepError::new(format!(
+            "ListApps of {SHARED_SPACE}: {:?}",
+            apps.apps()
+        )));
+    }
+    sm.delete_app()
+        .domain_id(domain_id)
+        .space_name(SHARED_SPACE)
+        .app_type(AppType::JupyterLab)
+        .app_name("default")
+        .send()
+        .await?;
+    until_status(
+        &format!("the deleted app of {SHARED_SPACE}"),
+        &["Deleted"],
+        status,
+    )
+    .await?;
+    platform
+        .delete_space()
+        .domain_id(domain_id)
+        .space_name(SHARED_SPACE)
+        .send()
+        .await?;
+    until_status(
+        &format!("deleted space {SHARED_SPACE}"),
+        &["gone"],
+        async || space_status(&platform, domain_id, SHARED_SPACE).await,
+    )
+    .await?;
+    Ok(format!(
+        "shared space {SHARED_SPACE} (owner {}): as the domain's default role, DescribeDomain, ListUserProfiles ({}), DescribeUserProfile, ListSpaces, DescribeSpace, an app created, InService, listed, deleted; the space deleted by the admin",
+        owner.user_profile_name().unwrap_or_default(),
+        profiles.user_profiles().len()
+    ))
 }
 
 /// How many events the cleanup function's log group holds (CloudWatch Logs `FilterLogEvents`;
