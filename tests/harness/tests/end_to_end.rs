@@ -9,26 +9,10 @@
 //! It runs the built binaries: the functions and `studio-catalog-deploy`
 //! (`cargo build --workspace --bins` first; `scripts/test` does).
 
-use std::io::Write;
-
 use studio_catalog_harness::emulator::AwsEmulator;
-use studio_catalog_harness::story::{Narrator, StoryOptions, tell};
+use studio_catalog_harness::story::{CapturedOutput, Narrator, StoryOptions, tell};
 use studio_catalog_harness::workspace_root;
 use studio_catalog_workspace::Workspace;
-
-/// The story's lines into the test's captured output (shown when it fails).
-struct CapturedOutput;
-
-impl Write for CapturedOutput {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        eprint!("{}", String::from_utf8_lossy(bytes));
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// The story's steps, in order (see `story/steps.rs`).
 const STEPS: usize = 18;

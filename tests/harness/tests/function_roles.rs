@@ -34,7 +34,6 @@
 //!
 //! It runs the built binaries (`cargo build --workspace --bins` first; `scripts/test` does).
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -45,7 +44,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use studio_catalog_harness::emulator::{AwsEmulator, xml_text};
 use studio_catalog_harness::function_url::signed_get;
-use studio_catalog_harness::story::{DeployRun, Narrator};
+use studio_catalog_harness::story::{
+    CapturedOutput, DeployRun, Narrator, service_catalog_end_user_policy,
+};
 use studio_catalog_harness::{ACCOUNT_ID, REGION, target_dir, workspace_root};
 
 const IAM_VERSION: &str = "2010-05-08";
@@ -65,59 +66,11 @@ const DEADLINE: Duration = Duration::from_secs(60);
 
 type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-/// The deploy tool's lines into the test's captured output (shown when it fails).
-struct CapturedOutput;
-
-impl Write for CapturedOutput {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        eprint!("{}", String::from_utf8_lossy(bytes));
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// A trust policy: `principal` may assume the role.
 fn trust(principal: &Value) -> String {
     json!({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]
-    })
-    .to_string()
-}
-
-/// The cloud admins' Service Catalog end-user rights (as the story gives them: modelled on the
-/// AWS managed policy `AWSServiceCatalogEndUserFullAccess`).
-fn end_user_policy() -> String {
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": [
-                    "cloudformation:CreateStack", "cloudformation:DeleteStack",
-                    "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks",
-                    "cloudformation:SetStackPolicy", "cloudformation:UpdateStack",
-                    "cloudformation:ValidateTemplate", "cloudformation:ListStackResources"
-                ],
-                "Resource": "arn:aws:cloudformation:*:*:stack/SC-*"
-            },
-            {
-                "Effect": "Allow",
-                "Action": [
-                    "cloudformation:GetTemplateSummary",
-                    "servicecatalog:DescribeProduct", "servicecatalog:DescribeProductView",
-                    "servicecatalog:DescribeProvisioningParameters", "servicecatalog:ListLaunchPaths",
-                    "servicecatalog:ProvisionProduct", "servicecatalog:SearchProducts",
-                    "servicecatalog:DescribeProvisionedProduct", "servicecatalog:DescribeRecord",
-                    "servicecatalog:SearchProvisionedProducts"
-                ],
-                "Resource": "*"
-            },
-            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
-        ]
     })
     .to_string()
 }
@@ -422,7 +375,10 @@ async fn prepare_account(aws: &AwsEmulator) -> TestResult<(String, Vec<String>)>
         &[
             ("RoleName", CLOUD_ADMIN_ROLE),
             ("PolicyName", "service-catalog-end-user"),
-            ("PolicyDocument", &end_user_policy()),
+            (
+                "PolicyDocument",
+                &service_catalog_end_user_policy().to_string(),
+            ),
         ],
     )
     .await?;

@@ -40,7 +40,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use deploy::DeployRun;
-pub use narrator::{Narrator, StepRecord};
+pub use narrator::{CapturedOutput, Narrator, StepRecord};
+pub use steps::service_catalog_end_user_policy;
 
 use crate::emulator::AwsEmulator;
 use crate::target_dir;

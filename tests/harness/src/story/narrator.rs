@@ -113,3 +113,19 @@ impl Narrator {
         self.say(&line);
     }
 }
+
+/// A narrator's output for a test: each line to the standard error stream, which the test
+/// harness captures (and shows when the test fails).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CapturedOutput;
+
+impl Write for CapturedOutput {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        eprint!("{}", String::from_utf8_lossy(bytes));
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

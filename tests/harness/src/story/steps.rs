@@ -51,7 +51,7 @@ const SHARED_SPACE: &str = "risk-team";
 /// which allows the end-user Service Catalog actions and, on `SC-*` stacks only, the
 /// CloudFormation calls a launch without a launch constraint makes and the stack reads the
 /// console shows. No SageMaker, Lake Formation or IAM action.
-fn service_catalog_end_user_policy() -> Value {
+pub fn service_catalog_end_user_policy() -> Value {
     json!({
         "Version": "2012-10-17",
         "Statement": [
