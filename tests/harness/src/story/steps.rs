@@ -1167,6 +1167,98 @@ async fn until_status(
     }
 }
 
+/// Where a Studio app runs: on a user's own profile (Studio Classic) or in a space.
+#[derive(Debug, Clone, Copy)]
+enum AppHome<'a> {
+    Profile(&'a str),
+    Space(&'a str),
+}
+
+impl AppHome<'_> {
+    fn profile(self) -> Option<String> {
+        match self {
+            AppHome::Profile(user) => Some(user.to_owned()),
+            AppHome::Space(_) => None,
+        }
+    }
+
+    fn space(self) -> Option<String> {
+        match self {
+            AppHome::Space(space) => Some(space.to_owned()),
+            AppHome::Profile(_) => None,
+        }
+    }
+}
+
+/// The status of the `default` app of `app_type` in `home`, as `sm` reads it (DescribeApp).
+async fn app_status(
+    sm: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    home: AppHome<'_>,
+    app_type: AppType,
+) -> Result<String, StepError> {
+    let described = sm
+        .describe_app()
+        .domain_id(domain_id)
+        .set_user_profile_name(home.profile())
+        .set_space_name(home.space())
+        .app_type(app_type)
+        .app_name("default")
+        .send()
+        .await?;
+    Ok(described
+        .status()
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default())
+}
+
+/// `sm` creates the `default` app of `app_type` in `home` (CreateApp) and waits until it is
+/// InService; `what` names it in an error.
+async fn start_app(
+    sm: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    home: AppHome<'_>,
+    app_type: AppType,
+    what: &str,
+) -> Result<(), StepError> {
+    sm.create_app()
+        .domain_id(domain_id)
+        .set_user_profile_name(home.profile())
+        .set_space_name(home.space())
+        .app_type(app_type.clone())
+        .app_name("default")
+        .send()
+        .await?;
+    until_status(what, &["InService"], async || {
+        app_status(sm, domain_id, home, app_type.clone()).await
+    })
+    .await?;
+    Ok(())
+}
+
+/// `sm` deletes the `default` app of `app_type` in `home` (DeleteApp) and waits until it is
+/// Deleted; its last status.
+async fn stop_app(
+    sm: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    home: AppHome<'_>,
+    app_type: AppType,
+    what: &str,
+) -> Result<String, StepError> {
+    sm.delete_app()
+        .domain_id(domain_id)
+        .set_user_profile_name(home.profile())
+        .set_space_name(home.space())
+        .app_type(app_type.clone())
+        .app_name("default")
+        .send()
+        .await?;
+    until_status(what, &["Deleted"], async || {
+        app_status(sm, domain_id, home, app_type.clone()).await
+    })
+    .await
+}
+
 /// The status of space `space` as `sm` reads it (DescribeSpace), `gone` once SageMaker answers
 /// ResourceNotFound.
 async fn space_status(
@@ -1320,46 +1412,10 @@ async fn studio_own_app(
     user: &str,
 ) -> Result<String, StepError> {
     let sm = studio.sagemaker();
-    sm.create_app()
-        .domain_id(domain_id)
-        .user_profile_name(user)
-        .app_type(AppType::JupyterServer)
-        .app_name("default")
-        .send()
-        .await?;
-    let status = async || {
-        let described = sm
-            .describe_app()
-            .domain_id(domain_id)
-            .user_profile_name(user)
-            .app_type(AppType::JupyterServer)
-            .app_name("default")
-            .send()
-            .await?;
-        Ok(described
-            .status()
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_default())
-    };
-    until_status(
-        &format!("{user}'s JupyterServer app"),
-        &["InService"],
-        status,
-    )
-    .await?;
-    sm.delete_app()
-        .domain_id(domain_id)
-        .user_profile_name(user)
-        .app_type(AppType::JupyterServer)
-        .app_name("default")
-        .send()
-        .await?;
-    let after = until_status(
-        &format!("{user}'s deleted JupyterServer app"),
-        &["Deleted"],
-        status,
-    )
-    .await?;
+    let home = AppHome::Profile(user);
+    let what = format!("{user}'s JupyterServer app");
+    start_app(&sm, domain_id, home, AppType::JupyterServer, &what).await?;
+    let after = stop_app(&sm, domain_id, home, AppType::JupyterServer, &what).await?;
     Ok(format!(
         "{user}'s own JupyterServer app created, InService, deleted ({after})"
     ))
@@ -1398,36 +1454,23 @@ async fn studio_scratch_space(
         space_status(&sm, domain_id, &space).await
     })
     .await?;
-    sm.create_app()
-        .domain_id(domain_id)
-        .space_name(&space)
-        .app_type(AppType::JupyterLab)
-        .app_name("default")
-        .send()
-        .await?;
-    let status = async || {
-        let described = sm
-            .describe_app()
-            .domain_id(domain_id)
-            .space_name(&space)
-            .app_type(AppType::JupyterLab)
-            .app_name("default")
-            .send()
-            .await?;
-        Ok(described
-            .status()
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_default())
-    };
-    until_status(&format!("the app of {space}"), &["InService"], status).await?;
-    sm.delete_app()
-        .domain_id(domain_id)
-        .space_name(&space)
-        .app_type(AppType::JupyterLab)
-        .app_name("default")
-        .send()
-        .await?;
-    until_status(&format!("the deleted app of {space}"), &["Deleted"], status).await?;
+    let what = format!("the app of {space}");
+    start_app(
+        &sm,
+        domain_id,
+        AppHome::Space(&space),
+        AppType::JupyterLab,
+        &what,
+    )
+    .await?;
+    stop_app(
+        &sm,
+        domain_id,
+        AppHome::Space(&space),
+        AppType::JupyterLab,
+        &what,
+    )
+    .await?;
     sm.delete_space()
         .domain_id(domain_id)
         .space_name(&space)
@@ -1532,33 +1575,9 @@ async fn shared_space(
             "DescribeSpace {SHARED_SPACE}: sharing {sharing:?}"
         )));
     }
-    sm.create_app()
-        .domain_id(domain_id)
-        .space_name(SHARED_SPACE)
-        .app_type(AppType::JupyterLab)
-        .app_name("default")
-        .send()
-        .await?;
-    let status = async || {
-        let described = sm
-            .describe_app()
-            .domain_id(domain_id)
-            .space_name(SHARED_SPACE)
-            .app_type(AppType::JupyterLab)
-            .app_name("default")
-            .send()
-            .await?;
-        Ok(described
-            .status()
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_default())
-    };
-    until_status(
-        &format!("the app of {SHARED_SPACE}"),
-        &["InService"],
-        status,
-    )
-    .await?;
+    let home = AppHome::Space(SHARED_SPACE);
+    let what = format!("the app of {SHARED_SPACE}");
+    start_app(&sm, domain_id, home, AppType::JupyterLab, &what).await?;
     let apps = sm
         .list_apps()
         .domain_id_equals(domain_id)
@@ -1571,19 +1590,7 @@ async fn shared_space(
             apps.apps()
         )));
     }
-    sm.delete_app()
-        .domain_id(domain_id)
-        .space_name(SHARED_SPACE)
-        .app_type(AppType::JupyterLab)
-        .app_name("default")
-        .send()
-        .await?;
-    until_status(
-        &format!("the deleted app of {SHARED_SPACE}"),
-        &["Deleted"],
-        status,
-    )
-    .await?;
+    stop_app(&sm, domain_id, home, AppType::JupyterLab, &what).await?;
     platform
         .delete_space()
         .domain_id(domain_id)
