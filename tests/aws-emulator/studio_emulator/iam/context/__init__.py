@@ -79,6 +79,22 @@ class Authorization:
 Builder = Callable[[Request], "list[Authorization]"]
 
 
+def query_tags(params: dict[str, Any], name: str = "Tags") -> list[dict[str, str]]:
+    """The ``{Key, Value}`` list a query-protocol request carries as ``<name>.member.N.Key`` /
+    ``.Value`` (IAM's and CloudFormation's ``Tags``, botocore's query serializer)."""
+    items = []
+    index = 1
+    while f"{name}.member.{index}.Key" in params:
+        items.append(
+            {
+                "Key": params[f"{name}.member.{index}.Key"],
+                "Value": params.get(f"{name}.member.{index}.Value", ""),
+            }
+        )
+        index += 1
+    return items
+
+
 def request_tags(tags: Any) -> dict[str, Any]:
     """``aws:RequestTag/<key>`` and ``aws:TagKeys`` of the tags a request carries (a list of
     ``{Key, Value}`` or a ``{key: value}`` map) (IAM User Guide, "Controlling access during AWS

@@ -22,23 +22,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from . import Authorization, Request, parse_json, pass_role, request_tags
+from . import Authorization, Request, parse_json, pass_role, query_tags, request_tags
 
 PREFIX = "cloudformation"
-
-
-def _tags(params: dict[str, Any]) -> list[dict[str, str]]:
-    tags = []
-    index = 1
-    while f"Tags.member.{index}.Key" in params:
-        tags.append(
-            {
-                "Key": params[f"Tags.member.{index}.Key"],
-                "Value": params.get(f"Tags.member.{index}.Value", ""),
-            }
-        )
-        index += 1
-    return tags
 
 
 def _stack_arn(request: Request, name: str) -> str:
@@ -84,7 +70,7 @@ def default(request: Request) -> list[Authorization]:
     if not name:
         return [Authorization(f"cloudformation:{op}")] + template_read(p.get("TemplateURL"))
     arn = _stack_arn(request, str(name))
-    tags = _tags(p)
+    tags = query_tags(p)
     context: dict[str, Any] = request_tags(tags)
     if p.get("RoleARN"):
         context["cloudformation:RoleArn"] = str(p["RoleARN"])

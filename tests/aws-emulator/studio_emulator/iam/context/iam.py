@@ -15,23 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import Authorization, Request, request_tags, resource_tags
+from . import Authorization, Request, query_tags, request_tags, resource_tags
 
 PREFIX = "iam"
-
-
-def _member_list(params: dict[str, Any], name: str) -> list[dict[str, str]]:
-    items = []
-    index = 1
-    while f"{name}.member.{index}.Key" in params:
-        items.append(
-            {
-                "Key": params[f"{name}.member.{index}.Key"],
-                "Value": params.get(f"{name}.member.{index}.Value", ""),
-            }
-        )
-        index += 1
-    return items
 
 
 def _arn(request: Request) -> str:
@@ -84,7 +70,7 @@ def default(request: Request) -> list[Authorization]:
     context: dict[str, Any] = {}
     if "RoleName" in p and op != "CreateRole":
         context.update(resource_tags(_role_tags(request, str(p["RoleName"]))))
-    tags = _member_list(p, "Tags")
+    tags = query_tags(p)
     context.update(request_tags(tags))
     if "PermissionsBoundary" in p:
         context["iam:PermissionsBoundary"] = str(p["PermissionsBoundary"])

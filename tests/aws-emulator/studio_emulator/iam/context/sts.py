@@ -15,23 +15,9 @@ https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecur
 
 from __future__ import annotations
 
-from . import Authorization, Request, parse_json, request_tags
+from . import Authorization, Request, parse_json, query_tags, request_tags
 
 PREFIX = "sts"
-
-
-def _tags(request: Request) -> list[dict[str, str]]:
-    tags = []
-    index = 1
-    while f"Tags.member.{index}.Key" in request.params:
-        tags.append(
-            {
-                "Key": request.params[f"Tags.member.{index}.Key"],
-                "Value": request.params.get(f"Tags.member.{index}.Value", ""),
-            }
-        )
-        index += 1
-    return tags
 
 
 def assume_role(request: Request) -> list[Authorization]:
@@ -48,7 +34,7 @@ def assume_role(request: Request) -> list[Authorization]:
     context = {"sts:RoleSessionName": str(request.params.get("RoleSessionName", ""))}
     if "ExternalId" in request.params:
         context["sts:ExternalId"] = str(request.params["ExternalId"])
-    tags = _tags(request)
+    tags = query_tags(request.params)
     context.update(request_tags(tags))
     needed = [Authorization("sts:AssumeRole", role_arn, context, trust, account)]
     if tags:
