@@ -129,7 +129,7 @@ class FunctionPool:
                         (
                             e
                             for e in self.environments
-                            if not e.busy and e.snapshot.key == snapshot.key
+                            if not e.busy and not e.retired and e.snapshot.key == snapshot.key
                         ),
                         None,
                     )
@@ -186,15 +186,24 @@ class FunctionPool:
             environment.shutdown()
 
     def reap(self, idle_seconds: float) -> None:
+        """Shut down the environments idle for ``idle_seconds``.
+
+        Each stays listed (retired, so no invocation takes it) until its process is gone: a
+        caller that sees the list without it can rely on the process having been killed.
+        """
         now = time.monotonic()
         with self.lock:
             idle = [
-                e for e in self.environments if not e.busy and now - e.last_used >= idle_seconds
+                e
+                for e in self.environments
+                if not e.busy and not e.retired and now - e.last_used >= idle_seconds
             ]
             for environment in idle:
-                self.environments.remove(environment)
+                environment.retired = True
         for environment in idle:
             environment.shutdown()
+        with self.lock:
+            self.environments = [e for e in self.environments if e not in idle]
 
     def shutdown(self) -> None:
         with self.lock:
