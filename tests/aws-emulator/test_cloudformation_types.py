@@ -278,6 +278,40 @@ PORTFOLIO_TEMPLATE = os.path.join(HERE, "..", "..", "portfolio", "portfolio.yaml
 ADMIN_ROLE = "arn:aws:iam::123456789012:role/CloudAdmin"
 
 
+@pytest.mark.parametrize("given", [None, "SELECT,DESCRIBE"], ids=["default", "passed"])
+def test_a_comma_delimited_list_is_a_list_to_ref_its_default_too(
+    endpoint: str, given: str | None
+) -> None:
+    """User guide, "Parameters": a ``CommaDelimitedList`` is "an array of literal strings";
+    ``!Join`` of its ``Ref`` gives the items back, whether the value is passed or the default."""
+    cloudformation = client(endpoint, "cloudformation")
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Parameters": {"Items": {"Type": "CommaDelimitedList", "Default": "SELECT,DESCRIBE"}},
+        "Resources": {
+            "Published": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {
+                    "Name": "/test/list-items",
+                    "Type": "String",
+                    "Value": {"Fn::Join": ["+", {"Ref": "Items"}]},
+                },
+            }
+        },
+    }
+    parameters = [] if given is None else [{"ParameterKey": "Items", "ParameterValue": given}]
+    name = f"list-parameter-{'passed' if given else 'default'}"
+    cloudformation.create_stack(
+        StackName=name, TemplateBody=json.dumps(template), Parameters=parameters
+    )
+    try:
+        assert wait_for_stack(cloudformation, name)["StackStatus"] == "CREATE_COMPLETE"
+        value = client(endpoint, "ssm").get_parameter(Name="/test/list-items")["Parameter"]["Value"]
+        assert value == "SELECT+DESCRIBE"
+    finally:
+        delete_stack(cloudformation, name)
+
+
 def _create_portfolio_stack(
     cloudformation: Any, name: str, parameters: list[dict[str, str]]
 ) -> dict[str, Any]:

@@ -18,6 +18,8 @@
   default included (the way ``package`` points the core stack at new code), a replaced
   resource's new id -- is updated (``stacks.py``; moto compared only the parameters the
   call passed, so a new default left resources untouched).
+* A ``CommaDelimitedList`` / ``List<...>`` parameter is a list to ``Ref`` whether its value is
+  passed or its ``Default`` is used (:func:`split_list`; moto split only passed values).
 """
 
 from __future__ import annotations
@@ -189,6 +191,8 @@ def resolve_declared(
         value_type = slot.get("Type", "String")
         if value_type.startswith("AWS::SSM::Parameter::") and value:
             value = resource_map.parse_ssm_parameter(value, value_type)
+        elif is_list_type(value_type) and isinstance(value, str):
+            value = split_list(value)
         resolved[name] = comparable(value)
     return resolved
 
@@ -228,6 +232,27 @@ def _load_parameters(self: ResourceMap) -> None:
     finally:
         for name, default in unread.items():
             slots[name]["Default"] = default
+    for name, slot in slots.items():
+        value = self.resolved_parameters.get(name)
+        if name not in given and is_list_type(str(slot.get("Type", ""))) and isinstance(value, str):
+            self.resolved_parameters[name] = split_list(value)
+            self._parsed_resources[name] = self.resolved_parameters[name]  # what Ref reads
+
+
+def is_list_type(kind: str) -> bool:
+    """``CommaDelimitedList`` and ``List<...>``: an array of strings to ``Ref`` (user guide,
+    "Parameters": "CommaDelimitedList -- An array of literal strings that are separated by
+    commas"; ``List<AWS::EC2::...>`` likewise)."""
+    return kind == "CommaDelimitedList" or kind.startswith("List<")
+
+
+def split_list(value: str) -> list[str]:
+    """A list parameter's value as CloudFormation gives it to ``Ref``: split on commas, its
+    ``Default`` too -- moto split only the values a call passed, so ``!Join [",", !Ref P]`` of a
+    defaulted ``CommaDelimitedList`` joined the default's characters. Split on the comma only,
+    as moto splits passed values; whether CloudFormation trims spaces around the items, and
+    what an empty default gives (here one empty string), is not confirmed here."""
+    return value.split(",")
 
 
 ResourceMap.load_parameters = _load_parameters  # type: ignore[method-assign]
