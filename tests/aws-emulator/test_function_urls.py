@@ -29,6 +29,7 @@ from emulator_client import (
     REPOSITORY,
     allow,
     client,
+    control_api,
     create_function,
     error,
     function_zip,
@@ -778,12 +779,9 @@ def test_a_lambda_url_resource_creates_the_url_and_answers_its_attributes(
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.rust_binaries
-def test_the_sign_in_function_reads_the_callers_session_from_the_event(
-    endpoint: str, lam: Any, session: tuple[Credentials, dict[str, Any]]
-) -> None:
-    domain_id = "d-abcdefabcdef"
-    # the role the domain product's template gives the function
+def _sign_in_function(lam: Any, domain_id: str, **env: str) -> tuple[str, str]:
+    """The real sign-in function for ``domain_id``, with the role the domain product's template
+    gives it and ``env``, behind an ``AWS_IAM`` function URL: its name and the URL's host."""
     statements = role_statements(
         os.path.join(REPOSITORY, "templates", "studio-domain.yaml"),
         "PresignedUrlFunctionRole",
@@ -797,24 +795,161 @@ def test_the_sign_in_function_reads_the_callers_session_from_the_event(
         function_name=unique("studio-presigned-url"),
         zip_bytes=function_zip("studio-presigned-url", bootstrap=rust_binary("studio-presigned-url")),
         statements=tuple(statements),
-        Environment={"Variables": {"DOMAIN_ID": domain_id}},
+        Environment={"Variables": {"DOMAIN_ID": domain_id, **env}},
         Timeout=10,
     )["FunctionName"]
     url = lam.create_function_url_config(FunctionName=name, AuthType="AWS_IAM")["FunctionUrl"]
+    return name, urlsplit(url).hostname or ""
 
-    answer = request(
-        endpoint,
-        urlsplit(url).hostname or "",
-        target="/?profile=alice",
-        headers={"Accept": "application/json"},
-        sign_with=session[0],
+
+#: An identity provider's SAML metadata as IAM CreateSAMLProvider takes it (1,000 to 10,000,000
+#: characters, botocore's ``iam`` model): an ``EntityDescriptor`` with a signing key (whose
+#: certificate the emulator does not check) and a sign-on endpoint.
+SAML_METADATA = (
+    '<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+    'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://idp.example.com/saml">'
+    '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+    '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>'
+    + base64.b64encode(b"not a real certificate " * 40).decode()
+    + "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+    '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" '
+    'Location="https://idp.example.com/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>'
+)
+
+
+def _domain_with(endpoint: str, profiles: dict[str, str]) -> str:
+    """An InService IAM domain with InService ``profiles`` (name -> ``studiouserid``)."""
+    sagemaker = client(endpoint, "sagemaker")
+    domain_id = str(sagemaker.create_domain(
+        DomainName=unique("sign-in"), AuthMode="IAM",
+        DefaultUserSettings={"ExecutionRole": f"arn:aws:iam::{ACCOUNT}:role/StudioExecution"},
+        SubnetIds=["subnet-0123456789abcdef0"], VpcId="vpc-0123456789abcdef0",
+    )["DomainArn"].rsplit("/", 1)[1])
+    wait_for(lambda: sagemaker.describe_domain(DomainId=domain_id)["Status"], "InService", 30)
+    for profile, owner in profiles.items():
+        sagemaker.create_user_profile(DomainId=domain_id, UserProfileName=profile,
+                                      Tags=[{"Key": "studiouserid", "Value": owner}])
+        wait_for(lambda p=profile: sagemaker.describe_user_profile(
+            DomainId=domain_id, UserProfileName=p)["Status"], "InService", 30)
+    return domain_id
+
+
+def _issued_to(endpoint: str, domain_id: str) -> list[tuple[str, str]]:
+    """(URL, profile) of each presigned URL the emulator issued in ``domain_id``."""
+    issued = control_api(endpoint)("GET", f"presigned-urls?DomainId={domain_id}")["presigned_urls"]
+    return [(u["AuthorizedUrl"], u["UserProfileName"]) for u in issued]
+
+
+@pytest.mark.rust_binaries
+def test_a_saml_session_of_a_listed_role_and_an_iam_user_each_get_their_own_profile(
+    endpoint: str, lam: Any, iam: Any, iam_user: tuple[Credentials, dict[str, Any]]
+) -> None:
+    """The identities the sign-in believes, IAM enforced: a session of a role that trusts only
+    a SAML provider (its session name is the assertion's ``RoleSessionName``, set by the
+    identity provider) listed in ``TRUSTED_SESSION_ROLE_NAMES``, and an IAM user (its name)."""
+    user_name = iam_user[1]["Arn"].rsplit("/", 1)[1]
+    domain_id = _domain_with(endpoint, {"alice": "alice", "the-user": user_name})
+    provider = iam.create_saml_provider(
+        Name=unique("idp"), SAMLMetadataDocument=SAML_METADATA)["SAMLProviderArn"]
+    role_name = unique("federated-scientists")
+    role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Federated": provider},
+            "Action": "sts:AssumeRoleWithSAML"}]}))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=role_name, PolicyName="url-caller", PolicyDocument=URL_CALLER)
+    assertion = (
+        '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+        'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:Assertion>'
+        '<saml:AttributeStatement>'
+        '<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">'
+        f"<saml:AttributeValue>{role},{provider}</saml:AttributeValue></saml:Attribute>"
+        '<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName">'
+        "<saml:AttributeValue>alice</saml:AttributeValue></saml:Attribute>"
+        "</saml:AttributeStatement></saml:Assertion></samlp:Response>"
     )
+    federated = client(endpoint, "sts").assume_role_with_saml(
+        RoleArn=role, PrincipalArn=provider,
+        SAMLAssertion=base64.b64encode(assertion.encode()).decode())["Credentials"]
+    alice = Credentials(federated["AccessKeyId"], federated["SecretAccessKey"],
+                        federated["SessionToken"])
+    _, host = _sign_in_function(lam, domain_id, TRUSTED_SESSION_ROLE_NAMES=role_name)
 
-    # No profile is tagged for the session "alice" in this empty domain: the function says so,
-    # having read who called from requestContext.authorizer.iam.
+    as_alice = request(endpoint, host, headers={"Accept": "application/json"}, sign_with=alice)
+    as_user = request(endpoint, host, headers={"Accept": "application/json"},
+                      sign_with=iam_user[0])
+
+    assert (as_alice.status, as_user.status) == (200, 200), (as_alice.body, as_user.body)
+    assert _issued_to(endpoint, domain_id) == [
+        (as_alice.json()["url"], "alice"), (as_user.json()["url"], "the-user")]
+
+
+@pytest.mark.rust_binaries
+def test_the_sign_in_function_refuses_a_session_whose_name_its_caller_chose(
+    endpoint: str, lam: Any, session: tuple[Credentials, dict[str, Any]]
+) -> None:
+    """The session fixture is ``alice`` of a role the account's principals assume with
+    ``sts:AssumeRole`` (so they name the session): IAM lets the request through the URL, and the
+    function, reading the caller from ``requestContext.authorizer.iam``, refuses it (issue #14)."""
+    _, host = _sign_in_function(lam, "d-abcdefabcdef")
+
+    answer = request(endpoint, host, target="/?profile=alice",
+                     headers={"Accept": "application/json"}, sign_with=session[0])
+
     assert answer.status == 403
-    assert answer.json()["code"] == "no_profile"
-    assert "studiouserid=alice" in answer.json()["message"]
+    assert answer.json()["code"] == "session_not_trusted"
+    role = session[1]["Arn"].split("/")[1]
+    assert f"Sessions of role {role} are not trusted" in answer.json()["message"]
+
+
+def _template_permissions(account: str) -> list[dict[str, Any]]:
+    """The AddPermission requests of the domain template's ``SignIn*ForAccount1`` resources
+    (AWS::Lambda::Permission) for ``account``, as CloudFormation makes them."""
+    from emulator_client import load_template
+
+    resources = load_template(os.path.join(REPOSITORY, "templates", "studio-domain.yaml"))["Resources"]
+    permissions = []
+    for logical in ("SignInUrlForAccount1", "SignInInvocationForAccount1"):
+        properties = dict(resources[logical]["Properties"])
+        del properties["FunctionName"]
+        properties["Principal"] = account
+        permissions.append({"StatementId": logical, **properties})
+    return permissions
+
+
+@pytest.mark.rust_binaries
+def test_a_caller_of_another_allowed_account_signs_in_only_as_itself_through_the_template_grants(
+    endpoint: str, lam: Any
+) -> None:
+    """``AllowedAccountIds`` end to end, IAM enforced: a principal of another account needs the
+    function's resource-based policy (the template's two Lambda permissions; Lambda Developer
+    Guide, "Control access to Lambda function URLs"), and then signs in as
+    ``<account>/<name>`` only: alice of account B never gets the profile of alice of this
+    account."""
+    other = "444455556666"
+    domain_id = _domain_with(endpoint, {"alice": "alice", "alice-partner": f"{other}/alice"})
+    name, host = _sign_in_function(
+        lam, domain_id, ALLOWED_ACCOUNT_IDS=f"{ACCOUNT},{other}",
+        TRUSTED_SESSION_ROLE_NAMES="PartnerScientists")
+    # alice of account B: a session of B's federated role (listed as trusted), allowed by
+    # her own account to call the URL.
+    key = other_account_session(endpoint, other, "PartnerScientists",
+                                *json.loads(URL_CALLER)["Statement"], session_name="alice")
+    credentials = Credentials(*key)
+
+    without_grant = request(endpoint, host, headers={"Accept": "application/json"},
+                            sign_with=credentials)
+    for permission in _template_permissions(other):
+        lam.add_permission(FunctionName=name, **permission)
+    signed_in = request(endpoint, host, headers={"Accept": "application/json"},
+                        sign_with=credentials)
+    asking_for_alice_a = request(endpoint, host, target="/?profile=alice",
+                                 headers={"Accept": "application/json"}, sign_with=credentials)
+
+    assert_refused(without_grant, "AccessDeniedException", {"Message": FORBIDDEN})
+    assert signed_in.status == 200, signed_in.body
+    assert _issued_to(endpoint, domain_id) == [(signed_in.json()["url"], "alice-partner")]
+    assert asking_for_alice_a.status == 403
+    assert asking_for_alice_a.json()["code"] == "profile_not_allowed"
 
 
 # Last: the organisation stays until the next module's reset.

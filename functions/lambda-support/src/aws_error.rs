@@ -38,8 +38,10 @@ pub struct AwsError {
     pub kind: AwsErrorKind,
 }
 
-const THROTTLING_CODES: [&str; 9] = [
+const THROTTLING_CODES: [&str; 10] = [
     "ThrottlingException",
+    // the Resource Groups Tagging API's (its botocore model: "exceeded the allowed frequency")
+    "ThrottledException",
     "Throttling",
     "TooManyRequestsException",
     "RequestLimitExceeded",
@@ -193,6 +195,10 @@ mod tests {
             AwsErrorKind::Throttled
         );
         assert_eq!(classify(None, 429), AwsErrorKind::Throttled);
+        assert_eq!(
+            classify(Some("ThrottledException"), 400),
+            AwsErrorKind::Throttled
+        );
         assert_eq!(
             classify(Some("ResourceNotFound"), 400),
             AwsErrorKind::NotFound

@@ -13,7 +13,14 @@ pub const SESSION_EXPIRATION_DURATION_IN_SECONDS: &str = "SESSION_EXPIRATION_DUR
 pub const EXPIRES_IN_SECONDS: &str = "EXPIRES_IN_SECONDS";
 /// Comma-separated account ids whose callers may sign in (default: the function's own account).
 pub const ALLOWED_ACCOUNT_IDS: &str = "ALLOWED_ACCOUNT_IDS";
-/// Comma-separated role names; when set, only sessions of these roles may sign in.
+/// Comma-separated role names whose session names the admin vouches for: each role's trust
+/// policy lets only an identity provider (AssumeRoleWithSAML) name its sessions, or binds
+/// `sts:RoleSessionName` to the caller's own identity. Sessions of other roles never sign in,
+/// except IAM Identity Center's (`AWSReservedSSO_*`). Default: none.
+pub const TRUSTED_SESSION_ROLE_NAMES: &str = "TRUSTED_SESSION_ROLE_NAMES";
+/// The variable `TRUSTED_SESSION_ROLE_NAMES` replaced: it only filtered which roles' sessions
+/// could sign in, and believed any session name of them. A function still given it refuses to
+/// start, rather than silently trust less or more than its admin meant.
 pub const ALLOWED_ROLE_NAMES: &str = "ALLOWED_ROLE_NAMES";
 /// How long the index of `studiouserid` tags is reused, in seconds (0–3600, default 300).
 pub const PROFILE_INDEX_TTL_SECONDS: &str = "PROFILE_INDEX_TTL_SECONDS";
@@ -33,8 +40,8 @@ pub struct Config {
     pub expires_in_seconds: u32,
     /// The accounts whose callers are allowed; `None`: only the function's own account.
     pub allowed_account_ids: Option<BTreeSet<String>>,
-    /// The roles whose sessions are allowed; `None`: any role, and IAM users.
-    pub allowed_role_names: Option<BTreeSet<String>>,
+    /// The roles whose session names are trusted (besides IAM Identity Center's).
+    pub trusted_session_role_names: BTreeSet<String>,
     /// How long the tag index is reused before it is rebuilt.
     pub profile_index_ttl: Duration,
 }
@@ -64,6 +71,16 @@ impl Config {
                 expected: "a Studio domain id matching ^d-(-*[a-z0-9]){1,61}$".to_owned(),
             });
         }
+        if let Some(value) = read(ALLOWED_ROLE_NAMES) {
+            return Err(ConfigError::Invalid {
+                variable: ALLOWED_ROLE_NAMES,
+                value,
+                expected: format!(
+                    "unset: it is replaced by {TRUSTED_SESSION_ROLE_NAMES}, which lists only roles \
+                     whose session names an identity provider sets (see the README)"
+                ),
+            });
+        }
         Ok(Self {
             domain_id,
             session_expiration_seconds: seconds(
@@ -78,12 +95,17 @@ impl Config {
                 EXPIRES_IN_RANGE,
                 60,
             )?,
-            allowed_account_ids: list(ALLOWED_ACCOUNT_IDS, read(ALLOWED_ACCOUNT_IDS), |id| {
-                id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
-            })?,
-            allowed_role_names: list(ALLOWED_ROLE_NAMES, read(ALLOWED_ROLE_NAMES), |name| {
-                crate::identity::is_iam_name(name)
-            })?,
+            allowed_account_ids: list(
+                ALLOWED_ACCOUNT_IDS,
+                read(ALLOWED_ACCOUNT_IDS),
+                crate::identity::is_account_id,
+            )?,
+            trusted_session_role_names: list(
+                TRUSTED_SESSION_ROLE_NAMES,
+                read(TRUSTED_SESSION_ROLE_NAMES),
+                crate::identity::is_iam_name,
+            )?
+            .unwrap_or_default(),
             profile_index_ttl: Duration::from_secs(u64::from(seconds(
                 PROFILE_INDEX_TTL_SECONDS,
                 read(PROFILE_INDEX_TTL_SECONDS),
@@ -175,7 +197,7 @@ mod tests {
                 session_expiration_seconds: 43200,
                 expires_in_seconds: 60,
                 allowed_account_ids: None,
-                allowed_role_names: None,
+                trusted_session_role_names: BTreeSet::new(),
                 profile_index_ttl: Duration::from_secs(300),
             }
         );
@@ -237,10 +259,7 @@ mod tests {
         let config = config(&[
             (DOMAIN_ID, "d-abc123def456"),
             (ALLOWED_ACCOUNT_IDS, " 111122223333, 444455556666 ,"),
-            (
-                ALLOWED_ROLE_NAMES,
-                "DataScientist,AWSReservedSSO_DS_0123456789abcdef",
-            ),
+            (TRUSTED_SESSION_ROLE_NAMES, "DataScientists,PartnerAnalysts"),
         ])
         .expect("valid lists");
         assert_eq!(
@@ -248,14 +267,8 @@ mod tests {
             Some(["111122223333".into(), "444455556666".into()].into())
         );
         assert_eq!(
-            config.allowed_role_names,
-            Some(
-                [
-                    "DataScientist".into(),
-                    "AWSReservedSSO_DS_0123456789abcdef".into()
-                ]
-                .into()
-            )
+            config.trusted_session_role_names,
+            ["DataScientists".into(), "PartnerAnalysts".into()].into()
         );
     }
 
@@ -271,7 +284,7 @@ mod tests {
         );
         let error = config(&[
             (DOMAIN_ID, "d-abc123def456"),
-            (ALLOWED_ROLE_NAMES, "role/with/path"),
+            (TRUSTED_SESSION_ROLE_NAMES, "role/with/path"),
         ])
         .expect_err("a path is not a role name");
         assert!(
@@ -285,10 +298,24 @@ mod tests {
         let config = config(&[
             (DOMAIN_ID, "d-abc123def456"),
             (ALLOWED_ACCOUNT_IDS, ""),
-            (ALLOWED_ROLE_NAMES, " , "),
+            (TRUSTED_SESSION_ROLE_NAMES, " , "),
         ])
         .expect("empty lists");
         assert_eq!(config.allowed_account_ids, None);
-        assert_eq!(config.allowed_role_names, None);
+        assert!(config.trusted_session_role_names.is_empty());
+    }
+
+    #[test]
+    fn the_replaced_allowed_role_names_refuses_to_start_naming_its_successor() {
+        let error = config(&[
+            (DOMAIN_ID, "d-abc123def456"),
+            (ALLOWED_ROLE_NAMES, "DataScientists"),
+        ])
+        .expect_err("the old variable");
+        let text = error.to_string();
+        assert!(
+            text.starts_with("ALLOWED_ROLE_NAMES=") && text.contains(TRUSTED_SESSION_ROLE_NAMES),
+            "{text}"
+        );
     }
 }

@@ -1,5 +1,9 @@
 //! Who is calling: the IAM principal that signed the request, as the function URL's (or HTTP
-//! API's) IAM authorisation reports it in `requestContext.authorizer.iam`.
+//! API's) IAM authorisation reports it in `requestContext.authorizer.iam` — and whether its name
+//! can be believed ([`AccessPolicy::check`]): an IAM user's name always; a role session's name
+//! only for IAM Identity Center's roles and the roles the admin lists, because whoever calls
+//! `sts:AssumeRole` chooses the session name. Names are qualified by account for callers of
+//! other accounts ([`identity_tag_value`]).
 
 use std::collections::BTreeSet;
 
@@ -12,7 +16,8 @@ pub enum Principal {
         name: String,
     },
     /// A session of an assumed role; the identity is the session name, which is the IdP's
-    /// user name under federation (SAML, IAM Identity Center).
+    /// user name under federation (SAML, IAM Identity Center) and the caller's free choice
+    /// under `sts:AssumeRole`: [`AccessPolicy::check`] decides whether it is believed.
     AssumedRole {
         /// The role's name.
         role: String,
@@ -101,8 +106,8 @@ impl Caller {
         })
     }
 
-    /// The identity a profile's `studiouserid` tag must equal: the user name, or the session
-    /// name of an assumed role.
+    /// The caller's name: the user name, or the session name of an assumed role (believed
+    /// only as [`AccessPolicy::check`] allows; the tag value is its [`TrustedIdentity`]).
     pub fn identity(&self) -> &str {
         match &self.principal {
             Principal::User { name } => name,
@@ -135,13 +140,82 @@ pub fn is_iam_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b))
 }
 
+/// The prefix IAM Identity Center gives the roles it creates for a permission set in an account
+/// (`AWSReservedSSO_<permission-set>_<suffix>`, IAM Identity Center User Guide, "Referencing
+/// permission sets in resource policies"). Identity Center names the sessions of these roles
+/// itself (the user's Identity Center user name), and nobody else can open one: the AWS CLI
+/// reference of `sts assume-role-with-saml` notes that "AssumeRoleWithSAML will not work on IAM
+/// Identity Center managed roles. These roles' names start with `AWSReservedSSO_`", and the roles
+/// are managed by Identity Center ("IAM roles created by IAM Identity Center").
+pub const IDENTITY_CENTER_ROLE_PREFIX: &str = "AWSReservedSSO_";
+
+/// Why the function believes a caller's name: the rule that admitted it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// An IAM user: its name is the user's, chosen by whoever created the user.
+    IamUser,
+    /// A session of an IAM Identity Center permission-set role: Identity Center set the name.
+    IdentityCenter,
+    /// A session of a role the admin listed in `TRUSTED_SESSION_ROLE_NAMES`: its trust policy
+    /// is the admin's promise that the session name is the identity provider's.
+    ListedRole,
+}
+
+impl Trust {
+    /// The rule's name, for the audit line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::IamUser => "iam_user",
+            Self::IdentityCenter => "identity_center_session",
+            Self::ListedRole => "trusted_session_role",
+        }
+    }
+}
+
+/// A caller the policy admitted, and the `studiouserid` tag value that is theirs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedIdentity {
+    /// The rule that admitted the caller.
+    pub trust: Trust,
+    /// What a profile's `studiouserid` tag must equal: the name for a caller of the function's
+    /// own account, `<account-id>/<name>` for a caller of another allowed account.
+    pub tag_value: String,
+}
+
+/// The `studiouserid` value of `name` (a user or session name) in `account_id`, as seen by a
+/// function of `own_account_id`. An IAM user or session name never holds `/` (IAM's pattern
+/// `[\w+=,.@-]`), so `<account-id>/<name>` can only ever be a caller of that other account:
+/// alice of account B never matches a profile of alice of account A.
+pub fn identity_tag_value(account_id: &str, name: &str, own_account_id: &str) -> String {
+    if account_id == own_account_id {
+        name.to_owned()
+    } else {
+        format!("{account_id}/{name}")
+    }
+}
+
+/// Whether a `studiouserid` tag value can name anyone: a name IAM allows for users and
+/// sessions, optionally qualified by a 12-digit account id and `/`. Empty values, wildcards
+/// (`*`, `?`) and policy variables (`${…}`) never can.
+pub fn is_identity_tag_value(value: &str) -> bool {
+    match value.split_once('/') {
+        Some((account, name)) => is_account_id(account) && is_iam_name(name),
+        None => is_iam_name(value),
+    }
+}
+
+/// A 12-digit AWS account id.
+pub fn is_account_id(value: &str) -> bool {
+    value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Who may sign in at all, before any profile is looked at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessPolicy {
     /// Allowed accounts; `None`: only the function's own.
     pub allowed_account_ids: Option<BTreeSet<String>>,
-    /// Allowed roles; `None`: every role and IAM users.
-    pub allowed_role_names: Option<BTreeSet<String>>,
+    /// Roles whose session names the admin vouches for (besides Identity Center's).
+    pub trusted_session_role_names: BTreeSet<String>,
 }
 
 /// Why the policy turned a caller away.
@@ -149,13 +223,28 @@ pub struct AccessPolicy {
 pub enum AccessDenied {
     /// The caller's account is not allowed.
     Account,
-    /// `ALLOWED_ROLE_NAMES` is set and the caller is not a session of one of them.
-    Role,
+    /// A session of a role whose session name the caller of `sts:AssumeRole` chooses.
+    UntrustedSession {
+        /// The role.
+        role: String,
+    },
 }
 
 impl AccessPolicy {
-    /// Whether `caller` may sign in through a function owned by `own_account_id`.
-    pub fn check(&self, caller: &Caller, own_account_id: &str) -> Result<(), AccessDenied> {
+    /// Whether `caller` may sign in through a function owned by `own_account_id`, and as whom.
+    ///
+    /// The identity comes only from what the caller cannot choose. Whoever may call
+    /// `sts:AssumeRole` on a role picks the session name (STS API Reference, AssumeRole,
+    /// `RoleSessionName`; so does the caller of AssumeRoleWithWebIdentity), so a session name
+    /// is believed only for Identity Center's roles and for roles the admin listed; under
+    /// AssumeRoleWithSAML "AWS sets the role session name value to the attribute provided by
+    /// the identity provider" (AWS Security Blog, "Easily control the naming of individual IAM
+    /// role sessions", which introduced the `sts:RoleSessionName` condition key).
+    pub fn check(
+        &self,
+        caller: &Caller,
+        own_account_id: &str,
+    ) -> Result<TrustedIdentity, AccessDenied> {
         let account_allowed = match &self.allowed_account_ids {
             Some(allowed) => allowed.contains(&caller.account_id),
             None => caller.account_id == own_account_id,
@@ -163,11 +252,26 @@ impl AccessPolicy {
         if !account_allowed {
             return Err(AccessDenied::Account);
         }
-        match (&self.allowed_role_names, caller.role_name()) {
-            (None, _) => Ok(()),
-            (Some(allowed), Some(role)) if allowed.contains(role) => Ok(()),
-            (Some(_), _) => Err(AccessDenied::Role),
-        }
+        let trust = match &caller.principal {
+            Principal::User { .. } => Trust::IamUser,
+            Principal::AssumedRole { role, .. }
+                if role.starts_with(IDENTITY_CENTER_ROLE_PREFIX) =>
+            {
+                Trust::IdentityCenter
+            }
+            Principal::AssumedRole { role, .. }
+                if self.trusted_session_role_names.contains(role) =>
+            {
+                Trust::ListedRole
+            }
+            Principal::AssumedRole { role, .. } => {
+                return Err(AccessDenied::UntrustedSession { role: role.clone() });
+            }
+        };
+        Ok(TrustedIdentity {
+            trust,
+            tag_value: identity_tag_value(&caller.account_id, caller.identity(), own_account_id),
+        })
     }
 }
 
@@ -278,50 +382,128 @@ mod tests {
         Caller::parse(arn, None).expect("valid caller")
     }
 
+    const OWN: &str = "123456789012";
+
+    fn default_policy() -> AccessPolicy {
+        AccessPolicy {
+            allowed_account_ids: None,
+            trusted_session_role_names: BTreeSet::new(),
+        }
+    }
+
     #[test]
     fn by_default_only_the_functions_own_account_is_allowed() {
-        let policy = AccessPolicy {
-            allowed_account_ids: None,
-            allowed_role_names: None,
-        };
+        let policy = default_policy();
         let own = caller("arn:aws:iam::123456789012:user/alice");
         let other = caller("arn:aws:iam::210987654321:user/alice");
-        assert_eq!(policy.check(&own, "123456789012"), Ok(()));
         assert_eq!(
-            policy.check(&other, "123456789012"),
-            Err(AccessDenied::Account)
+            policy.check(&own, OWN),
+            Ok(TrustedIdentity {
+                trust: Trust::IamUser,
+                tag_value: "alice".into()
+            })
         );
+        assert_eq!(policy.check(&other, OWN), Err(AccessDenied::Account));
     }
 
     #[test]
     fn listed_accounts_replace_the_default() {
         let policy = AccessPolicy {
             allowed_account_ids: Some(["210987654321".into()].into()),
-            allowed_role_names: None,
+            ..default_policy()
         };
         let own = caller("arn:aws:iam::123456789012:user/alice");
         let listed = caller("arn:aws:iam::210987654321:user/alice");
-        assert_eq!(policy.check(&listed, "123456789012"), Ok(()));
+        assert!(policy.check(&listed, OWN).is_ok());
+        assert_eq!(policy.check(&own, OWN), Err(AccessDenied::Account));
+    }
+
+    #[test]
+    fn a_caller_of_another_account_is_known_by_account_and_name() {
+        let policy = AccessPolicy {
+            allowed_account_ids: Some([OWN.into(), "210987654321".into()].into()),
+            ..default_policy()
+        };
+        let alice_a = caller("arn:aws:iam::123456789012:user/alice");
+        let alice_b = caller("arn:aws:iam::210987654321:user/alice");
+        assert_eq!(policy.check(&alice_a, OWN).expect("own").tag_value, "alice");
         assert_eq!(
-            policy.check(&own, "123456789012"),
-            Err(AccessDenied::Account)
+            policy.check(&alice_b, OWN).expect("other").tag_value,
+            "210987654321/alice"
         );
     }
 
     #[test]
-    fn listed_roles_exclude_other_roles_and_iam_users() {
+    fn by_default_a_session_of_an_ordinary_role_is_not_trusted_whatever_its_name() {
+        let policy = default_policy();
+        let forged = caller("arn:aws:sts::123456789012:assumed-role/DataScientists/bob");
+        assert_eq!(
+            policy.check(&forged, OWN),
+            Err(AccessDenied::UntrustedSession {
+                role: "DataScientists".into()
+            })
+        );
+    }
+
+    #[test]
+    fn an_identity_center_session_is_trusted_by_default() {
+        let session = caller(
+            "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_DataScientist_0a1b2c3d/jdoe@example.com",
+        );
+        assert_eq!(
+            default_policy().check(&session, OWN),
+            Ok(TrustedIdentity {
+                trust: Trust::IdentityCenter,
+                tag_value: "jdoe@example.com".into()
+            })
+        );
+        // The prefix is IAM Identity Center's exactly, case and underscore included.
+        let lookalike = caller("arn:aws:sts::123456789012:assumed-role/awsreservedsso_DS/jdoe");
+        assert!(default_policy().check(&lookalike, OWN).is_err());
+    }
+
+    #[test]
+    fn a_session_of_a_listed_role_is_trusted_and_other_roles_still_are_not() {
         let policy = AccessPolicy {
-            allowed_account_ids: None,
-            allowed_role_names: Some(["DataScientist".into()].into()),
+            trusted_session_role_names: ["DataScientists".into()].into(),
+            ..default_policy()
         };
-        let listed = caller("arn:aws:sts::123456789012:assumed-role/DataScientist/alice");
+        let listed = caller("arn:aws:sts::123456789012:assumed-role/DataScientists/alice");
         let other = caller("arn:aws:sts::123456789012:assumed-role/Admin/alice");
         let user = caller("arn:aws:iam::123456789012:user/alice");
-        assert_eq!(policy.check(&listed, "123456789012"), Ok(()));
         assert_eq!(
-            policy.check(&other, "123456789012"),
-            Err(AccessDenied::Role)
+            policy.check(&listed, OWN).map(|trusted| trusted.trust),
+            Ok(Trust::ListedRole)
         );
-        assert_eq!(policy.check(&user, "123456789012"), Err(AccessDenied::Role));
+        assert_eq!(
+            policy.check(&other, OWN),
+            Err(AccessDenied::UntrustedSession {
+                role: "Admin".into()
+            })
+        );
+        assert_eq!(
+            policy.check(&user, OWN).map(|trusted| trusted.trust),
+            Ok(Trust::IamUser)
+        );
+    }
+
+    #[test]
+    fn identity_tag_values_are_names_optionally_qualified_by_an_account() {
+        for good in ["alice", "jdoe@example.com", "210987654321/alice"] {
+            assert!(is_identity_tag_value(good), "{good}");
+        }
+        for bad in [
+            "",
+            "*",
+            "al?ce",
+            "${aws:username}",
+            "2109876543/alice",
+            "210987654321/",
+            "210987654321/a/b",
+            "/alice",
+            "x10987654321/alice",
+        ] {
+            assert!(!is_identity_tag_value(bad), "{bad}");
+        }
     }
 }

@@ -7,10 +7,16 @@
 //! `sagemaker:CreatePresignedDomainUrl`; callers need no SageMaker permission, so the function
 //! is the access control:
 //!
-//! 1. only GET, only IAM users and assumed-role sessions, only from the allowed accounts (the
-//!    function's own by default) and, if configured, roles ([`identity`]);
+//! 1. only GET, only from the allowed accounts (the function's own by default), and only
+//!    identities the caller cannot choose: an IAM user's name, the session name of an IAM
+//!    Identity Center role (`AWSReservedSSO_*`) or of a role the admin listed in
+//!    `TRUSTED_SESSION_ROLE_NAMES`; any other role session is 403 `session_not_trusted`
+//!    ([`identity`]);
 //! 2. the profile is the one profile of the domain whose `studiouserid` tag equals the
-//!    caller's identity — exactly; none is 403, several is 409 ([`profiles`]);
+//!    caller's identity — exactly, and qualified by account (`<account-id>/<name>`) for a
+//!    caller of another account; none is 403, several is 409 ([`profiles`]); on a domain
+//!    whose `AuthMode` is `SSO` the answer points to the IAM Identity Center portal
+//!    ([`domain`]);
 //! 3. optional `space` (own or shared) and `landing` are validated ([`request`]);
 //! 4. the URL is answered as a redirect or as JSON, never cached, never logged
 //!    ([`response`], [`studio::PresignedUrl`]).
@@ -19,6 +25,7 @@
 
 pub mod aws;
 pub mod config;
+pub mod domain;
 pub mod identity;
 pub mod log_targets;
 pub mod profiles;
@@ -28,6 +35,7 @@ pub mod response;
 mod sample_events;
 pub mod sign_in;
 pub mod studio;
+pub mod tag_search;
 
 use std::{convert::Infallible, sync::Arc};
 
@@ -45,6 +53,8 @@ where
         + studio_sagemaker::ports::Tags
         + studio_sagemaker::ports::Spaces
         + studio::PresignedUrls
+        + domain::DomainAuthModes
+        + tag_search::ProfileSearch
         + 'static,
 {
     let app = Arc::new(app);

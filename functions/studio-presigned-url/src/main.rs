@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use studio_presigned_url::{Config, SignIn, aws::SageMakerStudio, log_targets};
+use studio_presigned_url::{Config, SignIn, aws::SignInClients, log_targets};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -15,12 +15,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         session_expiration_seconds = config.session_expiration_seconds,
         expires_in_seconds = config.expires_in_seconds,
         allowed_account_ids = config.allowed_account_ids.as_ref().map(joined),
-        allowed_role_names = config.allowed_role_names.as_ref().map(joined),
+        trusted_session_role_names = joined(&config.trusted_session_role_names),
         profile_index_ttl_seconds = config.profile_index_ttl.as_secs(),
         "configured"
     );
     let sdk_config = aws_config::load_from_env().await;
-    let studio = SageMakerStudio::new(aws_sdk_sagemaker::Client::new(&sdk_config));
+    // SageMaker, and the Resource Groups Tagging API that finds the caller's profile by tag.
+    let studio = SignInClients::new(&sdk_config);
     studio_presigned_url::run(SignIn::new(config, studio)).await
 }
 

@@ -32,11 +32,15 @@ pub enum Refusal {
         /// The caller's account.
         account_id: String,
     },
-    /// `ALLOWED_ROLE_NAMES` is set and the caller is not a session of one of them.
-    RoleNotAllowed {
-        /// The caller's role (`None` for an IAM user).
-        role: Option<String>,
+    /// A session of a role whose session name whoever calls `sts:AssumeRole` chooses: neither
+    /// IAM Identity Center's nor listed in `TRUSTED_SESSION_ROLE_NAMES`.
+    SessionNotTrusted {
+        /// The caller's role.
+        role: String,
     },
+    /// The domain signs users in through IAM Identity Center (`AuthMode` `SSO`), where
+    /// CreatePresignedDomainUrl cannot work.
+    IdentityCenterDomain,
     /// No profile is tagged with the caller's identity.
     NoProfile { identity: String },
     /// `profile=` names a profile that is not the caller's.
@@ -75,7 +79,8 @@ impl Refusal {
             Self::Unauthenticated => 401,
             Self::Identity(_)
             | Self::AccountNotAllowed { .. }
-            | Self::RoleNotAllowed { .. }
+            | Self::SessionNotTrusted { .. }
+            | Self::IdentityCenterDomain
             | Self::NoProfile { .. }
             | Self::ProfileNotAllowed { .. }
             | Self::SpaceNotAllowed(_) => 403,
@@ -96,7 +101,8 @@ impl Refusal {
             Self::Unauthenticated => "unauthenticated",
             Self::Identity(_) => "unsupported_identity",
             Self::AccountNotAllowed { .. } => "account_not_allowed",
-            Self::RoleNotAllowed { .. } => "role_not_allowed",
+            Self::SessionNotTrusted { .. } => "session_not_trusted",
+            Self::IdentityCenterDomain => "use_identity_center",
             Self::NoProfile { .. } => "no_profile",
             Self::ProfileNotAllowed { .. } => "profile_not_allowed",
             Self::AmbiguousProfile { .. } => "ambiguous_profile",
@@ -123,11 +129,18 @@ impl Refusal {
             Self::AccountNotAllowed { account_id } => {
                 format!("Callers from account {account_id} may not sign in here.")
             }
-            Self::RoleNotAllowed { role: Some(role) } => {
-                format!("Sessions of role {role} may not sign in here.")
-            }
-            Self::RoleNotAllowed { role: None } => {
-                "IAM users may not sign in here; use one of the allowed roles.".to_owned()
+            Self::SessionNotTrusted { role } => format!(
+                "Sessions of role {role} are not trusted: their session name is chosen by whoever \
+                 calls sts:AssumeRole. Sign in as an IAM user, through IAM Identity Center, or \
+                 through a role your administrator listed in TrustedSessionRoleNames (only a \
+                 role whose trust policy lets an identity provider set the session name, or \
+                 binds sts:RoleSessionName to the caller's identity)."
+            ),
+            Self::IdentityCenterDomain => {
+                "This Studio domain signs users in through IAM Identity Center: open Studio \
+                 from your AWS access portal (the IAM Identity Center start URL your \
+                 administrator gave you), not through this endpoint."
+                    .to_owned()
             }
             Self::NoProfile { identity } => format!(
                 "No Studio user profile in this domain is tagged studiouserid={identity}. Ask \
@@ -336,10 +349,13 @@ mod tests {
                 "account_not_allowed",
             ),
             (
-                Refusal::RoleNotAllowed { role: None },
+                Refusal::SessionNotTrusted {
+                    role: "DataScientists".into(),
+                },
                 403,
-                "role_not_allowed",
+                "session_not_trusted",
             ),
+            (Refusal::IdentityCenterDomain, 403, "use_identity_center"),
             (
                 Refusal::NoProfile {
                     identity: "a".into(),

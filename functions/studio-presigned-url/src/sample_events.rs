@@ -78,7 +78,11 @@ async fn each_sample_gets_the_answer_its_name_promises() {
         tags(&[("studiouserid", "jdoe@example.com")]),
     );
     studio.add_space(DOMAIN, "team-space", Some("bob"), Some(SharingType::Shared));
-    let app = SignIn::new(Config::with_defaults(DOMAIN), studio);
+    // The CLI sample signs as a session of DataScientist, a SAML-federated role (its session
+    // name set by the identity provider) the admin lists as trusted.
+    let mut config = Config::with_defaults(DOMAIN);
+    config.trusted_session_role_names = ["DataScientist".into()].into();
+    let app = SignIn::new(config, studio);
     let invocation = InvocationContext {
         request_id: "req",
         function_arn: "arn:aws:lambda:us-east-1:123456789012:function:studio-presigned-url",

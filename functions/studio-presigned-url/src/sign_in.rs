@@ -1,16 +1,20 @@
 //! One sign-in: who is calling, may they, which profile is theirs, and the URL into it — with
 //! one audit line per request (identity, profile, decision, reason; never the URL).
 
-use lambda_support::AwsError;
+use aws_sdk_sagemaker::types::AuthMode;
+use lambda_support::{AwsError, AwsErrorKind};
 use studio_sagemaker::ports::{Spaces, Tags, UserProfiles};
+use tokio::sync::OnceCell;
 
 use crate::{
     config::Config,
+    domain::DomainAuthModes,
     identity::{AccessDenied, AccessPolicy, Caller},
     profiles::{ArnScope, Lookup, ProfileDirectory},
     request::{HttpRequest, SignInParameters, parameters, wants_json},
     response::{Answer, HttpResponse, Refusal, refused, signed_in},
     studio::{Counting, PresignRequest, PresignedUrl, PresignedUrls},
+    tag_search::ProfileSearch,
 };
 
 /// What the Lambda runtime says about the invocation.
@@ -30,6 +34,8 @@ pub struct SignIn<S> {
     policy: AccessPolicy,
     pub(crate) studio: S,
     directory: ProfileDirectory,
+    /// Whether the domain is an IAM Identity Center (`SSO`) domain, once asked ([`crate::domain`]).
+    identity_center_domain: OnceCell<bool>,
 }
 
 /// What the audit line records about a request, filled in as the request is understood.
@@ -39,6 +45,7 @@ struct Audit {
     account_id: Option<String>,
     identity: Option<String>,
     role: Option<String>,
+    trust: Option<&'static str>,
     profile: Option<String>,
     space: Option<String>,
     landing: Option<String>,
@@ -59,6 +66,7 @@ macro_rules! audit {
             account_id = $audit.account_id,
             identity = $audit.identity,
             role = $audit.role,
+            trust = $audit.trust,
             profile = $audit.profile,
             space = $audit.space,
             landing = $audit.landing,
@@ -70,13 +78,13 @@ macro_rules! audit {
 
 impl<S> SignIn<S>
 where
-    S: UserProfiles + Tags + Spaces + PresignedUrls,
+    S: UserProfiles + Tags + Spaces + PresignedUrls + DomainAuthModes + ProfileSearch,
 {
     /// The function for `config`, calling SageMaker through `studio`.
     pub fn new(config: Config, studio: S) -> Self {
         let policy = AccessPolicy {
             allowed_account_ids: config.allowed_account_ids.clone(),
-            allowed_role_names: config.allowed_role_names.clone(),
+            trusted_session_role_names: config.trusted_session_role_names.clone(),
         };
         let directory = ProfileDirectory::new(&config.domain_id, config.profile_index_ttl);
         Self {
@@ -84,6 +92,7 @@ where
             policy,
             studio,
             directory,
+            identity_center_domain: OnceCell::new(),
         }
     }
 
@@ -168,16 +177,17 @@ where
                 invocation.function_arn
             ))
         })?;
-        self.policy
-            .check(&caller, &scope.account_id)
-            .map_err(|denied| match denied {
-                AccessDenied::Account => Refusal::AccountNotAllowed {
-                    account_id: caller.account_id.clone(),
-                },
-                AccessDenied::Role => Refusal::RoleNotAllowed {
-                    role: caller.role_name().map(str::to_owned),
-                },
-            })?;
+        let trusted =
+            self.policy
+                .check(&caller, &scope.account_id)
+                .map_err(|denied| match denied {
+                    AccessDenied::Account => Refusal::AccountNotAllowed {
+                        account_id: caller.account_id.clone(),
+                    },
+                    AccessDenied::UntrustedSession { role } => Refusal::SessionNotTrusted { role },
+                })?;
+        audit.trust = Some(trusted.trust.as_str());
+        audit.identity = Some(trusted.tag_value.clone());
 
         let SignInParameters {
             space,
@@ -187,7 +197,7 @@ where
         audit.space.clone_from(&space);
         audit.landing.clone_from(&landing);
 
-        let identity = caller.identity();
+        let identity = trusted.tag_value.as_str();
         let profile = match self
             .directory
             .lookup(studio, &scope, identity)
@@ -196,9 +206,14 @@ where
         {
             Lookup::Found(profile) => profile,
             Lookup::NoProfile => {
-                return Err(Refusal::NoProfile {
-                    identity: identity.to_owned(),
-                });
+                return Err(self
+                    .unless_identity_center_domain(
+                        studio,
+                        Refusal::NoProfile {
+                            identity: identity.to_owned(),
+                        },
+                    )
+                    .await);
             }
             Lookup::Ambiguous(profiles) => {
                 return Err(Refusal::AmbiguousProfile {
@@ -250,7 +265,30 @@ where
                     identity: identity.to_owned(),
                 });
             }
-            Err(error) => return Err(aws_refusal(error)),
+            Err(error) if error.is_transient() => return Err(Refusal::Unavailable(error)),
+            Err(error) => {
+                // SageMaker refuses a profile that is not InService (ValidationException): the
+                // lookup does not read the status up front, so it is read now to say why (HB).
+                let refusal = if error.kind == AwsErrorKind::Invalid {
+                    match self
+                        .directory
+                        .refusal_for_status(studio, &presign.user_profile_name)
+                        .await
+                    {
+                        Ok(Some(Lookup::NotInService { profile, status })) => {
+                            Refusal::ProfileNotInService { profile, status }
+                        }
+                        Ok(Some(_)) => Refusal::NoProfile {
+                            identity: identity.to_owned(),
+                        },
+                        Ok(None) => Refusal::Failed(error.to_string()),
+                        Err(status_error) => aws_refusal(status_error),
+                    }
+                } else {
+                    Refusal::Failed(error.to_string())
+                };
+                return Err(self.unless_identity_center_domain(studio, refusal).await);
+            }
         };
         let answer = if wants_json(&request.headers) {
             Answer::Json
@@ -258,6 +296,38 @@ where
             Answer::Redirect
         };
         Ok((answer, url))
+    }
+}
+
+impl<S> SignIn<S>
+where
+    S: DomainAuthModes,
+{
+    /// `refusal`, unless the domain is an IAM Identity Center domain, where nobody signs in
+    /// here: then the answer points to the access portal. One DescribeDomain per instance, only
+    /// on a refusal; if it fails, `refusal` stands (and is asked again next time).
+    async fn unless_identity_center_domain(
+        &self,
+        studio: &Counting<'_, S>,
+        refusal: Refusal,
+    ) -> Refusal {
+        let identity_center = self
+            .identity_center_domain
+            .get_or_try_init(|| async {
+                studio
+                    .domain_auth_mode(&self.config.domain_id)
+                    .await
+                    .map(|mode| mode == Some(AuthMode::Sso))
+            })
+            .await;
+        match identity_center {
+            Ok(true) => Refusal::IdentityCenterDomain,
+            Ok(false) => refusal,
+            Err(error) => {
+                tracing::warn!(error = %error, "could not read the domain's AuthMode");
+                refusal
+            }
+        }
     }
 }
 
@@ -436,17 +506,72 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn allowed_roles_restrict_who_signs_in() {
+    async fn a_session_named_after_someone_else_is_refused_unless_its_role_is_trusted() {
+        let app = SignIn::new(config(), studio());
+        let forged = "arn:aws:sts::123456789012:assumed-role/DataScientists/bob";
+        let response = call(&app, &request(forged, "", "")).await;
+        assert_eq!(response.status_code, 403);
+        assert_eq!(body(&response)["code"], "session_not_trusted");
+        let message = body(&response)["message"]
+            .as_str()
+            .expect("message")
+            .to_owned();
+        assert!(
+            message.contains("DataScientists")
+                && message.contains("sts:AssumeRole")
+                && message.contains("TrustedSessionRoleNames"),
+            "{message}"
+        );
+        assert!(app.studio.operations().is_empty(), "no SageMaker call");
+        assert!(presigned(&app.studio).is_empty());
+    }
+
+    #[tokio::test]
+    async fn sessions_of_listed_roles_and_of_identity_center_sign_in() {
         let mut config = config();
-        config.allowed_role_names = Some(["DataScientist".into()].into());
+        config.trusted_session_role_names = ["DataScientists".into()].into();
         let app = SignIn::new(config, studio());
-        let session = "arn:aws:sts::123456789012:assumed-role/DataScientist/alice";
-        assert_eq!(call(&app, &request(session, "", "")).await.status_code, 302);
-        let admin = "arn:aws:sts::123456789012:assumed-role/Admin/alice";
-        let response = call(&app, &request(admin, "", "")).await;
-        assert_eq!(body(&response)["code"], "role_not_allowed");
-        let response = call(&app, &request(ALICE, "", "")).await;
-        assert_eq!(body(&response)["code"], "role_not_allowed");
+        let listed = "arn:aws:sts::123456789012:assumed-role/DataScientists/alice";
+        assert_eq!(call(&app, &request(listed, "", "")).await.status_code, 302);
+        let sso = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_DS_0123456789abcdef/bob";
+        assert_eq!(call(&app, &request(sso, "", "")).await.status_code, 302);
+        let other = "arn:aws:sts::123456789012:assumed-role/Admin/alice";
+        let response = call(&app, &request(other, "", "")).await;
+        assert_eq!(body(&response)["code"], "session_not_trusted");
+        assert_eq!(call(&app, &request(ALICE, "", "")).await.status_code, 302);
+        let names: Vec<String> = presigned(&app.studio)
+            .into_iter()
+            .map(|request| request.user_profile_name)
+            .collect();
+        assert_eq!(names, ["alice", "bob", "alice"]);
+    }
+
+    #[tokio::test]
+    async fn a_caller_of_another_account_owns_only_a_profile_tagged_with_its_account() {
+        let mut config = config();
+        config.allowed_account_ids = Some(["123456789012".into(), "210987654321".into()].into());
+        let studio = studio();
+        studio.add_user_profile(
+            DOMAIN,
+            "alice-partner",
+            tags(&[("studiouserid", "210987654321/alice")]),
+        );
+        let app = SignIn::new(config, studio);
+        let alice_b = "arn:aws:iam::210987654321:user/alice";
+        assert_eq!(call(&app, &request(alice_b, "", "")).await.status_code, 302);
+        assert_eq!(call(&app, &request(ALICE, "", "")).await.status_code, 302);
+        let names: Vec<String> = presigned(&app.studio)
+            .into_iter()
+            .map(|request| request.user_profile_name)
+            .collect();
+        assert_eq!(names, ["alice-partner", "alice"]);
+    }
+
+    #[tokio::test]
+    async fn a_sign_in_that_works_never_asks_for_the_domains_auth_mode() {
+        let app = SignIn::new(config(), studio());
+        assert_eq!(call(&app, &request(ALICE, "", "")).await.status_code, 302);
+        assert_eq!(app.studio.count("DescribeDomain"), 0);
     }
 
     #[tokio::test]
@@ -507,14 +632,13 @@ mod tests {
     #[tokio::test]
     async fn throttling_is_503_and_other_aws_errors_500_without_internals() {
         let app = SignIn::new(config(), studio());
-        app.studio.fail_next(
-            "ListUserProfiles",
-            memory::aws_error(
-                "ListUserProfiles",
-                "ThrottlingException",
-                AwsErrorKind::Throttled,
-            ),
-        );
+        // The search by tag and its fallback, the listing, are both throttled.
+        for operation in ["GetResources", "ListUserProfiles"] {
+            app.studio.fail_next(
+                operation,
+                memory::aws_error(operation, "ThrottlingException", AwsErrorKind::Throttled),
+            );
+        }
         let response = call(&app, &request(ALICE, "", "")).await;
         assert_eq!(response.status_code, 503);
         assert_eq!(body(&response)["code"], "temporarily_unavailable");
@@ -553,9 +677,9 @@ mod tests {
         app.studio.forget_calls();
         assert_eq!(call(&app, &request(ALICE, "", "")).await.status_code, 302);
         assert_eq!(
-            app.studio.count("ListUserProfiles"),
+            app.studio.count("GetResources"),
             1,
-            "the index was rebuilt"
+            "the profile was searched again"
         );
     }
 }

@@ -74,7 +74,7 @@ pub trait PresignedUrls: Send + Sync {
 /// request's audit line reports how many calls it cost.
 #[derive(Debug)]
 pub struct Counting<'a, S> {
-    inner: &'a S,
+    pub(crate) inner: &'a S,
     calls: AtomicU32,
 }
 
@@ -92,7 +92,7 @@ impl<'a, S> Counting<'a, S> {
         self.calls.load(Ordering::Relaxed)
     }
 
-    fn count(&self) {
+    pub(crate) fn count(&self) {
         self.calls.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -175,6 +175,16 @@ impl<S: Spaces> Spaces for Counting<'_, S> {
     async fn delete_space(&self, domain_id: &str, space_name: &str) -> Result<(), AwsError> {
         self.count();
         self.inner.delete_space(domain_id, space_name).await
+    }
+}
+
+impl<S: crate::domain::DomainAuthModes> crate::domain::DomainAuthModes for Counting<'_, S> {
+    async fn domain_auth_mode(
+        &self,
+        domain_id: &str,
+    ) -> Result<Option<aws_sdk_sagemaker::types::AuthMode>, AwsError> {
+        self.count();
+        self.inner.domain_auth_mode(domain_id).await
     }
 }
 

@@ -217,6 +217,19 @@ impl SignInUnderTest {
             .collect()
     }
 
+    /// The SageMaker and Resource Groups Tagging API calls since the last
+    /// [`SignInUnderTest::forget_calls`], as `service:Operation`.
+    async fn aws_calls(&self) -> Vec<String> {
+        self.aws
+            .calls()
+            .await
+            .expect("the call log")
+            .into_iter()
+            .filter(|call| call.service == "sagemaker" || call.service == "tagging")
+            .map(|call| format!("{}:{}", call.service, call.operation))
+            .collect()
+    }
+
     async fn forget_calls(&self) {
         self.aws.clear_calls().await.expect("DELETE calls");
     }
@@ -434,35 +447,168 @@ async fn a_caller_from_another_account_is_refused_before_any_sagemaker_call() {
 }
 
 #[tokio::test]
-async fn listed_accounts_and_roles_are_the_only_ones_allowed() {
-    let studio = SignInUnderTest::start(&[
-        ("ALLOWED_ACCOUNT_IDS", OTHER_ACCOUNT),
-        ("ALLOWED_ROLE_NAMES", "DataScientist"),
-    ])
-    .await;
+async fn a_session_named_bob_of_an_untrusted_role_gets_403_not_bobs_url() {
+    // The attack: anyone allowed to assume a role with the data scientists' policy names the
+    // session "bob" (AssumeRole's RoleSessionName is the caller's choice).
+    let studio = SignInUnderTest::start(&[]).await;
+    studio.profile("bob", Some("bob")).await;
+    studio.forget_calls().await;
+
+    let forged = studio
+        .sign_in(browser(&format!(
+            "arn:aws:sts::{ACCOUNT_ID}:assumed-role/DataScientists/bob"
+        )))
+        .await;
+
+    assert_eq!(forged.status(), 403);
+    assert_eq!(forged.code(), "session_not_trusted");
+    let message = forged.body()["message"]
+        .as_str()
+        .expect("message")
+        .to_owned();
+    assert!(
+        message.contains("Sessions of role DataScientists are not trusted")
+            && message.contains("sts:AssumeRole")
+            && message.contains("TrustedSessionRoleNames")
+            && message.contains("sts:RoleSessionName"),
+        "{message}"
+    );
+    assert_eq!(forged.audit["decision"], "denied");
+    assert_eq!(forged.audit["code"], "session_not_trusted");
+    assert_eq!(forged.audit["role"], "DataScientists");
+    assert_eq!(forged.audit["reason"], message);
+    assert_eq!(studio.sagemaker_calls().await, Vec::<String>::new());
+    assert!(studio.issued().await.is_empty(), "no URL for bob");
+}
+
+#[tokio::test]
+async fn a_session_of_a_listed_federated_role_signs_in_and_other_roles_still_do_not() {
+    let studio = SignInUnderTest::start(&[("TRUSTED_SESSION_ROLE_NAMES", "DataScientists")]).await;
     studio.profile("alice", Some("alice")).await;
 
     let listed = studio
         .sign_in(browser(&format!(
-            "arn:aws:sts::{OTHER_ACCOUNT}:assumed-role/DataScientist/alice"
+            "arn:aws:sts::{ACCOUNT_ID}:assumed-role/DataScientists/alice"
         )))
         .await;
     assert_eq!(listed.status(), 302);
+    assert_eq!(listed.audit["trust"], "trusted_session_role");
 
     let other_role = studio
         .sign_in(browser(&format!(
-            "arn:aws:sts::{OTHER_ACCOUNT}:assumed-role/Admin/alice"
+            "arn:aws:sts::{ACCOUNT_ID}:assumed-role/Admin/alice"
         )))
         .await;
-    assert_eq!(other_role.code(), "role_not_allowed");
+    assert_eq!(other_role.code(), "session_not_trusted");
+    let user = studio.sign_in(browser(&user("alice"))).await;
+    assert_eq!(user.status(), 302);
+    assert_eq!(user.audit["trust"], "iam_user");
+    assert_eq!(studio.issued().await.len(), 2);
+}
 
-    let own_account = studio
-        .sign_in(browser(&format!(
-            "arn:aws:sts::{ACCOUNT_ID}:assumed-role/DataScientist/alice"
-        )))
+#[tokio::test]
+async fn alice_of_another_account_is_refused_alices_profile_and_gets_her_own() {
+    let studio = SignInUnderTest::start(&[(
+        "ALLOWED_ACCOUNT_IDS",
+        &format!("{ACCOUNT_ID},{OTHER_ACCOUNT}"),
+    )])
+    .await;
+    studio.profile("alice", Some("alice")).await;
+    let alice_b = format!("arn:aws:iam::{OTHER_ACCOUNT}:user/alice");
+
+    let refused = studio.sign_in(browser(&alice_b)).await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(refused.code(), "no_profile");
+    assert_eq!(refused.audit["identity"], format!("{OTHER_ACCOUNT}/alice"));
+    assert!(
+        studio.issued().await.is_empty(),
+        "alice@B never gets alice@A's URL"
+    );
+
+    studio
+        .profile("alice-partner", Some(&format!("{OTHER_ACCOUNT}/alice")))
         .await;
-    assert_eq!(own_account.code(), "account_not_allowed");
-    assert_eq!(studio.issued().await.len(), 1);
+    let own = studio.sign_in(browser(&alice_b)).await;
+    assert_eq!(own.status(), 302);
+    assert_eq!(studio.issued().await[0]["UserProfileName"], "alice-partner");
+    let alice_a = studio.sign_in(browser(&user("alice"))).await;
+    assert_eq!(alice_a.status(), 302);
+    assert_eq!(studio.issued().await[1]["UserProfileName"], "alice");
+}
+
+#[tokio::test]
+async fn an_sso_domain_answers_with_the_identity_center_access_portal() {
+    let aws = AwsEmulator::builder()
+        .transition_seconds(0.2)
+        .lease()
+        .await
+        .expect("the emulator starts");
+    let created = aws
+        .sagemaker(
+            "CreateDomain",
+            &json!({
+                "DomainName": "sso-science",
+                "AuthMode": "SSO",
+                "DefaultUserSettings": {
+                    "ExecutionRole": format!("arn:aws:iam::{ACCOUNT_ID}:role/StudioExecution")
+                },
+                "SubnetIds": ["subnet-0123456789abcdef0"],
+                "VpcId": "vpc-0123456789abcdef0"
+            }),
+        )
+        .await
+        .expect("CreateDomain");
+    let domain_id = created["DomainId"].as_str().expect("DomainId").to_owned();
+    let studio = SignInUnderTest::with_function(aws, domain_id, &[]).await;
+    studio
+        .wait_for_status("DescribeDomain", json!({ "DomainId": studio.domain_id }))
+        .await;
+    studio
+        .aws
+        .sagemaker(
+            "CreateUserProfile",
+            &json!({
+                "DomainId": studio.domain_id,
+                "UserProfileName": "alice",
+                "SingleSignOnUserIdentifier": "UserName",
+                "SingleSignOnUserValue": "alice",
+                "Tags": [{ "Key": "studiouserid", "Value": "alice" }]
+            }),
+        )
+        .await
+        .expect("CreateUserProfile");
+    studio
+        .wait_for_status(
+            "DescribeUserProfile",
+            json!({ "DomainId": studio.domain_id, "UserProfileName": "alice" }),
+        )
+        .await;
+
+    studio.forget_calls().await;
+
+    // A caller with a profile: SageMaker refuses the URL, the function explains why.
+    let alice = studio.sign_in(browser(&user("alice"))).await;
+    assert_eq!(alice.status(), 403);
+    assert_eq!(alice.code(), "use_identity_center");
+    let message = alice.body()["message"]
+        .as_str()
+        .expect("message")
+        .to_owned();
+    assert!(
+        message.contains("IAM Identity Center") && message.contains("access portal"),
+        "{message}"
+    );
+    // A caller without one gets the same answer, not "no profile"; the domain was read once.
+    let carol = studio.sign_in(browser(&user("carol"))).await;
+    assert_eq!(carol.code(), "use_identity_center");
+    let describes = studio
+        .sagemaker_calls()
+        .await
+        .into_iter()
+        .filter(|call| call == "DescribeDomain")
+        .count();
+    assert_eq!(describes, 1, "the AuthMode is read once per instance");
+    assert!(studio.issued().await.is_empty());
 }
 
 #[tokio::test]
@@ -590,36 +736,125 @@ async fn the_url_never_appears_in_the_logs_even_at_trace_level() {
     assert_eq!(json.status(), 200);
 }
 
+/// Profiles for the scale tests: `count` tagged `studiouserid=user<i>`, made in parallel
+/// (not waited for: only the one signed in to must be `InService`).
+async fn many_profiles(studio: &SignInUnderTest, count: usize) {
+    use futures::{StreamExt, TryStreamExt, stream};
+    stream::iter(0..count)
+        .map(|i| async move {
+            let request = json!({
+                "DomainId": studio.domain_id,
+                "UserProfileName": format!("user{i}"),
+                "Tags": [{ "Key": "studiouserid", "Value": format!("user{i}") }]
+            });
+            studio.aws.sagemaker("CreateUserProfile", &request).await
+        })
+        .buffer_unordered(8)
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("CreateUserProfile");
+}
+
 #[tokio::test]
-async fn a_warm_sign_in_costs_three_sagemaker_calls() {
+async fn a_cold_sign_in_costs_three_calls_and_a_warm_one_two_among_hundreds_of_profiles() {
+    // Given a domain with 300 tagged profiles
     let studio = SignInUnderTest::start(&[]).await;
-    for name in ["alice", "bob", "carol", "dave", "erin"] {
-        studio.profile(name, Some(name)).await;
-    }
+    many_profiles(&studio, 299).await;
+    studio.profile("alice", Some("alice")).await;
     studio.forget_calls().await;
 
+    // When alice signs in on a cold instance, then again on the warm one
     let cold = studio.sign_in(browser(&user("alice"))).await;
-    let cold_calls = studio.sagemaker_calls().await;
+    let cold_calls = studio.aws_calls().await;
     studio.forget_calls().await;
-    let warm = studio.sign_in(browser(&user("carol"))).await;
-    let warm_calls = studio.sagemaker_calls().await;
+    let warm = studio.sign_in(browser(&user("alice"))).await;
+    let warm_calls = studio.aws_calls().await;
 
+    // Then the cold one searched by tag and confirmed with the profile's own tags
     assert_eq!((cold.status(), warm.status()), (302, 302));
-    let count =
-        |calls: &[String], operation: &str| calls.iter().filter(|c| *c == operation).count();
-    assert_eq!(count(&cold_calls, "ListUserProfiles"), 1);
-    assert_eq!(count(&cold_calls, "ListTags"), 5);
-    assert_eq!(count(&cold_calls, "CreatePresignedDomainUrl"), 1);
-    assert_eq!(cold.audit["api_calls"], 7);
     assert_eq!(
-        warm_calls,
+        cold_calls,
         vec![
-            "ListTags",
-            "DescribeUserProfile",
-            "CreatePresignedDomainUrl"
+            "tagging:GetResources",
+            "sagemaker:ListTags",
+            "sagemaker:CreatePresignedDomainUrl"
         ]
     );
-    assert_eq!(warm.audit["api_calls"], 3);
+    assert_eq!(cold.audit["api_calls"], 3);
+    assert_eq!(
+        warm_calls,
+        vec!["sagemaker:ListTags", "sagemaker:CreatePresignedDomainUrl"]
+    );
+    assert_eq!(warm.audit["api_calls"], 2);
+}
+
+#[tokio::test]
+async fn a_failed_tag_search_falls_back_to_listing_the_domain() {
+    // Given GetResources fails (the SDK's attempts included), as it would for a role without
+    // tag:GetResources
+    let studio = SignInUnderTest::start(&[]).await;
+    many_profiles(&studio, 150).await;
+    studio.profile("alice", Some("alice")).await;
+    studio
+        .aws
+        .inject_fault(
+            &Fault::new("tagging", "GetResources", "AccessDeniedException")
+                .message("not authorized to perform: tag:GetResources")
+                .until_cleared(),
+        )
+        .await
+        .expect("fault");
+    studio.forget_calls().await;
+
+    // When alice signs in
+    let signed_in = studio.sign_in(browser(&user("alice"))).await;
+
+    // Then she is signed in from the listing (2 pages of 100 and a ListTags per profile), and
+    // the fallback is logged
+    assert_eq!(signed_in.status(), 302);
+    let calls = studio.aws_calls().await;
+    let count = |operation: &str| calls.iter().filter(|c| *c == operation).count();
+    assert_eq!(count("tagging:GetResources"), 1);
+    assert_eq!(count("sagemaker:ListUserProfiles"), 2);
+    assert_eq!(count("sagemaker:ListTags"), 151);
+    studio
+        .lambda
+        .wait_for_log(
+            FUNCTION,
+            "GetResources failed: looking the profile up by listing the domain",
+            WAIT,
+        )
+        .await
+        .expect("the fallback is logged");
+}
+
+#[tokio::test]
+async fn a_stale_tag_search_never_signs_anyone_in_to_a_profile_retagged_away() {
+    // Given GetResources lags (a tag change reaches it only after 10 minutes) and p1, found
+    // by it as alice's, has just been retagged to carol
+    let studio = SignInUnderTest::start(&[]).await;
+    let p1 = studio.profile("p1", Some("alice")).await;
+    studio
+        .aws
+        .configure(&json!({ "tagging_lag_seconds": 600 }))
+        .await
+        .expect("lag");
+    studio
+        .aws
+        .sagemaker(
+            "AddTags",
+            &json!({ "ResourceArn": p1, "Tags": [{ "Key": "studiouserid", "Value": "carol" }] }),
+        )
+        .await
+        .expect("AddTags");
+
+    // When alice signs in (a cold instance: GetResources still names p1 for her)
+    let alice = studio.sign_in(browser(&user("alice"))).await;
+
+    // Then p1's own tags refuse her, and no URL is issued
+    assert_eq!(alice.status(), 403);
+    assert_eq!(alice.code(), "no_profile");
+    assert!(studio.issued().await.is_empty());
 }
 
 #[tokio::test]
@@ -676,10 +911,11 @@ async fn a_profile_retagged_away_is_refused_at_once() {
 async fn throttling_is_answered_503_and_the_next_request_succeeds() {
     let studio = SignInUnderTest::start(&[]).await;
     studio.profile("alice", Some("alice")).await;
-    // AWS_MAX_ATTEMPTS=2: both attempts of the SDK are throttled.
+    // AWS_MAX_ATTEMPTS=2: both attempts of the SDK are throttled (the profile's ListTags,
+    // which confirms what GetResources found).
     studio
         .aws
-        .inject_fault(&Fault::throttling("sagemaker", "ListUserProfiles").count(2))
+        .inject_fault(&Fault::throttling("sagemaker", "ListTags").count(2))
         .await
         .expect("fault");
 
@@ -692,7 +928,7 @@ async fn throttling_is_answered_503_and_the_next_request_succeeds() {
         .expect("body")
         .to_owned();
     assert!(
-        !body.contains("ListUserProfiles") && !body.contains("Rate exceeded"),
+        !body.contains("ListTags") && !body.contains("Rate exceeded"),
         "{body}"
     );
     assert_eq!(throttled.audit["decision"], "failed");

@@ -41,6 +41,7 @@ EXTENSION_MODULES = [
     "function_urls",
     "scheduler",
     "iam",
+    "tagging",
 ]
 
 HTTP_METHODS = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"]

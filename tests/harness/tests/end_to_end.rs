@@ -15,7 +15,7 @@ use studio_catalog_harness::workspace_root;
 use studio_catalog_workspace::Workspace;
 
 /// The story's steps, in order (see `story/steps.rs`).
-const STEPS: usize = 18;
+const STEPS: usize = 19;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cloud_admin_and_a_data_scientist_live_the_whole_story() {

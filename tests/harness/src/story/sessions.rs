@@ -1,6 +1,7 @@
 //! Who makes each call of the story: the platform admin (the emulator's default credentials),
-//! the cloud admin and a data scientist (STS `AssumeRole` sessions), and Studio acting for a
-//! data scientist (SageMaker's session of her profile's execution role). Each identity is one
+//! the cloud admin (an STS `AssumeRole` session), a data scientist (a SAML-federated session:
+//! STS `AssumeRoleWithSAML`, the session name set by the identity provider's assertion), and
+//! Studio acting for a data scientist (SageMaker's session of her profile's execution role). Each identity is one
 //! `SdkConfig`, pointed at the emulator, from which the story makes the SDK clients it needs.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -57,6 +58,49 @@ impl Session {
             Some(issued.session_token().to_owned()),
             None,
             "story-assumed-role",
+        );
+        Self::signing_with(aws, credentials).await
+    }
+
+    /// A user of the company's identity provider arriving through SAML federation (STS
+    /// `AssumeRoleWithSAML`, unsigned): the provider's assertion names the role and the
+    /// provider (`https://aws.amazon.com/SAML/Attributes/Role`, "role ARN,provider ARN") and
+    /// the session name (`https://aws.amazon.com/SAML/Attributes/RoleSessionName`), so that
+    /// "AWS sets the role session name value to the attribute provided by the identity
+    /// provider" (IAM User Guide, "Configure SAML assertions for the authentication response";
+    /// AWS Security Blog on `sts:RoleSessionName`). The emulator checks the role's trust
+    /// policy against the provider and does not verify the assertion's signature.
+    pub(crate) async fn saml(
+        aws: &AwsEmulator,
+        role_arn: &str,
+        provider_arn: &str,
+        user: &str,
+    ) -> Result<Self, StepError> {
+        let assertion = format!(
+            r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:Assertion><saml:Subject><saml:NameID>{user}</saml:NameID></saml:Subject><saml:AttributeStatement><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role"><saml:AttributeValue>{role_arn},{provider_arn}</saml:AttributeValue></saml:Attribute><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml:AttributeValue>{user}</saml:AttributeValue></saml:Attribute></saml:AttributeStatement></saml:Assertion></samlp:Response>"#
+        );
+        let unsigned = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .endpoint_url(aws.endpoint_url())
+            .no_credentials()
+            .load()
+            .await;
+        let federated = aws_sdk_sts::Client::new(&unsigned)
+            .assume_role_with_saml()
+            .role_arn(role_arn)
+            .principal_arn(provider_arn)
+            .saml_assertion(aws_smithy_types::base64::encode(assertion))
+            .send()
+            .await?;
+        let issued = federated
+            .credentials()
+            .ok_or_else(|| StepError::new("AssumeRoleWithSAML answered no credentials"))?;
+        let credentials = Credentials::new(
+            issued.access_key_id(),
+            issued.secret_access_key(),
+            Some(issued.session_token().to_owned()),
+            None,
+            "story-saml",
         );
         Self::signing_with(aws, credentials).await
     }
@@ -118,5 +162,48 @@ impl Session {
 
     pub(crate) fn sagemaker(&self) -> aws_sdk_sagemaker::Client {
         aws_sdk_sagemaker::Client::new(&self.config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::ACCOUNT_ID;
+
+    #[tokio::test]
+    async fn a_saml_session_is_named_by_the_identity_providers_assertion() {
+        let aws = AwsEmulator::builder()
+            .lease()
+            .await
+            .expect("the emulator starts");
+        let provider = format!("arn:aws:iam::{ACCOUNT_ID}:saml-provider/corp-idp");
+        let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Federated": provider}, "Action": "sts:AssumeRoleWithSAML"}]});
+        aws.call_query(
+            "iam",
+            "2010-05-08",
+            "CreateRole",
+            &[
+                ("RoleName", "SamlScientists"),
+                ("AssumeRolePolicyDocument", &trust.to_string()),
+            ],
+        )
+        .await
+        .expect("CreateRole");
+        let role = format!("arn:aws:iam::{ACCOUNT_ID}:role/SamlScientists");
+
+        let alice = Session::saml(&aws, &role, &provider, "alice")
+            .await
+            .expect("AssumeRoleWithSAML");
+        assert_eq!(
+            alice.arn,
+            format!("arn:aws:sts::{ACCOUNT_ID}:assumed-role/SamlScientists/alice")
+        );
+
+        // Another provider is not trusted by the role: refused.
+        let other = format!("arn:aws:iam::{ACCOUNT_ID}:saml-provider/other-idp");
+        assert!(Session::saml(&aws, &role, &other, "alice").await.is_err());
     }
 }

@@ -32,6 +32,11 @@ const CORE_STACK: &str = "studio-catalog-core";
 const PORTFOLIO_STACK: &str = "studio-catalog-portfolio";
 const CLOUD_ADMIN_ROLE: &str = "CloudAdmin";
 const DATA_SCIENTISTS_ROLE: &str = "DataScientists";
+/// The company's identity provider, registered in IAM: the data scientists arrive through it.
+const IDENTITY_PROVIDER: &str = "risk-idp";
+/// Another role the data scientists' policy is attached to, which principals of the account
+/// assume with `sts:AssumeRole` (and so name their sessions themselves).
+const ANALYSTS_ROLE: &str = "Analysts";
 const DOMAIN_PRODUCT: &str = "SageMaker Studio domain";
 const USER_PRODUCT: &str = "SageMaker Studio user profile";
 const GRANT_PRODUCT: &str = "Lake Formation data access grant";
@@ -108,11 +113,28 @@ fn account_trust_policy(tag_session: bool) -> Value {
     })
 }
 
+/// The data scientists' role: only the company's SAML identity provider may open a session of
+/// it (IAM User Guide, "Create a role for a third-party identity provider (SAML 2.0
+/// federation)"), so only the provider names its sessions. (AWS's own wizard also conditions
+/// the trust on `SAML:aud`; the emulator does not read the assertion's keys, so such a
+/// condition could not hold here.)
+fn saml_trust_policy(provider_arn: &str) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": provider_arn},
+            "Action": "sts:AssumeRoleWithSAML"
+        }]
+    })
+}
+
 /// What the steps find and later steps use.
 #[derive(Debug, Default)]
 struct World {
     admin: Option<Session>,
     data_scientists_role_arn: String,
+    identity_provider_arn: String,
     vpc_id: String,
     subnet_ids: Vec<String>,
     security_group_id: String,
@@ -267,9 +289,22 @@ pub(super) async fn walk(
         async |narrator| {
             let admin = Session::admin(aws).await?;
             narrator.progress(&format!("platform admin: {}", admin.arn));
+            let provider = aws
+                .call_query(
+                    "iam",
+                    IAM_VERSION,
+                    "CreateSAMLProvider",
+                    &[
+                        ("Name", IDENTITY_PROVIDER),
+                        ("SAMLMetadataDocument", &saml_metadata(IDENTITY_PROVIDER)),
+                    ],
+                )
+                .await?;
+            world.identity_provider_arn = xml_text(&provider, "SAMLProviderArn").unwrap_or_default().to_owned();
             for (role, trust, policy) in [
                 (CLOUD_ADMIN_ROLE, account_trust_policy(false), Some(service_catalog_end_user_policy())),
-                (DATA_SCIENTISTS_ROLE, account_trust_policy(true), None),
+                (DATA_SCIENTISTS_ROLE, saml_trust_policy(&world.identity_provider_arn), None),
+                (ANALYSTS_ROLE, account_trust_policy(true), None),
             ] {
                 aws.call_query(
                     "iam",
@@ -333,7 +368,7 @@ pub(super) async fn walk(
             .await?;
             world.admin = Some(admin);
             let detail = format!(
-                "roles {CLOUD_ADMIN_ROLE} and {DATA_SCIENTISTS_ROLE}; {} with subnets {} and {}; {DATABASE}.{TABLE}, 5 columns (2 personal data)",
+                "roles {CLOUD_ADMIN_ROLE}, {DATA_SCIENTISTS_ROLE} (trusting only the SAML provider {IDENTITY_PROVIDER}) and {ANALYSTS_ROLE}; {} with subnets {} and {}; {DATABASE}.{TABLE}, 5 columns (2 personal data)",
                 world.vpc_id,
                 world.subnet_ids.join(", "),
                 world.security_group_id
@@ -456,6 +491,9 @@ pub(super) async fn walk(
                         ("VpcId", &world.vpc_id),
                         ("SubnetIds", &subnets),
                         ("AppNetworkAccessType", "PublicInternetOnly"),
+                        // Its trust policy lets only the identity provider open (and name) a
+                        // session: the sign-in may believe the session name.
+                        ("TrustedSessionRoleNames", DATA_SCIENTISTS_ROLE),
                     ],
                     &[("team", "risk")],
                 ),
@@ -474,17 +512,19 @@ pub(super) async fn walk(
                 return Err(StepError::new(format!("SignInFunctionUrl {url:?} is not a function URL")));
             }
             // The data scientists' managed policy goes on their federated role (the product's
-            // output says so).
+            // output says so), and on the analysts' role too.
             let policy = outcome.output("DataScientistPolicyArn")?;
-            aws.call_query(
-                "iam",
-                IAM_VERSION,
-                "AttachRolePolicy",
-                &[("RoleName", DATA_SCIENTISTS_ROLE), ("PolicyArn", policy)],
-            )
-            .await?;
+            for role in [DATA_SCIENTISTS_ROLE, ANALYSTS_ROLE] {
+                aws.call_query(
+                    "iam",
+                    IAM_VERSION,
+                    "AttachRolePolicy",
+                    &[("RoleName", role), ("PolicyArn", policy)],
+                )
+                .await?;
+            }
             let detail = format!(
-                "domain {domain_id} InService in {:.1} s; home EFS {}; sign-in function URL; {policy} attached to {DATA_SCIENTISTS_ROLE}",
+                "domain {domain_id} InService in {:.1} s; home EFS {}; sign-in function URL trusting sessions of {DATA_SCIENTISTS_ROLE}; {policy} attached to {DATA_SCIENTISTS_ROLE} and {ANALYSTS_ROLE}",
                 outcome.took.as_secs_f64(),
                 outcome.output("HomeEfsFileSystemId")?
             );
@@ -689,7 +729,9 @@ pub(super) async fn walk(
                     world.launched("domain")?,
                     world.product(DOMAIN_PRODUCT)?,
                     &[("AppNetworkAccessType", "VpcOnly"), ("SecurityGroupIds", &world.security_group_id)],
-                    &["DomainName", "VpcId", "SubnetIds"],
+                    // The rest of the launch form as it was (UsePreviousValue), the trusted
+                    // role included: a parameter left out would take its default.
+                    &["DomainName", "VpcId", "SubnetIds", "TrustedSessionRoleNames"],
                     async || Ok(()),
                 ),
             )
@@ -790,19 +832,18 @@ pub(super) async fn walk(
     let mut alice_session: Option<Session> = None;
     step(
         narrator,
-        "alice signs in through the domain's function URL (SigV4 as her federated session) and lands in her own Studio",
+        "alice signs in at the company's identity provider (SAML: the provider names her session), then through the domain's function URL (SigV4 as that session), and lands in her own Studio",
         async |narrator| {
-            let alice = world
-                .admin()?
-                .assume_role(aws, &world.data_scientists_role_arn, "alice", &[("studiouserid", "alice")])
-                .await?;
+            let alice = Session::saml(aws, &world.data_scientists_role_arn, &world.identity_provider_arn, "alice").await?;
             narrator.progress(&format!("data scientist: {}", alice.arn));
             let answer = signed_get(&http, &aws.endpoint_url(), &sign_in_url, "/", &alice.credentials, &[]).await?;
             let location = answer.location.clone().unwrap_or_default();
             if answer.status != 302 || !location.starts_with("https://") {
-                // Not the body: a 200 would carry the sign-in URL, a bearer token.
+                // Not a 200's body: it would carry the sign-in URL, a bearer token. A refusal's
+                // code and message are safe to show.
+                let refusal = if answer.status >= 400 { answer.body.as_str() } else { "-" };
                 return Err(StepError::new(format!(
-                    "HTTP {} ({}), expected a 302 to Studio",
+                    "HTTP {} ({}), expected a 302 to Studio: {refusal}",
                     answer.status,
                     answer.content_type.as_deref().unwrap_or("no content type")
                 )));
@@ -848,6 +889,42 @@ pub(super) async fn walk(
             let body: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
             let code = body["code"].as_str().unwrap_or(&answer.body);
             Ok(((), format!("403 {code}")))
+        },
+    )
+    .await?;
+
+    step(
+        narrator,
+        "Someone who may assume the Analysts role (the data scientists' policy attached) names the session bob and asks the function URL: IAM lets the request through, the function refuses it",
+        async |narrator| {
+            let forged = world
+                .admin()?
+                .assume_role(aws, &format!("arn:aws:iam::{ACCOUNT_ID}:role/{ANALYSTS_ROLE}"), "bob", &[("studiouserid", "bob")])
+                .await?;
+            narrator.progress(&format!("forged session: {}", forged.arn));
+            let before = issued_urls(aws).await?;
+            let answer = signed_get(
+                &http,
+                &aws.endpoint_url(),
+                &sign_in_url,
+                "/",
+                &forged.credentials,
+                &[("accept", "application/json")],
+            )
+            .await?;
+            let body: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
+            let code = body["code"].as_str().unwrap_or_default().to_owned();
+            if answer.status != 403 || code != "session_not_trusted" {
+                // Not a 200's body: it would carry bob's sign-in URL.
+                return Err(StepError::new(format!(
+                    "expected 403 session_not_trusted, got HTTP {} {code}",
+                    answer.status
+                )));
+            }
+            if issued_urls(aws).await? != before {
+                return Err(StepError::new("a URL was issued for the forged session"));
+            }
+            Ok(((), format!("403 {code}; no URL issued: \"{}\"", body["message"].as_str().unwrap_or_default())))
         },
     )
     .await?;
@@ -1129,6 +1206,22 @@ pub(super) async fn walk(
 
 /// Polls `status` (what Studio shows of a space or an app it created) until it is `InService`;
 /// a step error after a minute.
+/// How many presigned URLs the emulator has issued so far.
+async fn issued_urls(aws: &AwsEmulator) -> Result<usize, StepError> {
+    let issued = aws.control(Method::GET, "/presigned-urls", None).await?;
+    Ok(issued["presigned_urls"].as_array().map_or(0, Vec::len))
+}
+
+/// The SAML metadata of the company's identity provider as IAM's CreateSAMLProvider takes it
+/// (1,000 to 10,000,000 characters, botocore's `iam` model): an `EntityDescriptor` with a
+/// signing key, whose certificate the emulator does not check, and a sign-on endpoint.
+fn saml_metadata(name: &str) -> String {
+    let certificate = aws_smithy_types::base64::encode("not a real certificate ".repeat(40));
+    format!(
+        r#"<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://{name}.example.com/saml"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://{name}.example.com/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>"#
+    )
+}
+
 async fn until_in_service(
     what: &str,
     status: impl AsyncFn() -> Result<String, StepError>,

@@ -39,6 +39,7 @@ SERVICE_MODULES = {
     "logs": "logs",
     "scheduler": "scheduler",
     "ec2": "ec2",
+    "tagging": "tagging",
 }
 
 

@@ -162,7 +162,10 @@ def default(request: Request) -> list[Authorization]:
     op = request.operation
     arn = _arn_of(request)
     context: dict[str, Any] = {}
-    if arn != "*" and not op.startswith("Create"):
+    # A create's resource does not exist yet; CreatePresignedDomainUrl acts on an existing
+    # user profile, whose resource type carries aws:ResourceTag/* and sagemaker:ResourceTag/*
+    # (SAR, SageMaker AI resource types: user-profile), so its tags are in the context.
+    if arn != "*" and (not op.startswith("Create") or op == "CreatePresignedDomainUrl"):
         context.update(resource_tags(_tags_of(request, arn), PREFIX))
     tags = request.params.get("Tags")
     if op == "AddTags":
