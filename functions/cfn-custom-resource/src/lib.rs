@@ -8,6 +8,9 @@
 //! - a response body as CloudFormation requires, never over 4096 bytes;
 //! - the PUT with an empty `Content-Type`, retried on 5xx and connection errors;
 //! - only CloudFormation's S3 `ResponseURL`s (plus `CFN_RESPONSE_URL_ALLOW` prefixes) answered;
+//! - only requests from stacks of the function's own account and region whose name matches
+//!   `CFN_ALLOWED_STACK_NAMES` (default `SC-*`, Service Catalog's) acted on: any other answered
+//!   FAILED (a delete SUCCESS) with nothing done;
 //! - string-typed properties parsed into typed structs, a bad one named in the `Reason`;
 //! - work longer than one invocation carried on by asynchronous self-invocation, bounded by
 //!   `ServiceTimeout` (default 3600 s) from the first receipt;
@@ -16,6 +19,7 @@
 //! It re-exports what it shares with every function of the suite from `lambda-support`:
 //! [`AwsError`] and the logging set-up ([`logging::init`]).
 
+mod allowed_stacks;
 mod aws_errors;
 mod error;
 pub mod properties;

@@ -11,8 +11,11 @@ use serde_json::Value;
 use tokio::time::Instant;
 use tracing::{Instrument, error, info, info_span, warn};
 
+use crate::allowed_stacks::AllowedStacks;
 use crate::error::{ProtocolError, ResourceError};
-use crate::request::{Continuation, CustomResourceRequest, Invocation, continuation_payload};
+use crate::request::{
+    Continuation, CustomResourceRequest, Invocation, RequestKind, continuation_payload,
+};
 use crate::resource::{Completed, CustomResource, Progress};
 use crate::response::{Answer, MAX_PHYSICAL_ID_BYTES, Status, response_body};
 use crate::response_url::ResponseUrlPolicy;
@@ -37,16 +40,19 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 pub(crate) struct ProtocolConfig {
     /// Which `ResponseURL`s may be answered.
     pub(crate) response_urls: ResponseUrlPolicy,
+    /// Which stacks the function acts for.
+    pub(crate) stacks: AllowedStacks,
     /// The physical id answered after a failed create that left nothing behind: the log stream
     /// name when Lambda gives one (so the admin finds the log), else `failed-create-<RequestId>`.
     pub(crate) log_stream_name: Option<String>,
 }
 
 impl ProtocolConfig {
-    /// From `CFN_RESPONSE_URL_ALLOW` and `AWS_LAMBDA_LOG_STREAM_NAME`.
+    /// From `CFN_RESPONSE_URL_ALLOW`, `CFN_ALLOWED_STACK_NAMES` and `AWS_LAMBDA_LOG_STREAM_NAME`.
     pub(crate) fn from_env() -> Self {
         Self {
             response_urls: ResponseUrlPolicy::from_env(),
+            stacks: AllowedStacks::from_env(),
             log_stream_name: std::env::var("AWS_LAMBDA_LOG_STREAM_NAME")
                 .ok()
                 .filter(|name| !name.is_empty()),
@@ -265,11 +271,55 @@ where
                 delivered: false,
             });
         }
+        if let Err(refusal) = self
+            .config
+            .stacks
+            .check(&request.stack_id, &limits.function_arn)
+        {
+            // A continuation carries its request, so a forged hand-on is refused here too.
+            return Ok(self
+                .refuse_stack(&request, refusal.to_string(), &limits)
+                .instrument(span)
+                .await);
+        }
         // Boxed: the operation's state machine is large, and nesting it unboxed in the
         // runtime's future overflows the compiler's layout depth.
         Ok(Box::pin(self.handle_request(invocation, request, limits))
             .instrument(span)
             .await)
+    }
+
+    /// The answer to a request from a stack the function does not act for, with nothing done.
+    ///
+    /// Create and Update answer FAILED with `reason`. Delete answers SUCCESS, still doing
+    /// nothing: CloudFormation deletes a resource whose create failed, so a FAILED delete would
+    /// leave a refused stack stuck in `ROLLBACK_FAILED`/`DELETE_FAILED` with nothing to clean up
+    /// ("Custom resource response objects": a delete that answers FAILED fails the stack's
+    /// delete); whoever forged the request gains nothing, since nothing is deleted. Either way
+    /// the answer goes to the (already checked) `ResponseURL`, so that CloudFormation, if it
+    /// sent the request, is not left waiting for an hour.
+    async fn refuse_stack(
+        &self,
+        request: &CustomResourceRequest,
+        reason: String,
+        limits: &InvocationLimits,
+    ) -> InvocationSummary {
+        warn!(%reason, "refused: not a stack this function acts for");
+        let answer = match request.physical_resource_id() {
+            Some(physical_resource_id) if matches!(request.kind, RequestKind::Delete { .. }) => {
+                Answer {
+                    status: Status::Success,
+                    reason: format!(
+                        "{} The resource, if there is one, was left in place.",
+                        reason.replacen("Refused:", "Not deleted:", 1)
+                    ),
+                    physical_resource_id: physical_resource_id.to_owned(),
+                    data: Default::default(),
+                }
+            }
+            _ => self.failed_answer(request, None, reason),
+        };
+        self.deliver_without_hand_on(request, answer, limits).await
     }
 
     /// The operation, from this invocation's start to its one way out: an answer delivered,

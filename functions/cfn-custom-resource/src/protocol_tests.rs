@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use crate::allowed_stacks::AllowedStacks;
 use crate::protocol::{InvocationLimits, Protocol, ProtocolConfig, backoff, poll_delay};
 use crate::response_url::ResponseUrlPolicy;
 use crate::transport::{DeliveryError, ResponseSender, SelfInvoker};
@@ -20,6 +21,9 @@ use crate::{
 const RESPONSE_URL: &str =
     "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x";
 const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:example";
+/// A Service Catalog product's stack: one the functions act for by default.
+const STACK_ID: &str =
+    "arn:aws:cloudformation:us-east-1:123456789012:stack/SC-123456789012-pp-abcdefghijklm/1";
 
 /// What the scripted resource does on its next step.
 pub(crate) enum Step {
@@ -203,6 +207,7 @@ fn protocol(
         invoker,
         ProtocolConfig {
             response_urls: ResponseUrlPolicy::default(),
+            stacks: AllowedStacks::default(),
             log_stream_name: Some("2026/11/23/[$LATEST]abc".into()),
         },
     )
@@ -221,7 +226,7 @@ fn event(request_type: &str, properties: &Value) -> Value {
         "RequestType": request_type,
         "ServiceToken": FUNCTION_ARN,
         "ResponseURL": RESPONSE_URL,
-        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
+        "StackId": STACK_ID,
         "RequestId": "r-1",
         "ResourceType": "Custom::Example",
         "LogicalResourceId": "Example",
@@ -640,6 +645,139 @@ async fn a_response_url_outside_cloudformation_is_refused_and_not_answered() {
     assert_eq!(summary.outcome, InvocationOutcome::Refused);
     assert!(sender.answers().is_empty());
     assert_eq!(resource.steps_taken(), 0);
+}
+
+/// The stack a hand-made request names: not one of Service Catalog's.
+const OTHER_STACK_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/attacker-stack/1";
+
+#[tokio::test(start_paused = true)]
+async fn a_create_from_a_stack_not_allowed_is_answered_failed_naming_it_and_does_nothing() {
+    let sender = RecordingSender::default();
+    let resource = ScriptedResource::new(vec![]);
+    let protocol = protocol(
+        resource.clone(),
+        sender.clone(),
+        RecordingInvoker::default(),
+    );
+    let mut create = event("Create", &props());
+    create["StackId"] = json!(OTHER_STACK_ID);
+
+    let summary = protocol.handle(create, limits(30)).await.unwrap();
+
+    assert_eq!(resource.steps_taken(), 0, "nothing done");
+    assert_eq!(summary.outcome, InvocationOutcome::Failed);
+    assert!(summary.delivered, "CloudFormation still gets an answer");
+    let answers = sender.answers();
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers[0]["Status"], "FAILED");
+    assert_eq!(answers[0]["StackId"], OTHER_STACK_ID);
+    let reason = answers[0]["Reason"].as_str().unwrap();
+    assert!(reason.contains(OTHER_STACK_ID), "{reason}");
+    assert!(reason.contains("SC-*"), "{reason}");
+    assert_eq!(answers[0]["PhysicalResourceId"], "2026/11/23/[$LATEST]abc");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_update_from_a_stack_not_allowed_is_answered_failed_and_does_nothing() {
+    let sender = RecordingSender::default();
+    let resource = ScriptedResource::new(vec![]);
+    let protocol = protocol(
+        resource.clone(),
+        sender.clone(),
+        RecordingInvoker::default(),
+    );
+    let mut update = event("Update", &props());
+    update["StackId"] = json!(OTHER_STACK_ID);
+
+    protocol.handle(update, limits(30)).await.unwrap();
+
+    assert_eq!(resource.steps_taken(), 0);
+    let answers = sender.answers();
+    assert_eq!(answers[0]["Status"], "FAILED");
+    assert_eq!(answers[0]["PhysicalResourceId"], "res-1");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_delete_from_a_stack_not_allowed_succeeds_without_deleting_anything() {
+    let sender = RecordingSender::default();
+    let resource = ScriptedResource::new(vec![]);
+    let protocol = protocol(
+        resource.clone(),
+        sender.clone(),
+        RecordingInvoker::default(),
+    );
+    let mut delete = event("Delete", &props());
+    delete["StackId"] = json!(OTHER_STACK_ID);
+
+    let summary = protocol.handle(delete, limits(30)).await.unwrap();
+
+    assert_eq!(resource.steps_taken(), 0, "nothing deleted");
+    assert_eq!(summary.outcome, InvocationOutcome::Success);
+    let answers = sender.answers();
+    assert_eq!(answers[0]["Status"], "SUCCESS");
+    assert_eq!(answers[0]["PhysicalResourceId"], "res-1");
+    let reason = answers[0]["Reason"].as_str().unwrap();
+    assert!(reason.starts_with("Not deleted: StackId"), "{reason}");
+    assert!(reason.contains("left in place"), "{reason}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_forged_continuation_from_a_stack_not_allowed_is_refused_too() {
+    let sender = RecordingSender::default();
+    let invoker = RecordingInvoker::default();
+    let resource = ScriptedResource::new(vec![Step::Waiting(1), Step::Waiting(2)]);
+    let protocol = protocol(resource.clone(), sender.clone(), invoker.clone());
+    protocol
+        .handle(event("Create", &props()), limits(2))
+        .await
+        .unwrap();
+    let mut continuation = invoker.continuations().pop().expect("handed on");
+    let steps_before = resource.steps_taken();
+    continuation[CONTINUATION_KEY]["Request"]["StackId"] = json!(OTHER_STACK_ID);
+
+    protocol.handle(continuation, limits(30)).await.unwrap();
+
+    assert_eq!(resource.steps_taken(), steps_before, "nothing more done");
+    let answers = sender.answers();
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers[0]["Status"], "FAILED");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stack_of_another_account_is_refused_even_with_a_service_catalog_name() {
+    let sender = RecordingSender::default();
+    let resource = ScriptedResource::new(vec![]);
+    let protocol = protocol(
+        resource.clone(),
+        sender.clone(),
+        RecordingInvoker::default(),
+    );
+    let mut create = event("Create", &props());
+    create["StackId"] =
+        json!("arn:aws:cloudformation:us-east-1:210987654321:stack/SC-210987654321-pp-a/1");
+
+    protocol.handle(create, limits(30)).await.unwrap();
+
+    assert_eq!(resource.steps_taken(), 0);
+    assert_eq!(sender.answers()[0]["Status"], "FAILED");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bad_response_url_is_not_answered_even_from_a_stack_not_allowed() {
+    let sender = RecordingSender::default();
+    let protocol = protocol(
+        ScriptedResource::new(vec![]),
+        sender.clone(),
+        RecordingInvoker::default(),
+    );
+    let mut create = event("Create", &props());
+    create["StackId"] = json!(OTHER_STACK_ID);
+    create["ResponseURL"] = json!("https://attacker.example/collect");
+
+    let summary = protocol.handle(create, limits(30)).await.unwrap();
+
+    assert_eq!(summary.outcome, InvocationOutcome::Refused);
+    assert!(sender.answers().is_empty());
 }
 
 #[test]

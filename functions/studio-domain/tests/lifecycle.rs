@@ -29,6 +29,8 @@ async fn world_with(transition_seconds: f64, function_timeout: Duration) -> Doma
             env!("CARGO_BIN_EXE_studio-domain"),
             "team-a-studio",
             CustomResourceOptions::default()
+                // Two teams' stacks send requests (CustomResourceStackNames, as a customer lists them).
+                .allowed_stack_names("team-*-studio")
                 .transition_seconds(transition_seconds)
                 .function_timeout(function_timeout),
         )

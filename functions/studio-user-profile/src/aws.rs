@@ -1,13 +1,57 @@
 //! [`StudioUserProfiles`] on the shared SDK adapter: this function's own calls
 //! (CreateUserProfile, UpdateUserProfile); the shared Studio ports are
-//! `studio_sagemaker::aws`'s.
+//! `studio_sagemaker::aws`'s. [`ExecutionRoles`] on the IAM client.
 
 use aws_sdk_sagemaker::types::UserSettings;
 use cfn_custom_resource::{AwsError, AwsErrorKind};
 
 pub use studio_sagemaker::aws::SageMakerStudio;
 
-use crate::ports::{NewUserProfile, StudioUserProfiles};
+use crate::ports::{ExecutionRole, ExecutionRoles, NewUserProfile, StudioUserProfiles};
+
+/// IAM, for the execution-role check.
+#[derive(Debug, Clone)]
+pub struct IamRoles {
+    client: aws_sdk_iam::Client,
+}
+
+impl IamRoles {
+    /// The check's IAM calls through `client`.
+    pub fn new(client: aws_sdk_iam::Client) -> Self {
+        Self { client }
+    }
+}
+
+impl ExecutionRoles for IamRoles {
+    /// GetRole answers the role with its tags (IAM API Reference, GetRole: "Role" includes
+    /// "Tags"), so one call reads both; `NoSuchEntity` means there is no such role.
+    async fn get_role(&self, role_name: &str) -> Result<Option<ExecutionRole>, AwsError> {
+        let output = match self.client.get_role().role_name(role_name).send().await {
+            Ok(output) => output,
+            Err(error) => {
+                let error = AwsError::from_sdk("GetRole", &error);
+                if error.is_not_found() {
+                    return Ok(None);
+                }
+                return Err(error);
+            }
+        };
+        let Some(role) = output.role() else {
+            return Ok(None);
+        };
+        Ok(Some(ExecutionRole {
+            arn: role.arn().to_owned(),
+            tags: role
+                .tags()
+                .iter()
+                .map(|tag| cfn_custom_resource::Tag {
+                    key: tag.key().to_owned(),
+                    value: tag.value().to_owned(),
+                })
+                .collect(),
+        }))
+    }
+}
 
 impl StudioUserProfiles for SageMakerStudio {
     async fn create_user_profile(&self, profile: &NewUserProfile) -> Result<String, AwsError> {

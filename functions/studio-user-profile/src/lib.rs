@@ -5,6 +5,12 @@
 //! tag `studiouserid=<identity>`, and a data scientist may open only the profile whose tag equals
 //! their own identity. The physical id is the profile's ARN.
 //!
+//! - **Execution role**: a role given (`ExecutionRoleArn` or `UserSettings.ExecutionRole`) must
+//!   be the domain's default execution role or a role made for this very profile, tagged
+//!   `studio-catalog:user-profile = <domain id>/<profile name>` (the user-profile product tags
+//!   its role so); anything else, another user's role above all, is refused (FAILED, naming
+//!   ExecutionRoleArn and what was expected) before CreateUserProfile or UpdateUserProfile.
+//!   Whoever may invoke the function would otherwise hand any product role to any profile.
 //! - **Create** checks the properties (SageMaker's name rule first), finds a profile this very
 //!   request created before (a duplicate delivery) by its ownership tags or creates one with the
 //!   `studiouserid` tag, the template's tags and the ownership tags, then waits until it is
@@ -42,8 +48,12 @@ use studio_sagemaker::{STUDIO_USER_ID_TAG, sagemaker_tags};
 use tracing::info;
 
 use crate::ports::{
-    App, AppOwner, NewUserProfile, StudioUserProfiles, UserProfile, UserProfileArn,
+    App, AppOwner, ExecutionRoles, NewUserProfile, StudioUserProfiles, UserProfile, UserProfileArn,
 };
+
+/// The tag that ties an execution role to the one profile it is made for:
+/// `<domain id>/<profile name>` (set by `templates/studio-user-profile.yaml`).
+pub const USER_PROFILE_ROLE_TAG: &str = "studio-catalog:user-profile";
 use crate::properties::UserProfileProperties;
 
 /// What an unfinished operation on a user profile carries to its next step.
@@ -62,14 +72,69 @@ pub enum UserProfileState {
 
 /// The `Custom::StudioUserProfile` resource.
 #[derive(Debug)]
-pub struct StudioUserProfile<S> {
+pub struct StudioUserProfile<S, R> {
     studio: S,
+    roles: R,
 }
 
-impl<S: StudioUserProfiles> StudioUserProfile<S> {
-    /// The resource, calling SageMaker through `studio`.
-    pub fn new(studio: S) -> Self {
-        Self { studio }
+impl<S: StudioUserProfiles, R: ExecutionRoles> StudioUserProfile<S, R> {
+    /// The resource, calling SageMaker through `studio` and IAM through `roles`.
+    pub fn new(studio: S, roles: R) -> Self {
+        Self { studio, roles }
+    }
+
+    /// Refuses an execution role that is neither the domain's default nor made for this
+    /// profile. The domain's default role is every profile's by design (SageMaker API
+    /// Reference, CreateUserProfile: a profile without `ExecutionRole` uses the domain's
+    /// `DefaultUserSettings.ExecutionRole`), so it stays allowed, given or not.
+    async fn check_execution_role(
+        &self,
+        properties: &UserProfileProperties,
+        role_arn: &str,
+    ) -> Result<(), ResourceError> {
+        let domain_id = properties.domain_id.as_str();
+        let name = properties.user_profile_name.as_str();
+        let expected = format!("{domain_id}/{name}");
+        let Some(domain) = self.studio.describe_domain(domain_id).await? else {
+            return Err(ResourceError::permanent(format!(
+                "DescribeDomain found no domain {domain_id}. Check DomainId: the domain {domain_id} must exist"
+            )));
+        };
+        let default_role = domain.default_execution_role;
+        if default_role.as_deref() == Some(role_arn) {
+            return Ok(());
+        }
+        let refuse = |found: String| {
+            let alternative = default_role
+                .as_deref()
+                .map(|role| format!(", or the domain's default execution role {role}"))
+                .unwrap_or_default();
+            ResourceError::permanent(format!(
+                "ExecutionRoleArn {role_arn} is not an execution role made for user profile {name} of domain {domain_id}: {found}. Expected a role tagged {USER_PROFILE_ROLE_TAG}={expected} (the user-profile product's own role){alternative}; nothing was done"
+            ))
+        };
+        // An IAM role ARN is arn:<partition>:iam::<account>:role/<path><name>; GetRole takes
+        // the name alone (IAM API Reference, GetRole: RoleName).
+        let role_name = role_arn.rsplit('/').next().unwrap_or_default();
+        let Some(role) = self.roles.get_role(role_name).await? else {
+            return Err(refuse("IAM has no role of that name".to_owned()));
+        };
+        if role.arn != role_arn {
+            return Err(refuse(format!(
+                "the role of that name in this account is {}",
+                role.arn
+            )));
+        }
+        match role.tag(USER_PROFILE_ROLE_TAG) {
+            Some(value) if value == expected => {
+                info!(execution_role = %role_arn, "the execution role is made for this user profile");
+                Ok(())
+            }
+            Some(value) => Err(refuse(format!(
+                "it is tagged {USER_PROFILE_ROLE_TAG}={value}"
+            ))),
+            None => Err(refuse(format!("it has no {USER_PROFILE_ROLE_TAG} tag"))),
+        }
     }
 
     /// One step of creating a profile (also used for a replacement on update).
@@ -94,6 +159,9 @@ impl<S: StudioUserProfiles> StudioUserProfile<S> {
         let profile = match self.studio.describe_user_profile(domain_id, name).await? {
             Some(profile) => profile,
             None => {
+                if let Some(role) = properties.execution_role() {
+                    self.check_execution_role(properties, role).await?;
+                }
                 let new_profile = new_user_profile(request, properties)?;
                 match self.studio.create_user_profile(&new_profile).await {
                     Ok(arn) => {
@@ -464,7 +532,9 @@ fn new_user_profile(
     })
 }
 
-impl<S: StudioUserProfiles + 'static> CustomResource for StudioUserProfile<S> {
+impl<S: StudioUserProfiles + 'static, R: ExecutionRoles + 'static> CustomResource
+    for StudioUserProfile<S, R>
+{
     type Properties = UserProfileProperties;
     type State = UserProfileState;
 
@@ -514,6 +584,12 @@ impl<S: StudioUserProfiles + 'static> CustomResource for StudioUserProfile<S> {
                     return Err(ResourceError::permanent(
                         "SingleSignOnUserIdentifier and SingleSignOnUserValue cannot change on an existing user profile; change UserProfileName too, to replace the profile",
                     ));
+                }
+                // Before anything changes (tags included): the role UpdateUserProfile will set.
+                if properties.settings_differ(old_properties)
+                    && let Some(role) = properties.execution_role()
+                {
+                    self.check_execution_role(properties, role).await?;
                 }
                 self.update_in_place(properties, old_properties, false)
                     .await

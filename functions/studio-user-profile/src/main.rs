@@ -1,12 +1,13 @@
 //! The `studio-user-profile` Lambda function: `Custom::StudioUserProfile`.
 
 use studio_user_profile::StudioUserProfile;
-use studio_user_profile::aws::SageMakerStudio;
+use studio_user_profile::aws::{IamRoles, SageMakerStudio};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     cfn_custom_resource::logging::init();
     let config = aws_config::load_from_env().await;
     let studio = SageMakerStudio::new(aws_sdk_sagemaker::Client::new(&config));
-    cfn_custom_resource::run(StudioUserProfile::new(studio), &config).await
+    let roles = IamRoles::new(aws_sdk_iam::Client::new(&config));
+    cfn_custom_resource::run(StudioUserProfile::new(studio, roles), &config).await
 }

@@ -44,6 +44,79 @@ pub trait StudioUserProfiles: UserProfiles + Tags + Apps + Spaces + Domains {
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 }
 
+/// An IAM role as GetRole describes it: what the execution-role check reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecutionRole {
+    /// The role's ARN (with its path), as IAM answers it.
+    pub arn: String,
+    /// The role's tags.
+    pub tags: Vec<cfn_custom_resource::Tag>,
+}
+
+impl ExecutionRole {
+    /// The value of the role's tag `key`, if it has one (IAM tag keys are case-insensitive
+    /// for uniqueness, IAM User Guide, "Tagging IAM resources": compared without case).
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|tag| tag.key.eq_ignore_ascii_case(key))
+            .map(|tag| tag.value.as_str())
+    }
+}
+
+/// The IAM call the execution-role check makes.
+pub trait ExecutionRoles: Send + Sync {
+    /// GetRole of the role named `role_name` (without its path); `None` if there is none.
+    fn get_role(
+        &self,
+        role_name: &str,
+    ) -> impl Future<Output = Result<Option<ExecutionRole>, AwsError>> + Send;
+}
+
+/// IAM's roles in memory, for the unit tests.
+#[cfg(test)]
+pub(crate) mod memory_roles {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// Roles by name; every GetRole is counted.
+    #[derive(Debug, Clone, Default)]
+    pub(crate) struct MemoryRoles {
+        roles: Arc<Mutex<BTreeMap<String, ExecutionRole>>>,
+        pub(crate) calls: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl MemoryRoles {
+        /// Adds the role `arn` with the tags `tags` (key, value).
+        pub(crate) fn add(&self, arn: &str, tags: &[(&str, &str)]) {
+            let name = arn.rsplit('/').next().unwrap_or_default().to_owned();
+            let tags = tags
+                .iter()
+                .map(|(key, value)| cfn_custom_resource::Tag {
+                    key: (*key).to_owned(),
+                    value: (*value).to_owned(),
+                })
+                .collect();
+            self.roles.lock().unwrap().insert(
+                name,
+                ExecutionRole {
+                    arn: arn.to_owned(),
+                    tags,
+                },
+            );
+        }
+    }
+
+    impl ExecutionRoles for MemoryRoles {
+        async fn get_role(&self, role_name: &str) -> Result<Option<ExecutionRole>, AwsError> {
+            self.calls.lock().unwrap().push(role_name.to_owned());
+            Ok(self.roles.lock().unwrap().get(role_name).cloned())
+        }
+    }
+}
+
 /// The in-memory Studio's user profiles, for the unit tests: CreateUserProfile and
 /// UpdateUserProfile against the shared state of [`studio_sagemaker::memory::MemoryStudio`].
 #[cfg(test)]

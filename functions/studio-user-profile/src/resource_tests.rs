@@ -15,13 +15,16 @@ use studio_sagemaker::ownership::{MANAGED_TAG, REQUEST_ID_TAG, STACK_ID_TAG};
 use aws_sdk_sagemaker::types::{AppStatus, AppType, SharingType, UserProfileStatus};
 use studio_sagemaker::memory::{MemoryStudio, aws_error};
 
-use crate::StudioUserProfile;
+use crate::ports::memory_roles::MemoryRoles;
 use crate::ports::{App, AppOwner, Tags};
 use crate::properties::UserProfileProperties;
+use crate::{StudioUserProfile, USER_PROFILE_ROLE_TAG};
 
 const DOMAIN: &str = "d-abcdef123456";
 const DOMAIN_ROLE: &str = "arn:aws:iam::123456789012:role/studio-domain-default";
 const ALICE_ROLE: &str = "arn:aws:iam::123456789012:role/SageMakerStudioUser-alice";
+const ALICE_ROLE_V2: &str = "arn:aws:iam::123456789012:role/SageMakerStudioUser-alice-v2";
+const BOB_ROLE: &str = "arn:aws:iam::123456789012:role/SageMakerStudioUser-bob";
 const STACK: &str =
     "arn:aws:cloudformation:us-east-1:123456789012:stack/SC-123456789012-pp-abc/0a1b2c3d";
 const ALICE_ARN: &str =
@@ -35,8 +38,24 @@ fn studio_with_domain(domain_id: &str, role: Option<&str>) -> MemoryStudio {
     studio
 }
 
-fn resource() -> StudioUserProfile<MemoryStudio> {
-    StudioUserProfile::new(studio_with_domain(DOMAIN, Some(DOMAIN_ROLE)))
+/// The roles the user-profile product makes for alice (tagged for her profile) and bob.
+fn product_roles() -> MemoryRoles {
+    let roles = MemoryRoles::default();
+    let alice = format!("{DOMAIN}/alice");
+    roles.add(ALICE_ROLE, &[(USER_PROFILE_ROLE_TAG, &alice)]);
+    roles.add(ALICE_ROLE_V2, &[(USER_PROFILE_ROLE_TAG, &alice)]);
+    roles.add(
+        BOB_ROLE,
+        &[(USER_PROFILE_ROLE_TAG, &format!("{DOMAIN}/bob"))],
+    );
+    roles
+}
+
+fn resource() -> StudioUserProfile<MemoryStudio, MemoryRoles> {
+    StudioUserProfile::new(
+        studio_with_domain(DOMAIN, Some(DOMAIN_ROLE)),
+        product_roles(),
+    )
 }
 
 /// An app called `default`.
@@ -391,7 +410,7 @@ async fn a_tag_update_leaves_tags_the_stack_never_set() {
 async fn an_execution_role_change_updates_the_profile_in_place() {
     let resource = resource();
     run(&resource, &create(alice())).await.outcome.unwrap();
-    let new_role = "arn:aws:iam::123456789012:role/SageMakerStudioUser-alice-v2";
+    let new_role = ALICE_ROLE_V2;
 
     let run = run(
         &resource,
@@ -411,6 +430,156 @@ async fn an_execution_role_change_updates_the_profile_in_place() {
     let stored = resource.studio.user_profile(DOMAIN, "alice").unwrap();
     assert_eq!(stored.settings.unwrap().execution_role(), Some(new_role));
     assert_eq!(resource.studio.count("CreateUserProfile"), 1);
+}
+
+#[tokio::test]
+async fn a_profile_with_another_users_execution_role_is_refused_and_nothing_is_created() {
+    let resource = resource();
+
+    let error = run(
+        &resource,
+        &create(with(alice(), &json!({"ExecutionRoleArn": BOB_ROLE}))),
+    )
+    .await
+    .outcome
+    .unwrap_err();
+
+    let reason = error.to_string();
+    assert!(
+        reason.starts_with(&format!(
+            "ExecutionRoleArn {BOB_ROLE} is not an execution role made for user profile alice of domain {DOMAIN}: it is tagged {USER_PROFILE_ROLE_TAG}={DOMAIN}/bob. Expected a role tagged {USER_PROFILE_ROLE_TAG}={DOMAIN}/alice"
+        )),
+        "{reason}"
+    );
+    assert!(
+        reason.contains(DOMAIN_ROLE),
+        "names the allowed default: {reason}"
+    );
+    assert!(!error.is_retryable());
+    assert_eq!(resource.studio.count("CreateUserProfile"), 0);
+    assert!(resource.studio.user_profile(DOMAIN, "alice").is_none());
+}
+
+#[tokio::test]
+async fn a_role_without_the_profile_tag_is_refused() {
+    let resource = resource();
+    let untagged = "arn:aws:iam::123456789012:role/studio-sc-someone-elses";
+    resource.roles.add(untagged, &[("team", "fraud")]);
+
+    let error = run(
+        &resource,
+        &create(with(alice(), &json!({"ExecutionRoleArn": untagged}))),
+    )
+    .await
+    .outcome
+    .unwrap_err();
+
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("it has no {USER_PROFILE_ROLE_TAG} tag")),
+        "{error}"
+    );
+    assert_eq!(resource.studio.count("CreateUserProfile"), 0);
+}
+
+#[tokio::test]
+async fn a_role_iam_does_not_know_by_that_arn_is_refused() {
+    let resource = resource();
+    // The name of alice's role, under another path: not the role IAM has.
+    let elsewhere = "arn:aws:iam::123456789012:role/other/SageMakerStudioUser-alice";
+
+    let missing = run(
+        &resource,
+        &create(with(
+            alice(),
+            &json!({"ExecutionRoleArn": "arn:aws:iam::123456789012:role/no-such-role"}),
+        )),
+    )
+    .await
+    .outcome
+    .unwrap_err();
+    let moved = run(
+        &resource,
+        &create(with(alice(), &json!({"ExecutionRoleArn": elsewhere}))),
+    )
+    .await
+    .outcome
+    .unwrap_err();
+
+    assert!(
+        missing.to_string().contains("IAM has no role of that name"),
+        "{missing}"
+    );
+    assert!(
+        moved.to_string().contains(&format!(
+            "the role of that name in this account is {ALICE_ROLE}"
+        )),
+        "{moved}"
+    );
+    assert_eq!(resource.studio.count("CreateUserProfile"), 0);
+}
+
+#[tokio::test]
+async fn the_domains_default_execution_role_stays_allowed_given_or_not() {
+    let resource = resource();
+    let bob = with(
+        alice(),
+        &json!({"UserProfileName": "bob", "ExecutionRoleArn": DOMAIN_ROLE}),
+    );
+    let carol = with(
+        alice(),
+        &json!({"UserProfileName": "carol", "ExecutionRoleArn": null}),
+    );
+
+    run(&resource, &create(bob)).await.outcome.unwrap();
+    run(&resource, &create(carol)).await.outcome.unwrap();
+
+    assert_eq!(resource.studio.count("CreateUserProfile"), 2);
+    assert!(
+        resource.roles.calls.lock().unwrap().is_empty(),
+        "the domain's role needs no GetRole, and no role none"
+    );
+}
+
+#[tokio::test]
+async fn an_update_to_another_users_execution_role_is_refused_and_nothing_changes() {
+    let resource = resource();
+    run(&resource, &create(alice())).await.outcome.unwrap();
+
+    let error = run(
+        &resource,
+        &update(
+            ALICE_ARN,
+            with(
+                alice(),
+                &json!({"ExecutionRoleArn": BOB_ROLE, "StudioUserId": "bob"}),
+            ),
+            alice(),
+        ),
+    )
+    .await
+    .outcome
+    .unwrap_err();
+
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("ExecutionRoleArn {BOB_ROLE} is not")),
+        "{error}"
+    );
+    assert_eq!(resource.studio.count("UpdateUserProfile"), 0);
+    let stored = resource.studio.user_profile(DOMAIN, "alice").unwrap();
+    assert_eq!(stored.settings.unwrap().execution_role(), Some(ALICE_ROLE));
+    assert_eq!(
+        resource
+            .studio
+            .tags(ALICE_ARN)
+            .get("studiouserid")
+            .map(String::as_str),
+        Some("alice"),
+        "not even the tags changed"
+    );
 }
 
 #[tokio::test]
@@ -469,12 +638,20 @@ async fn user_settings_are_passed_through_on_update() {
 async fn a_rename_creates_a_new_profile_and_leaves_the_old_one_for_cloudformation_to_delete() {
     let resource = resource();
     run(&resource, &create(alice())).await.outcome.unwrap();
+    let alice_2_role = "arn:aws:iam::123456789012:role/SageMakerStudioUser-alice-2";
+    resource.roles.add(
+        alice_2_role,
+        &[(USER_PROFILE_ROLE_TAG, &format!("{DOMAIN}/alice-2"))],
+    );
 
     let completed = run(
         &resource,
         &update(
             ALICE_ARN,
-            with(alice(), &json!({"UserProfileName": "alice-2"})),
+            with(
+                alice(),
+                &json!({"UserProfileName": "alice-2", "ExecutionRoleArn": alice_2_role}),
+            ),
             alice(),
         ),
     )
@@ -532,7 +709,7 @@ async fn a_failed_profile_is_not_updated_and_the_reason_says_why() {
         "The execution role cannot be assumed",
     );
     let _ = run(&resource, &create(alice())).await.outcome.unwrap_err();
-    let new_role = "arn:aws:iam::123456789012:role/SageMakerStudioUser-alice-v2";
+    let new_role = ALICE_ROLE_V2;
 
     let error = run(
         &resource,
@@ -556,7 +733,7 @@ async fn a_failed_profile_is_not_updated_and_the_reason_says_why() {
 #[tokio::test]
 async fn updating_a_profile_that_no_longer_exists_fails_with_advice() {
     let resource = resource();
-    let new_role = "arn:aws:iam::123456789012:role/SageMakerStudioUser-alice-v2";
+    let new_role = ALICE_ROLE_V2;
 
     let error = run(
         &resource,
@@ -779,7 +956,10 @@ async fn delete_ignores_a_physical_id_that_is_not_a_user_profile_arn() {
 async fn delete_deletes_only_the_profile_its_physical_id_names() {
     let resource = resource();
     run(&resource, &create(alice())).await.outcome.unwrap();
-    let bob = create(with(alice(), &json!({"UserProfileName": "bob"})));
+    let bob = create(with(
+        alice(),
+        &json!({"UserProfileName": "bob", "ExecutionRoleArn": BOB_ROLE}),
+    ));
     let bob_arn = run(&resource, &bob)
         .await
         .outcome
@@ -882,8 +1062,15 @@ mod events {
     #[tokio::test]
     async fn the_sample_create_runs_against_the_in_memory_studio() {
         let event: Value = serde_json::from_str(EVENTS[0].1).unwrap();
-        let resource =
-            StudioUserProfile::new(studio_with_domain("d-4xkq2tx0h1lp", Some(DOMAIN_ROLE)));
+        let roles = MemoryRoles::default();
+        roles.add(
+            "arn:aws:iam::111122223333:role/SageMakerStudioUser-alice.smith",
+            &[(USER_PROFILE_ROLE_TAG, "d-4xkq2tx0h1lp/alice-smith")],
+        );
+        let resource = StudioUserProfile::new(
+            studio_with_domain("d-4xkq2tx0h1lp", Some(DOMAIN_ROLE)),
+            roles,
+        );
         let request = Invocation::from_payload(event).unwrap().request().clone();
 
         let completed = run(&resource, &request).await.outcome.unwrap();

@@ -12,7 +12,16 @@ use studio_catalog_harness::emulator::Fault;
 const FUNCTION: &str = "studio-user-profile";
 const RESOURCE_TYPE: &str = "Custom::StudioUserProfile";
 const DOMAIN_ROLE: &str = "arn:aws:iam::123456789012:role/studio-domain-default";
-const ALICE_ROLE: &str = "arn:aws:iam::123456789012:role/SageMakerStudioUser-alice";
+/// The user-profile product's execution roles, as the world creates them (path `/studio-catalog/`),
+/// each tagged for its profile (`studio-catalog:user-profile = <domain id>/<profile name>`).
+const ALICE_ROLE: &str = "arn:aws:iam::123456789012:role/studio-catalog/SageMakerStudioUser-alice";
+const ALICE_ROLE_V2: &str =
+    "arn:aws:iam::123456789012:role/studio-catalog/SageMakerStudioUser-alice-v2";
+const ALICE_SMITH_ROLE: &str =
+    "arn:aws:iam::123456789012:role/studio-catalog/SageMakerStudioUser-alice-smith";
+const BOB_ROLE: &str = "arn:aws:iam::123456789012:role/studio-catalog/SageMakerStudioUser-bob";
+/// The tag that ties an execution role to its profile.
+const USER_PROFILE_ROLE_TAG: &str = "studio-catalog:user-profile";
 const NAME_RULE: &str = "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}";
 
 /// `Custom::StudioUserProfile` under test, in an `InService` domain made for it.
@@ -55,6 +64,21 @@ async fn world_with(function_timeout: Duration) -> ProfileUnderTest {
         .await
         .expect("the domain is created");
     let domain_id = created["DomainId"].as_str().unwrap().to_owned();
+    for (role, profile) in [
+        (ALICE_ROLE, "alice"),
+        (ALICE_ROLE_V2, "alice"),
+        (ALICE_SMITH_ROLE, "alice-smith"),
+        (BOB_ROLE, "bob"),
+    ] {
+        let name = role.rsplit('/').next().unwrap();
+        let tag = format!("{domain_id}/{profile}");
+        let arn = resource
+            .aws()
+            .create_tagged_role(name, &[(USER_PROFILE_ROLE_TAG, &tag)])
+            .await
+            .expect("the execution role is created");
+        assert_eq!(arn, role);
+    }
     let world = ProfileUnderTest {
         resource,
         domain_id,
@@ -324,7 +348,7 @@ async fn an_execution_role_change_updates_the_same_profile_in_place() {
     let old = world.properties("alice");
     let (create, created) = world.create("UserProfile", old.clone()).await;
     let before = world.describe("alice").await.unwrap();
-    let new_role = "arn:aws:iam::123456789012:role/SageMakerStudioUser-alice-v2";
+    let new_role = ALICE_ROLE_V2;
     let new = with(old.clone(), &json!({"ExecutionRoleArn": new_role}));
 
     let updated = world
@@ -350,7 +374,10 @@ async fn a_rename_is_a_replacement_and_deleting_the_old_profile_keeps_the_new() 
     let world = world().await;
     let old = world.properties("alice");
     let (create, created) = world.create("UserProfile", old.clone()).await;
-    let new = with(old.clone(), &json!({"UserProfileName": "alice-smith"}));
+    let new = with(
+        old.clone(),
+        &json!({"UserProfileName": "alice-smith", "ExecutionRoleArn": ALICE_SMITH_ROLE}),
+    );
 
     let updated = world
         .send_and_wait(&create.update(&created.physical_resource_id, new.clone(), old.clone()))
@@ -686,4 +713,53 @@ async fn a_create_that_outlasts_one_invocation_continues_in_the_next() {
             .all(|invocation| invocation.outcome.is_success())
     );
     assert_eq!(world.calls("CreateUserProfile").await, 1);
+}
+
+#[tokio::test]
+async fn a_hand_made_request_from_a_stack_not_allowed_fails_naming_it_and_creates_nothing() {
+    let world = world().await;
+    world.aws().clear_calls().await.unwrap();
+    let request = CfnRequest::create(RESOURCE_TYPE, "UserProfile", world.properties("alice"));
+    let (mut event, _) = world.event(&request);
+    let forged_stack = "arn:aws:cloudformation:us-east-1:123456789012:stack/mallory-by-hand/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
+    event["StackId"] = json!(forged_stack);
+
+    let answer = world.send_event_and_wait(event).await;
+
+    assert!(answer.is_failed());
+    let reason = answer.reason.clone().unwrap_or_default();
+    assert!(reason.contains(forged_stack), "{reason}");
+    assert!(reason.contains("named team-a-alice"), "{reason}");
+    assert!(
+        world.aws().calls().await.unwrap().is_empty(),
+        "no AWS call at all"
+    );
+    assert!(world.profile_names().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_profile_with_another_users_execution_role_fails_naming_it_and_creates_nothing() {
+    let world = world().await;
+    let properties = with(
+        world.properties("alice"),
+        &json!({"ExecutionRoleArn": BOB_ROLE}),
+    );
+
+    let (_, failed) = world.create("UserProfile", properties).await;
+
+    assert!(failed.is_failed());
+    let reason = failed.reason.clone().unwrap_or_default();
+    assert!(
+        reason.starts_with(&format!("ExecutionRoleArn {BOB_ROLE} is not an execution role made for user profile alice of domain {}", world.domain_id)),
+        "{reason}"
+    );
+    assert!(
+        reason.contains(&format!(
+            "Expected a role tagged {USER_PROFILE_ROLE_TAG}={}/alice",
+            world.domain_id
+        )),
+        "{reason}"
+    );
+    assert_eq!(world.calls("CreateUserProfile").await, 0);
+    assert!(world.profile_names().await.is_empty());
 }

@@ -34,14 +34,17 @@ use crate::{
 };
 
 /// How a [`CustomResourceUnderTest`] is started. The default: resources change state in
-/// 0.3 s, CloudFormation waits up to 120 s for an answer, the function's timeout is 60 s and
-/// it logs JSON (`AWS_LAMBDA_LOG_FORMAT=JSON`, as the suite's templates configure it).
+/// 0.3 s, CloudFormation waits up to 120 s for an answer, the function's timeout is 60 s, it
+/// logs JSON (`AWS_LAMBDA_LOG_FORMAT=JSON`, as the suite's templates configure it) and acts
+/// for the test's stack only (`CFN_ALLOWED_STACK_NAMES` = the stack's name, as the core
+/// stack's `CustomResourceStackNames` parameter would list it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomResourceOptions {
     transition_seconds: f64,
     response_timeout: Duration,
     function_timeout: Duration,
     json_logs: bool,
+    allowed_stack_names: Option<String>,
     env: Vec<(String, String)>,
 }
 
@@ -52,6 +55,7 @@ impl Default for CustomResourceOptions {
             response_timeout: Duration::from_secs(120),
             function_timeout: Duration::from_secs(60),
             json_logs: true,
+            allowed_stack_names: None,
             env: Vec::new(),
         }
     }
@@ -90,6 +94,14 @@ impl CustomResourceOptions {
         .env("AWS_LAMBDA_LOG_LEVEL", level)
     }
 
+    /// The stack name patterns the function acts for (`CFN_ALLOWED_STACK_NAMES`,
+    /// comma-separated, `*` for any characters), instead of the test's stack name alone.
+    #[must_use]
+    pub fn allowed_stack_names(mut self, patterns: impl Into<String>) -> Self {
+        self.allowed_stack_names = Some(patterns.into());
+        self
+    }
+
     /// One more variable in the function's environment.
     #[must_use]
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
@@ -99,8 +111,9 @@ impl CustomResourceOptions {
 }
 
 /// One custom resource's function, the CloudFormation stack that sends it requests, and the
-/// emulator it calls. The function gets the emulator's AWS environment and may PUT its answers
-/// only to this stack's response server (`CFN_RESPONSE_URL_ALLOW`).
+/// emulator it calls. The function gets the emulator's AWS environment, may PUT its answers
+/// only to this stack's response server (`CFN_RESPONSE_URL_ALLOW`) and acts only for the
+/// stacks [`CustomResourceOptions::allowed_stack_names`] names (`CFN_ALLOWED_STACK_NAMES`).
 ///
 /// The emulator is dropped last, after the function process, so nothing of this test reaches
 /// the emulator's next lease.
@@ -143,6 +156,13 @@ impl CustomResourceUnderTest {
         let mut spec = FunctionSpec::new(function.clone(), binary)
             .envs(aws.aws_env())
             .env("CFN_RESPONSE_URL_ALLOW", cfn.url_prefix())
+            .env(
+                "CFN_ALLOWED_STACK_NAMES",
+                options
+                    .allowed_stack_names
+                    .clone()
+                    .unwrap_or_else(|| stack_name.to_owned()),
+            )
             .timeout(options.function_timeout);
         if options.json_logs {
             spec = spec.env("AWS_LAMBDA_LOG_FORMAT", "JSON");

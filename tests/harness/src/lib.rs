@@ -36,7 +36,8 @@
 //! let lambda = LocalLambda::start(vec![
 //!     FunctionSpec::new("studio-domain", binary)
 //!         .envs(aws.aws_env())
-//!         .env("CFN_RESPONSE_URL_ALLOW", cfn.url_prefix()),
+//!         .env("CFN_RESPONSE_URL_ALLOW", cfn.url_prefix())
+//!         .env("CFN_ALLOWED_STACK_NAMES", "studio-test"),
 //! ])
 //! .await?;
 //! let domain = CfnRequest::create("Custom::StudioDomain", "Domain", json!({"DomainName": "d"}));

@@ -155,21 +155,41 @@ impl AwsEmulator {
     /// its ARN. (IAM's query protocol, [`call_query`](Self::call_query): the harness does not
     /// build the IAM SDK crate for this one call.)
     pub async fn create_role(&self, name: &str) -> Result<String> {
+        self.create_tagged_role(name, &[]).await
+    }
+
+    /// [`create_role`](Self::create_role) with the role's tags `tags` (key, value), e.g. the
+    /// `studio-catalog:user-profile` tag the user-profile product gives its execution role.
+    pub async fn create_tagged_role(&self, name: &str, tags: &[(&str, &str)]) -> Result<String> {
         let trust = json!({
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]
-        });
-        self.call_query(
-            "iam",
-            "2010-05-08",
-            "CreateRole",
-            &[
-                ("RoleName", name),
-                ("Path", "/studio-catalog/"),
-                ("AssumeRolePolicyDocument", &trust.to_string()),
-            ],
-        )
-        .await?;
+        })
+        .to_string();
+        // IAM's query protocol lists members as Tags.member.N.Key / .Value (IAM API Reference,
+        // CreateRole, "Tags").
+        let tag_fields: Vec<(String, &str)> = tags
+            .iter()
+            .enumerate()
+            .flat_map(|(index, (key, value))| {
+                [
+                    (format!("Tags.member.{}.Key", index + 1), *key),
+                    (format!("Tags.member.{}.Value", index + 1), *value),
+                ]
+            })
+            .collect();
+        let mut parameters = vec![
+            ("RoleName", name),
+            ("Path", "/studio-catalog/"),
+            ("AssumeRolePolicyDocument", trust.as_str()),
+        ];
+        parameters.extend(
+            tag_fields
+                .iter()
+                .map(|(field, value)| (field.as_str(), *value)),
+        );
+        self.call_query("iam", "2010-05-08", "CreateRole", &parameters)
+            .await?;
         Ok(format!(
             "arn:aws:iam::{}:role/studio-catalog/{name}",
             crate::ACCOUNT_ID
