@@ -696,10 +696,10 @@ def _short_form(loader: yaml.Loader, suffix: str, node: yaml.Node) -> Any:
 _TemplateLoader.add_multi_constructor("!", _short_form)
 
 
-def _resolve(node: Any, values: dict[str, str]) -> Any:
+def resolve(node: Any, values: dict[str, str]) -> Any:
     """``Fn::Sub`` (string form) and ``Ref`` replaced by ``values``; anything else as it is."""
     if isinstance(node, list):
-        return [_resolve(item, values) for item in node]
+        return [resolve(item, values) for item in node]
     if isinstance(node, dict):
         if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
             return re.sub(r"\$\{([^}!]+)\}", lambda m: values[m.group(1)], node["Fn::Sub"])
@@ -708,7 +708,7 @@ def _resolve(node: Any, values: dict[str, str]) -> Any:
         if set(node) == {"Fn::GetAtt"}:
             attribute = node["Fn::GetAtt"]
             return values[attribute if isinstance(attribute, str) else ".".join(attribute)]
-        return {key: _resolve(value, values) for key, value in node.items()}
+        return {key: resolve(value, values) for key, value in node.items()}
     return node
 
 
@@ -728,7 +728,7 @@ def role_statements(
     statements = []
     for policy in template["Resources"][role]["Properties"]["Policies"]:
         statements += policy["PolicyDocument"]["Statement"]
-    return _resolve(statements, {"AWS::Partition": "aws", "AWS::Region": REGION,
+    return resolve(statements, {"AWS::Partition": "aws", "AWS::Region": REGION,
                                  "AWS::AccountId": ACCOUNT, **values})
 
 

@@ -312,6 +312,33 @@ def test_a_comma_delimited_list_is_a_list_to_ref_its_default_too(
         delete_stack(cloudformation, name)
 
 
+def test_describe_stacks_answers_a_defaulted_list_parameter_as_its_comma_separated_text(
+    endpoint: str,
+) -> None:
+    """DescribeStacks' ``Parameter.ParameterValue`` is a string (API reference, Parameter): a
+    defaulted ``CommaDelimitedList`` is answered as its text, which a deploy that keeps the
+    values set before (tools/deploy) passes back on its next UpdateStack, where each member is
+    checked against ``AllowedValues`` (found by tests/harness/tests/function_roles.rs updating
+    the core stack: the list was answered as a Python rendering, ``['SELECT', 'DESCRIBE']``)."""
+    cloudformation = client(endpoint, "cloudformation")
+    template = {
+        "Parameters": {"Items": {"Type": "CommaDelimitedList", "Default": "SELECT,DESCRIBE",
+                                 "AllowedValues": ["SELECT", "DESCRIBE", "ALL"]}},
+        "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+    }
+    cloudformation.create_stack(StackName="list-described", TemplateBody=json.dumps(template))
+    try:
+        described = wait_for_stack(cloudformation, "list-described")
+        [items] = described["Parameters"]
+        assert items == {"ParameterKey": "Items", "ParameterValue": "SELECT,DESCRIBE"}
+        template["Resources"]["Another"] = {"Type": "AWS::CloudFormation::WaitConditionHandle"}
+        cloudformation.update_stack(StackName="list-described", TemplateBody=json.dumps(template),
+                                    Parameters=[items])
+        assert wait_for_stack(cloudformation, "list-described")["StackStatus"] == "UPDATE_COMPLETE"
+    finally:
+        delete_stack(cloudformation, "list-described")
+
+
 def _create_portfolio_stack(
     cloudformation: Any, name: str, parameters: list[dict[str, str]]
 ) -> dict[str, Any]:

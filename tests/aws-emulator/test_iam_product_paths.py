@@ -39,7 +39,9 @@ from emulator_client import (
     create_function,
     error,
     function_zip,
+    load_template,
     policy_document,
+    resolve,
     role_session,
     role_statements,
     signed_client,
@@ -124,6 +126,7 @@ class Catalog:
             "AppNetworkAccessType": "PublicInternetOnly",
             "StudioDomainServiceToken": self.parameter("service-tokens/studio-domain"),
             "ProductRolePrefix": self.parameter("config/product-role-prefix"),
+            "ProductRoleBoundary": self.parameter("config/product-role-boundary"),
             "CodeBucket": self.parameter("code/bucket"),
             "PresignedUrlCodeKey": self.parameter("code/studio-presigned-url"),
             "FunctionArchitecture": self.parameter("code/function-architecture"),
@@ -221,6 +224,23 @@ class Catalog:
             PolicyDocument=policy_document(*kept))
 
 
+CORE = ROOT / "templates" / "core.yaml"
+
+
+def product_role_boundary(endpoint: str, prefix: str) -> str:
+    """The core stack's share of the products' roles: its ``ProductRoleBoundary`` managed policy,
+    as core.yaml writes it for ``NamePrefix`` ``prefix`` (created as the account's admin, as the
+    core stack would); returns its ARN."""
+    boundary = load_template(CORE)["Resources"]["ProductRoleBoundary"]["Properties"]
+    values = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
+              "NamePrefix": prefix}
+    document = resolve(boundary["PolicyDocument"], values)
+    return str(client(endpoint, "iam").create_policy(
+        PolicyName=resolve(boundary["ManagedPolicyName"], values), Path=boundary["Path"],
+        PolicyDocument=json.dumps(document),
+    )["Policy"]["Arn"])
+
+
 def _stage_templates(endpoint: str, bucket: str, prefix: str) -> dict[str, str]:
     s3 = client(endpoint, "s3")
     urls = {}
@@ -276,6 +296,7 @@ def portfolio(endpoint: str, control: Callable[..., Any]) -> Catalog:
     )
     made.publish("service-tokens/studio-domain", domain_function)
     made.publish("config/product-role-prefix", role_prefix)
+    made.publish("config/product-role-boundary", product_role_boundary(endpoint, prefix))
     made.publish("code/bucket", bucket)
     made.publish("code/function-architecture", "x86_64")
     made.stage_code("http-echo")
@@ -376,7 +397,7 @@ def test_a_domain_with_its_own_kms_key_launches_updates_and_terminates_under_the
         ("lambda:DeleteFunctionUrlConfig", "SignInFunctions"),
         ("logs:DeleteLogGroup", "SignInFunctionLogs"),
         ("iam:DeletePolicy", "DataScientistPolicies"),
-        ("iam:DeleteRole", "ProductRoles"),
+        ("iam:DeleteRole", "ProductRolesOnlyWithTheBoundary"),
     }, granted) == set(), sorted(granted)
     assert not any(action.startswith("kms:") for action, _ in granted), sorted(granted)
 
@@ -493,7 +514,7 @@ def test_an_update_that_replaces_the_domain_writes_a_new_version_of_the_data_sci
         ("iam:DeletePolicyVersion", "DataScientistPolicies"),
         ("iam:ListPolicyVersions", "DataScientistPolicies"),
         ("iam:GetPolicy", "DataScientistPolicies"),
-        ("iam:PutRolePolicy", "ProductRoles"),
+        ("iam:PutRolePolicy", "ProductRolesOnlyWithTheBoundary"),
         ("lambda:UpdateFunctionConfiguration", "SignInFunctions"),
     }, granted) == set(), sorted(granted)
     iam = client(catalog.endpoint, "iam")

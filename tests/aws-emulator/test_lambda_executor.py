@@ -942,8 +942,12 @@ def test_a_rust_custom_resource_answers_its_response_url_from_the_executor(
             Environment={"Variables": {"CFN_RESPONSE_URL_ALLOW": response_url}},
         )["FunctionName"]
         with open(os.path.join(REPOSITORY, "events", "studio-domain", "create.json")) as f:
-            request = json.load(f)
+            # the products' roles are under the suite's path (core.yaml's PassRole names it)
+            request = json.loads(f.read().replace(
+                ":role/studio-catalog-", ":role/studio-catalog/products/studio-catalog-"))
         request["ResponseURL"] = response_url + "answer"
+        # the function acts only for stacks of its own region (the sample is eu-west-1's)
+        request["StackId"] = request["StackId"].replace(":eu-west-1:", f":{REGION}:")
 
         answer, _ = invoke(lam, name, request, LogType="Tail")
     finally:

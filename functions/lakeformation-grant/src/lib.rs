@@ -20,11 +20,15 @@
 //! - validates before calling AWS: exactly one resource shape, known permission names that fit
 //!   the kind of resource (SELECT only on columns, no SELECT on a database, ...; one table,
 //!   [`grant::GrantResource::permissions_that_fit`]), column names or a column wildcard but not
-//!   both. An update whose new permissions do not fit fails before granting anything.
+//!   both. An update whose new permissions do not fit fails before granting anything;
+//! - refuses, from the core stack's configuration ([`config::GrantPolicy`]), a permission or a
+//!   grant option it does not allow and a principal that is not one of the products' roles of
+//!   this account — on create and on update, before any Lake Formation call (#14 section 4).
 //!
 //! Attributes: `Principal`, `ResourceType` (`TABLE`, `TABLE_WITH_COLUMNS`, `DATABASE`, ...).
 
 pub mod aws;
+pub mod config;
 pub mod grant;
 #[cfg(test)]
 mod memory;
@@ -38,6 +42,7 @@ use cfn_custom_resource::{
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 
+use crate::config::GrantPolicy;
 use crate::grant::{Grant, UpdatePlan, plan_update};
 use crate::ports::{Grants, LakeFormationError};
 use crate::properties::GrantProperties;
@@ -59,12 +64,22 @@ pub struct GrantState {
 #[derive(Debug)]
 pub struct LakeFormationGrant<G> {
     grants: G,
+    policy: GrantPolicy,
 }
 
 impl<G: Grants> LakeFormationGrant<G> {
-    /// A resource granting through `grants`.
-    pub fn new(grants: G) -> Self {
-        Self { grants }
+    /// A resource granting through `grants` what `policy` allows.
+    pub fn new(grants: G, policy: GrantPolicy) -> Self {
+        Self { grants, policy }
+    }
+
+    /// The properties as a grant the core stack allows, checked before any call.
+    fn allowed(&self, properties: &GrantProperties, account: &str) -> Result<Grant, ResourceError> {
+        let grant = Grant::from_properties(properties)?;
+        self.policy.check(&grant, account).inspect_err(|error| {
+            warn!(principal = %grant.principal, permissions = ?grant.permissions, grantable = ?grant.grantable, %error, "refused by the core stack's grant policy");
+        })?;
+        Ok(grant)
     }
 
     /// Grants `grant` in full; done under `physical_id`.
@@ -165,7 +180,7 @@ impl<G: Grants + 'static> CustomResource for LakeFormationGrant<G> {
         properties: &GrantProperties,
         state: Option<GrantState>,
     ) -> Result<Progress<GrantState>, ResourceError> {
-        let grant = Grant::from_properties(properties)?;
+        let grant = self.allowed(properties, account_of(request))?;
         let physical_id = grant.physical_id(account_of(request));
         self.grant(&grant, physical_id, state).await
     }
@@ -178,8 +193,10 @@ impl<G: Grants + 'static> CustomResource for LakeFormationGrant<G> {
         old_properties: &GrantProperties,
         state: Option<GrantState>,
     ) -> Result<Progress<GrantState>, ResourceError> {
-        let new = Grant::from_properties(properties)?;
         let account = account_of(request);
+        // Checked before anything is granted or revoked: a refused update leaves the grant
+        // as it was (no access gap, no partial change).
+        let new = self.allowed(properties, account)?;
         let plan = match Grant::from_granted_properties(old_properties) {
             // After a failed create kept by a stack without rollback, the id is a placeholder:
             // nothing exists to change in place.

@@ -8,6 +8,7 @@ use cfn_custom_resource::testing::{self, Run, request_from_event};
 use serde_json::{Value, json};
 
 use super::*;
+use crate::config::GrantPolicy;
 use crate::grant::{Columns, GrantResource};
 use crate::memory::{Call, MemoryGrants, Operation, error};
 
@@ -48,8 +49,28 @@ fn orders(principal: &str, permissions: &[&str]) -> Grant {
     }
 }
 
+/// A core stack that allows every permission, with and without grant option, to the sample
+/// events' roles (`role/studio-catalog/ds-*`): the behaviours below are the resource's own.
+fn allow_everything() -> GrantPolicy {
+    let every: BTreeSet<String> = aws_sdk_lakeformation::types::Permission::values()
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect();
+    GrantPolicy::new(every.clone(), every, "/studio-catalog/", "ds-").expect("a valid policy")
+}
+
+/// The core stack's defaults (SELECT, DESCRIBE; no grant option) for the same roles.
+fn core_defaults() -> GrantPolicy {
+    GrantPolicy::from_lookup(|name| match name {
+        "PRODUCT_ROLE_PREFIX" => Some("ds-".to_owned()),
+        "PRODUCT_ROLE_PATH" => Some("/studio-catalog/".to_owned()),
+        _ => None,
+    })
+    .expect("the defaults")
+}
+
 fn resource(grants: MemoryGrants) -> LakeFormationGrant<MemoryGrants> {
-    LakeFormationGrant::new(grants)
+    LakeFormationGrant::new(grants, allow_everything())
 }
 
 /// A resource whose next call of `operation` fails with `failure`.
@@ -780,4 +801,113 @@ fn only_ids_of_this_shape_are_owned() {
     assert!(!grant.owns_physical_id("2026/11/23/[$LATEST]0123456789abcdef0123456789abcdef"));
     assert!(!grant.owns_physical_id("failed-create-d2e3f4a5-6b7c-4d8e-9f0a-1b2c3d4e5f60"));
     assert!(!grant.owns_physical_id("lfgrant-table-not-hex"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The core stack's allow-lists (#14 section 4): refused before any Lake Formation call
+// ---------------------------------------------------------------------------------------------
+
+fn under_core_defaults() -> LakeFormationGrant<MemoryGrants> {
+    LakeFormationGrant::new(MemoryGrants::new(), core_defaults())
+}
+
+async fn refused_create(properties: Value) -> String {
+    let grant = under_core_defaults();
+    let mut create = event(CREATE);
+    create["ResourceProperties"] = properties;
+    let reason = run(&grant, create).await.error().to_string();
+    assert_eq!(calls(&grant), vec![], "nothing may be granted");
+    reason
+}
+
+#[tokio::test]
+async fn a_grant_asking_all_fails_naming_permissions_and_grants_nothing() {
+    let reason =
+        refused_create(json!({"Principal": ALICE, "Resource": {"Table": {"DatabaseName": "sales", "Name": "orders"}}, "Permissions": ["ALL"]}))
+            .await;
+    assert_eq!(
+        reason,
+        "Invalid property Permissions: ALL not allowed by the core stack, which allows DESCRIBE, SELECT (its GrantAllowedPermissions)"
+    );
+}
+
+#[tokio::test]
+async fn a_grant_asking_a_grant_option_fails_naming_permissions_with_grant_option_and_grants_nothing()
+ {
+    let reason = refused_create(json!({
+        "Principal": ALICE,
+        "Resource": {"Table": {"DatabaseName": "sales", "Name": "orders"}},
+        "Permissions": ["SELECT"], "PermissionsWithGrantOption": ["SELECT"],
+    }))
+    .await;
+    assert!(
+        reason.starts_with(
+            "Invalid property PermissionsWithGrantOption: SELECT not allowed with grant option"
+        ),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn a_grant_to_a_principal_outside_the_product_prefix_or_account_fails_and_grants_nothing() {
+    for principal in [
+        "arn:aws:iam::123456789012:role/studio-catalog/CloudAdmin",
+        "arn:aws:iam::123456789012:role/CloudAdmin",
+        "arn:aws:iam::210987654321:role/studio-catalog/ds-alice-execution",
+        "IAM_ALLOWED_PRINCIPALS",
+    ] {
+        let reason = refused_create(json!({
+            "Principal": principal,
+            "Resource": {"Table": {"DatabaseName": "sales", "Name": "orders"}},
+            "Permissions": ["SELECT"],
+        }))
+        .await;
+        assert!(
+            reason.starts_with(&format!(
+                "Invalid property Principal: \"{principal}\" is not a role the products made"
+            )),
+            "{reason}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_update_adding_a_disallowed_permission_fails_before_any_grant_or_revoke() {
+    let grant = under_core_defaults();
+    let mut update = event(UPDATE);
+    update["OldResourceProperties"]["Permissions"] = json!(["SELECT", "DESCRIBE"]);
+    update["ResourceProperties"]["Permissions"] = json!(["SELECT", "ALTER"]);
+    let reason = run(&grant, update).await.error().to_string();
+    assert!(
+        reason.starts_with("Invalid property Permissions: ALTER not allowed by the core stack"),
+        "{reason}"
+    );
+    assert_eq!(calls(&grant), vec![], "the grant stays as it was");
+}
+
+#[tokio::test]
+async fn a_grant_within_the_core_defaults_is_made() {
+    let grant = under_core_defaults();
+    let mut create = event(CREATE);
+    create["ResourceProperties"]["Permissions"] = json!(["SELECT", "DESCRIBE"]);
+    let completed = run(&grant, create).await.completed();
+    assert_eq!(completed.data["Principal"], ALICE);
+    assert_eq!(calls(&grant).len(), 1);
+}
+
+#[tokio::test]
+async fn deleting_a_grant_the_policy_no_longer_allows_still_revokes_it() {
+    let grant = under_core_defaults();
+    let mut delete = event(DELETE);
+    delete["ResourceProperties"]["Permissions"] = json!(["ALL"]);
+    let completed = run(&grant, delete).await.completed();
+    assert!(
+        completed
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("Revoked from"),
+        "{:?}",
+        completed.reason
+    );
 }

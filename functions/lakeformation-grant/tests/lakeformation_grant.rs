@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::json;
-use support::{GrantUnderTest, grant_request, listed, role_arn, with_timeout};
+use support::{GrantUnderTest, PRODUCT_ROLE_PREFIX, grant_request, listed, role_arn, with_timeout};
 
 const ORDER_COLUMNS: &[&str] = &["order_id", "customer_id", "amount", "email", "phone"];
 
@@ -590,6 +590,129 @@ async fn a_duplicate_create_delivery_converges_on_one_grant_and_one_id() {
 
     assert!(first.is_success() && second.is_success());
     assert_eq!(first.physical_resource_id, second.physical_resource_id);
+    assert_eq!(
+        lab.permissions_on_table(&alice, "sales", "orders").await,
+        vec![listed("Table sales.orders", &["SELECT"], &[])]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// #14 section 4: no grant a cloud admin could use to give themselves data or power. The
+// function runs with core.yaml's defaults (SELECT, DESCRIBE; no grant option; principals
+// role/studio-catalog/ds-* of this account); each refusal is FAILED before any Lake Formation
+// call and leaves the principal holding nothing.
+// ---------------------------------------------------------------------------------------------
+
+async fn lab_under_core_defaults(stack: &str) -> GrantUnderTest {
+    let lab = GrantUnderTest::start_under_core_defaults(stack).await;
+    lab.create_table("sales", "orders", ORDER_COLUMNS).await;
+    lab
+}
+
+#[tokio::test]
+async fn attack_a_grant_of_all_fails_and_grants_nothing() {
+    let lab = lab_under_core_defaults("lf-attack-all").await;
+    let alice = lab.create_role("ds-alice").await;
+
+    let reason = refused(&lab, orders_grant(&alice, &["ALL"])).await;
+
+    assert_eq!(
+        reason,
+        "Invalid property Permissions: ALL not allowed by the core stack, which allows DESCRIBE, SELECT (its GrantAllowedPermissions)"
+    );
+    assert_eq!(
+        lab.permissions_on_table(&alice, "sales", "orders").await,
+        vec![]
+    );
+}
+
+#[tokio::test]
+async fn attack_a_grant_with_grant_option_fails_and_grants_nothing() {
+    let lab = lab_under_core_defaults("lf-attack-grant-option").await;
+    let alice = lab.create_role("ds-alice").await;
+    let mut properties = orders_grant(&alice, &["SELECT"]);
+    properties["PermissionsWithGrantOption"] = json!(["SELECT"]);
+
+    let reason = refused(&lab, properties).await;
+
+    assert!(
+        reason.starts_with(
+            "Invalid property PermissionsWithGrantOption: SELECT not allowed with grant option by the core stack, which allows no grant option at all"
+        ),
+        "{reason}"
+    );
+    assert_eq!(
+        lab.permissions_on_table(&alice, "sales", "orders").await,
+        vec![]
+    );
+}
+
+#[tokio::test]
+async fn attack_a_grant_to_a_role_outside_the_product_prefix_fails_and_grants_nothing() {
+    let lab = lab_under_core_defaults("lf-attack-principal").await;
+    // The cloud admin's own role: an existing role of the account, not one a product made.
+    let admin = lab.create_role("CloudAdmin").await;
+
+    let reason = refused(&lab, orders_grant(&admin, &["SELECT"])).await;
+
+    assert!(
+        reason.starts_with(&format!(
+            "Invalid property Principal: \"{admin}\" is not a role the products made: grants go only to IAM roles of account 123456789012 named /studio-catalog/{PRODUCT_ROLE_PREFIX}*"
+        )),
+        "{reason}"
+    );
+    assert_eq!(
+        lab.permissions_on_table(&admin, "sales", "orders").await,
+        vec![]
+    );
+}
+
+#[tokio::test]
+async fn attack_a_grant_to_another_accounts_role_or_to_every_principal_fails_and_grants_nothing() {
+    let lab = lab_under_core_defaults("lf-attack-other-account").await;
+    let elsewhere = "arn:aws:iam::210987654321:role/studio-catalog/ds-alice";
+
+    for principal in [elsewhere, "IAM_ALLOWED_PRINCIPALS"] {
+        let reason = refused(&lab, orders_grant(principal, &["SELECT"])).await;
+        assert!(
+            reason.starts_with(&format!(
+                "Invalid property Principal: \"{principal}\" is not a role the products made"
+            )),
+            "{reason}"
+        );
+        assert_eq!(
+            lab.permissions_on_table(principal, "sales", "orders").await,
+            vec![]
+        );
+    }
+}
+
+#[tokio::test]
+async fn attack_an_update_adding_all_fails_before_any_revoke_and_leaves_the_grant_as_it_was() {
+    let lab = lab_under_core_defaults("lf-attack-update").await;
+    let alice = lab.create_role("ds-alice").await;
+    let old = with_timeout(orders_grant(&alice, &["SELECT"]));
+    let create = grant_request("AliceOrders", old.clone());
+    let created = lab.send_and_wait(&create).await;
+    assert!(created.is_success(), "{:?}", created.reason);
+    lab.forget_calls().await;
+
+    let new = with_timeout(orders_grant(&alice, &["SELECT", "ALL"]));
+    let updated = lab
+        .send_and_wait(&create.update(&created.physical_resource_id, new, old))
+        .await;
+
+    assert!(updated.is_failed(), "{updated:?}");
+    assert!(
+        updated
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("Invalid property Permissions: ALL not allowed by the core stack"),
+        "{:?}",
+        updated.reason
+    );
+    assert_eq!(lab.lake_formation_calls().await, Vec::<String>::new());
     assert_eq!(
         lab.permissions_on_table(&alice, "sales", "orders").await,
         vec![listed("Table sales.orders", &["SELECT"], &[])]

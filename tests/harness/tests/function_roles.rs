@@ -12,7 +12,8 @@
 //! - domain function: `lambda:InvokeFunction` (handing a long wait on to a new invocation of
 //!   itself), `sagemaker:DeleteTags` (an update's tag diff), `DeleteApp`/`DeleteSpace`/
 //!   `DeleteUserProfile` (a delete with `DeleteUserProfiles=true`);
-//! - profile function: `lambda:InvokeFunction` (its create handed on), `sagemaker:DescribeDomain`
+//! - profile function: `lambda:InvokeFunction` (its create handed on), `iam:GetRole` (the
+//!   execution role's `studio-catalog:user-profile` tag checked), `sagemaker:DescribeDomain`
 //!   and `UpdateUserProfile` (an update that drops `ExecutionRoleArn`: back to the domain's
 //!   default role), `DeleteTags`, `DeleteApp` (a delete of a profile with an app);
 //! - grant function: `lambda:InvokeFunction` (waiting for IAM to know the principal, handed on);
@@ -21,7 +22,10 @@
 //!   `TerminateProvisionedProduct`, `cloudformation:DescribeStacks` (an expired provisioned
 //!   product);
 //! - sign-in function (the domain product's `PresignedUrlFunctionRole`, its template created as
-//!   a plain stack): `sagemaker:DescribeSpace` (a sign-in into the caller's private space).
+//!   a plain stack): `sagemaker:DescribeSpace` (a sign-in into the caller's private space),
+//!   `sagemaker:DescribeDomain` (a refused sign-in checks the domain is not an IAM Identity
+//!   Center one), `tag:GetResources` (the profile found by its tag) and
+//!   `sagemaker:ListUserProfiles` (the listing it falls back to when GetResources fails).
 //!
 //! A hand-on happens in AWS when a wait outlasts the function's 900 s Timeout (a domain takes
 //! minutes); here the platform admin shortens the function's Timeout (Lambda
@@ -42,7 +46,7 @@ use aws_sdk_cloudformation::types::StackStatus;
 use aws_sdk_sts::config::Credentials;
 use reqwest::Method;
 use serde_json::{Value, json};
-use studio_catalog_harness::emulator::{AwsEmulator, xml_text};
+use studio_catalog_harness::emulator::{AwsEmulator, Fault, xml_text};
 use studio_catalog_harness::function_url::signed_get;
 use studio_catalog_harness::story::{
     CapturedOutput, DeployRun, Narrator, service_catalog_end_user_policy,
@@ -338,6 +342,15 @@ fn role_arn(name: &str) -> String {
     format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}")
 }
 
+/// The path of the roles the products make (core.yaml's PassRole statements and the grant
+/// function's PRODUCT_ROLE_PATH name it; #14 section 4).
+const PRODUCT_ROLE_PATH: &str = "/studio-catalog/products/";
+
+/// A role as the products make them: under [`PRODUCT_ROLE_PATH`].
+fn product_role_arn(name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT_ID}:role{PRODUCT_ROLE_PATH}{name}")
+}
+
 /// An RFC 3339 time a day ago: an `expires-at` that has passed.
 fn a_day_ago() -> TestResult<String> {
     let then = SystemTime::now() - Duration::from_secs(24 * 3600);
@@ -357,12 +370,18 @@ async fn prepare_account(aws: &AwsEmulator) -> TestResult<(String, Vec<String>)>
         (DEFAULT_EXECUTION_ROLE, &sagemaker),
         (CLOUD_ADMIN_ROLE, &account),
     ] {
+        let path = if role == CLOUD_ADMIN_ROLE {
+            "/"
+        } else {
+            PRODUCT_ROLE_PATH
+        };
         aws.call_query(
             "iam",
             IAM_VERSION,
             "CreateRole",
             &[
                 ("RoleName", role),
+                ("Path", path),
                 ("AssumeRolePolicyDocument", &trust(trusted)),
             ],
         )
@@ -437,10 +456,17 @@ async fn deploy(
         std::process::id()
     ));
     std::fs::create_dir_all(&manifest)?;
-    let mut core_parameters = vec![(
-        "ResponseUrlAllowedPrefixes".to_owned(),
-        format!("{}/", aws.endpoint_url()),
-    )];
+    let mut core_parameters = vec![
+        (
+            "ResponseUrlAllowedPrefixes".to_owned(),
+            format!("{}/", aws.endpoint_url()),
+        ),
+        // The platform admin's own stacks of custom resources, besides Service Catalog's.
+        (
+            "CustomResourceStackNames".to_owned(),
+            "SC-*,function-roles-*".to_owned(),
+        ),
+    ];
     core_parameters.extend(core);
     let mut narrator = Narrator::new(Box::new(CapturedOutput));
     DeployRun {
@@ -549,8 +575,8 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
             "VpcId": vpc_id,
             "SubnetIds": subnets,
             "AppNetworkAccessType": "PublicInternetOnly",
-            "DefaultExecutionRoleArn": role_arn(DEFAULT_EXECUTION_ROLE),
-            "DefaultUserSettings": {"ExecutionRole": role_arn(DEFAULT_EXECUTION_ROLE)},
+            "DefaultExecutionRoleArn": product_role_arn(DEFAULT_EXECUTION_ROLE),
+            "DefaultUserSettings": {"ExecutionRole": product_role_arn(DEFAULT_EXECUTION_ROLE)},
             "DeleteUserProfiles": "true",
             "Tags": tags
         })
@@ -648,13 +674,26 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
     set_timeout(&aws, &profile_token, 4).await?;
     aws.configure(&json!({"transitions": {"sagemaker::studio-user-profile": 3.0}}))
         .await?;
+    // The role is the one the user-profile product would make for carol: tagged for her
+    // profile (the profile function passes no other role).
+    aws.call_query(
+        "iam",
+        IAM_VERSION,
+        "TagRole",
+        &[
+            ("RoleName", EXECUTION_ROLE),
+            ("Tags.member.1.Key", "studio-catalog:user-profile"),
+            ("Tags.member.1.Value", &format!("{domain_id}/carol")),
+        ],
+    )
+    .await?;
     let profile_stack = stacks
         .create(
             "function-roles-profile",
             &custom_resource(
                 "Custom::StudioUserProfile",
                 &profile_properties(
-                    Some(role_arn(EXECUTION_ROLE)),
+                    Some(product_role_arn(EXECUTION_ROLE)),
                     json!([
                         {"Key": "userprofilename", "Value": "carol"},
                         {"Key": "team", "Value": "claims"}
@@ -672,7 +711,11 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
         &aws,
         from,
         &profile_role,
-        &["sagemaker:CreateUserProfile", "lambda:InvokeFunction"],
+        &[
+            "iam:GetRole",
+            "sagemaker:CreateUserProfile",
+            "lambda:InvokeFunction",
+        ],
         "profile create handed on",
     )
     .await?;
@@ -692,7 +735,7 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
     let profile = aws.sagemaker("DescribeUserProfile", &carol).await?;
     assert_eq!(
         profile["UserSettings"]["ExecutionRole"],
-        role_arn(DEFAULT_EXECUTION_ROLE),
+        product_role_arn(DEFAULT_EXECUTION_ROLE),
         "carol's role after the update: {profile}"
     );
     let profile_arn = profile["UserProfileArn"]
@@ -757,7 +800,7 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
                 "Custom::LakeFormationGrant",
                 &json!({
                     "ServiceToken": grant_token,
-                    "Principal": role_arn(ANALYST_ROLE),
+                    "Principal": product_role_arn(ANALYST_ROLE),
                     "Resource": {"Table": {"DatabaseName": DATABASE, "Name": TABLE}},
                     "Permissions": ["SELECT"]
                 }),
@@ -788,6 +831,7 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
         "CreateRole",
         &[
             ("RoleName", ANALYST_ROLE),
+            ("Path", PRODUCT_ROLE_PATH),
             (
                 "AssumeRolePolicyDocument",
                 &trust(&json!({"Service": "sagemaker.amazonaws.com"})),
@@ -801,7 +845,7 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
         .list_permissions()
         .principal(
             aws_sdk_lakeformation::types::DataLakePrincipal::builder()
-                .data_lake_principal_identifier(role_arn(ANALYST_ROLE))
+                .data_lake_principal_identifier(product_role_arn(ANALYST_ROLE))
                 .build(),
         )
         .resource(
@@ -841,14 +885,14 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
     aws.sagemaker(
         "CreateNotebookInstance",
         &json!({"NotebookInstanceName": "expired-notebook", "InstanceType": "ml.t3.medium",
-            "RoleArn": role_arn(EXECUTION_ROLE), "Tags": expiry_tags}),
+            "RoleArn": product_role_arn(EXECUTION_ROLE), "Tags": expiry_tags}),
     )
     .await?;
     let notebook = json!({"NotebookInstanceName": "expired-notebook"});
     wait_status(&aws, "DescribeNotebookInstance", &notebook, &["InService"]).await?;
     aws.sagemaker(
         "CreateModel",
-        &json!({"ModelName": "expired-model", "ExecutionRoleArn": role_arn(EXECUTION_ROLE),
+        &json!({"ModelName": "expired-model", "ExecutionRoleArn": product_role_arn(EXECUTION_ROLE),
             "PrimaryContainer": {"Image": format!("{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/model:1")}}),
     )
     .await?;
@@ -937,7 +981,7 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
         .path_id(&path_id)
         .provisioned_product_name("expired-grant")
         .provision_token("function-roles-expired-grant")
-        .provisioning_parameters(parameter("PrincipalArn", &role_arn(EXECUTION_ROLE)))
+        .provisioning_parameters(parameter("PrincipalArn", &product_role_arn(EXECUTION_ROLE)))
         .provisioning_parameters(parameter("DatabaseName", DATABASE))
         .provisioning_parameters(parameter("TableName", TABLE))
         .tags(
@@ -974,7 +1018,7 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
     // A profile with a private space and an app in it, made outside any stack: the domain's
     // delete (DeleteUserProfiles=true) must empty the domain of them.
     let dave = json!({"DomainId": domain_id, "UserProfileName": "dave",
-        "UserSettings": {"ExecutionRole": role_arn(EXECUTION_ROLE)}});
+        "UserSettings": {"ExecutionRole": product_role_arn(EXECUTION_ROLE)}});
     aws.sagemaker("CreateUserProfile", &dave).await?;
     let dave = json!({"DomainId": domain_id, "UserProfileName": "dave"});
     wait_status(&aws, "DescribeUserProfile", &dave, &["InService"]).await?;
@@ -1103,7 +1147,7 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
     mark("5. domain deleted with its profiles");
 
     // 6. Sign-in into a space: the domain product's template (as a plain stack of the admin's),
-    //    a data scientist's session tagged studiouserid=erin, her profile and private space;
+    //    a data scientist (IAM user erin, tagged studiouserid=erin), her profile and private space;
     //    the sign-in function reads the space (sagemaker:DescribeSpace) before the URL.
     let body = std::fs::read_to_string(workspace_root().join("templates/studio-domain.yaml"))?;
     let parameter = |key: &str, value: &str| {
@@ -1167,33 +1211,46 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
         .next()
         .unwrap_or_default()
         .to_owned();
-    let data_scientists = "DataScientists";
-    aws.call_query(
-        "iam",
-        IAM_VERSION,
-        "CreateRole",
-        &[
-            ("RoleName", data_scientists),
-            (
-                "AssumeRolePolicyDocument",
-                &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-                    "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT_ID}:root")},
-                    "Action": ["sts:AssumeRole", "sts:TagSession"]}]})
-                .to_string(),
-            ),
-        ],
-    )
-    .await?;
-    aws.call_query(
-        "iam",
-        IAM_VERSION,
-        "AttachRolePolicy",
-        &[
-            ("RoleName", data_scientists),
-            ("PolicyArn", &product_output("DataScientistPolicyArn")?),
-        ],
-    )
-    .await?;
+    // erin is an IAM user: the sign-in believes an IAM user's name (a role session's name is
+    // whoever assumed it's choice, and the domain lists no role as trusted).
+    let data_scientist_user = |name: &'static str| {
+        let aws = &aws;
+        let policy = product_output("DataScientistPolicyArn");
+        async move {
+            let policy = policy?;
+            aws.call_query(
+                "iam",
+                IAM_VERSION,
+                "CreateUser",
+                &[
+                    ("UserName", name),
+                    ("Tags.member.1.Key", "studiouserid"),
+                    ("Tags.member.1.Value", name),
+                ],
+            )
+            .await?;
+            aws.call_query(
+                "iam",
+                IAM_VERSION,
+                "AttachUserPolicy",
+                &[("UserName", name), ("PolicyArn", &policy)],
+            )
+            .await?;
+            let key = aws
+                .call_query("iam", IAM_VERSION, "CreateAccessKey", &[("UserName", name)])
+                .await?;
+            let id = xml_text(&key, "AccessKeyId").ok_or("no AccessKeyId")?;
+            let secret = xml_text(&key, "SecretAccessKey").ok_or("no SecretAccessKey")?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(Credentials::new(
+                id,
+                secret,
+                None,
+                None,
+                "function-roles-data-scientist",
+            ))
+        }
+    };
+    let erin_credentials = data_scientist_user("erin").await?;
     let erin = json!({"DomainId": sign_in_domain, "UserProfileName": "erin"});
     aws.sagemaker(
         "CreateUserProfile",
@@ -1212,28 +1269,6 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
     )
     .await?;
     wait_status(&aws, "DescribeSpace", &erin_space, &["InService"]).await?;
-    let assumed = aws_sdk_sts::Client::new(&admin)
-        .assume_role()
-        .role_arn(role_arn(data_scientists))
-        .role_session_name("erin")
-        .tags(
-            aws_sdk_sts::types::Tag::builder()
-                .key("studiouserid")
-                .value("erin")
-                .build()?,
-        )
-        .send()
-        .await?;
-    let issued = assumed
-        .credentials()
-        .ok_or("AssumeRole answered no credentials")?;
-    let erin_credentials = Credentials::new(
-        issued.access_key_id(),
-        issued.secret_access_key(),
-        Some(issued.session_token().to_owned()),
-        None,
-        "function-roles-erin",
-    );
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
@@ -1286,10 +1321,49 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
         from,
         &sign_in_role,
         &[
+            "tag:GetResources",
+            "sagemaker:ListTags",
             "sagemaker:DescribeSpace",
             "sagemaker:CreatePresignedDomainUrl",
         ],
         "sign-in into a space",
+    )
+    .await?;
+    // frank, a data scientist with no profile yet: refused, after the function checked that
+    // the domain is not an IAM Identity Center one (sagemaker:DescribeDomain, on refusals only).
+    // GetResources fails for his sign-in (after IAM allowed it): the function falls back to
+    // listing the domain (sagemaker:ListUserProfiles).
+    let frank_credentials = data_scientist_user("frank").await?;
+    aws.inject_fault(&Fault::new("tagging", "GetResources", "ThrottledException").until_cleared())
+        .await?;
+    let from = decisions_now(&aws).await?;
+    let answer = signed_get(
+        &http,
+        &aws.endpoint_url(),
+        &sign_in_url,
+        "/",
+        &frank_credentials,
+        &[("accept", "application/json")],
+    )
+    .await?;
+    let code = serde_json::from_str::<Value>(&answer.body).unwrap_or(Value::Null)["code"].clone();
+    assert_eq!(
+        (answer.status, code.as_str()),
+        (403, Some("no_profile")),
+        "frank without a profile: {}",
+        answer.body
+    );
+    aws.clear_faults().await?;
+    assert_allowed(
+        &aws,
+        from,
+        &sign_in_role,
+        &[
+            "tag:GetResources",
+            "sagemaker:ListUserProfiles",
+            "sagemaker:DescribeDomain",
+        ],
+        "a refused sign-in reads the domain's AuthMode",
     )
     .await?;
     mark("6. signed in into a space");

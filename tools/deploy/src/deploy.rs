@@ -306,6 +306,24 @@ pub enum DeployError {
         /// The manifest's.
         packaged: String,
     },
+    /// The products' name prefix and the suite's overlap: the launch role's grants on the
+    /// products' functions, log groups and policies (`<ProductRolePrefix>*`) would reach the
+    /// core stack's own (`<NamePrefix>-*`), e.g. the grant function's code (#14 section 4).
+    #[error(
+        "ProductRolePrefix={role_prefix} and NamePrefix={name_prefix} overlap (one starts with          the other): the launch role's grants on <ProductRolePrefix>* would reach the core          stack's own functions and policies; choose a ProductRolePrefix that neither starts          with {name_prefix} nor is the start of it"
+    )]
+    PrefixesOverlap {
+        /// The core stack's NamePrefix.
+        name_prefix: String,
+        /// The ProductRolePrefix given.
+        role_prefix: String,
+    },
+}
+
+/// Whether one prefix starts with the other (IAM names are case-insensitive: compared so).
+pub fn prefixes_overlap(name_prefix: &str, role_prefix: &str) -> bool {
+    let (a, b) = (name_prefix.to_lowercase(), role_prefix.to_lowercase());
+    a.starts_with(&b) || b.starts_with(&a)
 }
 
 fn failures_suffix(failures: &[ResourceFailure], reason: Option<&str>) -> String {
@@ -748,6 +766,18 @@ pub async fn deploy_suite<S: Stacks>(
                 parameter,
                 given: value.clone(),
                 packaged: manifest.name_prefix.clone(),
+            });
+        }
+    }
+    for (key, value) in request
+        .core_parameters
+        .iter()
+        .chain(&request.portfolio_parameters)
+    {
+        if key == "ProductRolePrefix" && prefixes_overlap(&manifest.name_prefix, value) {
+            return Err(DeployError::PrefixesOverlap {
+                name_prefix: manifest.name_prefix.clone(),
+                role_prefix: value.clone(),
             });
         }
     }

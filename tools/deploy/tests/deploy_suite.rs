@@ -288,7 +288,8 @@ async fn the_core_stack_deploys_from_the_staged_templates_and_publishes_its_serv
         );
     }
 
-    // and only CloudFormation, from this account, may invoke the custom-resource functions
+    // and only CloudFormation, from this account and for Service Catalog's stacks (the core
+    // stack's CustomResourceStackNames default, SC-*), may invoke the custom-resource functions
     for function in [
         "studio-domain",
         "studio-user-profile",
@@ -311,6 +312,11 @@ async fn the_core_stack_deploys_from_the_staged_templates_and_publishes_its_serv
         assert_eq!(statement["Action"], "lambda:InvokeFunction");
         assert_eq!(
             statement["Condition"]["StringEquals"]["AWS:SourceAccount"], ACCOUNT_ID,
+            "{function}: {policy}"
+        );
+        assert_eq!(
+            statement["Condition"]["ArnLike"]["AWS:SourceArn"],
+            format!("arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/SC-*/*"),
             "{function}: {policy}"
         );
     }
@@ -799,11 +805,14 @@ async fn a_suite_packaged_for_another_name_prefix_deploys_under_it_and_its_produ
     // and CloudFormation resolves a staged product template's SSM parameters with their defaults,
     // as a launch does (Service Catalog passes none), where the template as written fails
     let cloudformation = aws_sdk_cloudformation::Client::new(&config);
+    // A role as the products make them (the grant product takes no other principal).
+    let analyst =
+        format!("arn:aws:iam::{ACCOUNT_ID}:role/studio-catalog/products/studio-sc-analyst");
     let grant = |stack: &str| {
         cloudformation
             .create_stack()
             .stack_name(stack)
-            .parameters(parameter("PrincipalArn", &admin))
+            .parameters(parameter("PrincipalArn", &analyst))
             .parameters(parameter("DatabaseName", "sales"))
     };
     let as_written =

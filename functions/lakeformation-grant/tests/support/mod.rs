@@ -42,15 +42,44 @@ pub(crate) struct Listed {
 }
 
 impl GrantUnderTest {
-    /// Starts everything; resources change state in 0.2 s.
+    /// Starts everything; resources change state in 0.2 s. The core stack's grant policy
+    /// allows every permission a table or its columns take, with and without grant option, to
+    /// the roles [`role_arn`] names (prefix `ds-`): the tests of the resource's own behaviour.
     pub(crate) async fn start(stack: &str) -> Self {
+        const TABLE_PERMISSIONS: &str = "ALL,ALTER,DELETE,DESCRIBE,DROP,INSERT,SELECT";
+        Self::start_with(
+            stack,
+            &[
+                ("GRANT_ALLOWED_PERMISSIONS", TABLE_PERMISSIONS),
+                (
+                    "GRANT_ALLOWED_PERMISSIONS_WITH_GRANT_OPTION",
+                    TABLE_PERMISSIONS,
+                ),
+            ],
+        )
+        .await
+    }
+
+    /// Starts everything with core.yaml's defaults for the grant policy (`SELECT`, `DESCRIBE`,
+    /// no grant option), for the roles [`role_arn`] names.
+    pub(crate) async fn start_under_core_defaults(stack: &str) -> Self {
+        Self::start_with(stack, &[]).await
+    }
+
+    async fn start_with(stack: &str, policy: &[(&str, &str)]) -> Self {
+        let mut options = CustomResourceOptions::default()
+            .transition_seconds(0.2)
+            .response_timeout(Duration::from_secs(90))
+            .function_timeout(studio_catalog_harness::lambda::DEFAULT_TIMEOUT)
+            .env("PRODUCT_ROLE_PREFIX", PRODUCT_ROLE_PREFIX)
+            .env("PRODUCT_ROLE_PATH", "/studio-catalog/");
+        for (key, value) in policy {
+            options = options.env(*key, *value);
+        }
         let resource = CustomResourceUnderTest::start(
             env!("CARGO_BIN_EXE_lakeformation-grant"),
             stack,
-            CustomResourceOptions::default()
-                .transition_seconds(0.2)
-                .response_timeout(Duration::from_secs(90))
-                .function_timeout(studio_catalog_harness::lambda::DEFAULT_TIMEOUT),
+            options,
         )
         .await;
         let config = aws_sdk_lakeformation::Config::builder()
@@ -247,6 +276,9 @@ impl GrantUnderTest {
             .expect("inject a fault");
     }
 }
+
+/// The products' role prefix the tests' function is configured with.
+pub(crate) const PRODUCT_ROLE_PREFIX: &str = "ds-";
 
 /// `arn:aws:iam::123456789012:role/studio-catalog/<name>`.
 pub(crate) fn role_arn(name: &str) -> String {

@@ -235,8 +235,10 @@ def _load_parameters(self: ResourceMap) -> None:
     for name, slot in slots.items():
         value = self.resolved_parameters.get(name)
         if name not in given and is_list_type(str(slot.get("Type", ""))) and isinstance(value, str):
-            self.resolved_parameters[name] = split_list(value)
-            self._parsed_resources[name] = self.resolved_parameters[name]  # what Ref reads
+            # What Ref reads; resolved_parameters keeps the text DescribeStacks answers
+            # ("ParameterValue": "SELECT,DESCRIBE", as for a passed list), which a caller
+            # passes back on its next update.
+            self._parsed_resources[name] = split_list(value)
 
 
 def is_list_type(kind: str) -> bool:

@@ -31,6 +31,7 @@ import os
 import uuid
 from typing import Any
 
+from . import service_reference
 from .context import Authorization, request_tags
 
 #: (type, action) -> the properties under which the handler calls the action (any one set).
@@ -139,6 +140,21 @@ UNLESS_VALUE: dict[tuple[str, str], tuple[str, Any]] = {
 }
 
 
+#: (type, action) -> (property, when): the update handler calls the action only when the
+#: property changes -- ``"set"``: the new properties set it to another value than the old ones
+#: (PutRolePermissionsBoundary: "Adds or updates the policy that is specified as the IAM role's
+#: permissions boundary"), ``"removed"``: the old properties set it and the new ones do not
+#: (DeleteRolePermissionsBoundary, IAM API Reference: "Deletes the permissions boundary for the
+#: specified IAM role"; an update that keeps the boundary has nothing to delete). Not confirmed
+#: from the provider's source; it is what the two operations mean. So the launch role needs no
+#: DeleteRolePermissionsBoundary while every product role keeps its boundary (#14 section 4:
+#: removing a boundary is how a bounded role would be set free).
+ON_CHANGE: dict[tuple[str, str], tuple[str, str]] = {
+    ("AWS::IAM::Role", "iam:PutRolePermissionsBoundary"): ("PermissionsBoundary", "set"),
+    ("AWS::IAM::Role", "iam:DeleteRolePermissionsBoundary"): ("PermissionsBoundary", "removed"),
+}
+
+
 def asked_for(resource_type: str, action: str, properties: dict[str, Any],
               old_properties: dict[str, Any] | None = None) -> bool:
     """Whether a handler that lists ``action`` calls it for a resource with ``properties``
@@ -151,6 +167,15 @@ def asked_for(resource_type: str, action: str, properties: dict[str, Any],
     unless = UNLESS_VALUE.get((resource_type, action))
     if unless and _lookup(properties or {}, unless[0]) == unless[1]:
         return False
+    change = ON_CHANGE.get((resource_type, action))
+    if change:
+        new = _lookup(properties or {}, change[0]) not in (None, "", [], {})
+        old = _lookup(old_properties or {}, change[0]) not in (None, "", [], {})
+        if change[1] == "removed":
+            return old and not new
+        return new and (
+            _lookup(properties or {}, change[0]) != _lookup(old_properties or {}, change[0])
+        )
     return True
 
 
@@ -347,6 +372,11 @@ def authorizations(
         if resource_type == "AWS::IAM::ManagedPolicy" and handler == "delete"
         and physical_id.startswith("arn:") else None
     )
+    boundary = _role_boundary(resource_type, handler, properties or {}, physical_id, account)
+    policy_roles = (
+        _policy_roles(properties or {}, old_properties, account)
+        if resource_type == "AWS::IAM::Policy" else None
+    )
     needed: list[Authorization] = []
     for action in handler_permissions(resource_type, handler, region):
         if handler == "create" and action in UNTAGGING:
@@ -356,6 +386,19 @@ def authorizations(
                        for entity in attached[_DETACH[action]]]
             continue
         if not asked_for(resource_type, action, properties or {}, old_properties):
+            continue
+        if policy_roles is not None and action in _ROLE_POLICY_ACTIONS:
+            needed += [
+                Authorization(action, role_arn, _boundary_context(action, role_boundary))
+                for role_arn, role_boundary in policy_roles
+            ]
+            continue
+        if boundary is not None and service_reference.has_condition_key(
+            action, "iam:PermissionsBoundary"
+        ):
+            given = (properties or {}).get("PermissionsBoundary")
+            value = given if action == "iam:PutRolePermissionsBoundary" else boundary
+            needed.append(Authorization(action, arn, {**tags, **_boundary_context(action, value)}))
             continue
         if action == "iam:PassRole":
             role = _lookup(properties or {}, passed[0]) if passed else None
@@ -375,6 +418,57 @@ def authorizations(
             continue
         needed.append(Authorization(action, resource, dict(tags)))
     return needed
+
+
+#: The role-policy calls of AWS::IAM::Policy's handlers, made on each role its ``Roles`` names.
+_ROLE_POLICY_ACTIONS = frozenset({"iam:GetRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy"})
+
+
+def _boundary_context(action: str, boundary: str | None) -> dict[str, Any]:
+    """``iam:PermissionsBoundary`` for an action the SAR lists it for (none: the role has no
+    boundary, and the key is absent from the request)."""
+    if boundary and service_reference.has_condition_key(action, "iam:PermissionsBoundary"):
+        return {"iam:PermissionsBoundary": str(boundary)}
+    return {}
+
+
+def _role_boundary(resource_type: str, handler: str, properties: dict[str, Any],
+                   physical_id: str, account: str) -> str | None:
+    """The boundary an AWS::IAM::Role's handler calls see on the role: the one CreateRole (or
+    the update's PutRolePermissionsBoundary) gives it, else the one it has (a delete, an update
+    that keeps none). "" for a role without one; None for other types."""
+    if resource_type != "AWS::IAM::Role":
+        return None
+    given = properties.get("PermissionsBoundary")
+    if handler != "delete" and isinstance(given, str) and given:
+        return given
+    from .context.iam import role_boundary
+
+    name = properties.get("RoleName") or physical_id
+    return (role_boundary(account, str(name)) if name else None) or ""
+
+
+def _policy_roles(properties: dict[str, Any], old_properties: dict[str, Any] | None,
+                  account: str) -> list[tuple[str, str | None]]:
+    """(ARN, boundary) of each role an AWS::IAM::Policy's ``Roles`` name (new and old): IAM
+    authorises PutRolePolicy/DeleteRolePolicy on the role (SAR: resource type ``role``), whose
+    ARN carries its path."""
+    from .context.iam import role_boundary
+    from moto.iam.models import iam_backends
+
+    names: list[str] = []
+    for source in (properties, old_properties or {}):
+        for name in source.get("Roles") or []:
+            if isinstance(name, str) and name not in names:
+                names.append(name)
+    found = []
+    for name in names:
+        try:
+            arn = str(iam_backends[account]["aws"].get_role(name).arn)
+        except Exception:
+            arn = f"arn:aws:iam::{account}:role/{name}"
+        found.append((arn, role_boundary(account, name)))
+    return found
 
 
 def handler_message(denied_message: str, service_prefix: str) -> str:

@@ -49,3 +49,15 @@ def wildcard_only(name: str) -> bool:
     """Whether the SAR lists no resource type for the action (it is evaluated on ``*``)."""
     row = action(name)
     return row is not None and not row.get("resourceTypes")
+
+
+def has_condition_key(name: str, key: str) -> bool:
+    """Whether the SAR lists the condition key ``key`` for the action (on the action itself or
+    on one of its resource types). A key an action lacks is not in its request context."""
+    row = action(name)
+    if row is None:
+        return False
+    keys = {str(k).lower() for k in row.get("conditionKeys") or []}
+    for resource_type in row.get("resourceTypes") or []:
+        keys |= {str(k).lower() for k in resource_type.get("conditionKeys") or []}
+    return key.lower() in keys

@@ -124,6 +124,12 @@ async fn run_once(
     let mut spec = FunctionSpec::new(function, binary)
         .envs(aws.aws_env())
         .env("CFN_RESPONSE_URL_ALLOW", cfn.url_prefix())
+        // The stack the bench's requests come from, as CustomResourceStackNames would list it.
+        .env("CFN_ALLOWED_STACK_NAMES", "bench")
+        // The roles lakeformation-grant may grant to, as core.yaml's ProductRolePrefix would
+        // set them: the bench's role is `role/studio-catalog/bench-<function>-<run>`.
+        .env("PRODUCT_ROLE_PREFIX", "bench-")
+        .env("PRODUCT_ROLE_PATH", "/studio-catalog/")
         .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
         .timeout(Duration::from_secs(120));
     let name = format!("bench-{function}-{run}");

@@ -677,3 +677,41 @@ async fn a_settled_event_ahead_of_describe_stacks_is_not_taken_for_a_failure() {
     // Then the deploy waits for DescribeStacks to agree and reports success
     assert_eq!(outcome.unwrap().status, "CREATE_COMPLETE");
 }
+
+#[tokio::test]
+async fn a_product_role_prefix_overlapping_the_name_prefix_is_refused_before_any_call() {
+    // Given templates packaged for NamePrefix studio-catalog
+    let stacks = FakeStacks::new(1, &[]).playing(vec![step(vec![], "CREATE_COMPLETE")]);
+    for role_prefix in ["studio-", "Studio-Catalog-x"] {
+        let request = SuiteRequest {
+            portfolio_stack_name: None,
+            core_parameters: vec![("ProductRolePrefix".into(), role_prefix.into())],
+            ..SuiteRequest::new()
+        };
+
+        // When the suite is deployed with a ProductRolePrefix that starts (or continues) it
+        let outcome = deploy_suite(
+            &stacks,
+            &manifest_for("studio-catalog"),
+            &request,
+            settings(),
+            &mut RecordingReporter::default(),
+        )
+        .await;
+
+        // Then it is refused, naming both, and no stack was asked for
+        let error = outcome.expect_err("overlapping prefixes");
+        assert!(
+            matches!(error, DeployError::PrefixesOverlap { .. }),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains(&format!(
+                "ProductRolePrefix={role_prefix} and NamePrefix=studio-catalog"
+            )),
+            "{error}"
+        );
+    }
+    assert!(stacks.requests.lock().unwrap().is_empty());
+    assert!(!prefixes_overlap("studio-catalog", "studio-sc-"));
+}

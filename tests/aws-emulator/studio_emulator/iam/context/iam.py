@@ -7,14 +7,23 @@ Management", https://docs.aws.amazon.com/service-authorization/latest/reference/
 * ``aws:ResourceTag/*`` from a role's tags; CreateRole/CreateUser/CreatePolicy with ``Tags``
   have ``aws:RequestTag/*`` and need ``iam:TagRole``/``iam:TagUser``/``iam:TagPolicy`` (IAM User
   Guide, "Permissions required to tag IAM entities").
-* ``iam:PermissionsBoundary`` on CreateRole/PutRolePermissionsBoundary/CreateUser (SAR condition
-  key iam:PermissionsBoundary); ``iam:PolicyARN`` on Attach/Detach*Policy.
+* ``iam:PermissionsBoundary`` (SAR: "Filters access if the specified policy is set as the
+  permissions boundary on the IAM entity (user or role)"): on CreateRole/CreateUser and
+  Put*PermissionsBoundary the boundary the request sets; on every other action the SAR lists the
+  key for (PutRolePolicy, AttachRolePolicy, DeleteRolePolicy, DetachRolePolicy, DeleteRole,
+  UpdateAssumeRolePolicy, ...) the boundary the role has now, absent when it has none -- the IAM
+  User Guide's delegation example ("Permissions boundaries for IAM entities", "Delegating
+  responsibility to others using permissions boundaries") lets an administrator change only
+  users that carry the boundary this way. ``iam:PolicyARN`` on Attach/Detach*Policy.
+* A role's ARN carries its path (IAM User Guide, "IAM identifiers": ``arn:aws:iam::account:role/
+  path/name``): an existing role is named by the ARN IAM gave it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .. import service_reference
 from . import Authorization, Request, query_tags, request_tags, resource_tags
 
 PREFIX = "iam"
@@ -25,6 +34,10 @@ def _arn(request: Request) -> str:
     account = request.account_id
     path = str(p.get("Path") or "/")
     if "RoleName" in p:
+        if request.operation != "CreateRole":
+            existing = _role(request.account_id, str(p["RoleName"]))
+            if existing is not None:
+                return str(existing.arn)
         role_path = path if request.operation == "CreateRole" else "/"
         return f"arn:aws:iam::{account}:role{role_path}{p['RoleName']}"
     if "UserName" in p:
@@ -40,12 +53,31 @@ def _arn(request: Request) -> str:
     return "*"
 
 
-def _role_tags(request: Request, name: str) -> dict[str, str]:
+def _role(account: str, name: str) -> Any:
     from moto.iam.models import iam_backends
 
     try:
-        role = iam_backends[request.account_id]["aws"].get_role(name)
+        return iam_backends[account]["aws"].get_role(name)
     except Exception:
+        return None
+
+
+def role_boundary(account: str, name: str) -> str | None:
+    """The ARN of the permissions boundary the role ``name`` has now (None: no such role, or
+    none)."""
+    role = _role(account, name)
+    boundary = getattr(role, "permissions_boundary_arn", None) if role is not None else None
+    return str(boundary) if boundary else None
+
+
+#: The operations whose ``iam:PermissionsBoundary`` is the boundary the request sets.
+SETS_BOUNDARY = {"CreateRole", "CreateUser", "PutRolePermissionsBoundary",
+                 "PutUserPermissionsBoundary"}
+
+
+def _role_tags(request: Request, name: str) -> dict[str, str]:
+    role = _role(request.account_id, name)
+    if role is None:
         return {}
     tags = role.tags or {}
     if isinstance(tags, dict):
@@ -72,8 +104,14 @@ def default(request: Request) -> list[Authorization]:
         context.update(resource_tags(_role_tags(request, str(p["RoleName"]))))
     tags = query_tags(p)
     context.update(request_tags(tags))
-    if "PermissionsBoundary" in p:
-        context["iam:PermissionsBoundary"] = str(p["PermissionsBoundary"])
+    if op in SETS_BOUNDARY:
+        if "PermissionsBoundary" in p:
+            context["iam:PermissionsBoundary"] = str(p["PermissionsBoundary"])
+    elif "RoleName" in p and service_reference.has_condition_key(f"iam:{op}",
+                                                                 "iam:PermissionsBoundary"):
+        boundary = role_boundary(request.account_id, str(p["RoleName"]))
+        if boundary:
+            context["iam:PermissionsBoundary"] = boundary
     if "PolicyArn" in p and op in ATTACHING:
         context["iam:PolicyARN"] = str(p["PolicyArn"])
         arn = _arn(dict_without(request, "PolicyArn"))
