@@ -744,7 +744,40 @@ def _kms_key_from_its_properties() -> None:
             self.id, getattr(self, "studio_pending_window_in_days", 30)
         )
 
+    def update(cls: Any, original_resource: Any, new_resource_name: str,
+               cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> Any:
+        """An update of the key in place (moto 5.2.5's Key has no update, so a stack update
+        left the key as created): ``Description``, ``KeyPolicy`` and ``Tags`` are "Update
+        requires: No interruption" (CloudFormation template reference, AWS::KMS::Key), and the
+        type's update handler lists kms:UpdateKeyDescription, kms:PutKeyPolicy,
+        kms:TagResource and kms:UntagResource (its provider schema, handlers.update). The
+        properties that replace a key (KeySpec, KeyUsage, MultiRegion, Origin) are not
+        modelled: no template changes them. Added for test_iam_update_paths.py (#13)."""
+        from moto.kms.models import kms_backends
+
+        backend = kms_backends[account_id][region_name]
+        properties = cloudformation_json["Properties"]
+        key = original_resource
+        description = str(properties.get("Description") or "")
+        if description != key.description:
+            backend.update_key_description(key.id, description)
+        policy = properties.get("KeyPolicy")
+        if isinstance(policy, dict):
+            policy = json.dumps(policy)
+        if policy and policy != key.policy:
+            backend.put_key_policy(key.id, policy)
+        wanted = {str(t.get("Key")): str(t.get("Value", "")) for t in properties.get("Tags") or []}
+        present = backend.tagger.get_tag_dict_for_resource(key.id)
+        gone = [k for k in present if k not in wanted]
+        if gone:
+            backend.untag_resource(key.arn, gone)
+        changed = {k: v for k, v in wanted.items() if present.get(k) != v}
+        if changed:
+            backend.tag_resource(key.arn, changed)
+        return key
+
     Key.create_from_cloudformation_json = classmethod(create)  # type: ignore[method-assign,assignment]
+    Key.update_from_cloudformation_json = classmethod(update)  # type: ignore[method-assign,assignment]
     Key.delete = delete  # type: ignore[method-assign]
     Key._studio_reads_cfn_properties = True  # type: ignore[attr-defined]
 
