@@ -746,6 +746,26 @@ def test_a_new_keys_handler_calls_after_create_key_act_on_the_key_with_its_tags_
         assert asked[action].context["aws:RequestTag/studio-catalog:managed"] == "true"
 
 
+def test_an_update_carries_its_tags_only_on_the_handler_actions_that_take_request_tags() -> None:
+    """An update that changes a log group's tags and retention: the tagging calls carry
+    ``aws:RequestTag``/``aws:TagKeys``, ``logs:PutRetentionPolicy`` -- which the Service
+    Authorization Reference gives no such key -- does not (found by test_iam_update_paths.py:
+    the key's update-time ``kms:PutKeyPolicy`` was allowed by a statement on request tags)."""
+    from studio_emulator.iam.resource_handlers import authorizations
+
+    old = {"LogGroupName": "/aws/lambda/x", "RetentionInDays": 7,
+           "Tags": [{"Key": "team", "Value": "risk"}]}
+    new = {"LogGroupName": "/aws/lambda/x", "RetentionInDays": 30,
+           "Tags": [{"Key": "team", "Value": "fraud"}]}
+    asked = {a.action: a for a in authorizations(
+        "AWS::Logs::LogGroup", "update", new, old, "/aws/lambda/x", ACCOUNT, REGION)}
+
+    assert asked["logs:TagResource"].context["aws:RequestTag/team"] == "fraud"
+    assert asked["logs:TagResource"].context["aws:TagKeys"] == ["team"]
+    retention = asked["logs:PutRetentionPolicy"].context
+    assert not any(key.startswith("aws:RequestTag/") or key == "aws:TagKeys" for key in retention)
+
+
 # --------------------------------------------------------------------------
 # Terminating a domain whose data scientists' policy is attached to their role
 # --------------------------------------------------------------------------

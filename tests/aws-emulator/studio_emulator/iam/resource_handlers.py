@@ -17,7 +17,9 @@ bundles those schemas (``cfnlint/data/schemas/providers/<region>.json`` maps a t
 * The resource is the resource's ARN for the actions of its own service where the template or the
   physical id names it (:func:`_own_arn`), else ``*``; ``iam:PassRole`` is on the role a property
   passes, with ``iam:PassedToService``.
-* A create or update whose properties carry ``Tags`` has ``aws:RequestTag/*`` and ``aws:TagKeys``.
+* A create or update whose properties carry ``Tags`` has ``aws:RequestTag/*`` and ``aws:TagKeys``
+  on the handler's actions the Service Authorization Reference lists those keys for
+  (:func:`_tags_for`).
 * A refusal fails the resource as the handlers report it (as reported: aws/aws-cdk#27067):
   ``Resource handler returned message: "User: ... is not authorized to perform: ... (Service: Iam,
   Status Code: 403, Request ID: ...)" (RequestToken: ..., HandlerErrorCode: AccessDenied)``.
@@ -398,7 +400,9 @@ def authorizations(
         ):
             given = (properties or {}).get("PermissionsBoundary")
             value = given if action == "iam:PutRolePermissionsBoundary" else boundary
-            needed.append(Authorization(action, arn, {**tags, **_boundary_context(action, value)}))
+            needed.append(Authorization(
+                action, arn, {**_tags_for(action, tags), **_boundary_context(action, value)}
+            ))
             continue
         if action == "iam:PassRole":
             role = _lookup(properties or {}, passed[0]) if passed else None
@@ -413,11 +417,32 @@ def authorizations(
             continue
         resource = arn if prefix and action.split(":")[0] == prefix else "*"
         if key_policy is not None and resource == arn:
-            needed.append(Authorization(action, resource, {**tags, **key_tags}, key_policy,
-                                        account))
+            needed.append(Authorization(action, resource, {**_tags_for(action, tags), **key_tags},
+                                        key_policy, account))
             continue
-        needed.append(Authorization(action, resource, dict(tags)))
+        # an action the create request itself carries is asked with that request's tags
+        carried = created is not None and action in created[1]
+        needed.append(Authorization(action, resource, dict(tags) if carried
+                                    else _tags_for(action, tags)))
     return needed
+
+
+def _tags_for(action: str, tags: dict[str, Any]) -> dict[str, Any]:
+    """The request tags of a create or update as ``action`` carries them: ``aws:RequestTag/*``
+    and ``aws:TagKeys`` only for an action the Service Authorization Reference lists them for
+    (a key an action lacks is absent from its request: IAM User Guide, "Controlling access during
+    AWS requests"). The handler's tagging and create calls carry the tags; its other calls --
+    ``kms:PutKeyPolicy``, ``kms:UpdateKeyDescription`` of an update that also changes tags --
+    do not."""
+    wanted = {
+        key for key in ("aws:RequestTag/${TagKey}", "aws:TagKeys")
+        if service_reference.has_condition_key(action, key)
+    }
+    return {
+        key: value for key, value in tags.items()
+        if ("aws:TagKeys" in wanted if key == "aws:TagKeys"
+            else "aws:RequestTag/${TagKey}" in wanted)
+    }
 
 
 #: The role-policy calls of AWS::IAM::Policy's handlers, made on each role its ``Roles`` names.
