@@ -8,9 +8,9 @@
 # Cargo puts its output (CARGO_TARGET_DIR, build.target-dir): the bench asks Cargo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-say() { echo "==> $*" >&2; }
-say "preparing the emulator's Python environment (.venv; first time ~1 min, then instant)"
-scripts/setup-python
+# shellcheck source=benches/lib.sh
+source benches/lib.sh
+prepare_emulator
 args=()
 package=false
 for arg in "$@"; do

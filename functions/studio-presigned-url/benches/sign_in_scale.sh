@@ -17,14 +17,10 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../../.."
-say() { echo "==> $*" >&2; }
-say "preparing the emulator's Python environment (.venv; first time ~1 min, then instant)"
-scripts/setup-python
-profile="${BENCH_PROFILE:-release}"
-args=()
-if [[ "$profile" == "release" ]]; then
-  args+=(--release)
-fi
+# shellcheck source=benches/lib.sh
+source benches/lib.sh
+prepare_emulator
+cargo_profile_args
 export BENCH_PROFILES="${BENCH_PROFILES:-10,1000,5000}"
 export BENCH_RUNS="${BENCH_RUNS:-10}"
 

@@ -11,6 +11,8 @@ use studio_catalog_harness::{
     lambda::{FunctionSpec, LocalLambda, Outcome},
 };
 
+mod support;
+
 const FUNCTION: &str = "studio-presigned-url";
 const BROWSER_IAM_USER: &str =
     include_str!("../../../events/studio-presigned-url/browser-iam-user.json");
@@ -62,22 +64,7 @@ impl SignInUnderTest {
             .lease()
             .await
             .expect("the emulator starts");
-        let created = aws
-            .sagemaker(
-                "CreateDomain",
-                &json!({
-                    "DomainName": "data-science",
-                    "AuthMode": "IAM",
-                    "DefaultUserSettings": {
-                        "ExecutionRole": format!("arn:aws:iam::{ACCOUNT_ID}:role/StudioExecution")
-                    },
-                    "SubnetIds": ["subnet-0123456789abcdef0"],
-                    "VpcId": "vpc-0123456789abcdef0"
-                }),
-            )
-            .await
-            .expect("CreateDomain");
-        let domain_id = created["DomainId"].as_str().expect("DomainId").to_owned();
+        let domain_id = support::create_domain(&aws, "data-science", "IAM").await;
         let studio = Self::with_function(aws, domain_id, env).await;
         studio
             .wait_for_status("DescribeDomain", json!({ "DomainId": studio.domain_id }))
@@ -543,22 +530,7 @@ async fn an_sso_domain_answers_with_the_identity_center_access_portal() {
         .lease()
         .await
         .expect("the emulator starts");
-    let created = aws
-        .sagemaker(
-            "CreateDomain",
-            &json!({
-                "DomainName": "sso-science",
-                "AuthMode": "SSO",
-                "DefaultUserSettings": {
-                    "ExecutionRole": format!("arn:aws:iam::{ACCOUNT_ID}:role/StudioExecution")
-                },
-                "SubnetIds": ["subnet-0123456789abcdef0"],
-                "VpcId": "vpc-0123456789abcdef0"
-            }),
-        )
-        .await
-        .expect("CreateDomain");
-    let domain_id = created["DomainId"].as_str().expect("DomainId").to_owned();
+    let domain_id = support::create_domain(&aws, "sso-science", "SSO").await;
     let studio = SignInUnderTest::with_function(aws, domain_id, &[]).await;
     studio
         .wait_for_status("DescribeDomain", json!({ "DomainId": studio.domain_id }))

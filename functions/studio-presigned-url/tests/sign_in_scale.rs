@@ -17,6 +17,8 @@ use studio_catalog_harness::{
     lambda::{FunctionSpec, LocalLambda},
 };
 
+mod support;
+
 const FUNCTION: &str = "studio-presigned-url";
 const BROWSER_IAM_USER: &str =
     include_str!("../../../events/studio-presigned-url/browser-iam-user.json");
@@ -36,22 +38,7 @@ fn signed_by(name: &str) -> Value {
 /// A domain with `profiles` user profiles, `user<i>` tagged `studiouserid=user<i>`, the one
 /// signed in to (`user<profiles/2>`) `InService`; returns the domain id.
 async fn domain_of(aws: &AwsEmulator, profiles: usize) -> String {
-    let created = aws
-        .sagemaker(
-            "CreateDomain",
-            &json!({
-                "DomainName": format!("scale-{profiles}"),
-                "AuthMode": "IAM",
-                "DefaultUserSettings": {
-                    "ExecutionRole": format!("arn:aws:iam::{ACCOUNT_ID}:role/StudioExecution")
-                },
-                "SubnetIds": ["subnet-0123456789abcdef0"],
-                "VpcId": "vpc-0123456789abcdef0"
-            }),
-        )
-        .await
-        .expect("CreateDomain");
-    let domain_id = created["DomainId"].as_str().expect("DomainId").to_owned();
+    let domain_id = support::create_domain(aws, &format!("scale-{profiles}"), "IAM").await;
     let domain = domain_id.as_str();
     stream::iter(0..profiles)
         .map(|i| async move {

@@ -92,6 +92,19 @@ pub fn target_dir() -> PathBuf {
         .clone()
 }
 
+/// Checks that each of `binaries` (function binaries, `studio-catalog-deploy`) is built in
+/// `target_dir().join("debug")`: the integration tests run the real binaries, which `cargo
+/// test` of the harness does not build. Panics naming the first one missing.
+pub fn assert_debug_binaries_built(binaries: &[&str]) {
+    let bin_dir = target_dir().join("debug");
+    for binary in binaries {
+        assert!(
+            bin_dir.join(binary).is_file(),
+            "{binary} is not built: run `cargo build --workspace --bins` first"
+        );
+    }
+}
+
 /// Locks a std mutex; a poisoned lock (a panic while holding it, e.g. a failed
 /// assertion in a test task) still hands out the data.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -17,18 +17,16 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cloudformation::types::StackStatus;
 use aws_sdk_sts::config::Credentials;
 use reqwest::Method;
 use serde_json::{Value, json};
 use studio_catalog_harness::cloudformation::{CfnRequest, CfnResponse, ResponseServer, Stack};
-use studio_catalog_harness::emulator::{AwsEmulator, xml_text};
+use studio_catalog_harness::emulator::AwsEmulator;
 use studio_catalog_harness::story::{CapturedOutput, DeployRun, Narrator};
-use studio_catalog_harness::{ACCOUNT_ID, REGION, target_dir};
+use studio_catalog_harness::{ACCOUNT_ID, REGION, assert_debug_binaries_built, target_dir};
 
 const IAM_VERSION: &str = "2010-05-08";
-const EC2_VERSION: &str = "2016-11-15";
 /// The core stack's `CustomResourceStackNames`, as a platform admin who also runs stacks of
 /// their own sets it.
 const ALLOWED_STACK_NAMES: &str = "SC-*,platform-*";
@@ -60,23 +58,6 @@ fn product_role_arn(name: &str) -> String {
 
 fn function_arn(name: &str) -> String {
     format!("arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:studio-catalog-{name}")
-}
-
-fn trust(principal: &Value) -> String {
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]
-    })
-    .to_string()
-}
-
-async fn config(aws: &AwsEmulator, credentials: Credentials) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .endpoint_url(aws.endpoint_url())
-        .credentials_provider(credentials)
-        .load()
-        .await
 }
 
 /// The decision log's length now: a step's decisions are those after it.
@@ -132,17 +113,7 @@ async fn prepare_account(aws: &AwsEmulator) -> TestResult<(String, Vec<String>)>
         (CLOUD_ADMIN_ROLE, &account, "/"),
         (INVOKER_ROLE, &account, "/"),
     ] {
-        aws.call_query(
-            "iam",
-            IAM_VERSION,
-            "CreateRole",
-            &[
-                ("RoleName", role),
-                ("Path", path),
-                ("AssumeRolePolicyDocument", &trust(trusted)),
-            ],
-        )
-        .await?;
+        aws.create_role_trusting(role, path, trusted).await?;
     }
     let functions = [
         "studio-domain",
@@ -165,35 +136,7 @@ async fn prepare_account(aws: &AwsEmulator) -> TestResult<(String, Vec<String>)>
         ],
     )
     .await?;
-    let vpc = aws
-        .call_query(
-            "ec2",
-            EC2_VERSION,
-            "CreateVpc",
-            &[("CidrBlock", "10.40.0.0/16")],
-        )
-        .await?;
-    let vpc_id = xml_text(&vpc, "vpcId").unwrap_or_default().to_owned();
-    let mut subnets = Vec::new();
-    for (cidr, zone) in [
-        ("10.40.1.0/24", "us-east-1a"),
-        ("10.40.2.0/24", "us-east-1b"),
-    ] {
-        let subnet = aws
-            .call_query(
-                "ec2",
-                EC2_VERSION,
-                "CreateSubnet",
-                &[
-                    ("VpcId", &vpc_id),
-                    ("CidrBlock", cidr),
-                    ("AvailabilityZone", zone),
-                ],
-            )
-            .await?;
-        subnets.push(xml_text(&subnet, "subnetId").unwrap_or_default().to_owned());
-    }
-    Ok((vpc_id, subnets))
+    Ok(aws.create_vpc_with_two_subnets(40).await?)
 }
 
 /// Tags the product role `role` for the profile `profile` of `domain_id`, as the user-profile
@@ -378,30 +321,28 @@ impl Invoker<'_> {
 )]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hand_made_requests_are_refused_and_do_nothing() -> TestResult {
-    let bin_dir = target_dir().join("debug");
-    for binary in [
+    assert_debug_binaries_built(&[
         "studio-catalog-deploy",
         "studio-domain",
         "studio-user-profile",
         "lakeformation-grant",
         "studio-cleanup",
         "studio-presigned-url",
-    ] {
-        assert!(
-            bin_dir.join(binary).is_file(),
-            "{binary} is not built: run `cargo build --workspace --bins` first"
-        );
-    }
+    ]);
     let aws = AwsEmulator::builder()
         .transition_seconds(0.5)
         .lease()
         .await?;
     assert!(aws.iam_enforced().await?, "IAM is enforced");
-    let admin = config(
-        &aws,
-        Credentials::new("testing", "testing", None, None, "callers-admin"),
-    )
-    .await;
+    let admin = aws
+        .sdk_config(Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "callers-admin",
+        ))
+        .await;
     let cfn = aws_sdk_cloudformation::Client::new(&admin);
     let (vpc_id, subnets) = prepare_account(&aws).await?;
     let answers = ResponseServer::start().await?;
@@ -517,17 +458,15 @@ async fn hand_made_requests_are_refused_and_do_nothing() -> TestResult {
         let issued = assumed
             .credentials()
             .ok_or("AssumeRole answered no credentials")?;
-        let session = config(
-            &aws,
-            Credentials::new(
+        let session = aws
+            .sdk_config(Credentials::new(
                 issued.access_key_id(),
                 issued.secret_access_key(),
                 Some(issued.session_token().to_owned()),
                 None,
                 "callers-invoker",
-            ),
-        )
-        .await;
+            ))
+            .await;
         Invoker {
             lambda: aws_sdk_lambda::Client::new(&session),
             answers,

@@ -41,7 +41,6 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cloudformation::types::StackStatus;
 use aws_sdk_sts::config::Credentials;
 use reqwest::Method;
@@ -51,10 +50,11 @@ use studio_catalog_harness::function_url::signed_get;
 use studio_catalog_harness::story::{
     CapturedOutput, DeployRun, Narrator, service_catalog_end_user_policy,
 };
-use studio_catalog_harness::{ACCOUNT_ID, REGION, target_dir, workspace_root};
+use studio_catalog_harness::{
+    ACCOUNT_ID, REGION, assert_debug_binaries_built, target_dir, workspace_root,
+};
 
 const IAM_VERSION: &str = "2010-05-08";
-const EC2_VERSION: &str = "2016-11-15";
 const CORE_STACK: &str = "studio-catalog-core";
 /// The core stack's `ProductRolePrefix` (its default): the functions may pass only such roles.
 const EXECUTION_ROLE: &str = "studio-sc-function-roles-execution";
@@ -69,25 +69,6 @@ const TABLE: &str = "payments";
 const DEADLINE: Duration = Duration::from_secs(60);
 
 type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
-
-/// A trust policy: `principal` may assume the role.
-fn trust(principal: &Value) -> String {
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]
-    })
-    .to_string()
-}
-
-/// An identity's SDK configuration, pointed at the emulator.
-async fn config(aws: &AwsEmulator, credentials: Credentials) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .endpoint_url(aws.endpoint_url())
-        .credentials_provider(credentials)
-        .load()
-        .await
-}
 
 /// The decision log's length now: a step's decisions are those after it.
 async fn decisions_now(aws: &AwsEmulator) -> TestResult<usize> {
@@ -375,17 +356,7 @@ async fn prepare_account(aws: &AwsEmulator) -> TestResult<(String, Vec<String>)>
         } else {
             PRODUCT_ROLE_PATH
         };
-        aws.call_query(
-            "iam",
-            IAM_VERSION,
-            "CreateRole",
-            &[
-                ("RoleName", role),
-                ("Path", path),
-                ("AssumeRolePolicyDocument", &trust(trusted)),
-            ],
-        )
-        .await?;
+        aws.create_role_trusting(role, path, trusted).await?;
     }
     aws.call_query(
         "iam",
@@ -401,34 +372,7 @@ async fn prepare_account(aws: &AwsEmulator) -> TestResult<(String, Vec<String>)>
         ],
     )
     .await?;
-    let vpc = aws
-        .call_query(
-            "ec2",
-            EC2_VERSION,
-            "CreateVpc",
-            &[("CidrBlock", "10.30.0.0/16")],
-        )
-        .await?;
-    let vpc_id = xml_text(&vpc, "vpcId").unwrap_or_default().to_owned();
-    let mut subnets = Vec::new();
-    for (cidr, zone) in [
-        ("10.30.1.0/24", "us-east-1a"),
-        ("10.30.2.0/24", "us-east-1b"),
-    ] {
-        let subnet = aws
-            .call_query(
-                "ec2",
-                EC2_VERSION,
-                "CreateSubnet",
-                &[
-                    ("VpcId", &vpc_id),
-                    ("CidrBlock", cidr),
-                    ("AvailabilityZone", zone),
-                ],
-            )
-            .await?;
-        subnets.push(xml_text(&subnet, "subnetId").unwrap_or_default().to_owned());
-    }
+    let (vpc_id, subnets) = aws.create_vpc_with_two_subnets(30).await?;
     aws.glue(
         "CreateDatabase",
         &json!({"DatabaseInput": {"Name": DATABASE}}),
@@ -496,20 +440,14 @@ async fn deploy(
 )]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_function_path_runs_under_its_core_role() -> TestResult {
-    let bin_dir = target_dir().join("debug");
-    for binary in [
+    assert_debug_binaries_built(&[
         "studio-catalog-deploy",
         "studio-domain",
         "studio-user-profile",
         "lakeformation-grant",
         "studio-cleanup",
         "studio-presigned-url",
-    ] {
-        assert!(
-            bin_dir.join(binary).is_file(),
-            "{binary} is not built: run `cargo build --workspace --bins` first"
-        );
-    }
+    ]);
     let started = Instant::now();
     let mark = |what: &str| eprintln!("{:>6.1} s  {what}", started.elapsed().as_secs_f64());
     let aws = AwsEmulator::builder()
@@ -517,11 +455,15 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
         .lease()
         .await?;
     assert!(aws.iam_enforced().await?, "IAM is enforced");
-    let admin = config(
-        &aws,
-        Credentials::new("testing", "testing", None, None, "function-roles-admin"),
-    )
-    .await;
+    let admin = aws
+        .sdk_config(Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "function-roles-admin",
+        ))
+        .await;
     let stacks = Stacks {
         cfn: aws_sdk_cloudformation::Client::new(&admin),
     };
@@ -825,18 +767,10 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
             .then_some(()))
     })
     .await?;
-    aws.call_query(
-        "iam",
-        IAM_VERSION,
-        "CreateRole",
-        &[
-            ("RoleName", ANALYST_ROLE),
-            ("Path", PRODUCT_ROLE_PATH),
-            (
-                "AssumeRolePolicyDocument",
-                &trust(&json!({"Service": "sagemaker.amazonaws.com"})),
-            ),
-        ],
+    aws.create_role_trusting(
+        ANALYST_ROLE,
+        PRODUCT_ROLE_PATH,
+        &json!({"Service": "sagemaker.amazonaws.com"}),
     )
     .await?;
     let (status, reasons) = stacks.settled(&grant_stack).await?;
@@ -923,16 +857,13 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
         let issued = assumed
             .credentials()
             .ok_or("AssumeRole answered no credentials")?;
-        config(
-            &aws,
-            Credentials::new(
-                issued.access_key_id(),
-                issued.secret_access_key(),
-                Some(issued.session_token().to_owned()),
-                None,
-                "function-roles-cloud-admin",
-            ),
-        )
+        aws.sdk_config(Credentials::new(
+            issued.access_key_id(),
+            issued.secret_access_key(),
+            Some(issued.session_token().to_owned()),
+            None,
+            "function-roles-cloud-admin",
+        ))
         .await
     };
     let sc = aws_sdk_servicecatalog::Client::new(&cloud_admin);

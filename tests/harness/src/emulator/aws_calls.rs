@@ -9,7 +9,14 @@ use aws_sdk_sagemaker::{
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_sts::config::Credentials;
+
 use super::{Answer, AwsEmulator, EmulatorError, Result};
+
+/// The IAM and EC2 query APIs' versions (their `Version` parameter).
+const IAM_VERSION: &str = "2010-05-08";
+const EC2_VERSION: &str = "2016-11-15";
 
 /// The SigV4 `Authorization` of a call the emulator accepts (it checks the credential scope's
 /// service and region, not the signature).
@@ -188,12 +195,85 @@ impl AwsEmulator {
                 .iter()
                 .map(|(field, value)| (field.as_str(), *value)),
         );
-        self.call_query("iam", "2010-05-08", "CreateRole", &parameters)
+        self.call_query("iam", IAM_VERSION, "CreateRole", &parameters)
             .await?;
         Ok(format!(
             "arn:aws:iam::{}:role/studio-catalog/{name}",
             crate::ACCOUNT_ID
         ))
+    }
+
+    /// Creates the IAM role `name` under `path` (e.g. `/`, `/studio-catalog/products/`) that
+    /// `principal` may assume ([`trust_policy`]); IAM `CreateRole` through
+    /// [`call_query`](Self::call_query).
+    pub async fn create_role_trusting(
+        &self,
+        name: &str,
+        path: &str,
+        principal: &Value,
+    ) -> Result<()> {
+        self.call_query(
+            "iam",
+            IAM_VERSION,
+            "CreateRole",
+            &[
+                ("RoleName", name),
+                ("Path", path),
+                ("AssumeRolePolicyDocument", &trust_policy(principal)),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A VPC `10.{second_octet}.0.0/16` with two subnets, `10.{second_octet}.1.0/24` in
+    /// `us-east-1a` and `10.{second_octet}.2.0/24` in `us-east-1b` (a Studio domain in VPC-only
+    /// mode names subnets of its VPC; EC2 `CreateVpc`, `CreateSubnet`). Returns (VPC id,
+    /// subnet ids).
+    pub async fn create_vpc_with_two_subnets(
+        &self,
+        second_octet: u8,
+    ) -> Result<(String, Vec<String>)> {
+        let vpc = self
+            .call_query(
+                "ec2",
+                EC2_VERSION,
+                "CreateVpc",
+                &[("CidrBlock", &format!("10.{second_octet}.0.0/16"))],
+            )
+            .await?;
+        let vpc_id = xml_text(&vpc, "vpcId").unwrap_or_default().to_owned();
+        let mut subnets = Vec::new();
+        for (third_octet, zone) in [(1, "us-east-1a"), (2, "us-east-1b")] {
+            let subnet = self
+                .call_query(
+                    "ec2",
+                    EC2_VERSION,
+                    "CreateSubnet",
+                    &[
+                        ("VpcId", &vpc_id),
+                        (
+                            "CidrBlock",
+                            &format!("10.{second_octet}.{third_octet}.0/24"),
+                        ),
+                        ("AvailabilityZone", zone),
+                    ],
+                )
+                .await?;
+            subnets.push(xml_text(&subnet, "subnetId").unwrap_or_default().to_owned());
+        }
+        Ok((vpc_id, subnets))
+    }
+
+    /// An SDK configuration signing as `credentials`, pointed at the emulator, in
+    /// [`REGION`](crate::REGION).
+    pub async fn sdk_config(&self, credentials: Credentials) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(crate::REGION))
+            .endpoint_url(self.endpoint_url())
+            .credentials_provider(credentials)
+            .load()
+            .await
     }
 
     /// A call of an AWS query-protocol API (IAM, EC2, STS...): `action` with `parameters`,
@@ -291,6 +371,16 @@ impl AwsEmulator {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
+}
+
+/// A role trust policy: `principal` (e.g. `{"Service": "sagemaker.amazonaws.com"}`) may
+/// assume the role (`sts:AssumeRole`).
+pub fn trust_policy(principal: &Value) -> String {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]
+    })
+    .to_string()
 }
 
 /// The text of the first `<tag>` element of a query-protocol XML answer (`vpcId`, `Code`...),

@@ -24,7 +24,7 @@ use std::{
     time::Duration,
 };
 
-pub use aws_calls::xml_text;
+pub use aws_calls::{trust_policy, xml_text};
 pub use error::{EmulatorError, Result, SETUP_HINT};
 pub use types::{ApiCall, EfsFileSystem, Fault};
 

@@ -328,21 +328,7 @@ pub(super) async fn walk(
                 }
             }
             world.data_scientists_role_arn = format!("arn:aws:iam::{ACCOUNT_ID}:role/{DATA_SCIENTISTS_ROLE}");
-            let vpc = aws
-                .call_query("ec2", EC2_VERSION, "CreateVpc", &[("CidrBlock", "10.20.0.0/16")])
-                .await?;
-            world.vpc_id = xml_text(&vpc, "vpcId").unwrap_or_default().to_owned();
-            for (cidr, zone) in [("10.20.1.0/24", "us-east-1a"), ("10.20.2.0/24", "us-east-1b")] {
-                let subnet = aws
-                    .call_query(
-                        "ec2",
-                        EC2_VERSION,
-                        "CreateSubnet",
-                        &[("VpcId", &world.vpc_id), ("CidrBlock", cidr), ("AvailabilityZone", zone)],
-                    )
-                    .await?;
-                world.subnet_ids.push(xml_text(&subnet, "subnetId").unwrap_or_default().to_owned());
-            }
+            (world.vpc_id, world.subnet_ids) = aws.create_vpc_with_two_subnets(20).await?;
             let group = aws
                 .call_query(
                     "ec2",
