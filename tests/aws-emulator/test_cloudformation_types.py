@@ -318,7 +318,7 @@ def test_describe_stacks_answers_a_defaulted_list_parameter_as_its_comma_separat
     """DescribeStacks' ``Parameter.ParameterValue`` is a string (API reference, Parameter): a
     defaulted ``CommaDelimitedList`` is answered as its text, which a deploy that keeps the
     values set before (tools/deploy) passes back on its next UpdateStack, where each member is
-    checked against ``AllowedValues`` (found by tests/harness/tests/function_roles.rs updating
+    checked against ``AllowedValues`` (found by tests/harness/tests/integration/function_roles.rs updating
     the core stack: the list was answered as a Python rendering, ``['SELECT', 'DESCRIBE']``)."""
     cloudformation = client(endpoint, "cloudformation")
     template = {

@@ -64,12 +64,7 @@ impl fmt::Display for StackRefusal {
 impl AllowedStacks {
     /// The comma-separated `patterns`; blank means [`DEFAULT_PATTERNS`].
     pub(crate) fn new(patterns: &str) -> Self {
-        let mut parsed: Vec<String> = patterns
-            .split(',')
-            .map(str::trim)
-            .filter(|pattern| !pattern.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let mut parsed = lambda_support::environment::comma_list(patterns);
         if parsed.is_empty() {
             parsed = vec![DEFAULT_PATTERNS.to_owned()];
         }

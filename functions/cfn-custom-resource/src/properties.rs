@@ -87,12 +87,9 @@ pub fn string_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Str
                 ))),
             })
             .collect(),
-        Value::String(text) => Ok(text
-            .split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
-            .map(str::to_owned)
-            .collect()),
+        // A `CommaDelimitedList` parameter handed over joined: the same reading as a list in a
+        // function's environment.
+        Value::String(text) => Ok(lambda_support::environment::comma_list(&text)),
         other => Err(D::Error::custom(format!(
             "expected a list of strings, got {other}"
         ))),

@@ -30,7 +30,7 @@ impl ResponseUrlPolicy {
     /// CloudFormation's S3 URLs, and the prefixes in `CFN_RESPONSE_URL_ALLOW`.
     pub(crate) fn from_env() -> Self {
         let configured = std::env::var(ALLOW_ENV).unwrap_or_default();
-        Self::new(configured.split(',').map(str::to_owned))
+        Self::new(lambda_support::environment::comma_list(&configured))
     }
 
     /// Whether the answer may be PUT to `response_url`.

@@ -27,6 +27,8 @@ use std::collections::BTreeSet;
 
 use aws_sdk_lakeformation::types::Permission;
 use cfn_custom_resource::ResourceError;
+pub use lambda_support::ConfigError;
+use lambda_support::environment::comma_list;
 
 use crate::grant::Grant;
 
@@ -41,23 +43,6 @@ pub const ROLE_PATH_VAR: &str = "PRODUCT_ROLE_PATH";
 
 /// What the function's defaults allow when the core stack sets no permission list.
 pub const DEFAULT_PERMISSIONS: &[&str] = &["DESCRIBE", "SELECT"];
-
-/// A configuration the function cannot start with.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ConfigError {
-    /// A required variable is unset or empty.
-    #[error("{variable} is not set: {hint}")]
-    Missing {
-        variable: &'static str,
-        hint: &'static str,
-    },
-    /// A variable's value is not usable.
-    #[error("{variable} is invalid: {reason}")]
-    Invalid {
-        variable: &'static str,
-        reason: String,
-    },
-}
 
 /// The allow-lists every grant is checked against.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +75,7 @@ impl GrantPolicy {
         };
         let role_prefix = get(ROLE_PREFIX_VAR).ok_or(ConfigError::Missing {
             variable: ROLE_PREFIX_VAR,
-            hint: "the name prefix of the roles grants may be for (core.yaml's ProductRolePrefix)",
+            expected: "the name prefix of the roles grants may be for (core.yaml's ProductRolePrefix)",
         })?;
         let role_path = get(ROLE_PATH_VAR).unwrap_or_else(|| "/".to_owned());
         Self::new(permissions, grantable, role_path, role_prefix)
@@ -105,12 +90,13 @@ impl GrantPolicy {
     ) -> Result<Self, ConfigError> {
         let (role_path, role_prefix) = (role_path.into(), role_prefix.into());
         if let Some(stray) = grantable.difference(&permissions).next() {
-            return Err(ConfigError::Invalid {
-                variable: ALLOWED_GRANTABLE_VAR,
-                reason: format!(
+            return Err(ConfigError::invalid(
+                ALLOWED_GRANTABLE_VAR,
+                &grantable.iter().cloned().collect::<Vec<_>>().join(","),
+                format!(
                     "{stray} is not in {ALLOWED_PERMISSIONS_VAR}: a grant option on a permission no grant may hold"
                 ),
-            });
+            ));
         }
         // IAM User Guide, "IAM identifiers": a path begins and ends with a slash; role names use
         // [\w+=,.@-].
@@ -119,16 +105,18 @@ impl GrantPolicy {
             && role_path.ends_with('/')
             && role_path.chars().all(|c| c == '/' || name_chars(c)))
         {
-            return Err(ConfigError::Invalid {
-                variable: ROLE_PATH_VAR,
-                reason: format!("\"{role_path}\" is not an IAM path (/ or /name/.../)"),
-            });
+            return Err(ConfigError::invalid(
+                ROLE_PATH_VAR,
+                &role_path,
+                "an IAM path (/ or /name/.../)",
+            ));
         }
         if !role_prefix.chars().all(name_chars) {
-            return Err(ConfigError::Invalid {
-                variable: ROLE_PREFIX_VAR,
-                reason: format!("\"{role_prefix}\" is not the start of an IAM role name"),
-            });
+            return Err(ConfigError::invalid(
+                ROLE_PREFIX_VAR,
+                &role_prefix,
+                "the start of an IAM role name (letters, digits and +=,.@_-)",
+            ));
         }
         Ok(Self {
             permissions,
@@ -221,20 +209,20 @@ impl GrantPolicy {
 
 fn permission_list(variable: &'static str, list: &str) -> Result<BTreeSet<String>, ConfigError> {
     let known = Permission::values();
-    list.split(',')
-        .map(str::trim)
-        .filter(|name| !name.is_empty())
+    comma_list(list)
+        .into_iter()
         .map(|name| {
-            if known.contains(&name) {
-                Ok(name.to_owned())
+            if known.contains(&name.as_str()) {
+                Ok(name)
             } else {
-                Err(ConfigError::Invalid {
+                Err(ConfigError::invalid(
                     variable,
-                    reason: format!(
-                        "unknown Lake Formation permission \"{name}\" (expected any of {})",
+                    list,
+                    format!(
+                        "Lake Formation permission names; \"{name}\" is not one (expected any of {})",
                         known.join(", ")
                     ),
-                })
+                ))
             }
         })
         .collect()
@@ -384,7 +372,7 @@ mod tests {
             policy(&[]),
             Err(ConfigError::Missing {
                 variable: ROLE_PREFIX_VAR,
-                hint: "the name prefix of the roles grants may be for (core.yaml's ProductRolePrefix)",
+                expected: "the name prefix of the roles grants may be for (core.yaml's ProductRolePrefix)",
             })
         );
     }

@@ -1,6 +1,10 @@
 //! Why a function cannot start with its environment: each function reads its configuration
 //! once, at cold start, from environment variables, and fails there — naming the variable —
 //! rather than mid-request.
+//!
+//! Lists in a variable are comma-separated ([`comma_list`]): CloudFormation hands a
+//! `CommaDelimitedList` parameter to `!Join [",", ...]` or a `String` parameter to the variable
+//! as the admin typed it, so blanks around items and empty items (`a, b,`) are forgiven.
 
 /// A configuration the function cannot start with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,9 +44,27 @@ impl ConfigError {
     }
 }
 
+/// The items of a comma-separated list, trimmed, in order, empty items dropped (`" a, b,,"` is
+/// `["a", "b"]`). Each function checks the items against what it accepts.
+pub fn comma_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_comma_list_is_its_trimmed_non_empty_items_in_order() {
+        assert_eq!(comma_list(" b, a,,c ,"), ["b", "a", "c"]);
+        assert!(comma_list("").is_empty());
+        assert!(comma_list(" , ").is_empty());
+    }
 
     #[test]
     fn a_config_error_names_the_variable_and_what_it_should_hold() {

@@ -26,5 +26,5 @@ export BENCH_RUNS="${BENCH_RUNS:-10}"
 
 say "studio-presigned-url sign-in at ${BENCH_PROFILES} profiles, ${BENCH_RUNS} runs each, ${profile} build"
 say "building (${profile}; a first release build takes ~15-20 min on 2 cores), then arranging each domain"
-cargo test -p studio-presigned-url "${args[@]}" --test sign_in_scale -- \
+cargo test -p studio-presigned-url "${args[@]}" --test integration -- sign_in_scale:: \
   --ignored --exact benchmark_sign_in_at_scale --nocapture --test-threads 1

@@ -152,11 +152,8 @@ fn list(
     let Some(value) = value else {
         return Ok(None);
     };
-    let items: BTreeSet<String> = value
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .map(str::to_owned)
+    let items: BTreeSet<String> = lambda_support::environment::comma_list(&value)
+        .into_iter()
         .collect();
     match items.iter().find(|item| !valid(item)) {
         Some(bad) => Err(ConfigError::Invalid {

@@ -51,7 +51,7 @@ impl DomainAuthModes for SageMakerStudio {
 mod memory {
     //! The in-memory Studio's domains carry no `AuthMode`: they are all `IAM` domains, as the
     //! suite's products create them. The `SSO` case is tested against the emulator
-    //! (`tests/sign_in.rs`).
+    //! (`tests/integration/sign_in.rs`).
 
     use studio_sagemaker::{memory::MemoryStudio, ports::Domains};
 

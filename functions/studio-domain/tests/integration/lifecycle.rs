@@ -611,6 +611,49 @@ async fn settings_and_subnets_change_in_place_through_update_domain() {
 }
 
 #[tokio::test]
+async fn tag_propagation_and_idle_shutdown_are_set_on_create_and_tag_propagation_changes_in_place()
+{
+    let world = world().await;
+    let idle = json!({"AppLifecycleManagement": {"IdleSettings": {
+        "LifecycleManagement": "ENABLED",
+        "IdleTimeoutInMinutes": "120",
+        "MinIdleTimeoutInMinutes": "60",
+        "MaxIdleTimeoutInMinutes": "480",
+    }}});
+    let mut with_defaults = properties("team-a");
+    with_defaults["TagPropagation"] = json!("ENABLED");
+    with_defaults["DefaultUserSettings"] =
+        json!({"JupyterLabAppSettings": idle, "CodeEditorAppSettings": idle});
+
+    let (request, created) = world.create("Domain", with_defaults.clone()).await;
+
+    assert!(created.is_success(), "{:?}", created.reason);
+    let domain_id = created.physical_resource_id.clone();
+    let described = world.describe(&domain_id).await.unwrap();
+    assert_eq!(described["TagPropagation"], "ENABLED");
+    for app in ["JupyterLabAppSettings", "CodeEditorAppSettings"] {
+        let settings =
+            &described["DefaultUserSettings"][app]["AppLifecycleManagement"]["IdleSettings"];
+        assert_eq!(settings["LifecycleManagement"], "ENABLED", "{app}");
+        assert_eq!(settings["IdleTimeoutInMinutes"], 120, "{app}");
+        assert_eq!(settings["MaxIdleTimeoutInMinutes"], 480, "{app}");
+    }
+
+    let mut without = with_defaults.clone();
+    without["TagPropagation"] = json!("DISABLED");
+    let updated = world
+        .send_and_wait(&request.update(&domain_id, without, with_defaults))
+        .await;
+
+    assert!(updated.is_success(), "{:?}", updated.reason);
+    assert_eq!(updated.physical_resource_id, domain_id);
+    assert_eq!(
+        world.describe(&domain_id).await.unwrap()["TagPropagation"],
+        "DISABLED"
+    );
+}
+
+#[tokio::test]
 async fn a_new_domain_name_replaces_the_domain_and_the_old_one_is_deleted_after() {
     let world = world().await;
     let (request, created) = world.create("Domain", properties("team-a")).await;

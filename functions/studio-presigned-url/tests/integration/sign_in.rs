@@ -11,16 +11,16 @@ use studio_catalog_harness::{
     lambda::{FunctionSpec, LocalLambda, Outcome},
 };
 
-mod support;
+use crate::support;
 
 const FUNCTION: &str = "studio-presigned-url";
 const BROWSER_IAM_USER: &str =
-    include_str!("../../../events/studio-presigned-url/browser-iam-user.json");
+    include_str!("../../../../events/studio-presigned-url/browser-iam-user.json");
 const BROWSER_FEDERATED_SESSION: &str =
-    include_str!("../../../events/studio-presigned-url/browser-federated-session.json");
+    include_str!("../../../../events/studio-presigned-url/browser-federated-session.json");
 const HTTP_API_IAM_USER: &str =
-    include_str!("../../../events/studio-presigned-url/http-api-iam-user.json");
-const UNSIGNED: &str = include_str!("../../../events/studio-presigned-url/unsigned.json");
+    include_str!("../../../../events/studio-presigned-url/http-api-iam-user.json");
+const UNSIGNED: &str = include_str!("../../../../events/studio-presigned-url/unsigned.json");
 const OTHER_ACCOUNT: &str = "210987654321";
 const WAIT: Duration = Duration::from_secs(20);
 

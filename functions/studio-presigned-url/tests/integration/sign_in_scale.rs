@@ -17,11 +17,11 @@ use studio_catalog_harness::{
     lambda::{FunctionSpec, LocalLambda},
 };
 
-mod support;
+use crate::support;
 
 const FUNCTION: &str = "studio-presigned-url";
 const BROWSER_IAM_USER: &str =
-    include_str!("../../../events/studio-presigned-url/browser-iam-user.json");
+    include_str!("../../../../events/studio-presigned-url/browser-iam-user.json");
 /// How many CreateUserProfile calls the arrangement makes at once.
 const ARRANGE_CONCURRENCY: usize = 16;
 const WAIT: Duration = Duration::from_secs(60);

@@ -1,7 +1,8 @@
 //! The end-to-end story (`studio_catalog_harness::story`), from an empty emulator: deploy the
 //! core stack and the portfolio with the deploy tool, launch the products from the catalog as
 //! the cloud admin, update them, a failing launch, the data scientist's sign-in through the
-//! function URL, the cleanup schedule, termination. Every step asserts the AWS state it leaves
+//! function URL, the cleanup schedule (drift repaired, a warning, the action after the grace
+//! period, the dashboard), termination. Every step asserts the AWS state it leaves
 //! and the records' and stacks' outcomes; this test asserts that each step behaved. IAM is
 //! enforced (the harness's default): every call is authorised against the roles and policies
 //! the templates and the platform admin create, as AWS would authorise it.
@@ -15,7 +16,7 @@ use studio_catalog_harness::workspace_root;
 use studio_catalog_workspace::Workspace;
 
 /// The story's steps, in order (see `story/steps.rs`).
-const STEPS: usize = 19;
+const STEPS: usize = 21;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cloud_admin_and_a_data_scientist_live_the_whole_story() {

@@ -17,10 +17,15 @@
 //!   and `UpdateUserProfile` (an update that drops `ExecutionRoleArn`: back to the domain's
 //!   default role), `DeleteTags`, `DeleteApp` (a delete of a profile with an app);
 //! - grant function: `lambda:InvokeFunction` (waiting for IAM to know the principal, handed on);
-//! - cleanup function: `sagemaker:DescribeDomain` (`CleanupDomainIds`), `StopNotebookInstance`,
-//!   `DeleteEndpoint` (tagged `expires-at` in the past), `servicecatalog:SearchProvisionedProducts`,
-//!   `TerminateProvisionedProduct`, `cloudformation:DescribeStacks` (an expired provisioned
-//!   product);
+//! - cleanup function, over two runs a grace period apart (issue #15: warn, then act):
+//!   `sagemaker:DescribeDomain` (`CleanupDomainIds`), `ListUserProfiles`, `DescribeUserProfile`,
+//!   `ListSpaces`, `DescribeSpace`, `UpdateSpace` (a space's idle shutdown beyond the maximum,
+//!   repaired), `AddTags` (the warning tag on what expired), `ssm:PutParameter` and
+//!   `GetParametersByPath` (a provisioned product's warning), `events:PutEvents` (the warnings
+//!   and actions); then `StopNotebookInstance`, `DeleteEndpoint` (tagged `expires-at` in the past),
+//!   `servicecatalog:SearchProvisionedProducts`, `TerminateProvisionedProduct`,
+//!   `cloudformation:DescribeStacks` (an expired provisioned product), `ssm:DeleteParameter`, and
+//!   `sagemaker:DeleteTags` (the warning taken back from a notebook made exempt meanwhile);
 //! - sign-in function (the domain product's `PresignedUrlFunctionRole`, its template created as
 //!   a plain stack): `sagemaker:DescribeSpace` (a sign-in into the caller's private space),
 //!   `sagemaker:DescribeDomain` (a refused sign-in checks the domain is not an IAM Identity
@@ -63,6 +68,10 @@ const CLOUD_ADMIN_ROLE: &str = "CloudAdmin";
 /// The role a data access grant names before IAM knows it.
 const ANALYST_ROLE: &str = "studio-sc-function-roles-analyst";
 const DOMAIN_NAME: &str = "function-roles";
+/// The cleanup's warning tag (`<RFC 3339 time>;<rule>`) and the SSM path of its provisioned
+/// products' warnings (core.yaml's `WARNING_PARAMETER_PATH`, `/<NamePrefix>/cleanup/warnings`).
+const WARNING_TAG: &str = "studio-catalog:cleanup-warning";
+const WARNING_PATH: &str = "/studio-catalog/cleanup/warnings";
 const DATABASE: &str = "claims";
 const TABLE: &str = "payments";
 /// How long one stack operation or one cleanup effect may take.
@@ -824,6 +833,15 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
     .await?;
     let notebook = json!({"NotebookInstanceName": "expired-notebook"});
     wait_status(&aws, "DescribeNotebookInstance", &notebook, &["InService"]).await?;
+    // One its owner makes exempt after the warning: the warning is taken back.
+    aws.sagemaker(
+        "CreateNotebookInstance",
+        &json!({"NotebookInstanceName": "kept-notebook", "InstanceType": "ml.t3.medium",
+            "RoleArn": product_role_arn(EXECUTION_ROLE), "Tags": expiry_tags}),
+    )
+    .await?;
+    let kept = json!({"NotebookInstanceName": "kept-notebook"});
+    wait_status(&aws, "DescribeNotebookInstance", &kept, &["InService"]).await?;
     aws.sagemaker(
         "CreateModel",
         &json!({"ModelName": "expired-model", "ExecutionRoleArn": product_role_arn(EXECUTION_ROLE),
@@ -947,9 +965,11 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
     .await?;
 
     // A profile with a private space and an app in it, made outside any stack: the domain's
-    // delete (DeleteUserProfiles=true) must empty the domain of them.
+    // delete (DeleteUserProfiles=true) must empty the domain of them. dave sets his space's idle
+    // shutdown to a week: drift, which the cleanup repairs (UpdateSpace).
     let dave = json!({"DomainId": domain_id, "UserProfileName": "dave",
-        "UserSettings": {"ExecutionRole": product_role_arn(EXECUTION_ROLE)}});
+        "UserSettings": {"ExecutionRole": product_role_arn(EXECUTION_ROLE)},
+        "Tags": [{"Key": "studio-catalog:managed", "Value": "true"}]});
     aws.sagemaker("CreateUserProfile", &dave).await?;
     let dave = json!({"DomainId": domain_id, "UserProfileName": "dave"});
     wait_status(&aws, "DescribeUserProfile", &dave, &["InService"]).await?;
@@ -959,7 +979,8 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
         &json!({"DomainId": domain_id, "SpaceName": "dave-space",
             "OwnershipSettings": {"OwnerUserProfileName": "dave"},
             "SpaceSharingSettings": {"SharingType": "Private"},
-            "SpaceSettings": {"AppType": "JupyterLab"}}),
+            "SpaceSettings": {"AppType": "JupyterLab", "JupyterLabAppSettings": {
+                "AppLifecycleManagement": {"IdleSettings": {"IdleTimeoutInMinutes": 10080}}}}}),
     )
     .await?;
     wait_status(&aws, "DescribeSpace", &dave_space, &["InService"]).await?;
@@ -968,12 +989,18 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
     aws.sagemaker("CreateApp", &dave_app).await?;
     wait_status(&aws, "DescribeApp", &dave_app, &["InService"]).await?;
 
-    mark("expired notebook, endpoint, product; dave's space");
-    // The admin names the domain in CleanupDomainIds: a second deploy, then the schedule fires.
+    mark("expired notebooks, endpoint, product; dave's space");
+    // The admin names the domain in CleanupDomainIds, repairs drift beyond 8 hours, and gives a
+    // grace period this test can wait (3 s): a second deploy, then the schedule fires twice.
     let outputs = deploy(
         &aws,
         &stacks.cfn,
-        vec![("CleanupDomainIds".to_owned(), domain_id.clone())],
+        vec![
+            ("CleanupDomainIds".to_owned(), domain_id.clone()),
+            ("CleanupIdleShutdownDrift".to_owned(), "repair".to_owned()),
+            ("CleanupIdleShutdownMaxMinutes".to_owned(), "480".to_owned()),
+            ("CleanupWarningGraceMinutes".to_owned(), "0.05".to_owned()),
+        ],
     )
     .await?;
     let schedule_arn = outputs
@@ -984,14 +1011,121 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
         parts.next().unwrap_or_default(),
         parts.next().unwrap_or_default(),
     );
+    let fire = async || {
+        aws.control(
+            Method::POST,
+            &format!("/scheduler/schedules/{group}/{name}/fire"),
+            None,
+        )
+        .await
+    };
+    let notebook_arn =
+        |name: &str| format!("arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:notebook-instance/{name}");
+    let warning = async |arn: &str| -> TestResult<Option<String>> {
+        Ok(aws
+            .sagemaker_tags(arn)
+            .await?
+            .into_iter()
+            .find(|(key, _)| key == WARNING_TAG)
+            .map(|(_, value)| value))
+    };
+    // The first run warns (a tag, a ledger entry for the product, an event) and repairs.
     let from = decisions_now(&aws).await?;
-    aws.control(
-        Method::POST,
-        &format!("/scheduler/schedules/{group}/{name}/fire"),
-        None,
+    fire().await?;
+    let warned = async {
+        for name in ["expired-notebook", "kept-notebook"] {
+            wait_for(&format!("the warning on {name}"), async || {
+                warning(&notebook_arn(name)).await
+            })
+            .await?;
+        }
+        wait_for("the warning of the expired product", async || {
+            let listed = aws
+                .call_json_as(
+                    "ssm",
+                    "AmazonSSM.GetParametersByPath",
+                    &json!({"Path": WARNING_PATH, "Recursive": true}),
+                )
+                .await?;
+            Ok(listed["Parameters"]
+                .as_array()
+                .filter(|parameters| !parameters.is_empty())
+                .map(|_| ()))
+        })
+        .await?;
+        wait_for("dave's space repaired", async || {
+            let space = aws.sagemaker("DescribeSpace", &dave_space).await?;
+            let minutes = space["SpaceSettings"]["JupyterLabAppSettings"]["AppLifecycleManagement"]
+                ["IdleSettings"]["IdleTimeoutInMinutes"]
+                .as_i64();
+            Ok(minutes.filter(|&m| m <= 480).map(|_| ()))
+        })
+        .await?;
+        TestResult::Ok(())
+    };
+    if let Err(error) = warned.await {
+        let log = log_messages(&aws, "/aws/lambda/studio-catalog-studio-cleanup").await?;
+        let decisions = role_decisions(&aws, from, &cleanup_role).await?;
+        return Err(format!(
+            "{error}\nthe cleanup's log: {log:#?}\nits role's decisions: {decisions:#?}"
+        )
+        .into());
+    }
+    assert_eq!(
+        sagemaker_status(&aws, "DescribeNotebookInstance", &notebook).await?,
+        "InService",
+        "warned, not stopped yet"
+    );
+    assert_allowed(
+        &aws,
+        from,
+        &cleanup_role,
+        &[
+            "sagemaker:DescribeDomain",
+            "sagemaker:ListUserProfiles",
+            "sagemaker:DescribeUserProfile",
+            "sagemaker:ListSpaces",
+            "sagemaker:DescribeSpace",
+            "sagemaker:UpdateSpace",
+            "sagemaker:AddTags",
+            "ssm:GetParametersByPath",
+            "ssm:PutParameter",
+            "events:PutEvents",
+        ],
+        "the cleanup's first run: warnings and a repair",
     )
     .await?;
+    // The owner of kept-notebook makes it exempt; the grace period passes.
+    aws.sagemaker(
+        "AddTags",
+        &json!({"ResourceArn": notebook_arn("kept-notebook"),
+            "Tags": [{"Key": "cleanup", "Value": "exempt"}]}),
+    )
+    .await?;
+    let warned_at = warning(&notebook_arn("expired-notebook"))
+        .await?
+        .and_then(|value| value.split(';').next().map(str::to_owned))
+        .ok_or("no warning time")?;
+    let warned_at = std::time::SystemTime::try_from(aws_smithy_types::DateTime::from_str(
+        &warned_at,
+        aws_smithy_types::date_time::Format::DateTime,
+    )?)?;
+    wait_for("the grace period to pass", async || {
+        Ok((std::time::SystemTime::now() >= warned_at + Duration::from_secs(3)).then_some(()))
+    })
+    .await?;
+
+    // The second run acts on what was warned of, and takes back the exempt one's warning.
+    let from = decisions_now(&aws).await?;
+    fire().await?;
     let effects = async {
+        wait_for("kept-notebook's warning taken back", async || {
+            Ok(warning(&notebook_arn("kept-notebook"))
+                .await?
+                .is_none()
+                .then_some(()))
+        })
+        .await?;
         wait_status(
             &aws,
             "DescribeNotebookInstance",
@@ -1033,16 +1167,25 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
             "sagemaker:DescribeDomain",
             "sagemaker:StopNotebookInstance",
             "sagemaker:DeleteEndpoint",
+            "sagemaker:DeleteTags",
             "servicecatalog:SearchProvisionedProducts",
             "cloudformation:DescribeStacks",
             "servicecatalog:TerminateProvisionedProduct",
+            "ssm:GetParametersByPath",
+            "ssm:DeleteParameter",
+            "events:PutEvents",
         ],
-        "cleanup of expired resources in CleanupDomainIds",
+        "cleanup of expired resources in CleanupDomainIds, after the grace period",
     )
     .await?;
-    // dave's app is not idle: the cleanup left it running.
+    // dave's app has no lifetime and no expiry: the cleanup left it running; the exempt
+    // notebook too.
     assert_eq!(
         sagemaker_status(&aws, "DescribeApp", &dave_app).await?,
+        "InService"
+    );
+    assert_eq!(
+        sagemaker_status(&aws, "DescribeNotebookInstance", &kept).await?,
         "InService"
     );
 
