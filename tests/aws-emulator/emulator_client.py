@@ -169,6 +169,29 @@ def wait_for(fn: Callable[[], Any], expected: Any, timeout: float = 5.0) -> Any:
         time.sleep(0.05)
 
 
+#: The execution role named in the Studio domains the suites create (it need not exist).
+STUDIO_ROLE = "arn:aws:iam::123456789012:role/studio-execution"
+
+
+def domain_request(**extra: Any) -> dict[str, Any]:
+    """CreateDomain's arguments for an IAM domain with a unique name (``extra`` overrides)."""
+    return {
+        "DomainName": unique("dom"),
+        "AuthMode": "IAM",
+        "DefaultUserSettings": {"ExecutionRole": STUDIO_ROLE},
+        "SubnetIds": ["subnet-0123456789abcdef0"],
+        "VpcId": "vpc-0123456789abcdef0",
+        **extra,
+    }
+
+
+def in_service_domain(sm: Any, **extra: Any) -> str:
+    """A new domain (:func:`domain_request`), once it is InService: its id."""
+    domain_id = str(sm.create_domain(**domain_request(**extra))["DomainId"])
+    wait_for(lambda: sm.describe_domain(DomainId=domain_id)["Status"], "InService")
+    return domain_id
+
+
 def error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
     """(code, message) of a raised ``ClientError``."""
     return exc.value.response["Error"]["Code"], exc.value.response["Error"]["Message"]

@@ -2,7 +2,7 @@
 """Local AWS emulator: every moto service on one port, plus project extensions.
 
     python tests/aws-emulator/server.py --host 127.0.0.1 --port 5005 \
-        [--transition-seconds 0.5] [--verbose]
+        [--transition-seconds 0.5] [--latency-ms 30] [--verbose]
 
 Prints ``studio-emulator ready on http://HOST:PORT`` (flushed) once listening;
 ``--port 0`` picks a free port, and the line shows which.  Exits cleanly (0)
@@ -36,6 +36,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="delay of Pending/Updating/Deleting transitions (default 0.5)",
     )
     parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=None,
+        help="delay of every AWS API call's answer, as a real round trip "
+        "(default $STUDIO_EMULATOR_LATENCY_MS, else 0)",
+    )
+    parser.add_argument(
         "--verbose", action="store_true", help="log every request (werkzeug)"
     )
     return parser.parse_args(argv)
@@ -57,7 +64,18 @@ def main(argv: list[str] | None = None) -> int:
         logging.INFO if args.verbose else logging.WARNING
     )
 
+    latency_ms = args.latency_ms
+    if latency_ms is None and os.environ.get("STUDIO_EMULATOR_LATENCY_MS"):
+        latency_ms = os.environ["STUDIO_EMULATOR_LATENCY_MS"]
     app = build_application(transition_seconds=args.transition_seconds)
+    if latency_ms is not None:
+        from studio_emulator import config as emulator_config
+
+        try:
+            emulator_config.set_start_latency_ms(latency_ms)
+        except ValueError as exc:
+            print(f"--latency-ms / STUDIO_EMULATOR_LATENCY_MS: {exc}", file=sys.stderr)
+            return 2
     server = make_server(
         args.host,
         args.port,

@@ -144,6 +144,19 @@ def test_notebook_instance_tags_are_listed_and_replaced_by_key(sm: Any) -> None:
     ]
 
 
+def test_add_tags_on_a_notebook_instance_checks_the_tag_shape_as_on_studio_resources(sm: Any) -> None:
+    """The ``Tag`` shape (botocore: value pattern without ``;``, no ``aws:`` keys) holds for
+    every SageMaker resource; moto's own AddTags checked none of it."""
+    name = create_notebook(sm)
+    arn = sm.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceArn"]
+    for bad in ({"Key": "warning", "Value": "2026-12-02T01:00:00Z;expired"},
+                {"Key": "aws:owner", "Value": "x"}):
+        with pytest.raises(ClientError) as refused:
+            sm.add_tags(ResourceArn=arn, Tags=[bad])
+        assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert sm.list_tags(ResourceArn=arn)["Tags"] == []
+
+
 # --------------------------------------------------------------------------
 # Endpoints
 # --------------------------------------------------------------------------

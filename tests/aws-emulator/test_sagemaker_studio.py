@@ -597,18 +597,21 @@ def test_fail_domain_and_config(sm: Any, control: Callable[..., Any]) -> None:
         control("POST", "config", {"transition_seconds": TRANSITION})
 
 
-def test_app_last_activity(sm: Any, control: Callable[..., Any]) -> None:
+def test_an_old_user_activity_is_overtaken_by_the_running_apps_health_checks(
+    sm: Any, control: Callable[..., Any]
+) -> None:
+    """``apps/last-activity`` records a real user activity; DescribeApp reports the later of
+    it and the last health check (test_sagemaker_app_activity.py has the rule's tests)."""
     domain_id = create_domain(sm)["DomainId"]
     sm.create_user_profile(DomainId=domain_id, UserProfileName="idle")
-    app_arn = sm.create_app(
-        DomainId=domain_id, UserProfileName="idle", AppType="CodeEditor", AppName="ce"
-    )["AppArn"]
+    app = {"DomainId": domain_id, "UserProfileName": "idle", "AppType": "CodeEditor", "AppName": "ce"}
+    app_arn = sm.create_app(**app)["AppArn"]
+    wait_for(lambda: sm.describe_app(**app)["Status"], "InService")
     control("POST", "apps/last-activity",
             {"AppArn": app_arn, "LastUserActivityTimestamp": "2024-01-02T03:04:05Z"})
-    described = sm.describe_app(
-        DomainId=domain_id, UserProfileName="idle", AppType="CodeEditor", AppName="ce"
-    )
-    assert described["LastUserActivityTimestamp"] == datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    described = sm.describe_app(**app)
+    assert described["LastUserActivityTimestamp"] == described["LastHealthCheckTimestamp"]
+    assert described["LastUserActivityTimestamp"] > datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
 
 def test_other_moto_services_share_the_port(endpoint: str) -> None:

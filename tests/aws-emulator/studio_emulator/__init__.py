@@ -40,6 +40,8 @@ EXTENSION_MODULES = [
     "awslambda",
     "function_urls",
     "scheduler",
+    "eventbridge",
+    "dashboards",
     "iam",
     "tagging",
 ]

@@ -25,6 +25,7 @@ import io
 import json
 import re
 import threading
+import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -256,6 +257,27 @@ class ControlState:
         self._lock = threading.Lock()
         self.faults: list[Fault] = []
         self.calls: list[dict[str, str]] = []
+        #: API calls being answered now, and the most at once since the last clear
+        #: (``GET concurrency``: shows that calls in flight are served together).
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def enter(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    def concurrency(self) -> dict[str, int]:
+        with self._lock:
+            return {"in_flight": self.in_flight, "max_in_flight": self.max_in_flight}
+
+    def clear_concurrency(self) -> None:
+        with self._lock:
+            self.max_in_flight = self.in_flight
 
     def record(self, call: ApiCall, iam_result: str | None = None) -> None:
         entry = {"service": call.service, "operation": call.operation}
@@ -343,6 +365,8 @@ def _builtin_routes(state: ControlState) -> list[ControlRoute]:
         try:
             if "transition_seconds" in body:
                 config.set_transition_seconds(float(body["transition_seconds"]))
+            if "latency_ms" in body:
+                config.set_latency_ms(body["latency_ms"])
             for model, seconds in (body.get("transitions") or {}).items():
                 config.set_model_transition_seconds(model, float(seconds))
             for name, limit in (body.get("quotas") or {}).items():
@@ -360,12 +384,20 @@ def _builtin_routes(state: ControlState) -> list[ControlRoute]:
 
         moto_api_backend.reset()
         config.reset_quotas()
+        config.reset_latency()
         for setting in settings().values():
             if setting.reset is not None:
                 setting.reset()
         state.clear_faults()
         state.clear_calls()
         return 200, {"reset": True}
+
+    def get_concurrency(_req: ControlRequest) -> tuple[int, Any]:
+        return 200, state.concurrency()
+
+    def delete_concurrency(_req: ControlRequest) -> tuple[int, Any]:
+        state.clear_concurrency()
+        return 200, state.concurrency()
 
     def get_health(_req: ControlRequest) -> tuple[int, Any]:
         return 200, {
@@ -383,6 +415,8 @@ def _builtin_routes(state: ControlState) -> list[ControlRoute]:
         ControlRoute("POST", r"config", post_config),
         ControlRoute("POST", r"reset", post_reset),
         ControlRoute("GET", r"health", get_health),
+        ControlRoute("GET", r"concurrency", get_concurrency),
+        ControlRoute("DELETE", r"concurrency", delete_concurrency),
     ]
 
 
@@ -395,6 +429,7 @@ def _config_view() -> dict[str, Any]:
             m: transition_delay(m) for e in extensions() for m in e.state_models
         },
         "quotas": config.quotas(),
+        "latency_ms": config.latency_ms,
         **{name: setting.get() for name, setting in settings().items()},
     }
 
@@ -420,9 +455,19 @@ class EmulatorMiddleware:
         if path.startswith("/moto-api") or path == "/favicon.ico":
             return self.app(environ, start_response)
 
+        self.state.enter()
+        try:
+            return self._api_call(environ, start_response)
+        finally:
+            self.state.leave()
+
+    def _api_call(self, environ: dict[str, Any], start_response: Any) -> Any:
         call = identify(environ)
         from .iam import authorize  # the IAM decision (None unless enforcement is on)
 
+        latency = config.latency_ms
+        if latency > 0:  # the round trip of a real call (EmulatorConfig); no lock is held
+            time.sleep(latency / 1000.0)
         outcome = authorize(environ, call.service, call.operation, call.protocol)
         self.state.record(call, outcome.result if outcome is not None else None)
         if outcome is not None and outcome.refusal is not None:

@@ -103,6 +103,19 @@ class ServiceExtension:
     settings: dict[str, Setting] = field(default_factory=dict)
 
 
+#: Environment variable giving the start value of the per-call latency (milliseconds).
+LATENCY_ENV = "STUDIO_EMULATOR_LATENCY_MS"
+
+
+def _parse_latency_ms(value: Any) -> float:
+    if isinstance(value, bool) or value is None:
+        raise ValueError("latency_ms must be a number >= 0")
+    latency = float(value)
+    if not latency >= 0 or latency > 60_000:
+        raise ValueError("latency_ms must be between 0 and 60000")
+    return latency
+
+
 class EmulatorConfig:
     """Process-wide, thread-safe runtime settings."""
 
@@ -110,6 +123,34 @@ class EmulatorConfig:
         self._lock = threading.Lock()
         self._transition_seconds = DEFAULT_TRANSITION_SECONDS
         self._quotas: dict[str, int | None] = {}
+        self._latency_ms = 0.0
+        self._start_latency_ms = 0.0
+
+    # A real API call spends a network round trip (and the service's own time) before its
+    # answer arrives; the emulator answers in microseconds, so a client's concurrency shows
+    # nothing against it.  ``latency_ms`` delays the answer of every AWS API call (never a
+    # control call) by that much, outside any lock, so calls in flight wait together
+    # (the server is threaded).  Start value: ``--latency-ms`` or $STUDIO_EMULATOR_LATENCY_MS;
+    # ``POST config {"latency_ms": N}`` changes it; ``POST reset`` restores the start value.
+
+    @property
+    def latency_ms(self) -> float:
+        with self._lock:
+            return self._latency_ms
+
+    def set_latency_ms(self, value: Any) -> None:
+        latency = _parse_latency_ms(value)
+        with self._lock:
+            self._latency_ms = latency
+
+    def set_start_latency_ms(self, value: Any) -> None:
+        latency = _parse_latency_ms(value)
+        with self._lock:
+            self._latency_ms = self._start_latency_ms = latency
+
+    def reset_latency(self) -> None:
+        with self._lock:
+            self._latency_ms = self._start_latency_ms
 
     @property
     def transition_seconds(self) -> float:

@@ -761,6 +761,23 @@ def _load_template(stack: Stack, template: str, parameters: dict[str, Any]) -> N
     stack.parameters = parameters
 
 
+def _without_empty_properties(resource_json: Any) -> Any:
+    if isinstance(resource_json, dict) and resource_json.get("Properties") in ({}, None):
+        return {k: v for k, v in resource_json.items() if k != "Properties"}
+    return resource_json
+
+
+def _really_modified(names: list[str], old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """moto's diff counts a resource without ``Properties`` as modified once moto has given
+    its stored template an empty ``Properties`` (so an unchanged ``AWS::SNS::Topic`` was
+    replaced, under a new name, on every update). A resource is modified when its template
+    changed: absent and empty ``Properties`` are the same template."""
+    return [
+        name for name in names
+        if _without_empty_properties(old.get(name)) != _without_empty_properties(new.get(name))
+    ]
+
+
 def _run_update(run: _Run, before: _Before, actions: dict[str, list[str]]) -> None:
     stack = run.stack
     #: (logical id, the resource before, the custom properties sent) of each resource an
@@ -1059,6 +1076,9 @@ def update_stack(
         )
         before = _Before.of(stack)
         actions = stack.resource_map.build_resource_diff(new_template, resolved)
+        actions["Modify"] = _really_modified(
+            actions["Modify"], stack.resource_map._resource_json_map, new_template["Resources"]
+        )
         try:
             _load_template(stack, template, resolved)
             _check_imports(stack, self.exports)

@@ -10,6 +10,13 @@
 
 moto registers its constructor by name in ``models`` and ``responses`` at each parse, so the
 names are replaced there.
+
+* ``Fn::GetAtt`` in its long form with a string argument, ``{"Fn::GetAtt": "Res.Attr"}`` (YAML
+  ``Fn::GetAtt: Res.Attr``), is the same as ``["Res", "Attr"]``, split at the first dot
+  (CloudFormation accepts it, as cfn-lint does: aws-cloudformation/cfn-lint#372, #4696,
+  cdklabs/cdk-from-cfn#57). moto's ``clean_json`` indexed the string (``"Res.Attr"[0]`` =
+  ``"R"``: "instance of Fn::GetAtt references undefined resource R"), and its output check
+  failed with a TypeError (HTTP 500). The template is normalised as it is loaded.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from moto.cloudformation import models as cfn_models
+from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation import responses as cfn_responses
 from moto.cloudformation import utils as cfn_utils
 
@@ -32,3 +40,32 @@ def yaml_tag_constructor(loader: Any, tag: Any, node: Any) -> Any:
 
 for _module in (cfn_utils, cfn_models, cfn_responses):
     _module.yaml_tag_constructor = yaml_tag_constructor  # type: ignore[attr-defined]
+
+
+
+def getatt_as_lists(node: Any) -> None:
+    """Every ``{"Fn::GetAtt": "Res.Attr"}`` in ``node`` becomes ``["Res", "Attr"]``, in place."""
+    if isinstance(node, dict):
+        value = node.get("Fn::GetAtt")
+        if isinstance(value, str):
+            name, _, attribute = value.partition(".")
+            node["Fn::GetAtt"] = [name, attribute]
+        for child in node.values():
+            getatt_as_lists(child)
+    elif isinstance(node, list):
+        for child in node:
+            getatt_as_lists(child)
+
+
+_moto_load = cfn_parsing.ResourceMap.load
+
+
+def _load(self: Any) -> None:
+    """moto's ``ResourceMap.load`` (mappings, parameters, conditions, outputs) on the template
+    with its string ``Fn::GetAtt`` read as lists."""
+    getatt_as_lists(self._template)
+    _moto_load(self)
+
+
+if getattr(_moto_load, "__name__", "") == "load":
+    cfn_parsing.ResourceMap.load = _load  # type: ignore[method-assign]

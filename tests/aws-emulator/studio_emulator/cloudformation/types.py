@@ -11,6 +11,8 @@ call the service's moto backend), so they can move upstream into the service's
 
 * ``AWS::Scheduler::Schedule`` (core stack: the cleanup schedule) -> moto's
   EventBridge Scheduler backend. ``Ref`` = the schedule name, ``!GetAtt Arn``.
+* ``AWS::SNS::TopicPolicy`` (core stack: EventBridge may publish the cleanup's warnings to
+  the topic) -> moto's SNS backend (``SnsTopicPolicy``).
 * The Service Catalog types of the portfolio stack, on moto's Service Catalog
   backend (portfolios, products, shares) plus a small backend of our own for
   what moto lacks (associations, launch constraints, tag options):
@@ -162,6 +164,110 @@ class SchedulerSchedule(CloudFormationModel):
         _scheduler(account_id, region_name).delete_schedule(
             self.schedule.group_name, self.schedule.name
         )
+
+
+# ---------------------------------------------------------------------------
+# AWS::SNS::TopicPolicy
+# ---------------------------------------------------------------------------
+
+
+class SnsTopicPolicy(CloudFormationModel):
+    """``AWS::SNS::TopicPolicy`` (core stack: lets EventBridge publish the cleanup's warnings to
+    the topic) on moto's SNS backend. CloudFormation template reference: ``PolicyDocument``
+    (Json, required) and ``Topics`` (the topics' ARNs, required); ``Ref`` is the policy's id.
+    The handlers call ``sns:SetTopicAttributes`` (resource provider schema): create and update
+    set each topic's ``Policy``; a topic no longer listed, and every topic at delete, gets
+    SNS's default policy back. A topic that does not exist fails the resource
+    (``NotFound``, as SetTopicAttributes answers)."""
+
+    def __init__(self, policy_id: str, topics: list[str], document: dict[str, Any]) -> None:
+        self.policy_id = policy_id
+        self.topics = list(topics)
+        self.document = document
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::TopicPolicy"
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.policy_id
+
+    @staticmethod
+    def _apply(topics: list[str], document: Any, account_id: str, region_name: str) -> None:
+        import json as _json
+
+        from moto.sns.models import sns_backends
+
+        text = document if isinstance(document, str) else _json.dumps(document)
+        for arn in topics:
+            parts = str(arn).split(":")
+            backend = sns_backends[parts[4] if len(parts) == 6 else account_id][
+                parts[3] if len(parts) == 6 else region_name
+            ]
+            backend.set_topic_attribute(arn, "policy", text)
+
+    @staticmethod
+    def _restore_default(topics: list[str], account_id: str, region_name: str) -> None:
+        from moto.sns.models import sns_backends
+
+        for arn in topics:
+            backend = sns_backends[account_id][region_name]
+            topic = backend.topics.get(arn)
+            if topic is not None:
+                topic._policy_json = topic._create_default_topic_policy(
+                    backend.region_name, backend.account_id, topic.name
+                )
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> SnsTopicPolicy:
+        properties = cloudformation_json["Properties"]
+        topics = list(properties["Topics"])
+        cls._apply(topics, properties["PolicyDocument"], account_id, region_name)
+        return cls(f"{resource_name}-{random.get_random_hex(12)}", topics,
+                   properties["PolicyDocument"])
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: SnsTopicPolicy,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> SnsTopicPolicy:
+        properties = cloudformation_json["Properties"]
+        topics = list(properties["Topics"])
+        cls._apply(topics, properties["PolicyDocument"], account_id, region_name)
+        cls._restore_default(
+            [t for t in original_resource.topics if t not in topics], account_id, region_name
+        )
+        return cls(original_resource.policy_id, topics, properties["PolicyDocument"])
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        topics = list(cloudformation_json.get("Properties", {}).get("Topics") or [])
+        cls._restore_default(topics, account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        self._restore_default(self.topics, account_id, region_name)
 
 
 # ---------------------------------------------------------------------------
@@ -596,6 +702,7 @@ class CatalogPortfolioShare(_CatalogModel, CloudFormationModel):
 #: The resource types this module adds.
 MODELS: list[type[CloudFormationModel]] = [
     SchedulerSchedule,
+    SnsTopicPolicy,
     CatalogPortfolio,
     CatalogProduct,
     CatalogProductAssociation,

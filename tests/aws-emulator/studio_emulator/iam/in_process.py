@@ -84,11 +84,24 @@ def trusts(role_arn: str, service: str, source_account: str | None = None,
         trust = None
     if trust is None:
         return Denied("sts:AssumeRole", role_arn, f"Role {role_arn} does not exist", "NoSuchEntity")
+    return service_allowed(service, "sts:AssumeRole", role_arn, account, trust,
+                           source_account, source_arn, via=via)
+
+
+def service_allowed(service: str, action: str, resource_arn: str, resource_account: str,
+                    resource_policy: Any, source_account: str | None = None,
+                    source_arn: str | None = None, *, via: str) -> Denied | None:
+    """Whether the resource's own policy lets the service principal ``service`` perform
+    ``action`` on it (a role's trust policy for ``sts:AssumeRole``; an SNS topic's policy for
+    EventBridge's ``sns:Publish``: EventBridge User Guide, "Using resource-based policies for
+    Amazon EventBridge", "Amazon SNS permissions"); None when it does or IAM is not enforced."""
+    if not enforcing():
+        return None
     simulation = {
         "request": {
             "principal": service,
-            "action": "sts:AssumeRole",
-            "resource": {"resource": role_arn, "accountId": account},
+            "action": action,
+            "resource": {"resource": resource_arn, "accountId": resource_account},
             "contextVariables": {
                 k: str(v) for k, v in service_context(service, source_account, source_arn).items()
             },
@@ -96,15 +109,15 @@ def trusts(role_arn: str, service: str, source_account: str | None = None,
         "identityPolicies": [],
         "serviceControlPolicies": [],
         "resourceControlPolicies": [],
-        "resourcePolicy": trust,
+        "resourcePolicy": resource_policy,
     }
     answer = ENGINE.decide(simulation)
-    _record(via, service, "sts:AssumeRole", role_arn, answer)
+    _record(via, service, action, resource_arn, answer)
     if answer["result"] == "Allowed":
         return None
     return Denied(
-        "sts:AssumeRole", role_arn,
-        f"{service} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+        action, resource_arn,
+        f"{service} is not authorized to perform: {action} on resource: {resource_arn}",
         answer["result"],
     )
 

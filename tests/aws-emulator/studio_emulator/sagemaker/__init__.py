@@ -23,15 +23,23 @@ from __future__ import annotations
 
 from moto.sagemaker.responses import SageMakerResponse
 
-from ..core import ControlRoute, ServiceExtension, register
+from ..core import ControlRoute, ServiceExtension, Setting, register
 from .control_routes import (
     control_app_last_activity,
+    control_creation_time,
     control_fail_app,
     control_fail_domain,
     control_list_efs,
     control_list_presigned_urls,
 )
-from .models import MODEL_APP, MODEL_DOMAIN, MODEL_SPACE, MODEL_USER_PROFILE, QUOTAS
+from .models import (
+    MODEL_APP,
+    MODEL_DOMAIN,
+    MODEL_SPACE,
+    MODEL_USER_PROFILE,
+    QUOTAS,
+    health_checks,
+)
 from .responses import SageMakerStudioResponse
 
 __all__ = ["EXTENSION", "SageMakerStudioResponse"]
@@ -49,8 +57,16 @@ EXTENSION = register(
             ControlRoute("POST", r"domains/(?P<domain_id>[^/]+)/fail", control_fail_domain),
             ControlRoute("POST", r"apps/last-activity", control_app_last_activity),
             ControlRoute("POST", r"apps/fail", control_fail_app),
+            ControlRoute("POST", r"creation-time", control_creation_time),
         ],
         quotas=QUOTAS,
+        settings={
+            "health_check_seconds": Setting(
+                get=lambda: health_checks.seconds,
+                set=health_checks.set_seconds,
+                reset=health_checks.reset,
+            ),
+        },
     )
 )
 

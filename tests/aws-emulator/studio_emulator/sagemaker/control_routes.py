@@ -1,7 +1,8 @@
 """Test hooks of the SageMaker Studio extension (``/_studio_emulator/...``).
 
 Not part of AWS: what tests need to see or force (home EFS records, issued
-presigned URLs, a failed domain or app, an app's last user activity).
+presigned URLs, a failed domain or app, an app's last real user activity, a
+resource's creation time moved into the past).
 """
 
 from __future__ import annotations
@@ -45,9 +46,9 @@ def control_list_presigned_urls(request: ControlRequest) -> tuple[int, Any]:
     return 200, {"presigned_urls": records}
 
 
-def _parse_rfc3339(value: Any) -> datetime:
+def _parse_rfc3339(value: Any, member: str = "LastUserActivityTimestamp") -> datetime:
     if not isinstance(value, str):
-        raise ValueError("LastUserActivityTimestamp must be an RFC3339 string")
+        raise ValueError(f"{member} must be an RFC3339 string")
     parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
@@ -67,6 +68,9 @@ def control_fail_app(request: ControlRequest) -> tuple[int, Any]:
 
 
 def control_app_last_activity(request: ControlRequest) -> tuple[int, Any]:
+    """The app's user was active at ``LastUserActivityTimestamp``. DescribeApp reports the
+    later of that and the last health check (``models.HealthChecks``), so an activity in the
+    past is overtaken by the health checks of a running app, as on AWS."""
     body = request.body or {}
     arn = body.get("AppArn")
     if not arn:
@@ -83,3 +87,21 @@ def control_app_last_activity(request: ControlRequest) -> tuple[int, Any]:
             }
     return 404, {"error": f"Cannot find App {arn}"}
 
+
+
+def control_creation_time(request: ControlRequest) -> tuple[int, Any]:
+    """``{"ResourceArn": <domain|user-profile|space|app ARN>, "CreationTime": RFC3339}``:
+    the resource was created then (lifetime tests: "created 13 hours ago"). An app's time
+    ``InService`` moves with it, so its health checks continue up to now."""
+    body = request.body or {}
+    arn = body.get("ResourceArn") or body.get("AppArn")
+    if not arn:
+        return 400, {"error": "ResourceArn is required"}
+    try:
+        when = _parse_rfc3339(body.get("CreationTime"), "CreationTime")
+    except ValueError as exc:
+        return 400, {"error": str(exc)}
+    for backend in iter_studio_backends():
+        if backend.owns_arn(arn) and backend.set_creation_time(arn, when) is not None:
+            return 200, {"ResourceArn": arn, "CreationTime": when.isoformat() + "Z"}
+    return 404, {"error": f"Cannot find resource {arn}"}

@@ -52,7 +52,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from moto.core.base_backend import BackendDict, BaseBackend
@@ -83,6 +83,7 @@ from .validation import (
     NAME_PATTERN,
     SHARING_TYPES,
     Validator,
+    lifecycle_settings,
     validate_domain_id,
     validate_landing_uri,
     validate_required,
@@ -181,6 +182,51 @@ class TimedLifecycle:
             self.status, self._target = self._target, None
             return self.status
         return None
+
+
+class HealthChecks:
+    """SageMaker's health checks of a running app, modelled lazily.
+
+    DescribeApp API reference: ``LastHealthCheckTimestamp`` is "the timestamp of the last
+    health check", and ``LastUserActivityTimestamp`` "is also updated when SageMaker AI
+    performs health checks without user activity. As a result, this value is set to the
+    same value as LastHealthCheckTimestamp."  So while an app is ``InService`` both move on
+    every health check, whatever its user does.  A check runs when the app reaches
+    ``InService`` and then every ``interval`` seconds; a Describe reports the latest one
+    (no background thread).  AWS does not document the interval: the default of 5 minutes
+    is our choice (unconfirmed); ``POST /_studio_emulator/config
+    {"health_check_seconds": N}`` changes it.
+    """
+
+    DEFAULT_SECONDS = 300.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seconds = self.DEFAULT_SECONDS
+
+    @property
+    def seconds(self) -> float:
+        with self._lock:
+            return self._seconds
+
+    def set_seconds(self, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ValueError("health_check_seconds must be a number > 0")
+        with self._lock:
+            self._seconds = float(value)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._seconds = self.DEFAULT_SECONDS
+
+    def last_tick(self, since: datetime, until: datetime) -> datetime:
+        """The last health check of an app ``InService`` from ``since`` to ``until``."""
+        interval = self.seconds
+        elapsed = max(0.0, (until - since).total_seconds())
+        return since + timedelta(seconds=interval * int(elapsed // interval))
+
+
+health_checks = HealthChecks()
 
 
 class _StudioResource:
@@ -455,17 +501,49 @@ class StudioApp(_StudioResource, BaseModel):
         self.resource_spec = copy.deepcopy(resource_spec)
         self.recovery_mode = recovery_mode
         self.creation_time = utcnow()
-        self.last_health_check_timestamp: datetime | None = None
-        self.last_user_activity_timestamp: datetime | None = None
+        #: When the app reached ``InService`` (its first health check) and when it left it
+        #: (health checks stop); see :class:`HealthChecks`.
+        self.in_service_since: datetime | None = None
+        self.in_service_until: datetime | None = None
+        #: The last real user activity (``POST apps/last-activity``), if any.
+        self.user_activity: datetime | None = None
         self.failure_reason: str | None = None
         self.sequence = sequence
         self.lifecycle = TimedLifecycle(MODEL_APP, "Pending", "InService")
 
     def on_in_service(self) -> None:
-        now = utcnow()
-        self.last_health_check_timestamp = now
-        if self.last_user_activity_timestamp is None:
-            self.last_user_activity_timestamp = now
+        self.in_service_since = utcnow()
+        self.in_service_until = None
+
+    def leave_in_service(self) -> None:
+        """The app stops being ``InService`` (deleted, failed): no more health checks."""
+        if self.in_service_since is not None and self.in_service_until is None:
+            self.in_service_until = utcnow()
+
+    def backdate(self, creation_time: datetime) -> None:
+        """Move ``CreationTime`` (control API); the time it has been ``InService`` moves
+        with it, as if it had been created then."""
+        delta = creation_time - self.creation_time
+        self.creation_time = creation_time
+        if self.in_service_since is not None:
+            self.in_service_since += delta
+
+    @property
+    def last_health_check_timestamp(self) -> datetime | None:
+        if self.in_service_since is None:
+            return None
+        return health_checks.last_tick(self.in_service_since, self.in_service_until or utcnow())
+
+    @property
+    def last_user_activity_timestamp(self) -> datetime | None:
+        """DescribeApp API reference, ``LastUserActivityTimestamp``: "also updated when
+        SageMaker AI performs health checks without user activity. As a result, this value
+        is set to the same value as LastHealthCheckTimestamp." -- the later of the last
+        health check and the last real user activity."""
+        checked = self.last_health_check_timestamp
+        if self.user_activity is None:
+            return checked
+        return self.user_activity if checked is None else max(checked, self.user_activity)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -813,6 +891,8 @@ class SageMakerStudioBackend(BaseBackend, TaggableResourcesMixin):
         v.domain_enums(app_network_access_type, app_security_group_management, tag_propagation)
         v.structure(domain_settings, "DomainSettings")
         v.structure(default_space_settings, "DefaultSpaceSettings")
+        lifecycle_settings(v, default_user_settings, "DefaultUserSettings")
+        lifecycle_settings(v, default_space_settings, "DefaultSpaceSettings")
         v.tags(tags)
         v.check()
         for existing in self.domains.values():
@@ -876,6 +956,8 @@ class SageMakerStudioBackend(BaseBackend, TaggableResourcesMixin):
         v.structure(default_user_settings, "DefaultUserSettings")
         v.structure(domain_settings_for_update, "DomainSettingsForUpdate")
         v.structure(default_space_settings, "DefaultSpaceSettings")
+        lifecycle_settings(v, default_user_settings, "DefaultUserSettings")
+        lifecycle_settings(v, default_space_settings, "DefaultSpaceSettings")
         v.subnets_and_vpc(subnet_ids, vpc_id, required=False)
         v.domain_enums(app_network_access_type, app_security_group_management, tag_propagation)
         v.enum(
@@ -1055,6 +1137,7 @@ class SageMakerStudioBackend(BaseBackend, TaggableResourcesMixin):
             single_sign_on_user_identifier, "SingleSignOnUserIdentifier", ["UserName"]
         )
         v.structure(user_settings, "UserSettings")
+        lifecycle_settings(v, user_settings, "UserSettings")
         v.tags(tags)
         v.check()
         with _missing_parent_is_invalid():
@@ -1106,6 +1189,7 @@ class SageMakerStudioBackend(BaseBackend, TaggableResourcesMixin):
         v = Validator()
         v.required(user_profile_name, "UserProfileName")
         v.structure(user_settings, "UserSettings")
+        lifecycle_settings(v, user_settings, "UserSettings")
         v.check()
         profile = self._get_user_profile(domain_id, user_profile_name)
         self._check_updatable("UserProfile", user_profile_name, profile.status)
@@ -1171,6 +1255,7 @@ class SageMakerStudioBackend(BaseBackend, TaggableResourcesMixin):
         if v.required(space_name, "SpaceName"):
             v.pattern(space_name, "SpaceName", NAME_PATTERN)
         v.structure(space_settings, "SpaceSettings")
+        lifecycle_settings(v, space_settings, "SpaceSettings")
         v.structure(ownership_settings, "OwnershipSettings")
         v.structure(space_sharing_settings, "SpaceSharingSettings")
         if isinstance(space_sharing_settings, dict):
@@ -1227,6 +1312,7 @@ class SageMakerStudioBackend(BaseBackend, TaggableResourcesMixin):
         v = Validator()
         v.required(space_name, "SpaceName")
         v.structure(space_settings, "SpaceSettings")
+        lifecycle_settings(v, space_settings, "SpaceSettings")
         if space_display_name is not None:
             v.length(space_display_name, "SpaceDisplayName", 1, 64)
         v.check()
@@ -1324,6 +1410,7 @@ class SageMakerStudioBackend(BaseBackend, TaggableResourcesMixin):
         if existing is not None:
             self.tagger.delete_all_tags_for_resource(existing.arn)
             self.once_tagged.discard(existing.arn)
+        tags = self._propagated_tags(domain, owner, tags)
         created = StudioApp(
             domain=domain,
             user_profile_name=None if app.space_name else app.user_profile_name,
@@ -1335,6 +1422,36 @@ class SageMakerStudioBackend(BaseBackend, TaggableResourcesMixin):
             sequence=self._next_sequence(),
         )
         return self._add(self.apps, app.key, created, tags)
+
+    def _propagated_tags(
+        self, domain: StudioDomain, owner: Any, tags: list[dict[str, str]] | None
+    ) -> list[dict[str, str]] | None:
+        """The tags a new app gets. Developer Guide, "Custom tag propagation": with the
+        domain's ``TagPropagation`` ``ENABLED``, "resources created at the user profile and
+        space level take on the tags specified at the domain level, as well as those specified
+        during user profile or space creation"; "System tags added by AWS services ... are not
+        propagated" (no ``aws:`` key can be set here anyway); "SageMaker AI resources have a 50
+        tag limit. If the number of tags added to a resource exceeds 50, SageMaker AI returns
+        an error during resource creation". With ``DISABLED`` (the default) the app has only
+        the tags of its CreateApp. The domain's and the owner's tags are read as they are when
+        the app is created (AddTags: tags added to a domain or profile reach "Apps that the
+        Domain or User Profile launches after you call this API, but not ... Apps ...
+        launched before"). Unconfirmed, our choice: on a key set at several levels the most
+        specific wins (CreateApp's own, then the profile's or space's, then the domain's); the
+        limit's error is a ``ValidationException``; a space's app takes the space's tags, not
+        its owner's profile's."""
+        if domain.tag_propagation != "ENABLED":
+            return tags
+        merged: dict[str, str] = {}
+        for source in (domain.arn, owner.arn):
+            merged.update(self.tagger.get_tag_dict_for_resource(source))
+        merged.update({t["Key"]: t["Value"] for t in tags or []})
+        if len(merged) > MAX_TAGS:
+            raise ValidationError(
+                f"The app would have {len(merged)} tags with the tags propagated from its domain "
+                f"and {type(owner).__name__.replace('Studio', '')}; at most {MAX_TAGS} are allowed"
+            )
+        return [{"Key": k, "Value": v} for k, v in merged.items()]
 
     @_synchronized
     def describe_app(self, app: AppIdentity) -> StudioApp:
@@ -1348,6 +1465,7 @@ class SageMakerStudioBackend(BaseBackend, TaggableResourcesMixin):
         if found.status == "Deleted":
             raise ResourceNotFound(f"App {found.arn} has already been deleted")
         self._check_not_busy("App", found.arn, found.status, "deleted")
+        found.leave_in_service()
         found.lifecycle.begin("Deleting", "Deleted")
 
     @_synchronized
@@ -1563,16 +1681,32 @@ class SageMakerStudioBackend(BaseBackend, TaggableResourcesMixin):
     def fail_app(self, app_arn: str, reason: str) -> StudioApp | None:
         app = next((a for a in self.apps.values() if a.arn == app_arn), None)
         if app is not None:
+            app.leave_in_service()
             app.lifecycle.force("Failed")
             app.failure_reason = reason
         return app
 
     @_synchronized
     def set_app_last_activity(self, app_arn: str, when: datetime) -> StudioApp | None:
+        """A real user activity at ``when``: reported until a later health check overtakes it."""
         app = next((a for a in self.apps.values() if a.arn == app_arn), None)
         if app is not None:
-            app.last_user_activity_timestamp = when
+            app.user_activity = when
         return app
+
+    @_synchronized
+    def set_creation_time(self, arn: str, when: datetime) -> Any:
+        """Backdate a domain, user profile, space or app (``POST creation-time``)."""
+        try:
+            resource: Any = self._resource_for_arn(arn)
+        except ValidationError:
+            resource = next((a for a in self.apps.values() if a.arn == arn), None)
+        if isinstance(resource, StudioApp):
+            resource.backdate(when)
+        elif resource is not None:
+            resource.creation_time = when
+            resource.last_modified_time = max(resource.last_modified_time, when)
+        return resource
 
     @_synchronized
     def home_efs_records(self) -> list[dict[str, Any]]:

@@ -279,6 +279,12 @@ class SageMakerStudioResponse(SageMakerResponse):
         arn = self._get_param("ResourceArn")
         validate_resource_arn(arn)
         if parse_studio_arn(arn) is None:
+            # The ``Tag`` shape's rules hold for every SageMaker resource (notebook instances,
+            # endpoints ...); moto's own AddTags checks none of them.
+            v = Validator()
+            if v.required(self._get_param("Tags"), "Tags"):
+                v.tags(self._get_param("Tags"))
+            v.check()
             return self._moto_tagging(super().add_tags, arn)
         tags = self.studio_backend.add_tags(arn, self._get_param("Tags"))
         return ActionResult({"Tags": tags})

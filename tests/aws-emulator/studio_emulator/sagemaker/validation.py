@@ -245,3 +245,74 @@ def validate_landing_uri(landing_uri: Any) -> None:
         f"app:<App>:relative/path with App one of {', '.join(LANDING_APPS)}"
     )
 
+
+
+# --------------------------------------------------------------------------
+# Idle shutdown settings (AppLifecycleManagement), checked against botocore's model
+# --------------------------------------------------------------------------
+
+#: The settings members whose app settings carry an ``AppLifecycleManagement``, per request
+#: member: ``UserSettings`` (CreateDomain/UpdateDomain ``DefaultUserSettings``,
+#: CreateUserProfile/UpdateUserProfile ``UserSettings``: ``JupyterLabAppSettings`` and
+#: ``CodeEditorAppSettings`` -> ``AppLifecycleManagement`` -> ``IdleSettings`` with
+#: ``LifecycleManagement``, ``IdleTimeoutInMinutes``, ``Min``/``MaxIdleTimeoutInMinutes``),
+#: ``DefaultSpaceSettings`` (``JupyterLabAppSettings`` only) and ``SpaceSettings``
+#: (``SpaceJupyterLabAppSettings``/``SpaceCodeEditorAppSettings`` ->
+#: ``SpaceAppLifecycleManagement`` -> ``SpaceIdleSettings``: ``IdleTimeoutInMinutes`` only).
+LIFECYCLE_SETTINGS = {
+    "UserSettings": "UserSettings",
+    "DefaultUserSettings": "UserSettings",
+    "DefaultSpaceSettings": "DefaultSpaceSettings",
+    "SpaceSettings": "SpaceSettings",
+}
+LIFECYCLE_APPS = ("JupyterLabAppSettings", "CodeEditorAppSettings")
+
+
+def _sagemaker_shape(name: str) -> Any:
+    from moto.core.utils import get_service_model
+
+    return get_service_model("sagemaker").shape_for(name)
+
+
+def _check_shape(v: Validator, value: Any, shape: Any, name: str) -> None:
+    """``value`` against botocore ``shape``: structures (recursively), enums and integer ranges
+    (``IdleTimeoutInMinutes``: min 60, max 525600; ``LifecycleManagement``: ENABLED|DISABLED).
+    Members the shape does not have are left alone (what AWS does with them is not confirmed)."""
+    if value is None:
+        return
+    if shape.type_name == "structure":
+        if not isinstance(value, dict):
+            v.structure(value, name)
+            return
+        for member, member_shape in shape.members.items():
+            _check_shape(v, value.get(member), member_shape, f"{name}.{member}")
+    elif shape.type_name == "integer":
+        low = shape.metadata.get("min", -(2**31))
+        high = shape.metadata.get("max", 2**31 - 1)
+        if isinstance(value, bool) or not isinstance(value, int):
+            v.errors.append(
+                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
+                "Member must be an integer"
+            )
+        else:
+            v.int_range(value, name, low, high)
+    elif shape.type_name == "string" and shape.enum:
+        v.enum(value, name, list(shape.enum))
+
+
+def lifecycle_settings(v: Validator, settings: Any, member: str) -> None:
+    """The ``AppLifecycleManagement`` of each app's settings in ``settings`` (the request
+    member ``member``, a key of :data:`LIFECYCLE_SETTINGS`), per the botocore model."""
+    if not isinstance(settings, dict):
+        return
+    shape = _sagemaker_shape(LIFECYCLE_SETTINGS[member])
+    for app in LIFECYCLE_APPS:
+        app_settings = settings.get(app)
+        if app not in shape.members or not isinstance(app_settings, dict):
+            continue
+        lifecycle_shape = shape.members[app].members.get("AppLifecycleManagement")
+        if lifecycle_shape is not None:
+            _check_shape(
+                v, app_settings.get("AppLifecycleManagement"), lifecycle_shape,
+                f"{member}.{app}.AppLifecycleManagement",
+            )

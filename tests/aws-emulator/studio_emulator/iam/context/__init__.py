@@ -38,6 +38,7 @@ SERVICE_MODULES = {
     "glue": "glue",
     "logs": "logs",
     "scheduler": "scheduler",
+    "events": "events",
     "ec2": "ec2",
     "tagging": "tagging",
 }

@@ -1,0 +1,382 @@
+"""Amazon EventBridge PutEvents and rule delivery for moto (issue #15: the cleanup's warnings).
+
+moto 5.2.5's ``PutEvents`` checks 10 entries at most and ``Source``/``DetailType``/``Detail``
+per entry, then hands each matching rule the event; it answers a bus that does not exist with
+``ResourceNotFoundException``, delivers to rules that are ``DISABLED``, and raises (HTTP 500)
+for a target it does not know, an SNS topic among them. What this module changes, each after
+its source:
+
+* ``Entries`` must hold 1 to 10 entries (botocore model ``PutEventsRequestEntryList``, min 1,
+  max 10) -> ``ValidationException`` in the AWS validator's wording.
+* Per entry (API reference, PutEvents: "Entries: The entry that defines an event in your system
+  ... Each entry is a PutEventsResultEntry", failures do not fail the call but are counted in
+  ``FailedEntryCount`` and reported in their entry, in order): a missing ``Source``,
+  ``DetailType`` or ``Detail`` is ``InvalidArgument`` (moto's messages); a ``Detail`` that is
+  not JSON is ``MalformedDetail``; ``Resources`` must be ARNs (at most 2048 characters each).
+* A bus that does not exist: the entry succeeds and the event goes nowhere (reported against
+  AWS: aws/aws-sdk#186, aws/aws-cli#9186 "Putting an event on an nonexistent EventBridge event
+  bus returns a success") -- recorded with ``"bus_exists": false`` so a test can see it.
+* Rules: only ``ENABLED`` rules deliver (API reference, PutRule, ``State``: "DISABLED: The
+  rule is disabled. EventBridge does not match any events against the rule"), and only events
+  their pattern matches (moto's matcher).
+* An SNS topic target is delivered by publishing the event (the whole event, or the target's
+  ``Input`` / ``InputTransformer``) to the topic -- if the topic exists and its policy lets
+  ``events.amazonaws.com`` perform ``sns:Publish`` on it (EventBridge User Guide, "Using
+  resource-based policies for Amazon EventBridge", "Amazon SNS permissions"), decided by the
+  IAM engine with ``aws:SourceArn`` = the rule's ARN and ``aws:SourceAccount``. A refused or
+  failed delivery does not fail PutEvents (on AWS it shows in the rule's
+  ``FailedInvocations`` metric); it is recorded. Other targets go to moto's delivery; one
+  moto cannot deliver is recorded as failed instead of failing the call.
+
+moto's ListRules, ListTargetsByRule, ListRuleNamesByTarget and ListEventBuses answered
+``"NextToken": null`` on their last page; the member is omitted, as AWS does (and ListRules'
+rules lose ``CreatedBy``, a member of DescribeRule's answer, not of the ``Rule`` shape).
+
+Control routes (``/_studio_emulator/``): ``GET events/published`` (``?EventBusName=``,
+``Source=``, ``DetailType=``) lists every event accepted, ``GET events/deliveries``
+(``?TargetArn=``) each delivery to a target, ``GET sns/messages?TopicArn=`` what a topic was
+sent (moto's record of ``Publish``, ours included); ``DELETE events/published`` clears both
+logs. ``POST reset`` clears them too.
+
+Not modelled: the 256 KB request size limit, ``TraceHeader``, ``EndpointId``, per-entry
+authorisation errors (``NotAuthorizedForSourceException``: here the whole call is authorised,
+``iam/context/events.py``), retries and dead-letter queues of failed deliveries, and targets'
+``RoleArn``. Unconfirmed: whether a ``Detail`` that is JSON but not an object is refused (the
+API reference asks for "a valid JSON object"; moto accepts it, and so does this module).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+from typing import Any
+
+from moto.core.base_backend import BackendDict, BaseBackend
+from moto.events.models import EventsBackend, events_backends
+from moto.events.responses import EventsHandler
+from moto.events.utils import _BASE_EVENT_MESSAGE, EventTemplateParser
+from moto.moto_api._internal import mock_random as random
+from moto.utilities.arns import parse_arn
+
+from .core import ControlRequest, ControlRoute, ServiceExtension, register
+
+MAX_ENTRIES = 10
+
+
+class EventsRecordBackend(BaseBackend):
+    """What was published and delivered in one account/region (reset with every backend)."""
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        self.lock = threading.Lock()
+        self.published: list[dict[str, Any]] = []
+        self.deliveries: list[dict[str, Any]] = []
+
+
+event_records = BackendDict(EventsRecordBackend, "events")
+
+
+def _validation_error(message: str) -> Exception:
+    from moto.events.exceptions import ValidationException
+
+    return ValidationException(message)
+
+
+def _entry_error(entry: dict[str, Any]) -> dict[str, str] | None:
+    """The per-entry failure of ``entry`` (None: it is accepted)."""
+    for member in ("Source", "DetailType", "Detail"):
+        if not entry.get(member):
+            return {
+                "ErrorCode": "InvalidArgument",
+                "ErrorMessage": f"Parameter {member} is not valid. Reason: {member} is a "
+                "required argument.",
+            }
+    try:
+        json.loads(entry["Detail"])
+    except (TypeError, ValueError):
+        return {"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}
+    resources = entry.get("Resources") or []
+    if not isinstance(resources, list) or any(
+        not isinstance(r, str) or not r.startswith("arn:") or len(r) > 2048 for r in resources
+    ):
+        return {
+            "ErrorCode": "InvalidArgument",
+            "ErrorMessage": "Parameter Resources is not valid. Reason: each resource must be an ARN.",
+        }
+    return None
+
+
+def _iso(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+def _event_time(entry: dict[str, Any]) -> float:
+    given = entry.get("Time")
+    if isinstance(given, (int, float)):
+        return float(given)
+    if isinstance(given, str):
+        try:
+            return float(given)
+        except ValueError:
+            from datetime import datetime
+
+            try:
+                return datetime.fromisoformat(given.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                pass
+    return time.time()
+
+
+def _without_null_token(answer: Any) -> Any:
+    """moto's List* answer ``"NextToken": null`` on the last page; AWS omits a member that has
+    no value (the shape guard's rule): the member is dropped."""
+    body, headers = answer if isinstance(answer, tuple) else (answer, None)
+    try:
+        parsed = json.loads(body)
+    except (TypeError, ValueError):
+        return answer
+    if isinstance(parsed, dict) and "NextToken" in parsed and parsed["NextToken"] is None:
+        del parsed["NextToken"]
+        body = json.dumps(parsed)
+    return (body, headers) if headers is not None else body
+
+
+class StudioEventsHandler(EventsHandler):
+    """``PutEvents`` with the checks, record and SNS delivery described in the module; the
+    List* answers without a null ``NextToken``."""
+
+    def list_rules(self) -> Any:
+        body, headers = _without_null_token(super().list_rules())
+        parsed = json.loads(body)
+        for rule in parsed.get("Rules", []):
+            # DescribeRule has CreatedBy; ListRules' ``Rule`` shape does not (botocore model).
+            rule.pop("CreatedBy", None)
+        return json.dumps(parsed), headers
+
+    def list_targets_by_rule(self) -> Any:
+        return _without_null_token(super().list_targets_by_rule())
+
+    def list_rule_names_by_target(self) -> Any:
+        return _without_null_token(super().list_rule_names_by_target())
+
+    def list_event_buses(self) -> Any:
+        return _without_null_token(super().list_event_buses())
+
+    def put_events(self) -> str:
+        entries = self._get_param("Entries")
+        if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_ENTRIES:
+            count = len(entries) if isinstance(entries, list) else 0
+            constraint = (
+                "Member must have length greater than or equal to 1"
+                if count < 1
+                else f"Member must have length less than or equal to {MAX_ENTRIES}"
+            )
+            raise _validation_error(
+                "1 validation error detected: Value '[PutEventsRequestEntry]' at 'entries' "
+                f"failed to satisfy constraint: {constraint}"
+            )
+        backend: EventsBackend = self.events_backend
+        record = event_records[self.current_account][self.region]
+        results = []
+        for entry in entries:
+            error = _entry_error(entry)
+            if error is not None:
+                results.append(error)
+                continue
+            event_id = str(random.uuid4())
+            results.append({"EventId": event_id})
+            _publish(backend, record, entry, event_id)
+        failed = sum(1 for r in results if "ErrorCode" in r)
+        return json.dumps({"FailedEntryCount": failed, "Entries": results})
+
+
+def _bus_name(value: Any) -> str:
+    """``EventBusName``: a name or an ARN (API reference); none is ``default``."""
+    if not value:
+        return "default"
+    return str(value).split("/")[-1] if str(value).startswith("arn:") else str(value)
+
+
+def _publish(backend: EventsBackend, record: EventsRecordBackend, entry: dict[str, Any],
+             event_id: str) -> None:
+    bus_name = _bus_name(entry.get("EventBusName"))
+    bus = backend.event_buses.get(bus_name)
+    seconds = _event_time(entry)
+    event = copy.deepcopy(_BASE_EVENT_MESSAGE)
+    event.update({
+        "id": event_id,
+        "detail-type": entry["DetailType"],
+        "source": entry["Source"],
+        "account": backend.account_id,
+        "time": seconds,
+        "region": backend.region_name,
+        "resources": list(entry.get("Resources") or []),
+        "detail": json.loads(entry["Detail"]),
+        "ingestion-time": time.time(),
+    })
+    with record.lock:
+        record.published.append({
+            "EventId": event_id,
+            "EventBusName": bus_name,
+            "bus_exists": bus is not None,
+            "Source": entry["Source"],
+            "DetailType": entry["DetailType"],
+            "Detail": event["detail"],
+            "Resources": event["resources"],
+            "Time": _iso(seconds),
+        })
+    if bus is None:
+        return
+    for rule in list(bus.rules.values()):
+        if rule.state != "ENABLED" or not rule.event_pattern.matches_event(event):
+            continue
+        for target in list(rule.targets):
+            outcome = _deliver(backend, rule, target, event)
+            with record.lock:
+                record.deliveries.append({
+                    "EventId": event_id,
+                    "Rule": rule.name,
+                    "RuleArn": rule.arn,
+                    "TargetId": target.get("Id"),
+                    "TargetArn": target.get("Arn"),
+                    **outcome,
+                })
+
+
+def _target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
+    """What the target receives (PutTargets: ``Input`` "valid JSON text passed to the target",
+    ``InputTransformer``; neither: the whole event)."""
+    if target.get("Input") is not None:
+        return str(target["Input"])
+    transformer = target.get("InputTransformer")
+    if transformer:
+        parsed = EventTemplateParser.parse(
+            input_template=transformer.get("InputTemplate"),
+            input_paths_map=transformer.get("InputPathsMap", {}),
+            event=event,  # type: ignore[arg-type]
+        )
+        # The template's JSON as the target receives it: a quoted template stays a quoted
+        # string (User Guide, "Input transformation": the output of ``"<a> is <b>"``).
+        return json.dumps(parsed)
+    whole = {k: v for k, v in event.items() if k != "ingestion-time"}
+    return json.dumps(dict(whole, time=_iso(float(event["time"]))))
+
+
+def _deliver(backend: EventsBackend, rule: Any, target: dict[str, Any],
+             event: dict[str, Any]) -> dict[str, Any]:
+    arn = str(target.get("Arn") or "")
+    try:
+        service = parse_arn(arn).service
+    except Exception:
+        return {"delivered": False, "reason": f"invalid target ARN {arn}"}
+    if service == "sns":
+        try:
+            message = _target_input(target, event)
+        except Exception as exc:  # an input path or template that does not fit the event
+            return {"delivered": False, "reason": f"input transformation failed: {exc}"}
+        return _deliver_to_topic(backend, rule, arn, message)
+    single = copy.copy(rule)
+    single.targets = [target]
+    try:
+        type(rule).send_to_targets(single, copy.deepcopy(event))
+    except Exception as exc:  # a target moto cannot deliver to
+        return {"delivered": False, "reason": f"{type(exc).__name__}: {exc}"}
+    return {"delivered": True, "reason": None}
+
+
+def _deliver_to_topic(backend: EventsBackend, rule: Any, topic_arn: str,
+                      message: str) -> dict[str, Any]:
+    from moto.sns.models import sns_backends
+
+    from .iam import in_process
+
+    parts = topic_arn.split(":")
+    account, region = parts[4], parts[3]
+    sns = sns_backends[account][region]
+    topic = sns.topics.get(topic_arn)
+    if topic is None:
+        return {"delivered": False, "reason": f"Topic {topic_arn} does not exist"}
+    denied = in_process.service_allowed(
+        "events.amazonaws.com", "sns:Publish", topic_arn, account, topic._policy_json,
+        source_account=backend.account_id, source_arn=rule.arn, via="events",
+    )
+    if denied is not None:
+        return {"delivered": False, "reason": denied.message}
+    message_id = sns.publish(message, arn=topic_arn)
+    return {"delivered": True, "reason": None, "MessageId": message_id}
+
+
+# --------------------------------------------------------------------------
+# Control routes
+# --------------------------------------------------------------------------
+
+
+def _records() -> list[EventsRecordBackend]:
+    return [b for account in list(event_records.values()) for b in list(account.values())]
+
+
+def _published(request: ControlRequest) -> tuple[int, Any]:
+    found: list[dict[str, Any]] = []
+    for record in _records():
+        with record.lock:
+            found.extend(copy.deepcopy(record.published))
+    for member in ("EventBusName", "Source", "DetailType"):
+        if request.query.get(member):
+            found = [e for e in found if e[member] == request.query[member]]
+    return 200, {"events": found}
+
+
+def _deliveries(request: ControlRequest) -> tuple[int, Any]:
+    found: list[dict[str, Any]] = []
+    for record in _records():
+        with record.lock:
+            found.extend(copy.deepcopy(record.deliveries))
+    if request.query.get("TargetArn"):
+        found = [d for d in found if d["TargetArn"] == request.query["TargetArn"]]
+    return 200, {"deliveries": found}
+
+
+def _clear(_request: ControlRequest) -> tuple[int, Any]:
+    for record in _records():
+        with record.lock:
+            record.published.clear()
+            record.deliveries.clear()
+    return 200, {"events": [], "deliveries": []}
+
+
+def _sns_messages(request: ControlRequest) -> tuple[int, Any]:
+    from moto.sns.models import sns_backends
+
+    topic_arn = request.query.get("TopicArn")
+    if not topic_arn:
+        return 400, {"error": "TopicArn is required"}
+    parts = topic_arn.split(":")
+    if len(parts) != 6:
+        return 400, {"error": f"invalid TopicArn {topic_arn}"}
+    topic = sns_backends[parts[4]][parts[3]].topics.get(topic_arn)
+    if topic is None:
+        return 404, {"error": f"Topic {topic_arn} does not exist"}
+    return 200, {
+        "messages": [
+            {"MessageId": m[0], "Message": m[1], "Subject": m[2]}
+            for m in list(topic.sent_notifications)
+        ]
+    }
+
+
+EXTENSION = register(
+    ServiceExtension(
+        name="eventbridge",
+        service="events",
+        base_response=EventsHandler,
+        response=StudioEventsHandler,
+        control_routes=[
+            ControlRoute("GET", r"events/published", _published),
+            ControlRoute("DELETE", r"events/published", _clear),
+            ControlRoute("GET", r"events/deliveries", _deliveries),
+            ControlRoute("GET", r"sns/messages", _sns_messages),
+        ],
+    )
+)
