@@ -148,6 +148,7 @@ def test_the_cleanup_role_describes_the_domains_it_is_given(
     )["DomainId"]
     cleanup = session_of(endpoint, role_statements(CORE, "StudioCleanupFunctionRole", {
         "StudioCleanupLogGroup.Arn": f"{LOG_GROUPS}/cleanup",
+        "NamePrefix": "studio-catalog", "CleanupEventBusName": "default",
     }))
     as_cleanup = signed_client(endpoint, "sagemaker", cleanup)
     assert as_cleanup.describe_domain(DomainId=domain_id)["DomainId"] == domain_id

@@ -3,7 +3,7 @@
 
 use aws_sdk_sagemaker::types::{
     AppNetworkAccessType, AuthMode, DomainSettings, DomainSettingsForUpdate, RetentionPolicy,
-    RetentionType,
+    RetentionType, TagPropagation,
 };
 use cfn_custom_resource::AwsError;
 
@@ -37,6 +37,7 @@ impl StudioDomains for SageMakerStudio {
                 .set_domain_settings(domain_settings)
                 .default_user_settings(domain.default_user_settings.clone())
                 .set_tags(Some(domain.tags.clone()))
+                .set_tag_propagation(domain.tag_propagation.as_deref().map(TagPropagation::from))
                 .send(),
         )
         .await
@@ -75,6 +76,7 @@ impl StudioDomains for SageMakerStudio {
                         .map(AppNetworkAccessType::from),
                 )
                 .set_domain_settings_for_update(settings)
+                .set_tag_propagation(changes.tag_propagation.as_deref().map(TagPropagation::from))
                 .send(),
         )
         .await
@@ -114,6 +116,82 @@ mod tests {
     use aws_sdk_sagemaker::types::error::ResourceInUse;
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
     use aws_smithy_types::error::ErrorMetadata;
+
+    fn new_domain(tag_propagation: Option<&str>) -> NewDomain {
+        NewDomain {
+            domain_name: "risk".to_owned(),
+            vpc_id: "vpc-0abc1234".to_owned(),
+            subnet_ids: vec!["subnet-0abc1234".to_owned()],
+            auth_mode: "IAM".to_owned(),
+            app_network_access_type: None,
+            kms_key_id: None,
+            security_group_ids: None,
+            default_user_settings: aws_sdk_sagemaker::types::UserSettings::builder().build(),
+            tags: vec![],
+            tag_propagation: tag_propagation.map(str::to_owned),
+        }
+    }
+
+    #[tokio::test]
+    async fn create_domain_sends_tag_propagation_and_leaves_it_out_when_unset() {
+        let enabled = mock!(Client::create_domain)
+            .match_requests(|input| input.tag_propagation() == Some(&TagPropagation::Enabled))
+            .then_output(|| {
+                aws_sdk_sagemaker::operation::create_domain::CreateDomainOutput::builder()
+                    .domain_id("d-abcdef012345")
+                    .build()
+            });
+        let left_out = mock!(Client::create_domain)
+            .match_requests(|input| input.tag_propagation().is_none())
+            .then_output(|| {
+                aws_sdk_sagemaker::operation::create_domain::CreateDomainOutput::builder()
+                    .domain_id("d-bcdef0123456")
+                    .build()
+            });
+        let studio = SageMakerStudio::new(mock_client!(
+            aws_sdk_sagemaker,
+            RuleMode::MatchAny,
+            [&enabled, &left_out]
+        ));
+
+        let propagating = studio
+            .create_domain(&new_domain(Some("ENABLED")))
+            .await
+            .unwrap();
+        let default = studio.create_domain(&new_domain(None)).await.unwrap();
+
+        assert_eq!(propagating, "d-abcdef012345");
+        assert_eq!(default, "d-bcdef0123456");
+        assert_eq!(enabled.num_calls(), 1);
+        assert_eq!(left_out.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn update_domain_sends_a_new_tag_propagation() {
+        let rule = mock!(Client::update_domain)
+            .match_requests(|input| {
+                input.tag_propagation() == Some(&TagPropagation::Disabled)
+                    && input.default_user_settings().is_none()
+            })
+            .then_output(|| {
+                aws_sdk_sagemaker::operation::update_domain::UpdateDomainOutput::builder().build()
+            });
+        let studio =
+            SageMakerStudio::new(mock_client!(aws_sdk_sagemaker, RuleMode::MatchAny, [&rule]));
+
+        studio
+            .update_domain(
+                "d-abcdef012345",
+                &DomainChanges {
+                    tag_propagation: Some("DISABLED".to_owned()),
+                    ..DomainChanges::default()
+                },
+            )
+            .await
+            .unwrap();
+
+        assert_eq!(rule.num_calls(), 1);
+    }
 
     #[tokio::test]
     async fn a_domain_still_in_use_is_classified_so_the_delete_waits() {

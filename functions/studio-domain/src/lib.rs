@@ -406,6 +406,9 @@ fn new_domain(
         security_group_ids: properties.security_group_ids.clone(),
         default_user_settings: default_user_settings(properties)?,
         tags,
+        tag_propagation: properties
+            .tag_propagation
+            .map(|propagation| propagation.as_str().to_owned()),
     })
 }
 
@@ -442,6 +445,16 @@ fn changes(
             .flatten(),
         security_group_ids: (properties.security_group_ids != old.security_group_ids)
             .then(|| properties.security_group_ids.clone().unwrap_or_default()),
+        // Left out means SageMaker's default, DISABLED: taking the property away turns it off.
+        tag_propagation: (properties.tag_propagation.unwrap_or_default()
+            != old.tag_propagation.unwrap_or_default())
+        .then(|| {
+            properties
+                .tag_propagation
+                .unwrap_or_default()
+                .as_str()
+                .to_owned()
+        }),
     })
 }
 
@@ -911,6 +924,49 @@ mod tests {
             .await
             .outcome
             .unwrap();
+    }
+
+    #[test]
+    fn tag_propagation_is_sent_on_create_and_only_a_change_of_it_on_update() {
+        let create = invocation("create").request().clone();
+        let parsed: DomainProperties = properties::parse(&create.properties).unwrap();
+        assert_eq!(
+            new_domain(&create, &parsed)
+                .unwrap()
+                .tag_propagation
+                .as_deref(),
+            Some("ENABLED")
+        );
+
+        let mut unchanged = parsed;
+        unchanged.security_group_ids = None;
+        let mut old = unchanged.clone();
+        assert!(changes(&unchanged, &old).unwrap().is_empty());
+
+        old.tag_propagation = None;
+        assert_eq!(
+            changes(&unchanged, &old)
+                .unwrap()
+                .tag_propagation
+                .as_deref(),
+            Some("ENABLED"),
+            "turned on in place"
+        );
+        assert_eq!(
+            changes(&old, &unchanged)
+                .unwrap()
+                .tag_propagation
+                .as_deref(),
+            Some("DISABLED"),
+            "left out is SageMaker's default, DISABLED: taking it away turns it off"
+        );
+        old.tag_propagation = Some(crate::properties::TagPropagation::Disabled);
+        let mut left_out = old.clone();
+        left_out.tag_propagation = None;
+        assert!(
+            changes(&left_out, &old).unwrap().is_empty(),
+            "DISABLED and left out are the same setting"
+        );
     }
 
     #[test]

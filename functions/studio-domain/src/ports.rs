@@ -30,6 +30,8 @@ pub struct NewDomain {
     pub default_user_settings: UserSettings,
     /// User tags and ownership tags.
     pub tags: Vec<Tag>,
+    /// `ENABLED` or `DISABLED`; `None` leaves SageMaker's default (`DISABLED`).
+    pub tag_propagation: Option<String>,
 }
 
 /// What UpdateDomain changes; `None` leaves a setting as it is.
@@ -43,6 +45,8 @@ pub struct DomainChanges {
     pub app_network_access_type: Option<String>,
     /// New security groups.
     pub security_group_ids: Option<Vec<String>>,
+    /// New `TagPropagation` (`ENABLED` or `DISABLED`).
+    pub tag_propagation: Option<String>,
 }
 
 impl DomainChanges {
@@ -52,6 +56,7 @@ impl DomainChanges {
             && self.subnet_ids.is_none()
             && self.app_network_access_type.is_none()
             && self.security_group_ids.is_none()
+            && self.tag_propagation.is_none()
     }
 }
 

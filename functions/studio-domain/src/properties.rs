@@ -58,6 +58,32 @@ impl AppNetworkAccessType {
     }
 }
 
+/// Whether the domain's custom tags reach what Studio creates in it (`TagPropagation`:
+/// "Indicates whether custom tag propagation is supported for the domain. Defaults to
+/// DISABLED", SageMaker API Reference, CreateDomain / UpdateDomain; the developer guide's
+/// "Custom tag propagation": tags of the domain, profile or space are added to the apps and
+/// other resources Studio creates from them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TagPropagation {
+    /// Tags propagate.
+    #[serde(rename = "ENABLED")]
+    Enabled,
+    /// They do not (SageMaker's default).
+    #[default]
+    #[serde(rename = "DISABLED")]
+    Disabled,
+}
+
+impl TagPropagation {
+    /// As the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enabled => "ENABLED",
+            Self::Disabled => "DISABLED",
+        }
+    }
+}
+
 /// The properties of `Custom::StudioDomain`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
@@ -89,6 +115,9 @@ pub struct DomainProperties {
     /// Tags (updated in place).
     #[serde(default)]
     pub tags: Vec<Tag>,
+    /// `ENABLED` or `DISABLED` (SageMaker's default when left out); updated in place.
+    #[serde(default)]
+    pub tag_propagation: Option<TagPropagation>,
     /// `Retain` (default) or `Delete`: the users' home EFS when the domain is deleted.
     #[serde(default)]
     pub home_efs_retention: HomeEfsRetention,
@@ -178,6 +207,9 @@ impl DomainProperties {
                 "must be left out or equal DefaultExecutionRoleArn (set the role in one place)",
             ));
         }
+        if let Some(settings) = &self.default_user_settings {
+            check_idle_bounds(settings)?;
+        }
         check_tags(&self.tags, &[])?;
         Ok(())
     }
@@ -196,6 +228,58 @@ impl DomainProperties {
             None
         }
     }
+}
+
+/// Refuses a default idle timeout outside the bounds the same settings give users
+/// (`MinIdleTimeoutInMinutes` <= `IdleTimeoutInMinutes` <= `MaxIdleTimeoutInMinutes`), and a
+/// minimum above the maximum: Min and Max are "the minimum/maximum value in minutes that custom
+/// idle shutdown can be set to by the user" (SageMaker API Reference, IdleSettings), so a
+/// default outside them is one no user could choose. Not confirmed that SageMaker itself refuses
+/// it; the domain product's launch form cannot compare numbers, so the function does.
+fn check_idle_bounds(settings: &UserSettingsProperty) -> Result<(), ResourceError> {
+    let apps = [
+        ("JupyterLabAppSettings", &settings.jupyter_lab_app_settings),
+        ("CodeEditorAppSettings", &settings.code_editor_app_settings),
+    ];
+    for (app, app_settings) in apps {
+        let Some(idle) = app_settings
+            .as_ref()
+            .and_then(|app| app.app_lifecycle_management.as_ref())
+            .and_then(|management| management.idle_settings.as_ref())
+        else {
+            continue;
+        };
+        let path = format!("DefaultUserSettings.{app}.AppLifecycleManagement.IdleSettings");
+        if let (Some(min), Some(max)) = (
+            idle.min_idle_timeout_in_minutes,
+            idle.max_idle_timeout_in_minutes,
+        ) && min > max
+        {
+            return Err(ResourceError::invalid_property(
+                format!("{path}.MinIdleTimeoutInMinutes"),
+                format!("{min} is above MaxIdleTimeoutInMinutes {max}"),
+            ));
+        }
+        if let Some(timeout) = idle.idle_timeout_in_minutes {
+            if let Some(min) = idle.min_idle_timeout_in_minutes
+                && timeout < min
+            {
+                return Err(ResourceError::invalid_property(
+                    format!("{path}.IdleTimeoutInMinutes"),
+                    format!("{timeout} is below MinIdleTimeoutInMinutes {min}"),
+                ));
+            }
+            if let Some(max) = idle.max_idle_timeout_in_minutes
+                && timeout > max
+            {
+                return Err(ResourceError::invalid_property(
+                    format!("{path}.IdleTimeoutInMinutes"),
+                    format!("{timeout} is above MaxIdleTimeoutInMinutes {max}"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether `id` has the shape of a domain id SageMaker creates (`d-` and 12 lowercase letters
@@ -274,12 +358,42 @@ mod tests {
         );
         assert!(reason(&with("AuthMode", json!("LDAP"))).starts_with("Invalid property AuthMode"));
         assert!(
+            reason(&with("TagPropagation", json!("Enabled")))
+                .starts_with("Invalid property TagPropagation")
+        );
+        assert!(
             reason(&with("HomeEfsRetention", json!("Keep")))
                 .starts_with("Invalid property HomeEfsRetention")
         );
         assert!(
             reason(&with("DeleteUserProfiles", json!("maybe")))
                 .starts_with("Invalid property DeleteUserProfiles")
+        );
+    }
+
+    fn idle(timeout: u32, min: u32, max: u32) -> Value {
+        json!({"CodeEditorAppSettings": {"AppLifecycleManagement": {"IdleSettings": {
+            "LifecycleManagement": "ENABLED",
+            "IdleTimeoutInMinutes": timeout.to_string(),
+            "MinIdleTimeoutInMinutes": min.to_string(),
+            "MaxIdleTimeoutInMinutes": max.to_string(),
+        }}}})
+    }
+
+    #[test]
+    fn a_default_idle_timeout_outside_the_users_bounds_is_refused_naming_it() {
+        assert_eq!(reason(&with("DefaultUserSettings", idle(120, 60, 480))), "");
+        assert_eq!(
+            reason(&with("DefaultUserSettings", idle(600, 60, 480))),
+            "Invalid property DefaultUserSettings.CodeEditorAppSettings.AppLifecycleManagement.IdleSettings.IdleTimeoutInMinutes: 600 is above MaxIdleTimeoutInMinutes 480"
+        );
+        assert!(
+            reason(&with("DefaultUserSettings", idle(90, 120, 480)))
+                .ends_with("IdleTimeoutInMinutes: 90 is below MinIdleTimeoutInMinutes 120")
+        );
+        assert!(
+            reason(&with("DefaultUserSettings", idle(120, 480, 120)))
+                .ends_with("MinIdleTimeoutInMinutes: 480 is above MaxIdleTimeoutInMinutes 120")
         );
     }
 
@@ -316,6 +430,10 @@ mod tests {
             parse(&with("SubnetIds", json!(["subnet-1", "subnet-2"]))).unwrap();
         let retagged: DomainProperties =
             parse(&with("Tags", json!([{"Key": "team", "Value": "a"}]))).unwrap();
+        let propagating: DomainProperties =
+            parse(&with("TagPropagation", json!("ENABLED"))).unwrap();
+        assert_eq!(propagating.tag_propagation, Some(TagPropagation::Enabled));
+        assert_eq!(propagating.replacement_reason(&old), None);
         assert_eq!(renamed.replacement_reason(&old), Some("DomainName"));
         assert_eq!(resubnetted.replacement_reason(&old), None);
         assert_eq!(retagged.replacement_reason(&old), None);

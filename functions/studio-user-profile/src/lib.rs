@@ -48,7 +48,8 @@ use studio_sagemaker::{STUDIO_USER_ID_TAG, sagemaker_tags};
 use tracing::info;
 
 use crate::ports::{
-    App, AppOwner, ExecutionRoles, NewUserProfile, StudioUserProfiles, UserProfile, UserProfileArn,
+    App, AppOwner, ExecutionRoles, IdleShutdownApp, NewUserProfile, StudioUserProfiles,
+    UserProfile, UserProfileArn,
 };
 
 /// The tag that ties an execution role to the one profile it is made for:
@@ -137,6 +138,84 @@ impl<S: StudioUserProfiles, R: ExecutionRoles> StudioUserProfile<S, R> {
         }
     }
 
+    /// Refuses idle shutdown settings that loosen the domain's: a profile may only tighten them.
+    /// The domain's `MaxIdleTimeoutInMinutes` is "the maximum value in minutes that custom idle
+    /// shutdown can be set to by the user" (SageMaker API Reference, IdleSettings), so a profile's
+    /// `IdleTimeoutInMinutes` or `MaxIdleTimeoutInMinutes` above it, or `LifecycleManagement`
+    /// `DISABLED` where the domain's is `ENABLED`, is refused (FAILED, naming the property) before
+    /// CreateUserProfile or UpdateUserProfile. Not confirmed that SageMaker refuses them itself;
+    /// the launch form cannot compare numbers (CloudFormation rules have no less-than), so the
+    /// function does. A domain without a maximum for an app type bounds nothing there.
+    async fn check_idle_shutdown(
+        &self,
+        properties: &UserProfileProperties,
+    ) -> Result<(), ResourceError> {
+        let Some(settings) = &properties.user_settings else {
+            return Ok(());
+        };
+        let asked: Vec<_> = IdleShutdownApp::ALL
+            .into_iter()
+            .filter_map(|app| {
+                let app_settings = match app {
+                    IdleShutdownApp::JupyterLab => &settings.jupyter_lab_app_settings,
+                    IdleShutdownApp::CodeEditor => &settings.code_editor_app_settings,
+                };
+                app_settings
+                    .as_ref()
+                    .and_then(|app_settings| app_settings.app_lifecycle_management.as_ref())
+                    .and_then(|management| management.idle_settings.as_ref())
+                    .map(|idle| (app, idle))
+            })
+            .collect();
+        if asked.is_empty() {
+            return Ok(());
+        }
+        let domain_id = properties.domain_id.as_str();
+        let Some(domain) = self.studio.domain_idle_shutdown(domain_id).await? else {
+            return Err(ResourceError::permanent(format!(
+                "DescribeDomain found no domain {domain_id}. Check DomainId: the domain {domain_id} must exist"
+            )));
+        };
+        for (app, idle) in asked {
+            let path = format!(
+                "UserSettings.{}AppSettings.AppLifecycleManagement.IdleSettings",
+                app.as_str()
+            );
+            let Some(bounds) = domain.get(app) else {
+                continue;
+            };
+            if bounds.enabled == Some(true)
+                && idle.lifecycle_management.as_deref() == Some("DISABLED")
+            {
+                return Err(ResourceError::invalid_property(
+                    format!("{path}.LifecycleManagement"),
+                    format!(
+                        "DISABLED would turn off the idle shutdown domain {domain_id} turns on; a user profile may only tighten it (a shorter IdleTimeoutInMinutes). Nothing was done"
+                    ),
+                ));
+            }
+            let Some(max) = bounds.max_timeout_minutes else {
+                continue;
+            };
+            for (field, value) in [
+                ("IdleTimeoutInMinutes", idle.idle_timeout_in_minutes),
+                ("MaxIdleTimeoutInMinutes", idle.max_idle_timeout_in_minutes),
+            ] {
+                if let Some(value) = value
+                    && value > max
+                {
+                    return Err(ResourceError::invalid_property(
+                        format!("{path}.{field}"),
+                        format!(
+                            "{value} minutes is above domain {domain_id}'s MaxIdleTimeoutInMinutes {max}; a user profile may only tighten the domain's idle shutdown. Nothing was done"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// One step of creating a profile (also used for a replacement on update).
     async fn create_step(
         &self,
@@ -162,6 +241,7 @@ impl<S: StudioUserProfiles, R: ExecutionRoles> StudioUserProfile<S, R> {
                 if let Some(role) = properties.execution_role() {
                     self.check_execution_role(properties, role).await?;
                 }
+                self.check_idle_shutdown(properties).await?;
                 let new_profile = new_user_profile(request, properties)?;
                 match self.studio.create_user_profile(&new_profile).await {
                     Ok(arn) => {
@@ -586,10 +666,11 @@ impl<S: StudioUserProfiles + 'static, R: ExecutionRoles + 'static> CustomResourc
                     ));
                 }
                 // Before anything changes (tags included): the role UpdateUserProfile will set.
-                if properties.settings_differ(old_properties)
-                    && let Some(role) = properties.execution_role()
-                {
-                    self.check_execution_role(properties, role).await?;
+                if properties.settings_differ(old_properties) {
+                    if let Some(role) = properties.execution_role() {
+                        self.check_execution_role(properties, role).await?;
+                    }
+                    self.check_idle_shutdown(properties).await?;
                 }
                 self.update_in_place(properties, old_properties, false)
                     .await

@@ -9,7 +9,8 @@ use cfn_custom_resource::AwsError;
 /// The resource's physical id.
 pub use studio_sagemaker::identifiers::UserProfileArn;
 pub use studio_sagemaker::ports::{
-    App, AppOwner, Apps, Domains, Space, Spaces, Tags, UserProfile, UserProfiles,
+    App, AppOwner, Apps, Domains, IdleShutdown, IdleShutdownApp, IdleShutdownSettings, Space,
+    Spaces, Tags, UserProfile, UserProfiles,
 };
 
 /// Everything CreateUserProfile needs.
@@ -28,8 +29,11 @@ pub struct NewUserProfile {
 }
 
 /// The SageMaker calls a user profile's lifecycle makes: the shared Studio ports, and
-/// CreateUserProfile and UpdateUserProfile, which are this function's own.
-pub trait StudioUserProfiles: UserProfiles + Tags + Apps + Spaces + Domains {
+/// CreateUserProfile and UpdateUserProfile, which are this function's own (the domain's idle
+/// shutdown bounds are read through the shared [`IdleShutdownSettings`]).
+pub trait StudioUserProfiles:
+    UserProfiles + Tags + Apps + Spaces + Domains + IdleShutdownSettings
+{
     /// CreateUserProfile; returns the new profile's ARN.
     fn create_user_profile(
         &self,

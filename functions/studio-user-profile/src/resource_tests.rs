@@ -1081,3 +1081,151 @@ mod events {
         );
     }
 }
+
+/// The domain's idle shutdown defaults: on for JupyterLab and Code Editor, at most `max` minutes.
+fn domain_idle_shutdown(studio: &MemoryStudio, max: i32) {
+    let bounds = studio_sagemaker::ports::IdleSettings {
+        enabled: Some(true),
+        timeout_minutes: Some(120),
+        min_timeout_minutes: Some(60),
+        max_timeout_minutes: Some(max),
+    };
+    studio.state().domain_idle_shutdown.insert(
+        DOMAIN.to_owned(),
+        studio_sagemaker::ports::IdleShutdown {
+            jupyter_lab: Some(bounds),
+            code_editor: Some(bounds),
+        },
+    );
+}
+
+/// alice with `idle` as her JupyterLab and Code Editor `IdleSettings`.
+fn alice_idle(idle: &Value) -> Value {
+    with(
+        alice(),
+        &json!({"UserSettings": {
+            "JupyterLabAppSettings": {"AppLifecycleManagement": {"IdleSettings": idle}},
+            "CodeEditorAppSettings": {"AppLifecycleManagement": {"IdleSettings": idle}}
+        }}),
+    )
+}
+
+#[tokio::test]
+async fn a_profile_may_tighten_the_domains_idle_shutdown() {
+    let resource = resource();
+    domain_idle_shutdown(&resource.studio, 480);
+
+    run(
+        &resource,
+        &create(alice_idle(
+            &json!({"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": "60"}),
+        )),
+    )
+    .await
+    .outcome
+    .unwrap();
+
+    let settings = resource
+        .studio
+        .user_profile(DOMAIN, "alice")
+        .unwrap()
+        .settings
+        .unwrap();
+    let idle = settings
+        .code_editor_app_settings()
+        .and_then(|app| app.app_lifecycle_management())
+        .and_then(|management| management.idle_settings())
+        .unwrap();
+    assert_eq!(idle.idle_timeout_in_minutes(), Some(60));
+}
+
+#[tokio::test]
+async fn a_profile_idle_timeout_beyond_the_domains_maximum_fails_naming_it_and_creates_nothing() {
+    let resource = resource();
+    domain_idle_shutdown(&resource.studio, 480);
+
+    let error = run(
+        &resource,
+        &create(alice_idle(&json!({"IdleTimeoutInMinutes": "10080"}))),
+    )
+    .await
+    .outcome
+    .unwrap_err();
+
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "Invalid property UserSettings.JupyterLabAppSettings.AppLifecycleManagement.IdleSettings.IdleTimeoutInMinutes: 10080 minutes is above domain {DOMAIN}'s MaxIdleTimeoutInMinutes 480; a user profile may only tighten the domain's idle shutdown. Nothing was done"
+        )
+    );
+    assert!(resource.studio.user_profile(DOMAIN, "alice").is_none());
+}
+
+#[tokio::test]
+async fn a_profile_may_not_turn_off_the_idle_shutdown_the_domain_turns_on() {
+    let resource = resource();
+    domain_idle_shutdown(&resource.studio, 480);
+
+    let error = run(
+        &resource,
+        &create(alice_idle(&json!({"LifecycleManagement": "DISABLED"}))),
+    )
+    .await
+    .outcome
+    .unwrap_err();
+
+    assert!(
+        error.to_string().starts_with(
+            "Invalid property UserSettings.JupyterLabAppSettings.AppLifecycleManagement.IdleSettings.LifecycleManagement: DISABLED would turn off"
+        ),
+        "{error}"
+    );
+    assert!(resource.studio.user_profile(DOMAIN, "alice").is_none());
+}
+
+#[tokio::test]
+async fn an_update_loosening_the_idle_shutdown_fails_before_update_user_profile() {
+    let resource = resource();
+    domain_idle_shutdown(&resource.studio, 480);
+    let tight = alice_idle(&json!({"IdleTimeoutInMinutes": "120"}));
+    let created = run(&resource, &create(tight.clone()))
+        .await
+        .outcome
+        .unwrap();
+    resource.studio.forget_calls();
+
+    let error = run(
+        &resource,
+        &update(
+            &created.physical_resource_id,
+            alice_idle(&json!({"MaxIdleTimeoutInMinutes": "600"})),
+            tight,
+        ),
+    )
+    .await
+    .outcome
+    .unwrap_err();
+
+    assert!(
+        error
+            .to_string()
+            .contains("MaxIdleTimeoutInMinutes: 600 minutes is above domain"),
+        "{error}"
+    );
+    assert_eq!(resource.studio.count("UpdateUserProfile"), 0);
+}
+
+#[tokio::test]
+async fn a_domain_without_a_maximum_bounds_no_profile_timeout() {
+    let resource = resource();
+
+    run(
+        &resource,
+        &create(alice_idle(&json!({"IdleTimeoutInMinutes": "10080"}))),
+    )
+    .await
+    .outcome
+    .unwrap();
+
+    assert!(resource.studio.user_profile(DOMAIN, "alice").is_some());
+}

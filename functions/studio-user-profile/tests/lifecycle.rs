@@ -763,3 +763,56 @@ async fn a_profile_with_another_users_execution_role_fails_naming_it_and_creates
     assert_eq!(world.calls("CreateUserProfile").await, 0);
     assert!(world.profile_names().await.is_empty());
 }
+
+#[tokio::test]
+async fn an_idle_timeout_beyond_the_domains_maximum_fails_naming_it_and_a_tighter_one_is_set() {
+    let world = world().await;
+    // The domain product's default: idle shutdown on, users between 60 and 480 minutes.
+    world
+        .aws()
+        .sagemaker(
+            "UpdateDomain",
+            &json!({"DomainId": world.domain_id, "DefaultUserSettings": {
+                "JupyterLabAppSettings": {"AppLifecycleManagement": {"IdleSettings": {
+                    "LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 120,
+                    "MinIdleTimeoutInMinutes": 60, "MaxIdleTimeoutInMinutes": 480}}}}}),
+        )
+        .await
+        .unwrap();
+    world
+        .wait_for_status(
+            "DescribeDomain",
+            json!({"DomainId": world.domain_id}),
+            "InService",
+        )
+        .await;
+    let idle = |minutes: &str| {
+        with(
+            world.properties("alice"),
+            &json!({"UserSettings": {"JupyterLabAppSettings": {"AppLifecycleManagement": {
+                "IdleSettings": {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": minutes}}}}}),
+        )
+    };
+
+    let (_, refused) = world.create("UserProfile", idle("10080")).await;
+
+    assert!(refused.is_failed());
+    let reason = refused.reason.clone().unwrap_or_default();
+    assert!(
+        reason.contains(
+            "UserSettings.JupyterLabAppSettings.AppLifecycleManagement.IdleSettings.IdleTimeoutInMinutes: 10080 minutes is above domain"
+        ),
+        "{reason}"
+    );
+    assert!(world.profile_names().await.is_empty());
+
+    let (_, created) = world.create("UserProfile", idle("90")).await;
+
+    assert!(created.is_success(), "{:?}", created.reason);
+    let described = world.describe("alice").await.unwrap();
+    assert_eq!(
+        described["UserSettings"]["JupyterLabAppSettings"]["AppLifecycleManagement"]["IdleSettings"]
+            ["IdleTimeoutInMinutes"],
+        90
+    );
+}

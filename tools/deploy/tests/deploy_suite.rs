@@ -336,7 +336,18 @@ async fn the_core_stack_deploys_from_the_staged_templates_and_publishes_its_serv
         .into_iter()
         .collect();
     assert_eq!(environment["DRY_RUN"], "true");
-    assert_eq!(environment["IDLE_APP_MINUTES"], "120");
+    // Issue #15: the idle rule is gone (the function refuses IDLE_APP_MINUTES); the new
+    // rules' defaults come from core.yaml's parameters.
+    assert!(!environment.contains_key("IDLE_APP_MINUTES"));
+    assert_eq!(environment["IDLE_SHUTDOWN_DRIFT"], "report");
+    assert_eq!(environment["MAX_APP_LIFETIME_HOURS"], "");
+    assert_eq!(environment["WARNING_GRACE_MINUTES"], "60");
+    assert_eq!(
+        environment["WARNING_PARAMETER_PATH"],
+        "/studio-catalog/cleanup/warnings"
+    );
+    assert_eq!(environment["EVENT_BUS_NAME"], "default");
+    assert_eq!(environment["METRICS_NAMESPACE"], "StudioCatalog/Cleanup");
     assert_eq!(environment["EXPIRES_AT_TAG_KEY"], "expires-at");
     assert_eq!(environment["EXEMPT_TAG_KEY"], "cleanup");
     assert_eq!(environment["CONCURRENCY"], "8");

@@ -194,9 +194,11 @@ async fn run_once(
                 )
                 .await?;
             }
+            // The lifetime rule reads every app (issue #15: the idle rule is gone); none of
+            // these two is old enough to act on.
             spec = spec
                 .env("DOMAIN_IDS", &domain_id)
-                .env("IDLE_APP_MINUTES", "60");
+                .env("MAX_APP_LIFETIME_HOURS", "KernelGateway=12");
         }
         _ => {}
     }

@@ -46,7 +46,10 @@ data scientist live it:
   4. a launch with a bad parameter: FAILED with the function's reason, nothing left;
   5. alice signing in through the function URL, refused bob's profile;
   6. in Studio (her execution role) alice creating her private space and its app, refused a
-     space of bob's; the cleanup schedule firing and stopping the idle app;
+     space of bob's, opening Canvas and setting her space's idle shutdown to a week; the
+     cleanup schedule firing: bob's and alice's idle shutdown repaired, alice warned about her
+     Canvas past its lifetime (a tag, an event, the platform team's topic), and after the grace
+     period the schedule firing again and the Canvas app deleted; the dashboard's metrics;
   7. termination: profiles first, then the domain, its home file system retained.
 IAM is enforced: every call is authorised by a real policy engine against the roles and
 policies the templates and the platform admin create, as AWS would (a refusal answers as AWS

@@ -169,7 +169,20 @@ impl AwsEmulator {
         .map(drop)
     }
 
-    /// Sets an app's `LastUserActivityTimestamp` (RFC 3339).
+    /// Moves the `CreationTime` of a domain, user profile, space or app (its ARN) back to
+    /// `timestamp` (RFC 3339): "created 13 hours ago", for the lifetime rule.
+    pub async fn set_creation_time(&self, resource_arn: &str, timestamp: &str) -> Result<()> {
+        self.control(
+            Method::POST,
+            "/creation-time",
+            Some(&json!({ "ResourceArn": resource_arn, "CreationTime": timestamp })),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Records a real user activity of an app at `timestamp` (RFC 3339); SageMaker's health
+    /// checks overtake a past one (DescribeApp's `LastUserActivityTimestamp` moves with them).
     pub async fn set_app_last_activity(&self, app_arn: &str, timestamp: &str) -> Result<()> {
         self.control(
             Method::POST,

@@ -19,8 +19,12 @@
 //! 6. In Studio (her profile's execution role) alice reads her domain, profile and its lists,
 //!    creates her tagged private space (none of bob's), renames it, runs its app, an app of her
 //!    own and a scratch space Studio deletes; in a shared space the platform admin arranged,
-//!    Studio as the domain's default execution role runs and deletes an app; the cleanup
-//!    schedule fires and stops alice's idle app.
+//!    Studio as the domain's default execution role runs and deletes an app; alice opens Canvas
+//!    and sets her space's idle shutdown to a week. The platform admin turns bob's idle
+//!    shutdown off; the cleanup schedule fires: bob's profile and alice's space are repaired,
+//!    alice's Canvas (past its lifetime) is warned of — a tag, an event on the bus, a message on
+//!    the platform team's topic; after the grace period it fires again and the Canvas app is
+//!    deleted; the dashboard graphs every metric the runs logged.
 //! 7. Everything is terminated, profiles first; the domain's home file system is retained.
 //!
 //! Each step checks the AWS state it should leave and fails with what it found otherwise; the
@@ -30,6 +34,7 @@
 //! binary and by the end-to-end test alike.
 
 mod catalog;
+mod cleanup;
 mod deploy;
 mod narrator;
 mod sessions;

@@ -3,7 +3,7 @@
 //! at the first one that did not behave.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use aws_sdk_lakeformation::types::{
     DataLakePrincipal, DataLakeSettings, PrincipalResourcePermissions, Resource, TableResource,
@@ -15,6 +15,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::catalog::{Catalog, Product, RecordOutcome};
+use super::cleanup;
 use super::deploy::DeployRun;
 use super::narrator::Narrator;
 use super::sessions::Session;
@@ -377,10 +378,15 @@ pub(super) async fn walk(
                 manifest: manifest.join("package.json"),
                 // The functions answer CloudFormation only at an allowed ResponseURL; the
                 // emulator's are on its own URL (core.yaml, ResponseUrlAllowedPrefixes).
-                core_parameters: vec![(
+                // The cleanup: repair idle-shutdown drift, Canvas at most 8 hours, a grace
+                // period the story can wait, the platform team's address (cleanup.rs).
+                core_parameters: [(
                     "ResponseUrlAllowedPrefixes".to_owned(),
                     format!("{}/", aws.endpoint_url()),
-                )],
+                )]
+                .into_iter()
+                .chain(cleanup::core_parameters())
+                .collect(),
                 portfolio_parameters: vec![(
                     "CloudAdminRoleArn".to_owned(),
                     format!("arn:aws:iam::{ACCOUNT_ID}:role/{CLOUD_ADMIN_ROLE}"),
@@ -522,7 +528,7 @@ pub(super) async fn walk(
 
     for user in ["alice", "bob"] {
         let title = if user == "alice" {
-            "Cloud admin launches alice's user profile product".to_owned()
+            "Cloud admin launches alice's user profile product, her apps' idle shutdown at 90 minutes (tighter than the domain's)".to_owned()
         } else {
             "Cloud admin launches bob's user profile product, with a grant on all columns but customer_name, customer_email".to_owned()
         };
@@ -534,6 +540,9 @@ pub(super) async fn walk(
                 ("StudioUserId", user),
                 ("QueryResultsBucket", QUERY_RESULTS_BUCKET),
             ];
+            if user == "alice" {
+                parameters.push(("IdleTimeoutInMinutes", "90"));
+            }
             if user == "bob" {
                 parameters.extend([
                     ("GrantDatabaseName", DATABASE),
@@ -568,6 +577,18 @@ pub(super) async fn walk(
                 return Err(StepError::new(format!("profile {user} is tagged {tags:?}, without studiouserid={user}")));
             }
             let mut detail = format!("profile {user} InService, tagged studiouserid={user}, in {:.1} s", outcome.took.as_secs_f64());
+            if user == "alice" {
+                let idle = profile
+                    .user_settings()
+                    .and_then(|settings| settings.code_editor_app_settings())
+                    .and_then(|app| app.app_lifecycle_management())
+                    .and_then(|management| management.idle_settings())
+                    .and_then(|idle| idle.idle_timeout_in_minutes());
+                if idle != Some(90) {
+                    return Err(StepError::new(format!("alice's Code Editor idle timeout is {idle:?}, expected 90")));
+                }
+                detail.push_str("; idle shutdown after 90 minutes (JupyterLab, Code Editor)");
+            }
             if user == "bob" {
                 let role = outcome.output("ExecutionRoleArn")?;
                 let entries = table_permissions(admin, role).await?;
@@ -915,10 +936,10 @@ pub(super) async fn walk(
     )
     .await?;
 
-    // 6. The cleanup.
-    step(
+    // 6. Working in Studio, and the cleanup.
+    let canvas_arn = step(
         narrator,
-        "In Studio (her execution role) alice reads her domain, creates and updates her tagged private space (none of bob's), its JupyterLab app, an app of her own and a scratch space Studio deletes; Studio as the domain's default role runs an app in a shared space; the cleanup schedule fires and stops the idle app",
+        "In Studio (her execution role) alice reads her domain, creates and updates her tagged private space (none of bob's), its JupyterLab app, an app of her own, Canvas and a scratch space Studio deletes, and sets her space's idle shutdown to a week; Studio as the domain's default role runs an app in a shared space",
         async |narrator| {
             let domain_id = world.domain_id()?;
             // Studio calls SageMaker as the profile's execution role: the user product's
@@ -998,36 +1019,153 @@ pub(super) async fn walk(
             // Boxed: the shared space's future holds two sessions and a dozen calls.
             let shared = Box::pin(shared_space(aws, world.admin()?, &default_role, &domain_id, narrator)).await?;
             narrator.progress(&shared);
-            let three_days_ago = SystemTime::now() - Duration::from_secs(3 * 24 * 3600);
-            let timestamp = aws_smithy_types::DateTime::from(three_days_ago)
-                .fmt(aws_smithy_types::date_time::Format::DateTime)?;
-            aws.set_app_last_activity(&app_arn, &timestamp).await?;
-            narrator.progress(&format!("alice's app {app_arn} InService, last active {timestamp}"));
-            let schedule_arn = world
-                .core_outputs
-                .get("CleanupScheduleArn")
-                .ok_or_else(|| StepError::new("the core stack has no output CleanupScheduleArn"))?;
-            // arn:aws:scheduler:<region>:<account>:schedule/<group>/<name>
-            let mut parts = schedule_arn.rsplit('/');
-            let (name, group) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
-            let fired = aws
-                .control(Method::POST, &format!("/scheduler/schedules/{group}/{name}/fire"), None)
-                .await?;
-            narrator.progress(&format!("schedule {group}/{name} fired: {}", fired["invoked"]));
-            let deadline = Instant::now() + Duration::from_secs(90);
-            loop {
-                let status = aws.sagemaker("DescribeApp", &app).await?["Status"].as_str().unwrap_or_default().to_owned();
-                if matches!(status.as_str(), "Deleting" | "Deleted") {
-                    let lines = cleanup_log_lines(aws, &world.core_outputs).await?;
-                    return Ok(((), format!(
-                        "a space owned by bob refused to her; Studio as her role and as the domain's default role made each call above as it should; the cleanup ran as the schedule's target and stopped the idle app ({status}); {lines} lines in its log group"
-                    )));
-                }
-                if Instant::now() > deadline {
-                    return Err(StepError::new(format!("alice's idle app is still {status} 90 s after the schedule fired")));
-                }
-                tokio::time::sleep(Duration::from_secs(1)).await;
+            narrator.progress(&format!("alice's app {app_arn} InService"));
+            let canvas_arn = cleanup::alice_opens_canvas(&studio, &domain_id).await?;
+            narrator.progress(&format!("alice's Canvas {canvas_arn} InService"));
+            // Studio's settings page: idle shutdown after a week (UpdateSpace, as her role).
+            cleanup::alice_lengthens_her_idle_shutdown(&studio, &domain_id, "alice-space").await?;
+            until_in_service("alice's space after its idle setting", async || {
+                let space = sm.describe_space().domain_id(&domain_id).space_name("alice-space").send().await?;
+                Ok(space.status().map(|s| s.as_str().to_owned()).unwrap_or_default())
+            })
+            .await?;
+            let still_running = aws.sagemaker("DescribeApp", &app).await?["Status"].as_str().unwrap_or_default().to_owned();
+            Ok((canvas_arn, format!(
+                "a space owned by bob refused to her; Studio as her role and as the domain's default role made each call above as it should; her JupyterLab app {still_running}, Canvas running, alice-space's idle shutdown at {} minutes (the domain allows {})",
+                cleanup::A_WEEK_IN_MINUTES,
+                cleanup::DOMAIN_MAX_IDLE_MINUTES
+            )))
+        },
+    )
+    .await?;
+
+    let schedule_arn = world
+        .core_outputs
+        .get("CleanupScheduleArn")
+        .cloned()
+        .unwrap_or_default();
+    let mut warned_at = None;
+    step(
+        narrator,
+        "Platform admin turns bob's idle shutdown off by hand for a long training (UpdateUserProfile); alice's Canvas has run since this morning (9 h, past the core stack's Canvas lifetime of 8 h); the cleanup schedule fires: bob's profile and alice's space are repaired (idle shutdown on, at most the domain's 480 minutes), alice is warned about her Canvas (a tag on the app, an event on the bus that reaches the platform team's topic), nothing is deleted yet",
+        async |narrator| {
+            let domain_id = world.domain_id()?;
+            let admin = world.admin()?;
+            cleanup::admin_turns_off_bobs_idle_shutdown(admin, &domain_id).await?;
+            let created = cleanup::created_hours_ago(aws, &canvas_arn, cleanup::CANVAS_AGE_HOURS).await?;
+            narrator.progress(&format!("bob's JupyterLab idle shutdown DISABLED; alice's Canvas created {created}"));
+            narrator.progress(&cleanup::fire_schedule(aws, &schedule_arn).await?);
+            let prefix = world.core_outputs.get("NamePrefix").map_or(NAME_PREFIX, String::as_str);
+            let warning = match cleanup::until("the warning tag on alice's Canvas", async || {
+                cleanup::warning(aws, &canvas_arn).await
+            })
+            .await
+            {
+                Ok(warning) => warning,
+                Err(error) => return Err(cleanup::with_log(aws, prefix, error).await),
+            };
+            let space_minutes = cleanup::until("alice's space to be repaired", async || {
+                let minutes = cleanup::space_idle_minutes(admin, &domain_id, "alice-space").await?;
+                Ok(minutes.filter(|&m| m <= cleanup::DOMAIN_MAX_IDLE_MINUTES))
+            })
+            .await?;
+            let (bob_on, bob_minutes) = cleanup::until("bob's profile to be repaired", async || {
+                let (on, minutes) = cleanup::bobs_idle_shutdown(admin, &domain_id).await?;
+                Ok((on.as_deref() == Some("ENABLED")).then_some((on, minutes)))
+            })
+            .await?;
+            // Turned off, it comes back on with the domain's default timeout.
+            if bob_minutes != Some(cleanup::DOMAIN_IDLE_MINUTES) {
+                return Err(StepError::new(format!(
+                    "bob's idle shutdown is back on at {bob_minutes:?} minutes, not the domain's default {}",
+                    cleanup::DOMAIN_IDLE_MINUTES
+                )));
             }
+            let events = cleanup::until("the warning event on the bus", async || {
+                let events = cleanup::published(aws, "Studio Cleanup Warning").await?;
+                Ok((!events.is_empty()).then_some(events))
+            })
+            .await?;
+            let detail = &events[0]["Detail"];
+            if detail["resourceArn"] != canvas_arn.as_str()
+                || detail["ownerProfile"] != "alice"
+                || detail["ownerIdentity"] != "alice"
+                || detail["rule"] != "max-lifetime"
+            {
+                return Err(StepError::new(format!("the warning event is about something else: {detail}")));
+            }
+            let topic = world
+                .core_outputs
+                .get("CleanupNotificationTopicArn")
+                .ok_or_else(|| StepError::new("the core stack has no output CleanupNotificationTopicArn"))?;
+            let mailed = cleanup::until("the warning on the platform team's topic", async || {
+                let messages = cleanup::topic_messages(aws, topic).await?;
+                Ok(messages
+                    .iter()
+                    .any(|message| message["detail"]["resourceArn"] == canvas_arn.as_str())
+                    .then_some(messages.len()))
+            })
+            .await?;
+            let status = cleanup::canvas_status(&admin.sagemaker(), &domain_id).await?;
+            if status != "InService" {
+                return Err(StepError::new(format!("alice's Canvas is {status} after the first run: the warning should come first")));
+            }
+            warned_at = Some(cleanup::warned_at(&warning)?);
+            Ok(((), format!(
+                "bob's profile {} at {} minutes, alice-space at {space_minutes} minutes; Canvas still {status}, tagged {}={warning}; the event names alice (profile and studiouserid) and the app, {mailed} message(s) on {topic}",
+                bob_on.unwrap_or_default(),
+                cleanup::DOMAIN_IDLE_MINUTES,
+                cleanup::WARNING_TAG
+            )))
+        },
+    )
+    .await?;
+
+    step(
+        narrator,
+        "The grace period passes (the core stack's CleanupWarningGraceMinutes); the schedule fires again: alice's Canvas is deleted and the action announced; the dashboard graphs every metric the runs logged",
+        async |narrator| {
+            let domain_id = world.domain_id()?;
+            let admin = world.admin()?;
+            let warned = warned_at.ok_or_else(|| StepError::new("no warning time"))?;
+            cleanup::grace_passes(warned).await?;
+            narrator.progress(&cleanup::fire_schedule(aws, &schedule_arn).await?);
+            let prefix = world.core_outputs.get("NamePrefix").map_or(NAME_PREFIX, String::as_str);
+            let status = match cleanup::until("alice's Canvas to be deleted", async || {
+                let status = cleanup::canvas_status(&admin.sagemaker(), &domain_id).await?;
+                Ok(matches!(status.as_str(), "Deleting" | "Deleted").then_some(status))
+            })
+            .await
+            {
+                Ok(status) => status,
+                Err(error) => return Err(cleanup::with_log(aws, prefix, error).await),
+            };
+            let acted = cleanup::until("the action event on the bus", async || {
+                let events = cleanup::published(aws, "Studio Cleanup Action").await?;
+                Ok(events
+                    .iter()
+                    .find(|event| event["Detail"]["resourceArn"] == canvas_arn.as_str())
+                    .map(|event| event["Detail"]["action"].as_str().unwrap_or_default().to_owned()))
+            })
+            .await?;
+            let emitted = cleanup::until("the cleanup's metrics in its log", async || {
+                let emitted = cleanup::emitted_metrics(&cleanup::log_messages(aws, prefix).await?);
+                Ok((!emitted.is_empty()).then_some(emitted))
+            })
+            .await?;
+            let dashboard = world
+                .core_outputs
+                .get("CleanupDashboardName")
+                .ok_or_else(|| StepError::new("the core stack has no output CleanupDashboardName"))?;
+            let graphed = cleanup::dashboard_metrics(aws, dashboard).await?;
+            let missing: Vec<_> = emitted.difference(&graphed).collect();
+            if !missing.is_empty() {
+                return Err(StepError::new(format!("the dashboard {dashboard} graphs none of {missing:?}")));
+            }
+            Ok(((), format!(
+                "Canvas {status} ({acted}); the runs logged {} metrics, every one on the dashboard {dashboard}",
+                emitted.len()
+            )))
         },
     )
     .await?;
@@ -1687,37 +1825,6 @@ async fn shared_space(
         owner.user_profile_name().unwrap_or_default(),
         profiles.user_profiles().len()
     ))
-}
-
-/// How many events the cleanup function's log group holds (CloudWatch Logs `FilterLogEvents`;
-/// the group is `/aws/lambda/<NamePrefix>-studio-cleanup`, core.yaml's `StudioCleanupLogGroup`).
-/// None is a step error: the function did not run, or its logs went nowhere.
-async fn cleanup_log_lines(
-    aws: &AwsEmulator,
-    core_outputs: &BTreeMap<String, String>,
-) -> Result<usize, StepError> {
-    let prefix = core_outputs
-        .get("NamePrefix")
-        .map_or(NAME_PREFIX, String::as_str);
-    let group = format!("/aws/lambda/{prefix}-studio-cleanup");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let events = aws
-            .call_json_as(
-                "logs",
-                "Logs_20140328.FilterLogEvents",
-                &json!({ "logGroupName": group }),
-            )
-            .await?;
-        let count = events["events"].as_array().map_or(0, Vec::len);
-        if count > 0 {
-            return Ok(count);
-        }
-        if Instant::now() > deadline {
-            return Err(StepError::new(format!("no log events in {group}")));
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
 }
 
 /// That `user`'s profile (DescribeUserProfile) is gone.

@@ -293,7 +293,7 @@ async fn a_shared_emulator_ends_with_the_test_binary_that_started_it() -> TestRe
     let helper = std::process::Command::new(std::env::current_exe()?)
         .args([
             "--exact",
-            "helper_leases_an_emulator_then_exits_without_dropping_it",
+            "emulator::helper_leases_an_emulator_then_exits_without_dropping_it",
             "--ignored",
             "--nocapture",
         ])

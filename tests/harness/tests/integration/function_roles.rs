@@ -68,7 +68,7 @@ const CLOUD_ADMIN_ROLE: &str = "CloudAdmin";
 /// The role a data access grant names before IAM knows it.
 const ANALYST_ROLE: &str = "studio-sc-function-roles-analyst";
 const DOMAIN_NAME: &str = "function-roles";
-/// The cleanup's warning tag (`<RFC 3339 time>;<rule>`) and the SSM path of its provisioned
+/// The cleanup's warning tag (`<RFC 3339 time> <rule>`) and the SSM path of its provisioned
 /// products' warnings (core.yaml's `WARNING_PARAMETER_PATH`, `/<NamePrefix>/cleanup/warnings`).
 const WARNING_TAG: &str = "studio-catalog:cleanup-warning";
 const WARNING_PATH: &str = "/studio-catalog/cleanup/warnings";
@@ -1021,6 +1021,15 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
     };
     let notebook_arn =
         |name: &str| format!("arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:notebook-instance/{name}");
+    // The run's last word: its events on the bus (the emulator's record of PutEvents).
+    let published = async |detail_type: &str, at_least: usize| -> TestResult<Option<()>> {
+        let path = format!(
+            "/events/published?Source=studio-catalog.cleanup&DetailType={}",
+            detail_type.replace(' ', "%20")
+        );
+        let events = aws.control(Method::GET, &path, None).await?;
+        Ok((events["events"].as_array().map_or(0, Vec::len) >= at_least).then_some(()))
+    };
     let warning = async |arn: &str| -> TestResult<Option<String>> {
         Ok(aws
             .sagemaker_tags(arn)
@@ -1059,6 +1068,11 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
                 ["IdleSettings"]["IdleTimeoutInMinutes"]
                 .as_i64();
             Ok(minutes.filter(|&m| m <= 480).map(|_| ()))
+        })
+        .await?;
+        // Two notebooks, the endpoint and the product.
+        wait_for("the four warnings on the bus", async || {
+            published("Studio Cleanup Warning", 4).await
         })
         .await?;
         TestResult::Ok(())
@@ -1104,7 +1118,7 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
     .await?;
     let warned_at = warning(&notebook_arn("expired-notebook"))
         .await?
-        .and_then(|value| value.split(';').next().map(str::to_owned))
+        .and_then(|value| value.split([' ', ';', '/', '@']).next().map(str::to_owned))
         .ok_or("no warning time")?;
     let warned_at = std::time::SystemTime::try_from(aws_smithy_types::DateTime::from_str(
         &warned_at,
@@ -1124,6 +1138,11 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
                 .await?
                 .is_none()
                 .then_some(()))
+        })
+        .await?;
+        // The notebook stopped, the endpoint deleted, the product terminated.
+        wait_for("the three actions on the bus", async || {
+            published("Studio Cleanup Action", 3).await
         })
         .await?;
         wait_status(
