@@ -177,8 +177,6 @@ class StudioEventsHandler(EventsHandler):
                 "1 validation error detected: Value '[PutEventsRequestEntry]' at 'entries' "
                 f"failed to satisfy constraint: {constraint}"
             )
-        backend: EventsBackend = self.events_backend
-        record = event_records[self.current_account][self.region]
         results = []
         for entry in entries:
             error = _entry_error(entry)
@@ -187,7 +185,9 @@ class StudioEventsHandler(EventsHandler):
                 continue
             event_id = str(random.uuid4())
             results.append({"EventId": event_id})
-            _publish(backend, record, entry, event_id)
+            account, region = _bus_owner(entry.get("EventBusName"), self.current_account, self.region)
+            _publish(events_backends[account][region], event_records[account][region], entry,
+                     event_id, sender=self.current_account)
         failed = sum(1 for r in results if "ErrorCode" in r)
         return json.dumps({"FailedEntryCount": failed, "Entries": results})
 
@@ -199,8 +199,21 @@ def _bus_name(value: Any) -> str:
     return str(value).split("/")[-1] if str(value).startswith("arn:") else str(value)
 
 
+def _bus_owner(value: Any, account: str, region: str) -> tuple[str, str]:
+    """The account whose bus an entry names: a bus ARN of another account of the same region
+    is that account's bus (EventBridge User Guide, "Sending and receiving events between AWS
+    accounts": the sender puts events on the receiver's bus by its ARN, allowed by the bus's
+    resource policy -- ``iam/context/events.py``); a name is the caller's own."""
+    text = str(value or "")
+    if text.startswith("arn:"):
+        parts = text.split(":")
+        if len(parts) > 5 and parts[3] == region and parts[4].isdigit():
+            return parts[4], region
+    return account, region
+
+
 def _publish(backend: EventsBackend, record: EventsRecordBackend, entry: dict[str, Any],
-             event_id: str) -> None:
+             event_id: str, sender: str | None = None) -> None:
     bus_name = _bus_name(entry.get("EventBusName"))
     bus = backend.event_buses.get(bus_name)
     seconds = _event_time(entry)
@@ -209,7 +222,9 @@ def _publish(backend: EventsBackend, record: EventsRecordBackend, entry: dict[st
         "id": event_id,
         "detail-type": entry["DetailType"],
         "source": entry["Source"],
-        "account": backend.account_id,
+        # the account that sent it, also on another account's bus (User Guide, "Sending and
+        # receiving events between AWS accounts")
+        "account": sender or backend.account_id,
         "time": seconds,
         "region": backend.region_name,
         "resources": list(entry.get("Resources") or []),
@@ -221,6 +236,8 @@ def _publish(backend: EventsBackend, record: EventsRecordBackend, entry: dict[st
             "EventId": event_id,
             "EventBusName": bus_name,
             "bus_exists": bus is not None,
+            "AccountId": backend.account_id,
+            "SenderAccount": sender or backend.account_id,
             "Source": entry["Source"],
             "DetailType": entry["DetailType"],
             "Detail": event["detail"],
@@ -364,6 +381,28 @@ def _sns_messages(request: ControlRequest) -> tuple[int, Any]:
             for m in list(topic.sent_notifications)
         ]
     }
+
+
+def _any_principal_permission() -> None:
+    """PutPermission with ``Principal: "*"`` (API reference, PutPermission: "Specify "*" to
+    permit any account to put events to your default event bus", usually with a ``Condition``
+    such as ``aws:PrincipalOrgID``) is the statement ``"Principal": "*"``; moto stored
+    ``{"AWS": "arn:aws:iam::*:root"}``, which names no principal, so no account was admitted."""
+    original = EventsBackend._put_permission_from_params
+    if getattr(original, "_any_principal", False):
+        return
+
+    def put(self: EventsBackend, event_bus: Any, action: Any, principal: str,
+            statement_id: str, condition: Any) -> None:
+        original(self, event_bus, action, principal, statement_id, condition)
+        if principal == "*":
+            event_bus._statements[statement_id].principal = "*"
+
+    put._any_principal = True  # type: ignore[attr-defined]
+    EventsBackend._put_permission_from_params = put  # type: ignore[method-assign]
+
+
+_any_principal_permission()
 
 
 EXTENSION = register(

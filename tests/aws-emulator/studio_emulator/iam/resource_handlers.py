@@ -415,6 +415,10 @@ def authorizations(
         ):
             needed.append(Authorization(action, new_arn, dict(new_tags), new_policy, account))
             continue
+        code = _code_object(resource_type, action, properties or {})
+        if code is not None:
+            needed.append(code)
+            continue
         resource = arn if prefix and action.split(":")[0] == prefix else "*"
         if key_policy is not None and resource == arn:
             needed.append(Authorization(action, resource, {**_tags_for(action, tags), **key_tags},
@@ -425,6 +429,22 @@ def authorizations(
         needed.append(Authorization(action, resource, dict(tags) if carried
                                     else _tags_for(action, tags)))
     return needed
+
+
+def _code_object(resource_type: str, action: str, properties: dict[str, Any]) -> Authorization | None:
+    """A function's code from S3 is read as the handler's identity: ``s3:GetObject`` on
+    ``Code.S3Bucket``/``S3Key`` with that bucket's policy (Lambda API reference, CreateFunction
+    ``FunctionCode.S3Bucket``: "An Amazon S3 bucket in the same AWS Region as your function. The
+    bucket can be in a different AWS account." -- then the bucket's policy must admit the reader,
+    e.g. an organisation's artefact bucket with ``aws:PrincipalOrgID``)."""
+    if resource_type != "AWS::Lambda::Function" or action != "s3:GetObject":
+        return None
+    code = properties.get("Code")
+    if not isinstance(code, dict) or not code.get("S3Bucket") or not code.get("S3Key"):
+        return None
+    from .context.s3 import object_read
+
+    return object_read(str(code["S3Bucket"]), str(code["S3Key"]))
 
 
 def _tags_for(action: str, tags: dict[str, Any]) -> dict[str, Any]:

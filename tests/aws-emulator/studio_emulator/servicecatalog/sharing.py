@@ -137,18 +137,9 @@ class PortfolioSharingBackend(BaseBackend):
     def _organization_of(account_id: str) -> tuple[Any, bool] | None:
         """moto's organisation ``account_id`` belongs to (its backend), and
         whether the account is its management account; ``None`` without one."""
-        from moto.organizations.models import organizations_backends
+        from ..organizations import organization_of
 
-        for account_backends in list(organizations_backends.values()):
-            for backend in list(account_backends.values()):
-                org = backend.org
-                if org is None:
-                    continue
-                if org.master_account_id == account_id:
-                    return backend, True
-                if any(a.id == account_id for a in backend.accounts):
-                    return backend, False
-        return None
+        return organization_of(account_id)
 
     def _node_accounts(self, node_type: str, node_value: str) -> list[str]:
         """The member accounts an organisation node shares with, after moto's
@@ -159,17 +150,13 @@ class PortfolioSharingBackend(BaseBackend):
         membership = self._organization_of(self.account_id)
         if membership is None:
             return []
+        from ..organizations import accounts_under
+
         backend = membership[0]
-        members = [a for a in backend.accounts if a.id != self.account_id]
         if node_type == "ORGANIZATION":
-            return sorted(a.id for a in members)
-        under = {node_id}
-        while True:
-            more = {ou.id for ou in backend.ou if ou.parent_id in under} - under
-            if not more:
-                break
-            under |= more
-        return sorted(a.id for a in members if a.parent_id in under)
+            return sorted(a.id for a in backend.accounts if a.id != self.account_id)
+        under = accounts_under(backend, node_id, with_management=True)
+        return [a for a in under if a != self.account_id]
 
     def set_organizations_access(self, enabled: bool) -> None:
         """``EnableAWSOrganizationsAccess`` / ``DisableAWSOrganizationsAccess``:

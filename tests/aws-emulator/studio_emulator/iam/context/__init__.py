@@ -9,7 +9,9 @@ resource ``*``.
 Global keys every request carries (IAM User Guide, "AWS global condition context keys"):
 ``aws:PrincipalArn``, ``aws:PrincipalAccount``, ``aws:PrincipalType``, ``aws:userid``,
 ``aws:username`` (IAM users), ``aws:PrincipalTag/*``, ``aws:SourceIp``, ``aws:CurrentTime``,
-``aws:EpochTime``, ``aws:SecureTransport``, ``aws:RequestedRegion``.
+``aws:EpochTime``, ``aws:SecureTransport``, ``aws:RequestedRegion``; ``aws:PrincipalOrgID`` and
+``aws:PrincipalOrgPaths`` for a principal of an account in moto's Organizations
+(``organizations.principal_org_keys``).
 """
 
 from __future__ import annotations
@@ -206,6 +208,9 @@ def global_context(principal: Principal, request: Request) -> dict[str, Any]:
     }
     if principal.username:
         context["aws:username"] = principal.username
+    from ...organizations import principal_org_keys
+
+    context.update(principal_org_keys(principal.account_id))
     for key, value in principal.tags.items():
         context[f"aws:PrincipalTag/{key}"] = value
     return context

@@ -15,6 +15,11 @@ CloudFormation", https://docs.aws.amazon.com/service-authorization/latest/refere
   CreateStack ``TemplateURL``: "the location of a file containing the template body ... in an
   Amazon S3 bucket"; User Guide, "Controlling access with IAM": the caller needs s3:GetObject on
   the template; CloudFormation reads it with the caller's credentials).
+* StackSet operations naming a ``StackSetName`` act on the ``stackset`` resource
+  (``stackset/${StackSetName}:${Id}``: the stack set's ARN when it exists in the caller's account
+  and region, else ``stackset/<name>:*``); the instance operations and UpdateStackSet carry
+  ``cloudformation:TargetRegion`` (the request's ``Regions``). CreateStackSet,
+  ActivateOrganizationsAccess and DescribeOrganizationsAccess have no resource type (``*``).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from . import Authorization, Request, parse_json, pass_role, query_tags, request_tags
+from . import Authorization, Request, pass_role, query_tags, request_tags
 
 PREFIX = "cloudformation"
 
@@ -55,17 +60,48 @@ def template_read(url: Any) -> list[Authorization]:
         bucket, _, key = path.partition("/")
     if not bucket or not key:
         return []
-    from .s3 import _bucket
+    from .s3 import object_read
 
-    found = _bucket(bucket)
-    policy = parse_json(found.policy.decode() if found is not None and found.policy else None)
-    owner = found.account_id if found is not None else None
-    return [Authorization("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}", {}, policy, owner)]
+    return [object_read(bucket, key)]
+
+
+def _stack_set_arn(request: Request, name: str) -> str:
+    if name.startswith("arn:"):
+        return name
+    from ...cloudformation.stack_sets import stack_set_arn
+
+    return stack_set_arn(request.account_id, request.region, name) or request.arn(
+        "cloudformation", f"stackset/{name.split(':', 1)[0]}:*")
+
+
+_TARGET_REGION_OPERATIONS = (
+    "CreateStackInstances", "UpdateStackInstances", "DeleteStackInstances", "UpdateStackSet",
+)
+
+
+def _stack_set(request: Request) -> list[Authorization]:
+    op = request.operation
+    p = request.params
+    context: dict[str, Any] = {}
+    regions = [v for k, v in sorted(p.items()) if k.startswith("Regions.member.")]
+    if op in _TARGET_REGION_OPERATIONS and regions:
+        context["cloudformation:TargetRegion"] = regions
+    if op in ("UpdateStackSet", "CreateStackSet"):
+        tags = query_tags(p)
+        context.update(request_tags(tags))
+        if p.get("TemplateURL"):
+            context["cloudformation:TemplateUrl"] = str(p["TemplateURL"])
+    if op == "CreateStackSet":
+        return [Authorization(f"cloudformation:{op}", "*", context)] + template_read(p.get("TemplateURL"))
+    arn = _stack_set_arn(request, str(p["StackSetName"]))
+    return [Authorization(f"cloudformation:{op}", arn, context)] + template_read(p.get("TemplateURL"))
 
 
 def default(request: Request) -> list[Authorization]:
     op = request.operation
     p = request.params
+    if p.get("StackSetName"):
+        return _stack_set(request)
     name = p.get("StackName")
     if not name:
         return [Authorization(f"cloudformation:{op}")] + template_read(p.get("TemplateURL"))

@@ -5,7 +5,10 @@ EventBridge", https://docs.aws.amazon.com/service-authorization/latest/reference
   (``event-bus/${EventBusName}``; an entry without ``EventBusName`` goes to ``default``; a bus
   given by ARN is that ARN), with ``events:source`` and ``events:detail-type`` (ArrayOfString:
   the sources / detail types of the entries sent to that bus) and ``events:eventBusInvocation``
-  = ``false`` (a direct API call, not an event forwarded from a bus).
+  = ``false`` (a direct API call, not an event forwarded from a bus). The bus's resource policy
+  (PutPermission) is its resource policy, owned by the bus's account, so a bus of another
+  account admits the caller only if its policy does too (EventBridge User Guide, "Permissions
+  for Amazon EventBridge event buses": e.g. ``aws:PrincipalOrgID`` for an organisation).
 * Rule operations (PutRule, DeleteRule, DescribeRule, EnableRule, DisableRule, PutTargets,
   RemoveTargets, ListTargetsByRule): ``rule/${RuleName}`` on the default bus,
   ``rule/${EventBusName}/${RuleName}`` on a custom one. PutRule carries its ``Tags``
@@ -68,9 +71,25 @@ def put_events(request: Request) -> list[Authorization]:
                 "events:detail-type": keys["detail-type"],
                 "events:eventBusInvocation": "false",
             },
+            *_bus_policy(arn),
         )
         for arn, keys in by_bus.items()
     ]
+
+
+def _bus_policy(arn: str) -> tuple[Any, str | None]:
+    """(the bus's resource policy, its account) for the bus ``arn`` names, if it exists."""
+    from moto.events.models import events_backends
+
+    parts = arn.split(":")
+    if len(parts) < 6:
+        return None, None
+    region, account, name = parts[3], parts[4], parts[5].split("/", 1)[-1]
+    try:
+        bus = events_backends[account][region].event_buses.get(name)
+    except Exception:  # noqa: BLE001 -- not an account moto knows
+        return None, account
+    return (parse_json(bus.policy) if bus is not None else None), account
 
 
 def _rule(request: Request) -> list[Authorization]:

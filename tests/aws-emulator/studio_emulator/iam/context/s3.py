@@ -88,6 +88,17 @@ def _bucket(bucket: str) -> Any:
     return None
 
 
+def object_read(bucket: str, key: str) -> Authorization:
+    """``s3:GetObject`` of ``bucket``/``key`` as a service reads it for its caller (a
+    CloudFormation ``TemplateURL``, a Lambda function's ``Code.S3Bucket``), with the bucket's
+    policy as the resource policy and its owner (a bucket of another account admits the reader
+    only if its policy does too)."""
+    found = _bucket(bucket)
+    policy = parse_json(found.policy.decode() if found is not None and found.policy else None)
+    owner = found.account_id if found is not None else None
+    return Authorization("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}", {}, policy, owner)
+
+
 def default(request: Request) -> list[Authorization]:
     op = request.operation
     action = "s3:" + ACTIONS.get(op, op)
