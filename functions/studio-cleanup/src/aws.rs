@@ -8,42 +8,135 @@ use aws_sdk_servicecatalog::Client as ServiceCatalogClient;
 use aws_sdk_servicecatalog::types::{AccessLevelFilter, AccessLevelFilterKey};
 use lambda_support::{AwsError, AwsErrorKind};
 
+use aws_sdk_eventbridge::Client as EventBridgeClient;
+use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use aws_sdk_ssm::Client as SsmClient;
+use aws_sdk_ssm::types::ParameterType;
+
+use crate::notices::{EVENT_SOURCE, Notice};
 use crate::ports::{
-    Endpoint, Endpoints, NotebookInstance, NotebookInstances, Page, ProvisionedProduct,
-    ProvisionedProducts, StackState, Stacks, Termination, tag,
+    Endpoint, Endpoints, Events, NotebookInstance, NotebookInstances, Page, ProvisionedProduct,
+    ProvisionedProducts, StackState, Stacks, Termination, WarningLedger, tag,
 };
 
 /// The largest page each listing asks for.
 const PAGE_SIZE: i32 = 100;
 
-/// The account's SageMaker, Service Catalog and CloudFormation clients, built once at cold start.
+/// The account's SageMaker, Service Catalog, CloudFormation, EventBridge and SSM clients, built
+/// once at cold start.
 #[derive(Debug, Clone)]
 pub struct AwsAccount {
     sagemaker: SageMakerClient,
     servicecatalog: ServiceCatalogClient,
     cloudformation: CloudFormationClient,
+    eventbridge: EventBridgeClient,
+    ssm: SsmClient,
 }
 
 impl AwsAccount {
     /// The clients for `config`'s account and region.
     pub fn new(config: &aws_config::SdkConfig) -> Self {
-        Self::from_clients(
-            SageMakerClient::new(config),
-            ServiceCatalogClient::new(config),
-            CloudFormationClient::new(config),
-        )
+        Self {
+            sagemaker: SageMakerClient::new(config),
+            servicecatalog: ServiceCatalogClient::new(config),
+            cloudformation: CloudFormationClient::new(config),
+            eventbridge: EventBridgeClient::new(config),
+            ssm: SsmClient::new(config),
+        }
     }
 
-    /// Wraps existing clients.
-    pub fn from_clients(
-        sagemaker: SageMakerClient,
-        servicecatalog: ServiceCatalogClient,
-        cloudformation: CloudFormationClient,
-    ) -> Self {
+    /// The same, sharing an existing SageMaker client.
+    pub fn with_sagemaker(config: &aws_config::SdkConfig, sagemaker: SageMakerClient) -> Self {
         Self {
             sagemaker,
-            servicecatalog,
-            cloudformation,
+            ..Self::new(config)
+        }
+    }
+}
+
+impl Events for AwsAccount {
+    async fn put_notices(&self, bus: &str, notices: &[Notice]) -> Result<usize, AwsError> {
+        let entries = notices.iter().map(|notice| {
+            PutEventsRequestEntry::builder()
+                .event_bus_name(bus)
+                .source(EVENT_SOURCE)
+                .detail_type(&notice.detail_type)
+                .detail(serde_json::to_string(&notice.detail).unwrap_or_default())
+                .build()
+        });
+        let output = self
+            .eventbridge
+            .put_events()
+            .set_entries(Some(entries.collect()))
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk("PutEvents", &error))?;
+        Ok(usize::try_from(output.failed_entry_count()).unwrap_or(notices.len()))
+    }
+}
+
+/// `<path>/<id>`.
+fn parameter_name(path: &str, id: &str) -> String {
+    format!("{path}/{id}")
+}
+
+impl WarningLedger for AwsAccount {
+    async fn list_warnings_page(
+        &self,
+        path: &str,
+        next: Option<String>,
+    ) -> Result<Page<(String, String)>, AwsError> {
+        let output = self
+            .ssm
+            .get_parameters_by_path()
+            .path(path)
+            .recursive(false)
+            // GetParametersByPath answers at most 10 parameters a page (API reference).
+            .max_results(10)
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk("GetParametersByPath", &error))?;
+        let warnings = output.parameters().iter().filter_map(|parameter| {
+            let name = parameter.name()?;
+            let id = name.rsplit('/').next()?.to_owned();
+            Some((id, text(parameter.value())))
+        });
+        Ok(page(warnings, output.next_token()))
+    }
+
+    async fn put_warning(&self, path: &str, id: &str, value: &str) -> Result<(), AwsError> {
+        self.ssm
+            .put_parameter()
+            .name(parameter_name(path, id))
+            .value(value)
+            .r#type(ParameterType::String)
+            .overwrite(true)
+            .description("studio-cleanup: a warning before terminating this provisioned product")
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| AwsError::from_sdk("PutParameter", &error))
+    }
+
+    async fn delete_warning(&self, path: &str, id: &str) -> Result<(), AwsError> {
+        match self
+            .ssm
+            .delete_parameter()
+            .name(parameter_name(path, id))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                let error = AwsError::from_sdk("DeleteParameter", &error);
+                // ParameterNotFound: already gone, as wanted.
+                if error.code.as_deref() == Some("ParameterNotFound") {
+                    Ok(())
+                } else {
+                    Err(error)
+                }
+            }
         }
     }
 }
@@ -87,6 +180,9 @@ impl NotebookInstances for AwsAccount {
                 name: notebook.notebook_instance_name()?.to_owned(),
                 arn: notebook.notebook_instance_arn()?.to_owned(),
                 status: status(notebook.notebook_instance_status()),
+                instance_type: notebook
+                    .instance_type()
+                    .map(|instance_type| instance_type.as_str().to_owned()),
             })
         });
         Ok(page(notebooks, output.next_token()))
@@ -245,7 +341,13 @@ mod tests {
         servicecatalog: ServiceCatalogClient,
         cloudformation: CloudFormationClient,
     ) -> AwsAccount {
-        AwsAccount::from_clients(sagemaker, servicecatalog, cloudformation)
+        AwsAccount {
+            sagemaker,
+            servicecatalog,
+            cloudformation,
+            eventbridge: mock_client!(aws_sdk_eventbridge, []),
+            ssm: mock_client!(aws_sdk_ssm, []),
+        }
     }
 
     fn no_sagemaker() -> SageMakerClient {
@@ -473,5 +575,74 @@ mod tests {
                 termination_protection: true
             })
         );
+    }
+
+    #[tokio::test]
+    async fn notices_are_put_on_the_bus_with_the_cleanups_source_and_a_json_detail() {
+        use aws_sdk_eventbridge::operation::put_events::PutEventsOutput;
+        let put = mock!(EventBridgeClient::put_events)
+            .match_requests(|r| {
+                r.entries().len() == 1
+                    && r.entries().iter().all(|e| {
+                        e.source() == Some("studio-catalog.cleanup")
+                            && e.detail_type() == Some("Studio Cleanup Warning")
+                            && e.event_bus_name() == Some("platform")
+                            && e.detail().is_some_and(|d| {
+                                serde_json::from_str::<serde_json::Value>(d)
+                                    .is_ok_and(|v| v["ownerIdentity"] == "alice-id")
+                            })
+                    })
+            })
+            .then_output(|| PutEventsOutput::builder().failed_entry_count(0).build());
+        let account = AwsAccount {
+            eventbridge: mock_client!(aws_sdk_eventbridge, [&put]),
+            ..account(no_sagemaker(), no_servicecatalog(), no_cloudformation())
+        };
+        let notice = Notice {
+            detail_type: crate::notices::DETAIL_TYPE_WARNING.to_owned(),
+            detail: crate::notices::NoticeDetail {
+                rule: "expired".into(),
+                resource_type: "studio_app".into(),
+                resource_arn: "arn".into(),
+                resource_name: "k1".into(),
+                domain_id: Some("d-abc".into()),
+                owner_profile: Some("alice".into()),
+                owner_identity: Some("alice-id".into()),
+                warned_at: None,
+                act_after: None,
+                action: "DeleteApp".into(),
+                dry_run: false,
+            },
+        };
+
+        let refused = account.put_notices("platform", &[notice]).await.unwrap();
+
+        assert_eq!(refused, 0);
+        assert_eq!(put.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_warning_parameter_already_gone_is_deleted_as_wanted() {
+        use aws_sdk_ssm::operation::delete_parameter::DeleteParameterError;
+        use aws_sdk_ssm::types::error::ParameterNotFound;
+        let gone = mock!(SsmClient::delete_parameter)
+            .match_requests(|r| r.name() == Some("/studio-catalog/cleanup/warnings/pp-1"))
+            .then_error(|| {
+                DeleteParameterError::ParameterNotFound(
+                    ParameterNotFound::builder()
+                        .meta(ErrorMetadata::builder().code("ParameterNotFound").build())
+                        .build(),
+                )
+            });
+        let account = AwsAccount {
+            ssm: mock_client!(aws_sdk_ssm, [&gone]),
+            ..account(no_sagemaker(), no_servicecatalog(), no_cloudformation())
+        };
+
+        account
+            .delete_warning("/studio-catalog/cleanup/warnings", "pp-1")
+            .await
+            .expect("a missing parameter is no error");
+        assert_eq!(gone.num_calls(), 1);
     }
 }

@@ -1,8 +1,11 @@
-//! One cleanup run: list what the rules apply to, decide, act, report.
+//! One cleanup run: list what the rules apply to, decide, warn or act, report.
 //!
-//! A run has two phases. First every source is listed (Studio apps of the managed domains,
-//! notebook instances, endpoints, provisioned products), page by page. Then every listed
-//! resource is evaluated: exempt? expired? idle? — and acted on. Both phases run with at most
+//! A run has three phases. First every source is listed (the managed domains' user profiles,
+//! spaces and apps, notebook instances, endpoints, provisioned products), page by page. Then
+//! every listed resource is evaluated — profiles and spaces first (idle-shutdown drift; expired?
+//! exempt? whose identity?), then the rest (exempt? expired, itself or through its owner? past
+//! its lifetime?) — and warned about, acted on, or its warning withdrawn. Last, the events of the
+//! run are published to EventBridge, ten to a call. Every phase runs with at most
 //! `CONCURRENCY` API calls in flight (one semaphore for the whole run). No page and no resource
 //! is started once less than `DEADLINE_MARGIN_SECONDS` is left; what is still running at a third
 //! of the margin is abandoned. What was not done is reported under `remaining`, and the next run
@@ -18,10 +21,13 @@ mod endpoints;
 mod evaluation;
 mod listing;
 mod notebook_instances;
+mod owners;
 mod provisioned_products;
 mod studio_apps;
+mod warnings;
 
 use std::future::Future;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_smithy_types::DateTime;
@@ -32,11 +38,13 @@ use tokio::time::{Instant, timeout_at};
 use tracing::{info, warn};
 
 use crate::config::Config;
+use crate::notices::{MAX_ENTRIES_PER_CALL, Notice};
 use crate::ports::{Account, Studio};
-use crate::report::{Report, ResourceType};
+use crate::report::{Failure, Report, ResourceType};
 use crate::rules;
 
 use evaluation::{Candidate, Evaluation, record};
+use owners::Owners;
 
 /// The cleanup, holding Studio's and the account's clients and the configuration for the
 /// function's life.
@@ -84,6 +92,7 @@ impl<S: Studio, A: Account> Cleanup<S, A> {
             hard_stop: deadline.checked_sub(margin / 3).unwrap_or(started),
             permits: Semaphore::new(self.config.concurrency),
             calls: AtomicU64::new(0),
+            owners: OnceLock::new(),
             #[cfg(test)]
             latency: &self.latency,
         };
@@ -105,9 +114,10 @@ impl<S: Studio, A: Account> Cleanup<S, A> {
             run.bounded(run.list_endpoints()),
             run.bounded(run.list_provisioned_products()),
         );
+        let mut first = Vec::new();
         let mut candidates = Vec::new();
         let listings = [
-            (studio, "Studio apps"),
+            (studio, "Studio profiles, spaces and apps"),
             (notebooks, "notebook instances"),
             (endpoints, "endpoints"),
             (products, "provisioned products"),
@@ -119,6 +129,7 @@ impl<S: Studio, A: Account> Cleanup<S, A> {
                         report.count_scanned(ResourceType::StudioDomain);
                         info!(domain_id = %domain, "domain scanned");
                     }
+                    first.extend(listing.first);
                     candidates.extend(listing.candidates);
                     report.failures.extend(listing.failures);
                     report.remaining.listings.extend(listing.unfinished);
@@ -133,19 +144,15 @@ impl<S: Studio, A: Account> Cleanup<S, A> {
             warn!(operation = %failure.operation, resource = %failure.arn, error = %failure.error, "listing failed");
         }
 
-        let mut outcomes = stream::iter(candidates)
-            .map(|candidate| run.evaluate_in_time(candidate))
-            .buffer_unordered(self.config.concurrency);
-        while let Some(outcome) = outcomes.next().await {
-            match outcome {
-                Outcome::Done(evaluation) => record(&mut report, evaluation),
-                Outcome::NotStarted(resource_type) => report.count_remaining(resource_type, 1),
-                Outcome::Interrupted(resource_type, arn) => {
-                    warn!(resource = %arn, "abandoned at the deadline; the next run looks again");
-                    report.count_remaining(resource_type, 1);
-                }
-            }
-        }
+        let mut notices = Vec::new();
+        let mut owners = Owners::new();
+        run.evaluate_all(first, &mut report, &mut notices, Some(&mut owners))
+            .await;
+        // Set once, before any app is evaluated.
+        let _ = run.owners.set(owners);
+        run.evaluate_all(candidates, &mut report, &mut notices, None)
+            .await;
+        run.publish(notices, &mut report).await;
 
         report.api_calls = run.calls.load(Ordering::Relaxed);
         report.complete = report.remaining.is_empty();
@@ -156,7 +163,8 @@ impl<S: Studio, A: Account> Cleanup<S, A> {
 
 /// How one resource's evaluation ended.
 enum Outcome {
-    Done(Evaluation),
+    /// Boxed: an evaluation is large beside the other outcomes.
+    Done(Box<Evaluation>),
     NotStarted(ResourceType),
     Interrupted(ResourceType, String),
 }
@@ -174,6 +182,8 @@ struct Run<'a, S, A> {
     hard_stop: Instant,
     permits: Semaphore,
     calls: AtomicU64,
+    /// What the profiles' and spaces' evaluations learnt, for their apps'.
+    owners: OnceLock<Owners>,
     #[cfg(test)]
     latency: &'a crate::memory::Latency,
 }
@@ -198,6 +208,90 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
         timeout_at(self.hard_stop, Box::pin(work)).await.ok()
     }
 
+    /// Evaluates `candidates`, at most `CONCURRENCY` at once, into the report; the facts the
+    /// profiles and spaces yield into `owners`.
+    async fn evaluate_all(
+        &self,
+        candidates: Vec<Candidate>,
+        report: &mut Report,
+        notices: &mut Vec<Notice>,
+        mut owners: Option<&mut Owners>,
+    ) {
+        let mut outcomes = stream::iter(candidates)
+            .map(|candidate| self.evaluate_in_time(candidate))
+            .buffer_unordered(self.config.concurrency);
+        while let Some(outcome) = outcomes.next().await {
+            match outcome {
+                Outcome::Done(mut evaluation) => {
+                    if let (Some(owners), Some((key, fact))) =
+                        (owners.as_deref_mut(), evaluation.owner_fact.take())
+                    {
+                        owners.insert(key, fact);
+                    }
+                    record(report, notices, *evaluation);
+                }
+                Outcome::NotStarted(resource_type) => report.count_remaining(resource_type, 1),
+                Outcome::Interrupted(resource_type, arn) => {
+                    warn!(resource = %arn, "abandoned at the deadline; the next run looks again");
+                    report.count_remaining(resource_type, 1);
+                }
+            }
+        }
+    }
+
+    /// Publishes the run's events to `EVENT_BUS_NAME`, ten to a PutEvents call.
+    async fn publish(&self, notices: Vec<Notice>, report: &mut Report) {
+        let bus = &self.config.event_bus_name;
+        let batches: Vec<Vec<Notice>> = notices
+            .chunks(MAX_ENTRIES_PER_CALL)
+            .map(<[Notice]>::to_vec)
+            .collect();
+        let results: Vec<_> = stream::iter(batches)
+            .map(|batch| async move {
+                if !self.may_start() {
+                    return (batch.len(), None);
+                }
+                let sent = self
+                    .bounded(self.call(self.account.put_notices(bus, &batch)))
+                    .await;
+                (batch.len(), Some(sent))
+            })
+            .buffer_unordered(self.config.concurrency)
+            .collect()
+            .await;
+        for (count, result) in results {
+            let count = count as u64;
+            let failure = |error: String| Failure {
+                rule: None,
+                resource_type: ResourceType::StudioDomain,
+                arn: format!("event bus {bus}"),
+                operation: "PutEvents".to_owned(),
+                error,
+            };
+            match result {
+                Some(Some(Ok(0))) => report.events_published += count,
+                Some(Some(Ok(refused))) => {
+                    let refused = refused as u64;
+                    report.events_published += count.saturating_sub(refused);
+                    report
+                        .failures
+                        .push(failure(format!("{refused} of {count} entries refused")));
+                }
+                Some(Some(Err(error))) => report.failures.push(failure(error.to_string())),
+                Some(None) | None => report.remaining.listings.push(format!(
+                    "PutEvents ({count} events not published before the deadline)"
+                )),
+            }
+        }
+        for failure in report
+            .failures
+            .iter()
+            .filter(|f| f.operation == "PutEvents")
+        {
+            warn!(bus = %bus, error = %failure.error, "events not published");
+        }
+    }
+
     async fn evaluate_in_time(&self, candidate: Candidate) -> Outcome {
         let resource_type = candidate.resource_type();
         if !self.may_start() {
@@ -205,16 +299,23 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
         }
         let arn = candidate.arn();
         match self.bounded(self.evaluate(candidate, arn.clone())).await {
-            Some(evaluation) => Outcome::Done(evaluation),
+            Some(evaluation) => Outcome::Done(Box::new(evaluation)),
             None => Outcome::Interrupted(resource_type, arn),
         }
     }
 
     async fn evaluate(&self, candidate: Candidate, arn: String) -> Evaluation {
-        let mut evaluation = Evaluation::new(candidate.resource_type(), arn);
+        let mut evaluation = Evaluation::new(candidate.resource_type(), arn, candidate.subject());
         match candidate {
-            Candidate::App { app, domain_id, .. } => {
-                self.evaluate_app(&mut evaluation, &domain_id, &app).await;
+            Candidate::App { app, domain } => {
+                self.evaluate_app(&mut evaluation, &domain, &app).await;
+            }
+            Candidate::UserProfile { name, domain } => {
+                self.evaluate_user_profile(&mut evaluation, &domain, &name)
+                    .await;
+            }
+            Candidate::Space { space, domain } => {
+                self.evaluate_space(&mut evaluation, &domain, &space).await;
             }
             Candidate::NotebookInstance(notebook) => {
                 self.evaluate_notebook_instance(&mut evaluation, &notebook)
@@ -223,8 +324,8 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
             Candidate::Endpoint(endpoint) => {
                 self.evaluate_endpoint(&mut evaluation, &endpoint).await
             }
-            Candidate::ProvisionedProduct(product) => {
-                self.evaluate_provisioned_product(&mut evaluation, &product)
+            Candidate::ProvisionedProduct(product, warning) => {
+                self.evaluate_provisioned_product(&mut evaluation, &product, warning.as_deref())
                     .await;
             }
         }

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use super::*;
 use crate::memory::{InMemory, MemoryAccount, app_arn, error};
 use crate::ports::StackState;
-use crate::ports::{App, AppOwner, Termination};
+use crate::ports::{App, AppOwner, IdleSettings, IdleShutdown, Termination};
 use crate::report::Tally;
 use crate::report::{Report, ResourceType, Rule, SkipReason};
 use studio_sagemaker::memory::MemoryStudio;
@@ -35,9 +35,21 @@ fn deadline() -> Instant {
     seconds_left(60)
 }
 
+/// Acting on the first run (no warning), apps of the types with native idle shutdown and
+/// kernels living at most an hour, no drift check.
 fn config() -> Config {
     Config {
-        idle_after: Duration::from_secs(3600),
+        warning_grace: Duration::ZERO,
+        max_app_lifetime: [
+            "JupyterLab",
+            "CodeEditor",
+            "KernelGateway",
+            "RStudioServerPro",
+        ]
+        .into_iter()
+        .map(|app_type| (app_type.to_owned(), Duration::from_secs(3600)))
+        .collect(),
+        idle_shutdown_drift: crate::config::DriftMode::Off,
         ..Config::default()
     }
 }
@@ -63,7 +75,6 @@ fn forgotten_app(
         "JupyterLab",
         "InService",
         long_ago(),
-        Some(long_ago()),
         tags,
     )
 }
@@ -137,6 +148,7 @@ fn acted_arns(report: &Report) -> Vec<&str> {
 fn tally(acted: u64, skipped: u64, failed: u64) -> Tally {
     Tally {
         scanned: acted + skipped + failed,
+        warned: 0,
         acted,
         skipped,
         failed,
@@ -144,97 +156,55 @@ fn tally(acted: u64, skipped: u64, failed: u64) -> Tally {
 }
 
 #[tokio::test]
-async fn an_idle_app_is_deleted_and_an_active_one_kept() {
-    let account = InMemory::new();
-    account.managed_domain("d-one");
-    let idle = account.app(
-        "d-one",
-        profile("alice"),
-        "JupyterLab",
-        "InService",
-        at("2025-05-01T00:00:00Z"),
-        Some(at("2025-06-01T10:00:00Z")),
-        &[],
-    );
-    let active = account.app(
-        "d-one",
-        profile("bob"),
-        "JupyterLab",
-        "InService",
-        at("2025-05-01T00:00:00Z"),
-        Some(at("2025-06-01T11:30:00Z")),
-        &[],
-    );
-
-    let (cleanup, report) = run(account, config()).await;
-
-    assert_eq!(acted_arns(&report), [idle.as_str()]);
-    assert_eq!(report.actions[0].action, "DeleteApp");
-    assert_eq!(
-        report.actions[0].reason,
-        "no user activity since 2025-06-01T10:00:00Z"
-    );
-    assert_eq!(
-        report.tally(Rule::IdleApp, ResourceType::StudioApp),
-        tally(1, 1, 0)
-    );
-    assert_eq!(report.skipped[&Rule::IdleApp][&SkipReason::Active], 1);
-    assert_eq!(cleanup.app_status(&idle).as_deref(), Some("Deleting"));
-    assert_eq!(cleanup.app_status(&active).as_deref(), Some("InService"));
-    assert!(report.complete);
-    assert_eq!(report.scanned[&ResourceType::StudioDomain], 1);
-}
-
-#[tokio::test]
-async fn an_app_without_recorded_activity_is_idle_from_its_creation() {
+async fn an_app_past_its_types_lifetime_is_deleted_and_a_younger_one_kept() {
     let account = InMemory::new();
     account.managed_domain("d-one");
     let old = account.app(
         "d-one",
         profile("alice"),
-        "CodeEditor",
+        "KernelGateway",
         "InService",
-        at("2025-06-01T09:00:00Z"),
-        None,
+        at("2025-06-01T10:59:59Z"),
         &[],
     );
-    account.app(
+    let young = account.app(
         "d-one",
         profile("bob"),
-        "CodeEditor",
+        "KernelGateway",
         "InService",
-        at("2025-06-01T11:45:00Z"),
-        None,
-        &[],
-    );
-
-    let (_, report) = run(account, config()).await;
-
-    assert_eq!(acted_arns(&report), [old.as_str()]);
-}
-
-#[tokio::test]
-async fn studio_classic_jupyter_server_is_kept_unless_configured() {
-    let account = InMemory::new();
-    account.managed_domain("d-one");
-    let server = account.app(
-        "d-one",
-        profile("alice"),
-        "JupyterServer",
-        "InService",
-        at("2025-01-01T00:00:00Z"),
-        Some(at("2025-01-01T00:00:00Z")),
+        at("2025-06-01T11:30:00Z"),
         &[],
     );
 
     let (cleanup, report) = run(account, config()).await;
-    assert!(report.actions.is_empty());
-    assert_eq!(report.skipped[&Rule::IdleApp][&SkipReason::AppTypeKept], 1);
+
+    assert_eq!(acted_arns(&report), [old.as_str()]);
+    assert_eq!(report.actions[0].action, "DeleteApp");
+    assert_eq!(
+        report.actions[0].reason,
+        "created 2025-06-01T10:59:59Z, older than 1 h for KernelGateway"
+    );
+    assert_eq!(report.actions[0].estimated_hourly_cost, Some(0.05));
+    assert_eq!(
+        report.tally(Rule::MaxLifetime, ResourceType::StudioApp),
+        tally(1, 1, 0)
+    );
+    assert_eq!(
+        report.skipped[&Rule::MaxLifetime][&SkipReason::WithinLifetime],
+        1
+    );
+    assert_eq!(cleanup.app_status(&old).as_deref(), Some("Deleting"));
+    assert_eq!(cleanup.app_status(&young).as_deref(), Some("InService"));
+    assert!(report.complete);
+    assert_eq!(report.scanned[&ResourceType::StudioDomain], 1);
     assert!(
         cleanup.calls("DescribeApp").is_empty(),
-        "no need to look at its activity"
+        "ListApps gives the creation time"
     );
+}
 
+#[tokio::test]
+async fn app_types_without_a_lifetime_are_kept_and_the_rule_is_off_unless_configured() {
     let account = InMemory::new();
     account.managed_domain("d-one");
     account.app(
@@ -242,16 +212,36 @@ async fn studio_classic_jupyter_server_is_kept_unless_configured() {
         profile("alice"),
         "JupyterServer",
         "InService",
-        at("2025-01-01T00:00:00Z"),
-        Some(at("2025-01-01T00:00:00Z")),
+        long_ago(),
         &[],
     );
-    let mut with_server = config();
-    with_server
-        .idle_app_types
-        .insert("JupyterServer".to_owned());
-    let (_, report) = run(account, with_server).await;
-    assert_eq!(acted_arns(&report), [server.as_str()]);
+    let (_, report) = run(account, config()).await;
+    assert!(report.actions.is_empty());
+    assert_eq!(
+        report.skipped[&Rule::MaxLifetime][&SkipReason::NoLifetimeLimit],
+        1
+    );
+
+    let account = InMemory::new();
+    account.managed_domain("d-one");
+    account.app(
+        "d-one",
+        profile("alice"),
+        "Canvas",
+        "InService",
+        long_ago(),
+        &[],
+    );
+    let unset = Config {
+        max_app_lifetime: Default::default(),
+        ..config()
+    };
+    let (_, report) = run(account, unset).await;
+    assert!(report.actions.is_empty());
+    assert_eq!(
+        report.tally(Rule::MaxLifetime, ResourceType::StudioApp),
+        Tally::default()
+    );
 }
 
 #[tokio::test]
@@ -271,7 +261,6 @@ async fn apps_pending_deleting_or_failed_are_left_alone() {
             "KernelGateway",
             status,
             long_ago,
-            Some(long_ago),
             &[("expires-at", "2020-01-01T00:00:00Z")],
         );
     }
@@ -280,7 +269,7 @@ async fn apps_pending_deleting_or_failed_are_left_alone() {
 
     assert!(report.actions.is_empty());
     assert_eq!(
-        report.skipped[&Rule::IdleApp][&SkipReason::NotInService],
+        report.skipped[&Rule::MaxLifetime][&SkipReason::NotInService],
         3,
         "Deleted apps are history, not scanned"
     );
@@ -318,14 +307,18 @@ async fn exempt_resources_are_never_touched_whatever_the_other_rules_say() {
     let (cleanup, report) = run(account, config()).await;
 
     assert!(report.actions.is_empty(), "{:?}", report.actions);
-    for resource_type in ResourceType::EXPIRABLE {
+    for resource_type in [
+        ResourceType::StudioApp,
+        ResourceType::NotebookInstance,
+        ResourceType::Endpoint,
+        ResourceType::ProvisionedProduct,
+    ] {
         assert_eq!(
             report.tally(Rule::Exempt, resource_type),
             Tally {
                 scanned: 1,
-                acted: 0,
                 skipped: 1,
-                failed: 0
+                ..Tally::default()
             },
             "{resource_type:?}"
         );
@@ -349,39 +342,6 @@ async fn exempt_resources_are_never_touched_whatever_the_other_rules_say() {
 }
 
 #[tokio::test]
-async fn an_idle_app_found_before_its_tags_were_read_is_still_exempt() {
-    let account = InMemory::new();
-    account.managed_domain("d-one");
-    forgotten_app(
-        &account,
-        "d-one",
-        profile("alice"),
-        &[("cleanup", "exempt")],
-    );
-    let config = Config {
-        expired: false,
-        ..config()
-    };
-
-    let (cleanup, report) = run(account, config).await;
-
-    assert!(report.actions.is_empty());
-    assert_eq!(
-        report.tally(Rule::Exempt, ResourceType::StudioApp).skipped,
-        1
-    );
-    assert_eq!(
-        report.tally(Rule::IdleApp, ResourceType::StudioApp),
-        Tally::default()
-    );
-    assert_eq!(
-        cleanup.calls("DescribeApp").len(),
-        1,
-        "activity first, tags only when idle"
-    );
-}
-
-#[tokio::test]
 async fn each_kind_of_expired_resource_gets_its_action() {
     let account = InMemory::new();
     account.managed_domain("d-one");
@@ -392,7 +352,6 @@ async fn each_kind_of_expired_resource_gets_its_action() {
         "JupyterServer",
         "InService",
         at("2025-06-01T11:50:00Z"),
-        None,
         &expired,
     );
     let notebook = account.notebook("nb", "InService", &expired);
@@ -540,7 +499,6 @@ async fn one_failure_does_not_stop_the_run() {
             "KernelGateway",
             "InService",
             long_ago(),
-            Some(long_ago()),
             &[],
         )
     };
@@ -584,7 +542,7 @@ async fn one_failure_does_not_stop_the_run() {
     let (_, report) = run(account, config()).await;
 
     assert_eq!(
-        report.tally(Rule::IdleApp, ResourceType::StudioApp),
+        report.tally(Rule::MaxLifetime, ResourceType::StudioApp),
         tally(2, 0, 1)
     );
     assert_eq!(
@@ -673,7 +631,6 @@ async fn every_listing_is_followed_to_its_last_page() {
                 "JupyterLab",
                 "InService",
                 at("2025-01-01T00:00:00Z"),
-                None,
                 &[],
             );
         }
@@ -700,7 +657,9 @@ async fn every_listing_is_followed_to_its_last_page() {
     let (cleanup, report) = run(account, config()).await;
 
     assert_eq!(
-        report.tally(Rule::IdleApp, ResourceType::StudioApp).acted,
+        report
+            .tally(Rule::MaxLifetime, ResourceType::StudioApp)
+            .acted,
         15
     );
     for resource_type in [
@@ -793,7 +752,6 @@ async fn acting_on_a_resource_someone_else_just_handled_is_harmless() {
         "KernelGateway",
         "InService",
         long_ago(),
-        Some(long_ago()),
         &[],
     );
     account.studio.fail_next_on(
@@ -832,8 +790,14 @@ async fn acting_on_a_resource_someone_else_just_handled_is_harmless() {
     let (_, report) = run(account, config()).await;
 
     assert!(report.failures.is_empty(), "{:?}", report.failures);
-    assert_eq!(report.skipped[&Rule::IdleApp][&SkipReason::InProgress], 1);
-    assert_eq!(report.skipped[&Rule::IdleApp][&SkipReason::AlreadyGone], 1);
+    assert_eq!(
+        report.skipped[&Rule::MaxLifetime][&SkipReason::InProgress],
+        1
+    );
+    assert_eq!(
+        report.skipped[&Rule::MaxLifetime][&SkipReason::AlreadyGone],
+        1
+    );
     assert_eq!(report.skipped[&Rule::Expired][&SkipReason::InProgress], 1);
 }
 
@@ -854,7 +818,7 @@ async fn near_the_deadline_no_new_work_starts_and_the_next_run_finishes_it() {
                 "InService".into(),
             )
         };
-        account.add_app("d-one", app, Some(long_ago()), &[]);
+        account.add_app("d-one", app, &[]);
         idle.push(format!("JupyterLab/{name}"));
     }
     let config = Config {
@@ -869,7 +833,9 @@ async fn near_the_deadline_no_new_work_starts_and_the_next_run_finishes_it() {
     let first = cleanup.run(now(), seconds_left(5), false).await;
 
     assert!(!first.complete);
-    let done = first.tally(Rule::IdleApp, ResourceType::StudioApp).acted;
+    let done = first
+        .tally(Rule::MaxLifetime, ResourceType::StudioApp)
+        .acted;
     assert!(done > 0 && done < 40, "{done} deleted");
     assert_eq!(
         first.remaining.resources[&ResourceType::StudioApp] + done,
@@ -880,11 +846,13 @@ async fn near_the_deadline_no_new_work_starts_and_the_next_run_finishes_it() {
 
     assert!(second.complete, "{:?}", second.remaining);
     assert_eq!(
-        second.tally(Rule::IdleApp, ResourceType::StudioApp).acted,
+        second
+            .tally(Rule::MaxLifetime, ResourceType::StudioApp)
+            .acted,
         40 - done
     );
     assert_eq!(
-        second.skipped[&Rule::IdleApp][&SkipReason::NotInService],
+        second.skipped[&Rule::MaxLifetime][&SkipReason::NotInService],
         done,
         "the first run's are Deleting"
     );
@@ -906,7 +874,7 @@ async fn a_listing_cut_by_the_deadline_is_reported_as_remaining() {
         account.notebook(&format!("nb-{n}"), "InService", &[]);
     }
     let config = Config {
-        idle_apps: false,
+        max_app_lifetime: Default::default(),
         deadline_margin: Duration::from_secs(3),
         ..config()
     };
@@ -938,7 +906,6 @@ async fn no_more_calls_than_the_concurrency_are_in_flight() {
                 "JupyterLab",
                 "InService",
                 at("2025-01-01T00:00:00Z"),
-                None,
                 &[],
             );
         }
@@ -956,7 +923,9 @@ async fn no_more_calls_than_the_concurrency_are_in_flight() {
 
     assert!(report.complete);
     assert_eq!(
-        report.tally(Rule::IdleApp, ResourceType::StudioApp).acted,
+        report
+            .tally(Rule::MaxLifetime, ResourceType::StudioApp)
+            .acted,
         60
     );
     assert_eq!(cleanup.max_in_flight(), 3);
@@ -969,7 +938,7 @@ async fn rules_switched_off_list_nothing() {
     account.managed_domain("d-one");
     account.notebook("nb", "InService", &[("expires-at", "2020-01-01T00:00:00Z")]);
     let config = Config {
-        idle_apps: false,
+        max_app_lifetime: Default::default(),
         expired: false,
         ..config()
     };
@@ -987,7 +956,7 @@ async fn expiry_can_be_limited_to_some_resource_types() {
     account.notebook("nb", "InService", &expired);
     account.endpoint("ep", "InService", &expired);
     let config = Config {
-        idle_apps: false,
+        max_app_lifetime: Default::default(),
         expired_types: [ResourceType::Endpoint].into_iter().collect(),
         ..config()
     };
@@ -997,4 +966,598 @@ async fn expiry_can_be_limited_to_some_resource_types() {
     assert_eq!(report.actions.len(), 1);
     assert_eq!(report.actions[0].action, "DeleteEndpoint");
     assert!(cleanup.calls("ListNotebookInstances").is_empty());
+}
+
+// ---- warn, then act -------------------------------------------------------------------------
+
+/// Warning first, an hour's grace.
+fn warning_config() -> Config {
+    Config {
+        warning_grace: Duration::from_secs(3600),
+        ..config()
+    }
+}
+
+fn later(minutes: u64) -> DateTime {
+    crate::rules::after(now(), Duration::from_secs(minutes * 60))
+}
+
+#[tokio::test]
+async fn a_destructive_action_is_warned_first_and_taken_on_a_run_after_the_grace_period() {
+    let account = InMemory::new();
+    account.managed_domain("d-one");
+    account.user_profile(
+        "d-one",
+        "alice",
+        &[("studiouserid", "alice@example.com")],
+        IdleShutdown::default(),
+    );
+    let app = forgotten_app(&account, "d-one", profile("alice"), &[]);
+    let cleanup = cleanup(account, warning_config());
+
+    let first = cleanup.run(now(), deadline(), false).await;
+    let second = cleanup.run(later(30), deadline(), false).await;
+    let third = cleanup.run(later(61), deadline(), false).await;
+
+    assert!(first.actions.is_empty());
+    assert_eq!(first.warnings.len(), 1);
+    assert_eq!(first.warnings[0].arn, app);
+    assert_eq!(first.warnings[0].warned_at, "2025-06-01T12:00:00Z");
+    assert_eq!(first.warnings[0].act_after, "2025-06-01T13:00:00Z");
+    assert_eq!(
+        first
+            .tally(Rule::MaxLifetime, ResourceType::StudioApp)
+            .warned,
+        1
+    );
+    assert_eq!(
+        second.skipped[&Rule::MaxLifetime][&SkipReason::InGracePeriod],
+        1,
+        "warned, still within the grace period"
+    );
+    assert!(second.actions.is_empty() && second.warnings.is_empty());
+    assert_eq!(acted_arns(&third), [app.as_str()]);
+    assert_eq!(cleanup.app_status(&app).as_deref(), Some("Deleting"));
+    assert_eq!(
+        cleanup.studio.tags(&app)["studio-catalog:cleanup-warning"],
+        "2025-06-01T12:00:00Z/max-lifetime"
+    );
+    let published = cleanup.account.published();
+    let kinds: Vec<&str> = published
+        .iter()
+        .map(|(_, n)| n.detail_type.as_str())
+        .collect();
+    assert_eq!(kinds, ["Studio Cleanup Warning", "Studio Cleanup Action"]);
+    let warning = &published[0].1.detail;
+    assert_eq!(published[0].0, "default");
+    assert_eq!(warning.rule, "max-lifetime");
+    assert_eq!(warning.resource_type, "studio_app");
+    assert_eq!(warning.resource_arn, app);
+    assert_eq!(warning.domain_id.as_deref(), Some("d-one"));
+    assert_eq!(warning.owner_profile.as_deref(), Some("alice"));
+    assert_eq!(warning.owner_identity.as_deref(), Some("alice@example.com"));
+    assert_eq!(warning.act_after.as_deref(), Some("2025-06-01T13:00:00Z"));
+    assert_eq!(warning.action, "DeleteApp");
+    assert!(!warning.dry_run);
+    assert_eq!(first.events_published, 1);
+    assert_eq!(third.events_published, 1);
+}
+
+#[tokio::test]
+async fn a_warning_is_withdrawn_when_the_resource_becomes_exempt_or_its_expiry_moves_to_the_future()
+{
+    let account = InMemory::new();
+    account.managed_domain("d-one");
+    let exempted = account.app(
+        "d-one",
+        profile("alice"),
+        "JupyterServer",
+        "InService",
+        long_ago(),
+        &[("expires-at", "2025-06-01T11:00:00Z")],
+    );
+    let extended = account.notebook("nb", "InService", &[("expires-at", "2025-06-01T11:00:00Z")]);
+    let cleanup = cleanup(account, warning_config());
+
+    let first = cleanup.run(now(), deadline(), false).await;
+    cleanup.studio.set_tags(
+        &exempted,
+        vec![
+            crate::ports::tag("expires-at", "2025-06-01T11:00:00Z"),
+            crate::ports::tag("cleanup", "exempt"),
+            crate::ports::tag(
+                "studio-catalog:cleanup-warning",
+                "2025-06-01T12:00:00Z/expired",
+            ),
+        ],
+    );
+    cleanup.studio.set_tags(
+        &extended,
+        vec![
+            crate::ports::tag("expires-at", "2099-01-01T00:00:00Z"),
+            crate::ports::tag(
+                "studio-catalog:cleanup-warning",
+                "2025-06-01T12:00:00Z/expired",
+            ),
+        ],
+    );
+    let second = cleanup.run(later(90), deadline(), false).await;
+
+    assert_eq!(first.warnings.len(), 2);
+    assert!(second.actions.is_empty(), "{:?}", second.actions);
+    let mut withdrawn: Vec<(&str, &str)> = second
+        .cancelled_warnings
+        .iter()
+        .map(|c| (c.arn.as_str(), c.why.as_str()))
+        .collect();
+    withdrawn.sort_unstable();
+    let mut expected = vec![
+        (exempted.as_str(), "exempt"),
+        (extended.as_str(), "no longer applies"),
+    ];
+    expected.sort_unstable();
+    assert_eq!(withdrawn, expected);
+    for arn in [&exempted, &extended] {
+        assert!(
+            !cleanup
+                .studio
+                .tags(arn)
+                .contains_key("studio-catalog:cleanup-warning"),
+            "{arn}"
+        );
+    }
+    assert_eq!(cleanup.notebook_status("nb").as_deref(), Some("InService"));
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_would_warn_and_would_act_and_changes_and_publishes_nothing() {
+    let account = InMemory::new();
+    account.managed_domain("d-one");
+    let warned_before = forgotten_app(
+        &account,
+        "d-one",
+        profile("alice"),
+        &[(
+            "studio-catalog:cleanup-warning",
+            "2025-06-01T10:00:00Z/max-lifetime",
+        )],
+    );
+    let new = forgotten_app(&account, "d-one", profile("bob"), &[]);
+    let cleanup = cleanup(account, warning_config());
+
+    let report = cleanup.run(now(), deadline(), true).await;
+
+    assert!(report.dry_run);
+    assert_eq!(acted_arns(&report), [warned_before.as_str()]);
+    assert!(report.actions[0].dry_run);
+    assert_eq!(report.warnings.len(), 1);
+    assert_eq!(report.warnings[0].arn, new);
+    assert!(report.warnings[0].dry_run);
+    assert!(cleanup.account.published().is_empty());
+    for operation in ["DeleteApp", "AddTags", "DeleteTags", "PutEvents"] {
+        assert!(cleanup.calls(operation).is_empty(), "{operation}");
+    }
+    assert!(
+        !cleanup
+            .studio
+            .tags(&new)
+            .contains_key("studio-catalog:cleanup-warning")
+    );
+}
+
+#[tokio::test]
+async fn a_provisioned_products_warning_is_kept_in_the_ledger_and_cleared_after_the_termination() {
+    let account = InMemory::new();
+    account.product(
+        "pp-1",
+        "AVAILABLE",
+        Some(StackState {
+            status: "CREATE_COMPLETE".into(),
+            termination_protection: false,
+        }),
+        &[("expires-at", "2025-06-01T11:00:00Z")],
+    );
+    let cleanup = cleanup(account, warning_config());
+    let path = "/studio-catalog/cleanup/warnings";
+
+    let first = cleanup.run(now(), deadline(), false).await;
+    let recorded = cleanup.account.ledger_value(path, "pp-1");
+    let second = cleanup.run(later(60), deadline(), false).await;
+
+    assert_eq!(first.warnings.len(), 1);
+    assert!(cleanup.terminations().len() == 1 && first.actions.is_empty());
+    assert_eq!(recorded.as_deref(), Some("2025-06-01T12:00:00Z/expired"));
+    assert_eq!(second.actions.len(), 1);
+    assert_eq!(second.actions[0].action, "TerminateProvisionedProduct");
+    assert_eq!(
+        cleanup.account.ledger_value(path, "pp-1"),
+        None,
+        "cleared after acting"
+    );
+}
+
+#[tokio::test]
+async fn a_stopped_notebook_instance_loses_its_warning_tag() {
+    let account = InMemory::new();
+    let notebook = account.notebook("nb", "InService", &[("expires-at", "2025-06-01T11:00:00Z")]);
+    let cleanup = cleanup(account, warning_config());
+
+    cleanup.run(now(), deadline(), false).await;
+    let second = cleanup.run(later(60), deadline(), false).await;
+
+    assert_eq!(second.actions.len(), 1);
+    assert_eq!(second.actions[0].estimated_hourly_cost, Some(0.05));
+    assert_eq!(cleanup.notebook_status("nb").as_deref(), Some("Stopping"));
+    assert!(
+        !cleanup
+            .studio
+            .tags(&notebook)
+            .contains_key("studio-catalog:cleanup-warning")
+    );
+}
+
+// ---- expiry of profiles and spaces ---------------------------------------------------------
+
+#[tokio::test]
+async fn an_expired_profile_or_space_has_its_apps_deleted_and_is_itself_kept() {
+    let account = InMemory::new();
+    account.managed_domain("d-one");
+    let expired = [("expires-at", "2025-06-01T11:00:00Z")];
+    account.user_profile("d-one", "leaver", &expired, IdleShutdown::default());
+    account.user_profile(
+        "d-one",
+        "stayer",
+        &[("studiouserid", "stayer-id")],
+        IdleShutdown::default(),
+    );
+    account.space(
+        "d-one",
+        "leavers-lab",
+        Some("leaver"),
+        true,
+        &[],
+        IdleShutdown::default(),
+    );
+    account.space(
+        "d-one",
+        "old-project",
+        Some("stayer"),
+        false,
+        &expired,
+        IdleShutdown::default(),
+    );
+    account.space(
+        "d-one",
+        "stayers-lab",
+        Some("stayer"),
+        true,
+        &[],
+        IdleShutdown::default(),
+    );
+    let young = at("2025-06-01T11:59:00Z");
+    let own = account.app(
+        "d-one",
+        profile("leaver"),
+        "JupyterServer",
+        "InService",
+        young,
+        &[],
+    );
+    let private = account.app(
+        "d-one",
+        AppOwner::Space("leavers-lab".into()),
+        "JupyterLab",
+        "InService",
+        young,
+        &[],
+    );
+    let shared = account.app(
+        "d-one",
+        AppOwner::Space("old-project".into()),
+        "CodeEditor",
+        "InService",
+        young,
+        &[],
+    );
+    let kept = account.app(
+        "d-one",
+        AppOwner::Space("stayers-lab".into()),
+        "JupyterLab",
+        "InService",
+        young,
+        &[],
+    );
+
+    let (cleanup, report) = run(account, config()).await;
+
+    let mut expected = vec![own.as_str(), private.as_str(), shared.as_str()];
+    expected.sort_unstable();
+    assert_eq!(acted_arns(&report), expected);
+    let reasons: Vec<&str> = report.actions.iter().map(|a| a.reason.as_str()).collect();
+    assert!(
+        reasons.contains(&"its user profile leaver expired at 2025-06-01T11:00:00Z"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.contains(&"its space old-project expired at 2025-06-01T11:00:00Z"),
+        "{reasons:?}"
+    );
+    assert_eq!(cleanup.app_status(&kept).as_deref(), Some("InService"));
+    assert!(
+        cleanup.calls("DeleteUserProfile").is_empty() && cleanup.calls("DeleteSpace").is_empty()
+    );
+    assert_eq!(
+        report.skipped[&Rule::Expired][&SkipReason::AppsOffboarded],
+        2
+    );
+    assert_eq!(report.scanned[&ResourceType::UserProfile], 2);
+    assert_eq!(report.scanned[&ResourceType::Space], 3);
+    let events = cleanup.account.published();
+    let private_event = events
+        .iter()
+        .find(|(_, n)| n.detail.resource_arn == private)
+        .map(|(_, n)| &n.detail)
+        .unwrap();
+    assert_eq!(
+        private_event.owner_profile.as_deref(),
+        Some("leaver"),
+        "a private space's owner"
+    );
+    let kept_profile = events
+        .iter()
+        .find(|(_, n)| n.detail.resource_arn == shared)
+        .map(|(_, n)| &n.detail)
+        .unwrap();
+    assert_eq!(
+        kept_profile.owner_profile, None,
+        "a shared space's app has no owner"
+    );
+}
+
+#[tokio::test]
+async fn an_exempt_profiles_expiry_is_not_passed_on_to_its_apps() {
+    let account = InMemory::new();
+    account.managed_domain("d-one");
+    account.user_profile(
+        "d-one",
+        "alice",
+        &[
+            ("expires-at", "2025-06-01T11:00:00Z"),
+            ("cleanup", "exempt"),
+        ],
+        IdleShutdown::default(),
+    );
+    let app = account.app(
+        "d-one",
+        profile("alice"),
+        "JupyterServer",
+        "InService",
+        long_ago(),
+        &[],
+    );
+
+    let (cleanup, report) = run(account, config()).await;
+
+    assert!(report.actions.is_empty(), "{:?}", report.actions);
+    assert_eq!(cleanup.app_status(&app).as_deref(), Some("InService"));
+}
+
+// ---- idle-shutdown drift -------------------------------------------------------------------
+
+fn idle(enabled: Option<bool>, timeout: i32) -> IdleSettings {
+    IdleSettings {
+        enabled,
+        timeout_minutes: Some(timeout),
+        ..IdleSettings::default()
+    }
+}
+
+fn lab(settings: IdleSettings) -> IdleShutdown {
+    IdleShutdown {
+        jupyter_lab: Some(settings),
+        code_editor: None,
+    }
+}
+
+/// A managed domain whose defaults allow at most 240 minutes (default 120), with a profile whose
+/// JupyterLab idle shutdown is off, one whose timeout is a week, one that inherits, and a space
+/// of 900 minutes.
+fn drifting() -> InMemory {
+    let account = InMemory::new();
+    account.managed_domain("d-one");
+    account.domain_idle_defaults(
+        "d-one",
+        IdleShutdown {
+            jupyter_lab: Some(IdleSettings {
+                enabled: Some(true),
+                timeout_minutes: Some(120),
+                min_timeout_minutes: Some(60),
+                max_timeout_minutes: Some(240),
+            }),
+            code_editor: None,
+        },
+    );
+    account.user_profile("d-one", "off", &[], lab(idle(Some(false), 180)));
+    account.user_profile("d-one", "week", &[], lab(idle(Some(true), 10080)));
+    account.user_profile("d-one", "inherits", &[], IdleShutdown::default());
+    account.space("d-one", "long", None, false, &[], lab(idle(None, 900)));
+    account
+}
+
+fn drift_config(mode: crate::config::DriftMode) -> Config {
+    Config {
+        idle_shutdown_drift: mode,
+        ..config()
+    }
+}
+
+#[tokio::test]
+async fn drift_is_reported_by_default_and_nothing_is_changed() {
+    let (cleanup, report) = run(drifting(), drift_config(crate::config::DriftMode::Report)).await;
+
+    let mut found: Vec<(String, &str)> = report
+        .drift
+        .iter()
+        .map(|d| {
+            (
+                d.arn.rsplit('/').next().unwrap().to_owned(),
+                d.finding.as_str(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            (
+                "long".to_owned(),
+                "idle timeout 900 min exceeds the maximum 240 min"
+            ),
+            ("off".to_owned(), "idle shutdown is DISABLED"),
+            (
+                "week".to_owned(),
+                "idle timeout 10080 min exceeds the maximum 240 min"
+            ),
+        ]
+    );
+    assert!(report.drift.iter().all(|d| !d.repaired));
+    assert_eq!(
+        report.skipped[&Rule::IdleShutdownDrift][&SkipReason::DriftReported],
+        3
+    );
+    assert_eq!(
+        report.skipped[&Rule::IdleShutdownDrift][&SkipReason::NoDrift],
+        1
+    );
+    assert!(
+        cleanup.calls("UpdateUserProfile").is_empty() && cleanup.calls("UpdateSpace").is_empty()
+    );
+    assert!(
+        cleanup.account.published().is_empty(),
+        "drift is not destructive: no warning"
+    );
+}
+
+#[tokio::test]
+async fn drift_is_repaired_with_update_user_profile_and_update_space_when_configured() {
+    let (cleanup, report) = run(drifting(), drift_config(crate::config::DriftMode::Repair)).await;
+
+    let state = cleanup.studio.state();
+    let profile = |name: &str| {
+        state.profile_idle_shutdown[&("d-one".to_owned(), name.to_owned())]
+            .jupyter_lab
+            .unwrap()
+    };
+    assert_eq!(profile("off").enabled, Some(true));
+    assert_eq!(
+        profile("off").timeout_minutes,
+        Some(120),
+        "the domain's default when it was off"
+    );
+    assert_eq!(profile("week").timeout_minutes, Some(240));
+    let space = state.space_idle_shutdown[&("d-one".to_owned(), "long".to_owned())]
+        .jupyter_lab
+        .unwrap();
+    assert_eq!(space.timeout_minutes, Some(240));
+    drop(state);
+    assert_eq!(cleanup.calls("UpdateUserProfile").len(), 2);
+    assert_eq!(cleanup.calls("UpdateSpace"), ["long JupyterLab"]);
+    assert!(report.drift.iter().all(|d| d.repaired));
+    assert_eq!(
+        report
+            .tally(Rule::IdleShutdownDrift, ResourceType::UserProfile)
+            .acted,
+        2
+    );
+    assert_eq!(
+        report
+            .tally(Rule::IdleShutdownDrift, ResourceType::Space)
+            .acted,
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_configured_maximum_wins_over_the_domains_and_without_either_only_off_is_drift() {
+    let config = Config {
+        idle_shutdown_max_minutes: Some(10080),
+        ..drift_config(crate::config::DriftMode::Report)
+    };
+    let (_, report) = run(drifting(), config).await;
+    let mut flagged: Vec<&str> = report
+        .drift
+        .iter()
+        .map(|d| d.arn.rsplit('/').next().unwrap())
+        .collect();
+    flagged.sort_unstable();
+    assert_eq!(
+        flagged,
+        ["off"],
+        "a week is allowed by IDLE_SHUTDOWN_MAX_MINUTES=10080"
+    );
+
+    let account = drifting();
+    account.domain_idle_defaults("d-one", IdleShutdown::default());
+    let (_, report) = run(account, drift_config(crate::config::DriftMode::Report)).await;
+    let flagged: Vec<&str> = report
+        .drift
+        .iter()
+        .map(|d| d.arn.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(flagged, ["off"], "no maximum anywhere: no timeout check");
+}
+
+// ---- calls per app ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_run_costs_at_most_two_api_calls_per_app_scanned() {
+    let account = InMemory::new();
+    for d in 0..5 {
+        let domain = format!("d-{d}");
+        account.managed_domain(&domain);
+        for u in 0..4 {
+            account.user_profile(
+                &domain,
+                &format!("u{u}"),
+                &[("studiouserid", "id")],
+                IdleShutdown::default(),
+            );
+        }
+        for a in 0..100 {
+            let created = if a % 2 == 0 { long_ago() } else { now() };
+            let app = App {
+                creation_time: Some(created),
+                ..App::new(
+                    profile(&format!("u{}", a % 4)),
+                    "KernelGateway".into(),
+                    format!("k{a}"),
+                    "InService".into(),
+                )
+            };
+            account.add_app(&domain, app, &[]);
+        }
+    }
+    let config = Config {
+        idle_shutdown_drift: crate::config::DriftMode::Report,
+        ..config()
+    };
+
+    let (cleanup, report) = run(account, config).await;
+
+    let apps = report.scanned[&ResourceType::StudioApp];
+    assert_eq!(apps, 500);
+    assert_eq!(
+        report
+            .tally(Rule::MaxLifetime, ResourceType::StudioApp)
+            .acted,
+        250
+    );
+    assert_eq!(report.api_calls, cleanup.all_calls().len() as u64);
+    let per_app = report.api_calls as f64 / apps as f64;
+    assert!(per_app <= 2.0, "{} calls for {apps} apps", report.api_calls);
+    assert_eq!(
+        cleanup.calls("PutEvents").len(),
+        25,
+        "250 action events, ten a call"
+    );
 }

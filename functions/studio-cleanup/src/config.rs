@@ -1,6 +1,6 @@
 //! The function's configuration, read once from the environment at cold start.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 pub use lambda_support::ConfigError;
@@ -8,15 +8,34 @@ use studio_sagemaker::identifiers::is_domain_id;
 
 use crate::report::ResourceType;
 
-/// The app types the idle rule deletes by default. Studio Classic's `JupyterServer` is kept
-/// unless `IDLE_APP_TYPES` names it: it costs nothing (it runs on a system instance) and
-/// deleting it logs the user out of Studio Classic.
-pub const DEFAULT_IDLE_APP_TYPES: [&str; 4] = [
-    "KernelGateway",
-    "JupyterLab",
-    "CodeEditor",
-    "RStudioServerPro",
+/// Variables of the old idle rule, which cannot fire on AWS (DescribeApp's
+/// `LastUserActivityTimestamp` "is also updated when SageMaker AI performs health checks",
+/// API reference), and what replaces each: a function given one refuses to start.
+pub const REMOVED_VARIABLES: [(&str, &str); 3] = [
+    (
+        "IDLE_APP_MINUTES",
+        "Studio's own idle shutdown (IDLE_SHUTDOWN_DRIFT, IDLE_SHUTDOWN_MAX_MINUTES) for JupyterLab and Code Editor, MAX_APP_LIFETIME_HOURS for the other app types",
+    ),
+    (
+        "IDLE_APPS_ENABLED",
+        "IDLE_SHUTDOWN_DRIFT (report|repair|off) and MAX_APP_LIFETIME_HOURS",
+    ),
+    (
+        "IDLE_APP_TYPES",
+        "MAX_APP_LIFETIME_HOURS (per app type, e.g. KernelGateway=12,Canvas=8)",
+    ),
 ];
+
+/// What the idle-shutdown drift rule does with what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DriftMode {
+    /// Not checked.
+    Off,
+    /// Reported (and counted), not changed.
+    Report,
+    /// Repaired with UpdateUserProfile / UpdateSpace.
+    Repair,
+}
 
 /// The value of the exempt tag that protects a resource.
 pub const EXEMPT_VALUE: &str = "exempt";
@@ -27,12 +46,28 @@ pub struct Config {
     /// `DOMAIN_IDS`: the domains whose apps are checked; empty = every domain tagged
     /// `studio-catalog:managed=true`.
     pub domain_ids: Vec<String>,
-    /// `IDLE_APPS_ENABLED` (default `true`): rule 1, idle Studio apps.
-    pub idle_apps: bool,
-    /// `IDLE_APP_MINUTES` (default 120): how long without user activity makes an app idle.
-    pub idle_after: Duration,
-    /// `IDLE_APP_TYPES`: the app types rule 1 deletes.
-    pub idle_app_types: BTreeSet<String>,
+    /// `IDLE_SHUTDOWN_DRIFT` (`off`, `report` — the default — or `repair`): profiles and spaces
+    /// whose idle shutdown is off or longer than the maximum.
+    pub idle_shutdown_drift: DriftMode,
+    /// `IDLE_SHUTDOWN_MAX_MINUTES`: the longest idle timeout allowed; unset = each domain's
+    /// `MaxIdleTimeoutInMinutes` default (or no maximum if it has none).
+    pub idle_shutdown_max_minutes: Option<i32>,
+    /// `MAX_APP_LIFETIME_HOURS` (`KernelGateway=12,Canvas=8`): the longest an `InService` app of
+    /// a listed type may live, from its `CreationTime`; empty = off.
+    pub max_app_lifetime: BTreeMap<String, Duration>,
+    /// `WARNING_GRACE_MINUTES` (default 60): how long after the warning a destructive action
+    /// waits; 0 = act on the first run, without a warning.
+    pub warning_grace: Duration,
+    /// `EVENT_BUS_NAME` (default `default`): where warnings and actions are published.
+    pub event_bus_name: String,
+    /// `METRICS_NAMESPACE` (default `StudioCatalog/Cleanup`): the embedded-metric namespace.
+    pub metrics_namespace: String,
+    /// `HOURLY_PRICES` (a JSON object of instance type to USD per hour): over the built-in table.
+    pub hourly_prices: BTreeMap<String, f64>,
+    /// `WARNING_PARAMETER_PATH` (default `/studio-catalog/cleanup/warnings`): where the warnings
+    /// of provisioned products (which have no tag API outside an update) are kept, one SSM
+    /// parameter per product.
+    pub warning_parameter_path: String,
     /// `EXPIRED_RESOURCES_ENABLED` (default `true`): rule 2, resources past their expiry tag.
     pub expired: bool,
     /// `EXPIRED_RESOURCE_TYPES`: the resource types rule 2 handles (default all four).
@@ -54,12 +89,14 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             domain_ids: Vec::new(),
-            idle_apps: true,
-            idle_after: Duration::from_secs(120 * 60),
-            idle_app_types: DEFAULT_IDLE_APP_TYPES
-                .iter()
-                .map(|t| (*t).to_owned())
-                .collect(),
+            idle_shutdown_drift: DriftMode::Report,
+            idle_shutdown_max_minutes: None,
+            max_app_lifetime: BTreeMap::new(),
+            warning_grace: Duration::from_secs(60 * 60),
+            event_bus_name: "default".to_owned(),
+            metrics_namespace: crate::metrics::DEFAULT_NAMESPACE.to_owned(),
+            hourly_prices: crate::prices::default_hourly_prices(),
+            warning_parameter_path: "/studio-catalog/cleanup/warnings".to_owned(),
             expired: true,
             expired_types: ResourceType::EXPIRABLE.into_iter().collect(),
             expires_at_tag: "expires-at".to_owned(),
@@ -81,18 +118,46 @@ impl Config {
     /// Unset and empty variables take their defaults.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        for (variable, replacement) in REMOVED_VARIABLES {
+            if let Some(value) = get(variable) {
+                return Err(ConfigError::invalid(
+                    variable,
+                    &value,
+                    format!("the idle rule is gone; use {replacement}"),
+                ));
+            }
+        }
         let mut config = Self::default();
         if let Some(value) = get("DOMAIN_IDS") {
             config.domain_ids = domain_ids(&value)?;
         }
-        if let Some(value) = get("IDLE_APPS_ENABLED") {
-            config.idle_apps = boolean("IDLE_APPS_ENABLED", &value)?;
+        if let Some(value) = get("IDLE_SHUTDOWN_DRIFT") {
+            config.idle_shutdown_drift = drift_mode(&value)?;
         }
-        if let Some(value) = get("IDLE_APP_MINUTES") {
-            config.idle_after = minutes("IDLE_APP_MINUTES", &value)?;
+        if let Some(value) = get("IDLE_SHUTDOWN_MAX_MINUTES") {
+            // The API's range of an idle timeout (`IdleTimeoutInMinutes`, botocore model).
+            let minutes = whole("IDLE_SHUTDOWN_MAX_MINUTES", &value, 60, 525_600)?;
+            config.idle_shutdown_max_minutes = i32::try_from(minutes).ok();
         }
-        if let Some(value) = get("IDLE_APP_TYPES") {
-            config.idle_app_types = app_types(&value)?;
+        if let Some(value) = get("MAX_APP_LIFETIME_HOURS") {
+            config.max_app_lifetime = lifetimes(&value)?;
+        }
+        if let Some(value) = get("WARNING_GRACE_MINUTES") {
+            config.warning_grace = minutes("WARNING_GRACE_MINUTES", &value)?;
+        }
+        if let Some(value) = get("EVENT_BUS_NAME") {
+            config.event_bus_name = value.trim().to_owned();
+        }
+        if let Some(value) = get("METRICS_NAMESPACE") {
+            config.metrics_namespace = value.trim().to_owned();
+        }
+        if let Some(value) = get("HOURLY_PRICES") {
+            config
+                .hourly_prices
+                .extend(crate::prices::hourly_prices(&value)?);
+        }
+        if let Some(value) = get("WARNING_PARAMETER_PATH") {
+            config.warning_parameter_path = parameter_path(&value)?;
         }
         if let Some(value) = get("EXPIRED_RESOURCES_ENABLED") {
             config.expired = boolean("EXPIRED_RESOURCES_ENABLED", &value)?;
@@ -130,9 +195,14 @@ impl Config {
         self.expired && self.expired_types.contains(&resource_type)
     }
 
-    /// Whether rule 1 handles apps of `app_type`.
-    pub fn idles(&self, app_type: &str) -> bool {
-        self.idle_apps && self.idle_app_types.contains(app_type)
+    /// The longest an app of `app_type` may live, if the lifetime rule covers the type.
+    pub fn max_lifetime(&self, app_type: &str) -> Option<Duration> {
+        self.max_app_lifetime.get(app_type).copied()
+    }
+
+    /// Whether a destructive action is announced first.
+    pub fn warns_first(&self) -> bool {
+        !self.warning_grace.is_zero()
     }
 }
 
@@ -206,32 +276,76 @@ fn domain_ids(value: &str) -> Result<Vec<String>, ConfigError> {
     Ok(ids)
 }
 
-/// Every SageMaker app type: the API's `AppType` enum, as the SDK's model lists it.
-fn app_types(value: &str) -> Result<BTreeSet<String>, ConfigError> {
+fn drift_mode(value: &str) -> Result<DriftMode, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "off" => Ok(DriftMode::Off),
+        "report" => Ok(DriftMode::Report),
+        "repair" => Ok(DriftMode::Repair),
+        _ => Err(ConfigError::invalid(
+            "IDLE_SHUTDOWN_DRIFT",
+            value,
+            "expected report, repair or off",
+        )),
+    }
+}
+
+/// `Type=hours,…`, each type one of the API's `AppType` enum (as the SDK's model lists it).
+fn lifetimes(value: &str) -> Result<BTreeMap<String, Duration>, ConfigError> {
     let known_app_types = aws_sdk_sagemaker::types::AppType::values();
-    items(value)
-        .map(|item| {
-            known_app_types
-                .iter()
-                .find(|known| known.eq_ignore_ascii_case(item))
-                .map(|known| (*known).to_owned())
-                .ok_or_else(|| {
-                    ConfigError::invalid(
-                        "IDLE_APP_TYPES",
-                        value,
-                        format!("{item:?} is not one of {}", known_app_types.join(", ")),
-                    )
-                })
-        })
-        .collect()
+    let mut lifetimes = BTreeMap::new();
+    for item in items(value) {
+        let bad = |why: String| ConfigError::invalid("MAX_APP_LIFETIME_HOURS", value, why);
+        let (app_type, hours) = item
+            .split_once('=')
+            .ok_or_else(|| bad(format!("{item:?} is not Type=hours")))?;
+        let known = known_app_types
+            .iter()
+            .find(|known| known.eq_ignore_ascii_case(app_type.trim()))
+            .ok_or_else(|| {
+                bad(format!(
+                    "{app_type:?} is not one of {}",
+                    known_app_types.join(", ")
+                ))
+            })?;
+        let hours = positive_number("MAX_APP_LIFETIME_HOURS", hours)?;
+        if hours <= 0.0 {
+            return Err(bad(format!(
+                "{item:?}: the lifetime must be more than 0 hours"
+            )));
+        }
+        lifetimes.insert((*known).to_owned(), Duration::from_secs_f64(hours * 3600.0));
+    }
+    Ok(lifetimes)
+}
+
+/// An SSM parameter hierarchy: `/a/b`, without a trailing slash.
+fn parameter_path(value: &str) -> Result<String, ConfigError> {
+    let path = value.trim().trim_end_matches('/');
+    let valid = path.starts_with('/')
+        && path.len() > 1
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/_.-".contains(c))
+        && !path.to_ascii_lowercase().starts_with("/aws")
+        && !path.to_ascii_lowercase().starts_with("/ssm");
+    if !valid {
+        return Err(ConfigError::invalid(
+            "WARNING_PARAMETER_PATH",
+            value,
+            "expected an SSM parameter path like /studio-catalog/cleanup/warnings",
+        ));
+    }
+    Ok(path.to_owned())
 }
 
 fn resource_types(value: &str) -> Result<BTreeSet<ResourceType>, ConfigError> {
     items(value)
         .map(|item| {
+            // `user_profile`, `UserProfile` and `userprofile` name the same type.
+            let wanted = item.replace('_', "").to_ascii_lowercase();
             ResourceType::EXPIRABLE
                 .into_iter()
-                .find(|known| known.as_str() == item)
+                .find(|known| known.as_str().replace('_', "") == wanted)
                 .ok_or_else(|| {
                     let known: Vec<&str> =
                         ResourceType::EXPIRABLE.iter().map(|t| t.as_str()).collect();
@@ -275,14 +389,24 @@ mod tests {
     fn an_empty_environment_gives_the_documented_defaults() {
         let config = config(&[]).expect("defaults");
         assert!(config.domain_ids.is_empty());
-        assert!(config.idle_apps && config.expired && !config.dry_run);
-        assert_eq!(config.idle_after, Duration::from_secs(7200));
-        assert!(config.idles("JupyterLab") && config.idles("KernelGateway"));
+        assert!(config.expired && !config.dry_run);
+        assert_eq!(config.idle_shutdown_drift, DriftMode::Report);
+        assert_eq!(config.idle_shutdown_max_minutes, None);
         assert!(
-            !config.idles("JupyterServer"),
-            "Studio Classic's server is kept"
+            config.max_app_lifetime.is_empty(),
+            "the lifetime rule is off"
         );
-        assert!(config.expires(ResourceType::ProvisionedProduct));
+        assert_eq!(config.warning_grace, Duration::from_secs(3600));
+        assert!(config.warns_first());
+        assert_eq!(config.event_bus_name, "default");
+        assert_eq!(config.metrics_namespace, "StudioCatalog/Cleanup");
+        assert_eq!(
+            config.warning_parameter_path,
+            "/studio-catalog/cleanup/warnings"
+        );
+        for resource_type in ResourceType::EXPIRABLE {
+            assert!(config.expires(resource_type), "{resource_type:?}");
+        }
         assert_eq!(
             (config.expires_at_tag.as_str(), config.exempt_tag.as_str()),
             ("expires-at", "cleanup")
@@ -295,11 +419,19 @@ mod tests {
     fn every_setting_is_read_from_its_variable() {
         let config = config(&[
             ("DOMAIN_IDS", "d-abc123, d-def456 d-abc123"),
-            ("IDLE_APPS_ENABLED", "TRUE"),
-            ("IDLE_APP_MINUTES", "0.5"),
-            ("IDLE_APP_TYPES", "jupyterserver,JupyterLab"),
+            ("IDLE_SHUTDOWN_DRIFT", "Repair"),
+            ("IDLE_SHUTDOWN_MAX_MINUTES", "240"),
+            ("MAX_APP_LIFETIME_HOURS", "kernelgateway=12,Canvas=0.5"),
+            ("WARNING_GRACE_MINUTES", "0"),
+            ("EVENT_BUS_NAME", "platform"),
+            ("METRICS_NAMESPACE", "Team/Cleanup"),
+            (
+                "HOURLY_PRICES",
+                r#"{"ml.t3.medium": 0.07, "ml.custom.large": 1.5}"#,
+            ),
+            ("WARNING_PARAMETER_PATH", "/team/warnings/"),
             ("EXPIRED_RESOURCES_ENABLED", "false"),
-            ("EXPIRED_RESOURCE_TYPES", "endpoint,notebook_instance"),
+            ("EXPIRED_RESOURCE_TYPES", "endpoint,UserProfile,space"),
             ("EXPIRES_AT_TAG_KEY", "ttl"),
             ("EXEMPT_TAG_KEY", "keep"),
             ("DRY_RUN", "yes"),
@@ -308,14 +440,37 @@ mod tests {
         ])
         .expect("valid");
         assert_eq!(config.domain_ids, ["d-abc123", "d-def456"]);
-        assert_eq!(config.idle_after, Duration::from_secs(30));
-        assert!(config.idles("JupyterServer") && !config.idles("KernelGateway"));
+        assert_eq!(config.idle_shutdown_drift, DriftMode::Repair);
+        assert_eq!(config.idle_shutdown_max_minutes, Some(240));
+        assert_eq!(
+            config.max_lifetime("KernelGateway"),
+            Some(Duration::from_secs(12 * 3600))
+        );
+        assert_eq!(
+            config.max_lifetime("Canvas"),
+            Some(Duration::from_secs(1800))
+        );
+        assert_eq!(config.max_lifetime("JupyterLab"), None);
+        assert!(!config.warns_first(), "a grace of 0 acts at once");
+        assert_eq!(config.event_bus_name, "platform");
+        assert_eq!(config.metrics_namespace, "Team/Cleanup");
+        assert_eq!(config.hourly_prices["ml.t3.medium"], 0.07, "overridden");
+        assert_eq!(config.hourly_prices["ml.custom.large"], 1.5, "extended");
+        assert!(
+            config.hourly_prices.contains_key("ml.m5.large"),
+            "the built-in table stays under the override"
+        );
+        assert_eq!(config.warning_parameter_path, "/team/warnings");
         assert!(!config.expires(ResourceType::Endpoint), "rule 2 is off");
         assert_eq!(
             config.expired_types,
-            [ResourceType::NotebookInstance, ResourceType::Endpoint]
-                .into_iter()
-                .collect()
+            [
+                ResourceType::Endpoint,
+                ResourceType::UserProfile,
+                ResourceType::Space
+            ]
+            .into_iter()
+            .collect()
         );
         assert_eq!(
             (config.expires_at_tag.as_str(), config.exempt_tag.as_str()),
@@ -327,13 +482,33 @@ mod tests {
     }
 
     #[test]
+    fn the_removed_idle_variables_refuse_to_start_naming_the_replacement() {
+        for (variable, value, replacement) in [
+            ("IDLE_APP_MINUTES", "120", "IDLE_SHUTDOWN_DRIFT"),
+            ("IDLE_APPS_ENABLED", "false", "MAX_APP_LIFETIME_HOURS"),
+            ("IDLE_APP_TYPES", "KernelGateway", "MAX_APP_LIFETIME_HOURS"),
+        ] {
+            let error = config(&[(variable, value)]).expect_err(variable);
+            assert_eq!(error.variable(), variable, "{error}");
+            assert!(error.to_string().contains(replacement), "{error}");
+        }
+    }
+
+    #[test]
     fn a_bad_value_names_its_variable() {
         for (variable, value) in [
             ("DRY_RUN", "maybe"),
             ("CONCURRENCY", "0"),
             ("CONCURRENCY", "65"),
-            ("IDLE_APP_MINUTES", "-1"),
-            ("IDLE_APP_TYPES", "Notebook"),
+            ("IDLE_SHUTDOWN_DRIFT", "fix"),
+            ("IDLE_SHUTDOWN_MAX_MINUTES", "30"),
+            ("MAX_APP_LIFETIME_HOURS", "Notebook=3"),
+            ("MAX_APP_LIFETIME_HOURS", "KernelGateway"),
+            ("MAX_APP_LIFETIME_HOURS", "KernelGateway=0"),
+            ("WARNING_GRACE_MINUTES", "-5"),
+            ("HOURLY_PRICES", "ml.t3.medium=0.05"),
+            ("HOURLY_PRICES", r#"{"ml.t3.medium": "cheap"}"#),
+            ("WARNING_PARAMETER_PATH", "relative/path"),
             ("EXPIRED_RESOURCE_TYPES", "bucket"),
             ("DOMAIN_IDS", "my-domain"),
             ("DOMAIN_IDS", "d-abc-"),

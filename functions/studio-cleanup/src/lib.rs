@@ -1,25 +1,36 @@
-//! `studio-cleanup`: stops or deletes what a team forgot, on a schedule — never the wrong thing.
+//! `studio-cleanup`: enforces idle shutdown, lifetimes and expiry on a schedule — warning
+//! before it deletes, never the wrong thing.
 //!
-//! Run by an EventBridge Scheduler schedule (every 60 minutes by default). Three rules, each
-//! resource examined by the ones that apply to it:
+//! Run by an EventBridge Scheduler schedule (every 60 minutes by default). In the managed
+//! domains (`DOMAIN_IDS`, or every domain tagged `studio-catalog:managed=true`) and the account:
 //!
-//! 1. **Idle Studio apps** (`IDLE_APPS_ENABLED`): in the managed domains (`DOMAIN_IDS`, or every
-//!    domain tagged `studio-catalog:managed=true`), an `InService` app of a type in
-//!    `IDLE_APP_TYPES` (default `KernelGateway`, `JupyterLab`, `CodeEditor`,
-//!    `RStudioServerPro`) whose last user activity — or, lacking it, its creation — is at least
-//!    `IDLE_APP_MINUTES` old is deleted.
-//! 2. **Expired resources** (`EXPIRED_RESOURCES_ENABLED`, `EXPIRED_RESOURCE_TYPES`): a
-//!    resource whose `expires-at` tag (`EXPIRES_AT_TAG_KEY`) holds an RFC 3339 time in the past:
-//!    Studio apps deleted, notebook instances stopped, endpoints deleted, Service Catalog
-//!    provisioned products terminated (their CloudFormation stack checked first). A value that
-//!    is not an RFC 3339 date-time is reported, never acted on.
-//! 3. **Exempt**: a resource tagged `cleanup=exempt` (`EXEMPT_TAG_KEY`) is never touched.
+//! 1. **`idle-shutdown-drift`** (`IDLE_SHUTDOWN_DRIFT=report|repair|off`): profiles and spaces
+//!    whose JupyterLab / Code Editor idle shutdown (`AppLifecycleManagement.IdleSettings`) is
+//!    off or longer than the maximum (`IDLE_SHUTDOWN_MAX_MINUTES`, else the domain's
+//!    `MaxIdleTimeoutInMinutes`) are reported or repaired (UpdateUserProfile / UpdateSpace).
+//! 2. **`max-lifetime`** (`MAX_APP_LIFETIME_HOURS`, e.g. `KernelGateway=12,Canvas=8`): an
+//!    `InService` app of a listed type older than its lifetime (ListApps' `CreationTime`) is
+//!    deleted.
+//! 3. **`expired`** (`EXPIRED_RESOURCE_TYPES`): a resource whose `expires-at` tag holds an RFC
+//!    3339 time in the past: apps deleted, notebook instances stopped, endpoints deleted,
+//!    provisioned products terminated; an expired user profile or space has its apps deleted
+//!    (the profile or space itself is kept). A malformed value is reported, never acted on.
+//! 4. **Warn, then act**: a destructive action is first recorded as a warning (the tag
+//!    `studio-catalog:cleanup-warning`, or an SSM parameter for a provisioned product) and
+//!    published as an EventBridge event naming the owner; a later run acts once
+//!    `WARNING_GRACE_MINUTES` have passed, unless the resource became exempt or no longer
+//!    qualifies (then the warning is withdrawn).
+//! 5. **Exempt**: a resource tagged `cleanup=exempt` (`EXEMPT_TAG_KEY`) is never touched.
+//!
+//! The idle rule on `LastUserActivityTimestamp` is gone: on AWS that field moves with health
+//! checks (DescribeApp, API reference), so it never shows an app idle.
 //!
 //! `DRY_RUN=true` (or `"DryRun": true` in the event) reports and changes nothing. Every run
-//! returns — and logs as its last line — a [`Report`]. One failure does not stop a run; the SDK
-//! retries throttled calls with backoff; every listing is paginated; at most `CONCURRENCY` calls
-//! are in flight; near the deadline the run stops starting work and reports what is left for
-//! the next one.
+//! returns — and logs as its last line — a [`Report`], and writes its figures as CloudWatch
+//! embedded-metric lines ([`metrics`]). One failure does not stop a run; the SDK retries
+//! throttled calls with backoff; every listing is paginated; at most `CONCURRENCY` calls are in
+//! flight; near the deadline the run stops starting work and reports what is left for the next
+//! one.
 
 pub mod aws;
 mod cleanup;
@@ -27,7 +38,10 @@ pub mod config;
 pub mod event;
 #[cfg(test)]
 mod memory;
+pub mod metrics;
+pub mod notices;
 pub mod ports;
+pub mod prices;
 pub mod report;
 pub mod rules;
 
@@ -82,6 +96,15 @@ impl<S: Studio, A: Account> Cleanup<S, A> {
         let report = self
             .run(DateTime::from(SystemTime::now()), deadline, dry_run)
             .await;
+        let timestamp_ms = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or_default();
+        metrics::emit(&metrics::emf_lines(
+            &report,
+            &self.config().metrics_namespace,
+            timestamp_ms,
+        ));
         let (acted, skipped, failed) = report.totals();
         let logged = report.for_log();
         if report.complete {

@@ -1,4 +1,4 @@
-//! The `studio-cleanup` Lambda function: scheduled termination of idle and expired resources.
+//! The `studio-cleanup` Lambda function: scheduled enforcement of idle shutdown, lifetimes and expiry.
 
 use studio_cleanup::aws::AwsAccount;
 use studio_cleanup::{Cleanup, Config};
@@ -13,10 +13,6 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk_config = aws_config::load_from_env().await;
     let sagemaker = aws_sdk_sagemaker::Client::new(&sdk_config);
     let studio = SageMakerStudio::new(sagemaker.clone());
-    let account = AwsAccount::from_clients(
-        sagemaker,
-        aws_sdk_servicecatalog::Client::new(&sdk_config),
-        aws_sdk_cloudformation::Client::new(&sdk_config),
-    );
+    let account = AwsAccount::with_sagemaker(&sdk_config, sagemaker);
     studio_cleanup::run(Cleanup::new(studio, account, config)).await
 }

@@ -18,9 +18,14 @@ use aws_smithy_types::DateTime;
 use lambda_support::{AwsError, AwsErrorKind};
 use studio_sagemaker::memory::MemoryStudio;
 
+use aws_sdk_sagemaker::types::SharingType;
+use studio_sagemaker::ports::{IdleShutdown, space_arn, user_profile_arn};
+
+use crate::notices::Notice;
 use crate::ports::{
-    App, AppOwner, Endpoint, Endpoints, NotebookInstance, NotebookInstances, Page,
-    ProvisionedProduct, ProvisionedProducts, StackState, Stacks, Tag, Termination, tag,
+    App, AppOwner, Endpoint, Endpoints, Events, NotebookInstance, NotebookInstances, Page,
+    ProvisionedProduct, ProvisionedProducts, StackState, Stacks, Tag, Termination, WarningLedger,
+    tag,
 };
 
 pub(crate) const REGION_ACCOUNT: &str = "arn:aws:sagemaker:us-east-1:123456789012";
@@ -32,6 +37,10 @@ struct State {
     products: Vec<ProvisionedProduct>,
     stacks: HashMap<String, StackState>,
     terminations: Vec<Termination>,
+    /// Every event published, with its bus.
+    published: Vec<(String, Notice)>,
+    /// The warning ledger: parameter name → value.
+    ledger: std::collections::BTreeMap<String, String>,
     /// (operation, resource) → (error, how many more calls fail).
     failures: Vec<(String, String, AwsError, usize)>,
     calls: Vec<(String, String)>,
@@ -140,8 +149,7 @@ impl InMemory {
         self.domain(id, "InService", &[("studio-catalog:managed", "true")])
     }
 
-    /// An app named `default`; returns its ARN.
-    #[allow(clippy::too_many_arguments)]
+    /// An app named `default` on an `ml.t3.medium`; returns its ARN.
     pub(crate) fn app(
         &self,
         domain_id: &str,
@@ -149,31 +157,73 @@ impl InMemory {
         app_type: &str,
         status: &str,
         created: DateTime,
-        last_user_activity: Option<DateTime>,
         tags: &[(&str, &str)],
     ) -> String {
         let app = App {
             creation_time: Some(created),
+            instance_type: Some("ml.t3.medium".to_owned()),
             ..App::new(owner, app_type.into(), "default", status.into())
         };
-        self.add_app(domain_id, app, last_user_activity, tags)
+        self.add_app(domain_id, app, tags)
     }
 
-    /// `app` in the domain, last used at `last_user_activity`, tagged `tags`; returns its ARN.
-    pub(crate) fn add_app(
-        &self,
-        domain_id: &str,
-        app: App,
-        last_user_activity: Option<DateTime>,
-        tags: &[(&str, &str)],
-    ) -> String {
+    /// `app` in the domain, tagged `tags`; returns its ARN.
+    pub(crate) fn add_app(&self, domain_id: &str, app: App, tags: &[(&str, &str)]) -> String {
         let arn = app_arn(domain_id, &app);
         self.studio.add_app(domain_id, app);
-        if let Some(stored) = self.studio.state().apps.last_mut() {
-            stored.last_user_activity = last_user_activity;
-        }
         self.studio.set_tags(&arn, tags_of(tags));
         arn
+    }
+
+    /// A user profile tagged `tags` with its own idle settings `idle`; returns its ARN.
+    pub(crate) fn user_profile(
+        &self,
+        domain_id: &str,
+        name: &str,
+        tags: &[(&str, &str)],
+        idle: IdleShutdown,
+    ) -> String {
+        let arn = self.studio.add_user_profile(domain_id, name, tags_of(tags));
+        self.studio
+            .state()
+            .profile_idle_shutdown
+            .insert((domain_id.to_owned(), name.to_owned()), idle);
+        debug_assert_eq!(arn, user_profile_arn(&domain_arn(domain_id), name));
+        arn
+    }
+
+    /// A space owned by `owner` (private if `private`), tagged `tags`, with its own idle
+    /// settings `idle`; returns its ARN.
+    pub(crate) fn space(
+        &self,
+        domain_id: &str,
+        name: &str,
+        owner: Option<&str>,
+        private: bool,
+        tags: &[(&str, &str)],
+        idle: IdleShutdown,
+    ) -> String {
+        let sharing = if private {
+            SharingType::Private
+        } else {
+            SharingType::Shared
+        };
+        self.studio.add_space(domain_id, name, owner, Some(sharing));
+        let arn = space_arn(&domain_arn(domain_id), name);
+        self.studio.set_tags(&arn, tags_of(tags));
+        self.studio
+            .state()
+            .space_idle_shutdown
+            .insert((domain_id.to_owned(), name.to_owned()), idle);
+        arn
+    }
+
+    /// The domain's default idle settings.
+    pub(crate) fn domain_idle_defaults(&self, domain_id: &str, idle: IdleShutdown) {
+        self.studio
+            .state()
+            .domain_idle_shutdown
+            .insert(domain_id.to_owned(), idle);
     }
 
     pub(crate) fn notebook(&self, name: &str, status: &str, tags: &[(&str, &str)]) -> String {
@@ -182,6 +232,7 @@ impl InMemory {
             name: name.to_owned(),
             arn: arn.clone(),
             status: status.into(),
+            instance_type: Some("ml.t3.medium".to_owned()),
         });
         self.studio.set_tags(&arn, tags_of(tags));
         arn
@@ -278,6 +329,16 @@ impl MemoryAccount {
         self.state().terminations.clone()
     }
 
+    /// Every event published, with its bus.
+    pub(crate) fn published(&self) -> Vec<(String, Notice)> {
+        self.state().published.clone()
+    }
+
+    /// The ledger's value for product `id` under `path`.
+    pub(crate) fn ledger_value(&self, path: &str, id: &str) -> Option<String> {
+        self.state().ledger.get(&format!("{path}/{id}")).cloned()
+    }
+
     // ---- the call machinery ---------------------------------------------------------------
 
     /// Logs the call and answers an injected failure if one is armed.
@@ -308,8 +369,62 @@ fn tags_of(pairs: &[(&str, &str)]) -> Vec<Tag> {
     pairs.iter().map(|(k, v)| tag(*k, *v)).collect()
 }
 
+pub(crate) fn domain_arn(domain_id: &str) -> String {
+    format!("{REGION_ACCOUNT}:domain/{domain_id}")
+}
+
 pub(crate) fn app_arn(domain_id: &str, app: &App) -> String {
-    app.arn(&format!("{REGION_ACCOUNT}:domain/{domain_id}"))
+    app.arn(&domain_arn(domain_id))
+}
+
+impl Events for MemoryAccount {
+    async fn put_notices(&self, bus: &str, notices: &[Notice]) -> Result<usize, AwsError> {
+        self.enter("PutEvents", bus)?;
+        assert!(
+            notices.len() <= crate::notices::MAX_ENTRIES_PER_CALL,
+            "PutEvents takes at most 10 entries"
+        );
+        let mut state = self.state();
+        for notice in notices {
+            state.published.push((bus.to_owned(), notice.clone()));
+        }
+        Ok(0)
+    }
+}
+
+impl WarningLedger for MemoryAccount {
+    async fn list_warnings_page(
+        &self,
+        path: &str,
+        next_token: Option<String>,
+    ) -> Result<Page<(String, String)>, AwsError> {
+        self.enter("GetParametersByPath", path)?;
+        let prefix = format!("{path}/");
+        let warnings: Vec<(String, String)> = self
+            .state()
+            .ledger
+            .iter()
+            .filter_map(|(name, value)| {
+                let id = name.strip_prefix(&prefix)?;
+                (!id.contains('/')).then(|| (id.to_owned(), value.clone()))
+            })
+            .collect();
+        Ok(self.page(&warnings, next_token))
+    }
+
+    async fn put_warning(&self, path: &str, id: &str, value: &str) -> Result<(), AwsError> {
+        self.enter("PutParameter", id)?;
+        self.state()
+            .ledger
+            .insert(format!("{path}/{id}"), value.to_owned());
+        Ok(())
+    }
+
+    async fn delete_warning(&self, path: &str, id: &str) -> Result<(), AwsError> {
+        self.enter("DeleteParameter", id)?;
+        self.state().ledger.remove(&format!("{path}/{id}"));
+        Ok(())
+    }
 }
 
 impl NotebookInstances for MemoryAccount {

@@ -17,8 +17,12 @@ use lambda_support::AwsError;
 
 pub use aws_sdk_sagemaker::types::Tag;
 pub use studio_sagemaker::ports::{
-    App, AppDescription, AppOwner, Apps, Domain, DomainSummary, Domains, Page, Tags,
+    App, AppOwner, Apps, Domain, DomainSummary, Domains, IdleSettings, IdleShutdown,
+    IdleShutdownApp, IdleShutdownSettings, Page, Space, Spaces, Tags, UserProfileSummary,
+    UserProfiles,
 };
+
+use crate::notices::Notice;
 
 /// `key=value`, as SageMaker and Service Catalog both tag.
 pub fn tag(key: impl Into<String>, value: impl Into<String>) -> Tag {
@@ -31,6 +35,8 @@ pub struct NotebookInstance {
     pub name: String,
     pub arn: String,
     pub status: NotebookInstanceStatus,
+    /// `ml.t3.medium`, …
+    pub instance_type: Option<String>,
 }
 
 /// A SageMaker endpoint.
@@ -127,13 +133,56 @@ pub trait Stacks: Send + Sync {
     ) -> impl Future<Output = Result<Option<StackState>, AwsError>> + Send;
 }
 
-/// What the cleanup touches in Studio: domains, apps and tags (of every SageMaker resource,
-/// notebook instances and endpoints included) — the suite's shared ports.
-pub trait Studio: Domains + Apps + Tags {}
+/// EventBridge.
+pub trait Events: Send + Sync {
+    /// PutEvents of at most 10 notices on `bus`; returns how many entries EventBridge refused
+    /// (`FailedEntryCount`).
+    fn put_notices(
+        &self,
+        bus: &str,
+        notices: &[Notice],
+    ) -> impl Future<Output = Result<usize, AwsError>> + Send;
+}
 
-impl<T> Studio for T where T: Domains + Apps + Tags {}
+/// Where the warnings of provisioned products are kept (Service Catalog tags a provisioned
+/// product only through UpdateProvisionedProduct, which re-runs its stack): SSM parameters under
+/// `path`, one per product, named by its id, holding `<rfc3339>/<rule>`.
+pub trait WarningLedger: Send + Sync {
+    /// One page of GetParametersByPath: (product id, value).
+    fn list_warnings_page(
+        &self,
+        path: &str,
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<Page<(String, String)>, AwsError>> + Send;
+    /// PutParameter (overwriting).
+    fn put_warning(
+        &self,
+        path: &str,
+        id: &str,
+        value: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+    /// DeleteParameter (a missing one is not an error).
+    fn delete_warning(
+        &self,
+        path: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+/// What the cleanup touches in Studio: domains, profiles, spaces, their idle settings, apps and
+/// tags (of every SageMaker resource, notebook instances and endpoints included) — the suite's
+/// shared ports.
+pub trait Studio: Domains + UserProfiles + Spaces + IdleShutdownSettings + Apps + Tags {}
+
+impl<T> Studio for T where T: Domains + UserProfiles + Spaces + IdleShutdownSettings + Apps + Tags {}
 
 /// What the cleanup touches beyond Studio in one account and region: its own ports.
-pub trait Account: NotebookInstances + Endpoints + ProvisionedProducts + Stacks {}
+pub trait Account:
+    NotebookInstances + Endpoints + ProvisionedProducts + Stacks + Events + WarningLedger
+{
+}
 
-impl<T> Account for T where T: NotebookInstances + Endpoints + ProvisionedProducts + Stacks {}
+impl<T> Account for T where
+    T: NotebookInstances + Endpoints + ProvisionedProducts + Stacks + Events + WarningLedger
+{
+}

@@ -18,15 +18,22 @@ pub enum ResourceType {
     Endpoint,
     /// A Service Catalog provisioned product.
     ProvisionedProduct,
+    /// A Studio user profile (its idle settings checked; expired: its apps deleted, the
+    /// profile kept).
+    UserProfile,
+    /// A Studio space (the same).
+    Space,
 }
 
 impl ResourceType {
-    /// The types rule 2 (expiry) can handle.
-    pub const EXPIRABLE: [Self; 4] = [
+    /// The types the expiry rule can handle.
+    pub const EXPIRABLE: [Self; 6] = [
         Self::StudioApp,
         Self::NotebookInstance,
         Self::Endpoint,
         Self::ProvisionedProduct,
+        Self::UserProfile,
+        Self::Space,
     ];
 
     /// The name used in the report and in `EXPIRED_RESOURCE_TYPES`.
@@ -37,20 +44,49 @@ impl ResourceType {
             Self::NotebookInstance => "notebook_instance",
             Self::Endpoint => "endpoint",
             Self::ProvisionedProduct => "provisioned_product",
+            Self::UserProfile => "user_profile",
+            Self::Space => "space",
         }
     }
 }
 
-/// The rules.
+/// The rules, named as the report, the metrics, the events and the warning tag name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum Rule {
-    /// Rule 1: Studio apps without user activity for `IDLE_APP_MINUTES`.
-    IdleApp,
-    /// Rule 2: resources whose `expires-at` tag is in the past.
+    /// Profiles and spaces whose idle shutdown is off or longer than the maximum.
+    IdleShutdownDrift,
+    /// `InService` apps older than `MAX_APP_LIFETIME_HOURS` for their type.
+    MaxLifetime,
+    /// Resources whose `expires-at` tag is in the past (and the apps of expired profiles and
+    /// spaces).
     Expired,
-    /// Rule 3: resources tagged `cleanup=exempt` are never touched.
+    /// Resources tagged `cleanup=exempt` are never touched.
     Exempt,
+}
+
+impl Rule {
+    /// The name in the report, the metrics' `Rule` dimension, the events and the warning tag.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::IdleShutdownDrift => "idle-shutdown-drift",
+            Self::MaxLifetime => "max-lifetime",
+            Self::Expired => "expired",
+            Self::Exempt => "exempt",
+        }
+    }
+
+    /// The rule of that name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Self::IdleShutdownDrift,
+            Self::MaxLifetime,
+            Self::Expired,
+            Self::Exempt,
+        ]
+        .into_iter()
+        .find(|rule| rule.as_str() == name)
+    }
 }
 
 /// Why a rule left a resource alone.
@@ -61,10 +97,19 @@ pub enum SkipReason {
     Exempt,
     /// Not in a state the action applies to (`Pending`, `Deleting`, `Failed`, `Stopped`, …).
     NotInService,
-    /// An app type the idle rule keeps (e.g. `JupyterServer`).
-    AppTypeKept,
-    /// Used recently.
-    Active,
+    /// An app type the lifetime rule has no limit for.
+    NoLifetimeLimit,
+    /// Younger than its type's lifetime.
+    WithinLifetime,
+    /// Its idle shutdown is on and within the maximum (or it sets none and inherits).
+    NoDrift,
+    /// An expired profile or space: its apps are deleted, the resource itself is kept (its
+    /// data too; deleting it is the product's or an admin's job).
+    AppsOffboarded,
+    /// Drift found and reported (`IDLE_SHUTDOWN_DRIFT=report`), not repaired.
+    DriftReported,
+    /// Warned; the grace period is not over yet.
+    InGracePeriod,
     /// Its expiry time is in the future.
     NotExpired,
     /// It has no expiry tag.
@@ -82,7 +127,10 @@ pub enum SkipReason {
 pub struct Tally {
     /// Resources the rule examined.
     pub scanned: u64,
-    /// Resources it acted on (would have, in a dry run).
+    /// Resources it warned about (would have, in a dry run).
+    #[serde(default)]
+    pub warned: u64,
+    /// Resources it acted on (would have, in a dry run); for the drift rule: repaired.
     pub acted: u64,
     /// Resources it left alone (for `exempt`: the resources it protected).
     pub skipped: u64,
@@ -91,7 +139,7 @@ pub struct Tally {
 }
 
 /// One action taken (or, in a dry run, that would have been taken).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Action {
     /// The rule that decided it.
     pub rule: Rule,
@@ -99,12 +147,60 @@ pub struct Action {
     /// The resource's ARN.
     pub arn: String,
     /// The API operation: `DeleteApp`, `StopNotebookInstance`, `DeleteEndpoint`,
-    /// `TerminateProvisionedProduct`.
+    /// `TerminateProvisionedProduct`, `UpdateUserProfile`, `UpdateSpace`.
     pub action: String,
-    /// Why, e.g. `no user activity since 2024-01-01T00:00:00Z`.
+    /// Why, e.g. `expired at 2024-01-01T00:00:00Z`.
     pub reason: String,
     /// `true` if it was not done because of `DRY_RUN`.
     pub dry_run: bool,
+    /// What the stopped instance cost an hour (USD, from the price table), if it runs on one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_hourly_cost: Option<f64>,
+}
+
+/// A warning recorded (or, in a dry run, that would have been): the action follows on a later
+/// run once `act_after` has passed, unless the resource became exempt or no longer qualifies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    pub rule: Rule,
+    pub resource_type: ResourceType,
+    pub arn: String,
+    /// The action that will follow.
+    pub action: String,
+    pub reason: String,
+    /// RFC 3339.
+    pub warned_at: String,
+    /// RFC 3339.
+    pub act_after: String,
+    pub dry_run: bool,
+}
+
+/// A warning withdrawn: the resource became exempt, or no rule wants it any more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelledWarning {
+    /// The rule of the warning (none if its value was not one the cleanup writes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<Rule>,
+    pub resource_type: ResourceType,
+    pub arn: String,
+    /// `exempt` or `no longer applies`.
+    pub why: String,
+    pub dry_run: bool,
+}
+
+/// Idle-shutdown drift found on a profile or a space, and whether it was repaired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drift {
+    pub resource_type: ResourceType,
+    pub arn: String,
+    /// `JupyterLab` or `CodeEditor`.
+    pub app_type: String,
+    /// What is wrong, e.g. `idle shutdown is DISABLED` or `idle timeout 10080 min exceeds the maximum 240`.
+    pub finding: String,
+    /// The timeout it was (or would be) set to.
+    pub repaired_timeout_minutes: Option<i32>,
+    /// Whether it was repaired (`IDLE_SHUTDOWN_DRIFT=repair`, not a dry run).
+    pub repaired: bool,
 }
 
 /// One failure: an action or a listing that did not succeed.
@@ -150,7 +246,7 @@ impl Remaining {
 }
 
 /// The report of one run: the function's return value and its last log line.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// Whether nothing was changed on purpose (`DRY_RUN`).
     pub dry_run: bool,
@@ -170,6 +266,18 @@ pub struct Report {
     pub skipped: BTreeMap<Rule, BTreeMap<SkipReason, u64>>,
     /// Every action, with the resource's ARN.
     pub actions: Vec<Action>,
+    /// Every warning recorded this run.
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
+    /// Every warning withdrawn this run.
+    #[serde(default)]
+    pub cancelled_warnings: Vec<CancelledWarning>,
+    /// Idle-shutdown drift found (and repaired or reported).
+    #[serde(default)]
+    pub drift: Vec<Drift>,
+    /// Events published to EventBridge (warnings and actions).
+    #[serde(default)]
+    pub events_published: u64,
     /// Every failure.
     pub failures: Vec<Failure>,
     /// Expiry tags that could not be read.
@@ -235,11 +343,17 @@ impl Report {
         }
         let mut trimmed = self.clone();
         trimmed.actions.clear();
+        trimmed.warnings.clear();
+        trimmed.cancelled_warnings.clear();
+        trimmed.drift.clear();
         trimmed.failures.clear();
         trimmed.malformed_tags.clear();
         let mut value = serde_json::to_value(trimmed).unwrap_or_default();
         value["lists_omitted"] = serde_json::json!({
             "actions": self.actions.len(),
+            "warnings": self.warnings.len(),
+            "cancelled_warnings": self.cancelled_warnings.len(),
+            "drift": self.drift.len(),
             "failures": self.failures.len(),
             "malformed_tags": self.malformed_tags.len(),
         });
@@ -255,12 +369,12 @@ mod tests {
     fn names_are_snake_case_in_json() {
         let mut report = Report::default();
         report
-            .tally_mut(Rule::IdleApp, ResourceType::StudioApp)
+            .tally_mut(Rule::MaxLifetime, ResourceType::StudioApp)
             .acted = 2;
         report.count_skip(Rule::Expired, SkipReason::NoExpiryTag);
         report.count_remaining(ResourceType::ProvisionedProduct, 3);
         let json = serde_json::to_value(&report).expect("serialises");
-        assert_eq!(json["rules"]["idle_app"]["studio_app"]["acted"], 2);
+        assert_eq!(json["rules"]["max-lifetime"]["studio_app"]["acted"], 2);
         assert_eq!(json["skipped"]["expired"]["no_expiry_tag"], 1);
         assert_eq!(json["remaining"]["resources"]["provisioned_product"], 3);
         let back: Report = serde_json::from_value(json).expect("round trip");
@@ -272,14 +386,15 @@ mod tests {
         let mut report = Report::default();
         for i in 0..5000 {
             report.actions.push(Action {
-                rule: Rule::IdleApp,
+                rule: Rule::MaxLifetime,
                 resource_type: ResourceType::StudioApp,
                 arn: format!(
                     "arn:aws:sagemaker:us-east-1:123456789012:app/d-abc/user-{i}/jupyterlab/default"
                 ),
                 action: "DeleteApp".into(),
-                reason: "no user activity since 2024-01-01T00:00:00Z".into(),
+                reason: "created 2024-01-01T00:00:00Z, older than 12 h".into(),
                 dry_run: false,
+                estimated_hourly_cost: Some(0.05),
             });
         }
         let logged = report.for_log();

@@ -4,12 +4,14 @@
 //! [`SageMakerStudio`], through [`SageMakerStudio::client`].
 
 use aws_sdk_sagemaker::Client;
+use aws_sdk_sagemaker::types;
 use aws_sdk_sagemaker::types::Tag;
 use lambda_support::AwsError;
 
 use crate::ports::{
-    App, AppDescription, AppOwner, Apps, Domain, DomainSummary, Domains, Page, Space, Spaces, Tags,
-    UserProfile, UserProfileSummary, UserProfiles,
+    App, AppDescription, AppOwner, Apps, Domain, DomainSummary, Domains, IdleSettings,
+    IdleShutdown, IdleShutdownApp, IdleShutdownSettings, Page, Space, Spaces, Tags, UserProfile,
+    UserProfileSummary, UserProfiles,
 };
 use crate::tagging::tagging_error;
 
@@ -142,6 +144,10 @@ impl Apps for SageMakerStudio {
                 owner: owner_of(app.user_profile_name(), app.space_name()),
                 status: status(app.status()),
                 creation_time: app.creation_time().copied(),
+                instance_type: app
+                    .resource_spec()
+                    .and_then(|spec| spec.instance_type())
+                    .map(|instance_type| instance_type.as_str().to_owned()),
             },
         )
     }
@@ -316,6 +322,267 @@ impl UserProfiles for SageMakerStudio {
             .await
             .map(drop)
             .map_err(|error| AwsError::from_sdk("DeleteUserProfile", &error))
+    }
+}
+
+/// A profile's or a domain's `IdleSettings` as the port keeps them.
+fn idle_settings(settings: Option<&types::IdleSettings>) -> Option<IdleSettings> {
+    settings.map(|idle| IdleSettings {
+        enabled: idle
+            .lifecycle_management()
+            .map(|management| *management == types::LifecycleManagement::Enabled),
+        timeout_minutes: idle.idle_timeout_in_minutes(),
+        min_timeout_minutes: idle.min_idle_timeout_in_minutes(),
+        max_timeout_minutes: idle.max_idle_timeout_in_minutes(),
+    })
+}
+
+/// The idle settings of `UserSettings` (a domain's defaults or a profile's own).
+fn user_idle_shutdown(settings: Option<&types::UserSettings>) -> IdleShutdown {
+    IdleShutdown {
+        jupyter_lab: idle_settings(
+            settings
+                .and_then(|s| s.jupyter_lab_app_settings())
+                .and_then(|s| s.app_lifecycle_management())
+                .and_then(|m| m.idle_settings()),
+        ),
+        code_editor: idle_settings(
+            settings
+                .and_then(|s| s.code_editor_app_settings())
+                .and_then(|s| s.app_lifecycle_management())
+                .and_then(|m| m.idle_settings()),
+        ),
+    }
+}
+
+/// A space's idle settings: `SpaceIdleSettings` holds only the timeout.
+fn space_idle_settings(settings: Option<&types::SpaceIdleSettings>) -> Option<IdleSettings> {
+    settings.map(|idle| IdleSettings {
+        timeout_minutes: idle.idle_timeout_in_minutes(),
+        ..IdleSettings::default()
+    })
+}
+
+/// `UserSettings` carrying `app`'s settings as `current` holds them, with its
+/// `AppLifecycleManagement.IdleSettings` replaced by `settings`.
+///
+/// The whole `JupyterLabAppSettings` / `CodeEditorAppSettings` is sent, not only its lifecycle part:
+/// the API reference does not say whether UpdateUserProfile merges the members of a nested
+/// settings structure or replaces the structure (the emulator replaces it), and a repair must not
+/// drop the profile's images, repositories or default instance type either way. The other members
+/// of `UserSettings` are left out, so they are untouched under both readings.
+fn user_settings_with(
+    app: IdleShutdownApp,
+    settings: IdleSettings,
+    current: Option<&types::UserSettings>,
+) -> types::UserSettings {
+    let idle = types::IdleSettings::builder()
+        .set_lifecycle_management(settings.enabled.map(|enabled| {
+            if enabled {
+                types::LifecycleManagement::Enabled
+            } else {
+                types::LifecycleManagement::Disabled
+            }
+        }))
+        .set_idle_timeout_in_minutes(settings.timeout_minutes)
+        .set_min_idle_timeout_in_minutes(settings.min_timeout_minutes)
+        .set_max_idle_timeout_in_minutes(settings.max_timeout_minutes)
+        .build();
+    let management = |current: Option<types::AppLifecycleManagement>| {
+        let mut management =
+            current.unwrap_or_else(|| types::AppLifecycleManagement::builder().build());
+        management.idle_settings = Some(idle);
+        management
+    };
+    match app {
+        IdleShutdownApp::JupyterLab => {
+            let mut app_settings = current
+                .and_then(types::UserSettings::jupyter_lab_app_settings)
+                .cloned()
+                .unwrap_or_else(|| types::JupyterLabAppSettings::builder().build());
+            app_settings.app_lifecycle_management =
+                Some(management(app_settings.app_lifecycle_management.take()));
+            types::UserSettings::builder()
+                .jupyter_lab_app_settings(app_settings)
+                .build()
+        }
+        IdleShutdownApp::CodeEditor => {
+            let mut app_settings = current
+                .and_then(types::UserSettings::code_editor_app_settings)
+                .cloned()
+                .unwrap_or_else(|| types::CodeEditorAppSettings::builder().build());
+            app_settings.app_lifecycle_management =
+                Some(management(app_settings.app_lifecycle_management.take()));
+            types::UserSettings::builder()
+                .code_editor_app_settings(app_settings)
+                .build()
+        }
+    }
+}
+
+/// `SpaceSettings` carrying `app`'s space settings as `current` holds them, with its
+/// `AppLifecycleManagement.IdleSettings.IdleTimeoutInMinutes` set from `settings` (whole, for the
+/// reason [`user_settings_with`] gives).
+fn space_settings_with(
+    app: IdleShutdownApp,
+    settings: IdleSettings,
+    current: Option<&types::SpaceSettings>,
+) -> types::SpaceSettings {
+    let management = |current: Option<types::SpaceAppLifecycleManagement>| {
+        let mut management =
+            current.unwrap_or_else(|| types::SpaceAppLifecycleManagement::builder().build());
+        management.idle_settings = Some(
+            types::SpaceIdleSettings::builder()
+                .set_idle_timeout_in_minutes(settings.timeout_minutes)
+                .build(),
+        );
+        management
+    };
+    match app {
+        IdleShutdownApp::JupyterLab => {
+            let mut app_settings = current
+                .and_then(types::SpaceSettings::jupyter_lab_app_settings)
+                .cloned()
+                .unwrap_or_else(|| types::SpaceJupyterLabAppSettings::builder().build());
+            app_settings.app_lifecycle_management =
+                Some(management(app_settings.app_lifecycle_management.take()));
+            types::SpaceSettings::builder()
+                .jupyter_lab_app_settings(app_settings)
+                .build()
+        }
+        IdleShutdownApp::CodeEditor => {
+            let mut app_settings = current
+                .and_then(types::SpaceSettings::code_editor_app_settings)
+                .cloned()
+                .unwrap_or_else(|| types::SpaceCodeEditorAppSettings::builder().build());
+            app_settings.app_lifecycle_management =
+                Some(management(app_settings.app_lifecycle_management.take()));
+            types::SpaceSettings::builder()
+                .code_editor_app_settings(app_settings)
+                .build()
+        }
+    }
+}
+
+impl IdleShutdownSettings for SageMakerStudio {
+    async fn domain_idle_shutdown(
+        &self,
+        domain_id: &str,
+    ) -> Result<Option<IdleShutdown>, AwsError> {
+        match self
+            .client
+            .describe_domain()
+            .domain_id(domain_id)
+            .send()
+            .await
+        {
+            Ok(output) => Ok(Some(user_idle_shutdown(output.default_user_settings()))),
+            Err(error) => none_if_not_found(AwsError::from_sdk("DescribeDomain", &error)),
+        }
+    }
+
+    async fn user_profile_idle_shutdown(
+        &self,
+        domain_id: &str,
+        user_profile_name: &str,
+    ) -> Result<Option<IdleShutdown>, AwsError> {
+        match self
+            .client
+            .describe_user_profile()
+            .domain_id(domain_id)
+            .user_profile_name(user_profile_name)
+            .send()
+            .await
+        {
+            Ok(output) => Ok(Some(user_idle_shutdown(output.user_settings()))),
+            Err(error) => none_if_not_found(AwsError::from_sdk("DescribeUserProfile", &error)),
+        }
+    }
+
+    async fn space_idle_shutdown(
+        &self,
+        domain_id: &str,
+        space_name: &str,
+    ) -> Result<Option<IdleShutdown>, AwsError> {
+        match self
+            .client
+            .describe_space()
+            .domain_id(domain_id)
+            .space_name(space_name)
+            .send()
+            .await
+        {
+            Ok(output) => {
+                let settings = output.space_settings();
+                Ok(Some(IdleShutdown {
+                    jupyter_lab: space_idle_settings(
+                        settings
+                            .and_then(|s| s.jupyter_lab_app_settings())
+                            .and_then(|s| s.app_lifecycle_management())
+                            .and_then(|m| m.idle_settings()),
+                    ),
+                    code_editor: space_idle_settings(
+                        settings
+                            .and_then(|s| s.code_editor_app_settings())
+                            .and_then(|s| s.app_lifecycle_management())
+                            .and_then(|m| m.idle_settings()),
+                    ),
+                }))
+            }
+            Err(error) => none_if_not_found(AwsError::from_sdk("DescribeSpace", &error)),
+        }
+    }
+
+    async fn update_user_profile_idle_shutdown(
+        &self,
+        domain_id: &str,
+        user_profile_name: &str,
+        app: IdleShutdownApp,
+        settings: IdleSettings,
+    ) -> Result<(), AwsError> {
+        let current = self
+            .client
+            .describe_user_profile()
+            .domain_id(domain_id)
+            .user_profile_name(user_profile_name)
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk("DescribeUserProfile", &error))?;
+        self.client
+            .update_user_profile()
+            .domain_id(domain_id)
+            .user_profile_name(user_profile_name)
+            .user_settings(user_settings_with(app, settings, current.user_settings()))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| AwsError::from_sdk("UpdateUserProfile", &error))
+    }
+
+    async fn update_space_idle_shutdown(
+        &self,
+        domain_id: &str,
+        space_name: &str,
+        app: IdleShutdownApp,
+        settings: IdleSettings,
+    ) -> Result<(), AwsError> {
+        let current = self
+            .client
+            .describe_space()
+            .domain_id(domain_id)
+            .space_name(space_name)
+            .send()
+            .await
+            .map_err(|error| AwsError::from_sdk("DescribeSpace", &error))?;
+        self.client
+            .update_space()
+            .domain_id(domain_id)
+            .space_name(space_name)
+            .space_settings(space_settings_with(app, settings, current.space_settings()))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| AwsError::from_sdk("UpdateSpace", &error))
     }
 }
 
@@ -751,6 +1018,126 @@ mod tests {
                 .to_string()
                 .contains("Check the function's execution role"),
             "{reason}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_idle_settings_repair_keeps_the_apps_other_settings_and_nothing_else_of_the_profile()
+    {
+        use aws_sdk_sagemaker::operation::describe_user_profile::DescribeUserProfileOutput;
+        use aws_sdk_sagemaker::operation::update_user_profile::UpdateUserProfileOutput;
+        let described = mock!(Client::describe_user_profile).then_output(|| {
+            DescribeUserProfileOutput::builder()
+                .user_settings(
+                    types::UserSettings::builder()
+                        .execution_role("arn:aws:iam::123456789012:role/alice")
+                        .jupyter_lab_app_settings(
+                            types::JupyterLabAppSettings::builder()
+                                .default_resource_spec(
+                                    types::ResourceSpec::builder()
+                                        .instance_type(types::AppInstanceType::MlT3Large)
+                                        .build(),
+                                )
+                                .lifecycle_config_arns("arn:aws:sagemaker:us-east-1:123456789012:studio-lifecycle-config/setup")
+                                .app_lifecycle_management(
+                                    types::AppLifecycleManagement::builder()
+                                        .idle_settings(
+                                            types::IdleSettings::builder()
+                                                .lifecycle_management(
+                                                    types::LifecycleManagement::Disabled,
+                                                )
+                                                .build(),
+                                        )
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        });
+        let update = mock!(Client::update_user_profile)
+            .match_requests(|input| {
+                let settings = input.user_settings();
+                let jupyter_lab = settings.and_then(|s| s.jupyter_lab_app_settings());
+                let idle = jupyter_lab
+                    .and_then(|s| s.app_lifecycle_management())
+                    .and_then(|m| m.idle_settings());
+                settings.is_some_and(|s| {
+                    s.execution_role().is_none() && s.code_editor_app_settings().is_none()
+                }) && jupyter_lab.is_some_and(|s| {
+                    s.default_resource_spec().and_then(|r| r.instance_type())
+                        == Some(&types::AppInstanceType::MlT3Large)
+                        && s.lifecycle_config_arns().len() == 1
+                }) && idle.is_some_and(|i| {
+                    i.lifecycle_management() == Some(&types::LifecycleManagement::Enabled)
+                        && i.idle_timeout_in_minutes() == Some(120)
+                })
+            })
+            .then_output(|| UpdateUserProfileOutput::builder().build());
+        let studio = SageMakerStudio::new(mock_client!(aws_sdk_sagemaker, [&described, &update]));
+
+        studio
+            .update_user_profile_idle_shutdown(
+                "d-abcdef123456",
+                "alice",
+                IdleShutdownApp::JupyterLab,
+                IdleSettings {
+                    enabled: Some(true),
+                    timeout_minutes: Some(120),
+                    ..IdleSettings::default()
+                },
+            )
+            .await
+            .unwrap();
+
+        assert_eq!(update.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_domains_default_idle_settings_are_read_per_app_type() {
+        let described = mock!(Client::describe_domain).then_output(|| {
+            DescribeDomainOutput::builder()
+                .default_user_settings(
+                    UserSettings::builder()
+                        .code_editor_app_settings(
+                            types::CodeEditorAppSettings::builder()
+                                .app_lifecycle_management(
+                                    types::AppLifecycleManagement::builder()
+                                        .idle_settings(
+                                            types::IdleSettings::builder()
+                                                .lifecycle_management(
+                                                    types::LifecycleManagement::Enabled,
+                                                )
+                                                .idle_timeout_in_minutes(60)
+                                                .max_idle_timeout_in_minutes(240)
+                                                .build(),
+                                        )
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        });
+        let studio = SageMakerStudio::new(mock_client!(aws_sdk_sagemaker, [&described]));
+
+        let idle = studio
+            .domain_idle_shutdown("d-abcdef123456")
+            .await
+            .unwrap()
+            .unwrap();
+
+        assert_eq!(idle.jupyter_lab, None);
+        let editor = idle.get(IdleShutdownApp::CodeEditor).unwrap();
+        assert_eq!(
+            (
+                editor.enabled,
+                editor.timeout_minutes,
+                editor.max_timeout_minutes
+            ),
+            (Some(true), Some(60), Some(240))
         );
     }
 }

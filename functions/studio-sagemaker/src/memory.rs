@@ -28,8 +28,9 @@ use aws_smithy_types::DateTime;
 use lambda_support::{AwsError, AwsErrorKind};
 
 use crate::ports::{
-    App, AppDescription, AppOwner, Apps, Domain, DomainSummary, Domains, Page, Space, Spaces, Tags,
-    UserProfile, UserProfileSummary, UserProfiles,
+    App, AppDescription, AppOwner, Apps, Domain, DomainSummary, Domains, IdleSettings,
+    IdleShutdown, IdleShutdownApp, IdleShutdownSettings, Page, Space, Spaces, Tags, UserProfile,
+    UserProfileSummary, UserProfiles,
 };
 
 /// The ARN of a resource of the fake's account and region, `resource` being e.g.
@@ -117,6 +118,12 @@ pub struct StudioState {
     pub apps: Vec<StoredApp>,
     /// By resource ARN; a resource without an entry is gone (or was never taggable).
     pub tags: BTreeMap<String, Vec<Tag>>,
+    /// A domain's `DefaultUserSettings` idle settings, by domain id.
+    pub domain_idle_shutdown: BTreeMap<String, IdleShutdown>,
+    /// A profile's `UserSettings` idle settings, by domain id and profile name.
+    pub profile_idle_shutdown: BTreeMap<(String, String), IdleShutdown>,
+    /// A space's `SpaceSettings` idle settings, by domain id and space name.
+    pub space_idle_shutdown: BTreeMap<(String, String), IdleShutdown>,
     /// A status and reason a new profile settles to instead of `InService`.
     pub new_profiles_settle_to: Option<(UserProfileStatus, String)>,
     /// The next DescribeUserProfile finds nothing (as if it ran just before a concurrent
@@ -762,6 +769,117 @@ impl UserProfiles for MemoryStudio {
             ));
         }
         stored.profile.status = UserProfileStatus::Deleting;
+        Ok(())
+    }
+}
+
+impl IdleShutdownSettings for MemoryStudio {
+    async fn domain_idle_shutdown(
+        &self,
+        domain_id: &str,
+    ) -> Result<Option<IdleShutdown>, AwsError> {
+        let mut state = self.call("DescribeDomain", domain_id)?;
+        state.settle();
+        if !state.domains.contains_key(domain_id) {
+            return Ok(None);
+        }
+        Ok(Some(
+            state
+                .domain_idle_shutdown
+                .get(domain_id)
+                .copied()
+                .unwrap_or_default(),
+        ))
+    }
+
+    async fn user_profile_idle_shutdown(
+        &self,
+        domain_id: &str,
+        user_profile_name: &str,
+    ) -> Result<Option<IdleShutdown>, AwsError> {
+        let mut state = self.call(
+            "DescribeUserProfile",
+            &format!("{domain_id}/{user_profile_name}"),
+        )?;
+        state.settle();
+        let key = (domain_id.to_owned(), user_profile_name.to_owned());
+        if !state.profiles.contains_key(&key) {
+            return Ok(None);
+        }
+        Ok(Some(
+            state
+                .profile_idle_shutdown
+                .get(&key)
+                .copied()
+                .unwrap_or_default(),
+        ))
+    }
+
+    async fn space_idle_shutdown(
+        &self,
+        domain_id: &str,
+        space_name: &str,
+    ) -> Result<Option<IdleShutdown>, AwsError> {
+        let mut state = self.call("DescribeSpace", space_name)?;
+        state.settle();
+        let key = (domain_id.to_owned(), space_name.to_owned());
+        if !state.spaces.contains_key(&key) {
+            return Ok(None);
+        }
+        Ok(Some(
+            state
+                .space_idle_shutdown
+                .get(&key)
+                .copied()
+                .unwrap_or_default(),
+        ))
+    }
+
+    async fn update_user_profile_idle_shutdown(
+        &self,
+        domain_id: &str,
+        user_profile_name: &str,
+        app: IdleShutdownApp,
+        settings: IdleSettings,
+    ) -> Result<(), AwsError> {
+        let mut state = self.call(
+            "UpdateUserProfile",
+            &format!("{domain_id}/{user_profile_name} {}", app.as_str()),
+        )?;
+        state.profile_mut("UpdateUserProfile", domain_id, user_profile_name)?;
+        state
+            .profile_idle_shutdown
+            .entry((domain_id.to_owned(), user_profile_name.to_owned()))
+            .or_default()
+            .set(app, settings);
+        Ok(())
+    }
+
+    async fn update_space_idle_shutdown(
+        &self,
+        domain_id: &str,
+        space_name: &str,
+        app: IdleShutdownApp,
+        settings: IdleSettings,
+    ) -> Result<(), AwsError> {
+        let mut state = self.call("UpdateSpace", &format!("{space_name} {}", app.as_str()))?;
+        let key = (domain_id.to_owned(), space_name.to_owned());
+        if !state.spaces.contains_key(&key) {
+            return Err(not_found(
+                "UpdateSpace",
+                &format!("Space with name {space_name}"),
+            ));
+        }
+        // A space's idle settings hold only the timeout (`SpaceIdleSettings`).
+        let timeout_only = IdleSettings {
+            timeout_minutes: settings.timeout_minutes,
+            ..IdleSettings::default()
+        };
+        state
+            .space_idle_shutdown
+            .entry(key)
+            .or_default()
+            .set(app, timeout_only);
         Ok(())
     }
 }

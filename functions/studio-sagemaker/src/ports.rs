@@ -81,6 +81,8 @@ pub struct App {
     pub owner: AppOwner,
     pub status: AppStatus,
     pub creation_time: Option<DateTime>,
+    /// `ResourceSpec.InstanceType` (`ml.t3.medium`, …), if ListApps gave it.
+    pub instance_type: Option<String>,
 }
 
 impl App {
@@ -97,6 +99,7 @@ impl App {
             owner,
             status,
             creation_time: None,
+            instance_type: None,
         }
     }
 
@@ -122,6 +125,22 @@ impl App {
             self.app_name
         )
     }
+}
+
+/// A user profile's ARN, from its domain's: `domain/<id>` becomes `user-profile/<id>/<name>`.
+pub fn user_profile_arn(domain_arn: &str, user_profile_name: &str) -> String {
+    let (prefix, domain_id) = domain_arn
+        .rsplit_once(":domain/")
+        .unwrap_or((domain_arn, ""));
+    format!("{prefix}:user-profile/{domain_id}/{user_profile_name}")
+}
+
+/// A space's ARN, from its domain's: `domain/<id>` becomes `space/<id>/<name>`.
+pub fn space_arn(domain_arn: &str, space_name: &str) -> String {
+    let (prefix, domain_id) = domain_arn
+        .rsplit_once(":domain/")
+        .unwrap_or((domain_arn, ""));
+    format!("{prefix}:space/{domain_id}/{space_name}")
 }
 
 /// What DescribeApp tells about an app's use.
@@ -213,6 +232,111 @@ pub struct Domain {
     pub home_efs_file_system_id: String,
     /// `DefaultUserSettings.ExecutionRole`.
     pub default_execution_role: Option<String>,
+}
+
+/// The app types whose idle shutdown Studio runs itself (`AppLifecycleManagement`): JupyterLab
+/// and Code Editor apps "shut down after a period of inactivity" when it is on (developer guide,
+/// "Idle shutdown"); the other types have no such setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum IdleShutdownApp {
+    /// `JupyterLabAppSettings`.
+    JupyterLab,
+    /// `CodeEditorAppSettings`.
+    CodeEditor,
+}
+
+impl IdleShutdownApp {
+    /// Both, in the API's order.
+    pub const ALL: [Self; 2] = [Self::JupyterLab, Self::CodeEditor];
+
+    /// The app type's name (`JupyterLab`, `CodeEditor`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::JupyterLab => "JupyterLab",
+            Self::CodeEditor => "CodeEditor",
+        }
+    }
+}
+
+/// `AppLifecycleManagement.IdleSettings` of one app type, as a domain's default user settings, a
+/// profile's user settings or a space's settings hold it. A space's (`SpaceIdleSettings`) has
+/// only the timeout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IdleSettings {
+    /// `LifecycleManagement`: `Some(true)` = `ENABLED`, `Some(false)` = `DISABLED`, `None` = not
+    /// set (or a space's, which has no such field).
+    pub enabled: Option<bool>,
+    /// `IdleTimeoutInMinutes` (60–525600).
+    pub timeout_minutes: Option<i32>,
+    /// `MinIdleTimeoutInMinutes`: the least a user may choose.
+    pub min_timeout_minutes: Option<i32>,
+    /// `MaxIdleTimeoutInMinutes`: the most a user may choose.
+    pub max_timeout_minutes: Option<i32>,
+}
+
+/// The idle settings of a domain's defaults, a profile or a space, per app type; `None` where the
+/// resource sets none (it then inherits).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IdleShutdown {
+    pub jupyter_lab: Option<IdleSettings>,
+    pub code_editor: Option<IdleSettings>,
+}
+
+impl IdleShutdown {
+    /// The settings of `app`.
+    pub fn get(&self, app: IdleShutdownApp) -> Option<&IdleSettings> {
+        match app {
+            IdleShutdownApp::JupyterLab => self.jupyter_lab.as_ref(),
+            IdleShutdownApp::CodeEditor => self.code_editor.as_ref(),
+        }
+    }
+
+    /// Sets the settings of `app`.
+    pub fn set(&mut self, app: IdleShutdownApp, settings: IdleSettings) {
+        match app {
+            IdleShutdownApp::JupyterLab => self.jupyter_lab = Some(settings),
+            IdleShutdownApp::CodeEditor => self.code_editor = Some(settings),
+        }
+    }
+}
+
+/// The idle shutdown settings of domains, profiles and spaces: read (DescribeDomain,
+/// DescribeUserProfile, DescribeSpace) and, for profiles and spaces, written (UpdateUserProfile,
+/// UpdateSpace with one app type's settings as they are, its `AppLifecycleManagement` changed).
+pub trait IdleShutdownSettings: Send + Sync {
+    /// The domain's `DefaultUserSettings` idle settings; `None` if there is no such domain.
+    fn domain_idle_shutdown(
+        &self,
+        domain_id: &str,
+    ) -> impl Future<Output = Result<Option<IdleShutdown>, AwsError>> + Send;
+    /// The profile's `UserSettings` idle settings; `None` if there is no such profile.
+    fn user_profile_idle_shutdown(
+        &self,
+        domain_id: &str,
+        user_profile_name: &str,
+    ) -> impl Future<Output = Result<Option<IdleShutdown>, AwsError>> + Send;
+    /// The space's `SpaceSettings` idle settings; `None` if there is no such space.
+    fn space_idle_shutdown(
+        &self,
+        domain_id: &str,
+        space_name: &str,
+    ) -> impl Future<Output = Result<Option<IdleShutdown>, AwsError>> + Send;
+    /// UpdateUserProfile setting `app`'s `AppLifecycleManagement.IdleSettings` to `settings`.
+    fn update_user_profile_idle_shutdown(
+        &self,
+        domain_id: &str,
+        user_profile_name: &str,
+        app: IdleShutdownApp,
+        settings: IdleSettings,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+    /// UpdateSpace setting `app`'s `AppLifecycleManagement.IdleSettings.IdleTimeoutInMinutes`.
+    fn update_space_idle_shutdown(
+        &self,
+        domain_id: &str,
+        space_name: &str,
+        app: IdleShutdownApp,
+        settings: IdleSettings,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 }
 
 /// AddTags, ListTags and DeleteTags on any SageMaker resource.

@@ -5,6 +5,7 @@ use aws_sdk_sagemaker::types::EndpointStatus;
 use super::Run;
 use super::evaluation::{Candidate, Evaluation};
 use super::listing::Listing;
+use super::warnings::Destructive;
 use crate::ports::{Account, Endpoint, Studio};
 use crate::report::ResourceType;
 
@@ -30,7 +31,13 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
     pub(super) async fn evaluate_endpoint(&self, evaluation: &mut Evaluation, endpoint: &Endpoint) {
         let deletable = DELETABLE_ENDPOINT_STATUSES.contains(&endpoint.status);
         let delete = self.account.delete_endpoint(&endpoint.name);
-        self.expire_tagged(evaluation, deletable, "DeleteEndpoint", delete)
+        // ListEndpoints does not name the instance type (its endpoint config does): no cost.
+        let destructive = Destructive {
+            operation: "DeleteEndpoint",
+            clears_after: false,
+            hourly_cost: None,
+        };
+        self.expire_tagged(evaluation, deletable, destructive, delete)
             .await;
     }
 }

@@ -2,14 +2,23 @@
 //! rules on its tags, acting (or not, in a dry run), and recording the outcome in the report.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use aws_smithy_types::DateTime;
 use lambda_support::AwsError;
 use tracing::{info, warn};
 
 use super::Run;
-use crate::ports::{Account, App, Endpoint, NotebookInstance, ProvisionedProduct, Studio, Tag};
-use crate::report::{Action, Failure, MalformedTag, Report, ResourceType, Rule, SkipReason};
+use super::owners::{OwnerFact, OwnerKey};
+use super::studio_apps::ManagedDomain;
+use crate::notices::Notice;
+use crate::ports::{
+    Account, App, Endpoint, NotebookInstance, ProvisionedProduct, Space, Studio, Tag,
+};
+use crate::report::{
+    Action, CancelledWarning, Drift, Failure, MalformedTag, Report, ResourceType, Rule, SkipReason,
+    Warning,
+};
 use crate::rules::{self, Expiry};
 
 /// A listed resource, waiting for its evaluation.
@@ -17,40 +26,82 @@ use crate::rules::{self, Expiry};
 pub(super) enum Candidate {
     App {
         app: App,
-        domain_id: String,
-        domain_arn: String,
+        domain: Arc<ManagedDomain>,
+    },
+    UserProfile {
+        name: String,
+        domain: Arc<ManagedDomain>,
+    },
+    Space {
+        space: Space,
+        domain: Arc<ManagedDomain>,
     },
     NotebookInstance(NotebookInstance),
     Endpoint(Endpoint),
-    ProvisionedProduct(ProvisionedProduct),
+    /// With its recorded warning's value, if it has one.
+    ProvisionedProduct(ProvisionedProduct, Option<String>),
 }
 
 impl Candidate {
     pub(super) fn resource_type(&self) -> ResourceType {
         match self {
             Self::App { .. } => ResourceType::StudioApp,
+            Self::UserProfile { .. } => ResourceType::UserProfile,
+            Self::Space { .. } => ResourceType::Space,
             Self::NotebookInstance(_) => ResourceType::NotebookInstance,
             Self::Endpoint(_) => ResourceType::Endpoint,
-            Self::ProvisionedProduct(_) => ResourceType::ProvisionedProduct,
+            Self::ProvisionedProduct(..) => ResourceType::ProvisionedProduct,
         }
     }
 
     pub(super) fn arn(&self) -> String {
         match self {
-            Self::App {
-                app, domain_arn, ..
-            } => app.arn(domain_arn),
+            Self::App { app, domain } => app.arn(&domain.arn),
+            Self::UserProfile { name, domain } => {
+                studio_sagemaker::ports::user_profile_arn(&domain.arn, name)
+            }
+            Self::Space { space, domain } => {
+                studio_sagemaker::ports::space_arn(&domain.arn, &space.space_name)
+            }
             Self::NotebookInstance(notebook) => notebook.arn.clone(),
             Self::Endpoint(endpoint) => endpoint.arn.clone(),
-            Self::ProvisionedProduct(product) => product.arn.clone(),
+            Self::ProvisionedProduct(product, _) => product.arn.clone(),
         }
     }
+
+    /// Who and what the events name.
+    pub(super) fn subject(&self) -> Subject {
+        let (name, domain_id) = match self {
+            Self::App { app, domain } => (app.app_name.clone(), Some(domain.id.clone())),
+            Self::UserProfile { name, domain } => (name.clone(), Some(domain.id.clone())),
+            Self::Space { space, domain } => (space.space_name.clone(), Some(domain.id.clone())),
+            Self::NotebookInstance(notebook) => (notebook.name.clone(), None),
+            Self::Endpoint(endpoint) => (endpoint.name.clone(), None),
+            Self::ProvisionedProduct(product, _) => (product.name.clone(), None),
+        };
+        Subject {
+            name,
+            domain_id,
+            owner_profile: None,
+            owner_identity: None,
+        }
+    }
+}
+
+/// What an event says about the resource.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Subject {
+    pub(super) name: String,
+    pub(super) domain_id: Option<String>,
+    pub(super) owner_profile: Option<String>,
+    pub(super) owner_identity: Option<String>,
 }
 
 /// What the rules decided about one resource.
 #[derive(Debug)]
 enum Verdict {
     Acted(Action),
+    Warned(Warning),
     Skipped(SkipReason),
     Failed(Failure),
 }
@@ -58,25 +109,36 @@ enum Verdict {
 /// The rules' verdicts on one resource.
 #[derive(Debug)]
 pub(super) struct Evaluation {
-    resource_type: ResourceType,
+    pub(super) resource_type: ResourceType,
     pub(super) arn: String,
+    pub(super) subject: Subject,
     /// Whether the exempt tag was looked for.
     exempt_checked: bool,
     /// Whether it was found.
     exempt: bool,
     steps: Vec<(Rule, Verdict)>,
     malformed: Option<MalformedTag>,
+    pub(super) cancelled: Vec<CancelledWarning>,
+    pub(super) drift: Vec<Drift>,
+    pub(super) notices: Vec<Notice>,
+    /// What a profile's or space's evaluation learnt for its apps'.
+    pub(super) owner_fact: Option<(OwnerKey, OwnerFact)>,
 }
 
 impl Evaluation {
-    pub(super) fn new(resource_type: ResourceType, arn: String) -> Self {
+    pub(super) fn new(resource_type: ResourceType, arn: String, subject: Subject) -> Self {
         Self {
             resource_type,
             arn,
+            subject,
             exempt_checked: false,
             exempt: false,
             steps: Vec::new(),
             malformed: None,
+            cancelled: Vec::new(),
+            drift: Vec::new(),
+            notices: Vec::new(),
+            owner_fact: None,
         }
     }
 
@@ -95,6 +157,14 @@ impl Evaluation {
         self.steps.push((rule, Verdict::Failed(failure)));
     }
 
+    pub(super) fn warned(&mut self, warning: Warning) {
+        self.steps.push((warning.rule, Verdict::Warned(warning)));
+    }
+
+    pub(super) fn acted(&mut self, action: Action) {
+        self.steps.push((action.rule, Verdict::Acted(action)));
+    }
+
     /// Looks for the exempt tag; `true` if the resource is exempt (and must not be touched).
     pub(super) fn check_exempt(&mut self, tags: &[Tag], key: &str) -> bool {
         self.exempt_checked = true;
@@ -103,15 +173,21 @@ impl Evaluation {
     }
 }
 
-/// Adds one evaluation to the report, and logs its actions and failures.
-pub(super) fn record(report: &mut Report, evaluation: Evaluation) {
+/// Adds one evaluation to the report (its events to `notices`), and logs its actions and
+/// failures.
+pub(super) fn record(report: &mut Report, notices: &mut Vec<Notice>, evaluation: Evaluation) {
     let resource_type = evaluation.resource_type;
     report.count_scanned(resource_type);
+    for cancelled in evaluation.cancelled {
+        info!(resource = %cancelled.arn, why = %cancelled.why, dry_run = cancelled.dry_run, "warning withdrawn");
+        report.cancelled_warnings.push(cancelled);
+    }
+    notices.extend(evaluation.notices);
     if evaluation.exempt_checked {
         report.tally_mut(Rule::Exempt, resource_type).scanned += 1;
     }
     if evaluation.exempt {
-        // Rule 3 wins over whatever another rule had found: the resource is left alone.
+        // The exempt rule wins over whatever another rule had found: the resource is left alone.
         report.tally_mut(Rule::Exempt, resource_type).skipped += 1;
         report.count_skip(Rule::Exempt, SkipReason::Exempt);
         info!(resource = %evaluation.arn, resource_type = resource_type.as_str(), "exempt: left alone");
@@ -121,6 +197,10 @@ pub(super) fn record(report: &mut Report, evaluation: Evaluation) {
         warn!(resource = %malformed.arn, tag = %malformed.key, value = %malformed.value, "malformed expiry tag: not acted on");
         report.malformed_tags.push(malformed);
     }
+    for drift in evaluation.drift {
+        info!(resource = %drift.arn, app_type = %drift.app_type, finding = %drift.finding, repaired = drift.repaired, "idle shutdown drift");
+        report.drift.push(drift);
+    }
     for (rule, verdict) in evaluation.steps {
         let tally = report.tally_mut(rule, resource_type);
         tally.scanned += 1;
@@ -128,7 +208,7 @@ pub(super) fn record(report: &mut Report, evaluation: Evaluation) {
             Verdict::Acted(action) => {
                 tally.acted += 1;
                 info!(
-                    rule = ?action.rule,
+                    rule = action.rule.as_str(),
                     resource = %action.arn,
                     action = %action.action,
                     reason = %action.reason,
@@ -137,6 +217,18 @@ pub(super) fn record(report: &mut Report, evaluation: Evaluation) {
                 );
                 report.actions.push(action);
             }
+            Verdict::Warned(warning) => {
+                tally.warned += 1;
+                info!(
+                    rule = warning.rule.as_str(),
+                    resource = %warning.arn,
+                    action = %warning.action,
+                    act_after = %warning.act_after,
+                    dry_run = warning.dry_run,
+                    "warned"
+                );
+                report.warnings.push(warning);
+            }
             Verdict::Skipped(reason) => {
                 tally.skipped += 1;
                 report.count_skip(rule, reason);
@@ -144,7 +236,7 @@ pub(super) fn record(report: &mut Report, evaluation: Evaluation) {
             Verdict::Failed(failure) => {
                 tally.failed += 1;
                 warn!(
-                    rule = ?rule,
+                    rule = rule.as_str(),
                     resource = %failure.arn,
                     operation = %failure.operation,
                     error = %failure.error,
@@ -170,8 +262,15 @@ fn harmless(error: &AwsError) -> Option<SkipReason> {
     }
 }
 
+/// What a rule wants done to a resource.
+#[derive(Debug, Clone)]
+pub(super) struct Wanted {
+    pub(super) rule: Rule,
+    pub(super) reason: String,
+}
+
 impl<S: Studio, A: Account> Run<'_, S, A> {
-    /// Rule 2 on `tags`: the expiry time if expired; otherwise records why not.
+    /// The expiry rule on `tags`: the expiry time if expired; otherwise records why not.
     pub(super) fn expired(&self, evaluation: &mut Evaluation, tags: &[Tag]) -> Option<DateTime> {
         let key = &self.config.expires_at_tag;
         match rules::expiry(tags, key, self.now) {
@@ -197,15 +296,17 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
         }
     }
 
-    /// Takes `action` (unless dry run) and records the outcome under `rule`.
+    /// Takes `action` (unless dry run) and records the outcome under `rule`; `true` if it was
+    /// taken (or would have been).
     pub(super) async fn act(
         &self,
         evaluation: &mut Evaluation,
         rule: Rule,
         operation: &str,
         reason: String,
+        estimated_hourly_cost: Option<f64>,
         action: impl Future<Output = Result<(), AwsError>>,
-    ) {
+    ) -> bool {
         if !self.dry_run
             && let Err(error) = self.call(action).await
         {
@@ -213,27 +314,28 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
                 Some(reason) => evaluation.skip(rule, reason),
                 None => evaluation.fail(rule, operation, error.to_string()),
             }
-            return;
+            return false;
         }
-        let done = Action {
+        evaluation.acted(Action {
             rule,
             resource_type: evaluation.resource_type,
             arn: evaluation.arn.clone(),
             action: operation.to_owned(),
             reason,
             dry_run: self.dry_run,
-        };
-        evaluation.steps.push((rule, Verdict::Acted(done)));
+            estimated_hourly_cost,
+        });
+        true
     }
 
-    /// Rule 2 on a SageMaker resource whose tags are read with ListTags (a notebook instance,
-    /// an endpoint): `action` is taken when the resource's status lets `operation` apply
-    /// (`actionable`) and it is expired and not exempt.
+    /// The expiry rule on a SageMaker resource whose tags are read with ListTags (a notebook
+    /// instance, an endpoint): `action` is taken — warned first — when the resource's status
+    /// lets `operation` apply (`actionable`) and it is expired and not exempt.
     pub(super) async fn expire_tagged(
         &self,
         evaluation: &mut Evaluation,
         actionable: bool,
-        operation: &str,
+        destructive: super::warnings::Destructive,
         action: impl Future<Output = Result<(), AwsError>>,
     ) {
         if !actionable {
@@ -247,13 +349,16 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
                 return;
             }
         };
+        let site = super::warnings::WarningSite::Tag { tags: &tags };
         if evaluation.check_exempt(&tags, &self.config.exempt_tag) {
+            self.withdraw_warning(evaluation, &site, "exempt").await;
             return;
         }
-        if let Some(at) = self.expired(evaluation, &tags) {
-            let reason = format!("expired at {}", rules::rfc3339(at));
-            self.act(evaluation, Rule::Expired, operation, reason, action)
-                .await;
-        }
+        let wanted = self.expired(evaluation, &tags).map(|at| Wanted {
+            rule: Rule::Expired,
+            reason: format!("expired at {}", rules::rfc3339(at)),
+        });
+        self.warn_then_act(evaluation, &site, wanted, destructive, action)
+            .await;
     }
 }

@@ -13,6 +13,9 @@ use crate::report::{Failure, ResourceType};
 /// What a source listed.
 #[derive(Debug, Default)]
 pub(super) struct Listing {
+    /// Evaluated before the others: profiles and spaces, whose expiry and owners their apps
+    /// need.
+    pub(super) first: Vec<Candidate>,
     pub(super) candidates: Vec<Candidate>,
     pub(super) failures: Vec<Failure>,
     pub(super) unfinished: Vec<String>,
@@ -56,11 +59,22 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
         F: Fn(Option<String>) -> Fut,
         Fut: Future<Output = Result<Page<T>, AwsError>>,
     {
+        self.pages_checked(fetch, true).await
+    }
+
+    /// The same; the cutoff is checked before the first page only if `check_first` (a read
+    /// that belongs to an evaluation already started is not cut before it begins: the hard stop
+    /// still bounds it).
+    async fn pages_checked<T, F, Fut>(&self, fetch: F, check_first: bool) -> (Vec<T>, Option<Stop>)
+    where
+        F: Fn(Option<String>) -> Fut,
+        Fut: Future<Output = Result<Page<T>, AwsError>>,
+    {
         let mut items = Vec::new();
         let mut token: Option<String> = None;
         let mut page = 0;
         loop {
-            if !self.may_start() {
+            if (page > 0 || check_first) && !self.may_start() {
                 return (items, Some(Stop::Deadline(page + 1)));
             }
             match self.call(fetch(token.clone())).await {
@@ -95,7 +109,7 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
     /// Every tag of a SageMaker resource.
     pub(super) async fn all_tags(&self, arn: &str) -> Result<Vec<Tag>, AwsError> {
         let (tags, stop) = self
-            .pages(|next| self.studio.list_tags_page(arn, next))
+            .pages_checked(|next| self.studio.list_tags_page(arn, next), false)
             .await;
         match stop {
             None => Ok(tags),

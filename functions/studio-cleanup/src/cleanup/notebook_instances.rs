@@ -6,7 +6,9 @@ use aws_sdk_sagemaker::types::NotebookInstanceStatus;
 use super::Run;
 use super::evaluation::{Candidate, Evaluation};
 use super::listing::Listing;
+use super::warnings::Destructive;
 use crate::ports::{Account, NotebookInstance, Studio};
+use crate::prices;
 use crate::report::ResourceType;
 
 impl<S: Studio, A: Account> Run<'_, S, A> {
@@ -27,7 +29,16 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
     ) {
         let in_service = notebook.status == NotebookInstanceStatus::InService;
         let stop = self.account.stop_notebook_instance(&notebook.name);
-        self.expire_tagged(evaluation, in_service, "StopNotebookInstance", stop)
+        // A stopped instance keeps its tags: its warning is removed once it is stopped.
+        let destructive = Destructive {
+            operation: "StopNotebookInstance",
+            clears_after: true,
+            hourly_cost: notebook
+                .instance_type
+                .as_deref()
+                .map(|t| prices::hourly_price(&self.config.hourly_prices, Some(t))),
+        };
+        self.expire_tagged(evaluation, in_service, destructive, stop)
             .await;
     }
 }

@@ -6,9 +6,12 @@ use aws_sdk_cloudformation::types::StackStatus;
 use aws_sdk_servicecatalog::types::ProvisionedProductStatus;
 use tracing::info;
 
+use std::collections::HashMap;
+
 use super::Run;
-use super::evaluation::{Candidate, Evaluation};
-use super::listing::Listing;
+use super::evaluation::{Candidate, Evaluation, Wanted};
+use super::listing::{Listing, Stop};
+use super::warnings::{Destructive, WarningSite};
 use crate::ports::{Account, ProvisionedProduct, Studio, Termination};
 use crate::report::{ResourceType, Rule, SkipReason};
 use crate::rules;
@@ -26,25 +29,61 @@ const BUSY_PRODUCT_STATUSES: [ProvisionedProductStatus; 2] = [
 ];
 
 impl<S: Studio, A: Account> Run<'_, S, A> {
+    /// The products, each with its recorded warning. Without the ledger no product is
+    /// evaluated: a product whose warning could not be read would be warned again, and its
+    /// grace period start over, on every run.
     pub(super) async fn list_provisioned_products(&self) -> Listing {
-        self.list_expirable(
-            ResourceType::ProvisionedProduct,
-            "SearchProvisionedProducts",
-            |next| self.account.search_provisioned_products(next),
-            Candidate::ProvisionedProduct,
-        )
-        .await
+        let mut listing = self
+            .list_expirable(
+                ResourceType::ProvisionedProduct,
+                "SearchProvisionedProducts",
+                |next| self.account.search_provisioned_products(next),
+                |product| Candidate::ProvisionedProduct(product, None),
+            )
+            .await;
+        if listing.candidates.is_empty() || !self.config.warns_first() {
+            return listing;
+        }
+        let path = &self.config.warning_parameter_path;
+        let (warnings, stop) = self
+            .pages(|next| self.account.list_warnings_page(path, next))
+            .await;
+        if stop.is_some() {
+            let what = format!("GetParametersByPath {path}");
+            listing.stopped(
+                stop.or(Some(Stop::Deadline(1))),
+                ResourceType::ProvisionedProduct,
+                &what,
+            );
+            listing.candidates.clear();
+            return listing;
+        }
+        let warnings: HashMap<String, String> = warnings.into_iter().collect();
+        for candidate in &mut listing.candidates {
+            if let Candidate::ProvisionedProduct(product, warning) = candidate {
+                *warning = warnings.get(&product.id).cloned();
+            }
+        }
+        listing
     }
 
     pub(super) async fn evaluate_provisioned_product(
         &self,
         evaluation: &mut Evaluation,
         product: &ProvisionedProduct,
+        warning: Option<&str>,
     ) {
+        let site = WarningSite::Ledger {
+            id: &product.id,
+            value: warning,
+        };
         if evaluation.check_exempt(&product.tags, &self.config.exempt_tag) {
+            self.withdraw_warning(evaluation, &site, "exempt").await;
             return;
         }
         let Some(at) = self.expired(evaluation, &product.tags) else {
+            self.withdraw_warning(evaluation, &site, "no longer applies")
+                .await;
             return;
         };
         if BUSY_PRODUCT_STATUSES.contains(&product.status) {
@@ -101,14 +140,17 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
                 .await
                 .map(|record_id| info!(provisioned_product = %product.id, record_id = %record_id, "termination started"))
         };
-        self.act(
-            evaluation,
-            Rule::Expired,
-            "TerminateProvisionedProduct",
+        let wanted = Wanted {
+            rule: Rule::Expired,
             reason,
-            terminate,
-        )
-        .await;
+        };
+        let destructive = Destructive {
+            operation: "TerminateProvisionedProduct",
+            clears_after: true,
+            hourly_cost: None,
+        };
+        self.warn_then_act(evaluation, &site, Some(wanted), destructive, terminate)
+            .await;
     }
 }
 

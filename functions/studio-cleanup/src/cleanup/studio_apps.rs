@@ -1,5 +1,10 @@
-//! Studio apps of the managed domains: rule 1 (idle apps) and rule 2 (expired apps), both
-//! answered by DeleteApp.
+//! Studio apps of the managed domains — in user profiles and in spaces: the lifetime rule
+//! (`MAX_APP_LIFETIME_HOURS`, from ListApps' `CreationTime`) and the expiry rule (the app's own
+//! tag, or its profile's or space's), both answered by DeleteApp after a warning. Each app costs
+//! its share of a ListApps page and one ListTags: ListApps gives the status, creation time,
+//! instance type and owner (`AppDetails`, botocore model), so DescribeApp is not called.
+
+use std::sync::Arc;
 
 use aws_sdk_sagemaker::types::AppStatus;
 use futures::StreamExt;
@@ -7,22 +12,62 @@ use futures::stream;
 use studio_sagemaker::ownership::MANAGED_TAG;
 
 use super::Run;
-use super::evaluation::{Candidate, Evaluation};
+use super::evaluation::{Candidate, Evaluation, Wanted};
 use super::listing::Listing;
-use crate::ports::{Account, App, Studio};
+use super::owners::OwnerKey;
+use super::warnings::{Destructive, WarningSite};
+use crate::config::DriftMode;
+use crate::ports::{Account, App, AppOwner, IdleShutdown, Studio};
+use crate::prices;
 use crate::report::{Failure, ResourceType, Rule, SkipReason};
 use crate::rules;
 
-/// A domain whose apps are checked.
+/// A domain whose profiles, spaces and apps are checked.
 #[derive(Debug)]
-struct ManagedDomain {
-    id: String,
-    arn: String,
+pub(super) struct ManagedDomain {
+    pub(super) id: String,
+    pub(super) arn: String,
+    /// Its `DefaultUserSettings` idle settings (read only when the drift rule is on).
+    pub(super) idle_defaults: IdleShutdown,
 }
 
 impl<S: Studio, A: Account> Run<'_, S, A> {
-    /// The domains whose apps are checked: `DOMAIN_IDS`, or every domain tagged managed.
+    /// The domains whose apps are checked: `DOMAIN_IDS`, or every domain tagged managed; with
+    /// their idle defaults when the drift rule is on.
     async fn managed_domains(&self, listing: &mut Listing) -> Vec<ManagedDomain> {
+        let mut domains = self.managed_domain_ids(listing).await;
+        if self.config.idle_shutdown_drift == DriftMode::Off {
+            return domains;
+        }
+        let ids: Vec<String> = domains.iter().map(|domain| domain.id.clone()).collect();
+        let defaults: Vec<_> = stream::iter(ids)
+            .map(|id| async move {
+                if !self.may_start() {
+                    return (id, None);
+                }
+                let found = self.call(self.studio.domain_idle_shutdown(&id)).await;
+                (id, Some(found))
+            })
+            .buffered(self.config.concurrency)
+            .collect()
+            .await;
+        let mut kept = Vec::new();
+        for (domain, (id, found)) in domains.drain(..).zip(defaults) {
+            match found {
+                Some(Ok(Some(defaults))) => kept.push(ManagedDomain {
+                    idle_defaults: defaults,
+                    ..domain
+                }),
+                Some(Ok(None)) => {}
+                Some(Err(error)) => listing.failed(ResourceType::StudioDomain, &id, &error),
+                None => listing.unfinished.push(format!("DescribeDomain {id}")),
+            }
+        }
+        kept
+    }
+
+    /// The managed domains' ids and ARNs.
+    async fn managed_domain_ids(&self, listing: &mut Listing) -> Vec<ManagedDomain> {
         let configured = &self.config.domain_ids;
         if !configured.is_empty() {
             let described: Vec<_> = stream::iter(configured.clone())
@@ -42,6 +87,7 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
                     Some(Ok(Some(domain))) => domains.push(ManagedDomain {
                         id: domain.domain_id,
                         arn: domain.domain_arn,
+                        idle_defaults: IdleShutdown::default(),
                     }),
                     Some(Ok(None)) => listing.failures.push(Failure {
                         rule: None,
@@ -62,6 +108,7 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
         let domains = domains.into_iter().map(|domain| ManagedDomain {
             id: domain.domain_id,
             arn: domain.domain_arn,
+            idle_defaults: IdleShutdown::default(),
         });
         let tagged: Vec<_> = stream::iter(domains)
             .map(|domain| async move {
@@ -94,32 +141,90 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
 
     pub(super) async fn list_studio_apps(&self) -> Listing {
         let mut listing = Listing::default();
-        if !self.config.idle_apps && !self.config.expires(ResourceType::StudioApp) {
+        let lifetimes = !self.config.max_app_lifetime.is_empty();
+        let owners_expire = self.config.expires(ResourceType::UserProfile)
+            || self.config.expires(ResourceType::Space);
+        let drift = self.config.idle_shutdown_drift != DriftMode::Off;
+        let apps_checked =
+            lifetimes || self.config.expires(ResourceType::StudioApp) || owners_expire;
+        if !apps_checked && !drift {
             return listing;
         }
+        let list_profiles = drift || self.config.expires(ResourceType::UserProfile);
+        let list_spaces = list_profiles || self.config.expires(ResourceType::Space);
         let domains = self.managed_domains(&mut listing).await;
-        let per_domain: Vec<_> = stream::iter(domains)
+        let per_domain: Vec<_> = stream::iter(domains.into_iter().map(Arc::new))
             .map(|domain| async move {
-                let (apps, stop) = self
-                    .pages(|next| self.studio.list_apps_page(&domain.id, None, next))
-                    .await;
-                (domain, apps, stop)
+                let (apps, apps_stop) = if apps_checked {
+                    self.pages(|next| self.studio.list_apps_page(&domain.id, None, next))
+                        .await
+                } else {
+                    (Vec::new(), None)
+                };
+                // Profiles are examined for their settings and expiry (and give their apps'
+                // events the owner's identity); spaces for theirs, and for the owners of
+                // private spaces, whose apps an expired owner's expiry reaches.
+                let (spaces, spaces_stop) = if list_spaces {
+                    self.pages(|next| self.studio.list_spaces_page(&domain.id, next))
+                        .await
+                } else {
+                    (Vec::new(), None)
+                };
+                let (profiles, profiles_stop) = if list_profiles {
+                    self.pages(|next| self.studio.list_user_profiles_page(&domain.id, next))
+                        .await
+                } else {
+                    (Vec::new(), None)
+                };
+                (
+                    domain,
+                    apps,
+                    apps_stop,
+                    spaces,
+                    spaces_stop,
+                    profiles,
+                    profiles_stop,
+                )
             })
             .buffer_unordered(self.config.concurrency)
             .collect()
             .await;
-        for (domain, apps, stop) in per_domain {
-            let what = format!("ListApps {}", domain.id);
-            listing.stopped(stop, ResourceType::StudioApp, &what);
+        for (domain, apps, apps_stop, spaces, spaces_stop, profiles, profiles_stop) in per_domain {
+            listing.stopped(
+                apps_stop,
+                ResourceType::StudioApp,
+                &format!("ListApps {}", domain.id),
+            );
+            listing.stopped(
+                spaces_stop,
+                ResourceType::Space,
+                &format!("ListSpaces {}", domain.id),
+            );
+            listing.stopped(
+                profiles_stop,
+                ResourceType::UserProfile,
+                &format!("ListUserProfiles {}", domain.id),
+            );
             listing.domains.push(domain.id.clone());
+            listing
+                .first
+                .extend(profiles.into_iter().map(|profile| Candidate::UserProfile {
+                    name: profile.user_profile_name,
+                    domain: Arc::clone(&domain),
+                }));
+            listing
+                .first
+                .extend(spaces.into_iter().map(|space| Candidate::Space {
+                    space,
+                    domain: Arc::clone(&domain),
+                }));
             listing.candidates.extend(
                 apps.into_iter()
                     // Deleted apps stay listed for a while; they are history, not resources.
                     .filter(|app| app.status != AppStatus::Deleted)
                     .map(|app| Candidate::App {
                         app,
-                        domain_id: domain.id.clone(),
-                        domain_arn: domain.arn.clone(),
+                        domain: Arc::clone(&domain),
                     }),
             );
         }
@@ -127,16 +232,52 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
         listing
     }
 
+    /// The owner of `app` for the events, and the expiry its profile or space passes on.
+    fn app_owner(&self, evaluation: &mut Evaluation, domain_id: &str, app: &App) -> Option<Wanted> {
+        let owners = self.owners.get()?;
+        let fact = |key: OwnerKey| owners.get(&key);
+        let profile_key = |name: &str| OwnerKey::Profile(domain_id.to_owned(), name.to_owned());
+        let mut inherited = None;
+        let owner_profile = match &app.owner {
+            AppOwner::UserProfile(name) => Some(name.clone()),
+            AppOwner::Space(space) => {
+                let space_fact = fact(OwnerKey::Space(domain_id.to_owned(), space.clone()));
+                if let Some(at) = space_fact.and_then(|f| f.expired) {
+                    inherited = Some(Wanted {
+                        rule: Rule::Expired,
+                        reason: format!("its space {space} expired at {}", rules::rfc3339(at)),
+                    });
+                }
+                space_fact.and_then(|f| f.private_owner.clone())
+            }
+        };
+        if let Some(owner) = &owner_profile {
+            let owner_fact = fact(profile_key(owner));
+            evaluation.subject.owner_identity = owner_fact.and_then(|f| f.identity.clone());
+            if inherited.is_none()
+                && let Some(at) = owner_fact.and_then(|f| f.expired)
+            {
+                inherited = Some(Wanted {
+                    rule: Rule::Expired,
+                    reason: format!("its user profile {owner} expired at {}", rules::rfc3339(at)),
+                });
+            }
+        }
+        evaluation.subject.owner_profile = owner_profile;
+        inherited
+    }
+
     pub(super) async fn evaluate_app(
         &self,
         evaluation: &mut Evaluation,
-        domain_id: &str,
+        domain: &ManagedDomain,
         app: &App,
     ) {
-        let idle_rule = self.config.idles(app.app_type.as_str());
-        let expiry_rule = self.config.expires(ResourceType::StudioApp);
-        let primary = if idle_rule || !expiry_rule {
-            Rule::IdleApp
+        let inherited = self.app_owner(evaluation, &domain.id, app);
+        let lifetime = self.config.max_lifetime(app.app_type.as_str());
+        let own_expiry = self.config.expires(ResourceType::StudioApp);
+        let primary = if lifetime.is_some() || !own_expiry {
+            Rule::MaxLifetime
         } else {
             Rule::Expired
         };
@@ -144,87 +285,70 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
             evaluation.skip(primary, SkipReason::NotInService);
             return;
         }
-        let mut tags = None;
-        if expiry_rule {
-            match self.all_tags(&evaluation.arn).await {
-                Ok(found) => {
-                    if evaluation.check_exempt(&found, &self.config.exempt_tag) {
-                        return;
-                    }
-                    if let Some(at) = self.expired(evaluation, &found) {
-                        let reason = format!("expired at {}", rules::rfc3339(at));
-                        self.act(
-                            evaluation,
-                            Rule::Expired,
-                            "DeleteApp",
-                            reason,
-                            self.studio.delete_app(domain_id, app),
-                        )
-                        .await;
-                        return;
-                    }
-                    tags = Some(found);
-                }
-                Err(error) => {
-                    evaluation.fail(Rule::Expired, "ListTags", error.to_string());
-                    return;
-                }
-            }
-        }
-        if !idle_rule {
-            if self.config.idle_apps {
-                evaluation.skip(Rule::IdleApp, SkipReason::AppTypeKept);
-            }
-            return;
-        }
-        let activity = match self.call(self.studio.describe_app(domain_id, app)).await {
-            Ok(Some(activity)) => activity,
-            Ok(None) => {
-                evaluation.skip(Rule::IdleApp, SkipReason::AlreadyGone);
-                return;
-            }
+        let tags = match self.all_tags(&evaluation.arn).await {
+            Ok(tags) => tags,
             Err(error) => {
-                evaluation.fail(Rule::IdleApp, "DescribeApp", error.to_string());
+                evaluation.fail(primary, "ListTags", error.to_string());
                 return;
             }
         };
-        if activity.status != AppStatus::InService {
-            evaluation.skip(Rule::IdleApp, SkipReason::NotInService);
+        let site = WarningSite::Tag { tags: &tags };
+        if evaluation.check_exempt(&tags, &self.config.exempt_tag) {
+            self.withdraw_warning(evaluation, &site, "exempt").await;
             return;
         }
-        // Never older than the creation: an app without recorded activity counts from then.
-        let Some(last) = activity
-            .last_user_activity
-            .or(activity.creation_time)
-            .or(app.creation_time)
-        else {
-            evaluation.skip(Rule::IdleApp, SkipReason::Active);
-            return;
-        };
-        if !rules::is_idle(last, self.now, self.config.idle_after) {
-            evaluation.skip(Rule::IdleApp, SkipReason::Active);
-            return;
+        let mut wanted = None;
+        if own_expiry {
+            // Its own expiry first; an owner's expiry otherwise (then the app's own tag is not
+            // counted as a second look of the same rule).
+            let own = match &inherited {
+                None => self.expired(evaluation, &tags),
+                Some(_) => match rules::expiry(&tags, &self.config.expires_at_tag, self.now) {
+                    rules::Expiry::Expired(at) => Some(at),
+                    _ => None,
+                },
+            };
+            wanted = own.map(|at| Wanted {
+                rule: Rule::Expired,
+                reason: format!("expired at {}", rules::rfc3339(at)),
+            });
         }
-        if tags.is_none() {
-            match self.all_tags(&evaluation.arn).await {
-                Ok(found) => {
-                    if evaluation.check_exempt(&found, &self.config.exempt_tag) {
-                        return;
+        wanted = wanted.or(inherited);
+        if wanted.is_none() && !self.config.max_app_lifetime.is_empty() {
+            match (lifetime, app.creation_time) {
+                (None, _) => evaluation.skip(Rule::MaxLifetime, SkipReason::NoLifetimeLimit),
+                (Some(_), None) => evaluation.skip(Rule::MaxLifetime, SkipReason::WithinLifetime),
+                (Some(lifetime), Some(created)) => {
+                    if rules::outlived(created, self.now, lifetime) {
+                        wanted = Some(Wanted {
+                            rule: Rule::MaxLifetime,
+                            reason: format!(
+                                "created {}, older than {} h for {}",
+                                rules::rfc3339(created),
+                                lifetime.as_secs_f64() / 3600.0,
+                                app.app_type.as_str()
+                            ),
+                        });
+                    } else {
+                        evaluation.skip(Rule::MaxLifetime, SkipReason::WithinLifetime);
                     }
-                }
-                Err(error) => {
-                    evaluation.fail(Rule::IdleApp, "ListTags", error.to_string());
-                    return;
                 }
             }
         }
-        let reason = format!("no user activity since {}", rules::rfc3339(last));
-        self.act(
+        let destructive = Destructive {
+            operation: "DeleteApp",
+            clears_after: false,
+            hourly_cost: app
+                .instance_type
+                .as_deref()
+                .map(|t| prices::hourly_price(&self.config.hourly_prices, Some(t))),
+        };
+        self.warn_then_act(
             evaluation,
-            Rule::IdleApp,
-            "DeleteApp",
-            reason,
-            self.studio.delete_app(domain_id, app),
+            &site,
+            wanted,
+            destructive,
+            self.studio.delete_app(&domain.id, app),
         )
         .await;
     }

@@ -2,23 +2,27 @@
 //! the way a team would, invokes the function as the schedule does, and checks both its report
 //! and what is left in the account.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{
+    CleanupUnderTest, EXEMPT, EXPIRED, MALFORMED, NOT_YET, Owner, TestResult, actions,
+};
 use aws_sdk_sagemaker::types::AppType;
 use serde_json::json;
 use studio_catalog_harness::emulator::Fault;
 use studio_cleanup::report::{ResourceType, Rule, SkipReason, Tally};
-use support::{CleanupUnderTest, EXEMPT, EXPIRED, MALFORMED, NOT_YET, Owner, TestResult, actions};
 
 const ALICE: Owner<'static> = Owner::Profile("alice");
 const BOB: Owner<'static> = Owner::Profile("bob");
 const TEAM_SPACE: Owner<'static> = Owner::Space("team");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn idle_apps_are_deleted_and_active_ones_kept() -> TestResult {
-    let world = CleanupUnderTest::start(&[("IDLE_APP_MINUTES", "60")]).await?;
+async fn apps_past_their_types_lifetime_are_deleted_and_younger_ones_kept() -> TestResult {
+    let world = CleanupUnderTest::start(&[(
+        "MAX_APP_LIFETIME_HOURS",
+        "JupyterLab=1,CodeEditor=1,KernelGateway=1",
+    )])
+    .await?;
     let domain = world.domain(true).await?;
     world.user_profile(&domain, "alice").await?;
     world.user_profile(&domain, "bob").await?;
@@ -78,16 +82,23 @@ async fn idle_apps_are_deleted_and_active_ones_kept() -> TestResult {
     }
     assert!(!acted.contains_key(&active) && !acted.contains_key(&classic_server));
     assert_eq!(
-        report.tally(Rule::IdleApp, ResourceType::StudioApp),
+        report.tally(Rule::MaxLifetime, ResourceType::StudioApp),
         Tally {
             scanned: 5,
+            warned: 0,
             acted: 3,
             skipped: 2,
             failed: 0
         }
     );
-    assert_eq!(report.skipped[&Rule::IdleApp][&SkipReason::Active], 1);
-    assert_eq!(report.skipped[&Rule::IdleApp][&SkipReason::AppTypeKept], 1);
+    assert_eq!(
+        report.skipped[&Rule::MaxLifetime][&SkipReason::WithinLifetime],
+        1
+    );
+    assert_eq!(
+        report.skipped[&Rule::MaxLifetime][&SkipReason::NoLifetimeLimit],
+        1
+    );
     assert_eq!(
         report.scanned[&ResourceType::StudioDomain],
         1,
@@ -140,7 +151,11 @@ async fn idle_apps_are_deleted_and_active_ones_kept() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exempt_resources_are_never_touched() -> TestResult {
-    let world = CleanupUnderTest::start(&[("IDLE_APP_MINUTES", "60")]).await?;
+    let world = CleanupUnderTest::start(&[(
+        "MAX_APP_LIFETIME_HOURS",
+        "JupyterLab=1,CodeEditor=1,KernelGateway=1",
+    )])
+    .await?;
     let domain = world.domain(true).await?;
     world.user_profile(&domain, "alice").await?;
     world
@@ -217,7 +232,7 @@ async fn exempt_resources_are_never_touched() -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_resources_are_stopped_deleted_or_terminated_but_not_future_or_malformed_ones()
 -> TestResult {
-    let world = CleanupUnderTest::start(&[("IDLE_APPS_ENABLED", "false")]).await?;
+    let world = CleanupUnderTest::start(&[("IDLE_SHUTDOWN_DRIFT", "off")]).await?;
     let domain = world.domain(true).await?;
     world.user_profile(&domain, "alice").await?;
     let expired_app = world
@@ -270,7 +285,8 @@ async fn expired_resources_are_stopped_deleted_or_terminated_but_not_future_or_m
     let expired = &report.skipped[&Rule::Expired];
     assert_eq!(expired[&SkipReason::NotExpired], 3);
     assert_eq!(expired[&SkipReason::MalformedExpiryTag], 3);
-    assert_eq!(expired[&SkipReason::NoExpiryTag], 1);
+    // The app without one, and its owner's profile (whose expiry its apps would share).
+    assert_eq!(expired[&SkipReason::NoExpiryTag], 2);
     let mut malformed: Vec<(ResourceType, &str)> = report
         .malformed_tags
         .iter()
@@ -289,11 +305,11 @@ async fn expired_resources_are_stopped_deleted_or_terminated_but_not_future_or_m
     world
         .wait_notebook_status(&expired_notebook, "Stopped")
         .await?;
-    support::wait_until("endpoint deleted", || async {
+    crate::support::wait_until("endpoint deleted", || async {
         Ok(world.endpoint_status(&expired_endpoint).await? == "gone")
     })
     .await?;
-    support::wait_until("product terminated", || async {
+    crate::support::wait_until("product terminated", || async {
         Ok(world.provisioned_product_status(&expired_product).await? == "gone")
     })
     .await?;
@@ -343,7 +359,11 @@ async fn expired_resources_are_stopped_deleted_or_terminated_but_not_future_or_m
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dry_run_reports_what_it_would_do_and_changes_nothing() -> TestResult {
-    let world = CleanupUnderTest::start(&[("IDLE_APP_MINUTES", "60")]).await?;
+    let world = CleanupUnderTest::start(&[(
+        "MAX_APP_LIFETIME_HOURS",
+        "JupyterLab=1,CodeEditor=1,KernelGateway=1",
+    )])
+    .await?;
     let domain = world.domain(true).await?;
     world.user_profile(&domain, "alice").await?;
     let idle = world
@@ -354,7 +374,7 @@ async fn a_dry_run_reports_what_it_would_do_and_changes_nothing() -> TestResult 
     let product = world.provisioned_product(&[EXPIRED]).await?;
     world.aws.clear_calls().await?;
 
-    let report = world.invoke(support::dry_run_event()).await?;
+    let report = world.invoke(crate::support::dry_run_event()).await?;
 
     assert!(report.dry_run);
     assert_eq!(report.actions.len(), 4, "{:?}", report.actions);
@@ -388,7 +408,11 @@ async fn a_dry_run_reports_what_it_would_do_and_changes_nothing() -> TestResult 
     // The report is also the run's last log line, as JSON.
     let line = world
         .lambda
-        .wait_for_log(support::FUNCTION, "cleanup report", Duration::from_secs(5))
+        .wait_for_log(
+            crate::support::FUNCTION,
+            "cleanup report",
+            Duration::from_secs(5),
+        )
         .await?;
     let logged: serde_json::Value = serde_json::from_str(&line)?;
     let fields = &logged["fields"];
@@ -415,7 +439,11 @@ async fn a_dry_run_configured_in_the_environment_cannot_be_undone_by_the_event()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_throttled_call_is_retried_and_a_failing_resource_does_not_stop_the_run() -> TestResult {
-    let world = CleanupUnderTest::start(&[("IDLE_APP_MINUTES", "60")]).await?;
+    let world = CleanupUnderTest::start(&[(
+        "MAX_APP_LIFETIME_HOURS",
+        "JupyterLab=1,CodeEditor=1,KernelGateway=1",
+    )])
+    .await?;
     let domain = world.domain(true).await?;
     world.user_profile(&domain, "alice").await?;
     world.user_profile(&domain, "bob").await?;
@@ -457,7 +485,9 @@ async fn a_throttled_call_is_retried_and_a_failing_resource_does_not_stop_the_ru
     let report = world.scheduled_run().await?;
 
     assert_eq!(
-        report.tally(Rule::IdleApp, ResourceType::StudioApp).acted,
+        report
+            .tally(Rule::MaxLifetime, ResourceType::StudioApp)
+            .acted,
         2,
         "the throttled delete was retried"
     );
@@ -465,6 +495,7 @@ async fn a_throttled_call_is_retried_and_a_failing_resource_does_not_stop_the_ru
         report.tally(Rule::Expired, ResourceType::NotebookInstance),
         Tally {
             scanned: 2,
+            warned: 0,
             acted: 1,
             skipped: 0,
             failed: 1
@@ -503,7 +534,7 @@ async fn a_throttled_call_is_retried_and_a_failing_resource_does_not_stop_the_ru
         stopped.iter().any(|s| s == "InService") && stopped.iter().any(|s| s != "InService"),
         "{stopped:?}"
     );
-    support::wait_until("product terminated", || async {
+    crate::support::wait_until("product terminated", || async {
         Ok(world.provisioned_product_status(&product).await? == "gone")
     })
     .await?;
@@ -525,9 +556,15 @@ async fn a_run_that_reaches_its_deadline_stops_in_time_and_the_next_run_finishes
     // at a time.
     let world = CleanupUnderTest::start_with_timeout(
         &[
-            ("IDLE_APP_MINUTES", "60"),
+            (
+                "MAX_APP_LIFETIME_HOURS",
+                "JupyterLab=1,CodeEditor=1,KernelGateway=1",
+            ),
             ("CONCURRENCY", "1"),
             ("DEADLINE_MARGIN_SECONDS", "5.5"),
+            // Only the apps: reading the profiles would take the 0.5 s of every run.
+            ("IDLE_SHUTDOWN_DRIFT", "off"),
+            ("EXPIRED_RESOURCE_TYPES", "studio_app"),
         ],
         Duration::from_secs(6),
     )
@@ -555,7 +592,9 @@ async fn a_run_that_reaches_its_deadline_stops_in_time_and_the_next_run_finishes
     let first = world.scheduled_run().await?;
 
     assert!(!first.complete, "{:?}", first.remaining);
-    let done_first = first.tally(Rule::IdleApp, ResourceType::StudioApp).acted;
+    let done_first = first
+        .tally(Rule::MaxLifetime, ResourceType::StudioApp)
+        .acted;
     assert!(done_first < 120);
     assert!(
         !first.remaining.resources.is_empty() || !first.remaining.listings.is_empty(),
@@ -568,7 +607,7 @@ async fn a_run_that_reaches_its_deadline_stops_in_time_and_the_next_run_finishes
         let next = world.scheduled_run().await?;
         runs += 1;
         assert!(next.failures.is_empty(), "{:?}", next.failures);
-        done += next.tally(Rule::IdleApp, ResourceType::StudioApp).acted;
+        done += next.tally(Rule::MaxLifetime, ResourceType::StudioApp).acted;
         if next.complete {
             break;
         }
@@ -579,7 +618,7 @@ async fn a_run_that_reaches_its_deadline_stops_in_time_and_the_next_run_finishes
         "every idle app deleted exactly once over {runs} runs"
     );
     assert_eq!(world.aws.call_count("sagemaker", "DeleteApp").await?, 120);
-    let records = world.lambda.invocations(support::FUNCTION);
+    let records = world.lambda.invocations(crate::support::FUNCTION);
     assert!(
         records.iter().all(|r| r.outcome.is_success()),
         "no run timed out"
@@ -594,7 +633,7 @@ async fn an_invalid_event_is_refused_before_anything_is_done() -> TestResult {
 
     let result = world
         .lambda
-        .invoke(support::FUNCTION, json!({"DryRun": "perhaps"}))
+        .invoke(crate::support::FUNCTION, json!({"DryRun": "perhaps"}))
         .await?;
 
     assert!(!result.is_success());

@@ -1,24 +1,24 @@
-//! Many domains and apps: the run finishes in one invocation, acts on exactly the idle apps, and
-//! makes a bounded number of calls per resource.
+//! Many domains and apps: the run finishes in one invocation, acts on exactly the apps past
+//! their lifetime, and makes a bounded number of calls per app.
 //!
 //! `benchmark_50_domains_5000_apps` (ignored; `functions/studio-cleanup/benches/cleanup_scale.sh`
 //! runs it) arranges the figure twice — one copy per region — and cleans one copy with
 //! the configured concurrency and the other with `CONCURRENCY=1`, printing resources scanned per
-//! second and API calls per resource for both.
-
-mod support;
+//! second and API calls per app scanned for both, with the emulator answering every call after
+//! `BENCH_LATENCY_MS` (30 ms: a real API round trip), so that the runs are bound by round trips
+//! as on AWS, not by the emulator's CPU.
 
 use std::time::{Duration, Instant};
 
+use crate::support::{
+    ROLE, TRANSITION_SECONDS, TestResult, arranging_config, function, minutes_ago, scheduler_event,
+};
 use aws_sdk_sagemaker::types::{AppType, AuthMode, Tag, UserSettings};
 use futures::{StreamExt, TryStreamExt, stream};
 use studio_catalog_harness::emulator::AwsEmulator;
 use studio_catalog_harness::lambda::LocalLambda;
 use studio_cleanup::Report;
 use studio_cleanup::report::{ResourceType, Rule};
-use support::{
-    ROLE, TRANSITION_SECONDS, TestResult, arranging_config, function, minutes_ago, scheduler_event,
-};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -26,7 +26,8 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 const ARRANGE_CONCURRENCY: usize = 16;
 
 /// An account's worth of Studio: `domains` managed domains (plus one unmanaged), each with
-/// `profiles` user profiles of `apps_per_profile` KernelGateway apps; every other app idle.
+/// `profiles` user profiles of `apps_per_profile` KernelGateway apps; every other app older
+/// than the lifetime.
 struct Fleet {
     domains: usize,
     profiles: usize,
@@ -38,7 +39,7 @@ impl Fleet {
         self.domains * self.profiles * self.apps_per_profile
     }
 
-    fn idle_apps(&self) -> usize {
+    fn old_apps(&self) -> usize {
         self.apps().div_ceil(2)
     }
 }
@@ -130,13 +131,13 @@ async fn arrange(aws: &AwsEmulator, region: &str, fleet: &Fleet) -> Result<Strin
         .await?;
     settle().await;
 
-    // Every other app idle for three hours; the others were used a minute ago.
-    let idle = minutes_ago(180);
+    // Every other app created three hours ago; the others a minute ago.
+    let old = minutes_ago(180);
     let recent = minutes_ago(1);
     stream::iter(arns.iter().enumerate())
         .map(|(i, arn)| {
-            let when = if i % 2 == 0 { &idle } else { &recent };
-            async move { aws.set_app_last_activity(arn, when).await }
+            let when = if i % 2 == 0 { &old } else { &recent };
+            async move { aws.set_creation_time(arn, when).await }
         })
         .buffer_unordered(ARRANGE_CONCURRENCY)
         .try_collect::<Vec<_>>()
@@ -188,9 +189,9 @@ async fn clean(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_domains_and_apps_are_cleaned_in_one_run() -> TestResult {
     let fleet = Fleet {
-        domains: 20,
+        domains: 10,
         profiles: 5,
-        apps_per_profile: 5,
+        apps_per_profile: 10,
     };
     let aws = AwsEmulator::builder()
         .transition_seconds(TRANSITION_SECONDS)
@@ -199,7 +200,7 @@ async fn many_domains_and_apps_are_cleaned_in_one_run() -> TestResult {
     let lambda = LocalLambda::start(vec![function(
         &aws,
         "studio-cleanup",
-        &[("IDLE_APP_MINUTES", "60")],
+        &[("MAX_APP_LIFETIME_HOURS", "KernelGateway=1")],
         Duration::from_secs(120),
     )])
     .await?;
@@ -213,18 +214,23 @@ async fn many_domains_and_apps_are_cleaned_in_one_run() -> TestResult {
 
     assert!(report.complete, "{:?}", report.remaining);
     assert!(report.failures.is_empty(), "{:?}", report.failures);
-    assert_eq!(report.scanned[&ResourceType::StudioDomain], 20);
+    assert_eq!(report.scanned[&ResourceType::StudioDomain], 10);
     assert_eq!(report.scanned[&ResourceType::StudioApp], 500);
-    let idle = report.tally(Rule::IdleApp, ResourceType::StudioApp);
-    assert_eq!((idle.acted, idle.skipped, idle.failed), (250, 250, 0));
-    // Per app: its tags, its activity, and for half of them the deletion; plus the listings.
+    let lifetime = report.tally(Rule::MaxLifetime, ResourceType::StudioApp);
+    assert_eq!(
+        (lifetime.acted, lifetime.skipped, lifetime.failed),
+        (250, 250, 0)
+    );
+    // Per app: its tags, and for half of them the deletion; plus the listings, the profiles'
+    // tags and settings, and the events ten to a call.
     let per_app = report.api_calls as f64 / 500.0;
-    assert!(per_app <= 2.6, "{per_app} calls per app");
+    assert!(per_app <= 2.0, "{per_app} calls per app");
+    assert_eq!(report.events_published, 250);
     assert_eq!(calls as u64, report.api_calls, "no call was retried");
     let unmanaged_apps = app_statuses(&aws, studio_catalog_harness::REGION, &unmanaged)
         .await
         .map_err(|e| e.to_string())?;
-    assert_eq!(unmanaged_apps.len(), 25);
+    assert_eq!(unmanaged_apps.len(), 50);
     assert!(
         unmanaged_apps.iter().all(|s| s == "InService"),
         "{unmanaged_apps:?}"
@@ -253,7 +259,7 @@ async fn benchmark_50_domains_5000_apps() -> TestResult {
             &aws,
             "cleanup-concurrent",
             &[
-                ("IDLE_APP_MINUTES", "60"),
+                ("MAX_APP_LIFETIME_HOURS", "KernelGateway=1"),
                 ("CONCURRENCY", &concurrency),
                 ("AWS_REGION", "us-east-1"),
             ],
@@ -263,7 +269,7 @@ async fn benchmark_50_domains_5000_apps() -> TestResult {
             &aws,
             "cleanup-sequential",
             &[
-                ("IDLE_APP_MINUTES", "60"),
+                ("MAX_APP_LIFETIME_HOURS", "KernelGateway=1"),
                 ("CONCURRENCY", "1"),
                 ("AWS_REGION", "us-west-2"),
             ],
@@ -278,8 +284,12 @@ async fn benchmark_50_domains_5000_apps() -> TestResult {
     arrange(&aws, "us-west-2", &fleet)
         .await
         .map_err(|e| e.to_string())?;
+    let latency_ms = env_number("BENCH_LATENCY_MS", 30);
+    aws.configure(&serde_json::json!({ "latency_ms": latency_ms }))
+        .await
+        .map_err(|e| e.to_string())?;
     eprintln!(
-        "arranged 2 x {} domains / {} apps in {:.0} s",
+        "arranged 2 x {} domains / {} apps in {:.0} s; every API call now answered after {latency_ms} ms",
         fleet.domains,
         fleet.apps(),
         arranging.elapsed().as_secs_f64()
@@ -287,8 +297,9 @@ async fn benchmark_50_domains_5000_apps() -> TestResult {
 
     eprintln!(
         "{:<32} {:>8} {:>8} {:>8} {:>11} {:>11} {:>14} {:>9}",
-        "run", "apps", "acted", "seconds", "scanned/s", "calls", "calls/resource", "complete"
+        "run", "apps", "acted", "seconds", "scanned/s", "calls", "calls/app", "complete"
     );
+    let mut seconds = Vec::new();
     for (name, label) in [
         (
             "cleanup-concurrent",
@@ -308,18 +319,31 @@ async fn benchmark_50_domains_5000_apps() -> TestResult {
             .get(&ResourceType::StudioApp)
             .copied()
             .unwrap_or_default();
-        let acted = report.tally(Rule::IdleApp, ResourceType::StudioApp).acted;
+        let acted = report
+            .tally(Rule::MaxLifetime, ResourceType::StudioApp)
+            .acted;
         eprintln!(
             "{label:<32} {apps:>8} {acted:>8} {:>8.1} {:>11.0} {calls:>11} {:>14.2} {:>9}",
             elapsed.as_secs_f64(),
             scanned as f64 / elapsed.as_secs_f64(),
-            calls as f64 / scanned as f64,
+            calls as f64 / apps as f64,
             report.complete
         );
+        seconds.push(elapsed.as_secs_f64());
         assert!(report.complete, "{name}: {:?}", report.remaining);
         assert_eq!(apps as usize, fleet.apps());
-        assert_eq!(acted as usize, fleet.idle_apps());
+        assert_eq!(acted as usize, fleet.old_apps());
+        assert!(
+            calls as f64 / apps as f64 <= 2.0,
+            "{calls} calls for {apps} apps"
+        );
         assert!(report.failures.is_empty(), "{:?}", report.failures);
+    }
+    if let [concurrent, sequential] = seconds[..] {
+        eprintln!(
+            "speed-up: {:.1}x (sequential {sequential:.1} s / concurrent {concurrent:.1} s)",
+            sequential / concurrent
+        );
     }
     Ok(())
 }

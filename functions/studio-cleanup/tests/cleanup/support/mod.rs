@@ -2,7 +2,6 @@
 //! local Lambda service, SDK clients to arrange and inspect the emulated account, and helpers
 //! that create Studio domains, apps, notebook instances, endpoints and provisioned products the
 //! way a team would.
-#![allow(dead_code)] // each test file uses a different part of it
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -74,6 +73,8 @@ pub(crate) async fn arranging_config(aws: &AwsEmulator, region: &str) -> aws_con
 }
 
 /// A function spec for the emulator: the emulator's AWS environment, JSON logs, and `env`.
+/// Unless `env` sets `WARNING_GRACE_MINUTES`, it acts on the first run (a grace of 0): the tests
+/// of warn-then-act set it.
 pub(crate) fn function(
     aws: &AwsEmulator,
     name: &str,
@@ -84,6 +85,7 @@ pub(crate) fn function(
         FunctionSpec::new(name, BINARY)
             .envs(aws.aws_env())
             .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .env("WARNING_GRACE_MINUTES", "0")
             .timeout(timeout),
         |spec, (key, value)| spec.env(*key, *value),
     )
@@ -135,16 +137,60 @@ impl CleanupUnderTest {
         self.invoke(scheduler_event()).await
     }
 
+    /// The events the function published (the emulator's record of PutEvents), by its source.
+    pub(crate) async fn published_events(&self) -> Result<Vec<Value>, Box<dyn std::error::Error>> {
+        let answer = self
+            .aws
+            .control(
+                reqwest::Method::GET,
+                "/events/published?Source=studio-catalog.cleanup",
+                None,
+            )
+            .await?;
+        Ok(answer["events"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// The tags of `arn`, as a map.
+    pub(crate) async fn tags_of(
+        &self,
+        arn: &str,
+    ) -> Result<HashMap<String, String>, Box<dyn std::error::Error>> {
+        let output = self.sagemaker.list_tags().resource_arn(arn).send().await?;
+        Ok(output
+            .tags()
+            .iter()
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_owned(),
+                    t.value().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect())
+    }
+
     // ---- Studio -------------------------------------------------------------------------
 
     /// A domain (tagged managed if `managed`), `InService`; returns its id.
     pub(crate) async fn domain(&self, managed: bool) -> Result<String, Box<dyn std::error::Error>> {
+        self.domain_with_defaults(
+            managed,
+            UserSettings::builder().execution_role(ROLE).build(),
+        )
+        .await
+    }
+
+    /// A domain with `defaults` as its `DefaultUserSettings`, `InService`; returns its id.
+    pub(crate) async fn domain_with_defaults(
+        &self,
+        managed: bool,
+        defaults: UserSettings,
+    ) -> Result<String, Box<dyn std::error::Error>> {
         let mut request = self
             .sagemaker
             .create_domain()
             .domain_name(self.unique("team"))
             .auth_mode(AuthMode::Iam)
-            .default_user_settings(UserSettings::builder().execution_role(ROLE).build())
+            .default_user_settings(defaults)
             .subnet_ids("subnet-0123456789abcdef0")
             .vpc_id("vpc-0123456789abcdef0");
         if managed {
@@ -171,10 +217,23 @@ impl CleanupUnderTest {
 
     /// A user profile, `InService`.
     pub(crate) async fn user_profile(&self, domain_id: &str, name: &str) -> TestResult {
+        self.user_profile_with(domain_id, name, &[], None).await
+    }
+
+    /// A user profile tagged `tags`, with its own `settings`, `InService`.
+    pub(crate) async fn user_profile_with(
+        &self,
+        domain_id: &str,
+        name: &str,
+        tags: &[(&str, &str)],
+        settings: Option<UserSettings>,
+    ) -> TestResult {
         self.sagemaker
             .create_user_profile()
             .domain_id(domain_id)
             .user_profile_name(name)
+            .set_tags(Some(tags.iter().map(|(k, v)| tag(k, v)).collect()))
+            .set_user_settings(settings)
             .send()
             .await?;
         wait_until("profile InService", || async {
@@ -192,10 +251,23 @@ impl CleanupUnderTest {
 
     /// A shared space, `InService`.
     pub(crate) async fn space(&self, domain_id: &str, name: &str) -> TestResult {
+        self.space_with(domain_id, name, &[], None).await
+    }
+
+    /// A shared space tagged `tags`, with `settings`, `InService`.
+    pub(crate) async fn space_with(
+        &self,
+        domain_id: &str,
+        name: &str,
+        tags: &[(&str, &str)],
+        settings: Option<aws_sdk_sagemaker::types::SpaceSettings>,
+    ) -> TestResult {
         self.sagemaker
             .create_space()
             .domain_id(domain_id)
             .space_name(name)
+            .set_tags(Some(tags.iter().map(|(k, v)| tag(k, v)).collect()))
+            .set_space_settings(settings)
             .send()
             .await?;
         wait_until("space InService", || async {
@@ -211,16 +283,15 @@ impl CleanupUnderTest {
         .await
     }
 
-    /// An app of a user profile (or, with `space`, of a space), `InService`, with its last
-    /// user activity `idle_minutes` ago; returns its ARN.
-    #[allow(clippy::too_many_arguments)]
+    /// An app of a user profile (or, with `space`, of a space), `InService`, created
+    /// `age_minutes` ago (backdated through the emulator's control endpoint); returns its ARN.
     pub(crate) async fn app(
         &self,
         domain_id: &str,
         owner: Owner<'_>,
         app_type: AppType,
         app_name: &str,
-        idle_minutes: u64,
+        age_minutes: u64,
         tags: &[(&str, &str)],
     ) -> Result<String, Box<dyn std::error::Error>> {
         let mut request = self
@@ -243,7 +314,7 @@ impl CleanupUnderTest {
         self.wait_app_status(domain_id, owner, app_type, app_name, "InService")
             .await?;
         self.aws
-            .set_app_last_activity(&arn, &minutes_ago(idle_minutes))
+            .set_creation_time(&arn, &minutes_ago(age_minutes))
             .await?;
         Ok(arn)
     }
@@ -564,7 +635,7 @@ pub(crate) fn minutes_ago(minutes: u64) -> String {
 /// The EventBridge Scheduler sample event.
 pub(crate) fn scheduler_event() -> Value {
     serde_json::from_str(include_str!(
-        "../../../../events/studio-cleanup/scheduled.json"
+        "../../../../../events/studio-cleanup/scheduled.json"
     ))
     .unwrap_or_else(|_| json!({}))
 }
@@ -572,7 +643,7 @@ pub(crate) fn scheduler_event() -> Value {
 /// The dry-run sample event.
 pub(crate) fn dry_run_event() -> Value {
     serde_json::from_str(include_str!(
-        "../../../../events/studio-cleanup/dry-run.json"
+        "../../../../../events/studio-cleanup/dry-run.json"
     ))
     .unwrap_or_else(|_| json!({"DryRun": true}))
 }
