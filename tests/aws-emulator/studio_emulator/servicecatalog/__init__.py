@@ -162,6 +162,13 @@ strings, cannot list ``ORGANIZATIONAL_UNIT`` shares and has no
   delegated administrator may share with the organisation). Without any
   organisation in moto, every well-formed id is accepted.
 
+The recipient's side (``imports.py``, its docstring cites each rule): ``AcceptPortfolioShare``
+/ ``RejectPortfolioShare`` / ``ListAcceptedPortfolioShares``; an accepted portfolio that is
+still shared with the account is imported: its products, artefacts and constraints stay the
+sharer's, the recipient associates its own principals (or the sharer's ``IAM_PATTERN`` ones
+travel with ``SharePrincipals``), and a launch runs in the recipient account under the launch
+constraint's ``LocalRoleName`` role OF THE RECIPIENT.
+
 Test hook: ``POST /_studio_emulator/servicecatalog/portfolio-shares/{token}/status``
 ``{"Status": "ERROR", "ShareErrors": [{"Accounts": [...], "Message": "...",
 "Error": "..."}]}`` ends a share in that status.
@@ -170,7 +177,7 @@ Layout: ``validation.py`` (request checks, ids, errors), ``launch_paths.py`` (ca
 associations, launch paths), ``templates.py`` (reading and checking artefact templates),
 ``models.py`` (artefacts, provisioned products, records, the provisioning backend),
 ``responses.py`` (the operations; CloudFormation termination protection), ``sharing.py``
-(organisation-node shares); this file registers the extensions and their test hooks.
+(organisation-node shares), ``imports.py`` (accepted shares, imported products); this file registers the extensions and their test hooks.
 """
 
 from __future__ import annotations

@@ -86,11 +86,36 @@ def catalog_links(account_id: str, region_name: str) -> Any:
     return catalog_links_backends[account_id][region_name]
 
 
+def _path(
+    catalog: Any, links: Any, portfolio_id: str, product_id: str
+) -> dict[str, Any]:
+    constraints = [
+        {"Type": c["Type"], "Description": c.get("Description")}
+        for c in list(links.constraints.values())
+        if (c.get("PortfolioId"), c.get("ProductId")) == (portfolio_id, product_id)
+    ]
+    return {
+        "Id": launch_path_id(portfolio_id, product_id),
+        "Name": catalog.portfolios[portfolio_id].display_name,
+        "ConstraintSummaries": constraints,
+        "Tags": [],
+    }
+
+
 def launch_paths(
     account_id: str, region_name: str, product_id: str, principals: list[str]
 ) -> list[dict[str, Any]]:
     """The product's launch paths for the caller: one per portfolio that holds
-    the product and is associated with one of the caller's principals."""
+    the product and is associated with one of the caller's principals.
+
+    Imported portfolios (``imports.py``) count too: the product and its constraints are the
+    sharer's ("The products and constraints in the imported portfolio stay in sync",
+    Administrator Guide, "Sharing and Importing Portfolios"); the caller is granted by the
+    recipient account's own association of the imported portfolio, or -- with
+    ``SharePrincipals`` -- by the sharer's ``IAM_PATTERN`` associations, matched against
+    the recipient's principals."""
+    from .imports import imported_portfolios
+
     catalog = servicecatalog_backends[account_id][region_name]
     links = catalog_links(account_id, region_name)
     paths = []
@@ -102,21 +127,27 @@ def launch_paths(
             for pf, arn in list(links.principal_associations)
         ):
             continue
-        constraints = [
-            {"Type": c["Type"], "Description": c.get("Description")}
-            for c in list(links.constraints.values())
-            if (c.get("PortfolioId"), c.get("ProductId")) == (portfolio_id, product_id)
-        ]
-        paths.append(
-            {
-                "Id": launch_path_id(portfolio_id, product_id),
-                "Name": catalog.portfolios[portfolio_id].display_name,
-                "ConstraintSummaries": constraints,
-                "Tags": [],
-            }
+        paths.append(_path(catalog, links, portfolio_id, product_id))
+    for offer in imported_portfolios(account_id, region_name):
+        sharer_links = catalog_links(offer.account_id, region_name)
+        if (offer.portfolio_id, product_id) not in sharer_links.product_associations:
+            continue
+        granted = any(
+            pf == offer.portfolio_id and principal_matches(arn, principals)
+            for pf, arn in list(links.principal_associations)
+        ) or (
+            offer.share_principals
+            and any(
+                pf == offer.portfolio_id and IAM_PATTERN_ARN.match(arn)
+                and principal_matches(arn, principals)
+                for pf, arn in list(sharer_links.principal_associations)
+            )
         )
+        if granted:
+            paths.append(
+                _path(
+                    servicecatalog_backends[offer.account_id][region_name],
+                    sharer_links, offer.portfolio_id, product_id,
+                )
+            )
     return paths
-
-
-
-

@@ -546,12 +546,38 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
 
     # ---- products and artefacts -------------------------------------------
 
+    def owner_of(self, product_id: str) -> str:
+        """The account whose catalog holds ``product_id``: this one, or the sharer of an
+        imported portfolio holding it (``imports.product_owner``)."""
+        if product_id in self._catalog.products:
+            return self.account_id
+        from .imports import product_owner
+
+        return product_owner(self.account_id, self.region_name, product_id) or self.account_id
+
     def _find_product(self, product_id: str | None, product_name: str | None) -> Product:
+        """A product of this account's catalog, or of a portfolio it imported (the
+        sharer's product: "The products and constraints in the imported portfolio stay in
+        sync", Administrator Guide, "Sharing and Importing Portfolios")."""
         catalog = self._catalog
         if product_id:
             product = catalog.products.get(product_id)
+            if product is None:
+                product = servicecatalog_backends[self.owner_of(product_id)][
+                    self.region_name
+                ].products.get(product_id)
         elif product_name:
             product = catalog.lookup_by_name(product_name)
+            if product is None:
+                from .imports import imported_portfolios
+
+                for offer in imported_portfolios(self.account_id, self.region_name):
+                    found = servicecatalog_backends[offer.account_id][
+                        self.region_name
+                    ].lookup_by_name(product_name)
+                    if found is not None and self.owner_of(found.id) == offer.account_id:
+                        product = found
+                        break
         else:
             raise InvalidParametersException("ProductId or ProductName is required")
         if product is None:
@@ -563,7 +589,10 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
     def artifacts_of(self, product: Product) -> list[Artifact]:
         """The product's artefacts: the one moto's product was created with (kept in
         step with it, as CloudFormation may update it), then those added by
-        ``CreateProvisioningArtifact``."""
+        ``CreateProvisioningArtifact``. An imported product's are its owner's."""
+        owner = self.owner_of(product.id)
+        if owner != self.account_id:
+            return provisioning_backends[owner][self.region_name].artifacts_of(product)
         artifacts = self.artifacts.setdefault(product.id, [])
         params = product.provisioning_artifact_parameters or {}
         if not artifacts:
@@ -660,14 +689,18 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
         return str(paths[0]["Id"])
 
     def _portfolio_of(self, product_id: str, path_id: str) -> str | None:
-        for portfolio_id, associated in list(self._links().product_associations):
+        for portfolio_id, associated in list(
+            catalog_links(self.owner_of(product_id), self.region_name).product_associations
+        ):
             if associated == product_id and launch_path_id(portfolio_id, product_id) == path_id:
                 return str(portfolio_id)
         return None
 
     def _constraints(self, portfolio_id: str | None, product_id: str, kind: str) -> list[dict[str, Any]]:
+        # An imported product's constraints are the sharer's (they "stay in sync").
+        links = catalog_links(self.owner_of(product_id), self.region_name)
         return [
-            c for c in list(self._links().constraints.values())
+            c for c in list(links.constraints.values())
             if c.get("Type") == kind
             and (c.get("PortfolioId"), c.get("ProductId")) == (portfolio_id, product_id)
         ]
@@ -676,7 +709,9 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
         """The role Service Catalog provisions as: the launch constraint's ``RoleArn``,
         or its ``LocalRoleName`` as a role of the caller's account ("the IAM role with
         that name in the account will be used", CloudFormation's
-        ``AWS::ServiceCatalog::LaunchRoleConstraint``). Without a launch constraint the
+        ``AWS::ServiceCatalog::LaunchRoleConstraint``) -- for an imported portfolio the
+        RECIPIENT's role (the CDK's ``setLocalLaunchRoleName``: the role "must exist in
+        ... the account of the user who launches a product with this launch constraint"). Without a launch constraint the
         stack runs with the end user's own credentials (no role)."""
         for constraint in self._constraints(portfolio_id, product_id, "LAUNCH"):
             if constraint.get("RoleArn"):
@@ -987,7 +1022,8 @@ class ServiceCatalogProvisioningBackend(BaseBackend):
                 artifact=artifact,
                 path_id=path_id,
                 portfolio_arn=(
-                    self._catalog.portfolios[portfolio_id].arn if portfolio_id else None
+                    servicecatalog_backends[self.owner_of(product.id)][self.region_name]
+                    .portfolios[portfolio_id].arn if portfolio_id else None
                 ),
                 tags=tags or [],
                 token=provision_token,

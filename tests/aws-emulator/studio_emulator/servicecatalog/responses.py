@@ -9,7 +9,7 @@ from moto.cloudformation.exceptions import ValidationError as CloudFormationVali
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult, EmptyResult
 from moto.servicecatalog.exceptions import InvalidParametersException, ResourceNotFoundException
-from moto.servicecatalog.models import Product
+from moto.servicecatalog.models import Product, servicecatalog_backends
 from moto.servicecatalog.responses import ServiceCatalogResponse
 
 from .launch_paths import (
@@ -102,21 +102,33 @@ class ServiceCatalogProvisioningResponse(_ServiceCatalogJsonResponse):
     def _links(self) -> Any:
         return catalog_links(self.current_account, self.region)
 
-    def _portfolio_id(self, p: dict[str, Any]) -> str:
+    def _portfolio_id(self, p: dict[str, Any], *, imported: bool = False) -> str:
+        """A portfolio of this account; with ``imported``, also one it imported (a
+        recipient "distributes the products to end users in that account" by associating
+        its own principals with the imported portfolio: Administrator Guide, "Sharing and
+        Importing Portfolios"; products and constraints stay the sharer's)."""
+        from .imports import imported_portfolio
+
         errors: list[str] = []
         _validate(errors, p.get("PortfolioId"), "PortfolioId", required=True, max_len=100)
         _check(errors)
         portfolio_id = str(p["PortfolioId"])
-        if portfolio_id not in self.servicecatalog_backend.portfolios:
+        if portfolio_id not in self.servicecatalog_backend.portfolios and not (
+            imported and imported_portfolio(self.current_account, self.region, portfolio_id)
+        ):
             raise ResourceNotFoundException(f"Portfolio {portfolio_id} not found.")
         return portfolio_id
 
-    def _product_id(self, p: dict[str, Any]) -> str:
+    def _product_id(self, p: dict[str, Any], *, imported: bool = False) -> str:
+        from .imports import product_owner
+
         errors: list[str] = []
         _validate(errors, p.get("ProductId"), "ProductId", required=True, max_len=100)
         _check(errors)
         product_id = str(p["ProductId"])
-        if product_id not in self.servicecatalog_backend.products:
+        if product_id not in self.servicecatalog_backend.products and not (
+            imported and product_owner(self.current_account, self.region, product_id)
+        ):
             raise ResourceNotFoundException(f"Product {product_id} not found.")
         return product_id
 
@@ -139,7 +151,7 @@ class ServiceCatalogProvisioningResponse(_ServiceCatalogJsonResponse):
 
     def associate_principal_with_portfolio(self) -> ActionResult:
         p = self._params()
-        portfolio_id = self._portfolio_id(p)
+        portfolio_id = self._portfolio_id(p, imported=True)
         arn, principal_type = p.get("PrincipalARN"), p.get("PrincipalType")
         errors: list[str] = []
         _validate(errors, arn, "PrincipalARN", required=True, max_len=1000)
@@ -160,7 +172,7 @@ class ServiceCatalogProvisioningResponse(_ServiceCatalogJsonResponse):
 
     def disassociate_principal_from_portfolio(self) -> ActionResult:
         p = self._params()
-        portfolio_id = self._portfolio_id(p)
+        portfolio_id = self._portfolio_id(p, imported=True)
         arn = p.get("PrincipalARN")
         if self._links().principal_associations.pop((portfolio_id, arn), None) is None:
             raise ResourceNotFoundException(
@@ -170,7 +182,7 @@ class ServiceCatalogProvisioningResponse(_ServiceCatalogJsonResponse):
 
     def list_principals_for_portfolio(self) -> ActionResult:
         p = self._params()
-        portfolio_id = self._portfolio_id(p)
+        portfolio_id = self._portfolio_id(p, imported=True)
         principals = [
             {
                 "PrincipalARN": arn,
@@ -184,7 +196,7 @@ class ServiceCatalogProvisioningResponse(_ServiceCatalogJsonResponse):
 
     def list_launch_paths(self) -> ActionResult:
         p = self._params()
-        product_id = self._product_id(p)
+        product_id = self._product_id(p, imported=True)
         paths = launch_paths(
             self.current_account, self.region, product_id, self._caller_principals()
         )
@@ -291,11 +303,23 @@ class ServiceCatalogProvisioningResponse(_ServiceCatalogJsonResponse):
         page, token = _page(records, p.get("PageSize"), p.get("PageToken"), 20, 100)
         return ActionResult({"RecordDetails": [r.detail() for r in page], "NextPageToken": token})
 
+    def _described_product(self, product_id: Any, name: Any, language: Any) -> Product:
+        """moto's ``DescribeProduct`` lookup, then a product of an imported portfolio (the
+        sharer's; ``imports.py``) -- its refusal stands when neither has it."""
+        try:
+            return self.servicecatalog_backend.describe_product(
+                accept_language=language, id=product_id, name=name
+            )
+        except ResourceNotFoundException:
+            try:
+                return self.provisioning._find_product(product_id, None if product_id else name)
+            except ResourceNotFoundException:
+                pass
+            raise
+
     def describe_product(self) -> ActionResult:
         p = self._params()
-        product = self.servicecatalog_backend.describe_product(
-            accept_language=p.get("AcceptLanguage"), id=p.get("Id"), name=p.get("Name")
-        )
+        product = self._described_product(p.get("Id"), p.get("Name"), p.get("AcceptLanguage"))
         return ActionResult(
             {
                 "ProductViewSummary": product.to_dict(),
@@ -320,10 +344,22 @@ class ServiceCatalogProvisioningResponse(_ServiceCatalogJsonResponse):
         in the name, owner, distributor or description, ignoring case), ``Owner``,
         ``ProductType``; sorted by ``Title`` or ``CreationDate``; ``PageSize`` 0-100 (the
         model's ``PageSize``), 20 by default."""
+        from .imports import imported_portfolios
+
         p = self._params()
         principals = self._caller_principals()
+        candidates = {pr.id: pr for pr in list(self.servicecatalog_backend.products.values())}
+        for offer in imported_portfolios(self.current_account, self.region):
+            # An imported portfolio's products are the sharer's (``imports.py``).
+            sharer = servicecatalog_backends[offer.account_id][self.region]
+            for pf, product_id in list(
+                catalog_links(offer.account_id, self.region).product_associations
+            ):
+                product = sharer.products.get(product_id)
+                if pf == offer.portfolio_id and product is not None:
+                    candidates.setdefault(product_id, product)
         products = [
-            product for product in list(self.servicecatalog_backend.products.values())
+            product for product in candidates.values()
             if launch_paths(self.current_account, self.region, product.id, principals)
         ]
         filters = p.get("Filters") or {}
@@ -498,9 +534,7 @@ class ServiceCatalogProvisioningResponse(_ServiceCatalogJsonResponse):
 
     def list_provisioning_artifacts(self) -> ActionResult:
         p = self._params()
-        product = self.servicecatalog_backend.describe_product(
-            accept_language=p.get("AcceptLanguage"), id=p.get("ProductId"), name=None
-        )
+        product = self._described_product(p.get("ProductId"), None, p.get("AcceptLanguage"))
         return ActionResult(
             {
                 "ProvisioningArtifactDetails": [

@@ -427,6 +427,36 @@ class ServiceCatalogSharingResponse(_ServiceCatalogJsonResponse):
             {"PortfolioShareDetails": [s.detail() for s in page], "NextPageToken": token}
         )
 
+    # ---- the recipient's side (``imports.py``) ------------------------------
+
+    def accept_portfolio_share(self) -> ActionResult:
+        from .imports import imports_backends
+
+        p = self._params()
+        imports_backends[self.current_account][self.region].accept(
+            p.get("PortfolioId"), p.get("PortfolioShareType")
+        )
+        return EmptyResult()
+
+    def reject_portfolio_share(self) -> ActionResult:
+        from .imports import imports_backends
+
+        p = self._params()
+        imports_backends[self.current_account][self.region].reject(
+            p.get("PortfolioId"), p.get("PortfolioShareType")
+        )
+        return EmptyResult()
+
+    def list_accepted_portfolio_shares(self) -> ActionResult:
+        from .imports import imports_backends
+
+        p = self._params()
+        details = imports_backends[self.current_account][self.region].list_accepted(
+            p.get("PortfolioShareType")
+        )
+        page, token = _page(details, p.get("PageSize"), p.get("PageToken"), 20, 100)
+        return ActionResult({"PortfolioDetails": page, "NextPageToken": token})
+
     def delete_portfolio_share(self) -> ActionResult:
         p = self._params()
         node = p.get("OrganizationNode")
