@@ -363,6 +363,21 @@ fn space_idle_settings(settings: Option<&types::SpaceIdleSettings>) -> Option<Id
     })
 }
 
+/// `$outer` (`UserSettings` or `SpaceSettings`) holding only its `$member` app settings: those of
+/// `$current` (or empty ones of type `$app`), their `AppLifecycleManagement` passed through
+/// `$management`. The four app settings types share the member's name but no trait, hence a macro.
+macro_rules! with_app_lifecycle_management {
+    ($current:expr, $outer:ident, $member:ident, $app:ident, $management:expr) => {{
+        let mut app_settings = $current
+            .and_then(types::$outer::$member)
+            .cloned()
+            .unwrap_or_else(|| types::$app::builder().build());
+        app_settings.app_lifecycle_management =
+            Some($management(app_settings.app_lifecycle_management.take()));
+        types::$outer::builder().$member(app_settings).build()
+    }};
+}
+
 /// `UserSettings` carrying `app`'s settings as `current` holds them, with its
 /// `AppLifecycleManagement.IdleSettings` replaced by `settings`.
 ///
@@ -396,26 +411,22 @@ fn user_settings_with(
     };
     match app {
         IdleShutdownApp::JupyterLab => {
-            let mut app_settings = current
-                .and_then(types::UserSettings::jupyter_lab_app_settings)
-                .cloned()
-                .unwrap_or_else(|| types::JupyterLabAppSettings::builder().build());
-            app_settings.app_lifecycle_management =
-                Some(management(app_settings.app_lifecycle_management.take()));
-            types::UserSettings::builder()
-                .jupyter_lab_app_settings(app_settings)
-                .build()
+            with_app_lifecycle_management!(
+                current,
+                UserSettings,
+                jupyter_lab_app_settings,
+                JupyterLabAppSettings,
+                management
+            )
         }
         IdleShutdownApp::CodeEditor => {
-            let mut app_settings = current
-                .and_then(types::UserSettings::code_editor_app_settings)
-                .cloned()
-                .unwrap_or_else(|| types::CodeEditorAppSettings::builder().build());
-            app_settings.app_lifecycle_management =
-                Some(management(app_settings.app_lifecycle_management.take()));
-            types::UserSettings::builder()
-                .code_editor_app_settings(app_settings)
-                .build()
+            with_app_lifecycle_management!(
+                current,
+                UserSettings,
+                code_editor_app_settings,
+                CodeEditorAppSettings,
+                management
+            )
         }
     }
 }
@@ -440,26 +451,22 @@ fn space_settings_with(
     };
     match app {
         IdleShutdownApp::JupyterLab => {
-            let mut app_settings = current
-                .and_then(types::SpaceSettings::jupyter_lab_app_settings)
-                .cloned()
-                .unwrap_or_else(|| types::SpaceJupyterLabAppSettings::builder().build());
-            app_settings.app_lifecycle_management =
-                Some(management(app_settings.app_lifecycle_management.take()));
-            types::SpaceSettings::builder()
-                .jupyter_lab_app_settings(app_settings)
-                .build()
+            with_app_lifecycle_management!(
+                current,
+                SpaceSettings,
+                jupyter_lab_app_settings,
+                SpaceJupyterLabAppSettings,
+                management
+            )
         }
         IdleShutdownApp::CodeEditor => {
-            let mut app_settings = current
-                .and_then(types::SpaceSettings::code_editor_app_settings)
-                .cloned()
-                .unwrap_or_else(|| types::SpaceCodeEditorAppSettings::builder().build());
-            app_settings.app_lifecycle_management =
-                Some(management(app_settings.app_lifecycle_management.take()));
-            types::SpaceSettings::builder()
-                .code_editor_app_settings(app_settings)
-                .build()
+            with_app_lifecycle_management!(
+                current,
+                SpaceSettings,
+                code_editor_app_settings,
+                SpaceCodeEditorAppSettings,
+                management
+            )
         }
     }
 }

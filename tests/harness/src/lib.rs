@@ -12,6 +12,8 @@
 //! - [`story`]: the end-to-end story (deploy, launch from the catalog, sign in, clean up,
 //!   terminate) against the emulator alone, which runs the functions, CloudFormation and
 //!   Service Catalog itself; the walk-through binary and the end-to-end test tell it.
+//! - [`cleanup`]: what the story and the tests read alike of what the cleanup left (its warning
+//!   tag, its events, the idle settings it repairs).
 //! - [`servicecatalog`]: what the story and the tests ask Service Catalog alike (the account's
 //!   provisioned products, a provisioned product's status, tags).
 //! - [`emulator`]: starts the local AWS emulator (`tests/aws-emulator/server.py`), or
@@ -51,6 +53,7 @@
 //! # }
 //! ```
 
+pub mod cleanup;
 pub mod cloudformation;
 pub mod custom_resource;
 pub mod emulator;

@@ -56,19 +56,14 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
         domain: &ManagedDomain,
         name: &str,
     ) {
-        let key = OwnerKey::Profile(domain.id.clone(), name.to_owned());
-        let Some((fact, exempt)) = self
-            .owner_tags(evaluation, ResourceType::UserProfile, OwnerFact::default())
-            .await
-        else {
-            return;
-        };
-        evaluation.owner_fact = Some((key, fact));
-        if exempt {
-            return;
-        }
-        self.check_drift(evaluation, domain, Settings::Profile(name))
-            .await;
+        self.evaluate_owner(
+            evaluation,
+            domain,
+            OwnerKey::Profile(domain.id.clone(), name.to_owned()),
+            OwnerFact::default(),
+            Settings::Profile(name),
+        )
+        .await;
     }
 
     pub(super) async fn evaluate_space(
@@ -77,7 +72,6 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
         domain: &ManagedDomain,
         space: &Space,
     ) {
-        let key = OwnerKey::Space(domain.id.clone(), space.space_name.clone());
         // A private space's apps are its owner's (ListSpaces' OwnershipSettingsSummary).
         let private_owner = space
             .owner_user_profile_name
@@ -87,18 +81,37 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
             private_owner,
             ..OwnerFact::default()
         };
-        let Some((fact, exempt)) = self
-            .owner_tags(evaluation, ResourceType::Space, initial)
-            .await
-        else {
+        self.evaluate_owner(
+            evaluation,
+            domain,
+            OwnerKey::Space(domain.id.clone(), space.space_name.clone()),
+            initial,
+            Settings::Space(&space.space_name),
+        )
+        .await;
+    }
+
+    /// What a profile and a space share: their tags read into `initial` (the run's fact of
+    /// `key`), then, unless exempt, their idle-shutdown drift checked.
+    async fn evaluate_owner(
+        &self,
+        evaluation: &mut Evaluation,
+        domain: &ManagedDomain,
+        key: OwnerKey,
+        initial: OwnerFact,
+        settings: Settings<'_>,
+    ) {
+        let resource_type = match settings {
+            Settings::Profile(_) => ResourceType::UserProfile,
+            Settings::Space(_) => ResourceType::Space,
+        };
+        let Some((fact, exempt)) = self.owner_tags(evaluation, resource_type, initial).await else {
             return;
         };
         evaluation.owner_fact = Some((key, fact));
-        if exempt {
-            return;
+        if !exempt {
+            self.check_drift(evaluation, domain, settings).await;
         }
-        self.check_drift(evaluation, domain, Settings::Space(&space.space_name))
-            .await;
     }
 
     /// Reads the profile's or space's tags: its identity, exemption and expiry, and whether it

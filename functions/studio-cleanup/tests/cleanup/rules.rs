@@ -200,18 +200,7 @@ async fn exempt_resources_are_never_touched() -> TestResult {
             "{resource_type:?}"
         );
     }
-    assert_eq!(
-        world
-            .app_status(&domain, ALICE, AppType::JupyterLab, "default")
-            .await?,
-        "InService"
-    );
-    assert_eq!(world.notebook_status(&notebook).await?, "InService");
-    assert_eq!(world.endpoint_status(&endpoint).await?, "InService");
-    assert_eq!(
-        world.provisioned_product_status(&product).await?,
-        "AVAILABLE"
-    );
+    assert_all_still_running(&world, &domain, &notebook, &endpoint, &product).await?;
     for operation in ["DeleteApp", "StopNotebookInstance", "DeleteEndpoint"] {
         assert_eq!(
             world.aws.call_count("sagemaker", operation).await?,
@@ -393,18 +382,7 @@ async fn a_dry_run_reports_what_it_would_do_and_changes_nothing() -> TestResult 
             .all(|c| !mutating.contains(&c.operation.as_str())),
         "{calls:?}"
     );
-    assert_eq!(
-        world
-            .app_status(&domain, ALICE, AppType::JupyterLab, "default")
-            .await?,
-        "InService"
-    );
-    assert_eq!(world.notebook_status(&notebook).await?, "InService");
-    assert_eq!(world.endpoint_status(&endpoint).await?, "InService");
-    assert_eq!(
-        world.provisioned_product_status(&product).await?,
-        "AVAILABLE"
-    );
+    assert_all_still_running(&world, &domain, &notebook, &endpoint, &product).await?;
     // The report is also the run's last log line, as JSON.
     let line = world
         .lambda
@@ -644,6 +622,30 @@ async fn an_invalid_event_is_refused_before_anything_is_done() -> TestResult {
             .call_count("sagemaker", "StopNotebookInstance")
             .await?,
         0
+    );
+    Ok(())
+}
+
+/// alice's `default` JupyterLab app, the notebook instance and the endpoint still `InService`,
+/// the provisioned product still `AVAILABLE`: the run acted on none of them.
+async fn assert_all_still_running(
+    world: &CleanupUnderTest,
+    domain: &str,
+    notebook: &str,
+    endpoint: &str,
+    product: &str,
+) -> TestResult {
+    assert_eq!(
+        world
+            .app_status(domain, ALICE, AppType::JupyterLab, "default")
+            .await?,
+        "InService"
+    );
+    assert_eq!(world.notebook_status(notebook).await?, "InService");
+    assert_eq!(world.endpoint_status(endpoint).await?, "InService");
+    assert_eq!(
+        world.provisioned_product_status(product).await?,
+        "AVAILABLE"
     );
     Ok(())
 }

@@ -6,15 +6,15 @@ use aws_sdk_sagemaker::types::{
     SpaceAppLifecycleManagement, SpaceIdleSettings, SpaceJupyterLabAppSettings, SpaceSettings,
     UserSettings,
 };
+use studio_catalog_harness::cleanup::{WARNING_TAG, lab_idle_settings, space_lab_idle_minutes};
 use studio_cleanup::report::{ResourceType, Rule, SkipReason};
 
 use crate::support::{CleanupUnderTest, EXPIRED, Owner, ROLE, TestResult, actions, tag};
 
-const WARNING_TAG: &str = "studio-catalog:cleanup-warning";
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_app_past_its_lifetime_is_warned_then_deleted_on_a_run_after_the_grace_period()
--> TestResult {
+/// The cleanup with KernelGateway apps allowed an hour and a grace period of an hour, and
+/// alice's (`studiouserid` `alice-idp-id`) kernel `k1`, three hours old: (world, domain, app ARN).
+async fn an_app_past_its_lifetime()
+-> Result<(CleanupUnderTest, String, String), Box<dyn std::error::Error>> {
     let world = CleanupUnderTest::start(&[
         ("MAX_APP_LIFETIME_HOURS", "KernelGateway=1"),
         ("WARNING_GRACE_MINUTES", "60"),
@@ -34,6 +34,13 @@ async fn an_app_past_its_lifetime_is_warned_then_deleted_on_a_run_after_the_grac
             &[],
         )
         .await?;
+    Ok((world, domain, kernel))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_past_its_lifetime_is_warned_then_deleted_on_a_run_after_the_grace_period()
+-> TestResult {
+    let (world, domain, kernel) = an_app_past_its_lifetime().await?;
 
     let first = world.scheduled_run().await?;
     let second = world.scheduled_run().await?;
@@ -116,23 +123,7 @@ async fn an_app_past_its_lifetime_is_warned_then_deleted_on_a_run_after_the_grac
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_warning_is_withdrawn_when_the_app_becomes_exempt() -> TestResult {
-    let world = CleanupUnderTest::start(&[
-        ("MAX_APP_LIFETIME_HOURS", "KernelGateway=1"),
-        ("WARNING_GRACE_MINUTES", "60"),
-    ])
-    .await?;
-    let domain = world.domain(true).await?;
-    world.user_profile(&domain, "alice").await?;
-    let kernel = world
-        .app(
-            &domain,
-            Owner::Profile("alice"),
-            AppType::KernelGateway,
-            "k1",
-            180,
-            &[],
-        )
-        .await?;
+    let (world, _, kernel) = an_app_past_its_lifetime().await?;
 
     let first = world.scheduled_run().await?;
     world
@@ -252,11 +243,7 @@ async fn idle_shutdown_drift_is_repaired_with_update_user_profile_and_update_spa
         1
     );
     let idle_of = |profile: &aws_sdk_sagemaker::operation::describe_user_profile::DescribeUserProfileOutput| {
-        profile
-            .user_settings()
-            .and_then(|s| s.jupyter_lab_app_settings())
-            .and_then(|s| s.app_lifecycle_management())
-            .and_then(|m| m.idle_settings())
+        lab_idle_settings(profile.user_settings())
             .map(|i| (i.lifecycle_management().cloned(), i.idle_timeout_in_minutes()))
     };
     let off = world
@@ -289,13 +276,7 @@ async fn idle_shutdown_drift_is_repaired_with_update_user_profile_and_update_spa
         .space_name("team")
         .send()
         .await?;
-    let space_timeout = space
-        .space_settings()
-        .and_then(|s| s.jupyter_lab_app_settings())
-        .and_then(|s| s.app_lifecycle_management())
-        .and_then(|m| m.idle_settings())
-        .and_then(|i| i.idle_timeout_in_minutes());
-    assert_eq!(space_timeout, Some(180));
+    assert_eq!(space_lab_idle_minutes(space.space_settings()), Some(180));
 
     let again = world.scheduled_run().await?;
     assert!(

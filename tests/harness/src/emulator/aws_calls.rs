@@ -315,6 +315,24 @@ impl AwsEmulator {
         })
     }
 
+    /// The messages of log group `group`, oldest first (one `FilterLogEvents` answer, as the
+    /// account root: what a function logged under the emulator's Lambda).
+    pub async fn log_messages(&self, group: &str) -> Result<Vec<String>> {
+        let events = self
+            .call_json_as(
+                "logs",
+                "Logs_20140328.FilterLogEvents",
+                &json!({ "logGroupName": group }),
+            )
+            .await?;
+        Ok(events["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|event| event["message"].as_str().map(str::to_owned))
+            .collect())
+    }
+
     /// A SageMaker resource's tags as sorted `(key, value)` pairs (every page of `ListTags`,
     /// through the SDK).
     pub async fn sagemaker_tags(&self, arn: &str) -> Result<Vec<(String, String)>> {

@@ -18,14 +18,14 @@ use aws_sdk_sagemaker::types::{
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::StepError;
 use super::sessions::Session;
+pub(crate) use crate::cleanup::{WARNING_TAG, published_events, warning};
+use crate::cleanup::{lab_idle_settings, space_lab_idle_minutes};
 use crate::emulator::{AwsEmulator, xml_text};
 
-/// The tag the cleanup warns with: `<RFC 3339 time> <rule>`.
-pub(crate) const WARNING_TAG: &str = "studio-catalog:cleanup-warning";
 /// The longest a Canvas app may run (the core stack's `CleanupMaxAppLifetimeHours`).
 const CANVAS_LIFETIME_HOURS: u64 = 8;
 /// The grace period between the warning and the action, in minutes (3 s: the story waits it).
@@ -246,22 +246,10 @@ pub(crate) async fn until<T>(
     }
 }
 
-/// The value of the cleanup's warning tag on `arn`, if it has one.
-pub(crate) async fn warning(aws: &AwsEmulator, arn: &str) -> Result<Option<String>, StepError> {
-    Ok(aws
-        .sagemaker_tags(arn)
-        .await?
-        .into_iter()
-        .find(|(key, _)| key == WARNING_TAG)
-        .map(|(_, value)| value))
-}
-
-/// The time a warning tag's value records: its first part, before the rule (`<RFC 3339>
-/// <rule>`; SageMaker's tag values allow letters, digits, spaces and `_.:/=+-@`).
+/// The time a warning tag's value records ([`crate::cleanup::warned_at`]).
 pub(crate) fn warned_at(value: &str) -> Result<SystemTime, StepError> {
-    let time = value.split([' ', ';', '/', '@']).next().unwrap_or_default();
-    let parsed = DateTime::from_str(time, Format::DateTime)?;
-    SystemTime::try_from(parsed).map_err(|error| StepError::new(error.to_string()))
+    crate::cleanup::warned_at(value)
+        .ok_or_else(|| StepError::new(format!("the warning {value:?} records no RFC 3339 time")))
 }
 
 /// Waits until the grace period after `warned` has passed (a wait with a deadline, not a
@@ -287,12 +275,7 @@ pub(crate) async fn space_idle_minutes(
         .space_name(space)
         .send()
         .await?;
-    Ok(described
-        .space_settings()
-        .and_then(|settings| settings.jupyter_lab_app_settings())
-        .and_then(|lab| lab.app_lifecycle_management())
-        .and_then(|management| management.idle_settings())
-        .and_then(|idle| idle.idle_timeout_in_minutes()))
+    Ok(space_lab_idle_minutes(described.space_settings()))
 }
 
 /// bob's JupyterLab idle settings as DescribeUserProfile answers them: (on, timeout).
@@ -307,32 +290,12 @@ pub(crate) async fn bobs_idle_shutdown(
         .user_profile_name("bob")
         .send()
         .await?;
-    let idle = described
-        .user_settings()
-        .and_then(|settings| settings.jupyter_lab_app_settings())
-        .and_then(|lab| lab.app_lifecycle_management())
-        .and_then(|management| management.idle_settings());
+    let idle = lab_idle_settings(described.user_settings());
     Ok((
         idle.and_then(|idle| idle.lifecycle_management())
             .map(|m| m.as_str().to_owned()),
         idle.and_then(|idle| idle.idle_timeout_in_minutes()),
     ))
-}
-
-/// The cleanup's events of `detail_type` the default bus received (the emulator's record of
-/// PutEvents, `GET events/published`), oldest first; each with its parsed `Detail`.
-pub(crate) async fn published(
-    aws: &AwsEmulator,
-    detail_type: &str,
-) -> Result<Vec<Value>, StepError> {
-    let path = format!(
-        "/events/published?Source=studio-catalog.cleanup&DetailType={}",
-        detail_type.replace(' ', "%20")
-    );
-    Ok(aws.control(Method::GET, &path, None).await?["events"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default())
 }
 
 /// The messages SNS holds for `topic_arn` (the emulator's record, `GET sns/messages`), each the
@@ -361,23 +324,9 @@ pub(crate) async fn log_messages(
     aws: &AwsEmulator,
     prefix: &str,
 ) -> Result<Vec<String>, StepError> {
-    let group = format!("/aws/lambda/{prefix}-studio-cleanup");
-    let events = aws
-        .call_json_as(
-            "logs",
-            "Logs_20140328.FilterLogEvents",
-            &json!({ "logGroupName": group }),
-        )
-        .await?;
-    Ok(events["events"]
-        .as_array()
-        .map(|events| {
-            events
-                .iter()
-                .filter_map(|event| event["message"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default())
+    Ok(aws
+        .log_messages(&format!("/aws/lambda/{prefix}-studio-cleanup"))
+        .await?)
 }
 
 /// `error` with the last lines of the cleanup's log: what the function said it did.

@@ -1057,7 +1057,7 @@ pub(super) async fn walk(
             narrator.progress(&cleanup::fire_schedule(aws, &schedule_arn).await?);
             let prefix = world.core_outputs.get("NamePrefix").map_or(NAME_PREFIX, String::as_str);
             let warning = match cleanup::until("the warning tag on alice's Canvas", async || {
-                cleanup::warning(aws, &canvas_arn).await
+                Ok(cleanup::warning(aws, &canvas_arn).await?)
             })
             .await
             {
@@ -1082,7 +1082,7 @@ pub(super) async fn walk(
                 )));
             }
             let events = cleanup::until("the warning event on the bus", async || {
-                let events = cleanup::published(aws, "Studio Cleanup Warning").await?;
+                let events = cleanup::published_events(aws, Some("Studio Cleanup Warning")).await?;
                 Ok((!events.is_empty()).then_some(events))
             })
             .await?;
@@ -1141,7 +1141,7 @@ pub(super) async fn walk(
                 Err(error) => return Err(cleanup::with_log(aws, prefix, error).await),
             };
             let acted = cleanup::until("the action event on the bus", async || {
-                let events = cleanup::published(aws, "Studio Cleanup Action").await?;
+                let events = cleanup::published_events(aws, Some("Studio Cleanup Action")).await?;
                 Ok(events
                     .iter()
                     .find(|event| event["Detail"]["resourceArn"] == canvas_arn.as_str())

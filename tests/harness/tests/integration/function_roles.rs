@@ -50,6 +50,7 @@ use aws_sdk_cloudformation::types::StackStatus;
 use aws_sdk_sts::config::Credentials;
 use reqwest::Method;
 use serde_json::{Value, json};
+use studio_catalog_harness::cleanup;
 use studio_catalog_harness::emulator::{AwsEmulator, Fault, xml_text};
 use studio_catalog_harness::function_url::signed_get;
 use studio_catalog_harness::story::{
@@ -68,9 +69,7 @@ const CLOUD_ADMIN_ROLE: &str = "CloudAdmin";
 /// The role a data access grant names before IAM knows it.
 const ANALYST_ROLE: &str = "studio-sc-function-roles-analyst";
 const DOMAIN_NAME: &str = "function-roles";
-/// The cleanup's warning tag (`<RFC 3339 time> <rule>`) and the SSM path of its provisioned
-/// products' warnings (core.yaml's `WARNING_PARAMETER_PATH`, `/<NamePrefix>/cleanup/warnings`).
-const WARNING_TAG: &str = "studio-catalog:cleanup-warning";
+/// The SSM path of the cleanup's provisioned products' warnings (core.yaml's `WARNING_PARAMETER_PATH`, `/<NamePrefix>/cleanup/warnings`).
 const WARNING_PATH: &str = "/studio-catalog/cleanup/warnings";
 const DATABASE: &str = "claims";
 const TABLE: &str = "payments";
@@ -133,27 +132,16 @@ async fn assert_allowed(
 
 /// The messages in log group `group` (CloudWatch Logs `FilterLogEvents`).
 async fn log_messages(aws: &AwsEmulator, group: &str) -> TestResult<Vec<String>> {
-    let events = aws
-        .call_json_as(
-            "logs",
-            "Logs_20140328.FilterLogEvents",
-            &json!({"logGroupName": group}),
-        )
-        .await?;
-    Ok(events["events"]
-        .as_array()
-        .map(|events| {
-            events
-                .iter()
-                .filter_map(|event| event["message"].as_str())
-                // A JSON log line: its level and fields only (not the spans).
-                .map(|message| match serde_json::from_str::<Value>(message) {
-                    Ok(line) if line.is_object() => format!("{} {}", line["level"], line["fields"]),
-                    _ => message.to_owned(),
-                })
-                .collect()
+    Ok(aws
+        .log_messages(group)
+        .await?
+        .into_iter()
+        // A JSON log line: its level and fields only (not the spans).
+        .map(|message| match serde_json::from_str::<Value>(&message) {
+            Ok(line) if line.is_object() => format!("{} {}", line["level"], line["fields"]),
+            _ => message,
         })
-        .unwrap_or_default())
+        .collect())
 }
 
 /// The decisions since `from` for sessions of role `role`, one line each.
@@ -1023,21 +1011,11 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
         |name: &str| format!("arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:notebook-instance/{name}");
     // The run's last word: its events on the bus (the emulator's record of PutEvents).
     let published = async |detail_type: &str, at_least: usize| -> TestResult<Option<()>> {
-        let path = format!(
-            "/events/published?Source=studio-catalog.cleanup&DetailType={}",
-            detail_type.replace(' ', "%20")
-        );
-        let events = aws.control(Method::GET, &path, None).await?;
-        Ok((events["events"].as_array().map_or(0, Vec::len) >= at_least).then_some(()))
+        let events = cleanup::published_events(&aws, Some(detail_type)).await?;
+        Ok((events.len() >= at_least).then_some(()))
     };
-    let warning = async |arn: &str| -> TestResult<Option<String>> {
-        Ok(aws
-            .sagemaker_tags(arn)
-            .await?
-            .into_iter()
-            .find(|(key, _)| key == WARNING_TAG)
-            .map(|(_, value)| value))
-    };
+    let warning =
+        async |arn: &str| -> TestResult<Option<String>> { Ok(cleanup::warning(&aws, arn).await?) };
     // The first run warns (a tag, a ledger entry for the product, an event) and repairs.
     let from = decisions_now(&aws).await?;
     fire().await?;
@@ -1118,12 +1096,9 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
     .await?;
     let warned_at = warning(&notebook_arn("expired-notebook"))
         .await?
-        .and_then(|value| value.split([' ', ';', '/', '@']).next().map(str::to_owned))
+        .as_deref()
+        .and_then(cleanup::warned_at)
         .ok_or("no warning time")?;
-    let warned_at = std::time::SystemTime::try_from(aws_smithy_types::DateTime::from_str(
-        &warned_at,
-        aws_smithy_types::date_time::Format::DateTime,
-    )?)?;
     wait_for("the grace period to pass", async || {
         Ok((std::time::SystemTime::now() >= warned_at + Duration::from_secs(3)).then_some(()))
     })

@@ -19,6 +19,7 @@ use aws_sdk_servicecatalog::types::{
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 use serde_json::{Value, json};
+use studio_catalog_harness::cleanup;
 use studio_catalog_harness::emulator::AwsEmulator;
 use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda};
 use studio_catalog_harness::servicecatalog;
@@ -139,15 +140,7 @@ impl CleanupUnderTest {
 
     /// The events the function published (the emulator's record of PutEvents), by its source.
     pub(crate) async fn published_events(&self) -> Result<Vec<Value>, Box<dyn std::error::Error>> {
-        let answer = self
-            .aws
-            .control(
-                reqwest::Method::GET,
-                "/events/published?Source=studio-catalog.cleanup",
-                None,
-            )
-            .await?;
-        Ok(answer["events"].as_array().cloned().unwrap_or_default())
+        Ok(cleanup::published_events(&self.aws, None).await?)
     }
 
     /// The tags of `arn`, as a map.
