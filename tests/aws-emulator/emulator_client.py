@@ -720,7 +720,8 @@ _TemplateLoader.add_multi_constructor("!", _short_form)
 
 
 def resolve(node: Any, values: dict[str, str]) -> Any:
-    """``Fn::Sub`` (string form) and ``Ref`` replaced by ``values``; anything else as it is."""
+    """``Fn::Sub`` (string form), ``Ref`` and ``Fn::If`` (its condition's value in ``values``)
+    replaced by ``values``; anything else as it is."""
     if isinstance(node, list):
         return [resolve(item, values) for item in node]
     if isinstance(node, dict):
@@ -728,6 +729,9 @@ def resolve(node: Any, values: dict[str, str]) -> Any:
             return re.sub(r"\$\{([^}!]+)\}", lambda m: values[m.group(1)], node["Fn::Sub"])
         if set(node) == {"Ref"}:
             return values[node["Ref"]]
+        if set(node) == {"Fn::If"}:  # the condition's value given in ``values`` ("true"/"false")
+            condition, if_true, if_false = node["Fn::If"]
+            return resolve(if_true if values[condition] == "true" else if_false, values)
         if set(node) == {"Fn::GetAtt"}:
             attribute = node["Fn::GetAtt"]
             return values[attribute if isinstance(attribute, str) else ".".join(attribute)]
@@ -753,6 +757,63 @@ def role_statements(
         statements += policy["PolicyDocument"]["Statement"]
     return resolve(statements, {"AWS::Partition": "aws", "AWS::Region": REGION,
                                  "AWS::AccountId": ACCOUNT, **values})
+
+
+#: core.yaml: since issue #16 the portfolio's launch role (``LaunchRole``, named
+#: ``<NamePrefix>-launch``) and its regional code-bucket grant (``LaunchRoleRegionalCode``).
+CORE_TEMPLATE = os.path.join(REPOSITORY, "templates", "core.yaml")
+LAUNCH_ROLE_POLICY = "provision-studio-catalog-products"
+
+
+def launch_role_statements(core_prefix: str, role_prefix: str, bucket: str,
+                           *, regional: bool = True) -> list[dict[str, Any]]:
+    """The statements core.yaml gives its launch role for ``NamePrefix`` ``core_prefix``,
+    ``ProductRolePrefix`` ``role_prefix`` and ``CodeBucket`` ``bucket``: the role's inline
+    policy and (``regional``) the ``LaunchRoleRegionalCode`` policy of its region."""
+    values = {"NamePrefix": core_prefix, "ProductRolePrefix": role_prefix, "CodeBucket": bucket}
+    statements = role_statements(CORE_TEMPLATE, "LaunchRole", values)
+    if regional:
+        policy = load_template(CORE_TEMPLATE)["Resources"]["LaunchRoleRegionalCode"]["Properties"]
+        # CodeBucketPerRegion's default ("false"): the one bucket CodeBucket.
+        statements += resolve(policy["PolicyDocument"]["Statement"], {
+            "AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
+            "CodeBucketIsRegional": "false", **values})
+    return statements
+
+
+def deploy_launch_role(endpoint: str, core_prefix: str, role_prefix: str, bucket: str) -> str:
+    """core.yaml's launch role alone -- its ``LaunchRole`` and ``LaunchRoleRegionalCode``
+    resources as core.yaml writes them, in a stack whose template carries core.yaml's
+    ``Description`` (the identity the least-privilege report attributes grants by): what a core
+    stack of ``NamePrefix`` ``core_prefix`` makes for the portfolio, without its functions.
+    Returns the stack's name."""
+    core = load_template(CORE_TEMPLATE)
+    names = ("LaunchRole", "LaunchRoleRegionalCode")
+    body = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": core["Description"],
+        # Every parameter and condition of core.yaml (each has a default but the three given
+        # below), so that whatever conditions the two resources take resolve as in core.
+        "Parameters": core["Parameters"],
+        "Conditions": core["Conditions"],
+        "Resources": {k: core["Resources"][k] for k in names},
+    }
+    stack = f"launch-role-{core_prefix}"
+    cloudformation = client(endpoint, "cloudformation")
+    cloudformation.create_stack(
+        StackName=stack, TemplateBody=json.dumps(body), Capabilities=["CAPABILITY_NAMED_IAM"],
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in (
+            ("NamePrefix", core_prefix), ("ProductRolePrefix", role_prefix), ("CodeBucket", bucket))],
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        status = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
+        if not status.endswith("_IN_PROGRESS"):
+            break
+        assert time.monotonic() < deadline, f"{stack} still {status}"
+        time.sleep(0.05)
+    assert status == "CREATE_COMPLETE", status
+    return stack
 
 
 def rust_binary(name: str) -> str:

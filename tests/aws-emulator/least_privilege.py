@@ -268,7 +268,11 @@ def _credit(entry: Entry, grant: dict[str, Any], record: dict[str, Any]) -> bool
             or (s.holder in holders and s.holder_type == "AWS::IAM::Policy")
         ] or [
             # a policy whose PolicyName the template computes (!Sub ...): matched by its actions
-            s for s in entry.statements if s.policy_name is None and s.holder in holders
+            # -- the role's own, or an AWS::IAM::Policy of the template attached to it (its
+            # Roles; core.yaml's LaunchRoleRegionalCode, code-bucket-<region>), also when moto
+            # no longer names that resource (policy_logical_id null)
+            s for s in entry.statements if s.policy_name is None
+            and (s.holder in holders or s.holder_type == "AWS::IAM::Policy")
         ]
     else:
         candidates = [s for s in entry.statements if s.holder == origin.get("logical_id")]

@@ -34,7 +34,7 @@ from emulator_client import (
     load_template,
     new_product,
     role_session,
-    role_statements,
+    launch_role_statements,
     service_role,
     signed_client,
     unique,
@@ -365,7 +365,9 @@ def test_the_portfolios_launch_role_reads_every_ssm_parameter_a_product_template
         for key, spec in load_template(portfolio)["Parameters"].items()
         if key in ("CoreNamePrefix", "ProductRolePrefix", "ArtifactBucket")
     }
-    statements = role_statements(portfolio, "LaunchRole", defaults)
+    # The launch role is core.yaml's (issue #16), for the portfolio's defaults.
+    statements = launch_role_statements(
+        defaults["CoreNamePrefix"], defaults["ProductRolePrefix"], defaults["ArtifactBucket"])
     role = service_role(endpoint, unique("launch"), "servicecatalog", *statements)
     body = json.dumps({
         "Parameters": typed,

@@ -43,6 +43,7 @@ from emulator_client import (
     function_zip,
     load_template,
     policy_document,
+    launch_role_statements,
     role_statements,
     rust_binary,
     signed_client,
@@ -52,7 +53,6 @@ from emulator_client import (
 from emulator_client import iam_enforced  # noqa: F401 (the fixture)
 from test_iam_product_paths import (  # noqa: F401 (the fixtures)
     CORE,
-    PORTFOLIO,
     Catalog,
     catalog,
     portfolio,
@@ -208,8 +208,10 @@ def test_attack_the_launch_role_giving_itself_a_policy_is_refused(catalog: Catal
     assert any(refused(reasons, f"{action} on resource: arn:aws:iam::{ACCOUNT}:role/"
                                 f"{catalog.launch_role} ")
                for action in ("iam:GetRolePolicy", "iam:PutRolePolicy")), reasons
-    assert client(catalog.endpoint, "iam").list_role_policies(
-        RoleName=catalog.launch_role)["PolicyNames"] == ["provision-studio-catalog-products"]
+    # core.yaml's two: the role's own and its region's code-bucket policy (issue #16).
+    assert sorted(client(catalog.endpoint, "iam").list_role_policies(
+        RoleName=catalog.launch_role)["PolicyNames"]) == [
+        f"code-bucket-{REGION}", "provision-studio-catalog-products"]
 
 
 def test_attack_the_launch_role_attaching_administrator_access_to_a_bounded_role_is_refused(
@@ -433,12 +435,12 @@ def test_the_launch_role_names_the_boundary_core_yaml_creates() -> None:
     boundary = load_template(CORE)["Resources"]["ProductRoleBoundary"]["Properties"]
     assert boundary["Path"] == "/studio-catalog/"
     assert boundary["ManagedPolicyName"] == {"Fn::Sub": "${NamePrefix}-product-role-boundary"}
-    launch = load_template(PORTFOLIO)["Resources"]["LaunchRole"]["Properties"]
+    launch = load_template(CORE)["Resources"]["LaunchRole"]["Properties"]
     [statement] = [s for p in launch["Policies"] for s in p["PolicyDocument"]["Statement"]
                    if s.get("Sid") == "ProductRolesOnlyWithTheBoundary"]
     assert statement["Condition"]["StringEquals"]["iam:PermissionsBoundary"] == {"Fn::Sub": (
         "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/studio-catalog/"
-        "${CoreNamePrefix}-product-role-boundary")}
+        "${NamePrefix}-product-role-boundary")}
 
 
 def test_every_role_the_products_create_has_the_path_and_the_boundary() -> None:
@@ -473,10 +475,7 @@ def test_every_arn_naming_product_roles_includes_the_suites_path() -> None:
 def _launch_role_decides(core_prefix: str, role_prefix: str, action: str, resource: str) -> str:
     from studio_emulator.iam.engine import ENGINE
 
-    statements = role_statements(PORTFOLIO, "LaunchRole", {
-        "CoreNamePrefix": core_prefix, "ProductRolePrefix": role_prefix,
-        "ArtifactBucket": "artifacts",
-    })
+    statements = launch_role_statements(core_prefix, role_prefix, "artifacts")
     answer = ENGINE.decide({
         "request": {
             "principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/{core_prefix}-launch/AWSCloudFormation",

@@ -2,9 +2,10 @@
 under the portfolio's own launch role, with IAM enforced (issue #13, "Least privilege proven, not
 reviewed").
 
-The module deploys ``portfolio/portfolio.yaml`` itself once (its ``LaunchRole`` as written, its
-products staged from ``templates/*.yaml``; its tag options exist once per account), publishes the
-core stack's SSM parameters by hand under a prefix of its own, and each test has the cloud admin (a role session allowed only the Service Catalog end-user actions) launch, update and
+The module deploys ``portfolio/portfolio.yaml`` itself once (its products staged from
+``templates/*.yaml``; its tag options exist once per account) and core.yaml's launch role as
+written (``LaunchRole``, ``LaunchRoleRegionalCode``: ``emulator_client.deploy_launch_role``),
+publishes the core stack's SSM parameters by hand under a prefix of its own, and each test has the cloud admin (a role session allowed only the Service Catalog end-user actions) launch, update and
 terminate the product. Service Catalog runs the product's stack with the launch role (Service
 Catalog Administrator Guide, "AWS Service Catalog launch constraints"); CloudFormation makes each
 resource's handler calls as that role, for the permissions the type's resource provider schema
@@ -37,13 +38,14 @@ from emulator_client import (
     REPOSITORY,
     client,
     create_function,
+    deploy_launch_role,
     error,
     function_zip,
+    launch_role_statements,
     load_template,
     policy_document,
     resolve,
     role_session,
-    role_statements,
     signed_client,
     unique,
     wait_for,
@@ -56,8 +58,9 @@ PRODUCTS = {
     "StudioDomain": ROOT / "templates" / "studio-domain.yaml",
     "StudioUserProfile": ROOT / "templates" / "studio-user-profile.yaml",
     "DataAccessGrant": ROOT / "templates" / "data-access-grant.yaml",
+    "StudioSpace": ROOT / "templates" / "studio-space.yaml",
 }
-#: The launch role's inline policy in portfolio.yaml.
+#: The launch role's inline policy (core.yaml's LaunchRole since issue #16).
 LAUNCH_POLICY = "provision-studio-catalog-products"
 
 #: What the studio-domain function answers (its Data: functions/studio-domain, the attributes
@@ -205,13 +208,10 @@ class Catalog:
         ]
 
     def launch_role_statements(self) -> list[dict[str, Any]]:
-        """The launch role's statements as portfolio.yaml writes them, for this portfolio's
-        parameters (read from the template: moto's GetRolePolicy answers a role made by a
+        """The launch role's inline policy as core.yaml writes it, for this catalog's
+        prefixes (read from the template: moto's GetRolePolicy answers a role made by a
         stack with a Python rendering of its document, not JSON)."""
-        return role_statements(PORTFOLIO, "LaunchRole", {
-            "CoreNamePrefix": self.prefix, "ProductRolePrefix": self.role_prefix,
-            "ArtifactBucket": self.bucket,
-        })
+        return launch_role_statements(self.prefix, self.role_prefix, self.bucket, regional=False)
 
     def without_statement(self, sid: str) -> None:
         """The deployed launch role's policy with the statement ``sid`` removed (set-up as the
@@ -263,7 +263,9 @@ def portfolio(endpoint: str, control: Callable[..., Any]) -> Catalog:
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
 
-    # The core stack's share: the custom-resource function and its SSM parameters.
+    # The core stack's share: the launch role (core.yaml's, issue #16), the custom-resource
+    # function and its SSM parameters.
+    deploy_launch_role(endpoint, prefix, role_prefix, bucket)
     domain_function = create_function(
         client(endpoint, "lambda"), "cfn-answer", function_name=f"{prefix}-studio-domain",
         Timeout=30,

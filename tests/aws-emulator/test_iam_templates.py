@@ -34,6 +34,7 @@ from emulator_client import (
     error,
     load_template,
     role_session,
+    launch_role_statements,
     role_statements,
     signed_client,
     unique,
@@ -65,10 +66,8 @@ def denied(exc: pytest.ExceptionInfo[ClientError]) -> bool:
 
 
 def launch_role(endpoint: str) -> tuple[str, str, str]:
-    return session_of(endpoint, role_statements(PORTFOLIO, "LaunchRole", {
-        "CoreNamePrefix": "studio-catalog", "ProductRolePrefix": "studio-sc-",
-        "ArtifactBucket": "studio-catalog-artifacts",
-    }))
+    return session_of(endpoint, launch_role_statements(
+        "studio-catalog", "studio-sc-", "studio-catalog-artifacts"))
 
 
 def test_the_launch_role_reads_only_the_template_copies_service_catalog_tags_as_provisioning(
@@ -389,7 +388,7 @@ def test_the_launch_role_grants_no_handler_action_its_products_never_need() -> N
     ec2:DescribeNetworkInterfaces for VpcConfig, which the sign-in function does not set."""
     from studio_emulator.iam.resource_handlers import asked_for, handler_permissions
 
-    portfolio = load_template(ROOT / "portfolio/portfolio.yaml")["Resources"]["LaunchRole"]
+    portfolio = load_template(CORE)["Resources"]["LaunchRole"]
     granted = {a for policy in portfolio["Properties"]["Policies"]
                for statement in policy["PolicyDocument"]["Statement"]
                for a in ([statement["Action"]] if isinstance(statement["Action"], str)

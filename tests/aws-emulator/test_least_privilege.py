@@ -574,6 +574,46 @@ def test_an_inline_policy_whose_name_the_template_computes_is_matched_by_its_act
     assert data["grants"][0]["calls"] == {"s3:Op": 1}
 
 
+def test_an_attached_policy_whose_name_the_template_computes_is_matched_by_its_actions(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """core.yaml's LaunchRoleRegionalCode (issue #16): an AWS::IAM::Policy named per region,
+    put on a role the stack may not own (Roles: !If ...), recorded with the role as origin and
+    no policy_logical_id."""
+    path = tmp_path / "attached.yaml"
+    path.write_text(textwrap.dedent("""\
+        Description: a small product
+        Conditions:
+          Creates: !Equals [!Ref "AWS::Region", us-east-1]
+        Resources:
+          Worker:
+            Type: AWS::IAM::Role
+            Condition: Creates
+            Properties:
+              RoleName: worker
+              AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: []}
+          Regional:
+            Type: AWS::IAM::Policy
+            Properties:
+              PolicyName: !Sub code-${AWS::Region}
+              Roles:
+                - !If [Creates, !Ref Worker, worker]
+              PolicyDocument:
+                Version: "2012-10-17"
+                Statement:
+                  - Sid: Code
+                    Effect: Allow
+                    Action: s3:GetObject
+                    Resource: "*"
+        """))
+    records = [call("s3:GetObject", grant("Worker", "AWS::IAM::Role", "code-us-east-1", "Code", 1))]
+    status, data, err = run_report(tmp_path, str(path), records, capsys)
+
+    assert status == 0, err
+    assert [(g["statement"], g["calls"]) for g in data["grants"]] == [
+        ("Regional / Code", {"s3:Op": 1})]
+
+
 def _open_list(tmp_path: Any, *entries: dict[str, str]) -> str:
     path = tmp_path / "open.json"
     path.write_text(json.dumps(list(entries)))

@@ -16,6 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from emulator_client import client, error_code, unique, wait_for
+from test_identity_center import assigned_sso_user
 from test_sagemaker_studio import ROLE, in_service_domain, in_service_profile
 
 TRANSITION = 0.1
@@ -249,11 +250,13 @@ def test_update_space_refuses_a_different_app_type(sm: Any) -> None:
 
 def test_presigned_url_is_refused_for_an_sso_domain(sm: Any) -> None:
     domain_id = in_service_domain(sm, AuthMode="SSO")
+    user_name = unique("sso-user")
+    assigned_sso_user(sm, domain_id, user_name)  # SageMaker requires it (test_identity_center.py)
     sm.create_user_profile(
         DomainId=domain_id,
         UserProfileName="sso-user",
         SingleSignOnUserIdentifier="UserName",
-        SingleSignOnUserValue="sso-user",
+        SingleSignOnUserValue=user_name,
     )
     wait_for(
         lambda: sm.describe_user_profile(DomainId=domain_id, UserProfileName="sso-user")[

@@ -650,8 +650,11 @@ def test_extensions_on_the_same_moto_class_are_combined() -> None:
     combined = response_class_for(SageMakerResponse)
     mro = combined.__mro__
     # First registered first, moto's class last; other registered modules (notebooks.py)
-    # may sit in between.
-    assert mro[1] is SageMakerStudioResponse
+    # may sit in between. The lifecycle configs' checks come before the Studio operations
+    # (sagemaker/__init__.py registers them first: they check the settings, then hand on).
+    from studio_emulator.sagemaker.lifecycle_configs import SageMakerLifecycleConfigResponse
+
+    assert mro[1:3] == (SageMakerLifecycleConfigResponse, SageMakerStudioResponse)
     assert mro.index(NotebookExtResponse) == mro.index(SageMakerResponse) - 1
     app = studio_emulator.create_extended_backend_app("sagemaker")
     callbacks = {getattr(v, "callback", None) for v in app.view_functions.values()}

@@ -295,3 +295,39 @@ def test_an_account_share_is_accepted_as_imported(endpoint: str, sc: Any, org: d
     admin.accept_portfolio_share(PortfolioId=portfolio_id)  # default IMPORTED
     assert [p["Id"] for p in admin.list_accepted_portfolio_shares()["PortfolioDetails"]] == [
         portfolio_id]
+
+
+def test_the_sharer_lists_each_member_account_of_the_shared_ou_with_whether_it_accepted(
+    endpoint: str, sc: Any, org: dict[str, Any]
+) -> None:
+    # Given a portfolio shared with the OU (member, no_role, moved) and not with other_ou
+    portfolio_id, _, _ = shared_portfolio(sc, org["ou"], ShareTagOptions=True)
+    # When one member account accepts it
+    admin_sc(endpoint, org["member"]).accept_portfolio_share(
+        PortfolioId=portfolio_id, PortfolioShareType="AWS_ORGANIZATIONS")
+
+    # Then the sharer's ORGANIZATION_MEMBER_ACCOUNT listing has one detail per account the
+    # share reaches now, Accepted only for the one that accepted
+    details = sc.describe_portfolio_shares(
+        PortfolioId=portfolio_id, Type="ORGANIZATION_MEMBER_ACCOUNT")["PortfolioShareDetails"]
+    reached = {d["PrincipalId"]: d for d in details}
+    assert org["outsider"] not in reached
+    assert reached[org["member"]]["Accepted"] is True
+    assert reached[org["no_role"]]["Accepted"] is False
+    assert {d["Type"] for d in details} == {"ORGANIZATION_MEMBER_ACCOUNT"}
+    assert all(d["ShareTagOptions"] and not d["SharePrincipals"] for d in details)
+    assert [d["PrincipalId"] for d in details] == sorted(reached)
+    # and a page of one carries a token to the rest
+    first = sc.describe_portfolio_shares(
+        PortfolioId=portfolio_id, Type="ORGANIZATION_MEMBER_ACCOUNT", PageSize=1)
+    assert len(first["PortfolioShareDetails"]) == 1 and first["NextPageToken"]
+
+
+def test_a_portfolio_shared_with_no_node_lists_no_member_accounts(
+    endpoint: str, sc: Any, org: dict[str, Any]
+) -> None:
+    sc.enable_aws_organizations_access()
+    portfolio_id = sc.create_portfolio(DisplayName=unique("pending"), ProviderName="platform")[
+        "PortfolioDetail"]["Id"]
+    assert sc.describe_portfolio_shares(
+        PortfolioId=portfolio_id, Type="ORGANIZATION_MEMBER_ACCOUNT")["PortfolioShareDetails"] == []

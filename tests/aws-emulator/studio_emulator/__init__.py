@@ -44,6 +44,7 @@ EXTENSION_MODULES = [
     "dashboards",
     "iam",
     "tagging",
+    "identity_center",
 ]
 
 HTTP_METHODS = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"]

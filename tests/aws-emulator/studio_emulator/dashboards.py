@@ -12,6 +12,13 @@ API call and the stack resource (core.yaml's dashboard, issue #15) are checked a
   "Overall Structure"); each widget an object with ``type`` and ``properties``
   ("Widgets Array Structure": both required), ``width`` 1-24 and ``height`` 1-1000 when given.
 
+* A ``log`` widget (a CloudWatch Logs Insights query; issue #16's dashboard across the
+  organisation): its ``properties`` need ``query`` (a string, the Logs Insights query, which
+  names its log groups with ``SOURCE '<log group>' | ...``) and ``region`` (a string), and
+  ``view``, when given, is ``table``, ``timeSeries``, ``bar`` or ``pie`` (Dashboard Body
+  Structure and Syntax, "Properties of a log widget object"; ``title`` is free text). Not
+  checked: the query's syntax, that its log groups exist.
+
 A refusal is ``DashboardInvalidInputError`` (code ``InvalidParameterInput``, the error
 PutDashboard documents: "Some part of the dashboard data is invalid"). Not checked (not
 confirmed): the list of widget types and each type's properties.
@@ -30,6 +37,19 @@ from .core import ServiceExtension, register
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,255}")
 MAX_WIDGETS = 500
+LOG_VIEWS = ("table", "timeSeries", "bar", "pie")
+
+
+def log_widget_problems(where: str, properties: dict[str, Any]) -> list[str]:
+    """What is wrong with the ``properties`` of a ``log`` widget (empty: nothing)."""
+    problems = []
+    for member in ("query", "region"):
+        if not isinstance(properties.get(member), str) or not properties[member]:
+            problems.append(f"{where}.properties: should have required property '{member}'")
+    view = properties.get("view")
+    if view is not None and view not in LOG_VIEWS:
+        problems.append(f"{where}.properties.view should be one of {', '.join(LOG_VIEWS)}")
+    return problems
 
 
 def dashboard_problems(name: Any, body: Any) -> list[str]:
@@ -60,6 +80,8 @@ def dashboard_problems(name: Any, body: Any) -> list[str]:
             problems.append(f"{where}: should have required property 'type'")
         if not isinstance(widget.get("properties"), dict):
             problems.append(f"{where}: should have required property 'properties'")
+        elif widget.get("type") == "log":
+            problems += log_widget_problems(where, widget["properties"])
         for member, low, high in (("width", 1, 24), ("height", 1, 1000)):
             value = widget.get(member)
             if value is not None and (

@@ -27,6 +27,28 @@ its source:
   failed delivery does not fail PutEvents (on AWS it shows in the rule's
   ``FailedInvocations`` metric); it is recorded. Other targets go to moto's delivery; one
   moto cannot deliver is recorded as failed instead of failing the call.
+* A CloudWatch Logs log group target (issue #16: the organisation's report log group) is
+  written only if the log group exists and the account's CloudWatch Logs resource policies
+  (``PutResourcePolicy``, ``AWS::Logs::ResourcePolicy``) let ``events.amazonaws.com`` call
+  ``logs:CreateLogStream`` and ``logs:PutLogEvents`` on it (EventBridge User Guide, "Using
+  resource-based policies for Amazon EventBridge", "CloudWatch Logs permissions": EventBridge
+  writes to a log group through its resource policy, not a role), decided by the IAM engine
+  with ``aws:SourceArn`` = the rule's ARN. The event is one log event (the whole event as JSON,
+  or the target's ``Input``), in a log stream of its own (moto's choice: a new stream per event;
+  the stream naming is not confirmed). Readable with ``FilterLogEvents``/``GetLogEvents``.
+* An event bus target of another account or region (issue #16: the member accounts' reports
+  to the organisation's bus) is sent as the target's ``RoleArn`` (EventBridge User Guide,
+  "Sending and receiving events between AWS accounts": "the sending event bus must have IAM
+  roles attached to them when sending events to another account"; "Permissions for event
+  buses": "We recommend always using IAM roles when the target of a rule is an event bus"):
+  no ``RoleArn`` is a failed delivery; the role must trust ``events.amazonaws.com`` (with
+  ``aws:SourceAccount``/``aws:SourceArn`` of the rule), its session must be allowed
+  ``events:PutEvents`` on the target bus (``events:eventBusInvocation`` = ``true``: an event
+  forwarded from a bus) and the target bus's policy must admit it (another account's bus: both
+  must allow). The event arrives on the target bus with its ``account``, ``source``,
+  ``detail-type`` and ``detail`` as sent (the ``region`` is the target's), and runs the target
+  bus's rules; it is in ``events/published`` of the target account with ``ForwardedBy`` = the
+  rule's ARN. A bus of the same account and region keeps moto's delivery.
 
 moto's ListRules, ListTargetsByRule, ListRuleNamesByTarget and ListEventBuses answered
 ``"NextToken": null`` on their last page; the member is omitted, as AWS does (and ListRules'
@@ -40,8 +62,8 @@ logs. ``POST reset`` clears them too.
 
 Not modelled: the 256 KB request size limit, ``TraceHeader``, ``EndpointId``, per-entry
 authorisation errors (``NotAuthorizedForSourceException``: here the whole call is authorised,
-``iam/context/events.py``), retries and dead-letter queues of failed deliveries, and targets'
-``RoleArn``. Unconfirmed: whether a ``Detail`` that is JSON but not an object is refused (the
+``iam/context/events.py``), retries and dead-letter queues of failed deliveries, and a
+``RoleArn`` of targets other than another account's or region's event bus. Unconfirmed: whether a ``Detail`` that is JSON but not an object is refused (the
 API reference asks for "a valid JSON object"; moto accepts it, and so does this module).
 """
 
@@ -63,6 +85,9 @@ from moto.utilities.arns import parse_arn
 from .core import ControlRequest, ControlRoute, ServiceExtension, register
 
 MAX_ENTRIES = 10
+#: Bus-to-bus forwarding depth: a rule that forwards back is not followed forever (EventBridge
+#: detects such loops; how many hops it allows is not published -- the emulator's choice).
+MAX_FORWARDS = 5
 
 
 class EventsRecordBackend(BaseBackend):
@@ -213,7 +238,8 @@ def _bus_owner(value: Any, account: str, region: str) -> tuple[str, str]:
 
 
 def _publish(backend: EventsBackend, record: EventsRecordBackend, entry: dict[str, Any],
-             event_id: str, sender: str | None = None) -> None:
+             event_id: str, sender: str | None = None, forwarded_by: str | None = None,
+             hops: int = 0) -> None:
     bus_name = _bus_name(entry.get("EventBusName"))
     bus = backend.event_buses.get(bus_name)
     seconds = _event_time(entry)
@@ -243,6 +269,7 @@ def _publish(backend: EventsBackend, record: EventsRecordBackend, entry: dict[st
             "Detail": event["detail"],
             "Resources": event["resources"],
             "Time": _iso(seconds),
+            **({"ForwardedBy": forwarded_by} if forwarded_by else {}),
         })
     if bus is None:
         return
@@ -250,7 +277,7 @@ def _publish(backend: EventsBackend, record: EventsRecordBackend, entry: dict[st
         if rule.state != "ENABLED" or not rule.event_pattern.matches_event(event):
             continue
         for target in list(rule.targets):
-            outcome = _deliver(backend, rule, target, event)
+            outcome = _deliver(backend, rule, target, event, hops)
             with record.lock:
                 record.deliveries.append({
                     "EventId": event_id,
@@ -282,12 +309,23 @@ def _target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
 
 
 def _deliver(backend: EventsBackend, rule: Any, target: dict[str, Any],
-             event: dict[str, Any]) -> dict[str, Any]:
+             event: dict[str, Any], hops: int = 0) -> dict[str, Any]:
     arn = str(target.get("Arn") or "")
     try:
-        service = parse_arn(arn).service
+        parsed = parse_arn(arn)
+        service = parsed.service
     except Exception:
         return {"delivered": False, "reason": f"invalid target ARN {arn}"}
+    if service == "logs":
+        try:
+            message = _target_input(target, event)
+        except Exception as exc:
+            return {"delivered": False, "reason": f"input transformation failed: {exc}"}
+        return _deliver_to_log_group(backend, rule, arn, message, float(event["time"]))
+    if service == "events" and parsed.resource_type == "event-bus" and (
+        parsed.account != backend.account_id or parsed.region != backend.region_name
+    ):
+        return _deliver_to_bus(backend, rule, target, event, hops)
     if service == "sns":
         try:
             message = _target_input(target, event)
@@ -300,6 +338,100 @@ def _deliver(backend: EventsBackend, rule: Any, target: dict[str, Any],
         type(rule).send_to_targets(single, copy.deepcopy(event))
     except Exception as exc:  # a target moto cannot deliver to
         return {"delivered": False, "reason": f"{type(exc).__name__}: {exc}"}
+    return {"delivered": True, "reason": None}
+
+
+def _log_group_of(arn: str) -> tuple[str, str, str]:
+    """(account, region, log group name) of a log group ARN, with or without ``:*``."""
+    parts = arn.split(":")
+    name = parts[6] if len(parts) > 6 else ""
+    return parts[4], parts[3], name
+
+
+def _logs_resource_policy(logs: Any) -> dict[str, Any] | None:
+    """The account's CloudWatch Logs resource policies in one document (each applies to the
+    account's log groups its statements name; up to 10 per region, CloudWatch Logs quotas)."""
+    statements: list[Any] = []
+    for policy in list(logs.resource_policies.values()):
+        try:
+            document = json.loads(policy.policy_document)
+        except (TypeError, ValueError):
+            continue
+        found = document.get("Statement") if isinstance(document, dict) else None
+        statements += found if isinstance(found, list) else [found] if found else []
+    return {"Version": "2012-10-17", "Statement": statements} if statements else None
+
+
+def _deliver_to_log_group(backend: EventsBackend, rule: Any, arn: str, message: str,
+                          seconds: float) -> dict[str, Any]:
+    from moto.logs.models import logs_backends
+
+    from .iam import in_process
+
+    account, region, name = _log_group_of(arn)
+    logs = logs_backends[account][region]
+    if name not in logs.groups:
+        return {"delivered": False, "reason": f"Log group {name} does not exist"}
+    stream = str(random.uuid4())
+    group_arn = f"arn:aws:logs:{region}:{account}:log-group:{name}"
+    stream_arn = f"{group_arn}:log-stream:{stream}"
+    policy = _logs_resource_policy(logs)
+    for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+        denied = in_process.service_allowed(
+            "events.amazonaws.com", action, stream_arn, account, policy,
+            source_account=backend.account_id, source_arn=rule.arn, via="events",
+        )
+        if denied is not None:
+            return {"delivered": False, "reason": denied.message}
+    logs.create_log_stream(name, stream)
+    logs.put_log_events(name, stream, [{"timestamp": int(seconds * 1000), "message": message}])
+    return {"delivered": True, "reason": None, "LogStreamName": stream}
+
+
+def _deliver_to_bus(backend: EventsBackend, rule: Any, target: dict[str, Any],
+                    event: dict[str, Any], hops: int) -> dict[str, Any]:
+    from .iam import in_process
+    from .iam.context import Authorization
+    from .iam.context.events import _bus_policy
+
+    arn = str(target["Arn"])
+    if hops >= MAX_FORWARDS:
+        return {"delivered": False, "reason": "the event was forwarded too many times"}
+    role_arn = target.get("RoleArn")
+    if not role_arn:
+        return {"delivered": False,
+                "reason": f"a RoleArn is required to send events to the event bus {arn}"}
+    denied = in_process.trusts(str(role_arn), "events.amazonaws.com",
+                               source_account=backend.account_id, source_arn=rule.arn,
+                               via="events")
+    if denied is not None:
+        return {"delivered": False, "reason": denied.message}
+    session = in_process.service_session(str(role_arn), "events-forwarding")
+    policy, owner = _bus_policy(arn)
+    denied = in_process.authorize_as(
+        session,
+        [Authorization("events:PutEvents", arn, {
+            "events:source": [event["source"]],
+            "events:detail-type": [event["detail-type"]],
+            "events:eventBusInvocation": "true",
+        }, policy, owner)],
+        via="events", region=backend.region_name,
+    )
+    if denied is not None:
+        return {"delivered": False, "reason": denied.message}
+    parts = arn.split(":")
+    account, region = parts[4], parts[3]
+    entry = {
+        "EventBusName": arn,
+        "Source": event["source"],
+        "DetailType": event["detail-type"],
+        "Detail": json.dumps(event["detail"]),
+        "Resources": list(event.get("resources") or []),
+        "Time": float(event["time"]),
+    }
+    _publish(events_backends[account][region], event_records[account][region], entry,
+             str(event["id"]), sender=str(event.get("account") or backend.account_id),
+             forwarded_by=rule.arn, hops=hops + 1)
     return {"delivered": True, "reason": None}
 
 

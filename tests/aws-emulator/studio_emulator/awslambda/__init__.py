@@ -28,6 +28,7 @@ from typing import Any
 from moto.awslambda.responses import LambdaResponse
 
 from ..core import ServiceExtension, Setting, register
+from . import code_location as _code_location  # noqa: F401 -- patches moto's backend
 from . import executor
 from .control_routes import ROUTES
 from .exceptions import RequestTooLargeException, TooManyRequestsException

@@ -30,6 +30,7 @@ from moto.cloudformation.responses import CloudFormationResponse
 
 from ..core import ControlRequest, ControlRoute, ServiceExtension, register
 from . import parameters as _parameters  # noqa: F401 -- patches moto's ResourceMap
+from . import resource_policies as _resource_policies  # noqa: F401 -- S3/EventBridge policy types
 from . import stack_sets as _stack_sets  # noqa: F401 -- StackSets, registers itself
 from . import stacks
 from . import template_format as _template_format  # noqa: F401 -- patches moto's YAML reader

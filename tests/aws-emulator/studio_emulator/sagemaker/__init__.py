@@ -24,6 +24,10 @@ from __future__ import annotations
 from moto.sagemaker.responses import SageMakerResponse
 
 from ..core import ControlRoute, ServiceExtension, Setting, register
+
+# Registered first, so that its response class comes first in the MRO: it checks the lifecycle
+# config ARNs that domain/profile/space settings list, then hands on to the Studio operations.
+from . import lifecycle_configs  # noqa: F401  (isort: skip)
 from .control_routes import (
     control_app_last_activity,
     control_creation_time,

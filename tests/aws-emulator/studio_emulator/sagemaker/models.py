@@ -83,6 +83,7 @@ from .validation import (
     NAME_PATTERN,
     SHARING_TYPES,
     Validator,
+    check_settings,
     lifecycle_settings,
     validate_domain_id,
     validate_landing_uri,
@@ -288,10 +289,11 @@ class StudioDomain(_StudioResource, BaseModel):
         self.home_efs_file_system_id = "fs-" + random.get_random_hex(17)
         self.url = f"https://{self.domain_id}.studio.{region_name}.sagemaker.aws"
         if auth_mode == "SSO":
-            self.sso_application_instance_id = "ins-" + random.get_random_hex(16)
-            self.sso_application_arn = (
-                f"arn:aws:sso::{account_id}:application/"
-                f"ssoins-{random.get_random_hex(16)}/apl-{random.get_random_hex(16)}"
+            # The application SageMaker manages in IAM Identity Center (identity_center.py).
+            from ..identity_center import register_managed_application
+
+            self.sso_application_arn, self.sso_application_instance_id = (
+                register_managed_application(account_id, region_name, domain_name)
             )
         else:
             self.sso_application_instance_id = None
@@ -890,6 +892,7 @@ class SageMakerStudioBackend(BaseBackend, TaggableResourcesMixin):
         v.subnets_and_vpc(subnet_ids, vpc_id, required=True)
         v.domain_enums(app_network_access_type, app_security_group_management, tag_propagation)
         v.structure(domain_settings, "DomainSettings")
+        check_settings(v, domain_settings, "DomainSettings", "DomainSettings")
         v.structure(default_space_settings, "DefaultSpaceSettings")
         lifecycle_settings(v, default_user_settings, "DefaultUserSettings")
         lifecycle_settings(v, default_space_settings, "DefaultSpaceSettings")
@@ -955,6 +958,9 @@ class SageMakerStudioBackend(BaseBackend, TaggableResourcesMixin):
         v = Validator()
         v.structure(default_user_settings, "DefaultUserSettings")
         v.structure(domain_settings_for_update, "DomainSettingsForUpdate")
+        check_settings(
+            v, domain_settings_for_update, "DomainSettingsForUpdate", "DomainSettingsForUpdate"
+        )
         v.structure(default_space_settings, "DefaultSpaceSettings")
         lifecycle_settings(v, default_user_settings, "DefaultUserSettings")
         lifecycle_settings(v, default_space_settings, "DefaultSpaceSettings")
@@ -1155,6 +1161,16 @@ class SageMakerStudioBackend(BaseBackend, TaggableResourcesMixin):
                 "SingleSignOnUserIdentifier and SingleSignOnUserValue are required "
                 "for domains with AuthMode SSO"
             )
+        if domain.auth_mode == "SSO":
+            # The user must exist and be assigned to the domain's application (identity_center.py).
+            from ..identity_center import profile_user_refusal
+
+            refusal = profile_user_refusal(
+                self.account_id, self.region_name, domain.sso_application_arn,
+                str(single_sign_on_user_value),
+            )
+            if refusal is not None:
+                raise ValidationError(refusal)
         return self._add_to_domain(
             self.user_profiles,
             "UserProfile",
@@ -1256,6 +1272,10 @@ class SageMakerStudioBackend(BaseBackend, TaggableResourcesMixin):
             v.pattern(space_name, "SpaceName", NAME_PATTERN)
         v.structure(space_settings, "SpaceSettings")
         lifecycle_settings(v, space_settings, "SpaceSettings")
+        # The whole SpaceSettings shape as the request validator checks it (botocore model,
+        # shape SpaceSettings): SpaceEbsVolumeSizeInGb 5-16384, CustomFileSystems at most 5,
+        # each exactly one of EFS/FSx/S3, CodeRepositories at most 10, the enums and patterns.
+        check_settings(v, space_settings, "SpaceSettings", "SpaceSettings")
         v.structure(ownership_settings, "OwnershipSettings")
         v.structure(space_sharing_settings, "SpaceSharingSettings")
         if isinstance(space_sharing_settings, dict):
@@ -1313,6 +1333,8 @@ class SageMakerStudioBackend(BaseBackend, TaggableResourcesMixin):
         v.required(space_name, "SpaceName")
         v.structure(space_settings, "SpaceSettings")
         lifecycle_settings(v, space_settings, "SpaceSettings")
+        # As CreateSpace: the whole SpaceSettings shape (UpdateSpaceRequest takes the same one).
+        check_settings(v, space_settings, "SpaceSettings", "SpaceSettings")
         if space_display_name is not None:
             v.length(space_display_name, "SpaceDisplayName", 1, 64)
         v.check()

@@ -22,6 +22,8 @@ import re
 import unicodedata
 from typing import Any
 
+import regex
+
 from moto.sagemaker.exceptions import ValidationError
 
 NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
@@ -274,21 +276,67 @@ def _sagemaker_shape(name: str) -> Any:
     return get_service_model("sagemaker").shape_for(name)
 
 
+#: The settings whose WHOLE shape is checked (``_check_shape``): the request members of the
+#: domain and its profiles (hD, issue #17). ``SpaceSettings`` keeps only its lifecycle check.
+FULL_SHAPE_SETTINGS = {"UserSettings", "DefaultUserSettings", "DefaultSpaceSettings"}
+_PATTERNS: dict[str, Any] = {}
+
+
+def _pattern(pattern: str) -> Any:
+    """The model's pattern compiled with ``regex`` (it knows ``\\p{..}``), cached."""
+    if pattern not in _PATTERNS:
+        _PATTERNS[pattern] = regex.compile(pattern)
+    return _PATTERNS[pattern]
+
+
 def _check_shape(v: Validator, value: Any, shape: Any, name: str) -> None:
-    """``value`` against botocore ``shape``: structures (recursively), enums and integer ranges
-    (``IdleTimeoutInMinutes``: min 60, max 525600; ``LifecycleManagement``: ENABLED|DISABLED).
+    """``value`` against botocore ``shape``, as the request validator checks it:
+
+    * structures recursively, their ``required`` members (``Member must not be null``) and, for
+      a union (``CustomFileSystemConfig``), exactly one member set;
+    * lists: their ``min``/``max`` sizes (``SecurityGroups`` at most 5, ``CustomFileSystemConfigs``
+      at most 10, ``CodeRepositories`` 10, ``CustomImages`` 200, ``EmrSettings`` role lists 5,
+      ``HiddenSageMakerImageVersionAliases`` 5, ``VersionAliases`` 20,
+      ``DockerSettings.VpcOnlyTrustedAccounts`` 20) and each member;
+    * strings: ``enum``, ``min``/``max`` length, ``pattern`` matched whole (the API reference
+      shows the patterns anchored, e.g. ``^arn:aws[a-z\\-]*:iam::\\d{12}:role/?...$`` for
+      ``DefaultSpaceSettings.ExecutionRole``);
+    * integers and longs: their range (``IdleTimeoutInMinutes`` 60-525600, ``Uid`` 10000-4000000,
+      ``Gid`` 1001-4000000, ``SpaceEbsVolumeSizeInGb`` 5-16384).
+
     Members the shape does not have are left alone (what AWS does with them is not confirmed)."""
     if value is None:
         return
-    if shape.type_name == "structure":
+    kind = shape.type_name
+    if kind == "structure":
         if not isinstance(value, dict):
             v.structure(value, name)
             return
+        for member in shape.required_members:
+            v.required(value.get(member), f"{name}.{member}")
+        if shape.metadata.get("union"):
+            given = [m for m in shape.members if value.get(m) is not None]
+            if len(given) != 1:
+                v.errors.append(
+                    f"Value at '{_member(name)}' failed to satisfy constraint: "
+                    f"Member must have exactly one of {', '.join(shape.members)} set, "
+                    f"got {len(given)}"
+                )
         for member, member_shape in shape.members.items():
             _check_shape(v, value.get(member), member_shape, f"{name}.{member}")
-    elif shape.type_name == "integer":
-        low = shape.metadata.get("min", -(2**31))
-        high = shape.metadata.get("max", 2**31 - 1)
+    elif kind == "list":
+        if not isinstance(value, list):
+            v.errors.append(
+                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
+                "Member must be a list"
+            )
+            return
+        v.length(value, name, shape.metadata.get("min", 0), shape.metadata.get("max", 2**31))
+        for index, item in enumerate(value):
+            _check_shape(v, item, shape.member, f"{name}.{index + 1}.member")
+    elif kind in ("integer", "long"):
+        low = shape.metadata.get("min", -(2**63))
+        high = shape.metadata.get("max", 2**63 - 1)
         if isinstance(value, bool) or not isinstance(value, int):
             v.errors.append(
                 f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
@@ -296,14 +344,38 @@ def _check_shape(v: Validator, value: Any, shape: Any, name: str) -> None:
             )
         else:
             v.int_range(value, name, low, high)
-    elif shape.type_name == "string" and shape.enum:
-        v.enum(value, name, list(shape.enum))
+    elif kind == "string":
+        if not isinstance(value, str):
+            v.errors.append(
+                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
+                "Member must be a string"
+            )
+            return
+        if shape.enum:
+            v.enum(value, name, list(shape.enum))
+            return
+        v.length(value, name, shape.metadata.get("min", 0), shape.metadata.get("max", 2**31))
+        pattern = shape.metadata.get("pattern")
+        if pattern and not _pattern(pattern).fullmatch(value):
+            v.errors.append(
+                f"Value '{value}' at '{_member(name)}' failed to satisfy constraint: "
+                f"Member must satisfy regular expression pattern: {pattern}"
+            )
+
+
+def check_settings(v: Validator, settings: Any, shape_name: str, member: str) -> None:
+    """The request member ``member`` (e.g. ``DomainSettings``) against the botocore shape
+    ``shape_name``, whole (see ``_check_shape``)."""
+    _check_shape(v, settings, _sagemaker_shape(shape_name), member)
 
 
 def lifecycle_settings(v: Validator, settings: Any, member: str) -> None:
     """The ``AppLifecycleManagement`` of each app's settings in ``settings`` (the request
     member ``member``, a key of :data:`LIFECYCLE_SETTINGS`), per the botocore model."""
     if not isinstance(settings, dict):
+        return
+    if member in FULL_SHAPE_SETTINGS:
+        check_settings(v, settings, LIFECYCLE_SETTINGS[member], member)
         return
     shape = _sagemaker_shape(LIFECYCLE_SETTINGS[member])
     for app in LIFECYCLE_APPS:

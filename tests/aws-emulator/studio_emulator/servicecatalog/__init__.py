@@ -150,9 +150,12 @@ strings, cannot list ``ORGANIZATIONAL_UNIT`` shares and has no
   ``PortfolioId``, ``OrganizationNodeValue``, ``Status``, ``ShareDetails``
   (``SuccessfulShares``: the accounts of the node, after moto's
   Organizations, none without an organisation; ``ShareErrors``).
-* ``DescribePortfolioShares`` ``{PortfolioId, Type}`` for ``ORGANIZATION``,
-  ``ORGANIZATIONAL_UNIT`` and ``ORGANIZATION_MEMBER_ACCOUNT`` (the latter has
-  none here); ``ACCOUNT`` is moto's. ``PageSize`` 0–100 and ``PageToken``.
+* ``DescribePortfolioShares`` ``{PortfolioId, Type}`` for ``ORGANIZATION`` and
+  ``ORGANIZATIONAL_UNIT`` (the shares of that node type); ``ORGANIZATION_MEMBER_ACCOUNT``:
+  one detail per member account the completed organisation shares reach now, ``Accepted``
+  as that account's ``AcceptPortfolioShare`` made it (``sharing.member_accounts``: its
+  docstring says where AWS documents otherwise); ``ACCOUNT`` is moto's. ``PageSize`` 0–100
+  and ``PageToken``.
 * ``DeletePortfolioShare`` with an ``OrganizationNode`` forgets the share.
 * Organizations: when moto's Organizations backend has an organisation whose
   management account is the caller, an ``ORGANIZATION`` node must be its id

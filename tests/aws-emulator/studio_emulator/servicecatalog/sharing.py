@@ -337,6 +337,46 @@ class PortfolioSharingBackend(BaseBackend):
                 and share.status != "ERROR"
             ]
 
+    def member_accounts(self, portfolio_id: Any) -> list[dict[str, Any]]:
+        """``DescribePortfolioShares`` ``Type ORGANIZATION_MEMBER_ACCOUNT`` (botocore model
+        ``servicecatalog/2015-12-10``: "Represents a share to an account in the organization"):
+        one ``PortfolioShareDetail`` per member account the portfolio's organisation shares
+        reach now -- an ``ACCOUNT`` node, or the accounts under a shared ``ORGANIZATION`` /
+        ``ORGANIZATIONAL_UNIT`` node (moto's Organizations, the sharer excluded) -- for shares
+        that have completed, sorted by account; ``ShareTagOptions`` / ``SharePrincipals`` are
+        true when a share reaching the account has them.
+
+        ``Accepted``: whether the member account's ``AcceptPortfolioShare`` (type
+        ``AWS_ORGANIZATIONS``) imported this portfolio (``imports.py``), consistent with this
+        emulator's launch rule (an organisation share must be accepted before a launch).
+        NOT what the model's ``PortfolioShareDetail.Accepted`` says: "If the recipient is in an
+        organization node, the share is automatically imported, and the field is always set to
+        true" -- on AWS expect ``true`` for every organisation member (the emulator's choice,
+        in tests/aws-emulator/README.md)."""
+        from .imports import imports_backends
+
+        with self.lock:
+            self._settle()
+            self._portfolio(portfolio_id)
+            reached: dict[str, dict[str, Any]] = {}
+            for share in self.shares.values():
+                if share.portfolio_id != portfolio_id or share.status not in (
+                    "COMPLETED", "COMPLETED_WITH_ERRORS",
+                ):
+                    continue
+                for account in self._node_accounts(share.node_type, share.node_value):
+                    detail = reached.setdefault(account, {
+                        "PrincipalId": account, "Type": "ORGANIZATION_MEMBER_ACCOUNT",
+                        "ShareTagOptions": False, "SharePrincipals": False,
+                    })
+                    detail["ShareTagOptions"] |= share.share_tag_options
+                    detail["SharePrincipals"] |= share.share_principals
+        for account, detail in reached.items():
+            imports = imports_backends[account][self.region_name]
+            with imports.lock:
+                detail["Accepted"] = imports.accepted.get(portfolio_id) == "AWS_ORGANIZATIONS"
+        return [reached[a] for a in sorted(reached)]
+
     def delete(self, portfolio_id: Any, node: dict[str, Any]) -> OrganizationShare | None:
         with self.lock:
             self._settle()
@@ -421,11 +461,14 @@ class ServiceCatalogSharingResponse(_ServiceCatalogJsonResponse):
         p = self._params()
         if p.get("Type") == "ACCOUNT":
             return super().describe_portfolio_shares()
-        shares = self.sharing.describe(p.get("PortfolioId"), p.get("Type"))
-        page, token = _page(shares, p.get("PageSize"), p.get("PageToken"), 50, 100)
-        return ActionResult(
-            {"PortfolioShareDetails": [s.detail() for s in page], "NextPageToken": token}
-        )
+        if p.get("Type") == "ORGANIZATION_MEMBER_ACCOUNT":
+            details = self.sharing.member_accounts(p.get("PortfolioId"))
+        else:
+            details = [
+                s.detail() for s in self.sharing.describe(p.get("PortfolioId"), p.get("Type"))
+            ]
+        page, token = _page(details, p.get("PageSize"), p.get("PageToken"), 50, 100)
+        return ActionResult({"PortfolioShareDetails": page, "NextPageToken": token})
 
     # ---- the recipient's side (``imports.py``) ------------------------------
 

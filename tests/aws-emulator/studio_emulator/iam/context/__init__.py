@@ -43,6 +43,8 @@ SERVICE_MODULES = {
     "events": "events",
     "ec2": "ec2",
     "tagging": "tagging",
+    "sso": "sso",
+    "identitystore": "identitystore",
 }
 
 

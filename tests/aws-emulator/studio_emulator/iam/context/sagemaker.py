@@ -47,6 +47,9 @@ _NAMED_RESOURCES = (
     ("EndpointName", "endpoint"),
     ("EndpointConfigName", "endpoint-config"),
     ("ModelName", "model"),
+    # SAR resource type studio-lifecycle-config/${StudioLifecycleConfigName}
+    # (sagemaker/lifecycle_configs.py keeps them, with their tags).
+    ("StudioLifecycleConfigName", "studio-lifecycle-config"),
 )
 
 
@@ -70,9 +73,14 @@ def _moto_resource_tags(request: Request, arn: str) -> list[dict[str, str]] | No
 def _tags_of(request: Request, arn: str) -> dict[str, str]:
     from ...sagemaker.models import sagemaker_studio_backends
 
+    from ...sagemaker.lifecycle_configs import lifecycle_config_tags
+
     moto_tags = _moto_resource_tags(request, arn)
     if moto_tags is not None:
         return {t["Key"]: t.get("Value", "") for t in moto_tags}
+    config_tags = lifecycle_config_tags(request.account_id, request.region, arn)
+    if config_tags is not None:
+        return config_tags
     try:
         backend = sagemaker_studio_backends[request.account_id][request.region]
         tags = backend.tagger.list_tags_for_resource(arn)["Tags"]

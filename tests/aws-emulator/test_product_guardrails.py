@@ -1,0 +1,336 @@
+"""Launch forms that carry guardrails (issue #17): the domain product's "Guardrails" parameters
+(hidden instance types, ML tools and app types; idle shutdown; default and maximum EBS size;
+lifecycle configurations and a custom image; TagPropagation) reach the domain's
+``DefaultUserSettings`` and ``DefaultSpaceSettings``, an empty parameter leaving its field out;
+the user product may only tighten them (the rule is ``studio-sagemaker``'s ``guardrails.rs``,
+applied by ``Custom::StudioUserProfile``).
+
+The launches reuse ``test_iam_product_paths``'s portfolio (core.yaml's launch role, the products
+staged from ``templates/*.yaml``, IAM enforced, the cloud admin allowed only the Service Catalog
+end-user actions); the module replaces its answering fixture for ``Custom::StudioDomain`` with the
+real ``studio-domain`` binary under core.yaml's ``StudioDomainFunctionRole`` policy, so that
+DescribeDomain reads back what the function asked CreateDomain for.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import botocore
+import pytest
+
+from emulator_client import iam_enforced  # noqa: F401 (the fixture)
+from emulator_client import (
+    ACCOUNT,
+    REGION,
+    client,
+    create_function,
+    execution_role,
+    function_logging,
+    function_zip,
+    load_template,
+    role_statements,
+    rust_binary,
+    unique,
+)
+from test_iam_product_paths import (  # noqa: F401 (the fixtures)
+    CORE,
+    PRODUCTS,
+    Catalog,
+    catalog,
+    portfolio,
+    succeeded,
+)
+
+#: The parameters the issue's "Launch forms that carry guardrails" lists, per product.
+GUARDRAILS = {
+    "StudioDomain": [
+        "HiddenInstanceTypes", "HiddenMlTools", "HiddenAppTypes", "IdleTimeoutInMinutes",
+        "MinIdleTimeoutInMinutes", "MaxIdleTimeoutInMinutes", "DefaultEbsVolumeSizeInGb",
+        "MaximumEbsVolumeSizeInGb", "JupyterLabLifecycleConfigArns",
+        "CodeEditorLifecycleConfigArns", "JupyterLabCustomImageName",
+        "JupyterLabCustomImageConfigName", "TagPropagation",
+    ],
+    "StudioUserProfile": [
+        "HiddenInstanceTypes", "HiddenMlTools", "HiddenAppTypes", "IdleTimeoutInMinutes",
+        "DefaultEbsVolumeSizeInGb", "MaximumEbsVolumeSizeInGb",
+    ],
+}
+
+
+def _interface(product: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    template = load_template(PRODUCTS[product])
+    return template["Parameters"], template["Metadata"]["AWS::CloudFormation::Interface"]
+
+
+@pytest.mark.parametrize("product", sorted(PRODUCTS))
+def test_every_product_parameter_is_in_exactly_one_labelled_group_and_has_a_label(
+    product: str,
+) -> None:
+    """The console's launch form shows a parameter under its group's label
+    (CloudFormation User Guide, "AWS::CloudFormation::Interface"); one left out of every group
+    lands in an unlabelled heap at the end."""
+    parameters, interface = _interface(product)
+    grouped: list[str] = []
+    for group in interface["ParameterGroups"]:
+        assert group["Label"]["default"].strip(), group
+        grouped += group["Parameters"]
+    assert sorted(grouped) == sorted(parameters), (
+        f"not grouped: {sorted(set(parameters) - set(grouped))}; "
+        f"twice or unknown: {sorted(p for p in grouped if grouped.count(p) > 1 or p not in parameters)}"
+    )
+    unlabelled = [p for p in parameters if not interface["ParameterLabels"].get(p, {}).get("default")]
+    assert unlabelled == []
+
+
+@pytest.mark.parametrize("product", sorted(GUARDRAILS))
+def test_the_guardrail_parameters_are_one_group_of_the_launch_form(product: str) -> None:
+    _, interface = _interface(product)
+    [group] = [g for g in interface["ParameterGroups"]
+               if g["Label"]["default"].startswith("Guardrails")]
+    assert group["Parameters"] == GUARDRAILS[product]
+
+
+def _sagemaker_shapes() -> dict[str, Any]:
+    directory = Path(botocore.__file__).parent / "data" / "sagemaker"
+    [version] = sorted(p for p in directory.iterdir() if p.is_dir())
+    with gzip.open(version / "service-2.json.gz") as model:
+        return dict(json.load(model)["shapes"])
+
+
+@pytest.mark.parametrize("product", sorted(GUARDRAILS))
+@pytest.mark.parametrize(("parameter", "shape"), [
+    ("HiddenInstanceTypes", "AppInstanceType"),
+    ("HiddenMlTools", "MlTools"),
+    ("HiddenAppTypes", "AppType"),
+])
+def test_a_hidden_list_allows_exactly_the_apis_enum_and_empty(
+    product: str, parameter: str, shape: str
+) -> None:
+    """CloudFormation checks each member of a CommaDelimitedList against AllowedValues; the
+    values are the API's enum as the botocore model lists it (sagemaker service-2.json)."""
+    parameters, _ = _interface(product)
+    assert parameters[parameter]["Type"] == "CommaDelimitedList"
+    assert parameters[parameter]["AllowedValues"] == ["", *_sagemaker_shapes()[shape]["enum"]]
+
+
+def test_the_ebs_size_pattern_is_the_apis_range_5_to_16384() -> None:
+    """SpaceEbsVolumeSizeInGb: min 5, max 16384 (botocore); empty leaves the field out."""
+    import re
+
+    shape = _sagemaker_shapes()["SpaceEbsVolumeSizeInGb"]
+    for product in GUARDRAILS:
+        parameters, _ = _interface(product)
+        for name in ("DefaultEbsVolumeSizeInGb", "MaximumEbsVolumeSizeInGb"):
+            pattern = re.compile(parameters[name]["AllowedPattern"])
+            accepted = [n for n in range(0, 20000) if pattern.fullmatch(str(n))]
+            assert accepted == list(range(shape["min"], shape["max"] + 1)), (product, name)
+            assert pattern.fullmatch("")
+            assert not pattern.fullmatch("05")
+
+
+# --------------------------------------------------------------------------
+# Launches through Service Catalog, with the real studio-domain function
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def domain_function(portfolio: Catalog) -> str:  # noqa: F811
+    """The real ``studio-domain`` function (core.yaml's ``StudioDomainFunctionRole``) in place
+    of the portfolio's answering fixture."""
+    return _core_function(portfolio, "studio-domain", "StudioDomainFunctionRole",
+                          "StudioDomainLogGroup")
+
+
+def _core_function(portfolio: Catalog, binary: str, role_resource: str,  # noqa: F811
+                   log_group: str) -> str:
+    """``<prefix>-<binary>`` as core.yaml makes it: the real binary, its role's policy
+    (``role_resource``), its environment for the emulator's ResponseURLs and the launches'
+    stacks (Service Catalog names them ``SC-*``); any function of that name is replaced. Its
+    ServiceToken is published; returns its ARN."""
+    name = f"{portfolio.prefix}-{binary}"
+    lam = client(portfolio.endpoint, "lambda")
+    try:
+        lam.delete_function(FunctionName=name)
+    except lam.exceptions.ResourceNotFoundException:
+        pass
+    statements = role_statements(CORE, role_resource, {
+        "NamePrefix": portfolio.prefix,
+        "ProductRolePrefix": portfolio.role_prefix,
+        f"{log_group}.Arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{name}",
+    })
+    # A role of its own (an answering fixture's role keeps its name).
+    role = execution_role(portfolio.endpoint, unique(f"{binary}-role"),
+                          function_logging(name, None), *statements)
+    created = create_function(
+        lam, function_name=name,
+        zip_bytes=function_zip("", bootstrap=rust_binary(binary)),
+        role=role,
+        Architectures=["x86_64" if os.uname().machine == "x86_64" else "arm64"],
+        Timeout=900, MemorySize=256, LoggingConfig={"LogFormat": "JSON"},
+        Environment={"Variables": {
+            "CFN_RESPONSE_URL_ALLOW": f"{portfolio.endpoint}/",
+            "CFN_ALLOWED_STACK_NAMES": "SC-*",
+        }},
+    )
+    lam.add_permission(
+        FunctionName=name, StatementId="cloudformation", Action="lambda:InvokeFunction",
+        Principal="cloudformation.amazonaws.com", SourceAccount=ACCOUNT,
+    )
+    portfolio.publish(f"service-tokens/{binary}", created["FunctionArn"])
+    return str(created["FunctionArn"])
+
+
+@pytest.fixture(scope="module")
+def profile_function(portfolio: Catalog) -> str:  # noqa: F811
+    """The real ``studio-user-profile`` function (core.yaml's ``StudioUserProfileFunctionRole``);
+    the grant's ServiceToken is published too (the product resolves every SSM-typed parameter,
+    used or not), naming no function (the launches grant nothing)."""
+    portfolio.publish("service-tokens/lakeformation-grant",
+                      f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{portfolio.prefix}-lakeformation-grant")
+    return _core_function(portfolio, "studio-user-profile", "StudioUserProfileFunctionRole",
+                          "StudioUserProfileLogGroup")
+
+
+@pytest.fixture
+def lifecycle_config(catalog: Catalog) -> Iterator[str]:  # noqa: F811
+    """A JupyterLab Studio lifecycle configuration (made by the account's admin)."""
+    sagemaker = client(catalog.endpoint, "sagemaker")
+    name = unique("lcc")
+    arn = sagemaker.create_studio_lifecycle_config(
+        StudioLifecycleConfigName=name,
+        StudioLifecycleConfigContent=base64.b64encode(b"#!/bin/bash\necho ready\n").decode(),
+        StudioLifecycleConfigAppType="JupyterLab",
+    )["StudioLifecycleConfigArn"]
+    yield str(arn)
+
+
+def _domain(catalog: Catalog, record: dict[str, Any]) -> dict[str, Any]:
+    outputs = {o["OutputKey"]: o["OutputValue"]
+               for o in catalog.stack(record["ProvisionedProductId"])["Outputs"]}
+    return dict(client(catalog.endpoint, "sagemaker").describe_domain(DomainId=outputs["DomainId"]))
+
+
+@pytest.mark.rust_binaries
+def test_a_domain_launched_with_guardrails_carries_them_in_its_default_settings(
+    catalog: Catalog, domain_function: str, lifecycle_config: str  # noqa: F811
+) -> None:
+    record = catalog.launch("StudioDomain", catalog.domain_parameters(
+        DomainName=unique("guarded", ""),
+        HiddenInstanceTypes="ml.p4d.24xlarge,ml.g5.48xlarge",
+        HiddenMlTools="AutoMl,Training",
+        HiddenAppTypes="Canvas",
+        DefaultEbsVolumeSizeInGb="10",
+        MaximumEbsVolumeSizeInGb="100",
+        JupyterLabLifecycleConfigArns=lifecycle_config,
+        MaxIdleTimeoutInMinutes="240",
+        TagPropagation="DISABLED",
+    ))
+    assert succeeded(record), record
+    domain = _domain(catalog, record)
+    defaults = domain["DefaultUserSettings"]
+    assert defaults["StudioWebPortalSettings"] == {
+        "HiddenInstanceTypes": ["ml.p4d.24xlarge", "ml.g5.48xlarge"],
+        "HiddenMlTools": ["AutoMl", "Training"],
+        "HiddenAppTypes": ["Canvas"],
+    }
+    ebs = {"DefaultEbsVolumeSizeInGb": 10, "MaximumEbsVolumeSizeInGb": 100}
+    assert defaults["SpaceStorageSettings"] == {"DefaultEbsStorageSettings": ebs}
+    assert defaults["JupyterLabAppSettings"]["LifecycleConfigArns"] == [lifecycle_config]
+    assert "LifecycleConfigArns" not in defaults["CodeEditorAppSettings"]
+    assert defaults["JupyterLabAppSettings"]["AppLifecycleManagement"]["IdleSettings"][
+        "MaxIdleTimeoutInMinutes"] == 240
+    shared = domain["DefaultSpaceSettings"]
+    assert shared["SpaceStorageSettings"] == {"DefaultEbsStorageSettings": ebs}
+    assert shared["JupyterLabAppSettings"]["LifecycleConfigArns"] == [lifecycle_config]
+    assert domain["TagPropagation"] == "DISABLED"
+    assert succeeded(catalog.terminate(record["ProvisionedProductId"]))
+
+
+@pytest.mark.rust_binaries
+def test_a_domain_launched_with_the_guardrails_left_empty_has_none_of_their_fields(
+    catalog: Catalog, domain_function: str  # noqa: F811
+) -> None:
+    record = catalog.launch("StudioDomain", catalog.domain_parameters(
+        DomainName=unique("open", "")))
+    assert succeeded(record), record
+    domain = _domain(catalog, record)
+    defaults = domain["DefaultUserSettings"]
+    assert "StudioWebPortalSettings" not in defaults
+    assert "SpaceStorageSettings" not in defaults
+    assert "LifecycleConfigArns" not in defaults["JupyterLabAppSettings"]
+    assert "CustomImages" not in defaults["JupyterLabAppSettings"]
+    assert "DefaultSpaceSettings" not in domain
+    assert domain["TagPropagation"] == "ENABLED"
+    assert succeeded(catalog.terminate(record["ProvisionedProductId"]))
+
+
+def _profile_parameters(catalog: Catalog, domain_id: str, **values: str) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in {
+        "DomainId": domain_id, "UserProfileName": unique("ana", ""),
+        "StudioUserId": "ana", "QueryResultsBucket": catalog.bucket,
+        "StudioUserProfileServiceToken": catalog.parameter("service-tokens/studio-user-profile"),
+        "LakeFormationGrantServiceToken": catalog.parameter("service-tokens/lakeformation-grant"),
+        "ProductRolePrefix": catalog.parameter("config/product-role-prefix"),
+        "ProductRoleBoundary": catalog.parameter("config/product-role-boundary"),
+        **values,
+    }.items()]
+
+
+@pytest.mark.rust_binaries
+def test_a_user_profile_may_only_tighten_the_domains_guardrails(
+    catalog: Catalog, domain_function: str, profile_function: str  # noqa: F811
+) -> None:
+    """A profile that hides more and lowers the EBS maximum is created with them; one that shows
+    an instance type the domain hides, or raises the maximum, fails naming the property, and no
+    profile is made."""
+    domain_record = catalog.launch("StudioDomain", catalog.domain_parameters(
+        DomainName=unique("tight", ""),
+        HiddenInstanceTypes="ml.p4d.24xlarge", HiddenMlTools="AutoMl",
+        DefaultEbsVolumeSizeInGb="10", MaximumEbsVolumeSizeInGb="100",
+    ))
+    assert succeeded(domain_record), domain_record
+    domain_id = _domain(catalog, domain_record)["DomainId"]
+    sagemaker = client(catalog.endpoint, "sagemaker")
+
+    tighter = catalog.launch("StudioUserProfile", _profile_parameters(
+        catalog, domain_id, HiddenInstanceTypes="ml.p4d.24xlarge,ml.g5.48xlarge",
+        HiddenMlTools="AutoMl,Training",
+        DefaultEbsVolumeSizeInGb="10", MaximumEbsVolumeSizeInGb="50"))
+    assert succeeded(tighter), tighter
+    outputs = {o["OutputKey"]: o["OutputValue"]
+               for o in catalog.stack(tighter["ProvisionedProductId"])["Outputs"]}
+    settings = sagemaker.describe_user_profile(
+        DomainId=domain_id, UserProfileName=outputs["UserProfileName"])["UserSettings"]
+    assert settings["StudioWebPortalSettings"]["HiddenInstanceTypes"] == [
+        "ml.p4d.24xlarge", "ml.g5.48xlarge"]
+    assert settings["SpaceStorageSettings"]["DefaultEbsStorageSettings"][
+        "MaximumEbsVolumeSizeInGb"] == 50
+
+    for values, refused in [
+        ({"HiddenInstanceTypes": "ml.g5.48xlarge", "HiddenMlTools": "AutoMl"},
+         "UserSettings.StudioWebPortalSettings.HiddenInstanceTypes"),
+        ({"DefaultEbsVolumeSizeInGb": "10", "MaximumEbsVolumeSizeInGb": "500"},
+         "UserSettings.SpaceStorageSettings.DefaultEbsStorageSettings.MaximumEbsVolumeSizeInGb"),
+    ]:
+        parameters = _profile_parameters(catalog, domain_id, **values)
+        record = catalog.launch("StudioUserProfile", parameters)
+        assert record["Status"] == "FAILED", record
+        events = client(catalog.endpoint, "cloudformation").describe_stack_events(
+            StackName=catalog.stack(record["ProvisionedProductId"])["StackId"])["StackEvents"]
+        reasons = [e.get("ResourceStatusReason", "") for e in events
+                   if e["LogicalResourceId"] == "UserProfile"]
+        assert any(f"Invalid property {refused}" in r for r in reasons), reasons
+        name = next(p["Value"] for p in parameters if p["Key"] == "UserProfileName")
+        listed = sagemaker.list_user_profiles(DomainIdEquals=domain_id)["UserProfiles"]
+        assert name not in [p["UserProfileName"] for p in listed]
+        assert succeeded(catalog.terminate(record["ProvisionedProductId"]))
+
+    assert succeeded(catalog.terminate(tighter["ProvisionedProductId"]))
+    assert succeeded(catalog.terminate(domain_record["ProvisionedProductId"]))
