@@ -2,8 +2,9 @@
 //! UpdateDomain, DeleteDomain); the shared Studio ports are `studio_sagemaker::aws`'s.
 
 use aws_sdk_sagemaker::types::{
-    AppNetworkAccessType, AuthMode, DomainSettings, DomainSettingsForUpdate, RetentionPolicy,
-    RetentionType, TagPropagation,
+    AppNetworkAccessType, AppSecurityGroupManagement, AuthMode, DomainSettings,
+    DomainSettingsForUpdate, HomeEfsFileSystemCreation, RetentionPolicy, RetentionType,
+    TagPropagation,
 };
 use cfn_custom_resource::AwsError;
 
@@ -14,11 +15,23 @@ use crate::properties::HomeEfsRetention;
 
 impl StudioDomains for SageMakerStudio {
     async fn create_domain(&self, domain: &NewDomain) -> Result<String, AwsError> {
-        let domain_settings = domain.security_group_ids.as_ref().map(|groups| {
-            DomainSettings::builder()
-                .set_security_group_ids(Some(groups.clone()))
-                .build()
-        });
+        let given = &domain.domain_settings;
+        let domain_settings =
+            (domain.security_group_ids.is_some() || !given.is_empty()).then(|| {
+                DomainSettings::builder()
+                    .set_security_group_ids(domain.security_group_ids.clone())
+                    .set_docker_settings(given.docker_settings.clone())
+                    .set_execution_role_identity_config(
+                        given.execution_role_identity_config.clone(),
+                    )
+                    .set_ip_address_type(given.ip_address_type.clone())
+                    .set_r_studio_server_pro_domain_settings(given.r_studio_for_create.clone())
+                    .set_amazon_q_settings(given.amazon_q_settings.clone())
+                    .set_trusted_identity_propagation_settings(
+                        given.trusted_identity_propagation_settings.clone(),
+                    )
+                    .build()
+            });
         // Boxed: CreateDomain's request future is ~19 KB, too large to keep on the stack.
         let output = Box::pin(
             self.client()
@@ -38,6 +51,19 @@ impl StudioDomains for SageMakerStudio {
                 .default_user_settings(domain.default_user_settings.clone())
                 .set_tags(Some(domain.tags.clone()))
                 .set_tag_propagation(domain.tag_propagation.as_deref().map(TagPropagation::from))
+                .set_default_space_settings(domain.default_space_settings.clone())
+                .set_app_security_group_management(
+                    domain
+                        .app_security_group_management
+                        .as_deref()
+                        .map(AppSecurityGroupManagement::from),
+                )
+                .set_home_efs_file_system_creation(
+                    domain
+                        .home_efs_file_system_creation
+                        .as_deref()
+                        .map(HomeEfsFileSystemCreation::from),
+                )
                 .send(),
         )
         .await
@@ -58,9 +84,20 @@ impl StudioDomains for SageMakerStudio {
         domain_id: &str,
         changes: &DomainChanges,
     ) -> Result<(), AwsError> {
-        let settings = changes.security_group_ids.as_ref().map(|groups| {
+        let given = &changes.domain_settings;
+        let settings = (changes.security_group_ids.is_some() || !given.is_empty()).then(|| {
             DomainSettingsForUpdate::builder()
-                .set_security_group_ids(Some(groups.clone()))
+                .set_security_group_ids(changes.security_group_ids.clone())
+                .set_docker_settings(given.docker_settings.clone())
+                .set_execution_role_identity_config(given.execution_role_identity_config.clone())
+                .set_ip_address_type(given.ip_address_type.clone())
+                .set_r_studio_server_pro_domain_settings_for_update(
+                    given.r_studio_for_update.clone(),
+                )
+                .set_amazon_q_settings(given.amazon_q_settings.clone())
+                .set_trusted_identity_propagation_settings(
+                    given.trusted_identity_propagation_settings.clone(),
+                )
                 .build()
         });
         Box::pin(
@@ -77,6 +114,19 @@ impl StudioDomains for SageMakerStudio {
                 )
                 .set_domain_settings_for_update(settings)
                 .set_tag_propagation(changes.tag_propagation.as_deref().map(TagPropagation::from))
+                .set_default_space_settings(changes.default_space_settings.clone())
+                .set_app_security_group_management(
+                    changes
+                        .app_security_group_management
+                        .as_deref()
+                        .map(AppSecurityGroupManagement::from),
+                )
+                .set_home_efs_file_system_creation(
+                    changes
+                        .home_efs_file_system_creation
+                        .as_deref()
+                        .map(HomeEfsFileSystemCreation::from),
+                )
                 .send(),
         )
         .await
@@ -129,6 +179,10 @@ mod tests {
             default_user_settings: aws_sdk_sagemaker::types::UserSettings::builder().build(),
             tags: vec![],
             tag_propagation: tag_propagation.map(str::to_owned),
+            default_space_settings: None,
+            domain_settings: crate::domain_settings::DomainSettingsChange::default(),
+            app_security_group_management: None,
+            home_efs_file_system_creation: None,
         }
     }
 

@@ -6,10 +6,12 @@
 //!   `AuthMode` or `KmsKeyId` creates a new domain, whose id CloudFormation sees as a
 //!   replacement (it then deletes the old one).
 //! - **Delete** acts only on the domain its physical id names: it refuses while user profiles
-//!   remain (unless `DeleteUserProfiles` is `"true"`), deletes apps and spaces and waits for
+//!   remain (unless `DeleteUserProfiles` is `"true"`) and while JupyterLab/Code Editor spaces
+//!   remain (unless `DeleteSpaceData` is `"true"`), deletes apps and spaces and waits for
 //!   them, then deletes the domain, keeping the home EFS unless `HomeEfsRetention` is `Delete`.
 
 pub mod aws;
+pub mod domain_settings;
 pub mod ports;
 pub mod properties;
 
@@ -21,11 +23,13 @@ use serde::{Deserialize, Serialize};
 use studio_sagemaker::in_service::is_in_service;
 use studio_sagemaker::ownership::{created_by, owned_by_another_stack, ownership_tags};
 use studio_sagemaker::sagemaker_tags;
+use studio_sagemaker::spaces::refuse_deleting_work;
 use studio_sagemaker::tagging::update_tags;
 use tracing::info;
 
+use crate::domain_settings::DomainSettingsProperty;
 use crate::ports::{App, Domain, DomainChanges, NewDomain, StudioDomains};
-use crate::properties::{DomainProperties, is_created_domain_id};
+use crate::properties::{AppNetworkAccessType, DomainProperties, is_created_domain_id};
 
 /// What an unfinished operation on a domain carries to its next step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -295,6 +299,14 @@ impl<S: StudioDomains> StudioDomain<S> {
             )));
         }
 
+        // A JupyterLab/Code Editor space's work goes with it: refused unless DeleteSpaceData,
+        // before anything is touched (the rule is studio_sagemaker::spaces's).
+        refuse_deleting_work(
+            &format!("Deleting domain {domain_id}"),
+            &self.studio.list_spaces(domain_id).await?,
+            properties.delete_space_data,
+        )?;
+
         let apps = self.studio.list_apps(domain_id, None).await?;
         let live: Vec<&App> = apps
             .iter()
@@ -385,6 +397,22 @@ fn completed(domain: &Domain) -> Completed {
         .with_data("DomainArn", &domain.domain_arn)
         .with_data("Url", &domain.url)
         .with_data("HomeEfsFileSystemId", &domain.home_efs_file_system_id)
+        // Empty when DescribeDomain has none (an IAM domain has no Identity Center application;
+        // the boundary group exists only in VPC-only mode), so that Fn::GetAtt always resolves.
+        .with_data(
+            "SingleSignOnApplicationArn",
+            domain
+                .single_sign_on_application_arn
+                .as_deref()
+                .unwrap_or_default(),
+        )
+        .with_data(
+            "SecurityGroupIdForDomainBoundary",
+            domain
+                .security_group_id_for_domain_boundary
+                .as_deref()
+                .unwrap_or_default(),
+        )
 }
 
 /// CreateDomain's input from the properties, with this request's ownership tags.
@@ -409,6 +437,19 @@ fn new_domain(
         tag_propagation: properties
             .tag_propagation
             .map(|propagation| propagation.as_str().to_owned()),
+        default_space_settings: properties
+            .default_space_settings
+            .as_ref()
+            .map(|settings| settings.to_sdk("DefaultSpaceSettings"))
+            .transpose()?,
+        domain_settings: properties
+            .domain_settings
+            .as_ref()
+            .map(DomainSettingsProperty::for_create)
+            .transpose()?
+            .unwrap_or_default(),
+        app_security_group_management: properties.app_security_group_management.clone(),
+        home_efs_file_system_creation: properties.home_efs_file_system_creation.clone(),
     })
 }
 
@@ -427,22 +468,79 @@ fn changes(
 ) -> Result<DomainChanges, ResourceError> {
     let settings_changed = properties.default_user_settings != old.default_user_settings
         || properties.default_execution_role_arn != old.default_execution_role_arn;
+    let default_user_settings = if settings_changed {
+        // What the old settings had and the new lack goes back to the API's default.
+        let mut reset = properties
+            .default_user_settings
+            .clone()
+            .unwrap_or_default()
+            .resetting_removed(
+                &old.default_user_settings.clone().unwrap_or_default(),
+                "DefaultUserSettings",
+            )?;
+        reset.execution_role = Some(properties.default_execution_role_arn.clone());
+        Some(reset.to_sdk("DefaultUserSettings")?)
+    } else {
+        None
+    };
+    let default_space_settings = if properties.default_space_settings != old.default_space_settings
+    {
+        Some(
+            properties
+                .default_space_settings
+                .clone()
+                .unwrap_or_default()
+                .resetting_removed(
+                    &old.default_space_settings.clone().unwrap_or_default(),
+                    "DefaultSpaceSettings",
+                )?
+                .to_sdk("DefaultSpaceSettings")?,
+        )
+    } else {
+        None
+    };
+    let app_security_group_management = changed_without_default(
+        "AppSecurityGroupManagement",
+        &properties.app_security_group_management,
+        &old.app_security_group_management,
+    )?;
+    let home_efs_file_system_creation = changed_without_default(
+        "HomeEfsFileSystemCreation",
+        &properties.home_efs_file_system_creation,
+        &old.home_efs_file_system_creation,
+    )?;
+    // "If you set HomeEfsFileSystemCreation to Enabled, you cannot change it to Disabled"
+    // (UpdateDomain, API reference); a domain created without it has its home EFS, taken as
+    // Enabled (not confirmed).
+    if home_efs_file_system_creation.as_deref() == Some("Disabled") {
+        return Err(ResourceError::invalid_property(
+            "HomeEfsFileSystemCreation",
+            "cannot change from Enabled to Disabled (UpdateDomain refuses it); replace the domain (a new DomainName) to create it without a home EFS",
+        ));
+    }
+    // Left out means the API's default, PublicInternetOnly (CreateDomain: "The default value
+    // is PublicInternetOnly"), so taking the property away sends it.
+    let network = |kind: Option<AppNetworkAccessType>| {
+        kind.unwrap_or(AppNetworkAccessType::PublicInternetOnly)
+    };
     Ok(DomainChanges {
-        default_user_settings: if settings_changed {
-            Some(default_user_settings(properties)?)
-        } else {
-            None
-        },
+        default_user_settings,
+        default_space_settings,
+        domain_settings: DomainSettingsProperty::for_update(
+            properties.domain_settings.as_ref(),
+            old.domain_settings.as_ref(),
+        )?,
+        app_security_group_management,
+        home_efs_file_system_creation,
         subnet_ids: (properties.subnet_ids != old.subnet_ids)
             .then(|| properties.subnet_ids.clone()),
-        app_network_access_type: (properties.app_network_access_type
-            != old.app_network_access_type)
-            .then(|| {
-                properties
-                    .app_network_access_type
-                    .map(|kind| kind.as_str().to_owned())
-            })
-            .flatten(),
+        app_network_access_type: (network(properties.app_network_access_type)
+            != network(old.app_network_access_type))
+        .then(|| {
+            network(properties.app_network_access_type)
+                .as_str()
+                .to_owned()
+        }),
         security_group_ids: (properties.security_group_ids != old.security_group_ids)
             .then(|| properties.security_group_ids.clone().unwrap_or_default()),
         // Left out means SageMaker's default, DISABLED: taking the property away turns it off.
@@ -456,6 +554,23 @@ fn changes(
                 .to_owned()
         }),
     })
+}
+
+/// A setting whose API documents no default: a change sends the new value; taking it away is
+/// refused naming it, since an UpdateDomain without it keeps the old value.
+fn changed_without_default(
+    name: &str,
+    new: &Option<String>,
+    old: &Option<String>,
+) -> Result<Option<String>, ResourceError> {
+    match (new, old) {
+        (None, Some(_)) => Err(ResourceError::invalid_property(
+            name,
+            "cannot be taken away once set: the API documents no default to restore, and an update without it keeps the old value; set the value you want instead",
+        )),
+        (Some(new), old) if Some(new) != old.as_ref() => Ok(Some(new.clone())),
+        _ => Ok(None),
+    }
 }
 
 impl<S: StudioDomains + 'static> CustomResource for StudioDomain<S> {
@@ -593,7 +708,7 @@ mod tests {
 
     use crate::ports::AppOwner;
     use crate::properties::HomeEfsRetention;
-    use aws_sdk_sagemaker::types::{AppType, RetentionType};
+    use aws_sdk_sagemaker::types::{AppType, RetentionType, SharingType};
     use cfn_custom_resource::testing::run_steps;
     use studio_sagemaker::memory::MemoryStudio;
 
@@ -796,6 +911,52 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_delete_that_would_remove_a_jupyterlab_space_refuses_naming_it_and_delete_space_data()
+    {
+        let (request, mut properties) = request_and_properties("delete");
+        properties.delete_user_profiles = true;
+        let studio = MemoryStudio::default();
+        studio.add_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
+        studio.add_space(
+            "d-abcdefgh1234",
+            "team-code",
+            None,
+            Some(SharingType::Shared),
+        );
+        studio.set_space_app_type("d-abcdefgh1234", "team-code", AppType::CodeEditor);
+        studio.add_space("d-abcdefgh1234", "classic", None, None);
+        let resource = StudioDomain::new(studio);
+
+        let error = run_steps(|_| resource.delete(&request, "d-abcdefgh1234", &properties, None))
+            .await
+            .outcome
+            .unwrap_err();
+
+        let reason = error.to_string();
+        assert!(
+            reason.contains("Deleting domain d-abcdefgh1234 would delete")
+                && reason.contains("space(s) team-code,")
+                && reason.contains("DeleteSpaceData"),
+            "{reason}"
+        );
+        assert!(
+            !resource
+                .studio
+                .calls()
+                .iter()
+                .any(|call| call.starts_with("Delete")),
+            "nothing is deleted: {:?}",
+            resource.studio.calls()
+        );
+
+        properties.delete_space_data = true;
+        run_steps(|_| resource.delete(&request, "d-abcdefgh1234", &properties, None))
+            .await
+            .completed();
+        assert!(resource.studio.space_names().is_empty());
+    }
+
+    #[tokio::test]
     async fn a_delete_of_another_stacks_domain_touches_nothing() {
         let (request, properties) = request_and_properties("delete");
         let mut other = request.clone();
@@ -981,5 +1142,146 @@ mod tests {
         let keys: Vec<&str> = domain.tags.iter().filter_map(|tag| tag.key()).collect();
         assert!(keys.contains(&"team"));
         assert!(keys.contains(&studio_sagemaker::ownership::REQUEST_ID_TAG));
+    }
+
+    fn with(extra: &serde_json::Value) -> DomainProperties {
+        let mut value = invocation("create").request().properties.clone();
+        for (key, item) in extra.as_object().unwrap() {
+            if item.is_null() {
+                value.as_object_mut().unwrap().remove(key);
+            } else {
+                value[key] = item.clone();
+            }
+        }
+        let parsed: DomainProperties = properties::parse(&value).unwrap();
+        parsed.validate().unwrap();
+        parsed
+    }
+
+    #[test]
+    fn new_domain_settings_are_sent_on_create() {
+        let create = invocation("create").request().clone();
+        let parsed = with(&serde_json::json!({
+            "DefaultSpaceSettings": {"ExecutionRole": "arn:aws:iam::123456789012:role/spaces", "JupyterLabAppSettings": {"AppLifecycleManagement": {"IdleSettings": {"IdleTimeoutInMinutes": "90"}}}},
+            "DomainSettings": {"DockerSettings": {"EnableDockerAccess": "ENABLED"}, "IpAddressType": "dualstack"},
+            "AppSecurityGroupManagement": "Service",
+            "HomeEfsFileSystemCreation": "Enabled"
+        }));
+        let domain = new_domain(&create, &parsed).unwrap();
+        assert_eq!(
+            domain.default_space_settings.unwrap().execution_role(),
+            Some("arn:aws:iam::123456789012:role/spaces")
+        );
+        assert_eq!(
+            domain.domain_settings.ip_address_type,
+            Some(aws_sdk_sagemaker::types::IpAddressType::Dualstack)
+        );
+        assert_eq!(
+            domain.app_security_group_management.as_deref(),
+            Some("Service")
+        );
+        assert_eq!(
+            domain.home_efs_file_system_creation.as_deref(),
+            Some("Enabled")
+        );
+    }
+
+    #[test]
+    fn a_changed_setting_is_updated_in_place_and_a_removed_one_goes_back_to_its_default() {
+        let old = with(&serde_json::json!({
+            "DomainSettings": {"ExecutionRoleIdentityConfig": "USER_PROFILE_NAME"},
+            "DefaultSpaceSettings": {"SecurityGroups": ["sg-0abc1234"]},
+            "AppSecurityGroupManagement": "Service"
+        }));
+        let new = with(&serde_json::json!({
+            "DomainSettings": {"ExecutionRoleIdentityConfig": "DISABLED", "IpAddressType": "dualstack"},
+            "AppSecurityGroupManagement": "Customer",
+            "AppNetworkAccessType": null
+        }));
+        assert_eq!(new.replacement_reason(&old), None, "in place");
+        let change = changes(&new, &old).unwrap();
+        assert_eq!(
+            change.domain_settings.execution_role_identity_config,
+            Some(aws_sdk_sagemaker::types::ExecutionRoleIdentityConfig::Disabled)
+        );
+        assert_eq!(
+            change.app_security_group_management.as_deref(),
+            Some("Customer")
+        );
+        let spaces = change.default_space_settings.unwrap();
+        assert!(
+            spaces.security_groups.as_ref().is_some_and(Vec::is_empty),
+            "removed security groups are sent as an empty list"
+        );
+        assert_eq!(
+            change.app_network_access_type.as_deref(),
+            Some("PublicInternetOnly"),
+            "AppNetworkAccessType taken away goes back to the API's default"
+        );
+        assert!(change.default_user_settings.is_none());
+    }
+
+    #[test]
+    fn a_setting_without_a_documented_default_cannot_be_taken_away_and_home_efs_creation_never_turns_off()
+     {
+        let old = with(&serde_json::json!({"AppSecurityGroupManagement": "Service"}));
+        let new = with(&serde_json::json!({}));
+        assert!(changes(&new, &old).unwrap_err().to_string().starts_with(
+            "Invalid property AppSecurityGroupManagement: cannot be taken away once set"
+        ));
+        let enabled = with(&serde_json::json!({"HomeEfsFileSystemCreation": "Enabled"}));
+        let disabled = with(&serde_json::json!({"HomeEfsFileSystemCreation": "Disabled"}));
+        assert!(
+            changes(&disabled, &enabled)
+                .unwrap_err()
+                .to_string()
+                .starts_with("Invalid property HomeEfsFileSystemCreation: cannot change from Enabled to Disabled")
+        );
+        assert_eq!(
+            changes(&enabled, &disabled)
+                .unwrap()
+                .home_efs_file_system_creation
+                .as_deref(),
+            Some("Enabled")
+        );
+    }
+
+    #[test]
+    fn limits_are_refused_before_any_call_naming_the_property() {
+        let create = invocation("create").request().clone();
+        let mut value = create.properties.clone();
+        value["DefaultSpaceSettings"] = serde_json::json!({"CustomFileSystemConfigs": vec![serde_json::json!({"EFSFileSystemConfig": {"FileSystemId": "fs-0123456789abcdef0"}}); 11]});
+        let parsed: DomainProperties = properties::parse(&value).unwrap();
+        assert_eq!(
+            parsed.validate().unwrap_err().to_string(),
+            "Invalid property DefaultSpaceSettings.CustomFileSystemConfigs: expected at most 10 items, got 11"
+        );
+        let mut value = create.properties;
+        value["DefaultUserSettings"]["SecurityGroups"] =
+            serde_json::json!(["sg-1", "sg-2", "sg-3", "sg-4", "sg-5", "sg-6"]);
+        let parsed: DomainProperties = properties::parse(&value).unwrap();
+        assert_eq!(
+            parsed.validate().unwrap_err().to_string(),
+            "Invalid property DefaultUserSettings.SecurityGroups: expected at most 5 items, got 6"
+        );
+    }
+
+    #[test]
+    fn the_completed_answer_carries_the_new_attributes() {
+        let domain = Domain {
+            domain_id: "d-abcdef012345".to_owned(),
+            domain_arn: "arn:aws:sagemaker:eu-west-1:123456789012:domain/d-abcdef012345".to_owned(),
+            domain_name: "risk".to_owned(),
+            status: DomainStatus::InService,
+            failure_reason: None,
+            url: "https://d-abcdef012345.studio.eu-west-1.sagemaker.aws".to_owned(),
+            home_efs_file_system_id: "fs-0123456789abcdef0".to_owned(),
+            default_execution_role: None,
+            single_sign_on_application_arn: None,
+            security_group_id_for_domain_boundary: Some("sg-0boundary1234".to_owned()),
+        };
+        let data = completed(&domain).data;
+        assert_eq!(data["SecurityGroupIdForDomainBoundary"], "sg-0boundary1234");
+        assert_eq!(data["SingleSignOnApplicationArn"], "");
     }
 }

@@ -3,9 +3,10 @@
 
 use std::future::Future;
 
-use aws_sdk_sagemaker::types::{Tag, UserSettings};
+use aws_sdk_sagemaker::types::{DefaultSpaceSettings, Tag, UserSettings};
 use cfn_custom_resource::AwsError;
 
+use crate::domain_settings::DomainSettingsChange;
 use crate::properties::HomeEfsRetention;
 
 pub use studio_sagemaker::ports::{
@@ -32,6 +33,14 @@ pub struct NewDomain {
     pub tags: Vec<Tag>,
     /// `ENABLED` or `DISABLED`; `None` leaves SageMaker's default (`DISABLED`).
     pub tag_propagation: Option<String>,
+    /// Default settings for shared spaces.
+    pub default_space_settings: Option<DefaultSpaceSettings>,
+    /// `DomainSettings` members besides the security groups.
+    pub domain_settings: DomainSettingsChange,
+    /// `Service` or `Customer`.
+    pub app_security_group_management: Option<String>,
+    /// `Enabled` or `Disabled`.
+    pub home_efs_file_system_creation: Option<String>,
 }
 
 /// What UpdateDomain changes; `None` leaves a setting as it is.
@@ -47,6 +56,14 @@ pub struct DomainChanges {
     pub security_group_ids: Option<Vec<String>>,
     /// New `TagPropagation` (`ENABLED` or `DISABLED`).
     pub tag_propagation: Option<String>,
+    /// New default settings for shared spaces.
+    pub default_space_settings: Option<DefaultSpaceSettings>,
+    /// New `DomainSettingsForUpdate` members besides the security groups.
+    pub domain_settings: DomainSettingsChange,
+    /// New `AppSecurityGroupManagement`.
+    pub app_security_group_management: Option<String>,
+    /// New `HomeEfsFileSystemCreation`.
+    pub home_efs_file_system_creation: Option<String>,
 }
 
 impl DomainChanges {
@@ -57,6 +74,10 @@ impl DomainChanges {
             && self.app_network_access_type.is_none()
             && self.security_group_ids.is_none()
             && self.tag_propagation.is_none()
+            && self.default_space_settings.is_none()
+            && self.domain_settings.is_empty()
+            && self.app_security_group_management.is_none()
+            && self.home_efs_file_system_creation.is_none()
     }
 }
 
@@ -112,6 +133,8 @@ mod in_memory {
                             .default_user_settings
                             .execution_role()
                             .map(str::to_owned),
+                        single_sign_on_application_arn: None,
+                        security_group_id_for_domain_boundary: None,
                     },
                     subnet_ids: domain.subnet_ids.clone(),
                     deleted_with: None,

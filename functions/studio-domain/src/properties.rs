@@ -3,9 +3,17 @@
 use cfn_custom_resource::properties::{boolean, optional_string_list, string_list};
 use cfn_custom_resource::{ResourceError, Tag};
 use serde::{Deserialize, Serialize};
+use studio_sagemaker::default_space_settings::DefaultSpaceSettingsProperty;
 use studio_sagemaker::identifiers::{NAME_RULE, is_role_arn, is_studio_name};
 use studio_sagemaker::tagging::check_tags;
 use studio_sagemaker::user_settings::UserSettingsProperty;
+
+use crate::domain_settings::DomainSettingsProperty;
+
+/// `AppSecurityGroupManagement` (CreateDomain, UpdateDomain).
+pub const APP_SECURITY_GROUP_MANAGEMENT: [&str; 2] = ["Service", "Customer"];
+/// `HomeEfsFileSystemCreation` (CreateDomain, UpdateDomain).
+pub const HOME_EFS_FILE_SYSTEM_CREATION: [&str; 2] = ["Enabled", "Disabled"];
 
 /// What happens to the users' home EFS when the domain is deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +120,19 @@ pub struct DomainProperties {
     /// Default user settings, in the API's shape (updated in place).
     #[serde(default)]
     pub default_user_settings: Option<UserSettingsProperty>,
+    /// Defaults of the shared spaces users create, in the API's shape (updated in place).
+    #[serde(default)]
+    pub default_space_settings: Option<DefaultSpaceSettingsProperty>,
+    /// `DockerSettings`, `ExecutionRoleIdentityConfig`, `IpAddressType` (updated in place).
+    #[serde(default)]
+    pub domain_settings: Option<DomainSettingsProperty>,
+    /// `Service` or `Customer` (updated in place).
+    #[serde(default)]
+    pub app_security_group_management: Option<String>,
+    /// `Enabled` or `Disabled`: whether the home EFS is made (updated in place, never from
+    /// `Enabled` to `Disabled`).
+    #[serde(default)]
+    pub home_efs_file_system_creation: Option<String>,
     /// Tags (updated in place).
     #[serde(default)]
     pub tags: Vec<Tag>,
@@ -125,6 +146,11 @@ pub struct DomainProperties {
     /// profiles left fails and names them.
     #[serde(default, deserialize_with = "boolean")]
     pub delete_user_profiles: bool,
+    /// `"true"` lets a delete remove the domain's JupyterLab/Code Editor spaces, whose work is
+    /// on an EBS volume that goes with each space; by default such a delete fails at once,
+    /// naming them (`studio_sagemaker::spaces`).
+    #[serde(default, deserialize_with = "boolean")]
+    pub delete_space_data: bool,
 }
 
 fn has_prefix_and_id(value: &str, prefix: &str) -> bool {
@@ -209,6 +235,34 @@ impl DomainProperties {
         }
         if let Some(settings) = &self.default_user_settings {
             check_idle_bounds(settings)?;
+            settings.to_sdk("DefaultUserSettings")?;
+        }
+        if let Some(settings) = &self.default_space_settings {
+            settings.to_sdk("DefaultSpaceSettings")?;
+        }
+        if let Some(settings) = &self.domain_settings {
+            settings.validate()?;
+        }
+        for (name, value, allowed) in [
+            (
+                "AppSecurityGroupManagement",
+                &self.app_security_group_management,
+                APP_SECURITY_GROUP_MANAGEMENT,
+            ),
+            (
+                "HomeEfsFileSystemCreation",
+                &self.home_efs_file_system_creation,
+                HOME_EFS_FILE_SYSTEM_CREATION,
+            ),
+        ] {
+            if let Some(value) = value
+                && !allowed.contains(&value.as_str())
+            {
+                return Err(ResourceError::invalid_property(
+                    name,
+                    format!("expected one of {}, got \"{value}\"", allowed.join(", ")),
+                ));
+            }
         }
         check_tags(&self.tags, &[])?;
         Ok(())

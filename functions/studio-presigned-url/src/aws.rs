@@ -375,6 +375,7 @@ mod tests {
                 status: SpaceStatus::from(""),
                 owner_user_profile_name: Some("bob".into()),
                 sharing_type: Some(SharingType::Private),
+                app_type: None,
             }))
         );
     }

@@ -218,6 +218,10 @@ impl Spaces for SageMakerStudio {
                     .space_sharing_settings_summary()
                     .and_then(|sharing| sharing.sharing_type())
                     .cloned(),
+                app_type: space
+                    .space_settings_summary()
+                    .and_then(|settings| settings.app_type())
+                    .cloned(),
             },
         )
     }
@@ -245,6 +249,10 @@ impl Spaces for SageMakerStudio {
                 sharing_type: output
                     .space_sharing_settings()
                     .and_then(|sharing| sharing.sharing_type())
+                    .cloned(),
+                app_type: output
+                    .space_settings()
+                    .and_then(|settings| settings.app_type())
                     .cloned(),
             })),
             Err(error) => none_if_not_found(AwsError::from_sdk("DescribeSpace", &error)),
@@ -631,6 +639,12 @@ impl Domains for SageMakerStudio {
                 default_execution_role: output
                     .default_user_settings()
                     .and_then(|settings| settings.execution_role())
+                    .map(str::to_owned),
+                single_sign_on_application_arn: output
+                    .single_sign_on_application_arn()
+                    .map(str::to_owned),
+                security_group_id_for_domain_boundary: output
+                    .security_group_id_for_domain_boundary()
                     .map(str::to_owned),
             })),
             Err(error) => none_if_not_found(AwsError::from_sdk("DescribeDomain", &error)),

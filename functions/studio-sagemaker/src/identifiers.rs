@@ -32,34 +32,8 @@ pub struct UserProfileArn {
 impl UserProfileArn {
     /// Reads an ARN; `None` if it is not a user profile's.
     pub fn parse(arn: &str) -> Option<Self> {
-        let mut parts = arn.splitn(6, ':');
-        let (
-            Some("arn"),
-            Some(partition),
-            Some("sagemaker"),
-            Some(region),
-            Some(account),
-            Some(resource),
-        ) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        )
-        else {
-            return None;
-        };
-        let (domain_id, user_profile_name) =
-            resource.strip_prefix("user-profile/")?.split_once('/')?;
-        let valid = partition.starts_with("aws")
-            && !region.is_empty()
-            && account.len() == 12
-            && account.bytes().all(|byte| byte.is_ascii_digit())
-            && is_domain_id(domain_id)
-            && is_studio_name(user_profile_name);
-        valid.then(|| Self {
+        let (domain_id, user_profile_name) = in_domain(arn, "user-profile/")?;
+        Some(Self {
             domain_id: domain_id.to_owned(),
             user_profile_name: user_profile_name.to_owned(),
         })
@@ -73,6 +47,39 @@ impl UserProfileArn {
                 .user_profile_name
                 .eq_ignore_ascii_case(user_profile_name)
     }
+}
+
+/// The domain id and the name of a resource of a domain from its ARN,
+/// `arn:<partition>:sagemaker:<region>:<account>:<kind><domain id>/<name>` (`kind` e.g.
+/// `user-profile/`, `space/`); `None` if the ARN is not of that shape.
+pub(crate) fn in_domain<'a>(arn: &'a str, kind: &str) -> Option<(&'a str, &'a str)> {
+    let mut parts = arn.splitn(6, ':');
+    let (
+        Some("arn"),
+        Some(partition),
+        Some("sagemaker"),
+        Some(region),
+        Some(account),
+        Some(resource),
+    ) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    )
+    else {
+        return None;
+    };
+    let (domain_id, name) = resource.strip_prefix(kind)?.split_once('/')?;
+    let valid = partition.starts_with("aws")
+        && !region.is_empty()
+        && account.len() == 12
+        && account.bytes().all(|byte| byte.is_ascii_digit())
+        && is_domain_id(domain_id)
+        && is_studio_name(name);
+    valid.then_some((domain_id, name))
 }
 
 /// Whether `id` follows SageMaker's pattern for a domain id, `d-(-*[a-z0-9]){1,61}` (the

@@ -9,7 +9,7 @@
 //! [`Readiness`] is the rule, protocol-free; `is_in_service` (feature `custom-resource`)
 //! reads it as a custom resource's answer.
 
-use aws_sdk_sagemaker::types::{DomainStatus, UserProfileStatus};
+use aws_sdk_sagemaker::types::{DomainStatus, SpaceStatus, UserProfileStatus};
 #[cfg(feature = "custom-resource")]
 use cfn_custom_resource::ResourceError;
 
@@ -48,7 +48,7 @@ macro_rules! readiness_of {
     )+};
 }
 
-readiness_of!(DomainStatus, UserProfileStatus);
+readiness_of!(DomainStatus, UserProfileStatus, SpaceStatus);
 
 /// One look at a resource waited for: `Ok(true)` once it is `InService`, `Ok(false)` while it
 /// is on the way, and a permanent error, naming `what` (e.g. "Domain d-…"), once it failed

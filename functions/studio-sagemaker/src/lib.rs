@@ -2,7 +2,8 @@
 //! and role ARNs look like ([`identifiers`]), user settings from CloudFormation properties
 //! (`user_settings`), tags and their diff against live tags ([`tagging`]), the tags by which
 //! the suite recognises what it created ([`ownership`]), waiting until `InService`
-//! ([`in_service`]), and Studio itself as small traits ([`ports`]) with one SDK adapter
+//! ([`in_service`]), lifecycle configurations and the settings that list them
+//! ([`lifecycle_configs`]), and Studio itself as small traits ([`ports`]) with one SDK adapter
 //! ([`aws`]) and one in-memory fake (`memory`, feature `test-util`).
 //!
 //! What speaks the CloudFormation custom-resource protocol — user settings and tags read from
@@ -12,12 +13,21 @@
 //! the scheduled cleanup and the sign-in stay off the protocol.
 
 pub mod aws;
+#[cfg(feature = "custom-resource")]
+pub mod canvas_settings;
+#[cfg(feature = "custom-resource")]
+pub mod default_space_settings;
+pub mod guardrails;
 pub mod identifiers;
 pub mod in_service;
+pub mod lifecycle_configs;
 #[cfg(any(test, feature = "test-util"))]
 pub mod memory;
 pub mod ownership;
 pub mod ports;
+#[cfg(feature = "custom-resource")]
+pub mod space_settings;
+pub mod spaces;
 pub mod tagging;
 #[cfg(feature = "custom-resource")]
 pub mod user_settings;

@@ -21,8 +21,8 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use aws_sdk_sagemaker::types::{
-    AppStatus, DomainStatus, RetentionType, SharingType, SpaceStatus, Tag, UserProfileStatus,
-    UserSettings,
+    AppStatus, AppType, DomainStatus, RetentionType, SharingType, SpaceStatus, Tag,
+    UserProfileStatus, UserSettings,
 };
 use aws_smithy_types::DateTime;
 use lambda_support::{AwsError, AwsErrorKind};
@@ -88,6 +88,18 @@ pub struct StoredUserProfile {
     pub single_sign_on_user_value: Option<String>,
 }
 
+/// What the fake keeps of a space beyond [`Space`].
+#[derive(Debug, Clone, Default)]
+pub struct StoredSpaceDetails {
+    pub space_arn: String,
+    pub url: String,
+    pub space_display_name: Option<String>,
+    /// The settings CreateSpace gave, as the last UpdateSpace left them.
+    pub space_settings: Option<aws_sdk_sagemaker::types::SpaceSettings>,
+    /// Why it failed, if it did.
+    pub failure_reason: Option<String>,
+}
+
 /// An app as the fake keeps it.
 #[derive(Debug, Clone)]
 pub struct StoredApp {
@@ -124,8 +136,20 @@ pub struct StudioState {
     pub profile_idle_shutdown: BTreeMap<(String, String), IdleShutdown>,
     /// A space's `SpaceSettings` idle settings, by domain id and space name.
     pub space_idle_shutdown: BTreeMap<(String, String), IdleShutdown>,
+    /// What DescribeSpace tells beyond [`Space`] (ARN, URL, display name, settings), by domain id
+    /// and space name: what `studio-space` reads and writes.
+    pub space_details: BTreeMap<(String, String), StoredSpaceDetails>,
+    /// A domain's `DefaultUserSettings.SpaceStorageSettings.DefaultEbsStorageSettings
+    /// .MaximumEbsVolumeSizeInGb`, by domain id.
+    pub domain_maximum_ebs_volume_size_in_gb: BTreeMap<String, i32>,
+    /// Studio lifecycle configs, and what lists them (`crate::lifecycle_configs`).
+    pub lifecycle_configs: crate::lifecycle_configs::MemoryLifecycleConfigs,
+    /// The domains' guardrails (DescribeDomain, `crate::guardrails`); none = nothing hidden.
+    pub domain_guardrails: BTreeMap<String, crate::guardrails::DomainGuardrails>,
     /// A status and reason a new profile settles to instead of `InService`.
     pub new_profiles_settle_to: Option<(UserProfileStatus, String)>,
+    /// A status and reason a new space settles to instead of `InService`.
+    pub new_spaces_settle_to: Option<(SpaceStatus, String)>,
     /// The next DescribeUserProfile finds nothing (as if it ran just before a concurrent
     /// create).
     pub hide_next_user_profile: bool,
@@ -196,9 +220,19 @@ impl StudioState {
 
         self.spaces
             .retain(|_, space| space.status != SpaceStatus::Deleting);
-        for space in self.spaces.values_mut() {
-            if matches!(space.status, SpaceStatus::Pending | SpaceStatus::Updating) {
-                space.status = SpaceStatus::InService;
+        for (key, space) in &mut self.spaces {
+            match (&space.status, &self.new_spaces_settle_to) {
+                (SpaceStatus::Pending, Some((status, reason))) => {
+                    space.status = status.clone();
+                    self.space_details
+                        .entry(key.clone())
+                        .or_default()
+                        .failure_reason = Some(reason.clone());
+                }
+                (SpaceStatus::Pending | SpaceStatus::Updating, _) => {
+                    space.status = SpaceStatus::InService;
+                }
+                _ => {}
             }
         }
 
@@ -376,6 +410,8 @@ impl MemoryStudio {
                     url: format!("https://{domain_id}.studio.us-east-1.sagemaker.aws"),
                     home_efs_file_system_id: "fs-0123456789abcdef0".to_owned(),
                     default_execution_role: None,
+                    single_sign_on_application_arn: None,
+                    security_group_id_for_domain_boundary: None,
                 },
                 subnet_ids: Vec::new(),
                 deleted_with: None,
@@ -448,8 +484,21 @@ impl MemoryStudio {
                 status: SpaceStatus::InService,
                 owner_user_profile_name: owner.map(str::to_owned),
                 sharing_type,
+                app_type: None,
             },
         );
+    }
+
+    /// Sets a space's `SpaceSettings.AppType` (a JupyterLab or Code Editor space keeps its
+    /// work on its own volume, [`crate::spaces`]).
+    pub fn set_space_app_type(&self, domain_id: &str, name: &str, app_type: AppType) {
+        if let Some(space) = self
+            .state()
+            .spaces
+            .get_mut(&(domain_id.to_owned(), name.to_owned()))
+        {
+            space.app_type = Some(app_type);
+        }
     }
 
     /// An app in the domain.

@@ -161,6 +161,9 @@ pub struct Space {
     pub owner_user_profile_name: Option<String>,
     /// `Private` or `Shared`, if set (spaces made before ownership existed have neither).
     pub sharing_type: Option<SharingType>,
+    /// `SpaceSettings.AppType` (ListSpaces: `SpaceSettingsSummary.AppType`), if set: what
+    /// [`crate::spaces`] decides by whether the space's work goes with it.
+    pub app_type: Option<AppType>,
 }
 
 impl Space {
@@ -232,6 +235,10 @@ pub struct Domain {
     pub home_efs_file_system_id: String,
     /// `DefaultUserSettings.ExecutionRole`.
     pub default_execution_role: Option<String>,
+    /// The IAM Identity Center application of an `SSO` domain.
+    pub single_sign_on_application_arn: Option<String>,
+    /// The security group SageMaker made for traffic between the domain's apps.
+    pub security_group_id_for_domain_boundary: Option<String>,
 }
 
 /// The app types whose idle shutdown Studio runs itself (`AppLifecycleManagement`): JupyterLab
@@ -524,6 +531,7 @@ mod tests {
             status: SpaceStatus::InService,
             owner_user_profile_name: owner.map(str::to_owned),
             sharing_type,
+            app_type: None,
         };
         let private = space(Some(SharingType::Private), Some("alice"));
         assert!(private.is_open_to("alice") && private.is_private_to("alice"));

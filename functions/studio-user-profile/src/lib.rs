@@ -26,7 +26,9 @@
 //!   profile and waits until it is gone. SageMaker deletes a profile only once every space it
 //!   owns is gone, shared ones too: a shared space (which others may use) is deleted only with
 //!   `DeleteSharedSpaces: "true"`; without it the delete fails at once naming the spaces, with
-//!   nothing touched. Already gone is success; a physical id that is not a
+//!   nothing touched. A JupyterLab/Code Editor space it would delete keeps its work on its own
+//!   EBS volume: without `DeleteSpaceData: "true"` the delete fails at once naming those spaces,
+//!   nothing touched (`studio_sagemaker::spaces`). Already gone is success; a physical id that is not a
 //!   user-profile ARN is success with nothing touched; a profile another stack owns is left
 //!   alone.
 
@@ -41,8 +43,10 @@ use cfn_custom_resource::{
     AwsError, Completed, CustomResource, CustomResourceRequest, Progress, ResourceError, Tag,
 };
 use serde::{Deserialize, Serialize};
+use studio_sagemaker::guardrails::refuse_loosened_guardrails;
 use studio_sagemaker::in_service::is_in_service;
 use studio_sagemaker::ownership::{created_by, owned_by_another_stack, ownership_tags};
+use studio_sagemaker::spaces::refuse_deleting_work;
 use studio_sagemaker::tagging::update_tags;
 use studio_sagemaker::{STUDIO_USER_ID_TAG, sagemaker_tags};
 use tracing::info;
@@ -242,6 +246,12 @@ impl<S: StudioUserProfiles, R: ExecutionRoles> StudioUserProfile<S, R> {
                     self.check_execution_role(properties, role).await?;
                 }
                 self.check_idle_shutdown(properties).await?;
+                refuse_loosened_guardrails(
+                    &self.studio,
+                    &properties.domain_id,
+                    properties.user_settings.as_ref(),
+                )
+                .await?;
                 let new_profile = new_user_profile(request, properties)?;
                 match self.studio.create_user_profile(&new_profile).await {
                     Ok(arn) => {
@@ -346,7 +356,7 @@ impl<S: StudioUserProfiles, R: ExecutionRoles> StudioUserProfile<S, R> {
             }
             None => None,
         };
-        let Some(settings) = properties.user_settings_with_role(role.as_deref())? else {
+        let Some(settings) = properties.user_settings_for_update(old, role.as_deref())? else {
             return Ok(Progress::Done(completed(&profile)));
         };
         match self
@@ -483,6 +493,13 @@ impl<S: StudioUserProfiles, R: ExecutionRoles> StudioUserProfile<S, R> {
                 shared.join(", ")
             )));
         }
+        // A JupyterLab/Code Editor space's work goes with it: refused unless DeleteSpaceData,
+        // before anything is touched (the rule is studio_sagemaker::spaces's).
+        refuse_deleting_work(
+            &format!("Deleting user profile {name} of domain {domain_id}"),
+            &spaces,
+            properties.delete_space_data,
+        )?;
         let mut apps = self
             .studio
             .list_apps(domain_id, Some(&AppOwner::UserProfile(name.to_owned())))
@@ -667,10 +684,19 @@ impl<S: StudioUserProfiles + 'static, R: ExecutionRoles + 'static> CustomResourc
                 }
                 // Before anything changes (tags included): the role UpdateUserProfile will set.
                 if properties.settings_differ(old_properties) {
+                    // A removed setting the API cannot restore is refused here, not after the
+                    // tags changed.
+                    properties.user_settings_for_update(old_properties, None)?;
                     if let Some(role) = properties.execution_role() {
                         self.check_execution_role(properties, role).await?;
                     }
                     self.check_idle_shutdown(properties).await?;
+                    refuse_loosened_guardrails(
+                        &self.studio,
+                        &properties.domain_id,
+                        properties.user_settings.as_ref(),
+                    )
+                    .await?;
                 }
                 self.update_in_place(properties, old_properties, false)
                     .await

@@ -6,6 +6,7 @@ use std::future::Future;
 use aws_sdk_sagemaker::types::{Tag, UserSettings};
 use cfn_custom_resource::AwsError;
 
+pub use studio_sagemaker::guardrails::GuardrailSettings;
 /// The resource's physical id.
 pub use studio_sagemaker::identifiers::UserProfileArn;
 pub use studio_sagemaker::ports::{
@@ -32,7 +33,7 @@ pub struct NewUserProfile {
 /// CreateUserProfile and UpdateUserProfile, which are this function's own (the domain's idle
 /// shutdown bounds are read through the shared [`IdleShutdownSettings`]).
 pub trait StudioUserProfiles:
-    UserProfiles + Tags + Apps + Spaces + Domains + IdleShutdownSettings
+    UserProfiles + Tags + Apps + Spaces + Domains + IdleShutdownSettings + GuardrailSettings
 {
     /// CreateUserProfile; returns the new profile's ARN.
     fn create_user_profile(

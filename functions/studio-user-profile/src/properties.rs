@@ -61,6 +61,15 @@ pub struct UserProfileProperties {
         skip_serializing_if = "std::ops::Not::not"
     )]
     pub delete_shared_spaces: bool,
+    /// `"true"` lets a delete remove the JupyterLab/Code Editor spaces the profile owns, whose
+    /// work is on an EBS volume that goes with each space; by default such a delete fails at
+    /// once, naming them (`studio_sagemaker::spaces`).
+    #[serde(
+        default,
+        deserialize_with = "cfn_custom_resource::properties::boolean",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub delete_space_data: bool,
 }
 
 /// A string property where an empty string (what a template's empty parameter becomes) means
@@ -159,6 +168,25 @@ impl UserProfileProperties {
         role: Option<&str>,
     ) -> Result<Option<UserSettings>, ResourceError> {
         let mut settings = self.effective_settings();
+        settings.execution_role = role.map(str::to_owned);
+        if settings == UserSettingsProperty::default() {
+            return Ok(None);
+        }
+        settings.to_sdk("UserSettings").map(Some)
+    }
+
+    /// `UserSettings` for UpdateUserProfile from `old` to these properties, with `role` as the
+    /// execution role: what `old` had and these lack is reset (lists and structures sent empty,
+    /// `AutoMountHomeEFS` as `DefaultAsDomain`; a value with no documented default refused),
+    /// since UpdateUserProfile keeps a member it is not given.
+    pub fn user_settings_for_update(
+        &self,
+        old: &Self,
+        role: Option<&str>,
+    ) -> Result<Option<UserSettings>, ResourceError> {
+        let mut settings = self
+            .effective_settings()
+            .resetting_removed(&old.effective_settings(), "UserSettings")?;
         settings.execution_role = role.map(str::to_owned);
         if settings == UserSettingsProperty::default() {
             return Ok(None);
@@ -380,5 +408,36 @@ mod tests {
             "Tags": [{"Key": "team", "Value": "x"}]
         }));
         assert!(!tagged.settings_differ(&base));
+    }
+
+    #[test]
+    fn an_update_resets_what_the_old_settings_had_and_the_new_lack() {
+        let old = properties(&json!({"UserSettings": {
+            "AutoMountHomeEFS": "Disabled",
+            "StudioWebPortalSettings": {"HiddenAppTypes": ["JupyterServer"]},
+            "StudioWebPortal": "ENABLED"
+        }}));
+        let new = properties(&json!({"UserSettings": {"StudioWebPortal": "ENABLED"}}));
+        let settings = new.user_settings_for_update(&old, None).unwrap().unwrap();
+        assert_eq!(
+            settings.auto_mount_home_efs(),
+            Some(&aws_sdk_sagemaker::types::AutoMountHomeEfs::DefaultAsDomain),
+            "a profile's AutoMountHomeEFS goes back to the domain's"
+        );
+        assert!(
+            settings
+                .studio_web_portal_settings()
+                .is_some_and(|portal| portal.hidden_app_types().is_empty()),
+            "a removed structure is sent empty"
+        );
+        let error = properties(&json!({}))
+            .user_settings_for_update(&old, None)
+            .unwrap_err();
+        assert!(
+            error.to_string().starts_with(
+                "Invalid property UserSettings.StudioWebPortal: cannot be taken away once set"
+            ),
+            "{error}"
+        );
     }
 }

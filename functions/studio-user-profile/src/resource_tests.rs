@@ -890,6 +890,70 @@ async fn delete_with_delete_shared_spaces_removes_the_shared_spaces_it_owns_and_
 }
 
 #[tokio::test]
+async fn delete_of_a_profile_owning_a_jupyterlab_space_refuses_naming_it_and_delete_space_data() {
+    // Given alice owns a private JupyterLab space (its work is on the space's own EBS volume)
+    let resource = resource();
+    run(&resource, &create(alice())).await.outcome.unwrap();
+    let studio = &resource.studio;
+    studio.add_space(
+        DOMAIN,
+        "alices-lab",
+        Some("alice"),
+        Some(SharingType::Private),
+    );
+    studio.set_space_app_type(DOMAIN, "alices-lab", AppType::JupyterLab);
+    add_app(
+        studio,
+        AppOwner::Space("alices-lab".into()),
+        AppType::JupyterLab,
+        AppStatus::InService,
+    );
+
+    // When the stack deletes the profile without DeleteSpaceData
+    let run = run(&resource, &delete(ALICE_ARN, alice())).await;
+
+    // Then it fails in one step, naming the space and the property, and deletes nothing
+    let reason = run.outcome.unwrap_err().to_string();
+    assert!(
+        reason.contains("Deleting user profile alice of domain")
+            && reason.contains("space(s) alices-lab"),
+        "{reason}"
+    );
+    assert!(reason.contains("DeleteSpaceData"), "{reason}");
+    assert!(run.waited_for.is_empty(), "{:?}", run.waited_for);
+    assert!(studio.user_profile(DOMAIN, "alice").is_some());
+    assert_eq!(studio.space_names(), vec!["alices-lab"]);
+    assert_eq!(studio.count("DeleteApp"), 0);
+    assert_eq!(studio.count("DeleteSpace"), 0);
+}
+
+#[tokio::test]
+async fn delete_with_delete_space_data_removes_the_jupyterlab_space_and_the_profile() {
+    let resource = resource();
+    let alice_deleting_data = with(alice(), &json!({"DeleteSpaceData": "true"}));
+    run(&resource, &create(alice_deleting_data.clone()))
+        .await
+        .outcome
+        .unwrap();
+    let studio = &resource.studio;
+    studio.add_space(
+        DOMAIN,
+        "alices-code",
+        Some("alice"),
+        Some(SharingType::Private),
+    );
+    studio.set_space_app_type(DOMAIN, "alices-code", AppType::CodeEditor);
+
+    run(&resource, &delete(ALICE_ARN, alice_deleting_data))
+        .await
+        .outcome
+        .unwrap();
+
+    assert!(studio.user_profile(DOMAIN, "alice").is_none());
+    assert!(studio.space_names().is_empty());
+}
+
+#[tokio::test]
 async fn delete_of_a_profile_already_gone_succeeds() {
     let resource = resource();
 
@@ -1228,4 +1292,111 @@ async fn a_domain_without_a_maximum_bounds_no_profile_timeout() {
     .unwrap();
 
     assert!(resource.studio.user_profile(DOMAIN, "alice").is_some());
+}
+
+/// The domain's guardrails (studio_sagemaker::guardrails): hides ml.p4d.24xlarge and AutoMl,
+/// spaces at most 100 GB.
+fn domain_guardrails(studio: &MemoryStudio) {
+    studio.state().domain_guardrails.insert(
+        DOMAIN.to_owned(),
+        studio_sagemaker::guardrails::DomainGuardrails {
+            hidden_instance_types: vec!["ml.p4d.24xlarge".to_owned()],
+            hidden_ml_tools: vec!["AutoMl".to_owned()],
+            hidden_app_types: vec![],
+            maximum_ebs_volume_size_in_gb: Some(100),
+        },
+    );
+}
+
+#[tokio::test]
+async fn a_profile_hiding_more_and_with_a_smaller_ebs_maximum_is_created() {
+    let resource = resource();
+    domain_guardrails(&resource.studio);
+
+    run(
+        &resource,
+        &create(with(
+            alice(),
+            &json!({"UserSettings": {
+                "StudioWebPortalSettings": {
+                    "HiddenInstanceTypes": ["ml.p4d.24xlarge", "ml.g5.48xlarge"],
+                    "HiddenMlTools": ["AutoMl", "Training"]
+                },
+                "SpaceStorageSettings": {"DefaultEbsStorageSettings": {
+                    "DefaultEbsVolumeSizeInGb": "5", "MaximumEbsVolumeSizeInGb": "50"}}
+            }}),
+        )),
+    )
+    .await
+    .outcome
+    .unwrap();
+
+    let settings = resource
+        .studio
+        .user_profile(DOMAIN, "alice")
+        .unwrap()
+        .settings
+        .unwrap();
+    let portal = settings.studio_web_portal_settings().unwrap();
+    assert_eq!(portal.hidden_instance_types().len(), 2);
+}
+
+#[tokio::test]
+async fn a_profile_showing_an_instance_type_the_domain_hides_fails_naming_it_and_creates_nothing() {
+    let resource = resource();
+    domain_guardrails(&resource.studio);
+
+    let error = run(
+        &resource,
+        &create(with(
+            alice(),
+            &json!({"UserSettings": {"StudioWebPortalSettings": {
+                "HiddenInstanceTypes": ["ml.g5.48xlarge"], "HiddenMlTools": ["AutoMl"]
+            }}}),
+        )),
+    )
+    .await
+    .outcome
+    .unwrap_err();
+
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "Invalid property UserSettings.StudioWebPortalSettings.HiddenInstanceTypes: a list that hides everything domain {DOMAIN} hides (ml.p4d.24xlarge); it would show ml.p4d.24xlarge. A user profile may only hide more. Nothing was done"
+        )
+    );
+    assert!(resource.studio.user_profile(DOMAIN, "alice").is_none());
+    assert_eq!(resource.studio.count("CreateUserProfile"), 0);
+}
+
+#[tokio::test]
+async fn an_update_raising_the_ebs_maximum_above_the_domains_fails_before_update_user_profile() {
+    let resource = resource();
+    domain_guardrails(&resource.studio);
+    let created = run(&resource, &create(alice())).await.outcome.unwrap();
+    resource.studio.forget_calls();
+
+    let error = run(
+        &resource,
+        &update(
+            &created.physical_resource_id,
+            with(
+                alice(),
+                &json!({"UserSettings": {"SpaceStorageSettings": {"DefaultEbsStorageSettings": {
+                    "DefaultEbsVolumeSizeInGb": "5", "MaximumEbsVolumeSizeInGb": "500"}}}}),
+            ),
+            alice(),
+        ),
+    )
+    .await
+    .outcome
+    .unwrap_err();
+
+    assert!(
+        error.to_string().starts_with(
+            "Invalid property UserSettings.SpaceStorageSettings.DefaultEbsStorageSettings.MaximumEbsVolumeSizeInGb: at most 100 GB"
+        ),
+        "{error}"
+    );
+    assert_eq!(resource.studio.count("UpdateUserProfile"), 0);
 }

@@ -409,7 +409,11 @@ async fn a_rename_is_a_replacement_and_deleting_the_old_profile_keeps_the_new() 
 async fn delete_removes_running_apps_and_the_private_space_then_the_profile_and_leaves_others_spaces()
  {
     let world = world().await;
-    let properties = world.properties("alice");
+    // The private space is a JupyterLab space: its work goes with it, so the template says so.
+    let properties = with(
+        world.properties("alice"),
+        &json!({"DeleteSpaceData": "true"}),
+    );
     let (create, created) = world.create("UserProfile", properties.clone()).await;
     world.start_profile_app("alice").await;
     world
@@ -482,11 +486,38 @@ async fn delete_of_a_profile_owning_a_shared_space_fails_at_once_naming_it_and_t
 }
 
 #[tokio::test]
+async fn delete_of_a_profile_owning_a_jupyterlab_space_fails_at_once_naming_it_and_delete_space_data()
+ {
+    // Given alice's private JupyterLab space, whose work is on the space's own EBS volume
+    let world = world().await;
+    let properties = world.properties("alice");
+    let (create, created) = world.create("UserProfile", properties.clone()).await;
+    world
+        .start_space_with_app("alice-private", "alice", "Private")
+        .await;
+
+    // When the stack deletes the profile without DeleteSpaceData
+    let deleted = world
+        .send_and_wait(&create.delete(&created.physical_resource_id, properties))
+        .await;
+
+    // Then the answer is FAILED, naming the space and the property, and nothing is gone
+    assert!(deleted.is_failed());
+    let reason = deleted.reason.unwrap();
+    assert!(reason.contains("space(s) alice-private"), "{reason}");
+    assert!(reason.contains("DeleteSpaceData"), "{reason}");
+    assert_eq!(world.space_names().await, vec!["alice-private"]);
+    assert_eq!(world.calls("DeleteApp").await, 0);
+    assert_eq!(world.calls("DeleteSpace").await, 0);
+    assert_eq!(world.calls("DeleteUserProfile").await, 0);
+}
+
+#[tokio::test]
 async fn delete_shared_spaces_true_deletes_the_spaces_it_owns_and_their_apps_then_the_profile() {
     let world = world().await;
     let properties = with(
         world.properties("alice"),
-        &json!({"DeleteSharedSpaces": "true"}),
+        &json!({"DeleteSharedSpaces": "true", "DeleteSpaceData": "true"}),
     );
     let (create, created) = world.create("UserProfile", properties.clone()).await;
     assert!(created.is_success(), "{:?}", created.reason);
@@ -815,4 +846,95 @@ async fn an_idle_timeout_beyond_the_domains_maximum_fails_naming_it_and_a_tighte
             ["IdleTimeoutInMinutes"],
         90
     );
+}
+
+#[tokio::test]
+async fn new_user_settings_round_trip_and_change_in_place() {
+    let world = world().await;
+    let old = with(
+        world.properties("alice"),
+        &json!({"UserSettings": {
+            "AutoMountHomeEFS": "Disabled",
+            "StudioWebPortalSettings": {"HiddenMlTools": ["AutoMl"]},
+            "CustomPosixUserConfig": {"Uid": "200001", "Gid": "1001"},
+            "JupyterLabAppSettings": {"CodeRepositories": [{"RepositoryUrl": "https://github.com/example/analysis.git"}]},
+            "RSessionAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.medium"}},
+            "RStudioServerProAppSettings": {"AccessStatus": "ENABLED", "UserGroup": "R_STUDIO_USER"},
+            "CanvasAppSettings": {"DirectDeploySettings": {"Status": "DISABLED"}},
+        }}),
+    );
+    let (create, created) = world.create("UserProfile", old.clone()).await;
+    assert!(created.is_success(), "{:?}", created.reason);
+    let described = world.describe("alice").await.unwrap();
+    assert_eq!(described["UserSettings"]["AutoMountHomeEFS"], "Disabled");
+    assert_eq!(
+        described["UserSettings"]["StudioWebPortalSettings"]["HiddenMlTools"],
+        json!(["AutoMl"])
+    );
+    assert_eq!(
+        described["UserSettings"]["CustomPosixUserConfig"],
+        json!({"Uid": 200001, "Gid": 1001})
+    );
+
+    let mut new = old.clone();
+    new["UserSettings"]["AutoMountHomeEFS"] = json!("DefaultAsDomain");
+    new["UserSettings"]["RStudioServerProAppSettings"]["UserGroup"] = json!("R_STUDIO_ADMIN");
+    new["UserSettings"]
+        .as_object_mut()
+        .unwrap()
+        .remove("CanvasAppSettings");
+    new["UserSettings"]["StudioWebPortalSettings"] =
+        json!({"HiddenMlTools": ["AutoMl", "JumpStart"], "HiddenAppTypes": ["JupyterServer"]});
+    let updated = world
+        .send_and_wait(&create.update(&created.physical_resource_id, new, old))
+        .await;
+
+    assert!(updated.is_success(), "{:?}", updated.reason);
+    assert_eq!(updated.physical_resource_id, created.physical_resource_id);
+    let after = world.describe("alice").await.unwrap();
+    assert_eq!(after["UserSettings"]["AutoMountHomeEFS"], "DefaultAsDomain");
+    assert_eq!(
+        after["UserSettings"]["StudioWebPortalSettings"]["HiddenAppTypes"],
+        json!(["JupyterServer"])
+    );
+    assert_eq!(
+        described["UserSettings"]["CanvasAppSettings"]["DirectDeploySettings"]["Status"],
+        "DISABLED"
+    );
+    assert_eq!(
+        after["UserSettings"]["RStudioServerProAppSettings"]["UserGroup"], "R_STUDIO_ADMIN",
+        "changed in place"
+    );
+    assert_eq!(
+        after["UserSettings"]["CanvasAppSettings"],
+        json!({}),
+        "a removed CanvasAppSettings is sent empty"
+    );
+    assert_eq!(
+        after["UserSettings"]["RSessionAppSettings"]["DefaultResourceSpec"]["InstanceType"],
+        "ml.t3.medium"
+    );
+    assert_eq!(after["CreationTime"], described["CreationTime"]);
+    assert_eq!(world.calls("UpdateUserProfile").await, 1);
+}
+
+#[tokio::test]
+async fn a_user_settings_limit_fails_naming_the_property_and_creates_nothing() {
+    let world = world().await;
+    let efs = json!({"EFSFileSystemConfig": {"FileSystemId": "fs-0123456789abcdef0"}});
+    let properties = with(
+        world.properties("alice"),
+        &json!({"UserSettings": {"CustomFileSystemConfigs": vec![efs; 11]}}),
+    );
+
+    let (_, response) = world.create("UserProfile", properties).await;
+
+    assert!(!response.is_success());
+    assert!(
+        response.reason.as_deref().is_some_and(|reason| reason
+            .contains("UserSettings.CustomFileSystemConfigs: expected at most 10 items, got 11")),
+        "{:?}",
+        response.reason
+    );
+    assert_eq!(world.calls("CreateUserProfile").await, 0);
 }

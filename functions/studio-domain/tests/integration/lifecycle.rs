@@ -654,6 +654,125 @@ async fn tag_propagation_and_idle_shutdown_are_set_on_create_and_tag_propagation
 }
 
 #[tokio::test]
+async fn new_settings_round_trip_and_change_in_place_and_a_removed_one_goes_back_to_its_default() {
+    let world = world().await;
+    let mut with_settings = properties("team-a");
+    with_settings["DefaultUserSettings"] = json!({
+        "AutoMountHomeEFS": "Disabled",
+        "StudioWebPortalSettings": {"HiddenAppTypes": ["JupyterServer"], "HiddenInstanceTypes": ["ml.p4d.24xlarge"]},
+        "CustomFileSystemConfigs": [{"EFSFileSystemConfig": {"FileSystemId": "fs-0123456789abcdef0", "FileSystemPath": "/team"}}],
+        "TensorBoardAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.medium"}},
+        "CanvasAppSettings": {"KendraSettings": {"Status": "DISABLED"}, "WorkspaceSettings": {"S3ArtifactPath": "s3://bucket/canvas"}},
+    });
+    with_settings["DefaultSpaceSettings"] = json!({
+        "ExecutionRole": "arn:aws:iam::123456789012:role/studio-default",
+        "CustomPosixUserConfig": {"Uid": "10000", "Gid": "1001"},
+        "SpaceStorageSettings": {"DefaultEbsStorageSettings": {"DefaultEbsVolumeSizeInGb": "10", "MaximumEbsVolumeSizeInGb": "50"}},
+    });
+    with_settings["DomainSettings"] = json!({
+        "DockerSettings": {"EnableDockerAccess": "ENABLED"},
+        "IpAddressType": "dualstack",
+        "AmazonQSettings": {"Status": "ENABLED"},
+        "TrustedIdentityPropagationSettings": {"Status": "ENABLED"},
+    });
+    with_settings["AppSecurityGroupManagement"] = json!("Service");
+
+    let (request, created) = world.create("Domain", with_settings.clone()).await;
+
+    assert!(created.is_success(), "{:?}", created.reason);
+    assert_eq!(
+        created.data["SingleSignOnApplicationArn"], "",
+        "an IAM domain has none"
+    );
+    assert!(
+        created
+            .data
+            .contains_key("SecurityGroupIdForDomainBoundary")
+    );
+    let domain_id = created.physical_resource_id.clone();
+    let described = world.describe(&domain_id).await.unwrap();
+    assert_eq!(
+        described["DefaultUserSettings"]["AutoMountHomeEFS"],
+        "Disabled"
+    );
+    assert_eq!(
+        described["DefaultUserSettings"]["StudioWebPortalSettings"]["HiddenAppTypes"],
+        json!(["JupyterServer"])
+    );
+    assert_eq!(
+        described["DefaultSpaceSettings"]["CustomPosixUserConfig"],
+        json!({"Uid": 10000, "Gid": 1001})
+    );
+    assert_eq!(described["DomainSettings"]["IpAddressType"], "dualstack");
+    assert_eq!(described["AppSecurityGroupManagement"], "Service");
+    assert_eq!(
+        described["DomainSettings"]["TrustedIdentityPropagationSettings"]["Status"],
+        "ENABLED"
+    );
+    assert_eq!(
+        described["DefaultUserSettings"]["CanvasAppSettings"]["WorkspaceSettings"]["S3ArtifactPath"],
+        "s3://bucket/canvas"
+    );
+
+    let mut changed = with_settings.clone();
+    changed["DomainSettings"] = json!({"IpAddressType": "ipv4"});
+    changed["DefaultUserSettings"]
+        .as_object_mut()
+        .unwrap()
+        .remove("StudioWebPortalSettings");
+    changed["DefaultSpaceSettings"]["SpaceStorageSettings"]["DefaultEbsStorageSettings"]["MaximumEbsVolumeSizeInGb"] =
+        json!("100");
+    changed["DefaultUserSettings"]["CanvasAppSettings"] =
+        json!({"KendraSettings": {"Status": "ENABLED"}});
+    changed["DefaultUserSettings"]
+        .as_object_mut()
+        .unwrap()
+        .remove("TensorBoardAppSettings");
+    let updated = world
+        .send_and_wait(&request.update(&domain_id, changed, with_settings))
+        .await;
+
+    assert!(updated.is_success(), "{:?}", updated.reason);
+    assert_eq!(updated.physical_resource_id, domain_id, "in place");
+    let described = world.describe(&domain_id).await.unwrap();
+    assert_eq!(described["DomainSettings"]["IpAddressType"], "ipv4");
+    assert_eq!(
+        described["DomainSettings"]["DockerSettings"]["EnableDockerAccess"], "DISABLED",
+        "DockerSettings taken away is sent with its default"
+    );
+    assert_eq!(
+        described["DefaultUserSettings"]["StudioWebPortalSettings"],
+        json!({}),
+        "a removed structure is sent empty, not left as it was"
+    );
+    assert_eq!(
+        described["DefaultSpaceSettings"]["SpaceStorageSettings"]["DefaultEbsStorageSettings"]["MaximumEbsVolumeSizeInGb"],
+        100
+    );
+    assert_eq!(
+        described["DefaultUserSettings"]["AutoMountHomeEFS"],
+        "Disabled"
+    );
+    assert_eq!(
+        described["DomainSettings"]["TrustedIdentityPropagationSettings"]["Status"], "DISABLED",
+        "TrustedIdentityPropagationSettings taken away is sent as DISABLED"
+    );
+    assert_eq!(
+        described["DomainSettings"]["AmazonQSettings"]["Status"],
+        "DISABLED"
+    );
+    assert_eq!(
+        described["DefaultUserSettings"]["CanvasAppSettings"],
+        json!({"KendraSettings": {"Status": "ENABLED"}}),
+        "changed in place"
+    );
+    assert_eq!(
+        described["DefaultUserSettings"]["TensorBoardAppSettings"],
+        json!({})
+    );
+}
+
+#[tokio::test]
 async fn a_new_domain_name_replaces_the_domain_and_the_old_one_is_deleted_after() {
     let world = world().await;
     let (request, created) = world.create("Domain", properties("team-a")).await;

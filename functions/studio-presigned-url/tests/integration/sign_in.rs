@@ -535,6 +535,46 @@ async fn an_sso_domain_answers_with_the_identity_center_access_portal() {
     studio
         .wait_for_status("DescribeDomain", json!({ "DomainId": studio.domain_id }))
         .await;
+    // SageMaker makes a profile of an SSO domain only for a user of the directory assigned to
+    // the domain's application (CloudFormation AWS::SageMaker::UserProfile, "Note"):
+    // tests/aws-emulator/studio_emulator/identity_center.py.
+    let instances = studio
+        .aws
+        .call_json_as("sso", "SWBExternalService.ListInstances", &json!({}))
+        .await
+        .expect("ListInstances");
+    let directory_user = studio
+        .aws
+        .call_json_as(
+            "identitystore",
+            "AWSIdentityStore.CreateUser",
+            &json!({
+                "IdentityStoreId": instances["Instances"][0]["IdentityStoreId"],
+                "UserName": "alice",
+                "DisplayName": "Alice",
+                "Name": { "GivenName": "Alice", "FamilyName": "Example" }
+            }),
+        )
+        .await
+        .expect("CreateUser");
+    let domain = studio
+        .aws
+        .sagemaker("DescribeDomain", &json!({ "DomainId": studio.domain_id }))
+        .await
+        .expect("DescribeDomain");
+    studio
+        .aws
+        .call_json_as(
+            "sso",
+            "SWBExternalService.CreateApplicationAssignment",
+            &json!({
+                "ApplicationArn": domain["SingleSignOnApplicationArn"],
+                "PrincipalId": directory_user["UserId"],
+                "PrincipalType": "USER"
+            }),
+        )
+        .await
+        .expect("CreateApplicationAssignment");
     studio
         .aws
         .sagemaker(
