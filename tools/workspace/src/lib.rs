@@ -208,9 +208,11 @@ mod tests {
             [
                 "studio-domain",
                 "studio-user-profile",
+                "studio-space",
                 "lakeformation-grant",
                 "studio-presigned-url",
-                "studio-cleanup"
+                "studio-cleanup",
+                "studio-lifecycle-config"
             ]
         );
         let domain = &workspace.functions()[0];
