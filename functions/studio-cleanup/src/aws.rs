@@ -13,7 +13,7 @@ use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_ssm::Client as SsmClient;
 use aws_sdk_ssm::types::ParameterType;
 
-use crate::notices::{EVENT_SOURCE, Notice};
+use crate::notices::{DETAIL_TYPE_REPORT, EVENT_SOURCE, Notice, RunReport};
 use crate::ports::{
     Endpoint, Endpoints, Events, NotebookInstance, NotebookInstances, Page, ProvisionedProduct,
     ProvisionedProducts, StackState, Stacks, Termination, WarningLedger, tag,
@@ -54,14 +54,21 @@ impl AwsAccount {
     }
 }
 
-impl Events for AwsAccount {
-    async fn put_notices(&self, bus: &str, notices: &[Notice]) -> Result<usize, AwsError> {
-        let entries = notices.iter().map(|notice| {
+impl AwsAccount {
+    /// One PutEvents of `entries` (`(detail type, detail JSON)`) with the cleanup's source on
+    /// `bus`; how many EventBridge refused (`FailedEntryCount`: the call succeeds even then).
+    async fn put_entries(
+        &self,
+        bus: &str,
+        entries: Vec<(&str, String)>,
+    ) -> Result<usize, AwsError> {
+        let count = entries.len();
+        let entries = entries.into_iter().map(|(detail_type, detail)| {
             PutEventsRequestEntry::builder()
                 .event_bus_name(bus)
                 .source(EVENT_SOURCE)
-                .detail_type(&notice.detail_type)
-                .detail(serde_json::to_string(&notice.detail).unwrap_or_default())
+                .detail_type(detail_type)
+                .detail(detail)
                 .build()
         });
         let output = self
@@ -71,7 +78,26 @@ impl Events for AwsAccount {
             .send()
             .await
             .map_err(|error| AwsError::from_sdk("PutEvents", &error))?;
-        Ok(usize::try_from(output.failed_entry_count()).unwrap_or(notices.len()))
+        Ok(usize::try_from(output.failed_entry_count()).unwrap_or(count))
+    }
+}
+
+impl Events for AwsAccount {
+    async fn put_notices(&self, bus: &str, notices: &[Notice]) -> Result<usize, AwsError> {
+        let entries = notices
+            .iter()
+            .map(|notice| {
+                let detail = serde_json::to_string(&notice.detail).unwrap_or_default();
+                (notice.detail_type.as_str(), detail)
+            })
+            .collect();
+        self.put_entries(bus, entries).await
+    }
+
+    async fn put_report(&self, bus: &str, report: &RunReport) -> Result<usize, AwsError> {
+        let detail = serde_json::to_string(report).unwrap_or_default();
+        self.put_entries(bus, vec![(DETAIL_TYPE_REPORT, detail)])
+            .await
     }
 }
 

@@ -38,7 +38,7 @@ use tokio::time::{Instant, timeout_at};
 use tracing::{info, warn};
 
 use crate::config::Config;
-use crate::notices::{MAX_ENTRIES_PER_CALL, Notice};
+use crate::notices::{MAX_ENTRIES_PER_CALL, Notice, RunReport};
 use crate::ports::{Account, Studio};
 use crate::report::{Failure, Report, ResourceType};
 use crate::rules;
@@ -153,6 +153,7 @@ impl<S: Studio, A: Account> Cleanup<S, A> {
         run.evaluate_all(candidates, &mut report, &mut notices, None)
             .await;
         run.publish(notices, &mut report).await;
+        run.publish_report(&mut report).await;
 
         report.api_calls = run.calls.load(Ordering::Relaxed);
         report.complete = report.remaining.is_empty();
@@ -290,6 +291,42 @@ impl<S: Studio, A: Account> Run<'_, S, A> {
         {
             warn!(bus = %bus, error = %failure.error, "events not published");
         }
+    }
+
+    /// Publishes the run's report (counts only, [`RunReport`]) to `EVENT_BUS_NAME`: one event
+    /// per run, a dry run's too (`dryRun: true`), after the warnings and actions, so its counts
+    /// are the run's. A refusal is a failure of the run like the other events'.
+    async fn publish_report(&self, report: &mut Report) {
+        let bus = &self.config.event_bus_name;
+        let event = RunReport::of(report);
+        let sent = if self.may_start() {
+            self.bounded(self.call(self.account.put_report(bus, &event)))
+                .await
+        } else {
+            None
+        };
+        let error = match sent {
+            Some(Ok(0)) => {
+                report.report_published = true;
+                return;
+            }
+            Some(Ok(_)) => "the report's entry was refused".to_owned(),
+            Some(Err(error)) => error.to_string(),
+            None => {
+                report.remaining.listings.push(
+                    "PutEvents (the run's report not published before the deadline)".to_owned(),
+                );
+                return;
+            }
+        };
+        warn!(bus = %bus, error = %error, "run report not published");
+        report.failures.push(Failure {
+            rule: None,
+            resource_type: ResourceType::StudioDomain,
+            arn: format!("event bus {bus}"),
+            operation: "PutEvents".to_owned(),
+            error,
+        });
     }
 
     async fn evaluate_in_time(&self, candidate: Candidate) -> Outcome {

@@ -945,7 +945,10 @@ async fn rules_switched_off_list_nothing() {
 
     let (cleanup, report) = run(account, config).await;
 
-    assert!(cleanup.all_calls().is_empty());
+    // Nothing listed: the run's only call is its (empty) report.
+    assert_eq!(cleanup.all_calls().len(), 1);
+    assert_eq!(cleanup.calls("PutEvents").len(), 1);
+    assert!(cleanup.account.reports()[0].1.rules.is_empty());
     assert!(report.complete && report.actions.is_empty());
 }
 
@@ -980,6 +983,52 @@ fn warning_config() -> Config {
 
 fn later(minutes: u64) -> DateTime {
     crate::rules::after(now(), Duration::from_secs(minutes * 60))
+}
+
+#[tokio::test]
+async fn every_run_publishes_one_report_of_its_counts_without_names() {
+    let account = InMemory::new();
+    account.managed_domain("d-one");
+    account.user_profile(
+        "d-one",
+        "alice",
+        &[("studiouserid", "alice@example.com")],
+        IdleShutdown::default(),
+    );
+    let app = forgotten_app(&account, "d-one", profile("alice"), &[]);
+    let cleanup = cleanup(account, warning_config());
+
+    let first = cleanup.run(now(), deadline(), false).await;
+    let acting = cleanup.run(later(61), deadline(), false).await;
+
+    let reports = cleanup.account.reports();
+    assert_eq!(reports.len(), 2, "one report per run");
+    assert!(first.report_published && acting.report_published);
+    let (bus, warned) = &reports[0];
+    assert_eq!(bus, "default");
+    assert_eq!(warned.run, first.started_at);
+    assert!(!warned.dry_run);
+    let lifetime = warned
+        .rules
+        .iter()
+        .find(|r| r.rule == "max-lifetime" && r.resource_type == "studio_app")
+        .expect("the max-lifetime rule's apps");
+    assert_eq!(
+        (lifetime.scanned, lifetime.warned, lifetime.acted),
+        (1, 1, 0)
+    );
+    let acted = reports[1]
+        .1
+        .rules
+        .iter()
+        .find(|r| r.rule == "max-lifetime" && r.resource_type == "studio_app")
+        .expect("the max-lifetime rule's apps");
+    assert_eq!((acted.acted, acted.failed), (1, 0));
+    // The counts of the report are the report's own; nothing names a resource or a person.
+    let text = serde_json::to_string(&reports).expect("serialises");
+    for name in [app.as_str(), "alice", "d-one"] {
+        assert!(!text.contains(name), "{name} in {text}");
+    }
 }
 
 #[tokio::test]
@@ -1110,7 +1159,8 @@ async fn a_warning_is_withdrawn_when_the_resource_becomes_exempt_or_its_expiry_m
 }
 
 #[tokio::test]
-async fn a_dry_run_reports_would_warn_and_would_act_and_changes_and_publishes_nothing() {
+async fn a_dry_run_reports_would_warn_and_would_act_changes_nothing_and_publishes_only_its_report()
+{
     let account = InMemory::new();
     account.managed_domain("d-one");
     let warned_before = forgotten_app(
@@ -1134,9 +1184,15 @@ async fn a_dry_run_reports_would_warn_and_would_act_and_changes_and_publishes_no
     assert_eq!(report.warnings[0].arn, new);
     assert!(report.warnings[0].dry_run);
     assert!(cleanup.account.published().is_empty());
-    for operation in ["DeleteApp", "AddTags", "DeleteTags", "PutEvents"] {
+    for operation in ["DeleteApp", "AddTags", "DeleteTags"] {
         assert!(cleanup.calls(operation).is_empty(), "{operation}");
     }
+    // Only the run's report, which says it was a dry run.
+    assert_eq!(cleanup.calls("PutEvents").len(), 1);
+    let reports = cleanup.account.reports();
+    assert_eq!(reports.len(), 1);
+    assert!(reports[0].1.dry_run);
+    assert_eq!(reports[0].1.estimated_hourly_cost_stopped, 0.0);
     assert!(
         !cleanup
             .studio
@@ -1557,7 +1613,7 @@ async fn a_run_costs_at_most_two_api_calls_per_app_scanned() {
     assert!(per_app <= 2.0, "{} calls for {apps} apps", report.api_calls);
     assert_eq!(
         cleanup.calls("PutEvents").len(),
-        25,
-        "250 action events, ten a call"
+        26,
+        "250 action events, ten a call, and the run's report"
     );
 }

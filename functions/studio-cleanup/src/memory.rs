@@ -21,7 +21,7 @@ use studio_sagemaker::memory::MemoryStudio;
 use aws_sdk_sagemaker::types::SharingType;
 use studio_sagemaker::ports::{IdleShutdown, space_arn, user_profile_arn};
 
-use crate::notices::Notice;
+use crate::notices::{Notice, RunReport};
 use crate::ports::{
     App, AppOwner, Endpoint, Endpoints, Events, NotebookInstance, NotebookInstances, Page,
     ProvisionedProduct, ProvisionedProducts, StackState, Stacks, Tag, Termination, WarningLedger,
@@ -39,6 +39,8 @@ struct State {
     terminations: Vec<Termination>,
     /// Every event published, with its bus.
     published: Vec<(String, Notice)>,
+    /// Every run report published, with its bus.
+    reports: Vec<(String, RunReport)>,
     /// The warning ledger: parameter name → value.
     ledger: std::collections::BTreeMap<String, String>,
     /// (operation, resource) → (error, how many more calls fail).
@@ -329,6 +331,11 @@ impl MemoryAccount {
         self.state().terminations.clone()
     }
 
+    /// The run reports published, with their bus.
+    pub(crate) fn reports(&self) -> Vec<(String, RunReport)> {
+        self.state().reports.clone()
+    }
+
     /// Every event published, with its bus.
     pub(crate) fn published(&self) -> Vec<(String, Notice)> {
         self.state().published.clone()
@@ -378,6 +385,12 @@ pub(crate) fn app_arn(domain_id: &str, app: &App) -> String {
 }
 
 impl Events for MemoryAccount {
+    async fn put_report(&self, bus: &str, report: &RunReport) -> Result<usize, AwsError> {
+        self.enter("PutEvents", bus)?;
+        self.state().reports.push((bus.to_owned(), report.clone()));
+        Ok(0)
+    }
+
     async fn put_notices(&self, bus: &str, notices: &[Notice]) -> Result<usize, AwsError> {
         self.enter("PutEvents", bus)?;
         assert!(

@@ -104,13 +104,8 @@ pub fn emf_lines(report: &Report, namespace: &str, timestamp_ms: i64) -> Vec<Val
             entry.failed = tally.failed;
         }
     }
-    for action in report.actions.iter().filter(|action| !action.dry_run) {
-        if let Some(cost) = action.estimated_hourly_cost {
-            figures
-                .entry((action.rule, action.resource_type))
-                .or_default()
-                .cost += cost;
-        }
+    for (rule, resource_type, cost) in report.stopped_costs() {
+        figures.entry((rule, resource_type)).or_default().cost += cost;
     }
     let mut total = Figures::default();
     let mut lines = Vec::new();

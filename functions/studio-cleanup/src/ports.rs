@@ -22,7 +22,7 @@ pub use studio_sagemaker::ports::{
     UserProfiles,
 };
 
-use crate::notices::Notice;
+use crate::notices::{Notice, RunReport};
 
 /// `key=value`, as SageMaker and Service Catalog both tag.
 pub fn tag(key: impl Into<String>, value: impl Into<String>) -> Tag {
@@ -141,6 +141,14 @@ pub trait Events: Send + Sync {
         &self,
         bus: &str,
         notices: &[Notice],
+    ) -> impl Future<Output = Result<usize, AwsError>> + Send;
+
+    /// PutEvents of the run's report (one entry, `Studio Cleanup Report`) on `bus`; returns how
+    /// many entries EventBridge refused (0 or 1).
+    fn put_report(
+        &self,
+        bus: &str,
+        report: &RunReport,
     ) -> impl Future<Output = Result<usize, AwsError>> + Send;
 }
 

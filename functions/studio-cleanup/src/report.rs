@@ -278,6 +278,9 @@ pub struct Report {
     /// Events published to EventBridge (warnings and actions).
     #[serde(default)]
     pub events_published: u64,
+    /// Whether the run's report event (`Studio Cleanup Report`) was published.
+    #[serde(default)]
+    pub report_published: bool,
     /// Every failure.
     pub failures: Vec<Failure>,
     /// Expiry tags that could not be read.
@@ -287,6 +290,20 @@ pub struct Report {
 }
 
 impl Report {
+    /// The estimated hourly cost of each action taken (not a dry run's), with its rule and
+    /// resource type: what the `EstimatedHourlyCostStopped` metric and the run's report event
+    /// count.
+    pub fn stopped_costs(&self) -> impl Iterator<Item = (Rule, ResourceType, f64)> + '_ {
+        self.actions
+            .iter()
+            .filter(|action| !action.dry_run)
+            .filter_map(|action| {
+                action
+                    .estimated_hourly_cost
+                    .map(|cost| (action.rule, action.resource_type, cost))
+            })
+    }
+
     /// The tally of `rule` for `resource_type` (all zero if it never ran).
     pub fn tally(&self, rule: Rule, resource_type: ResourceType) -> Tally {
         self.rules

@@ -17,10 +17,14 @@ use crate::{
         EventPage, ParameterValue, StackApiError, StackEvent, StackRequest, StackState, Stacks,
         TemplateSummary, UpdateStarted,
     },
+    org_rollout::{
+        Amount, CallAs, InstanceState, OperationPreferences, OperationState, StackSetRequest,
+        StackSets,
+    },
     package::{ArtifactStore, StoreError},
     share::{
-        NodeType, OrganizationNode, OrganizationsAccess, PortfolioShares, SHARE_PRINCIPALS,
-        SHARE_TAG_OPTIONS, ShareApiError, ShareErrorDetail, ShareStatus,
+        MemberAccountShare, NodeType, OrganizationNode, OrganizationsAccess, PortfolioShares,
+        SHARE_PRINCIPALS, SHARE_TAG_OPTIONS, ShareApiError, ShareErrorDetail, ShareStatus,
     },
 };
 
@@ -416,11 +420,314 @@ impl PortfolioShares for aws_sdk_servicecatalog::Client {
         })
     }
 
+    async fn member_accounts(
+        &self,
+        portfolio_id: &str,
+    ) -> Result<Vec<MemberAccountShare>, ShareApiError> {
+        use aws_sdk_servicecatalog::types::DescribePortfolioShareType;
+        let mut members = Vec::new();
+        let mut page_token = None;
+        loop {
+            let output = self
+                .describe_portfolio_shares()
+                .portfolio_id(portfolio_id)
+                .r#type(DescribePortfolioShareType::OrganizationMemberAccount)
+                .set_page_token(page_token)
+                .send()
+                .await
+                .map_err(|error| share_api_error("DescribePortfolioShares", &error))?;
+            members.extend(output.portfolio_share_details().iter().filter_map(|d| {
+                Some(MemberAccountShare {
+                    account_id: d.principal_id()?.to_owned(),
+                    accepted: d.accepted(),
+                })
+            }));
+            match output.next_page_token().filter(|t| !t.is_empty()) {
+                Some(next) => page_token = Some(next.to_owned()),
+                None => return Ok(members),
+            }
+        }
+    }
+
     async fn enable_organizations_access(&self) -> Result<(), ShareApiError> {
         self.enable_aws_organizations_access()
             .send()
             .await
             .map(drop)
             .map_err(|error| share_api_error("EnableAWSOrganizationsAccess", &error))
+    }
+}
+
+fn sdk_call_as(call_as: CallAs) -> aws_sdk_cloudformation::types::CallAs {
+    match call_as {
+        CallAs::SelfAccount => aws_sdk_cloudformation::types::CallAs::SelfValue,
+        CallAs::DelegatedAdmin => aws_sdk_cloudformation::types::CallAs::DelegatedAdmin,
+    }
+}
+
+fn sdk_preferences(
+    preferences: &OperationPreferences,
+) -> aws_sdk_cloudformation::types::StackSetOperationPreferences {
+    use aws_sdk_cloudformation::types::{
+        ConcurrencyMode as SdkMode, RegionConcurrencyType, StackSetOperationPreferences,
+    };
+    let mut builder = StackSetOperationPreferences::builder()
+        .set_region_order(Some(preferences.region_order.clone()))
+        .region_concurrency_type(RegionConcurrencyType::from(
+            preferences.region_concurrency.as_str(),
+        ))
+        .concurrency_mode(SdkMode::from(preferences.concurrency_mode.as_str()));
+    builder = match preferences.failure_tolerance {
+        Amount::Count(n) => builder.failure_tolerance_count(i32::try_from(n).unwrap_or(i32::MAX)),
+        Amount::Percentage(p) => {
+            builder.failure_tolerance_percentage(i32::try_from(p).unwrap_or(100))
+        }
+    };
+    builder = match preferences.max_concurrent {
+        Amount::Count(n) => builder.max_concurrent_count(i32::try_from(n).unwrap_or(i32::MAX)),
+        Amount::Percentage(p) => builder.max_concurrent_percentage(i32::try_from(p).unwrap_or(100)),
+    };
+    builder.build()
+}
+
+fn key_values(parameters: &[(String, String)]) -> Vec<Parameter> {
+    parameters
+        .iter()
+        .map(|(key, value)| {
+            Parameter::builder()
+                .parameter_key(key)
+                .parameter_value(value)
+                .build()
+        })
+        .collect()
+}
+
+fn ou_targets(ous: &[String]) -> aws_sdk_cloudformation::types::DeploymentTargets {
+    aws_sdk_cloudformation::types::DeploymentTargets::builder()
+        .set_organizational_unit_ids(Some(ous.to_vec()))
+        .build()
+}
+
+impl StackSets for aws_sdk_cloudformation::Client {
+    async fn organizations_access(&self, call_as: CallAs) -> Result<bool, StackApiError> {
+        let output = self
+            .describe_organizations_access()
+            .call_as(sdk_call_as(call_as))
+            .send()
+            .await
+            .map_err(|error| api_error("DescribeOrganizationsAccess", &error))?;
+        Ok(output.status().map(|s| s.as_str()) == Some("ENABLED"))
+    }
+
+    async fn activate_organizations_access(&self, call_as: CallAs) -> Result<(), StackApiError> {
+        // ActivateOrganizationsAccess takes no CallAs: a delegated admin is recognised as such.
+        let _ = call_as;
+        self.activate_organizations_access()
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| api_error("ActivateOrganizationsAccess", &error))
+    }
+
+    async fn stack_set_exists(&self, name: &str, call_as: CallAs) -> Result<bool, StackApiError> {
+        match self
+            .describe_stack_set()
+            .stack_set_name(name)
+            .call_as(sdk_call_as(call_as))
+            .send()
+            .await
+        {
+            Ok(output) => Ok(output
+                .stack_set()
+                .and_then(|s| s.status())
+                .is_some_and(|s| s.as_str() != "DELETED")),
+            Err(error) if error.code() == Some("StackSetNotFoundException") => Ok(false),
+            Err(error) => Err(api_error("DescribeStackSet", &error)),
+        }
+    }
+
+    async fn create_stack_set(&self, request: &StackSetRequest) -> Result<(), StackApiError> {
+        use aws_sdk_cloudformation::types::{AutoDeployment, PermissionModels};
+        self.create_stack_set()
+            .stack_set_name(&request.name)
+            .call_as(sdk_call_as(request.call_as))
+            .template_url(&request.template_url)
+            .set_parameters(Some(key_values(&request.parameters)))
+            .set_capabilities(Some(capabilities()))
+            .permission_model(PermissionModels::ServiceManaged)
+            .auto_deployment(
+                AutoDeployment::builder()
+                    .enabled(true)
+                    .retain_stacks_on_account_removal(request.retain_stacks_on_account_removal)
+                    .build(),
+            )
+            .description("studio-catalog member-account core (studio-catalog-deploy org-rollout)")
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| api_error("CreateStackSet", &error))
+    }
+
+    async fn update_stack_set(
+        &self,
+        request: &StackSetRequest,
+        targets: Option<(&[String], &[String])>,
+        preferences: &OperationPreferences,
+        operation_id: &str,
+    ) -> Result<(), StackApiError> {
+        use aws_sdk_cloudformation::types::AutoDeployment;
+        let (ous, regions) = targets.map_or((None, None), |(ous, regions)| {
+            (Some(ou_targets(ous)), Some(regions.to_vec()))
+        });
+        self.update_stack_set()
+            .set_deployment_targets(ous)
+            .set_regions(regions)
+            .stack_set_name(&request.name)
+            .call_as(sdk_call_as(request.call_as))
+            .template_url(&request.template_url)
+            .set_parameters(Some(key_values(&request.parameters)))
+            .set_capabilities(Some(capabilities()))
+            .auto_deployment(
+                AutoDeployment::builder()
+                    .enabled(true)
+                    .retain_stacks_on_account_removal(request.retain_stacks_on_account_removal)
+                    .build(),
+            )
+            .operation_preferences(sdk_preferences(preferences))
+            .operation_id(operation_id)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| api_error("UpdateStackSet", &error))
+    }
+
+    async fn create_stack_instances(
+        &self,
+        name: &str,
+        call_as: CallAs,
+        ous: &[String],
+        regions: &[String],
+        preferences: &OperationPreferences,
+        operation_id: &str,
+    ) -> Result<(), StackApiError> {
+        self.create_stack_instances()
+            .stack_set_name(name)
+            .call_as(sdk_call_as(call_as))
+            .deployment_targets(ou_targets(ous))
+            .set_regions(Some(regions.to_vec()))
+            .operation_preferences(sdk_preferences(preferences))
+            .operation_id(operation_id)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| api_error("CreateStackInstances", &error))
+    }
+
+    async fn delete_stack_instances(
+        &self,
+        name: &str,
+        call_as: CallAs,
+        ous: &[String],
+        regions: &[String],
+        preferences: &OperationPreferences,
+        operation_id: &str,
+    ) -> Result<(), StackApiError> {
+        self.delete_stack_instances()
+            .stack_set_name(name)
+            .call_as(sdk_call_as(call_as))
+            .deployment_targets(ou_targets(ous))
+            .set_regions(Some(regions.to_vec()))
+            .retain_stacks(false)
+            .operation_preferences(sdk_preferences(preferences))
+            .operation_id(operation_id)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| api_error("DeleteStackInstances", &error))
+    }
+
+    async fn delete_stack_set(&self, name: &str, call_as: CallAs) -> Result<(), StackApiError> {
+        self.delete_stack_set()
+            .stack_set_name(name)
+            .call_as(sdk_call_as(call_as))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| api_error("DeleteStackSet", &error))
+    }
+
+    async fn operation(
+        &self,
+        name: &str,
+        call_as: CallAs,
+        operation_id: &str,
+    ) -> Result<OperationState, StackApiError> {
+        let output = self
+            .describe_stack_set_operation()
+            .stack_set_name(name)
+            .call_as(sdk_call_as(call_as))
+            .operation_id(operation_id)
+            .send()
+            .await
+            .map_err(|error| api_error("DescribeStackSetOperation", &error))?;
+        let operation = output.stack_set_operation();
+        Ok(OperationState {
+            status: operation
+                .and_then(|o| o.status())
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            status_reason: operation.and_then(|o| o.status_reason()).map(str::to_owned),
+        })
+    }
+
+    async fn instances(
+        &self,
+        name: &str,
+        call_as: CallAs,
+        operation_id: Option<&str>,
+    ) -> Result<Vec<InstanceState>, StackApiError> {
+        use aws_sdk_cloudformation::types::{StackInstanceFilter, StackInstanceFilterName};
+        let filters = operation_id.map(|id| {
+            vec![
+                StackInstanceFilter::builder()
+                    .name(StackInstanceFilterName::LastOperationId)
+                    .values(id)
+                    .build(),
+            ]
+        });
+        let mut found = Vec::new();
+        let mut token = None;
+        loop {
+            let output = self
+                .list_stack_instances()
+                .stack_set_name(name)
+                .call_as(sdk_call_as(call_as))
+                .set_filters(filters.clone())
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|error| api_error("ListStackInstances", &error))?;
+            found.extend(output.summaries().iter().map(|s| {
+                InstanceState {
+                    account: s.account().unwrap_or_default().to_owned(),
+                    region: s.region().unwrap_or_default().to_owned(),
+                    organizational_unit: s.organizational_unit_id().map(str::to_owned),
+                    status: s
+                        .status()
+                        .map(|v| v.as_str().to_owned())
+                        .unwrap_or_default(),
+                    detailed_status: s
+                        .stack_instance_status()
+                        .and_then(|v| v.detailed_status())
+                        .map(|v| v.as_str().to_owned())
+                        .unwrap_or_default(),
+                    status_reason: s.status_reason().map(str::to_owned),
+                }
+            }));
+            match output.next_token().filter(|t| !t.is_empty()) {
+                Some(next) => token = Some(next.to_owned()),
+                None => return Ok(found),
+            }
+        }
     }
 }

@@ -10,7 +10,10 @@ use clap::{
     error::{Error, ErrorKind},
 };
 
-use crate::share::{InvalidNodeId, OrganizationNode};
+use crate::{
+    org_rollout::{Amount, CallAs, ConcurrencyMode, RegionConcurrency},
+    share::{InvalidNodeId, OrganizationNode},
+};
 
 /// Usage text.
 pub const USAGE: &str = "\
@@ -19,6 +22,8 @@ studio-catalog-deploy: stage and deploy the studio-catalog suite
 USAGE:
   studio-catalog-deploy package --bucket BUCKET [options]
   studio-catalog-deploy deploy [options]
+  studio-catalog-deploy org-rollout --organizational-unit OU [--organizational-unit OU ...] [options]
+  studio-catalog-deploy org-rollout --delete [options]
 
 package: builds the functions (the workspace's crates marked [package.metadata.studio-catalog.lambda];
 scripts/functions lists them) with `cargo lambda build --release --arm64 --output-format zip`
@@ -64,7 +69,54 @@ resources' reasons and exits with status 1.
   --timeout-minutes N       per stack or share (default 60)
   --root DIR                workspace root (default: current directory)
 
-Both:
+org-rollout: from the management account (or a delegated administrator of StackSets), rolls the
+suite out to AWS Organizations OUs: per target region an organisation stack NAMEPREFIX-organization
+(templates/organization.yaml: the region's artefact bucket, readable by the organisation only; in
+the hub region the organisation's event bus, log group and dashboard) and the zips copied to that
+bucket (Lambda reads code only from its own region); then a SERVICE_MANAGED StackSet of the staged
+core.yaml (auto-deployment on) with instances for the OUs in each region, progress per stack
+instance and the failed instances with their reasons; then the portfolio stack, shared with the
+OUs, and which member accounts have accepted the share. Exits 1 if an operation failed or a
+targeted instance is not CURRENT (saying whether within the failure tolerance). Activates
+StackSets' trusted access with Organizations if it is off. Each target region's artefact bucket
+is BUCKET-R (BUCKET: the packaged bucket; the first region too). The StackSet's parameters are
+the same in every region, no per-region overrides (CodeBucket=BUCKET, CodeBucketPerRegion=true,
+AccountWideResources=<first target region>), so an account that joins an OU later is right in
+every region by auto-deployment alone.
+  --organizational-unit OU  target OU (ou-xxxx-yyyyyyyy or r-xxxx; repeatable; required unless --delete)
+  --target-region R         a region to roll out to (repeatable; the order is the region order, the
+                            first creates the account-wide IAM resources; default: --region's)
+  --hub-region R            the region of the organisation's event bus and dashboard (default: the
+                            first target region; must be a target region)
+  --stack-set-name NAME     default NAMEPREFIX-member
+  --call-as SELF|DELEGATED_ADMIN
+                            default SELF in the management account, DELEGATED_ADMIN elsewhere
+  --retain-stacks-on-account-removal true|false
+                            default true: an account that leaves the OUs keeps its core stack, so
+                            the products launched there can still be updated or terminated
+  --failure-tolerance-count N       failed accounts tolerated per region (default 0)
+  --failure-tolerance-percentage P  or a percentage of a region's accounts
+  --max-concurrent-count N          accounts deployed at once per region
+  --max-concurrent-percentage P     or a percentage (default 25: a quarter of a region at most;
+                            with the default tolerance 0, STRICT_FAILURE_TOLERANCE still runs one
+                            account at a time -- raise the tolerance to go faster)
+  --region-concurrency SEQUENTIAL|PARALLEL  default SEQUENTIAL
+  --concurrency-mode STRICT_FAILURE_TOLERANCE|SOFT_FAILURE_TOLERANCE
+                            default STRICT_FAILURE_TOLERANCE
+  --core-parameter K=V      a StackSet parameter (repeatable; not CodeBucket, CodeBucketPerRegion,
+                            AccountWideResources, OrganizationEventBusArn: org-rollout sets them)
+  --portfolio-stack-name N  default studio-catalog-portfolio
+  --portfolio-parameter K=V a portfolio parameter (repeatable)
+  --skip-portfolio          no portfolio stack and no share
+  --report-calls            at the end, the AWS API calls made, per operation
+  --delete                  remove every stack instance (RetainStacks false), then the StackSet;
+                            says first what it removes and what it leaves (the organisation stacks
+                            and buckets, the portfolio, and every Studio resource and SC-* product
+                            stack of the member accounts)
+  --manifest FILE, --poll-seconds N, --timeout-minutes N (per stack, share or operation), --root DIR
+                            as for deploy
+
+Every command:
   --region REGION           AWS region (default: the SDK's, e.g. AWS_REGION)
   --endpoint-url URL        send every AWS call there (e.g. a local emulator; AWS_ENDPOINT_URL
                             works too); package then prints and records template URLs on
@@ -79,7 +131,62 @@ pub enum Command {
     Package(PackageArgs),
     /// `deploy`.
     Deploy(DeployArgs),
+    /// `org-rollout`.
+    OrgRollout(Box<OrgRolloutArgs>),
 }
+
+/// `org-rollout` options, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrgRolloutArgs {
+    /// AWS options.
+    pub aws: AwsArgs,
+    /// The workspace root.
+    pub root: PathBuf,
+    /// `None`: [`default_manifest`].
+    pub manifest: Option<PathBuf>,
+    /// The target OUs, each once.
+    pub organizational_units: Vec<String>,
+    /// The target regions, in order (empty: the client's).
+    pub target_regions: Vec<String>,
+    /// `None`: the first target region.
+    pub hub_region: Option<String>,
+    /// `None`: `<NamePrefix>-member`.
+    pub stack_set_name: Option<String>,
+    /// `None`: by the caller's account.
+    pub call_as: Option<CallAs>,
+    /// `AutoDeployment.RetainStacksOnAccountRemoval`.
+    pub retain_stacks_on_account_removal: bool,
+    /// Per region failure tolerance.
+    pub failure_tolerance: Amount,
+    /// Per region concurrency.
+    pub max_concurrent: Amount,
+    /// `RegionConcurrencyType`.
+    pub region_concurrency: RegionConcurrency,
+    /// `ConcurrencyMode`.
+    pub concurrency_mode: ConcurrencyMode,
+    /// StackSet parameters.
+    pub core_parameters: Vec<(String, String)>,
+    /// `None`: `--skip-portfolio`.
+    pub portfolio_stack_name: Option<String>,
+    /// Portfolio parameters.
+    pub portfolio_parameters: Vec<(String, String)>,
+    /// Print the API calls at the end.
+    pub report_calls: bool,
+    /// `--delete`.
+    pub delete: bool,
+    /// The pause between polls.
+    pub poll_interval: Duration,
+    /// The limit per stack, share or operation.
+    pub timeout: Duration,
+}
+
+/// The core parameters `org-rollout` sets itself.
+pub const ROLLOUT_CORE_PARAMETERS: [&str; 4] = [
+    "CodeBucket",
+    "CodeBucketPerRegion",
+    "AccountWideResources",
+    "OrganizationEventBusArn",
+];
 
 /// Options every command takes.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Args)]
@@ -178,6 +285,228 @@ enum CliCommand {
     Package(PackageArgs),
     #[command(override_help = USAGE)]
     Deploy(DeployOptions),
+    #[command(override_help = USAGE)]
+    OrgRollout(OrgRolloutOptions),
+}
+
+/// `org-rollout` as typed; [`OrgRolloutOptions::into_args`] checks what spans options.
+#[derive(Debug, Args)]
+struct OrgRolloutOptions {
+    #[command(flatten)]
+    aws: AwsArgs,
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    #[arg(long)]
+    manifest: Option<PathBuf>,
+    #[arg(long = "organizational-unit", value_name = "OU", value_parser = target_ou)]
+    organizational_units: Vec<String>,
+    #[arg(long = "target-region", value_name = "R", value_parser = region_name)]
+    target_regions: Vec<String>,
+    #[arg(long = "hub-region", value_name = "R", value_parser = region_name)]
+    hub_region: Option<String>,
+    #[arg(long, value_parser = NonEmptyStringValueParser::new())]
+    stack_set_name: Option<String>,
+    #[arg(long = "call-as", value_parser = call_as)]
+    call_as: Option<CallAs>,
+    #[arg(long = "retain-stacks-on-account-removal", value_name = "true|false",
+          default_value = "true", value_parser = true_or_false, action = clap::ArgAction::Set)]
+    retain_stacks_on_account_removal: bool,
+    #[arg(
+        long = "failure-tolerance-count",
+        value_name = "N",
+        conflicts_with = "failure_tolerance_percentage"
+    )]
+    failure_tolerance_count: Option<u32>,
+    #[arg(long = "failure-tolerance-percentage", value_name = "P", value_parser = percentage)]
+    failure_tolerance_percentage: Option<u32>,
+    #[arg(long = "max-concurrent-count", value_name = "N", conflicts_with = "max_concurrent_percentage",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_concurrent_count: Option<u32>,
+    #[arg(long = "max-concurrent-percentage", value_name = "P", value_parser = percentage_from_one)]
+    max_concurrent_percentage: Option<u32>,
+    #[arg(long = "region-concurrency", default_value = "SEQUENTIAL", value_parser = region_concurrency)]
+    region_concurrency: RegionConcurrency,
+    #[arg(long = "concurrency-mode", default_value = "STRICT_FAILURE_TOLERANCE", value_parser = concurrency_mode)]
+    concurrency_mode: ConcurrencyMode,
+    #[arg(long = "core-parameter", value_name = "K=V", value_parser = key_value)]
+    core_parameters: Vec<(String, String)>,
+    #[arg(long, default_value = "studio-catalog-portfolio", value_parser = NonEmptyStringValueParser::new())]
+    portfolio_stack_name: String,
+    #[arg(long = "portfolio-parameter", value_name = "K=V", value_parser = key_value)]
+    portfolio_parameters: Vec<(String, String)>,
+    #[arg(long)]
+    skip_portfolio: bool,
+    #[arg(long)]
+    report_calls: bool,
+    #[arg(long)]
+    delete: bool,
+    #[arg(long = "poll-seconds", value_name = "N", default_value = "5", value_parser = poll_seconds,
+          allow_negative_numbers = true)]
+    poll_seconds: f64,
+    #[arg(long = "timeout-minutes", value_name = "N", default_value = "60", value_parser = positive_number,
+          allow_negative_numbers = true)]
+    timeout_minutes: f64,
+}
+
+impl OrgRolloutOptions {
+    fn into_args(self) -> Result<OrgRolloutArgs, Error> {
+        let mut ous: Vec<String> = Vec::new();
+        for ou in self.organizational_units {
+            if !ous.contains(&ou) {
+                ous.push(ou);
+            }
+        }
+        if ous.is_empty() && !self.delete {
+            return Err(usage_error(
+                ErrorKind::MissingRequiredArgument,
+                "org-rollout needs --organizational-unit OU (repeatable), or --delete",
+            ));
+        }
+        let mut regions: Vec<String> = Vec::new();
+        for region in self.target_regions {
+            if regions.contains(&region) {
+                return Err(usage_error(
+                    ErrorKind::ArgumentConflict,
+                    &format!(
+                        "--target-region {region} is given twice: the order is the region order"
+                    ),
+                ));
+            }
+            regions.push(region);
+        }
+        if let Some(hub) = &self.hub_region
+            && !regions.is_empty()
+            && !regions.contains(hub)
+        {
+            return Err(usage_error(
+                ErrorKind::ArgumentConflict,
+                &format!("--hub-region {hub} is not a --target-region: the hub is one of them"),
+            ));
+        }
+        if let Some((key, _)) = self
+            .core_parameters
+            .iter()
+            .find(|(key, _)| ROLLOUT_CORE_PARAMETERS.contains(&key.as_str()))
+        {
+            return Err(usage_error(
+                ErrorKind::ArgumentConflict,
+                &format!(
+                    "--core-parameter {key}: org-rollout sets it (the packaged bucket, regional \
+                     buckets, the first target region, the hub's event bus)"
+                ),
+            ));
+        }
+        Ok(OrgRolloutArgs {
+            aws: self.aws,
+            root: self.root,
+            manifest: self.manifest,
+            organizational_units: ous,
+            target_regions: regions,
+            hub_region: self.hub_region,
+            stack_set_name: self.stack_set_name,
+            call_as: self.call_as,
+            retain_stacks_on_account_removal: self.retain_stacks_on_account_removal,
+            failure_tolerance: match self.failure_tolerance_percentage {
+                Some(p) => Amount::Percentage(p),
+                None => Amount::Count(self.failure_tolerance_count.unwrap_or(0)),
+            },
+            max_concurrent: match self.max_concurrent_count {
+                Some(n) => Amount::Count(n),
+                None => Amount::Percentage(self.max_concurrent_percentage.unwrap_or(25)),
+            },
+            region_concurrency: self.region_concurrency,
+            concurrency_mode: self.concurrency_mode,
+            core_parameters: self.core_parameters,
+            portfolio_stack_name: (!self.skip_portfolio).then_some(self.portfolio_stack_name),
+            portfolio_parameters: self.portfolio_parameters,
+            report_calls: self.report_calls,
+            delete: self.delete,
+            poll_interval: Duration::from_secs_f64(self.poll_seconds),
+            timeout: Duration::from_secs_f64(self.timeout_minutes * 60.0),
+        })
+    }
+}
+
+/// A StackSets OU target: an OU id or the root (`r-…`), the API model's pattern.
+fn target_ou(id: &str) -> Result<String, String> {
+    let valid = match id.strip_prefix("r-") {
+        Some(root) => {
+            (4..=32).contains(&root.len())
+                && root
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        }
+        None => OrganizationNode::organizational_unit(id).is_ok(),
+    };
+    if valid {
+        Ok(id.to_owned())
+    } else {
+        Err(format!(
+            "{id:?} is not an organizational unit id (ou-[0-9a-z]{{4,32}}-[a-z0-9]{{8,32}}) or a \
+             root id (r-[0-9a-z]{{4,32}})"
+        ))
+    }
+}
+
+fn region_name(text: &str) -> Result<String, String> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let valid = parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok();
+    if valid {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("{text:?} is not a region name such as eu-west-1"))
+    }
+}
+
+fn call_as(text: &str) -> Result<CallAs, String> {
+    match text {
+        "SELF" => Ok(CallAs::SelfAccount),
+        "DELEGATED_ADMIN" => Ok(CallAs::DelegatedAdmin),
+        _ => Err(format!("{text:?}: SELF or DELEGATED_ADMIN")),
+    }
+}
+
+fn true_or_false(text: &str) -> Result<bool, String> {
+    match text {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(format!("{text:?}: true or false")),
+    }
+}
+
+fn percentage(text: &str) -> Result<u32, String> {
+    text.parse::<u32>()
+        .ok()
+        .filter(|p| *p <= 100)
+        .ok_or_else(|| format!("{text:?} is not a percentage from 0 to 100"))
+}
+
+fn percentage_from_one(text: &str) -> Result<u32, String> {
+    Some(percentage(text)?)
+        .filter(|p| *p >= 1)
+        .ok_or_else(|| format!("{text:?} is not a percentage from 1 to 100"))
+}
+
+fn region_concurrency(text: &str) -> Result<RegionConcurrency, String> {
+    match text {
+        "SEQUENTIAL" => Ok(RegionConcurrency::Sequential),
+        "PARALLEL" => Ok(RegionConcurrency::Parallel),
+        _ => Err(format!("{text:?}: SEQUENTIAL or PARALLEL")),
+    }
+}
+
+fn concurrency_mode(text: &str) -> Result<ConcurrencyMode, String> {
+    match text {
+        "STRICT_FAILURE_TOLERANCE" => Ok(ConcurrencyMode::StrictFailureTolerance),
+        "SOFT_FAILURE_TOLERANCE" => Ok(ConcurrencyMode::SoftFailureTolerance),
+        _ => Err(format!(
+            "{text:?}: STRICT_FAILURE_TOLERANCE or SOFT_FAILURE_TOLERANCE"
+        )),
+    }
 }
 
 /// `deploy` as typed; [`DeployOptions::into_args`] checks what spans options.
@@ -307,6 +636,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, Error> {
     match cli.command {
         CliCommand::Package(args) => Ok(Command::Package(args)),
         CliCommand::Deploy(options) => options.into_args().map(Command::Deploy),
+        CliCommand::OrgRollout(options) => options
+            .into_args()
+            .map(|args| Command::OrgRollout(Box::new(args))),
     }
 }
 
@@ -563,5 +895,99 @@ mod tests {
                 );
             }
         }
+    }
+
+    fn org_rollout(line: &str) -> OrgRolloutArgs {
+        let Command::OrgRollout(parsed) = parse(args(line)).unwrap() else {
+            panic!("{line}")
+        };
+        *parsed
+    }
+
+    #[test]
+    fn org_rollout_defaults_are_the_documented_safe_ones() {
+        let parsed = org_rollout("org-rollout --organizational-unit ou-ab12-cdef3456");
+
+        assert_eq!(parsed.organizational_units, ["ou-ab12-cdef3456"]);
+        assert!(parsed.target_regions.is_empty() && parsed.hub_region.is_none());
+        assert!(parsed.retain_stacks_on_account_removal);
+        assert_eq!(parsed.failure_tolerance, Amount::Count(0));
+        assert_eq!(parsed.max_concurrent, Amount::Percentage(25));
+        assert_eq!(parsed.region_concurrency, RegionConcurrency::Sequential);
+        assert_eq!(
+            parsed.concurrency_mode,
+            ConcurrencyMode::StrictFailureTolerance
+        );
+        assert_eq!(parsed.call_as, None);
+        assert_eq!(
+            parsed.portfolio_stack_name.as_deref(),
+            Some("studio-catalog-portfolio")
+        );
+        assert!(!parsed.delete && !parsed.report_calls);
+    }
+
+    #[test]
+    fn org_rollout_takes_regions_in_order_and_its_preferences() {
+        let parsed = org_rollout(
+            "org-rollout --organizational-unit ou-ab12-cdef3456 --organizational-unit r-ab12 \
+             --target-region eu-west-1 --target-region us-east-1 --hub-region us-east-1 \
+             --call-as DELEGATED_ADMIN \
+             --retain-stacks-on-account-removal false --failure-tolerance-percentage 10 \
+             --max-concurrent-count 3 --region-concurrency PARALLEL \
+             --concurrency-mode SOFT_FAILURE_TOLERANCE --skip-portfolio --report-calls",
+        );
+
+        assert_eq!(parsed.organizational_units, ["ou-ab12-cdef3456", "r-ab12"]);
+        assert_eq!(parsed.target_regions, ["eu-west-1", "us-east-1"]);
+        assert_eq!(parsed.hub_region.as_deref(), Some("us-east-1"));
+        assert_eq!(parsed.call_as, Some(CallAs::DelegatedAdmin));
+        assert!(!parsed.retain_stacks_on_account_removal);
+        assert_eq!(parsed.failure_tolerance, Amount::Percentage(10));
+        assert_eq!(parsed.max_concurrent, Amount::Count(3));
+        assert_eq!(parsed.region_concurrency, RegionConcurrency::Parallel);
+        assert_eq!(parsed.portfolio_stack_name, None);
+        assert!(parsed.report_calls);
+    }
+
+    #[test]
+    fn org_rollout_mistakes_are_refused_before_any_call() {
+        let (kind, message) = refused("org-rollout");
+        assert_eq!(kind, ErrorKind::MissingRequiredArgument);
+        assert!(message.contains("--organizational-unit"), "{message}");
+        assert!(matches!(
+            parse(args("org-rollout --delete")),
+            Ok(Command::OrgRollout(_))
+        ));
+        let (_, message) = refused("org-rollout --organizational-unit ou-1");
+        assert!(message.contains("root id (r-"), "{message}");
+        let (kind, message) = refused(
+            "org-rollout --organizational-unit ou-ab12-cdef3456 --target-region us-east-1 \
+             --hub-region eu-west-1",
+        );
+        assert_eq!(kind, ErrorKind::ArgumentConflict);
+        assert!(message.contains("not a --target-region"), "{message}");
+        let (_, message) = refused(
+            "org-rollout --organizational-unit ou-ab12-cdef3456 --target-region us-east-1 \
+             --target-region us-east-1",
+        );
+        assert!(message.contains("given twice"), "{message}");
+        for key in ROLLOUT_CORE_PARAMETERS {
+            let (_, message) = refused(&format!(
+                "org-rollout --organizational-unit ou-ab12-cdef3456 --core-parameter {key}=x"
+            ));
+            assert!(message.contains("org-rollout sets it"), "{key}: {message}");
+        }
+        let (_, message) = refused(
+            "org-rollout --organizational-unit ou-ab12-cdef3456 --failure-tolerance-count 1 \
+             --failure-tolerance-percentage 10",
+        );
+        assert!(message.contains("--failure-tolerance"), "{message}");
+        let (_, message) = refused(
+            "org-rollout --organizational-unit ou-ab12-cdef3456 --max-concurrent-percentage 0",
+        );
+        assert!(message.contains("from 1 to 100"), "{message}");
+        let (_, message) =
+            refused("org-rollout --organizational-unit ou-ab12-cdef3456 --target-region Europe");
+        assert!(message.contains("region name"), "{message}");
     }
 }

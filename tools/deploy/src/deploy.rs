@@ -841,19 +841,12 @@ pub async fn deploy_suite<S: Stacks>(
             parameters.push((portfolio_key.to_owned(), value.clone()));
         }
     }
-    let portfolio_request = StackRequest {
-        stack_name: portfolio_name.clone(),
-        template_url: manifest
-            .portfolio_template_url()
-            .ok_or(DeployError::NotPackaged(PORTFOLIO_TEMPLATE))?
-            .to_owned(),
-        parameters: values(&parameters),
-        client_request_token: format!("{token}-portfolio"),
-    };
-    let portfolio = deploy_stack(
+    let portfolio = deploy_portfolio(
         stacks,
-        &portfolio_request,
-        &manifest.rewritten_parameters(PORTFOLIO_TEMPLATE),
+        manifest,
+        portfolio_name,
+        &parameters,
+        &format!("{token}-portfolio"),
         settings,
         reporter,
     )
@@ -862,6 +855,36 @@ pub async fn deploy_suite<S: Stacks>(
         core,
         portfolio: Some(portfolio),
     })
+}
+
+/// Creates or updates the portfolio stack `stack_name` from the staged portfolio template with
+/// `parameters` (the product templates' URLs and the version are the staged defaults).
+pub async fn deploy_portfolio<S: Stacks>(
+    stacks: &S,
+    manifest: &PackageManifest,
+    stack_name: &str,
+    parameters: &[(String, String)],
+    client_request_token: &str,
+    settings: DeploySettings,
+    reporter: &mut dyn DeployReporter,
+) -> Result<DeployedStack, DeployError> {
+    let portfolio_request = StackRequest {
+        stack_name: stack_name.to_owned(),
+        template_url: manifest
+            .portfolio_template_url()
+            .ok_or(DeployError::NotPackaged(PORTFOLIO_TEMPLATE))?
+            .to_owned(),
+        parameters: values(parameters),
+        client_request_token: client_request_token.to_owned(),
+    };
+    deploy_stack(
+        stacks,
+        &portfolio_request,
+        &manifest.rewritten_parameters(PORTFOLIO_TEMPLATE),
+        settings,
+        reporter,
+    )
+    .await
 }
 
 fn values(parameters: &[(String, String)]) -> Vec<ParameterValue> {
@@ -875,7 +898,7 @@ fn values(parameters: &[(String, String)]) -> Vec<ParameterValue> {
 }
 
 /// `studio-catalog-deploy-<unix millis>`: unique per run, valid as a ClientRequestToken.
-fn client_request_token() -> String {
+pub(crate) fn client_request_token() -> String {
     let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis())

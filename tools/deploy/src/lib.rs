@@ -21,8 +21,11 @@
 //! the local walk-through calls the same functions.
 
 pub mod aws;
+pub mod calls;
 pub mod cli;
 pub mod deploy;
+mod org_command;
+pub mod org_rollout;
 pub mod package;
 pub mod report;
 pub mod share;
@@ -52,6 +55,9 @@ pub enum Error {
     /// Sharing the portfolio with an Organizations node failed.
     #[error(transparent)]
     Share(#[from] ShareError),
+    /// The organisation rollout failed.
+    #[error(transparent)]
+    Rollout(#[from] org_rollout::RolloutError),
     /// No AWS region is configured.
     #[error("no AWS region: pass --region or set AWS_REGION")]
     NoRegion,
@@ -170,6 +176,29 @@ pub async fn deploy_command(
         .await?;
     }
     Ok(deployment)
+}
+
+/// `org-rollout` (or `org-rollout --delete`), reported on `out`: `Err` when a call, a stack,
+/// a share or a stack set operation failed, or a targeted stack instance is not `CURRENT`
+/// (after the portfolio was shared).
+pub async fn org_rollout_command(
+    args: &cli::OrgRolloutArgs,
+    out: &mut (dyn Write + Send),
+    interactive: bool,
+) -> Result<(), Error> {
+    let config = sdk_config(&args.aws).await;
+    org_rollout_with_config(args, config, out, interactive).await
+}
+
+/// [`org_rollout_command`] with the SDK configuration given (its credentials, region and
+/// endpoint; `args.aws` is not read).
+pub async fn org_rollout_with_config(
+    args: &cli::OrgRolloutArgs,
+    config: aws_config::SdkConfig,
+    out: &mut (dyn Write + Send),
+    interactive: bool,
+) -> Result<(), Error> {
+    org_command::run(args, config, out, interactive).await
 }
 
 #[cfg(test)]

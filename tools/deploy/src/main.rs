@@ -17,6 +17,10 @@ async fn main() -> std::process::ExitCode {
         Command::Package(args) => studio_catalog_deploy::package_command(&args, &mut out)
             .await
             .map(drop),
+        Command::OrgRollout(args) => {
+            let interactive = out.is_terminal();
+            studio_catalog_deploy::org_rollout_command(&args, &mut out, interactive).await
+        }
         Command::Deploy(args) => {
             let interactive = out.is_terminal();
             studio_catalog_deploy::deploy_command(&args, &mut out, interactive)

@@ -51,8 +51,12 @@ use crate::template::{
 pub const CORE_TEMPLATE: &str = "templates/core.yaml";
 /// The portfolio's template (relative to the workspace root).
 pub const PORTFOLIO_TEMPLATE: &str = "portfolio/portfolio.yaml";
+/// The organisation stack's template (`org-rollout`: one stack per rollout region in the
+/// management or delegated-admin account), staged as written: `org-rollout` gives every
+/// parameter.
+pub const ORGANIZATION_TEMPLATE: &str = "templates/organization.yaml";
 /// The product templates and the portfolio parameter that carries each one's URL.
-pub const PRODUCT_TEMPLATES: [(&str, &str); 3] = [
+pub const PRODUCT_TEMPLATES: [(&str, &str); 4] = [
     ("templates/studio-domain.yaml", "StudioDomainTemplateUrl"),
     (
         "templates/studio-user-profile.yaml",
@@ -62,6 +66,7 @@ pub const PRODUCT_TEMPLATES: [(&str, &str); 3] = [
         "templates/data-access-grant.yaml",
         "DataAccessGrantTemplateUrl",
     ),
+    ("templates/studio-space.yaml", "StudioSpaceTemplateUrl"),
 ];
 
 /// The core template's parameter that `package` sets to the artefact bucket.
@@ -603,6 +608,21 @@ impl PackageManifest {
             .map(String::as_str)
     }
 
+    /// URL of the staged organisation template (`None` in a manifest written before it was
+    /// staged: run `package` again).
+    pub fn organization_template_url(&self) -> Option<&str> {
+        self.template_urls
+            .get(ORGANIZATION_TEMPLATE)
+            .map(String::as_str)
+    }
+
+    /// The base prefix `package` was given (the prefix without `/<version>`).
+    pub fn base_prefix(&self) -> &str {
+        self.prefix
+            .strip_suffix(self.version.as_str())
+            .map_or(self.prefix.as_str(), |base| base.trim_end_matches('/'))
+    }
+
     /// The parameters of `template` (a workspace-relative path) whose defaults `package` set.
     pub fn rewritten_parameters(&self, template: &str) -> Vec<&str> {
         self.rewritten_parameters
@@ -721,7 +741,7 @@ pub async fn stage<S: ArtifactStore>(
     check_name("prefix", base, is_key_char, "letters, digits and !_.*'()-/")?;
 
     let functions = functions(&request.workspace)?;
-    let template_files = [CORE_TEMPLATE, PORTFOLIO_TEMPLATE]
+    let template_files = [CORE_TEMPLATE, PORTFOLIO_TEMPLATE, ORGANIZATION_TEMPLATE]
         .into_iter()
         .chain(PRODUCT_TEMPLATES.iter().map(|(file, _)| *file));
     let mut templates = BTreeMap::new();
@@ -852,6 +872,10 @@ pub async fn stage<S: ArtifactStore>(
     staged.push((
         PORTFOLIO_TEMPLATE,
         rewrite(PORTFOLIO_TEMPLATE, portfolio_defaults)?,
+    ));
+    staged.push((
+        ORGANIZATION_TEMPLATE,
+        templates[ORGANIZATION_TEMPLATE].clone(),
     ));
 
     for (file, text) in staged {
@@ -1056,21 +1080,26 @@ mod tests {
         assert_eq!(manifest.prefix, "studio-catalog/1.2.3");
         let mut keys = store.keys();
         keys.sort();
-        assert_eq!(
-            keys,
-            [
-                "studio-catalog/1.2.3/functions/lakeformation-grant.zip",
-                "studio-catalog/1.2.3/functions/studio-cleanup.zip",
-                "studio-catalog/1.2.3/functions/studio-domain.zip",
-                "studio-catalog/1.2.3/functions/studio-presigned-url.zip",
-                "studio-catalog/1.2.3/functions/studio-user-profile.zip",
-                "studio-catalog/1.2.3/portfolio/portfolio.yaml",
-                "studio-catalog/1.2.3/templates/core.yaml",
-                "studio-catalog/1.2.3/templates/data-access-grant.yaml",
-                "studio-catalog/1.2.3/templates/studio-domain.yaml",
-                "studio-catalog/1.2.3/templates/studio-user-profile.yaml",
-            ]
-        );
+        // one zip per function of the workspace, then every template
+        let mut expected_keys: Vec<String> = functions(&workspace_root())
+            .unwrap()
+            .into_iter()
+            .map(|f| format!("studio-catalog/1.2.3/functions/{}.zip", f.name))
+            .chain(
+                [
+                    PORTFOLIO_TEMPLATE,
+                    CORE_TEMPLATE,
+                    "templates/data-access-grant.yaml",
+                    ORGANIZATION_TEMPLATE,
+                    "templates/studio-domain.yaml",
+                    "templates/studio-user-profile.yaml",
+                    "templates/studio-space.yaml",
+                ]
+                .map(|file| format!("studio-catalog/1.2.3/{file}")),
+            )
+            .collect();
+        expected_keys.sort();
+        assert_eq!(keys, expected_keys);
         let (zip, content_type) = store
             .object(
                 "artefacts",
@@ -1386,19 +1415,17 @@ mod tests {
 
         let manifest = stage(&store, &request, &mut std::io::sink()).await.unwrap();
 
-        assert_eq!(
-            manifest.rewritten_parameters(CORE_TEMPLATE),
-            [
-                "CodeBucket",
-                "FunctionArchitecture",
-                "NamePrefix",
-                "StudioDomainCodeKey",
-                "StudioUserProfileCodeKey",
-                "LakeFormationGrantCodeKey",
-                "StudioPresignedUrlCodeKey",
-                "StudioCleanupCodeKey",
-            ]
-        );
+        // the bucket, the architecture, the prefix, then each function's code key, in the
+        // workspace's order of the functions
+        let code_keys: Vec<String> = functions(&workspace_root())
+            .unwrap()
+            .into_iter()
+            .map(|f| f.code_key_parameter)
+            .collect();
+        let mut expected = vec!["CodeBucket", "FunctionArchitecture", "NamePrefix"];
+        expected.extend(code_keys.iter().map(String::as_str));
+        assert!(code_keys.contains(&"StudioDomainCodeKey".to_owned()));
+        assert_eq!(manifest.rewritten_parameters(CORE_TEMPLATE), expected);
         assert_eq!(
             manifest.rewritten_parameters(PORTFOLIO_TEMPLATE),
             [
@@ -1408,6 +1435,7 @@ mod tests {
                 "StudioDomainTemplateUrl",
                 "StudioUserProfileTemplateUrl",
                 "DataAccessGrantTemplateUrl",
+                "StudioSpaceTemplateUrl",
             ]
         );
         // and the prefix the templates are staged for: core.yaml's default, no product
@@ -1708,23 +1736,27 @@ mod tests {
             .collect()
     }
 
-    /// The SSM parameter names (`/a/b/*` style, `*` at the end only) the launch role of
-    /// `portfolio` may read with `ssm:GetParameters`, its `${CoreNamePrefix}` the template's
-    /// default.
-    fn launch_role_ssm_reads(portfolio: &str) -> Vec<String> {
-        let core_prefix = parameter_attribute(portfolio, CORE_NAME_PREFIX_PARAMETER, "Default")
+    /// The SSM parameter names (`/a/b/*` style, `*` at the end only) the launch role (core's,
+    /// #16) may read with `ssm:GetParameters`, its `${NamePrefix}` the staged default.
+    fn launch_role_ssm_reads(core: &str) -> Vec<String> {
+        let core_prefix = parameter_attribute(core, NAME_PREFIX_PARAMETER, "Default")
             .unwrap()
             .unwrap();
-        let lines: Vec<&str> = portfolio.lines().collect();
-        let action = lines
+        let lines: Vec<&str> = core.lines().collect();
+        let role = lines
             .iter()
-            .position(|l| {
-                matches!(
-                    l.trim(),
-                    "- ssm:GetParameters" | "Action: ssm:GetParameters"
-                )
-            })
-            .expect("the launch role reads SSM parameters");
+            .position(|l| l.trim() == "LaunchRole:")
+            .expect("core.yaml has the launch role");
+        let action = role
+            + lines[role..]
+                .iter()
+                .position(|l| {
+                    matches!(
+                        l.trim(),
+                        "- ssm:GetParameters" | "Action: ssm:GetParameters"
+                    )
+                })
+                .expect("the launch role reads SSM parameters");
         let resources: Vec<String> = lines[action..]
             .iter()
             .find_map(|l| l.trim().strip_prefix("Resource: !Sub "))
@@ -1733,7 +1765,7 @@ mod tests {
                 arn.split_once(":parameter")
                     .unwrap_or_else(|| panic!("{arn}"))
                     .1
-                    .replace("${CoreNamePrefix}", &core_prefix)
+                    .replace("${NamePrefix}", &core_prefix)
             })
             .collect();
         assert!(!resources.is_empty());
@@ -1775,8 +1807,7 @@ mod tests {
                 "{published:?}"
             );
             // and every SSM parameter a staged product template reads is one of those
-            let portfolio = staged(PORTFOLIO_TEMPLATE);
-            let readable = launch_role_ssm_reads(&portfolio);
+            let readable = launch_role_ssm_reads(&core);
             for (file, _) in PRODUCT_TEMPLATES {
                 let defaults = ssm_typed_defaults(&staged(file));
                 assert!(!defaults.is_empty(), "{file}");
@@ -1786,7 +1817,7 @@ mod tests {
                         "{file}: {name} reads {default}, which the core stack does not publish \
                          ({published:?})"
                     );
-                    // and the launch role, whose CoreNamePrefix is that prefix, may read it
+                    // and the launch role, whose NamePrefix is that prefix, may read it
                     assert!(
                         readable.iter().any(|r| covered_by(&default, r)),
                         "{file}: {name} reads {default}; the launch role reads {readable:?}"

@@ -219,6 +219,57 @@ pub trait PortfolioShares: Send + Sync {
     /// `EnableAWSOrganizationsAccess` (management account only).
     fn enable_organizations_access(&self)
     -> impl Future<Output = Result<(), ShareApiError>> + Send;
+
+    /// The sharer's `DescribePortfolioShares --type ORGANIZATION_MEMBER_ACCOUNT` (every page):
+    /// the organisation's member accounts the portfolio's shares reach, and whether each has
+    /// accepted (imported) it.
+    fn member_accounts(
+        &self,
+        portfolio_id: &str,
+    ) -> impl Future<Output = Result<Vec<MemberAccountShare>, ShareApiError>> + Send;
+}
+
+/// One member account a portfolio is shared with through AWS Organizations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberAccountShare {
+    /// The account id.
+    pub account_id: String,
+    /// `Accepted`: the account imported the portfolio.
+    pub accepted: bool,
+}
+
+/// Reports which member accounts have accepted the portfolio (the sharer's
+/// `ORGANIZATION_MEMBER_ACCOUNT` listing) and returns the listing: a member account's Service
+/// Catalog administrator accepts it (`AcceptPortfolioShare --portfolio-share-type
+/// AWS_ORGANIZATIONS`) before its users can launch.
+pub async fn report_acceptance<P: PortfolioShares>(
+    shares: &P,
+    portfolio_id: &str,
+    reporter: &mut dyn DeployReporter,
+) -> Result<Vec<MemberAccountShare>, ShareError> {
+    let members = shares.member_accounts(portfolio_id).await?;
+    let (accepted, waiting): (Vec<_>, Vec<_>) = members.iter().partition(|m| m.accepted);
+    reporter.note(&format!(
+        "portfolio {portfolio_id}: {} of {} member accounts have accepted the share",
+        accepted.len(),
+        members.len()
+    ));
+    for member in &members {
+        let state = if member.accepted {
+            "accepted"
+        } else {
+            "not accepted yet"
+        };
+        reporter.note(&format!("  {}  {state}", member.account_id));
+    }
+    if !waiting.is_empty() {
+        reporter.note(
+            "  an account that has not accepted: its Service Catalog administrator runs `aws \
+             servicecatalog accept-portfolio-share --portfolio-share-type AWS_ORGANIZATIONS \
+             --portfolio-id <id>` there",
+        );
+    }
+    Ok(members)
 }
 
 /// Service Catalog's `AccessStatus` of portfolio sharing through AWS Organizations.
@@ -531,6 +582,8 @@ mod tests {
         refuse_enable: Option<ShareApiError>,
         /// The Organizations access and share calls, in order.
         calls: Mutex<Vec<&'static str>>,
+        /// The ORGANIZATION_MEMBER_ACCOUNT listing.
+        members: Vec<MemberAccountShare>,
     }
 
     impl FakeShares {
@@ -603,6 +656,13 @@ mod tests {
                 Some(error) => Err(error.clone()),
                 None => Ok(()),
             }
+        }
+
+        async fn member_accounts(
+            &self,
+            _portfolio_id: &str,
+        ) -> Result<Vec<MemberAccountShare>, ShareApiError> {
+            Ok(self.members.clone())
         }
 
         async fn share_status(&self, _token: &str) -> Result<ShareStatus, ShareApiError> {
@@ -994,5 +1054,32 @@ mod tests {
         assert!(error.to_string().contains("still UNDER_CHANGE"), "{error}");
         assert!(!shares.calls().contains(&"EnableAWSOrganizationsAccess"));
         assert!(shares.created.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn acceptance_names_each_member_account_and_how_to_accept() {
+        let member = |id: &str, accepted| MemberAccountShare {
+            account_id: id.into(),
+            accepted,
+        };
+        let shares = FakeShares {
+            members: vec![member("111111111111", true), member("222222222222", false)],
+            ..FakeShares::default()
+        };
+        let mut reporter = RecordingReporter::default();
+
+        let members = report_acceptance(&shares, "port-1", &mut reporter)
+            .await
+            .unwrap();
+
+        assert_eq!(members.len(), 2);
+        let notes = reporter.notes.join("\n");
+        assert!(
+            notes.contains("1 of 2 member accounts have accepted"),
+            "{notes}"
+        );
+        assert!(notes.contains("111111111111  accepted"), "{notes}");
+        assert!(notes.contains("222222222222  not accepted yet"), "{notes}");
+        assert!(notes.contains("accept-portfolio-share"), "{notes}");
     }
 }

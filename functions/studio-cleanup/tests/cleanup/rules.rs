@@ -383,6 +383,30 @@ async fn a_dry_run_reports_what_it_would_do_and_changes_nothing() -> TestResult 
         "{calls:?}"
     );
     assert_all_still_running(&world, &domain, &notebook, &endpoint, &product).await?;
+    // One report event of the run, counts only, marked as a dry run (issue #16).
+    assert!(world.published_events().await?.is_empty());
+    let reports = world.published_reports().await?;
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let detail = &reports[0]["Detail"];
+    assert_eq!(detail["dryRun"], true);
+    assert_eq!(detail["run"], report.started_at.as_str());
+    assert_eq!(detail["estimatedHourlyCostStopped"], 0.0);
+    let would_act: u64 = detail["rules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["acted"].as_u64())
+        .sum();
+    assert_eq!(would_act, 4);
+    let text = reports[0].to_string();
+    for name in [
+        idle.as_str(),
+        notebook.as_str(),
+        endpoint.as_str(),
+        domain.as_str(),
+    ] {
+        assert!(!text.contains(name), "{name} in {text}");
+    }
     // The report is also the run's last log line, as JSON.
     let line = world
         .lambda

@@ -542,6 +542,8 @@ pub(super) async fn walk(
             ];
             if user == "alice" {
                 parameters.push(("IdleTimeoutInMinutes", "90"));
+                // Her JupyterLab space's work goes with it when the product is terminated.
+                parameters.push(("DeleteSpaceData", "true"));
             }
             if user == "bob" {
                 parameters.extend([

@@ -16,7 +16,16 @@
 //!   execution role's `studio-catalog:user-profile` tag checked), `sagemaker:DescribeDomain`
 //!   and `UpdateUserProfile` (an update that drops `ExecutionRoleArn`: back to the domain's
 //!   default role), `DeleteTags`, `DeleteApp` (a delete of a profile with an app);
+//! - space function: every grant — `lambda:InvokeFunction` (its create handed on),
+//!   `sagemaker:DescribeUserProfile` (the owner checked), `DescribeDomain` (the EBS maximum),
+//!   `CreateSpace` and `AddTags` (created with its tags), `DescribeSpace`, `ListTags`,
+//!   `DeleteTags` and `UpdateSpace` (an update in place), `ListApps`, `DeleteApp` and
+//!   `DeleteSpace` (a delete with `DeleteSpaceData=true` and an app running);
 //! - grant function: `lambda:InvokeFunction` (waiting for IAM to know the principal, handed on);
+//! - lifecycle config function: every grant (`ListStudioLifecycleConfigs`, `CreateStudioLifecycleConfig`
+//!   with `AddTags`, `ListTags`, `DeleteStudioLifecycleConfig`, `lambda:InvokeFunction`; and, for a
+//!   refused delete naming what lists the config, `ListDomains`/`DescribeDomain`,
+//!   `ListUserProfiles`/`DescribeUserProfile`, `ListSpaces`/`DescribeSpace`);
 //! - cleanup function, over two runs a grace period apart (issue #15: warn, then act):
 //!   `sagemaker:DescribeDomain` (`CleanupDomainIds`), `ListUserProfiles`, `DescribeUserProfile`,
 //!   `ListSpaces`, `DescribeSpace`, `UpdateSpace` (a space's idle shutdown beyond the maximum,
@@ -431,6 +440,224 @@ async fn deploy(
         .collect())
 }
 
+/// 3c. `Custom::StudioLifecycleConfig` under its core role: a stack of a config and a profile
+/// (erin) that lists its ARN (`Fn::GetAtt`), whose create is handed on (the Timeout shortened to
+/// 1 s: the version made, the retiring step in a new invocation); two edits (a new version each;
+/// the first old version kept while erin lists it, retired by the second); the stack deleted
+/// (erin first, then every version). Then a config alone, listed by a profile the admin made:
+/// its delete is refused naming that profile (every domain, profile and space read to name it),
+/// and succeeds once the profile lists it no more.
+async fn lifecycle_config_paths(
+    aws: &AwsEmulator,
+    stacks: &Stacks,
+    config_token: &str,
+    profile_token: &str,
+    domain_id: &str,
+) -> TestResult {
+    let config_role = role_of(aws, config_token).await?;
+    let template = |script: &str, tags: Value| {
+        json!({
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Resources": {
+                "LabSetup": {"Type": "Custom::StudioLifecycleConfig", "Properties": {
+                    "ServiceToken": config_token,
+                    "StudioLifecycleConfigName": "claims-lab-setup",
+                    "StudioLifecycleConfigContent": aws_smithy_types::base64::encode(script),
+                    "StudioLifecycleConfigAppType": "JupyterLab",
+                    "Tags": tags
+                }},
+                "Erin": {"Type": "Custom::StudioUserProfile", "Properties": {
+                    "ServiceToken": profile_token,
+                    "DomainId": domain_id,
+                    "UserProfileName": "erin",
+                    "UserSettings": {"JupyterLabAppSettings": {"LifecycleConfigArns": [
+                        {"Fn::GetAtt": ["LabSetup", "StudioLifecycleConfigArn"]}
+                    ]}}
+                }}
+            }
+        })
+    };
+    let listed_by_erin = async || -> TestResult<String> {
+        let erin = aws
+            .sagemaker(
+                "DescribeUserProfile",
+                &json!({"DomainId": domain_id, "UserProfileName": "erin"}),
+            )
+            .await?;
+        Ok(
+            erin["UserSettings"]["JupyterLabAppSettings"]["LifecycleConfigArns"][0]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    };
+    let exists = async |arn: &str| -> TestResult<bool> {
+        let name = arn.rsplit('/').next().unwrap_or_default();
+        match aws
+            .sagemaker(
+                "DescribeStudioLifecycleConfig",
+                &json!({"StudioLifecycleConfigName": name}),
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(error) if error.aws_error_type() == Some("ResourceNotFound") => Ok(false),
+            Err(error) => Err(error.into()),
+        }
+    };
+    let team = json!([{"Key": "team", "Value": "claims"}]);
+    let from = decisions_now(aws).await?;
+    set_timeout(aws, config_token, 1).await?;
+    let stack = stacks
+        .create(
+            "function-roles-lifecycle-config",
+            &template("pip install jupyterlab-git", team.clone()),
+        )
+        .await?;
+    let v1 = listed_by_erin().await?;
+    assert!(exists(&v1).await?, "erin lists the first version, {v1}");
+    assert_allowed(
+        aws,
+        from,
+        &config_role,
+        &[
+            "sagemaker:ListStudioLifecycleConfigs",
+            "sagemaker:CreateStudioLifecycleConfig",
+            "sagemaker:AddTags",
+            "sagemaker:ListTags",
+            "lambda:InvokeFunction",
+        ],
+        "lifecycle config create handed on",
+    )
+    .await?;
+    set_timeout(aws, config_token, 900).await?;
+    stacks
+        .update(
+            &stack,
+            &template("pip install jupyterlab-git jupyterlab-lsp", team.clone()),
+        )
+        .await?;
+    let v2 = listed_by_erin().await?;
+    assert_ne!(v2, v1, "CloudFormation moved erin to the new version");
+    assert!(
+        exists(&v1).await?,
+        "the first version is kept: erin listed it when it was replaced"
+    );
+    let from = decisions_now(aws).await?;
+    stacks
+        .update(
+            &stack,
+            &template(
+                "pip install jupyterlab-git jupyterlab-lsp",
+                json!([{"Key": "team", "Value": "claims"}, {"Key": "owner", "Value": "erin"}]),
+            ),
+        )
+        .await?;
+    let v3 = listed_by_erin().await?;
+    assert!(
+        !exists(&v1).await? && exists(&v2).await? && exists(&v3).await?,
+        "v1 retired"
+    );
+    assert_allowed(
+        aws,
+        from,
+        &config_role,
+        &["sagemaker:DeleteStudioLifecycleConfig"],
+        "retired",
+    )
+    .await?;
+    stacks.delete(&stack).await?;
+    assert!(
+        !exists(&v2).await? && !exists(&v3).await?,
+        "the stack's delete took every version"
+    );
+
+    // A config alone, listed by a profile the admin made (and a space in the domain, so that
+    // every kind of settings is read when the refusal names what lists it).
+    let alone = json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {"Resource": {"Type": "Custom::StudioLifecycleConfig", "Properties": {
+            "ServiceToken": config_token,
+            "StudioLifecycleConfigName": "claims-kernel-setup",
+            "StudioLifecycleConfigContent": aws_smithy_types::base64::encode("pip install pandas"),
+            "StudioLifecycleConfigAppType": "JupyterLab"
+        }}},
+        "Outputs": {"Arn": {"Value": {"Fn::GetAtt": ["Resource", "StudioLifecycleConfigArn"]}}}
+    });
+    let alone_stack = stacks
+        .create("function-roles-lifecycle-config-alone", &alone)
+        .await?;
+    let described = stacks
+        .cfn
+        .describe_stacks()
+        .stack_name(&alone_stack)
+        .send()
+        .await?;
+    let arn = described
+        .stacks()
+        .first()
+        .and_then(|s| s.outputs().first())
+        .and_then(|o| o.output_value())
+        .ok_or("the config stack has no output")?
+        .to_owned();
+    let grace = json!({"DomainId": domain_id, "UserProfileName": "grace",
+        "UserSettings": {"JupyterLabAppSettings": {"LifecycleConfigArns": [arn]}}});
+    aws.sagemaker("CreateUserProfile", &grace).await?;
+    let grace_key = json!({"DomainId": domain_id, "UserProfileName": "grace"});
+    wait_status(aws, "DescribeUserProfile", &grace_key, &["InService"]).await?;
+    let grace_lab = json!({"DomainId": domain_id, "SpaceName": "grace-lab",
+        "OwnershipSettings": {"OwnerUserProfileName": "grace"},
+        "SpaceSharingSettings": {"SharingType": "Private"},
+        "SpaceSettings": {"AppType": "JupyterLab"}});
+    aws.sagemaker("CreateSpace", &grace_lab).await?;
+    let from = decisions_now(aws).await?;
+    stacks
+        .cfn
+        .delete_stack()
+        .stack_name(&alone_stack)
+        .send()
+        .await?;
+    let (status, reasons) = stacks.settled(&alone_stack).await?;
+    assert_eq!(status, StackStatus::DeleteFailed, "{reasons:#?}");
+    assert!(
+        reasons.iter().any(|r| r.contains(&format!(
+            "listed by user profile grace of domain {domain_id}"
+        ))),
+        "{reasons:#?}"
+    );
+    assert_allowed(
+        aws,
+        from,
+        &config_role,
+        &[
+            "sagemaker:ListDomains",
+            "sagemaker:DescribeDomain",
+            "sagemaker:ListUserProfiles",
+            "sagemaker:DescribeUserProfile",
+            "sagemaker:ListSpaces",
+            "sagemaker:DescribeSpace",
+        ],
+        "lifecycle config delete refused, naming what lists it",
+    )
+    .await?;
+    aws.sagemaker(
+        "UpdateUserProfile",
+        &json!({"DomainId": domain_id, "UserProfileName": "grace",
+            "UserSettings": {"JupyterLabAppSettings": {"LifecycleConfigArns": []}}}),
+    )
+    .await?;
+    wait_status(aws, "DescribeUserProfile", &grace_key, &["InService"]).await?;
+    stacks.delete(&alone_stack).await?;
+    assert!(!exists(&arn).await?, "deleted once nothing lists it");
+    let space_key = json!({"DomainId": domain_id, "SpaceName": "grace-lab"});
+    wait_status(aws, "DescribeSpace", &space_key, &["InService"]).await?;
+    aws.sagemaker("DeleteSpace", &space_key).await?;
+    wait_status(aws, "DescribeSpace", &space_key, &["gone"]).await?;
+    aws.sagemaker("DeleteUserProfile", &grace_key).await?;
+    wait_status(aws, "DescribeUserProfile", &grace_key, &["gone"]).await?;
+    Ok(())
+}
+
 #[allow(
     clippy::too_many_lines,
     reason = "one deploy and one emulator for every path: the steps read in order"
@@ -441,6 +668,8 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
         "studio-catalog-deploy",
         "studio-domain",
         "studio-user-profile",
+        "studio-space",
+        "studio-lifecycle-config",
         "lakeformation-grant",
         "studio-cleanup",
         "studio-presigned-url",
@@ -479,6 +708,8 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
     let cleanup_function = output("StudioCleanupFunctionArn")?;
     let domain_role = role_of(&aws, &domain_token).await?;
     let profile_role = role_of(&aws, &profile_token).await?;
+    let space_token = output("StudioSpaceServiceToken")?;
+    let space_role = role_of(&aws, &space_token).await?;
     let cleanup_role = role_of(&aws, &cleanup_function).await?;
     let grant_token = output("LakeFormationGrantServiceToken")?;
     let grant_role_name = role_of(&aws, &grant_token).await?;
@@ -517,6 +748,8 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
             "DefaultExecutionRoleArn": product_role_arn(DEFAULT_EXECUTION_ROLE),
             "DefaultUserSettings": {"ExecutionRole": product_role_arn(DEFAULT_EXECUTION_ROLE)},
             "DeleteUserProfiles": "true",
+            // dave's JupyterLab space (and its EBS volume) goes with the domain.
+            "DeleteSpaceData": "true",
             "Tags": tags
         })
     };
@@ -724,6 +957,128 @@ async fn each_function_path_runs_under_its_core_role() -> TestResult {
     .await?;
 
     mark("3. profile created, updated, deleted");
+    // 3b. A private JupyterLab space of frank's (a profile the admin made), created with its
+    //     volume sized and two tags, its create handed on; renamed and one tag dropped in place;
+    //     deleted with an app running and DeleteSpaceData=true.
+    let frank = json!({"DomainId": domain_id, "UserProfileName": "frank"});
+    aws.sagemaker("CreateUserProfile", &frank).await?;
+    wait_status(&aws, "DescribeUserProfile", &frank, &["InService"]).await?;
+    let space_properties = |display_name: &str, tags: Value| {
+        json!({
+            "ServiceToken": space_token,
+            "DomainId": domain_id,
+            "SpaceName": "frank-lab",
+            "SpaceDisplayName": display_name,
+            "OwnershipSettings": {"OwnerUserProfileName": "frank"},
+            "SpaceSharingSettings": {"SharingType": "Private"},
+            "SpaceSettings": {"AppType": "JupyterLab",
+                "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": "10"}}},
+            "DeleteSpaceData": "true",
+            "Tags": tags
+        })
+    };
+    let from = decisions_now(&aws).await?;
+    set_timeout(&aws, &space_token, 4).await?;
+    aws.configure(&json!({"transitions": {"sagemaker::studio-space": 3.0}}))
+        .await?;
+    let space_stack = stacks
+        .create(
+            "function-roles-space",
+            &custom_resource(
+                "Custom::StudioSpace",
+                &space_properties(
+                    "Frank's lab",
+                    json!([{"Key": "team", "Value": "claims"}, {"Key": "project", "Value": "p7"}]),
+                ),
+            ),
+        )
+        .await?;
+    let frank_space = json!({"DomainId": domain_id, "SpaceName": "frank-lab"});
+    assert_eq!(
+        sagemaker_status(&aws, "DescribeSpace", &frank_space).await?,
+        "InService"
+    );
+    assert_allowed(
+        &aws,
+        from,
+        &space_role,
+        &[
+            "sagemaker:DescribeUserProfile",
+            "sagemaker:DescribeDomain",
+            "sagemaker:CreateSpace",
+            "sagemaker:DescribeSpace",
+            "lambda:InvokeFunction",
+        ],
+        "space create handed on",
+    )
+    .await?;
+    set_timeout(&aws, &space_token, 900).await?;
+    aws.configure(&json!({"transitions": {"sagemaker::studio-space": 0.5}}))
+        .await?;
+    let from = decisions_now(&aws).await?;
+    stacks
+        .update(
+            &space_stack,
+            &custom_resource(
+                "Custom::StudioSpace",
+                &space_properties("Frank's models", json!([{"Key": "team", "Value": "risk"}])),
+            ),
+        )
+        .await?;
+    let space = aws.sagemaker("DescribeSpace", &frank_space).await?;
+    assert_eq!(space["SpaceDisplayName"], "Frank's models", "{space}");
+    let space_arn = space["SpaceArn"].as_str().unwrap_or_default().to_owned();
+    let tags = aws.sagemaker_tags(&space_arn).await?;
+    assert!(
+        tags.iter().any(|(k, v)| k == "team" && v == "risk")
+            && !tags.iter().any(|(k, _)| k == "project"),
+        "frank-lab's tags after the update: {tags:?}"
+    );
+    assert_allowed(
+        &aws,
+        from,
+        &space_role,
+        &[
+            "sagemaker:ListTags",
+            "sagemaker:AddTags",
+            "sagemaker:DeleteTags",
+            "sagemaker:UpdateSpace",
+        ],
+        "space update in place",
+    )
+    .await?;
+    let frank_app = json!({"DomainId": domain_id, "SpaceName": "frank-lab",
+        "AppType": "JupyterLab", "AppName": "default"});
+    aws.sagemaker("CreateApp", &frank_app).await?;
+    wait_status(&aws, "DescribeApp", &frank_app, &["InService"]).await?;
+    let from = decisions_now(&aws).await?;
+    stacks.delete(&space_stack).await?;
+    assert_eq!(
+        sagemaker_status(&aws, "DescribeSpace", &frank_space).await?,
+        "gone"
+    );
+    assert_allowed(
+        &aws,
+        from,
+        &space_role,
+        &[
+            "sagemaker:ListApps",
+            "sagemaker:DeleteApp",
+            "sagemaker:DeleteSpace",
+        ],
+        "space delete with an app and DeleteSpaceData",
+    )
+    .await?;
+    mark("3b. space created, updated, deleted");
+    lifecycle_config_paths(
+        &aws,
+        &stacks,
+        &output("StudioLifecycleConfigServiceToken")?,
+        &profile_token,
+        &domain_id,
+    )
+    .await?;
+    mark("3c. lifecycle config versioned, retired, delete refused then done");
     // A grant to a role IAM does not know yet (Lake Formation: "Invalid principal"): the grant
     // function waits for IAM; with its Timeout shortened to 3 s the wait outlasts one
     // invocation and it hands on to itself. The role is created once the hand-on is in the

@@ -24,6 +24,7 @@ use studio_catalog_harness::emulator::AwsEmulator;
 use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda};
 use studio_catalog_harness::servicecatalog;
 use studio_cleanup::Report;
+use studio_cleanup::notices::DETAIL_TYPE_REPORT;
 
 pub(crate) const BINARY: &str = env!("CARGO_BIN_EXE_studio-cleanup");
 pub(crate) const FUNCTION: &str = "studio-cleanup";
@@ -138,9 +139,19 @@ impl CleanupUnderTest {
         self.invoke(scheduler_event()).await
     }
 
-    /// The events the function published (the emulator's record of PutEvents), by its source.
+    /// The warnings and actions the function published (the emulator's record of PutEvents, by
+    /// its source; the run reports apart: [`Self::published_reports`]).
     pub(crate) async fn published_events(&self) -> Result<Vec<Value>, Box<dyn std::error::Error>> {
-        Ok(cleanup::published_events(&self.aws, None).await?)
+        let events = cleanup::published_events(&self.aws, None).await?;
+        Ok(events
+            .into_iter()
+            .filter(|e| e["DetailType"] != DETAIL_TYPE_REPORT)
+            .collect())
+    }
+
+    /// The run reports the bus received (`Studio Cleanup Report`), oldest first.
+    pub(crate) async fn published_reports(&self) -> Result<Vec<Value>, Box<dyn std::error::Error>> {
+        Ok(cleanup::published_events(&self.aws, Some(DETAIL_TYPE_REPORT)).await?)
     }
 
     /// The tags of `arn`, as a map.
