@@ -816,6 +816,20 @@ def deploy_launch_role(endpoint: str, core_prefix: str, role_prefix: str, bucket
     return stack
 
 
+def wait_for_stack_set_operation(cfn: Any, stack_set: str, operation_id: str,
+                                 timeout: float = 60.0) -> dict[str, Any]:
+    """The StackSet operation ``operation_id`` once it is no longer ``RUNNING`` or ``QUEUED``
+    (DescribeStackSetOperation), within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        operation = cfn.describe_stack_set_operation(
+            StackSetName=stack_set, OperationId=operation_id)["StackSetOperation"]
+        if operation["Status"] not in ("RUNNING", "QUEUED"):
+            return dict(operation)
+        assert time.monotonic() < deadline, f"operation still {operation['Status']}"
+        time.sleep(0.05)
+
+
 def rust_binary(name: str) -> str:
     """The path of the workspace's debug build of the binary ``name``, wherever Cargo puts its
     output: ``$STUDIO_CATALOG_BIN_DIR/<name>`` when set, else ``<target dir>/debug/<name>``

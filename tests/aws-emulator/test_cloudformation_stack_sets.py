@@ -33,6 +33,7 @@ from emulator_client import (
     role_session,
     signed_client,
     unique,
+    wait_for_stack_set_operation,
 )
 
 pytestmark = pytest.mark.transition_seconds(0.05)
@@ -106,17 +107,6 @@ def member_client(endpoint: str, account: str, service: str, region: str) -> Any
     return SESSION_GUARD.register(made)
 
 
-def wait_operation(cfn: Any, name: str, operation_id: str, timeout: float = 60.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        op = cfn.describe_stack_set_operation(StackSetName=name, OperationId=operation_id)[
-            "StackSetOperation"]
-        if op["Status"] not in ("RUNNING", "QUEUED"):
-            return op
-        assert time.monotonic() < deadline, f"operation still {op['Status']}"
-        time.sleep(0.05)
-
-
 def results(cfn: Any, name: str, operation_id: str) -> dict[tuple[str, str], dict[str, Any]]:
     summaries = cfn.list_stack_set_operation_results(StackSetName=name, OperationId=operation_id)[
         "Summaries"]
@@ -141,7 +131,7 @@ def deploy(cfn: Any, name: str, ous: list[str], regions: list[str] = REGIONS, **
     operation_id = cfn.create_stack_instances(
         StackSetName=name, DeploymentTargets={"OrganizationalUnitIds": ous}, Regions=regions, **extra
     )["OperationId"]
-    return wait_operation(cfn, name, operation_id)
+    return wait_for_stack_set_operation(cfn, name, operation_id)
 
 
 def test_service_managed_stack_set_refused_until_trusted_access(cfn: Any, org: dict[str, Any]) -> None:
@@ -216,7 +206,7 @@ def test_one_operation_at_a_time_per_stack_set(cfn: Any, activated: dict[str, An
             StackSetName=name, DeploymentTargets={"OrganizationalUnitIds": [activated["b"]]},
             Regions=REGIONS)
     assert error(busy)[0] == "OperationInProgressException"
-    assert wait_operation(cfn, name, first)["Status"] == "SUCCEEDED"
+    assert wait_for_stack_set_operation(cfn, name, first)["Status"] == "SUCCEEDED"
 
 
 def test_failure_within_the_tolerance_succeeds_with_the_instance_outdated(
@@ -279,7 +269,7 @@ def test_account_filter_difference_leaves_the_listed_accounts_out(cfn: Any, acti
         StackSetName=name, Regions=["us-east-1"],
         DeploymentTargets={"OrganizationalUnitIds": [activated["a"]], "Accounts": [accounts[1]],
                            "AccountFilterType": "DIFFERENCE"})["OperationId"]
-    assert wait_operation(cfn, name, operation_id)["Status"] == "SUCCEEDED"
+    assert wait_for_stack_set_operation(cfn, name, operation_id)["Status"] == "SUCCEEDED"
     assert sorted(a for a, _ in instances(cfn, name)) == [accounts[0], accounts[2]]
 
 
@@ -291,8 +281,8 @@ def test_managed_execution_queues_a_second_operation(cfn: Any, activated: dict[s
     second = cfn.create_stack_instances(
         StackSetName=name, DeploymentTargets={"OrganizationalUnitIds": [activated["b"]]},
         Regions=["us-east-1"])["OperationId"]
-    assert wait_operation(cfn, name, first)["Status"] == "SUCCEEDED"
-    assert wait_operation(cfn, name, second)["Status"] == "SUCCEEDED"
+    assert wait_for_stack_set_operation(cfn, name, first)["Status"] == "SUCCEEDED"
+    assert wait_for_stack_set_operation(cfn, name, second)["Status"] == "SUCCEEDED"
     assert {a for a, _ in instances(cfn, name)} == set(activated["a_accounts"] + activated["b_accounts"])
 
 
@@ -323,7 +313,7 @@ def test_auto_deployment_follows_accounts_into_and_out_of_the_target_ou(
     organizations.move_account(AccountId=joiner, SourceParentId=org["root"], DestinationParentId=org["c"])
     for name in (retained, deleted):
         ops = cfn.list_stack_set_operations(StackSetName=name)["Summaries"]
-        wait_operation(cfn, name, ops[0]["OperationId"])
+        wait_for_stack_set_operation(cfn, name, ops[0]["OperationId"])
         found = instances(cfn, name)
         assert set(found) == {(joiner, r) for r in REGIONS}
         assert all(i["Status"] == "CURRENT" for i in found.values())
@@ -333,7 +323,7 @@ def test_auto_deployment_follows_accounts_into_and_out_of_the_target_ou(
     for name in (retained, deleted):
         ops = cfn.list_stack_set_operations(StackSetName=name)["Summaries"]
         assert ops[0]["Action"] == "DELETE"
-        assert wait_operation(cfn, name, ops[0]["OperationId"])["Status"] == "SUCCEEDED"
+        assert wait_for_stack_set_operation(cfn, name, ops[0]["OperationId"])["Status"] == "SUCCEEDED"
         assert instances(cfn, name) == {}
     member_cfn = member_client(endpoint, joiner, "cloudformation", "us-east-1")
     assert member_cfn.describe_stacks(StackName=keep_stack)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
@@ -352,14 +342,14 @@ def test_update_stack_set_updates_every_instance_keeping_parameter_overrides(
                                               "Accounts": [special], "AccountFilterType": "INTERSECTION"},
         Regions=["us-east-1"], ParameterOverrides=[{"ParameterKey": "Value", "ParameterValue": "special"}],
     )["OperationId"]
-    assert wait_operation(cfn, name, operation_id)["Status"] == "SUCCEEDED"
+    assert wait_for_stack_set_operation(cfn, name, operation_id)["Status"] == "SUCCEEDED"
     operation_id = cfn.update_stack_set(
         StackSetName=name, TemplateBody=template(),
         Parameters=[{"ParameterKey": "Name", "UsePreviousValue": True},
                     {"ParameterKey": "Value", "ParameterValue": "v2"}],
         OperationPreferences={"MaxConcurrentPercentage": 100, "FailureTolerancePercentage": 100},
     )["OperationId"]
-    assert wait_operation(cfn, name, operation_id)["Status"] == "SUCCEEDED"
+    assert wait_for_stack_set_operation(cfn, name, operation_id)["Status"] == "SUCCEEDED"
     values = {
         account: member_client(endpoint, account, "ssm", "us-east-1").get_parameter(
             Name="/suite/upd")["Parameter"]["Value"]
@@ -386,7 +376,7 @@ def test_delete_stack_set_refused_while_instances_exist_and_retain_stacks_keeps_
         operation_id = cfn.delete_stack_instances(
             StackSetName=name, DeploymentTargets={"OrganizationalUnitIds": [org["b"]]},
             Regions=[region], RetainStacks=retain)["OperationId"]
-        assert wait_operation(cfn, name, operation_id)["Status"] == "SUCCEEDED"
+        assert wait_for_stack_set_operation(cfn, name, operation_id)["Status"] == "SUCCEEDED"
     assert instances(cfn, name) == {}
     assert member_client(endpoint, account, "ssm", "us-east-1").get_parameter(
         Name="/suite/del")["Parameter"]["Value"] == "v1"
@@ -460,7 +450,7 @@ def test_stack_set_operations_are_authorised_on_the_stack_set_and_its_target_reg
     operation_id = operator.create_stack_instances(
         StackSetName=name, DeploymentTargets={"OrganizationalUnitIds": [activated["c"]]},
         Regions=["us-east-1"])["OperationId"]
-    assert wait_operation(cfn, name, operation_id)["Status"] == "SUCCEEDED"
+    assert wait_for_stack_set_operation(cfn, name, operation_id)["Status"] == "SUCCEEDED"
 
 
 def test_self_managed_instances_run_as_the_target_accounts_execution_role(
@@ -469,7 +459,7 @@ def test_self_managed_instances_run_as_the_target_accounts_execution_role(
     account = activated["b_accounts"][0]
     name = unique("self")
     cfn.create_stack_set(StackSetName=name, TemplateBody=template())
-    op = wait_operation(cfn, name, cfn.create_stack_instances(
+    op = wait_for_stack_set_operation(cfn, name, cfn.create_stack_instances(
         StackSetName=name, Accounts=[account], Regions=["us-east-1"])["OperationId"])
     assert op["Status"] == "FAILED"
     assert instances(cfn, name)[(account, "us-east-1")]["StatusReason"] == (
@@ -482,7 +472,7 @@ def test_self_managed_instances_run_as_the_target_accounts_execution_role(
     operation_id = cfn.update_stack_instances(StackSetName=name, Accounts=[account], Regions=["us-east-1"])[
         "OperationId"]
     # the role may do nothing yet: the stack's SSM parameter is refused, as IAM decides for that role
-    assert wait_operation(cfn, name, operation_id)["Status"] == "FAILED"
+    assert wait_for_stack_set_operation(cfn, name, operation_id)["Status"] == "FAILED"
     reason = instances(cfn, name)[(account, "us-east-1")]["StatusReason"]
     assert "AWSCloudFormationStackSetExecutionRole/AWSCloudFormation is not authorized" in reason
     iam.put_role_policy(RoleName="AWSCloudFormationStackSetExecutionRole", PolicyName="ssm",
@@ -491,7 +481,7 @@ def test_self_managed_instances_run_as_the_target_accounts_execution_role(
                                    "ssm:DeleteParameter"])]}))
     operation_id = cfn.update_stack_instances(StackSetName=name, Accounts=[account], Regions=["us-east-1"])[
         "OperationId"]
-    assert wait_operation(cfn, name, operation_id)["Status"] == "SUCCEEDED"
+    assert wait_for_stack_set_operation(cfn, name, operation_id)["Status"] == "SUCCEEDED"
 
 
 def function_template(bucket: str) -> str:
@@ -552,7 +542,7 @@ def test_root_target_is_every_member_account_and_created_accounts_are_auto_deplo
         AccountName=unique("new"), Email=f"{unique('n')}@example.com")["CreateAccountStatus"]["AccountId"]
     newest = cfn.list_stack_set_operations(StackSetName=name)["Summaries"][0]
     assert newest["Action"] == "CREATE"
-    assert wait_operation(cfn, name, newest["OperationId"])["Status"] == "SUCCEEDED"
+    assert wait_for_stack_set_operation(cfn, name, newest["OperationId"])["Status"] == "SUCCEEDED"
     assert instances(cfn, name)[(created, "us-east-1")]["Status"] == "CURRENT"
 
 

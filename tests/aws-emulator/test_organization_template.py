@@ -43,6 +43,7 @@ from emulator_client import (
     rust_binary,
     unique,
     wait_for_stack,
+    wait_for_stack_set_operation,
 )
 
 ROOT = Path(REPOSITORY)
@@ -72,17 +73,6 @@ def member_client(endpoint: str, account: str, service: str, region: str) -> Any
                         config=Config(retries={"mode": "standard", "max_attempts": 1},
                                       read_timeout=120))
     return SESSION_GUARD.register(made)
-
-
-def wait_operation(cfn: Any, name: str, operation_id: str, timeout: float = 300.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        op = cfn.describe_stack_set_operation(StackSetName=name, OperationId=operation_id)[
-            "StackSetOperation"]
-        if op["Status"] not in ("RUNNING", "QUEUED"):
-            return dict(op)
-        assert time.monotonic() < deadline, f"operation still {op['Status']}"
-        time.sleep(0.1)
 
 
 def code_keys() -> list[str]:
@@ -174,7 +164,7 @@ def rollout(endpoint: str) -> dict[str, Any]:
         OperationPreferences={"RegionOrder": REGIONS, "RegionConcurrencyType": "SEQUENTIAL",
                               "MaxConcurrentPercentage": 100, "FailureTolerancePercentage": 0},
     )["OperationId"]
-    done = wait_operation(cfn, stack_set, operation)
+    done = wait_for_stack_set_operation(cfn, stack_set, operation, timeout=300.0)
     if done["Status"] != "SUCCEEDED":
         reasons = [(s["Account"], s["Region"], s.get("StatusReason"))
                    for s in cfn.list_stack_instances(StackSetName=stack_set)["Summaries"]]

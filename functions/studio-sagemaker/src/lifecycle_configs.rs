@@ -96,75 +96,51 @@ fn app_arns<'a>(
         .chain(default.and_then(ResourceSpec::lifecycle_config_arn))
 }
 
+/// The ARNs one app settings member lists (its `LifecycleConfigArns` and its
+/// `DefaultResourceSpec`'s), added to `arns`; the SDK's app settings types differ per shape but
+/// share these two accessors.
+macro_rules! extend_with_app_arns {
+    ($arns:ident, $($app:expr),+ $(,)?) => {
+        $(if let Some(app) = $app {
+            $arns.extend(app_arns(app.lifecycle_config_arns(), app.default_resource_spec()));
+        })+
+    };
+}
+
 /// The config ARNs a domain's `DefaultUserSettings` or a profile's `UserSettings` list.
 pub fn listed_in_user_settings(settings: &UserSettings) -> Vec<&str> {
     let mut arns = Vec::new();
-    if let Some(app) = settings.jupyter_server_app_settings() {
-        arns.extend(app_arns(
-            app.lifecycle_config_arns(),
-            app.default_resource_spec(),
-        ));
-    }
-    if let Some(app) = settings.kernel_gateway_app_settings() {
-        arns.extend(app_arns(
-            app.lifecycle_config_arns(),
-            app.default_resource_spec(),
-        ));
-    }
-    if let Some(app) = settings.jupyter_lab_app_settings() {
-        arns.extend(app_arns(
-            app.lifecycle_config_arns(),
-            app.default_resource_spec(),
-        ));
-    }
-    if let Some(app) = settings.code_editor_app_settings() {
-        arns.extend(app_arns(
-            app.lifecycle_config_arns(),
-            app.default_resource_spec(),
-        ));
-    }
+    extend_with_app_arns!(
+        arns,
+        settings.jupyter_server_app_settings(),
+        settings.kernel_gateway_app_settings(),
+        settings.jupyter_lab_app_settings(),
+        settings.code_editor_app_settings(),
+    );
     arns
 }
 
 /// The config ARNs a domain's `DefaultSpaceSettings` list.
 pub fn listed_in_default_space_settings(settings: &DefaultSpaceSettings) -> Vec<&str> {
     let mut arns = Vec::new();
-    if let Some(app) = settings.jupyter_server_app_settings() {
-        arns.extend(app_arns(
-            app.lifecycle_config_arns(),
-            app.default_resource_spec(),
-        ));
-    }
-    if let Some(app) = settings.kernel_gateway_app_settings() {
-        arns.extend(app_arns(
-            app.lifecycle_config_arns(),
-            app.default_resource_spec(),
-        ));
-    }
-    if let Some(app) = settings.jupyter_lab_app_settings() {
-        arns.extend(app_arns(
-            app.lifecycle_config_arns(),
-            app.default_resource_spec(),
-        ));
-    }
+    extend_with_app_arns!(
+        arns,
+        settings.jupyter_server_app_settings(),
+        settings.kernel_gateway_app_settings(),
+        settings.jupyter_lab_app_settings(),
+    );
     arns
 }
 
 /// The config ARNs a space's `SpaceSettings` list.
 pub fn listed_in_space_settings(settings: &SpaceSettings) -> Vec<&str> {
     let mut arns = Vec::new();
-    if let Some(app) = settings.jupyter_server_app_settings() {
-        arns.extend(app_arns(
-            app.lifecycle_config_arns(),
-            app.default_resource_spec(),
-        ));
-    }
-    if let Some(app) = settings.kernel_gateway_app_settings() {
-        arns.extend(app_arns(
-            app.lifecycle_config_arns(),
-            app.default_resource_spec(),
-        ));
-    }
+    extend_with_app_arns!(
+        arns,
+        settings.jupyter_server_app_settings(),
+        settings.kernel_gateway_app_settings(),
+    );
+    // A space's JupyterLab and Code Editor settings have no LifecycleConfigArns.
     if let Some(app) = settings.jupyter_lab_app_settings() {
         arns.extend(app_arns(&[], app.default_resource_spec()));
     }

@@ -23,11 +23,8 @@ use cfn_custom_resource::properties::{integer, optional_integer, optional_string
 use serde::{Deserialize, Serialize};
 
 use crate::user_settings::{self, AppSettingsProperty, ResourceSpecProperty, enum_value, in_range};
+pub use crate::user_settings::{CodeRepositoryProperty, CustomImageProperty};
 
-/// The most code repositories an app's settings list (`CodeRepositories`, max 10).
-pub const MAX_CODE_REPOSITORIES: usize = 10;
-/// The most custom images of a kernel gateway (`CustomImages`, max 200).
-pub const MAX_CUSTOM_IMAGES: usize = 200;
 /// The most custom file systems of a space (`CustomFileSystems`, max 5).
 pub const MAX_CUSTOM_FILE_SYSTEMS: usize = 5;
 /// `SpaceEbsVolumeSizeInGb`: 5 to 16384.
@@ -87,31 +84,6 @@ pub struct SpaceAppSettingsProperty {
     /// Idle shutdown (JupyterLab, Code Editor).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_lifecycle_management: Option<SpaceAppLifecycleManagementProperty>,
-}
-
-/// `CodeRepository`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct CodeRepositoryProperty {
-    /// `https://…`.
-    pub repository_url: String,
-}
-
-/// `CustomImage`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct CustomImageProperty {
-    /// The SageMaker image's name.
-    pub image_name: String,
-    /// Its version (the latest if left out).
-    #[serde(
-        default,
-        deserialize_with = "optional_integer",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub image_version_number: Option<i32>,
-    /// The app image config.
-    pub app_image_config_name: String,
 }
 
 /// `SpaceAppLifecycleManagement`.
@@ -389,92 +361,22 @@ fn code_repositories(
     path: &str,
     app: &SpaceAppSettingsProperty,
 ) -> Result<Option<Vec<CodeRepository>>, ResourceError> {
-    let Some(repositories) = &app.code_repositories else {
-        return Ok(None);
-    };
-    let path = format!("{path}.CodeRepositories");
-    if repositories.len() > MAX_CODE_REPOSITORIES {
-        return Err(ResourceError::invalid_property(
-            path,
-            format!(
-                "at most {MAX_CODE_REPOSITORIES} repositories, got {}",
-                repositories.len()
-            ),
-        ));
-    }
-    repositories
-        .iter()
-        .enumerate()
-        .map(|(index, repository)| {
-            let url = &repository.repository_url;
-            // `RepositoryUrl`: `https://([.\-_a-zA-Z0-9]+/?){3,1016}`, at most 1024.
-            let valid = url.len() <= 1024
-                && url.strip_prefix("https://").is_some_and(|rest| {
-                    rest.len() >= 3
-                        && rest
-                            .bytes()
-                            .all(|byte| byte.is_ascii_alphanumeric() || b".-_/".contains(&byte))
-                });
-            if !valid {
-                return Err(ResourceError::invalid_property(
-                    format!("{path}[{index}].RepositoryUrl"),
-                    format!("expected an https:// URL of letters, digits and ._-/, got \"{url}\""),
-                ));
-            }
-            Ok(CodeRepository::builder().repository_url(url).build())
+    app.code_repositories
+        .as_deref()
+        .map(|repositories| {
+            user_settings::code_repositories(&format!("{path}.CodeRepositories"), repositories)
         })
-        .collect::<Result<_, _>>()
-        .map(Some)
+        .transpose()
 }
 
 fn custom_images(
     path: &str,
     app: &SpaceAppSettingsProperty,
 ) -> Result<Option<Vec<CustomImage>>, ResourceError> {
-    let Some(images) = &app.custom_images else {
-        return Ok(None);
-    };
-    let path = format!("{path}.CustomImages");
-    if images.len() > MAX_CUSTOM_IMAGES {
-        return Err(ResourceError::invalid_property(
-            path,
-            format!("at most {MAX_CUSTOM_IMAGES} images, got {}", images.len()),
-        ));
-    }
-    images
-        .iter()
-        .enumerate()
-        .map(|(index, image)| {
-            for (field, value) in [
-                ("ImageName", &image.image_name),
-                ("AppImageConfigName", &image.app_image_config_name),
-            ] {
-                if !crate::identifiers::is_studio_name(value) {
-                    return Err(ResourceError::invalid_property(
-                        format!("{path}[{index}].{field}"),
-                        format!(
-                            "must match {}, got \"{value}\"",
-                            crate::identifiers::NAME_RULE
-                        ),
-                    ));
-                }
-            }
-            if let Some(version) = image.image_version_number
-                && version < 0
-            {
-                return Err(ResourceError::invalid_property(
-                    format!("{path}[{index}].ImageVersionNumber"),
-                    format!("must be 0 or more, got {version}"),
-                ));
-            }
-            Ok(CustomImage::builder()
-                .image_name(&image.image_name)
-                .set_image_version_number(image.image_version_number)
-                .app_image_config_name(&image.app_image_config_name)
-                .build())
-        })
-        .collect::<Result<_, _>>()
-        .map(Some)
+    app.custom_images
+        .as_deref()
+        .map(|images| user_settings::custom_images(&format!("{path}.CustomImages"), images))
+        .transpose()
 }
 
 fn lifecycle_management(

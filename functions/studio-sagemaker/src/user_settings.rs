@@ -502,6 +502,80 @@ pub(crate) fn in_range(
 }
 
 /// At most `max` items in the list at `path`.
+/// `CustomImages` (of a user's, a domain's default or a space's app settings), at most 200: each
+/// `ImageName` and `AppImageConfigName` a Studio name, `ImageVersionNumber` 0 or more (botocore
+/// `CustomImages`, `CustomImage`). The one rule for every shape that has them.
+pub(crate) fn custom_images(
+    path: &str,
+    images: &[CustomImageProperty],
+) -> Result<Vec<CustomImage>, ResourceError> {
+    check_count(path, images.len(), 200)?;
+    images
+        .iter()
+        .enumerate()
+        .map(|(index, image)| {
+            for (field, value) in [
+                ("ImageName", &image.image_name),
+                ("AppImageConfigName", &image.app_image_config_name),
+            ] {
+                if !crate::identifiers::is_studio_name(value) {
+                    return Err(ResourceError::invalid_property(
+                        format!("{path}[{index}].{field}"),
+                        format!(
+                            "must match {}, got \"{value}\"",
+                            crate::identifiers::NAME_RULE
+                        ),
+                    ));
+                }
+            }
+            if let Some(version) = image.image_version_number
+                && version < 0
+            {
+                return Err(ResourceError::invalid_property(
+                    format!("{path}[{index}].ImageVersionNumber"),
+                    format!("must be 0 or more, got {version}"),
+                ));
+            }
+            Ok(CustomImage::builder()
+                .image_name(&image.image_name)
+                .set_image_version_number(image.image_version_number)
+                .app_image_config_name(&image.app_image_config_name)
+                .build())
+        })
+        .collect()
+}
+
+/// `CodeRepositories`, at most 10, each `RepositoryUrl` matching botocore's
+/// `https://([.\-_a-zA-Z0-9]+/?){3,1016}` and at most 1024 characters. The one rule for every
+/// shape that has them.
+pub(crate) fn code_repositories(
+    path: &str,
+    repositories: &[CodeRepositoryProperty],
+) -> Result<Vec<CodeRepository>, ResourceError> {
+    check_count(path, repositories.len(), 10)?;
+    repositories
+        .iter()
+        .enumerate()
+        .map(|(index, repository)| {
+            let url = &repository.repository_url;
+            let valid = url.len() <= 1024
+                && url.strip_prefix("https://").is_some_and(|rest| {
+                    rest.len() >= 3
+                        && rest
+                            .bytes()
+                            .all(|byte| byte.is_ascii_alphanumeric() || b".-_/".contains(&byte))
+                });
+            if !valid {
+                return Err(ResourceError::invalid_property(
+                    format!("{path}[{index}].RepositoryUrl"),
+                    format!("expected an https:// URL of letters, digits and ._-/, got \"{url}\""),
+                ));
+            }
+            Ok(CodeRepository::builder().repository_url(url).build())
+        })
+        .collect()
+}
+
 pub(crate) fn check_count(path: &str, count: usize, max: usize) -> Result<(), ResourceError> {
     if count > max {
         return Err(ResourceError::invalid_property(
@@ -831,50 +905,13 @@ impl AppSettingsProperty {
         let custom_images = self
             .custom_images
             .as_deref()
-            .map(|images| {
-                let path = format!("{path}.CustomImages");
-                check_count(&path, images.len(), 200)?;
-                Ok::<_, ResourceError>(
-                    images
-                        .iter()
-                        .map(|image| {
-                            CustomImage::builder()
-                                .image_name(&image.image_name)
-                                .set_image_version_number(image.image_version_number)
-                                .app_image_config_name(&image.app_image_config_name)
-                                .build()
-                        })
-                        .collect(),
-                )
-            })
+            .map(|images| custom_images(&format!("{path}.CustomImages"), images))
             .transpose()?;
         let code_repositories = self
             .code_repositories
             .as_deref()
             .map(|repositories| {
-                let path = format!("{path}.CodeRepositories");
-                check_count(&path, repositories.len(), 10)?;
-                repositories
-                    .iter()
-                    .enumerate()
-                    .map(|(index, repository)| {
-                        if repository.repository_url.starts_with("https://")
-                            && repository.repository_url.len() <= 1024
-                        {
-                            Ok(CodeRepository::builder()
-                                .repository_url(&repository.repository_url)
-                                .build())
-                        } else {
-                            Err(ResourceError::invalid_property(
-                                format!("{path}[{index}].RepositoryUrl"),
-                                format!(
-                                    "expected an https:// URL, got \"{}\"",
-                                    repository.repository_url
-                                ),
-                            ))
-                        }
-                    })
-                    .collect::<Result<Vec<_>, _>>()
+                code_repositories(&format!("{path}.CodeRepositories"), repositories)
             })
             .transpose()?;
         let emr_settings = self
