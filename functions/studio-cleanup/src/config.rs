@@ -136,7 +136,14 @@ impl Config {
         }
         if let Some(value) = get("IDLE_SHUTDOWN_MAX_MINUTES") {
             // The API's range of an idle timeout (`IdleTimeoutInMinutes`, botocore model).
-            let minutes = whole("IDLE_SHUTDOWN_MAX_MINUTES", &value, 60, 525_600)?;
+            let (min, max) = studio_sagemaker::ports::API_IDLE_TIMEOUT_MINUTES;
+            // (both bounds are positive constants: the casts are exact)
+            let minutes = whole(
+                "IDLE_SHUTDOWN_MAX_MINUTES",
+                &value,
+                min as usize,
+                max as usize,
+            )?;
             config.idle_shutdown_max_minutes = i32::try_from(minutes).ok();
         }
         if let Some(value) = get("MAX_APP_LIFETIME_HOURS") {

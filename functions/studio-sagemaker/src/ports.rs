@@ -265,6 +265,11 @@ impl IdleShutdownApp {
     }
 }
 
+/// The API's bounds of an idle timeout in minutes, inclusive: `IdleTimeoutInMinutes`,
+/// `MinIdleTimeoutInMinutes` and `MaxIdleTimeoutInMinutes` are 60 to 525600 (botocore model,
+/// `IdleTimeoutInMinutes`), for profiles, spaces and domain defaults alike.
+pub const API_IDLE_TIMEOUT_MINUTES: (i32, i32) = (60, 525_600);
+
 /// `AppLifecycleManagement.IdleSettings` of one app type, as a domain's default user settings, a
 /// profile's user settings or a space's settings hold it. A space's (`SpaceIdleSettings`) has
 /// only the timeout.

@@ -393,11 +393,12 @@ fn lifecycle_management(
             let minutes = idle
                 .idle_timeout_in_minutes
                 .map(|value| {
+                    let (min, max) = crate::ports::API_IDLE_TIMEOUT_MINUTES;
                     in_range(
                         &format!("{path}.AppLifecycleManagement.IdleSettings.IdleTimeoutInMinutes"),
                         value,
-                        60,
-                        525_600,
+                        min,
+                        max,
                     )
                 })
                 .transpose()?;

@@ -1362,7 +1362,10 @@ fn lifecycle_management(
         .transpose()?;
     let minutes = |name: &str, value: Option<i32>| {
         value
-            .map(|value| in_range(&format!("{path}.{name}"), value, 60, 525_600))
+            .map(|value| {
+                let (min, max) = crate::ports::API_IDLE_TIMEOUT_MINUTES;
+                in_range(&format!("{path}.{name}"), value, min, max)
+            })
             .transpose()
     };
     Ok(Some(
