@@ -43,6 +43,7 @@ from test_iam_product_paths import (  # noqa: F401 (the fixtures)
     CORE,
     PRODUCTS,
     Catalog,
+    _previous,
     catalog,
     portfolio,
     succeeded,
@@ -55,7 +56,8 @@ GUARDRAILS = {
         "MinIdleTimeoutInMinutes", "MaxIdleTimeoutInMinutes", "DefaultEbsVolumeSizeInGb",
         "MaximumEbsVolumeSizeInGb", "JupyterLabLifecycleConfigArns",
         "CodeEditorLifecycleConfigArns", "JupyterLabCustomImageName",
-        "JupyterLabCustomImageConfigName", "TagPropagation",
+        "JupyterLabCustomImageConfigName", "CodeEditorCustomImageName",
+        "CodeEditorCustomImageConfigName", "TagPropagation",
     ],
     "StudioUserProfile": [
         "HiddenInstanceTypes", "HiddenMlTools", "HiddenAppTypes", "IdleTimeoutInMinutes",
@@ -133,6 +135,89 @@ def test_the_ebs_size_pattern_is_the_apis_range_5_to_16384() -> None:
             assert accepted == list(range(shape["min"], shape["max"] + 1)), (product, name)
             assert pattern.fullmatch("")
             assert not pattern.fullmatch("05")
+
+
+@pytest.mark.parametrize("app", ["JupyterLab", "CodeEditor"])
+@pytest.mark.parametrize(("suffix", "shape"), [
+    ("CustomImageName", "ImageName"),
+    ("CustomImageConfigName", "AppImageConfigName"),
+])
+def test_a_custom_image_parameter_takes_the_apis_name_or_empty(
+    app: str, suffix: str, shape: str
+) -> None:
+    """CustomImage's ImageName and AppImageConfigName (botocore shapes ImageName,
+    AppImageConfigName): the model's pattern over the whole value, and its maximum length (the
+    patterns alone allow longer names); empty leaves the image out."""
+    parameters, _ = _interface("StudioDomain")
+    parameter = parameters[f"{app}{suffix}"]
+    model = _sagemaker_shapes()[shape]
+    assert parameter["AllowedPattern"] == f"^({model['pattern']})?$"
+    assert parameter["MaxLength"] == model["max"]
+    assert parameter["Default"] == ""
+
+
+def _rule_holds(product: str, rule: str, **values: str) -> bool:
+    """Whether the template's rule ``rule`` lets the launch form ``values`` (every other
+    parameter at its default) through: its ``RuleCondition`` false, or each of its
+    ``Assertions`` true. "AWS CloudFormation uses rules to validate parameter values before it
+    creates the resources" (Service Catalog Administrator Guide, "Template constraint rules");
+    neither moto's CloudFormation nor the emulator evaluates a template's Rules, so this does,
+    for the rule functions the templates use (Ref, Fn::Equals, Fn::Not, Fn::And, Fn::Or,
+    Fn::Contains; a CommaDelimitedList's Ref is its list)."""
+    template = load_template(PRODUCTS[product])
+    parameters = template["Parameters"]
+
+    def ref(name: str) -> Any:
+        value = values.get(name, parameters[name].get("Default", ""))
+        return value.split(",") if parameters[name]["Type"] == "CommaDelimitedList" else value
+
+    def evaluate(node: Any) -> Any:
+        if not isinstance(node, dict):
+            return node
+        [(function, arguments)] = node.items()
+        if function == "Ref":
+            return ref(arguments)
+        evaluated = [evaluate(argument) for argument in arguments]
+        if function == "Fn::Equals":
+            left, right = evaluated
+            return left == right
+        if function == "Fn::Not":
+            [operand] = evaluated
+            return not operand
+        if function == "Fn::And":
+            return all(evaluated)
+        if function == "Fn::Or":
+            return any(evaluated)
+        if function == "Fn::Contains":
+            members, value = evaluated
+            return value in members
+        raise AssertionError(f"rule {rule}: {function} is not evaluated here")
+
+    body = template["Rules"][rule]
+    if "RuleCondition" in body and not evaluate(body["RuleCondition"]):
+        return True
+    return all(evaluate(assertion["Assert"]) for assertion in body["Assertions"])
+
+
+@pytest.mark.parametrize("app", ["JupyterLab", "CodeEditor"])
+@pytest.mark.parametrize(("image", "config", "allowed"), [
+    ("", "", True),
+    ("team-image", "team-config", True),
+    ("team-image", "", False),
+    ("", "team-config", False),
+])
+def test_a_custom_image_is_given_with_its_app_image_config_or_not_at_all(
+    app: str, image: str, config: str, allowed: bool
+) -> None:
+    """CustomImage requires both ImageName and AppImageConfigName (botocore): the launch form
+    giving one without the other is refused by the rule ``<app>CustomImageComesWithItsConfig``
+    before anything is created (without it, a config alone would be dropped silently by the
+    ``Has<app>CustomImage`` condition, and an image alone would reach the function with an empty
+    config name)."""
+    rule = f"{app}CustomImageComesWithItsConfig"
+    assert _rule_holds("StudioDomain", rule, **{
+        f"{app}CustomImageName": image, f"{app}CustomImageConfigName": config,
+    }) is allowed
 
 
 # --------------------------------------------------------------------------
@@ -266,9 +351,48 @@ def test_a_domain_launched_with_the_guardrails_left_empty_has_none_of_their_fiel
     assert "SpaceStorageSettings" not in defaults
     assert "LifecycleConfigArns" not in defaults["JupyterLabAppSettings"]
     assert "CustomImages" not in defaults["JupyterLabAppSettings"]
+    assert "CustomImages" not in defaults["CodeEditorAppSettings"]
     assert "DefaultSpaceSettings" not in domain
     assert domain["TagPropagation"] == "ENABLED"
     assert succeeded(catalog.terminate(record["ProvisionedProductId"]))
+
+
+@pytest.mark.rust_binaries
+def test_a_code_editor_image_reaches_the_user_defaults_and_an_update_takes_it_away(
+    catalog: Catalog, domain_function: str  # noqa: F811
+) -> None:
+    """The Code Editor image lands in ``DefaultUserSettings.CodeEditorAppSettings.CustomImages``
+    beside the idle shutdown, and nowhere else: not in JupyterLab's settings, and not in
+    ``DefaultSpaceSettings``, which has no ``CodeEditorAppSettings`` (botocore
+    DefaultSpaceSettings). An update that empties both parameters leaves Code Editor with no
+    custom image and its idle shutdown as it was."""
+    record = catalog.launch("StudioDomain", catalog.domain_parameters(
+        DomainName=unique("editor", ""),
+        CodeEditorCustomImageName="team-editor-image",
+        CodeEditorCustomImageConfigName="team-editor-config",
+        MaxIdleTimeoutInMinutes="240",
+    ))
+    assert succeeded(record), record
+    pp = record["ProvisionedProductId"]
+    domain = _domain(catalog, record)
+    editor = domain["DefaultUserSettings"]["CodeEditorAppSettings"]
+    assert editor["CustomImages"] == [
+        {"ImageName": "team-editor-image", "AppImageConfigName": "team-editor-config"}]
+    idle = editor["AppLifecycleManagement"]["IdleSettings"]
+    assert idle["MaxIdleTimeoutInMinutes"] == 240
+    assert "CustomImages" not in domain["DefaultUserSettings"]["JupyterLabAppSettings"]
+    assert "DefaultSpaceSettings" not in domain
+
+    record = catalog.update(pp, _previous(
+        catalog, CodeEditorCustomImageName="", CodeEditorCustomImageConfigName="",
+    ) + [{"Key": "MaxIdleTimeoutInMinutes", "UsePreviousValue": True}])
+    assert succeeded(record), record
+    domain = _domain(catalog, record)
+    editor = domain["DefaultUserSettings"]["CodeEditorAppSettings"]
+    assert editor.get("CustomImages", []) == []
+    assert editor["AppLifecycleManagement"]["IdleSettings"] == idle
+    assert "DefaultSpaceSettings" not in domain
+    assert succeeded(catalog.terminate(pp))
 
 
 def _profile_parameters(catalog: Catalog, domain_id: str, **values: str) -> list[dict[str, str]]:

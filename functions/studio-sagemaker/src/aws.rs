@@ -312,6 +312,7 @@ impl UserProfiles for SageMakerStudio {
                 status: status(output.status()),
                 failure_reason: output.failure_reason().map(str::to_owned),
                 home_efs_file_system_uid: text(output.home_efs_file_system_uid()),
+                single_sign_on_user_value: output.single_sign_on_user_value().map(str::to_owned),
             })),
             Err(error) => none_if_not_found(AwsError::from_sdk("DescribeUserProfile", &error)),
         }

@@ -20,6 +20,29 @@ pub fn is_studio_name(name: &str) -> bool {
             .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')
 }
 
+/// SageMaker's pattern for an image's name (`ImageName` in the SageMaker API model, at most 63
+/// characters): unlike [`NAME_RULE`], a single `.` may separate its parts too.
+pub const IMAGE_NAME_RULE: &str = "[a-zA-Z0-9]([-.]?[a-zA-Z0-9]){0,62}";
+
+/// Whether `name` follows [`IMAGE_NAME_RULE`]: 1 to 63 ASCII letters, digits, `-` and `.`,
+/// starting and ending with a letter or digit, never two of `-` and `.` in a row.
+pub fn is_image_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    let separator = |byte: &u8| *byte == b'-' || *byte == b'.';
+    bytes.len() <= 63
+        && first.is_ascii_alphanumeric()
+        && last.is_ascii_alphanumeric()
+        && bytes
+            .iter()
+            .all(|byte| byte.is_ascii_alphanumeric() || separator(byte))
+        && !bytes
+            .windows(2)
+            .any(|pair| separator(&pair[0]) && separator(&pair[1]))
+}
+
 /// A user profile's ARN, `arn:<partition>:sagemaker:<region>:<account>:user-profile/<domain
 /// id>/<name>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,5 +239,18 @@ mod tests {
         }
         let too_long = format!("arn:aws:iam::123456789012:role/{}", "a".repeat(2048));
         assert!(!is_role_arn(&too_long));
+    }
+
+    #[test]
+    fn an_image_name_may_have_dots_but_no_two_separators_in_a_row() {
+        for name in ["team-image", "team.image", "a", "v1.2-gpu"] {
+            assert!(is_image_name(name), "{name}");
+        }
+        for name in ["", ".team", "team.", "team..image", "team.-image", "team_image"] {
+            assert!(!is_image_name(name), "{name}");
+        }
+        assert!(is_image_name(&"a".repeat(63)));
+        assert!(!is_image_name(&"a".repeat(64)));
+        assert!(!is_studio_name("team.image"));
     }
 }

@@ -4,7 +4,8 @@
 //! the suite recognises what it created ([`ownership`]), waiting until `InService`
 //! ([`in_service`]), lifecycle configurations and the settings that list them
 //! ([`lifecycle_configs`]), and Studio itself as small traits ([`ports`]) with one SDK adapter
-//! ([`aws`]) and one in-memory fake (`memory`, feature `test-util`).
+//! ([`aws`]) and one in-memory fake (`memory`, feature `test-util`); IAM Identity Center
+//! assignments of an SSO domain's application (`identity_center`, feature `identity-center`).
 //!
 //! What speaks the CloudFormation custom-resource protocol — user settings and tags read from
 //! a template's properties, ownership tags from a request, checks answering `ResourceError` —
@@ -19,6 +20,8 @@ pub mod canvas_settings;
 pub mod default_space_settings;
 pub mod guardrails;
 pub mod identifiers;
+#[cfg(feature = "identity-center")]
+pub mod identity_center;
 pub mod in_service;
 pub mod lifecycle_configs;
 #[cfg(any(test, feature = "test-util"))]

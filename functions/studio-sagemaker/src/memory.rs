@@ -85,7 +85,6 @@ pub struct StoredUserProfile {
     pub profile: UserProfile,
     /// The settings CreateUserProfile or the last UpdateUserProfile gave.
     pub settings: Option<UserSettings>,
-    pub single_sign_on_user_value: Option<String>,
 }
 
 /// What the fake keeps of a space beyond [`Space`].
@@ -590,9 +589,9 @@ pub fn new_user_profile(
             status,
             failure_reason: None,
             home_efs_file_system_uid: uid.to_string(),
+            single_sign_on_user_value: None,
         },
         settings: None,
-        single_sign_on_user_value: None,
     }
 }
 

@@ -207,6 +207,8 @@ pub struct UserProfile {
     pub failure_reason: Option<String>,
     /// The POSIX uid of the profile's directory on the domain's home EFS.
     pub home_efs_file_system_uid: String,
+    /// The IAM Identity Center user name of a profile of an `SSO` domain.
+    pub single_sign_on_user_value: Option<String>,
 }
 
 /// A domain as ListDomains reports it.

@@ -503,7 +503,7 @@ pub(crate) fn in_range(
 
 /// At most `max` items in the list at `path`.
 /// `CustomImages` (of a user's, a domain's default or a space's app settings), at most 200: each
-/// `ImageName` and `AppImageConfigName` a Studio name, `ImageVersionNumber` 0 or more (botocore
+/// `ImageName` an image name (dots allowed) and `AppImageConfigName` a Studio name, `ImageVersionNumber` 0 or more (botocore
 /// `CustomImages`, `CustomImage`). The one rule for every shape that has them.
 pub(crate) fn custom_images(
     path: &str,
@@ -514,17 +514,20 @@ pub(crate) fn custom_images(
         .iter()
         .enumerate()
         .map(|(index, image)| {
-            for (field, value) in [
-                ("ImageName", &image.image_name),
-                ("AppImageConfigName", &image.app_image_config_name),
-            ] {
-                if !crate::identifiers::is_studio_name(value) {
+            use crate::identifiers::{IMAGE_NAME_RULE, NAME_RULE, is_image_name, is_studio_name};
+            let image_name: (&str, &String, fn(&str) -> bool, &str) =
+                ("ImageName", &image.image_name, is_image_name, IMAGE_NAME_RULE);
+            let config_name: (&str, &String, fn(&str) -> bool, &str) = (
+                "AppImageConfigName",
+                &image.app_image_config_name,
+                is_studio_name,
+                NAME_RULE,
+            );
+            for (field, value, follows, rule) in [image_name, config_name] {
+                if !follows(value) {
                     return Err(ResourceError::invalid_property(
                         format!("{path}[{index}].{field}"),
-                        format!(
-                            "must match {}, got \"{value}\"",
-                            crate::identifiers::NAME_RULE
-                        ),
+                        format!("must match {rule}, got \"{value}\""),
                     ));
                 }
             }
@@ -1774,6 +1777,18 @@ mod tests {
             refusal(&json!({"RSessionAppSettings": {"CodeRepositories": []}})).starts_with(
                 "Invalid property UserSettings.RSessionAppSettings.CodeRepositories: is not a member of RSessionAppSettings"
             )
+        );
+        assert_eq!(
+            refusal(&json!({"JupyterLabAppSettings": {"CustomImages": [{"ImageName": "team..image", "AppImageConfigName": "c"}]}})),
+            "Invalid property UserSettings.JupyterLabAppSettings.CustomImages[0].ImageName: must match [a-zA-Z0-9]([-.]?[a-zA-Z0-9]){0,62}, got \"team..image\""
+        );
+        assert!(
+            refusal(&json!({"JupyterLabAppSettings": {"CustomImages": [{"ImageName": "team.image", "AppImageConfigName": "team.config"}]}}))
+                .starts_with("Invalid property UserSettings.JupyterLabAppSettings.CustomImages[0].AppImageConfigName: must match [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+        );
+        assert_eq!(
+            refusal(&json!({"JupyterLabAppSettings": {"CustomImages": [{"ImageName": "team.image", "AppImageConfigName": "team-config"}]}})),
+            ""
         );
         let image = json!({"ImageName": "r", "AppImageConfigName": "c"});
         assert_eq!(

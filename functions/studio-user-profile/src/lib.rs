@@ -31,6 +31,13 @@
 //!   nothing touched (`studio_sagemaker::spaces`). Already gone is success; a physical id that is not a
 //!   user-profile ARN is success with nothing touched; a profile another stack owns is left
 //!   alone.
+//! - **IAM Identity Center** (an `SSO` domain): before CreateUserProfile, the profile's user
+//!   (`SingleSignOnUserValue`) is assigned to the domain's Identity Center application, so that
+//!   they see Studio in the access portal (SageMaker requires the user, or a group holding them,
+//!   to be assigned before it creates the profile). An assignment that was there already is left
+//!   as it is; one this create made is marked on the profile (`studio-catalog:sso-assignment`),
+//!   undone if the create then fails, and removed by the delete, unless another profile of the
+//!   domain is the same user's (`studio_sagemaker::identity_center`).
 
 pub mod aws;
 pub mod ports;
@@ -44,12 +51,16 @@ use cfn_custom_resource::{
 };
 use serde::{Deserialize, Serialize};
 use studio_sagemaker::guardrails::refuse_loosened_guardrails;
+use studio_sagemaker::identity_center::{
+    self, Assignment, AssignmentError, IdentityCenter, PrincipalKind, SSO_ASSIGNMENT_CREATED,
+    SSO_ASSIGNMENT_TAG,
+};
 use studio_sagemaker::in_service::is_in_service;
-use studio_sagemaker::ownership::{created_by, owned_by_another_stack, ownership_tags};
+use studio_sagemaker::ownership::{created_by, owned_by_another_stack, ownership_tags, tag_value};
 use studio_sagemaker::spaces::refuse_deleting_work;
 use studio_sagemaker::tagging::update_tags;
 use studio_sagemaker::{STUDIO_USER_ID_TAG, sagemaker_tags};
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::ports::{
     App, AppOwner, ExecutionRoles, IdleShutdownApp, NewUserProfile, StudioUserProfiles,
@@ -77,15 +88,125 @@ pub enum UserProfileState {
 
 /// The `Custom::StudioUserProfile` resource.
 #[derive(Debug)]
-pub struct StudioUserProfile<S, R> {
+pub struct StudioUserProfile<S, R, I> {
     studio: S,
     roles: R,
+    identity_center: I,
 }
 
-impl<S: StudioUserProfiles, R: ExecutionRoles> StudioUserProfile<S, R> {
-    /// The resource, calling SageMaker through `studio` and IAM through `roles`.
-    pub fn new(studio: S, roles: R) -> Self {
-        Self { studio, roles }
+impl<S: StudioUserProfiles, R: ExecutionRoles, I: IdentityCenter> StudioUserProfile<S, R, I> {
+    /// The resource, calling SageMaker through `studio`, IAM through `roles` and IAM Identity
+    /// Center through `identity_center`.
+    pub fn new(studio: S, roles: R, identity_center: I) -> Self {
+        Self {
+            studio,
+            roles,
+            identity_center,
+        }
+    }
+
+    /// For a profile of an `SSO` domain: assigns its user to the domain's IAM Identity Center
+    /// application, unless they are assigned already; answers the application and what was
+    /// done. `None` for a profile without `SingleSignOnUserValue`, and for a domain without an
+    /// application (SageMaker returns `SingleSignOnApplicationArn` "only for domains created
+    /// after October 1, 2023"; assign such a domain's users in the console, as its guide says).
+    async fn assign_single_sign_on_user(
+        &self,
+        properties: &UserProfileProperties,
+    ) -> Result<Option<(String, Assignment)>, ResourceError> {
+        let (_, Some(user)) = properties.single_sign_on() else {
+            return Ok(None);
+        };
+        let domain_id = properties.domain_id.as_str();
+        let Some(domain) = self.studio.describe_domain(domain_id).await? else {
+            return Err(ResourceError::permanent(format!(
+                "DescribeDomain found no domain {domain_id}. Check DomainId: the domain {domain_id} must exist"
+            )));
+        };
+        let Some(application_arn) = domain.single_sign_on_application_arn else {
+            info!(%domain_id, "the domain has no IAM Identity Center application to assign the user to");
+            return Ok(None);
+        };
+        match identity_center::assign(
+            &self.identity_center,
+            &application_arn,
+            PrincipalKind::User,
+            user,
+        )
+        .await
+        {
+            Ok(assignment) => {
+                info!(%application_arn, created = assignment.created(), "the user is assigned to the domain's IAM Identity Center application");
+                Ok(Some((application_arn, assignment)))
+            }
+            Err(error @ AssignmentError::NoSuchPrincipal { .. }) => {
+                Err(ResourceError::invalid_property(
+                    "SingleSignOnUserValue",
+                    format!(
+                        "{user} is not a user of domain {domain_id}'s IAM Identity Center: {error}. Expected the user name of a user in that directory; nothing was created"
+                    ),
+                ))
+            }
+            Err(AssignmentError::Aws(error)) => Err(error.into()),
+        }
+    }
+
+    /// Undoes an assignment this create made, when the create does not go on: best effort, a
+    /// failure is logged (the create's own error is the answer).
+    async fn undo_assignment(&self, assigned: &Option<(String, Assignment)>, user: &str) {
+        let Some((application_arn, Assignment::Created(_))) = assigned else {
+            return;
+        };
+        if let Err(error) = identity_center::unassign(
+            &self.identity_center,
+            application_arn,
+            PrincipalKind::User,
+            user,
+        )
+        .await
+        {
+            warn!(%application_arn, %error, "could not undo the IAM Identity Center assignment this create made");
+        }
+    }
+
+    /// Before DeleteUserProfile of a profile whose create made its user's assignment: removes
+    /// it, unless another profile of the domain is the same user's (it would lose the portal).
+    async fn release_single_sign_on_user(
+        &self,
+        domain_id: &str,
+        name: &str,
+        user: &str,
+    ) -> Result<(), ResourceError> {
+        let Some(domain) = self.studio.describe_domain(domain_id).await? else {
+            return Ok(());
+        };
+        let Some(application_arn) = domain.single_sign_on_application_arn else {
+            return Ok(());
+        };
+        for other in self.studio.list_user_profiles(domain_id).await? {
+            if other.user_profile_name == name {
+                continue;
+            }
+            let same_user = self
+                .studio
+                .describe_user_profile(domain_id, &other.user_profile_name)
+                .await?
+                .and_then(|profile| profile.single_sign_on_user_value)
+                .is_some_and(|value| value == user);
+            if same_user {
+                info!(%application_arn, other_profile = %other.user_profile_name, "another profile of the domain is the same user's: the IAM Identity Center assignment stays");
+                return Ok(());
+            }
+        }
+        let removed = identity_center::unassign(
+            &self.identity_center,
+            &application_arn,
+            PrincipalKind::User,
+            user,
+        )
+        .await?;
+        info!(%application_arn, removed, "removed the IAM Identity Center assignment this profile's create made");
+        Ok(())
     }
 
     /// Refuses an execution role that is neither the domain's default nor made for this
@@ -252,7 +373,18 @@ impl<S: StudioUserProfiles, R: ExecutionRoles> StudioUserProfile<S, R> {
                     properties.user_settings.as_ref(),
                 )
                 .await?;
-                let new_profile = new_user_profile(request, properties)?;
+                let mut new_profile = new_user_profile(request, properties)?;
+                let assigned = self.assign_single_sign_on_user(properties).await?;
+                let assignment_created = assigned
+                    .as_ref()
+                    .is_some_and(|(_, assignment)| assignment.created());
+                if assignment_created {
+                    new_profile.tags.push(sso_assignment_tag());
+                }
+                let user = properties
+                    .single_sign_on_user_value
+                    .as_deref()
+                    .unwrap_or_default();
                 match self.studio.create_user_profile(&new_profile).await {
                     Ok(arn) => {
                         info!(user_profile_arn = %arn, "created the user profile");
@@ -265,16 +397,41 @@ impl<S: StudioUserProfiles, R: ExecutionRoles> StudioUserProfile<S, R> {
                     // Created in the meantime: by a duplicate delivery of this request, or not.
                     Err(error) if error.is_in_use() => {
                         match self.studio.describe_user_profile(domain_id, name).await? {
-                            Some(profile) => profile,
-                            None => return Err(ResourceError::retryable(error.to_string())),
+                            Some(profile) => {
+                                let tags = self.studio.list_tags(&profile.user_profile_arn).await?;
+                                if !created_by(&tags, request) {
+                                    self.undo_assignment(&assigned, user).await;
+                                } else if assignment_created
+                                    && tag_value(&tags, SSO_ASSIGNMENT_TAG).is_none()
+                                {
+                                    // The duplicate created the profile without knowing that
+                                    // this delivery made the assignment: mark it, so that the
+                                    // delete removes it.
+                                    self.studio
+                                        .add_tags(
+                                            &profile.user_profile_arn,
+                                            vec![sso_assignment_tag()],
+                                        )
+                                        .await?;
+                                }
+                                profile
+                            }
+                            None => {
+                                self.undo_assignment(&assigned, user).await;
+                                return Err(ResourceError::retryable(error.to_string()));
+                            }
                         }
                     }
                     Err(error) if error.is_not_found() => {
+                        self.undo_assignment(&assigned, user).await;
                         return Err(ResourceError::permanent(format!(
                             "{error}. Check DomainId: the domain {domain_id} must exist"
                         )));
                     }
-                    Err(error) => return Err(error.into()),
+                    Err(error) => {
+                        self.undo_assignment(&assigned, user).await;
+                        return Err(error.into());
+                    }
                 }
             }
         };
@@ -556,6 +713,16 @@ impl<S: StudioUserProfiles, R: ExecutionRoles> StudioUserProfile<S, R> {
             ));
         }
 
+        // The assignment this profile's create made goes with it (studio_sagemaker::identity_center).
+        if tag_value(&tags, SSO_ASSIGNMENT_TAG) == Some(SSO_ASSIGNMENT_CREATED)
+            && let Some(user) = profile
+                .single_sign_on_user_value
+                .as_deref()
+                .or(properties.single_sign_on_user_value.as_deref())
+        {
+            self.release_single_sign_on_user(domain_id, name, user)
+                .await?;
+        }
         info!(user_profile_arn = %profile.user_profile_arn, "deleting the user profile");
         match self.studio.delete_user_profile(domain_id, name).await {
             Ok(()) => {}
@@ -606,6 +773,14 @@ fn completed(profile: &UserProfile) -> Completed {
         .with_data("HomeEfsFileSystemUid", &profile.home_efs_file_system_uid)
 }
 
+/// The tag that marks a profile whose create made its user's IAM Identity Center assignment.
+fn sso_assignment_tag() -> aws_sdk_sagemaker::types::Tag {
+    aws_sdk_sagemaker::types::Tag::builder()
+        .key(SSO_ASSIGNMENT_TAG)
+        .value(SSO_ASSIGNMENT_CREATED)
+        .build()
+}
+
 /// CreateUserProfile's input from the properties: the `studiouserid` tag, the template's tags
 /// and this request's ownership tags.
 fn new_user_profile(
@@ -629,8 +804,8 @@ fn new_user_profile(
     })
 }
 
-impl<S: StudioUserProfiles + 'static, R: ExecutionRoles + 'static> CustomResource
-    for StudioUserProfile<S, R>
+impl<S: StudioUserProfiles + 'static, R: ExecutionRoles + 'static, I: IdentityCenter + 'static>
+    CustomResource for StudioUserProfile<S, R, I>
 {
     type Properties = UserProfileProperties;
     type State = UserProfileState;

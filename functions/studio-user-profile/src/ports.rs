@@ -157,6 +157,7 @@ mod in_memory {
             );
             stored.settings.clone_from(&profile.user_settings);
             stored
+                .profile
                 .single_sign_on_user_value
                 .clone_from(&profile.single_sign_on_user_value);
             let arn = stored.profile.user_profile_arn.clone();

@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 use studio_sagemaker::ownership::{MANAGED_TAG, REQUEST_ID_TAG, STACK_ID_TAG};
 
 use aws_sdk_sagemaker::types::{AppStatus, AppType, SharingType, UserProfileStatus};
+use studio_sagemaker::identity_center::memory::MemoryIdentityCenter;
+use studio_sagemaker::identity_center::{PrincipalKind, SSO_ASSIGNMENT_TAG};
 use studio_sagemaker::memory::{MemoryStudio, aws_error};
 
 use crate::ports::memory_roles::MemoryRoles;
@@ -51,10 +53,13 @@ fn product_roles() -> MemoryRoles {
     roles
 }
 
-fn resource() -> StudioUserProfile<MemoryStudio, MemoryRoles> {
+type Resource = StudioUserProfile<MemoryStudio, MemoryRoles, MemoryIdentityCenter>;
+
+fn resource() -> Resource {
     StudioUserProfile::new(
         studio_with_domain(DOMAIN, Some(DOMAIN_ROLE)),
         product_roles(),
+        MemoryIdentityCenter::default(),
     )
 }
 
@@ -213,7 +218,7 @@ async fn the_single_sign_on_identity_is_given_to_create() {
 
     let stored = resource.studio.user_profile(DOMAIN, "alice").unwrap();
     assert_eq!(
-        stored.single_sign_on_user_value.as_deref(),
+        stored.profile.single_sign_on_user_value.as_deref(),
         Some("alice@example.com")
     );
 }
@@ -1134,6 +1139,7 @@ mod events {
         let resource = StudioUserProfile::new(
             studio_with_domain("d-4xkq2tx0h1lp", Some(DOMAIN_ROLE)),
             roles,
+            MemoryIdentityCenter::default(),
         );
         let request = Invocation::from_payload(event).unwrap().request().clone();
 
@@ -1399,4 +1405,258 @@ async fn an_update_raising_the_ebs_maximum_above_the_domains_fails_before_update
         "{error}"
     );
     assert_eq!(resource.studio.count("UpdateUserProfile"), 0);
+}
+
+/// IAM Identity Center: a profile of an `SSO` domain and its user's application assignment.
+mod single_sign_on {
+    use super::*;
+
+    const APPLICATION: &str =
+        "arn:aws:sso::123456789012:application/ssoins-1234567890abcdef/apl-0123456789abcdef";
+
+    /// The resource on an SSO domain with its application, and the users alice and bob in the
+    /// directory.
+    fn sso_resource() -> Resource {
+        let resource = resource();
+        resource
+            .studio
+            .state()
+            .domains
+            .get_mut(DOMAIN)
+            .unwrap()
+            .domain
+            .single_sign_on_application_arn = Some(APPLICATION.to_owned());
+        resource.identity_center.add_application(APPLICATION);
+        resource
+            .identity_center
+            .add_principal(PrincipalKind::User, "alice");
+        resource
+            .identity_center
+            .add_principal(PrincipalKind::User, "bob");
+        resource
+    }
+
+    fn sso(user: &str) -> Value {
+        with(
+            alice(),
+            &json!({"SingleSignOnUserIdentifier": "UserName", "SingleSignOnUserValue": user}),
+        )
+    }
+
+    fn assigned(resource: &Resource, user: &str) -> bool {
+        resource
+            .identity_center
+            .is_assigned_by_name(APPLICATION, PrincipalKind::User, user)
+    }
+
+    fn identity_center_calls(resource: &Resource, operation: &str) -> usize {
+        resource
+            .identity_center
+            .calls()
+            .iter()
+            .filter(|call| call.starts_with(operation))
+            .count()
+    }
+
+    #[tokio::test]
+    async fn create_assigns_the_user_before_the_profile_and_marks_it() {
+        let resource = sso_resource();
+
+        run(&resource, &create(sso("alice"))).await.outcome.unwrap();
+
+        assert!(assigned(&resource, "alice"));
+        let tags = resource.studio.tags(ALICE_ARN);
+        assert_eq!(
+            tags.get(SSO_ASSIGNMENT_TAG).map(String::as_str),
+            Some("created")
+        );
+        let calls = resource.studio.calls();
+        assert!(
+            calls
+                .iter()
+                .any(|call| call.starts_with("CreateUserProfile"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_duplicate_delivery_assigns_once() {
+        let resource = sso_resource();
+        let request = create(sso("alice"));
+
+        run(&resource, &request).await.outcome.unwrap();
+        run(&resource, &request).await.outcome.unwrap();
+
+        assert_eq!(
+            identity_center_calls(&resource, "CreateApplicationAssignment"),
+            1
+        );
+        assert_eq!(
+            resource
+                .studio
+                .tags(ALICE_ARN)
+                .get(SSO_ASSIGNMENT_TAG)
+                .map(String::as_str),
+            Some("created")
+        );
+    }
+
+    #[tokio::test]
+    async fn an_assignment_made_by_someone_else_is_left_on_delete() {
+        let resource = sso_resource();
+        let id = resource.identity_center.state().principals
+            [&(PrincipalKind::User, "alice".to_owned())]
+            .clone();
+        resource.identity_center.state().assignments.insert((
+            APPLICATION.to_owned(),
+            studio_sagemaker::identity_center::Principal {
+                kind: PrincipalKind::User,
+                id,
+            },
+        ));
+
+        run(&resource, &create(sso("alice"))).await.outcome.unwrap();
+        assert!(
+            !resource
+                .studio
+                .tags(ALICE_ARN)
+                .contains_key(SSO_ASSIGNMENT_TAG)
+        );
+        run(&resource, &delete(ALICE_ARN, sso("alice")))
+            .await
+            .outcome
+            .unwrap();
+
+        assert!(resource.studio.user_profile(DOMAIN, "alice").is_none());
+        assert!(assigned(&resource, "alice"));
+        assert_eq!(
+            identity_center_calls(&resource, "DeleteApplicationAssignment"),
+            0
+        );
+    }
+
+    #[tokio::test]
+    async fn delete_removes_the_assignment_its_create_made() {
+        let resource = sso_resource();
+        run(&resource, &create(sso("alice"))).await.outcome.unwrap();
+
+        run(&resource, &delete(ALICE_ARN, sso("alice")))
+            .await
+            .outcome
+            .unwrap();
+
+        assert!(resource.studio.user_profile(DOMAIN, "alice").is_none());
+        assert!(!assigned(&resource, "alice"));
+    }
+
+    #[tokio::test]
+    async fn delete_keeps_the_assignment_another_profile_of_the_same_user_needs() {
+        let resource = sso_resource();
+        run(&resource, &create(sso("alice"))).await.outcome.unwrap();
+        {
+            let mut state = resource.studio.state();
+            let mut other = studio_sagemaker::memory::new_user_profile(
+                &mut state,
+                DOMAIN,
+                "alice-second",
+                UserProfileStatus::InService,
+            );
+            other.profile.single_sign_on_user_value = Some("alice".to_owned());
+            state
+                .profiles
+                .insert((DOMAIN.to_owned(), "alice-second".to_owned()), other);
+        }
+
+        run(&resource, &delete(ALICE_ARN, sso("alice")))
+            .await
+            .outcome
+            .unwrap();
+
+        assert!(resource.studio.user_profile(DOMAIN, "alice").is_none());
+        assert!(assigned(&resource, "alice"));
+    }
+
+    #[tokio::test]
+    async fn a_user_missing_from_the_directory_fails_naming_the_property_and_creates_nothing() {
+        let resource = sso_resource();
+
+        let error = run(&resource, &create(sso("mallory")))
+            .await
+            .outcome
+            .unwrap_err();
+
+        let reason = error.to_string();
+        assert!(
+            reason.starts_with("Invalid property SingleSignOnUserValue: mallory is not a user of domain d-abcdef123456's IAM Identity Center"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("has no user whose userName is mallory"),
+            "{reason}"
+        );
+        assert!(resource.studio.user_profile(DOMAIN, "alice").is_none());
+        assert_eq!(resource.studio.count("CreateUserProfile"), 0);
+        assert_eq!(
+            identity_center_calls(&resource, "CreateApplicationAssignment"),
+            0
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_create_undoes_the_assignment_it_made() {
+        let resource = sso_resource();
+        resource.studio.fail_next(
+            "CreateUserProfile",
+            aws_error(
+                "CreateUserProfile",
+                "ValidationException",
+                AwsErrorKind::Invalid,
+            ),
+        );
+
+        let error = run(&resource, &create(sso("alice")))
+            .await
+            .outcome
+            .unwrap_err();
+
+        assert!(error.to_string().contains("ValidationException"), "{error}");
+        assert!(!assigned(&resource, "alice"));
+        assert!(resource.studio.user_profile(DOMAIN, "alice").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_failing_identity_center_call_fails_the_create_before_the_profile() {
+        let resource = sso_resource();
+        resource.identity_center.fail_next(
+            "CreateApplicationAssignment",
+            aws_error(
+                "CreateApplicationAssignment",
+                "AccessDeniedException",
+                AwsErrorKind::AccessDenied,
+            ),
+        );
+
+        let error = run(&resource, &create(sso("alice")))
+            .await
+            .outcome
+            .unwrap_err();
+
+        assert!(
+            error.to_string().contains("AccessDeniedException"),
+            "{error}"
+        );
+        assert_eq!(resource.studio.count("CreateUserProfile"), 0);
+    }
+
+    #[tokio::test]
+    async fn an_iam_domain_makes_no_identity_center_call() {
+        let resource = resource();
+
+        run(&resource, &create(alice())).await.outcome.unwrap();
+        run(&resource, &delete(ALICE_ARN, alice()))
+            .await
+            .outcome
+            .unwrap();
+
+        assert!(resource.identity_center.calls().is_empty());
+    }
 }
