@@ -31,14 +31,13 @@ from emulator_client import (
     REGION,
     client,
     create_function,
-    execution_role,
-    function_logging,
     function_zip,
     load_template,
-    role_statements,
     rust_binary,
     unique,
+    wait_for,
 )
+from test_cloudformation_rules import DOMAIN_FORM, launch_form_refusal
 from test_iam_product_paths import (  # noqa: F401 (the fixtures)
     CORE,
     PRODUCTS,
@@ -156,49 +155,6 @@ def test_a_custom_image_parameter_takes_the_apis_name_or_empty(
     assert parameter["Default"] == ""
 
 
-def _rule_holds(product: str, rule: str, **values: str) -> bool:
-    """Whether the template's rule ``rule`` lets the launch form ``values`` (every other
-    parameter at its default) through: its ``RuleCondition`` false, or each of its
-    ``Assertions`` true. "AWS CloudFormation uses rules to validate parameter values before it
-    creates the resources" (Service Catalog Administrator Guide, "Template constraint rules");
-    neither moto's CloudFormation nor the emulator evaluates a template's Rules, so this does,
-    for the rule functions the templates use (Ref, Fn::Equals, Fn::Not, Fn::And, Fn::Or,
-    Fn::Contains; a CommaDelimitedList's Ref is its list)."""
-    template = load_template(PRODUCTS[product])
-    parameters = template["Parameters"]
-
-    def ref(name: str) -> Any:
-        value = values.get(name, parameters[name].get("Default", ""))
-        return value.split(",") if parameters[name]["Type"] == "CommaDelimitedList" else value
-
-    def evaluate(node: Any) -> Any:
-        if not isinstance(node, dict):
-            return node
-        [(function, arguments)] = node.items()
-        if function == "Ref":
-            return ref(arguments)
-        evaluated = [evaluate(argument) for argument in arguments]
-        if function == "Fn::Equals":
-            left, right = evaluated
-            return left == right
-        if function == "Fn::Not":
-            [operand] = evaluated
-            return not operand
-        if function == "Fn::And":
-            return all(evaluated)
-        if function == "Fn::Or":
-            return any(evaluated)
-        if function == "Fn::Contains":
-            members, value = evaluated
-            return value in members
-        raise AssertionError(f"rule {rule}: {function} is not evaluated here")
-
-    body = template["Rules"][rule]
-    if "RuleCondition" in body and not evaluate(body["RuleCondition"]):
-        return True
-    return all(evaluate(assertion["Assert"]) for assertion in body["Assertions"])
-
-
 @pytest.mark.parametrize("app", ["JupyterLab", "CodeEditor"])
 @pytest.mark.parametrize(("image", "config", "allowed"), [
     ("", "", True),
@@ -207,17 +163,26 @@ def _rule_holds(product: str, rule: str, **values: str) -> bool:
     ("", "team-config", False),
 ])
 def test_a_custom_image_is_given_with_its_app_image_config_or_not_at_all(
-    app: str, image: str, config: str, allowed: bool
+    endpoint: str, app: str, image: str, config: str, allowed: bool
 ) -> None:
     """CustomImage requires both ImageName and AppImageConfigName (botocore): the launch form
     giving one without the other is refused by the rule ``<app>CustomImageComesWithItsConfig``
     before anything is created (without it, a config alone would be dropped silently by the
     ``Has<app>CustomImage`` condition, and an image alone would reach the function with an empty
-    config name)."""
-    rule = f"{app}CustomImageComesWithItsConfig"
-    assert _rule_holds("StudioDomain", rule, **{
+    config name). The emulator's CloudFormation evaluates the template's Rules
+    (``studio_emulator/cloudformation/rules.py``); CreateChangeSet of the form, every other
+    parameter at its default, is refused with the rule's ``AssertDescription``."""
+    [description] = [
+        assertion["AssertDescription"]
+        for assertion in load_template(PRODUCTS["StudioDomain"])["Rules"][
+            f"{app}CustomImageComesWithItsConfig"
+        ]["Assertions"]
+    ]
+    refusal = launch_form_refusal(endpoint, PRODUCTS["StudioDomain"], {
+        **DOMAIN_FORM, "DomainName": unique("domain"),
         f"{app}CustomImageName": image, f"{app}CustomImageConfigName": config,
-    }) is allowed
+    })
+    assert refusal == (None if allowed else description)
 
 
 # --------------------------------------------------------------------------
@@ -233,26 +198,53 @@ def domain_function(portfolio: Catalog) -> str:  # noqa: F811
                           "StudioDomainLogGroup")
 
 
+def _core_role(portfolio: Catalog, role_resource: str, log_group: str) -> str:  # noqa: F811
+    """core.yaml's ``role_resource`` as CloudFormation makes it: a stack of that role and the log
+    group its policy names, with core.yaml's own definitions, parameters and ``Description``, so
+    that the least-privilege report (``least_privilege.py``, which credits a call to the
+    template statement of the stack resource that holds the role) counts the function's calls
+    for core.yaml's statements. The role's ARN."""
+    core = load_template(CORE)
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": core["Description"],
+        "Parameters": {name: core["Parameters"][name]
+                       for name in ("NamePrefix", "ProductRolePrefix")},
+        "Resources": {
+            # The log group with its name only (its retention and key are other parameters').
+            log_group: {"Type": "AWS::Logs::LogGroup", "Properties": {
+                "LogGroupName": core["Resources"][log_group]["Properties"]["LogGroupName"]}},
+            role_resource: core["Resources"][role_resource],
+        },
+        "Outputs": {"Role": {"Value": {"Fn::GetAtt": [role_resource, "Arn"]}}},
+    }
+    cfn = client(portfolio.endpoint, "cloudformation")
+    stack = cfn.create_stack(
+        StackName=unique("core-role"), TemplateBody=json.dumps(template),
+        Capabilities=["CAPABILITY_IAM"],
+        Parameters=[{"ParameterKey": "NamePrefix", "ParameterValue": portfolio.prefix},
+                    {"ParameterKey": "ProductRolePrefix",
+                     "ParameterValue": portfolio.role_prefix}])["StackId"]
+    wait_for(lambda: cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"],
+             "CREATE_COMPLETE")
+    [role] = [o["OutputValue"] for o in cfn.describe_stacks(StackName=stack)["Stacks"][0][
+        "Outputs"] if o["OutputKey"] == "Role"]
+    return str(role)
+
+
 def _core_function(portfolio: Catalog, binary: str, role_resource: str,  # noqa: F811
                    log_group: str) -> str:
-    """``<prefix>-<binary>`` as core.yaml makes it: the real binary, its role's policy
-    (``role_resource``), its environment for the emulator's ResponseURLs and the launches'
-    stacks (Service Catalog names them ``SC-*``); any function of that name is replaced. Its
-    ServiceToken is published; returns its ARN."""
+    """``<prefix>-<binary>`` as core.yaml makes it: the real binary under its role
+    (``role_resource``, made by CloudFormation: :func:`_core_role`), its environment for the
+    emulator's ResponseURLs and the launches' stacks (Service Catalog names them ``SC-*``); any
+    function of that name is replaced. Its ServiceToken is published; returns its ARN."""
     name = f"{portfolio.prefix}-{binary}"
     lam = client(portfolio.endpoint, "lambda")
     try:
         lam.delete_function(FunctionName=name)
     except lam.exceptions.ResourceNotFoundException:
         pass
-    statements = role_statements(CORE, role_resource, {
-        "NamePrefix": portfolio.prefix,
-        "ProductRolePrefix": portfolio.role_prefix,
-        f"{log_group}.Arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{name}",
-    })
-    # A role of its own (an answering fixture's role keeps its name).
-    role = execution_role(portfolio.endpoint, unique(f"{binary}-role"),
-                          function_logging(name, None), *statements)
+    role = _core_role(portfolio, role_resource, log_group)
     created = create_function(
         lam, function_name=name,
         zip_bytes=function_zip("", bootstrap=rust_binary(binary)),
@@ -270,6 +262,15 @@ def _core_function(portfolio: Catalog, binary: str, role_resource: str,  # noqa:
     )
     portfolio.publish(f"service-tokens/{binary}", created["FunctionArn"])
     return str(created["FunctionArn"])
+
+
+def function_decisions(catalog: Catalog, function: str) -> list[dict[str, Any]]:  # noqa: F811
+    """The allowed IAM decisions of the function's role since the log was last emptied."""
+    role = client(catalog.endpoint, "lambda").get_function_configuration(
+        FunctionName=function)["Role"].rsplit("/", 1)[1]
+    session = f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/"
+    return [d for d in catalog.control("GET", "iam/decisions?result=Allowed")["decisions"]
+            if str(d.get("principal", "")).startswith(session)]
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,15 @@
 //!   remain (unless `DeleteUserProfiles` is `"true"`) and while JupyterLab/Code Editor spaces
 //!   remain (unless `DeleteSpaceData` is `"true"`), deletes apps and spaces and waits for
 //!   them, then deletes the domain, keeping the home EFS unless `HomeEfsRetention` is `Delete`.
+//! - **IAM Identity Center groups** (`IdentityCenterGroups`, `SSO` domains only): the create
+//!   assigns each group to the domain's application once the domain is `InService`, before it
+//!   answers; an update assigns the groups added and unassigns the groups taken out; the delete
+//!   unassigns, before DeleteDomain, the groups whose assignment the domain made — and only
+//!   those ([`identity_center_groups`]).
 
 pub mod aws;
 pub mod domain_settings;
+pub mod identity_center_groups;
 pub mod ports;
 pub mod properties;
 
@@ -20,6 +26,7 @@ use cfn_custom_resource::{
     Completed, CustomResource, CustomResourceRequest, Progress, ResourceError,
 };
 use serde::{Deserialize, Serialize};
+use studio_sagemaker::identity_center::IdentityCenter;
 use studio_sagemaker::in_service::is_in_service;
 use studio_sagemaker::ownership::{created_by, owned_by_another_stack, ownership_tags};
 use studio_sagemaker::sagemaker_tags;
@@ -55,14 +62,19 @@ pub enum DomainState {
 
 /// The `Custom::StudioDomain` resource.
 #[derive(Debug)]
-pub struct StudioDomain<S> {
+pub struct StudioDomain<S, I> {
     studio: S,
+    identity_center: I,
 }
 
-impl<S: StudioDomains> StudioDomain<S> {
-    /// The resource, calling SageMaker through `studio`.
-    pub fn new(studio: S) -> Self {
-        Self { studio }
+impl<S: StudioDomains, I: IdentityCenter> StudioDomain<S, I> {
+    /// The resource, calling SageMaker through `studio` and IAM Identity Center through
+    /// `identity_center`.
+    pub fn new(studio: S, identity_center: I) -> Self {
+        Self {
+            studio,
+            identity_center,
+        }
     }
 
     /// One step of creating a domain (also used for a replacement on update).
@@ -73,7 +85,9 @@ impl<S: StudioDomains> StudioDomain<S> {
         state: Option<DomainState>,
     ) -> Result<Progress<DomainState>, ResourceError> {
         if let Some(state @ DomainState::Creating { .. }) = state {
-            return self.until_in_service(state).await;
+            return self
+                .until_in_service(state, &properties.identity_center_groups)
+                .await;
         }
         properties.validate()?;
         let domain_id = match self
@@ -128,10 +142,13 @@ impl<S: StudioDomains> StudioDomain<S> {
         Ok(None)
     }
 
-    /// Waits until the domain in `state` is `InService`; fails fast on a failure status.
+    /// Waits until the domain in `state` is `InService`, then assigns `groups` to its IAM
+    /// Identity Center application (a create's `IdentityCenterGroups`; none after an update,
+    /// which changes them itself); fails fast on a failure status.
     async fn until_in_service(
         &self,
         state: DomainState,
+        groups: &[String],
     ) -> Result<Progress<DomainState>, ResourceError> {
         let (DomainState::Creating { domain_id } | DomainState::Updating { domain_id }) = &state
         else {
@@ -150,6 +167,7 @@ impl<S: StudioDomains> StudioDomain<S> {
             &domain.status,
             domain.failure_reason.as_deref(),
         )? {
+            self.assign_groups(&domain, groups).await?;
             return Ok(Progress::Done(completed(&domain)));
         }
         Ok(Progress::waiting(
@@ -183,6 +201,12 @@ impl<S: StudioDomains> StudioDomain<S> {
         }
         let changes = changes(properties, old)?;
         self.refuse_while_apps_run(domain_id, &changes, old).await?;
+        self.change_groups(
+            &domain,
+            &properties.identity_center_groups,
+            &old.identity_center_groups,
+        )
+        .await?;
         if !changes.is_empty() {
             info!(%domain_id, "updating the domain's settings");
             self.studio.update_domain(domain_id, &changes).await?;
@@ -194,9 +218,12 @@ impl<S: StudioDomains> StudioDomain<S> {
             &old.tags,
         )
         .await?;
-        self.until_in_service(DomainState::Updating {
-            domain_id: domain_id.to_owned(),
-        })
+        self.until_in_service(
+            DomainState::Updating {
+                domain_id: domain_id.to_owned(),
+            },
+            &[],
+        )
         .await
     }
 
@@ -366,6 +393,9 @@ impl<S: StudioDomains> StudioDomain<S> {
             ));
         }
 
+        // The group assignments the domain made go before it (identity_center_groups: what
+        // SageMaker does with the application and its assignments is not documented).
+        self.release_groups(&domain, &tags).await?;
         info!(%domain_id, retention = ?properties.home_efs_retention, "deleting the domain");
         match self
             .studio
@@ -573,7 +603,9 @@ fn changed_without_default(
     }
 }
 
-impl<S: StudioDomains + 'static> CustomResource for StudioDomain<S> {
+impl<S: StudioDomains + 'static, I: IdentityCenter + 'static> CustomResource
+    for StudioDomain<S, I>
+{
     type Properties = DomainProperties;
     type State = DomainState;
 
@@ -603,7 +635,7 @@ impl<S: StudioDomains + 'static> CustomResource for StudioDomain<S> {
                 self.update_in_place(&domain_id, properties, old_properties)
                     .await
             }
-            Some(state @ DomainState::Updating { .. }) => self.until_in_service(state).await,
+            Some(state @ DomainState::Updating { .. }) => self.until_in_service(state, &[]).await,
             Some(state @ DomainState::Creating { .. }) => {
                 self.create_step(request, properties, Some(state)).await
             }
@@ -710,6 +742,7 @@ mod tests {
     use crate::properties::HomeEfsRetention;
     use aws_sdk_sagemaker::types::{AppType, RetentionType, SharingType};
     use cfn_custom_resource::testing::run_steps;
+    use studio_sagemaker::identity_center::memory::MemoryIdentityCenter;
     use studio_sagemaker::memory::MemoryStudio;
 
     /// The subnets CreateDomain or UpdateDomain left on the domain.
@@ -750,7 +783,7 @@ mod tests {
         let (request, properties) = request_and_properties("create");
         let studio = MemoryStudio::default();
         studio.add_domain("d-000000000042", "risk-analytics", ownership_tags(&request));
-        let resource = StudioDomain::new(studio);
+        let resource = StudioDomain::new(studio, MemoryIdentityCenter::default());
 
         let created = run_steps(|state| resource.create(&request, &properties, state))
             .await
@@ -772,7 +805,7 @@ mod tests {
         let (request, properties) = request_and_properties("create");
         let studio = MemoryStudio::default();
         studio.add_domain("d-000000000042", "risk-analytics", vec![]);
-        let resource = StudioDomain::new(studio);
+        let resource = StudioDomain::new(studio, MemoryIdentityCenter::default());
 
         let created = run_steps(|state| resource.create(&request, &properties, state))
             .await
@@ -795,7 +828,7 @@ mod tests {
         live_tags.extend(sagemaker_tags(&old.tags));
         studio.add_domain("d-abcdefgh1234", "risk-analytics", live_tags);
         studio.set_domain_status("d-abcdefgh1234", DomainStatus::Updating);
-        let resource = StudioDomain::new(studio);
+        let resource = StudioDomain::new(studio, MemoryIdentityCenter::default());
 
         let updated = run_steps(|state| {
             resource.update(&request, "d-abcdefgh1234", &properties, &old, state)
@@ -851,7 +884,7 @@ mod tests {
                 ),
             );
         }
-        let resource = StudioDomain::new(studio);
+        let resource = StudioDomain::new(studio, MemoryIdentityCenter::default());
 
         run_steps(|_| resource.delete(&request, "d-abcdefgh1234", &properties, None))
             .await
@@ -890,7 +923,7 @@ mod tests {
         studio.add_user_profile("d-abcdefgh1234", "bob", vec![]);
         studio.add_user_profile("d-abcdefgh1234", "alice", vec![]);
         studio.add_space("d-abcdefgh1234", "shared", None, None);
-        let resource = StudioDomain::new(studio);
+        let resource = StudioDomain::new(studio, MemoryIdentityCenter::default());
 
         let error = run_steps(|_| resource.delete(&request, "d-abcdefgh1234", &properties, None))
             .await
@@ -925,7 +958,7 @@ mod tests {
         );
         studio.set_space_app_type("d-abcdefgh1234", "team-code", AppType::CodeEditor);
         studio.add_space("d-abcdefgh1234", "classic", None, None);
-        let resource = StudioDomain::new(studio);
+        let resource = StudioDomain::new(studio, MemoryIdentityCenter::default());
 
         let error = run_steps(|_| resource.delete(&request, "d-abcdefgh1234", &properties, None))
             .await
@@ -963,7 +996,7 @@ mod tests {
         other.stack_id = "arn:aws:cloudformation:eu-west-1:123456789012:stack/other/1".to_owned();
         let studio = MemoryStudio::default();
         studio.add_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&other));
-        let resource = StudioDomain::new(studio);
+        let resource = StudioDomain::new(studio, MemoryIdentityCenter::default());
 
         let done = run_steps(|_| resource.delete(&request, "d-abcdefgh1234", &properties, None))
             .await
@@ -988,7 +1021,7 @@ mod tests {
         new.subnet_ids = vec!["subnet-0c1d2e3f".to_owned()];
         let studio = MemoryStudio::default();
         studio.add_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
-        let resource = StudioDomain::new(studio);
+        let resource = StudioDomain::new(studio, MemoryIdentityCenter::default());
 
         run_steps(|state| resource.update(&request, "d-abcdefgh1234", &new, &old, state))
             .await
@@ -1020,7 +1053,7 @@ mod tests {
         let studio = MemoryStudio::default();
         studio.add_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
         studio.add_app("d-abcdefgh1234", running_app("team-lab"));
-        let resource = StudioDomain::new(studio);
+        let resource = StudioDomain::new(studio, MemoryIdentityCenter::default());
 
         let error =
             run_steps(|state| resource.update(&request, "d-abcdefgh1234", &new, &old, state))
@@ -1059,7 +1092,7 @@ mod tests {
         let studio = MemoryStudio::default();
         studio.add_domain("d-abcdefgh1234", "risk-analytics", ownership_tags(&request));
         studio.add_app("d-abcdefgh1234", running_app("team-lab"));
-        let resource = StudioDomain::new(studio);
+        let resource = StudioDomain::new(studio, MemoryIdentityCenter::default());
 
         let error =
             run_steps(|state| resource.update(&request, "d-abcdefgh1234", &new, &old, state))
@@ -1080,7 +1113,7 @@ mod tests {
                 ..running_app("team-lab")
             },
         );
-        let resource = StudioDomain::new(studio);
+        let resource = StudioDomain::new(studio, MemoryIdentityCenter::default());
         run_steps(|state| resource.update(&request, "d-abcdefgh1234", &new, &old, state))
             .await
             .outcome

@@ -106,11 +106,17 @@ pub trait StudioDomains: Domains + Tags + Apps + Spaces + UserProfiles {
 /// The in-memory Studio's domains, for the unit tests: CreateDomain, UpdateDomain and
 /// DeleteDomain against the shared state of [`studio_sagemaker::memory::MemoryStudio`].
 #[cfg(test)]
-mod in_memory {
+pub mod in_memory {
     use aws_sdk_sagemaker::types::{AppStatus, DomainStatus, RetentionType};
     use studio_sagemaker::memory::{MemoryStudio, StoredDomain, arn, in_use};
 
     use super::*;
+
+    /// The IAM Identity Center application SageMaker makes for the `SSO` domain `domain_name`
+    /// (in memory: one per name, so that a test can set it up before the domain exists).
+    pub fn sso_application_arn(domain_name: &str) -> String {
+        format!("arn:aws:sso::123456789012:application/ssoins-1234567890abcdef/apl-{domain_name}")
+    }
 
     impl StudioDomains for MemoryStudio {
         async fn create_domain(&self, domain: &NewDomain) -> Result<String, AwsError> {
@@ -133,7 +139,8 @@ mod in_memory {
                             .default_user_settings
                             .execution_role()
                             .map(str::to_owned),
-                        single_sign_on_application_arn: None,
+                        single_sign_on_application_arn: (domain.auth_mode == "SSO")
+                            .then(|| sso_application_arn(&domain.domain_name)),
                         security_group_id_for_domain_boundary: None,
                     },
                     subnet_ids: domain.subnet_ids.clone(),

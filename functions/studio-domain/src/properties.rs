@@ -5,15 +5,20 @@ use cfn_custom_resource::{ResourceError, Tag};
 use serde::{Deserialize, Serialize};
 use studio_sagemaker::default_space_settings::DefaultSpaceSettingsProperty;
 use studio_sagemaker::identifiers::{NAME_RULE, is_role_arn, is_studio_name};
-use studio_sagemaker::tagging::check_tags;
+use studio_sagemaker::ownership::RESERVED_KEYS;
+use studio_sagemaker::tagging::{MAX_TAGS, check_tags};
 use studio_sagemaker::user_settings::UserSettingsProperty;
 
 use crate::domain_settings::DomainSettingsProperty;
+use crate::identity_center_groups::SSO_GROUP_TAG_PREFIX;
 
 /// `AppSecurityGroupManagement` (CreateDomain, UpdateDomain).
 pub const APP_SECURITY_GROUP_MANAGEMENT: [&str; 2] = ["Service", "Customer"];
 /// `HomeEfsFileSystemCreation` (CreateDomain, UpdateDomain).
 pub const HOME_EFS_FILE_SYSTEM_CREATION: [&str; 2] = ["Enabled", "Disabled"];
+/// The longest group `DisplayName` (Identity Store API Reference, Group: "The length limit is
+/// 1,024 characters").
+pub const MAX_GROUP_DISPLAY_NAME: usize = 1024;
 
 /// What happens to the users' home EFS when the domain is deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,6 +156,10 @@ pub struct DomainProperties {
     /// naming them (`studio_sagemaker::spaces`).
     #[serde(default, deserialize_with = "boolean")]
     pub delete_space_data: bool,
+    /// IAM Identity Center groups, by display name, assigned to an `SSO` domain's application so
+    /// that their members see Studio in the access portal (updated in place; empty = none).
+    #[serde(default, deserialize_with = "string_list")]
+    pub identity_center_groups: Vec<String>,
 }
 
 fn has_prefix_and_id(value: &str, prefix: &str) -> bool {
@@ -265,6 +274,84 @@ impl DomainProperties {
             }
         }
         check_tags(&self.tags, &[])?;
+        // The domain's record of the groups it assigned: a template's tag of that form would
+        // make a delete remove an assignment the domain never made.
+        if let Some((index, tag)) = self.tags.iter().enumerate().find(|(_, tag)| {
+            tag.key
+                .to_ascii_lowercase()
+                .starts_with(SSO_GROUP_TAG_PREFIX)
+        }) {
+            return Err(ResourceError::invalid_property(
+                format!("Tags[{index}].Key"),
+                format!(
+                    "\"{}\": the prefix {SSO_GROUP_TAG_PREFIX} is reserved for the IAM Identity Center groups the domain assigns (IdentityCenterGroups)",
+                    tag.key
+                ),
+            ));
+        }
+        self.check_identity_center_groups()?;
+        Ok(())
+    }
+
+    /// `IdentityCenterGroups`: only on an `SSO` domain (an `IAM` domain has no IAM Identity
+    /// Center application: DescribeDomain `SingleSignOnApplicationArn`, "The ARN of the
+    /// application managed by SageMaker AI in IAM Identity Center"); each a group `DisplayName`
+    /// (Identity Store API Reference, Group: 1 to 1,024 characters of letters, accented
+    /// characters, symbols, numbers, punctuation, tab, new line, carriage return, space and
+    /// nonbreaking space — checked here as no other control character), none twice; and room
+    /// for the tag each group this domain assigns gets ([`crate::identity_center_groups`]):
+    /// SageMaker allows [`MAX_TAGS`] tags on a domain, and the suite's ownership tags and the
+    /// template's take their share.
+    fn check_identity_center_groups(&self) -> Result<(), ResourceError> {
+        const PROPERTY: &str = "IdentityCenterGroups";
+        let groups = &self.identity_center_groups;
+        if groups.is_empty() {
+            return Ok(());
+        }
+        if self.auth_mode != AuthMode::Sso {
+            return Err(ResourceError::invalid_property(
+                PROPERTY,
+                format!(
+                    "expected only with AuthMode SSO (an {} domain has no IAM Identity Center application to assign groups to), got {} group(s)",
+                    self.auth_mode.as_str(),
+                    groups.len()
+                ),
+            ));
+        }
+        for (index, group) in groups.iter().enumerate() {
+            let length = group.chars().count();
+            if length == 0
+                || length > MAX_GROUP_DISPLAY_NAME
+                || group
+                    .chars()
+                    .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            {
+                return Err(ResourceError::invalid_property(
+                    format!("{PROPERTY}[{index}]"),
+                    format!(
+                        "expected the display name of an IAM Identity Center group (1 to {MAX_GROUP_DISPLAY_NAME} characters, no control characters but tab, new line and carriage return), got \"{group}\""
+                    ),
+                ));
+            }
+            if groups[..index].contains(group) {
+                return Err(ResourceError::invalid_property(
+                    format!("{PROPERTY}[{index}]"),
+                    format!("\"{group}\" is given twice"),
+                ));
+            }
+        }
+        let room = MAX_TAGS.saturating_sub(RESERVED_KEYS.len() + self.tags.len());
+        if groups.len() > room {
+            return Err(ResourceError::invalid_property(
+                PROPERTY,
+                format!(
+                    "expected at most {room} groups, got {}: the domain records each group it assigns in a tag, and SageMaker allows {MAX_TAGS} tags on a domain, of which the suite's ownership tags take {} and Tags {}",
+                    groups.len(),
+                    RESERVED_KEYS.len(),
+                    self.tags.len()
+                ),
+            ));
+        }
         Ok(())
     }
 
@@ -473,6 +560,53 @@ mod tests {
             reason(&with("Tags", tags)).starts_with(
                 "Invalid property Tags[0].Key: \"studio-catalog:stack-id\" is reserved"
             )
+        );
+    }
+
+    #[test]
+    fn identity_center_groups_are_checked_before_any_call_naming_the_property() {
+        let sso = |groups: Value| {
+            let mut properties = with("AuthMode", json!("SSO"));
+            properties["IdentityCenterGroups"] = groups;
+            properties
+        };
+        assert_eq!(reason(&sso(json!(["data-science", "Data Science"]))), "");
+        assert_eq!(reason(&sso(json!([]))), "");
+        let parsed: DomainProperties = parse(&sso(json!("a, b"))).unwrap();
+        assert_eq!(
+            parsed.identity_center_groups,
+            ["a", "b"],
+            "a joined list is split"
+        );
+        assert_eq!(
+            reason(&sso(json!(["a", ""]))),
+            "Invalid property IdentityCenterGroups[1]: expected the display name of an IAM Identity Center group (1 to 1024 characters, no control characters but tab, new line and carriage return), got \"\""
+        );
+        assert!(
+            reason(&sso(json!(["a\u{0}b"])))
+                .starts_with("Invalid property IdentityCenterGroups[0]")
+        );
+        assert!(
+            reason(&sso(json!(["x".repeat(1025)])))
+                .starts_with("Invalid property IdentityCenterGroups[0]")
+        );
+        assert_eq!(
+            reason(&sso(json!(["a", "b", "a"]))),
+            "Invalid property IdentityCenterGroups[2]: \"a\" is given twice"
+        );
+        let many: Vec<String> = (0..47).map(|n| format!("group-{n}")).collect();
+        assert!(reason(&sso(json!(many))).starts_with(
+            "Invalid property IdentityCenterGroups: expected at most 46 groups, got 47"
+        ));
+        assert!(
+            reason(&with("IdentityCenterGroups", json!(["a"]))).starts_with(
+                "Invalid property IdentityCenterGroups: expected only with AuthMode SSO"
+            )
+        );
+        let tags = json!([{"Key": "Studio-Catalog:SSO-Group:1234", "Value": "created"}]);
+        assert!(
+            reason(&with("Tags", tags))
+                .starts_with("Invalid property Tags[0].Key: \"Studio-Catalog:SSO-Group:1234\": the prefix studio-catalog:sso-group: is reserved")
         );
     }
 

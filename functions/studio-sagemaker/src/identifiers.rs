@@ -246,7 +246,14 @@ mod tests {
         for name in ["team-image", "team.image", "a", "v1.2-gpu"] {
             assert!(is_image_name(name), "{name}");
         }
-        for name in ["", ".team", "team.", "team..image", "team.-image", "team_image"] {
+        for name in [
+            "",
+            ".team",
+            "team.",
+            "team..image",
+            "team.-image",
+            "team_image",
+        ] {
             assert!(!is_image_name(name), "{name}");
         }
         assert!(is_image_name(&"a".repeat(63)));

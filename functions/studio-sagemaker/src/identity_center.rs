@@ -426,7 +426,8 @@ pub mod memory {
         state: Mutex<IdentityCenterState>,
     }
 
-    fn error(operation: &'static str, code: &str, kind: AwsErrorKind) -> AwsError {
+    /// An error of `operation` with `code`, as the fake answers it (and a test injects it).
+    pub fn injected(operation: &'static str, code: &str, kind: AwsErrorKind) -> AwsError {
         AwsError {
             operation,
             code: Some(code.to_owned()),
@@ -505,7 +506,7 @@ pub mod memory {
             if state.applications.contains(arn) {
                 Ok(arn)
             } else {
-                Err(error(
+                Err(injected(
                     operation,
                     "ResourceNotFoundException",
                     AwsErrorKind::NotFound,
@@ -561,7 +562,11 @@ pub mod memory {
                 .assignments
                 .insert((application_arn.to_owned(), principal.clone()))
             {
-                return Err(error(operation, "ConflictException", AwsErrorKind::InUse));
+                return Err(injected(
+                    operation,
+                    "ConflictException",
+                    AwsErrorKind::InUse,
+                ));
             }
             Ok(())
         }
@@ -578,7 +583,7 @@ pub mod memory {
                 .assignments
                 .remove(&(application_arn.to_owned(), principal.clone()))
             {
-                return Err(error(
+                return Err(injected(
                     operation,
                     "ResourceNotFoundException",
                     AwsErrorKind::NotFound,
@@ -591,8 +596,9 @@ pub mod memory {
 
 #[cfg(test)]
 mod tests {
-    use super::memory::MemoryIdentityCenter;
+    use super::memory::{MemoryIdentityCenter, injected};
     use super::*;
+    use lambda_support::AwsErrorKind;
 
     const APP: &str =
         "arn:aws:sso::123456789012:application/ssoins-1234567890abcdef/apl-0123456789abcdef";
@@ -649,12 +655,11 @@ mod tests {
         let identity_center = identity_center();
         identity_center.fail_next(
             "CreateApplicationAssignment",
-            AwsError {
-                operation: "CreateApplicationAssignment",
-                code: Some("ConflictException".to_owned()),
-                message: "already assigned".to_owned(),
-                kind: lambda_support::AwsErrorKind::InUse,
-            },
+            injected(
+                "CreateApplicationAssignment",
+                "ConflictException",
+                AwsErrorKind::InUse,
+            ),
         );
 
         let made = assign(&identity_center, APP, PrincipalKind::User, "alice")
@@ -717,12 +722,11 @@ mod tests {
         let identity_center = identity_center();
         identity_center.fail_next(
             "DescribeApplicationAssignment",
-            AwsError {
-                operation: "DescribeApplicationAssignment",
-                code: Some("AccessDeniedException".to_owned()),
-                message: "not allowed".to_owned(),
-                kind: lambda_support::AwsErrorKind::AccessDenied,
-            },
+            injected(
+                "DescribeApplicationAssignment",
+                "AccessDeniedException",
+                AwsErrorKind::AccessDenied,
+            ),
         );
 
         let error = assign(&identity_center, APP, PrincipalKind::User, "alice")

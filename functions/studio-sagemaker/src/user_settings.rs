@@ -515,8 +515,12 @@ pub(crate) fn custom_images(
         .enumerate()
         .map(|(index, image)| {
             use crate::identifiers::{IMAGE_NAME_RULE, NAME_RULE, is_image_name, is_studio_name};
-            let image_name: (&str, &String, fn(&str) -> bool, &str) =
-                ("ImageName", &image.image_name, is_image_name, IMAGE_NAME_RULE);
+            let image_name: (&str, &String, fn(&str) -> bool, &str) = (
+                "ImageName",
+                &image.image_name,
+                is_image_name,
+                IMAGE_NAME_RULE,
+            );
             let config_name: (&str, &String, fn(&str) -> bool, &str) = (
                 "AppImageConfigName",
                 &image.app_image_config_name,
@@ -1779,7 +1783,9 @@ mod tests {
             )
         );
         assert_eq!(
-            refusal(&json!({"JupyterLabAppSettings": {"CustomImages": [{"ImageName": "team..image", "AppImageConfigName": "c"}]}})),
+            refusal(
+                &json!({"JupyterLabAppSettings": {"CustomImages": [{"ImageName": "team..image", "AppImageConfigName": "c"}]}})
+            ),
             "Invalid property UserSettings.JupyterLabAppSettings.CustomImages[0].ImageName: must match [a-zA-Z0-9]([-.]?[a-zA-Z0-9]){0,62}, got \"team..image\""
         );
         assert!(
@@ -1787,7 +1793,9 @@ mod tests {
                 .starts_with("Invalid property UserSettings.JupyterLabAppSettings.CustomImages[0].AppImageConfigName: must match [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
         );
         assert_eq!(
-            refusal(&json!({"JupyterLabAppSettings": {"CustomImages": [{"ImageName": "team.image", "AppImageConfigName": "team-config"}]}})),
+            refusal(
+                &json!({"JupyterLabAppSettings": {"CustomImages": [{"ImageName": "team.image", "AppImageConfigName": "team-config"}]}})
+            ),
             ""
         );
         let image = json!({"ImageName": "r", "AppImageConfigName": "c"});

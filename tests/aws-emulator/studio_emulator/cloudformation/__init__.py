@@ -9,8 +9,10 @@
   answer's ``Data``, replacement on a new physical id.
 * ``parameters.py`` -- SSM parameter types read at create/update time, what an update changes,
   "No updates are to be performed.".
+* ``rules.py`` -- the template's ``Rules`` evaluated at CreateStack, UpdateStack and
+  CreateChangeSet (a failing assertion: ``ValidationError`` with its ``AssertDescription``).
 * ``template_format.py`` -- YAML short forms read as CloudFormation reads them
-  (``!Condition``).
+  (``!Condition``); a list's ``AWS::NoValue`` items removed.
 * ``types.py`` -- resource types moto lacks (``AWS::Scheduler::Schedule``, the Service
   Catalog types of the portfolio stack).
 * ``responses.py`` -- the API's answers where moto's differ, and the ResponseURL route.

@@ -8,8 +8,8 @@ DescribeStackEvents; user guide: "Stack status codes", "Update behaviors of stac
 resources", "Rollback"):
 
 * ``CreateStack`` / ``UpdateStack`` / ``DeleteStack`` validate what CloudFormation validates
-  synchronously (template, parameters, imports, a circular dependency, a changed resource
-  type), answer the ``StackId`` and run the operation in a thread of its own.
+  synchronously (template, parameters, the template's ``Rules`` -- ``rules.py``, imports, a
+  circular dependency, a changed resource type), answer the ``StackId`` and run the operation in a thread of its own.
 * Resources go one at a time in dependency order (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``,
   ``DependsOn``), each with its ``*_IN_PROGRESS`` event, a second ``*_IN_PROGRESS``
   "Resource creation Initiated" once its handler started, and ``*_COMPLETE`` or
@@ -84,6 +84,7 @@ from ..iam import stack_identity
 from .custom_resources import CreateFailed, CustomResource, as_sent, is_custom_type
 from .errors import OperationAbandoned, ResourceFailed
 from .parameters import check_parameters
+from .rules import check_change_set, check_rules
 
 #: Statuses from which UpdateStack may start (user guide, "Stack status codes").
 UPDATABLE = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"}
@@ -1009,6 +1010,7 @@ def create_stack(
         )
         resources = stack.template_dict.get("Resources", {})
         creation_order(resources)
+        check_rules(stack.template_dict, stack.resource_map)  # the template's Rules (rules.py)
         _check_imports(stack, self.exports)
         stack.disable_rollback = on_failure == "DO_NOTHING"
         rm = stack.resource_map
@@ -1081,6 +1083,7 @@ def update_stack(
         )
         try:
             _load_template(stack, template, resolved)
+            check_rules(stack.template_dict, stack.resource_map)  # the template's Rules (rules.py)
             _check_imports(stack, self.exports)
         except Exception:
             before.restore_template(stack)
@@ -1116,6 +1119,31 @@ def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
         stack_identity.remember_caller(stack)
         _stack_status(stack, "DELETE_IN_PROGRESS", "User Initiated")
         _start(stack, _run_delete, _Run(stack, self))
+
+
+_moto_create_change_set = CloudFormationBackend.create_change_set
+
+
+def create_change_set(
+    self: CloudFormationBackend,
+    stack_name: str,
+    change_set_name: str,
+    template: str,
+    parameters: dict[str, str],
+    description: str,
+    change_set_type: str,
+    notification_arns: list[str] | None = None,
+    tags: dict[str, str] | None = None,
+    role_arn: str | None = None,
+) -> tuple[str, str]:
+    """CreateChangeSet stays moto's, once the template's Rules hold for its parameters
+    (``rules.check_change_set``): a refused rule creates neither the change set nor, for a
+    ``CREATE`` change set, its ``REVIEW_IN_PROGRESS`` stack."""
+    check_change_set(self, stack_name, template, parameters)
+    return _moto_create_change_set(  # type: ignore[no-any-return]
+        self, stack_name, change_set_name, template, parameters, description,
+        change_set_type, notification_arns, tags, role_arn,
+    )
 
 
 _moto_execute_change_set = CloudFormationBackend.execute_change_set
@@ -1164,6 +1192,7 @@ def install() -> None:
     CloudFormationBackend.create_stack = create_stack  # type: ignore[method-assign,assignment]
     CloudFormationBackend.update_stack = update_stack  # type: ignore[method-assign]
     CloudFormationBackend.delete_stack = delete_stack  # type: ignore[method-assign]
+    CloudFormationBackend.create_change_set = create_change_set  # type: ignore[method-assign]
     CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign]
 
 

@@ -17,6 +17,14 @@ names are replaced there.
   cdklabs/cdk-from-cfn#57). moto's ``clean_json`` indexed the string (``"Res.Attr"[0]`` =
   ``"R"``: "instance of Fn::GetAtt references undefined resource R"), and its output check
   failed with a TypeError (HTTP 500). The template is normalised as it is loaded.
+
+* An item of a list that is ``AWS::NoValue`` -- ``!Ref AWS::NoValue``, or an ``Fn::If`` that
+  chose it -- is removed from the list, as CloudFormation removes a property that is
+  ``AWS::NoValue`` (user guide, "Pseudo parameters reference": AWS::NoValue "Removes the
+  corresponding resource property when specified as a return value in the Fn::If intrinsic
+  function"; for a list item the same, as templates rely on: a policy's conditional statement).
+  moto's ``clean_json`` kept ``None`` in the list, so a policy whose conditional statement was
+  not chosen failed IAM's check ("Syntax errors in policy").
 """
 
 from __future__ import annotations
@@ -69,3 +77,24 @@ def _load(self: Any) -> None:
 
 if getattr(_moto_load, "__name__", "") == "load":
     cfn_parsing.ResourceMap.load = _load  # type: ignore[method-assign]
+
+
+_moto_clean_json = cfn_parsing.clean_json
+
+
+def _chose_no_value(item: Any) -> bool:
+    """Whether ``item`` (before it was resolved) is ``AWS::NoValue`` or an ``Fn::If``."""
+    return isinstance(item, dict) and (item.get("Ref") == "AWS::NoValue" or "Fn::If" in item)
+
+
+def clean_json(resource_json: Any, resources_map: Any) -> Any:
+    """moto's ``clean_json``, a list's ``AWS::NoValue`` items removed."""
+    if isinstance(resource_json, list):
+        resolved = [(item, clean_json(item, resources_map)) for item in resource_json]
+        return [value for item, value in resolved
+                if not (value is None and _chose_no_value(item))]
+    return _moto_clean_json(resource_json, resources_map)
+
+
+if getattr(_moto_clean_json, "__module__", "") == cfn_parsing.__name__:
+    cfn_parsing.clean_json = clean_json  # type: ignore[assignment]

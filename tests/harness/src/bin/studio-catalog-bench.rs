@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use studio_catalog_harness::cloudformation::{CfnRequest, Deployment};
+use studio_catalog_harness::cloudformation::{CfnRequest, CfnResponse, Deployment};
 use studio_catalog_harness::emulator::AwsEmulator;
 use studio_catalog_harness::function_url::iam_user_get;
 use studio_catalog_harness::lambda::{FunctionSpec, LocalLambda};
@@ -75,6 +75,18 @@ async fn arrange_domain(aws: &AwsEmulator, name: &str) -> BenchResult<String> {
     Ok(domain_id)
 }
 
+/// A user profile in service, arranged directly in the emulator: CreateUserProfile with `body`
+/// (its `DomainId`, `UserProfileName` and whatever else the workload needs), then waited for.
+async fn arrange_profile(aws: &AwsEmulator, body: &Value) -> BenchResult<()> {
+    aws.sagemaker("CreateUserProfile", body).await?;
+    wait_in_service(
+        aws,
+        "DescribeUserProfile",
+        &json!({"DomainId": body["DomainId"], "UserProfileName": body["UserProfileName"]}),
+    )
+    .await
+}
+
 async fn wait_in_service(aws: &AwsEmulator, operation: &str, body: &Value) -> BenchResult<()> {
     Ok(aws
         .wait_for_sagemaker_status(operation, body, "InService", Duration::from_secs(10))
@@ -91,16 +103,52 @@ fn domain_properties(name: &str) -> Value {
     })
 }
 
-/// Sends a custom-resource request and insists on SUCCESS; returns the physical id.
+/// A private JupyterLab space of alice's, as `events/studio-space/create.json` describes one
+/// (instance type, idle shutdown, EBS volume, tags), with `DeleteSpaceData` so that its delete
+/// runs (without it, a JupyterLab space's delete fails at once, touching nothing).
+fn space_properties(domain_id: &str) -> Value {
+    json!({
+        "ServiceTimeout": "300",
+        "DomainId": domain_id,
+        "SpaceName": "alice-lab",
+        "SpaceDisplayName": "Alice's lab",
+        "OwnershipSettings": {"OwnerUserProfileName": "alice"},
+        "SpaceSharingSettings": {"SharingType": "Private"},
+        "SpaceSettings": {
+            "AppType": "JupyterLab",
+            "JupyterLabAppSettings": {
+                "DefaultResourceSpec": {"InstanceType": "ml.t3.medium"},
+                "AppLifecycleManagement": {"IdleSettings": {"IdleTimeoutInMinutes": "120"}}
+            },
+            "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": "20"}}
+        },
+        "Tags": [{"Key": "team", "Value": "fraud-analytics"}],
+        "DeleteSpaceData": "true",
+    })
+}
+
+/// A JupyterLab lifecycle config named `name` running `script`, as
+/// `events/studio-lifecycle-config/create.json` describes one.
+fn lifecycle_config_properties(name: &str, script: &str) -> Value {
+    json!({
+        "ServiceTimeout": "300",
+        "StudioLifecycleConfigName": name,
+        "StudioLifecycleConfigContent": aws_smithy_types::base64::encode(script),
+        "StudioLifecycleConfigAppType": "JupyterLab",
+        "Tags": [{"Key": "team", "Value": "fraud-analytics"}],
+    })
+}
+
+/// Sends a custom-resource request and insists on SUCCESS; returns the response.
 async fn expect_success(
     cfn: &Deployment,
     lambda: &LocalLambda,
     function: &str,
     request: &CfnRequest,
-) -> BenchResult<String> {
+) -> BenchResult<CfnResponse> {
     let response = cfn.request(lambda, function, request).await?;
     if response.is_success() {
-        Ok(response.physical_resource_id)
+        Ok(response)
     } else {
         Err(format!(
             "{function} {:?} failed: {:?}",
@@ -136,7 +184,7 @@ async fn run_once(
     // Arrange what the workload needs before the function starts, so the calls it makes
     // are its own.
     let arranged = match function {
-        "studio-user-profile" | "studio-presigned-url" | "studio-cleanup" => {
+        "studio-user-profile" | "studio-presigned-url" | "studio-cleanup" | "studio-space" => {
             Some(arrange_domain(aws, &name).await?)
         }
         _ => None,
@@ -162,28 +210,24 @@ async fn run_once(
     };
     match function {
         "studio-presigned-url" => {
-            aws.sagemaker(
-                "CreateUserProfile",
-                &json!({"DomainId": domain_id, "UserProfileName": "alice", "Tags": [{"Key": "studiouserid", "Value": "alice"}]}),
-            )
-            .await?;
-            wait_in_service(
+            arrange_profile(
                 aws,
-                "DescribeUserProfile",
-                &json!({"DomainId": domain_id, "UserProfileName": "alice"}),
+                &json!({"DomainId": domain_id, "UserProfileName": "alice", "Tags": [{"Key": "studiouserid", "Value": "alice"}]}),
             )
             .await?;
             spec = spec.env("DOMAIN_ID", &domain_id);
         }
-        "studio-cleanup" => {
-            aws.sagemaker(
-                "CreateUserProfile",
+        // The space's owner.
+        "studio-space" => {
+            arrange_profile(
+                aws,
                 &json!({"DomainId": domain_id, "UserProfileName": "alice"}),
             )
             .await?;
-            wait_in_service(
+        }
+        "studio-cleanup" => {
+            arrange_profile(
                 aws,
-                "DescribeUserProfile",
                 &json!({"DomainId": domain_id, "UserProfileName": "alice"}),
             )
             .await?;
@@ -209,7 +253,9 @@ async fn run_once(
         "studio-domain" => {
             let create =
                 CfnRequest::create("Custom::StudioDomain", "Domain", domain_properties(&name));
-            let id = expect_success(&cfn, &lambda, function, &create).await?;
+            let id = expect_success(&cfn, &lambda, function, &create)
+                .await?
+                .physical_resource_id;
             expect_success(
                 &cfn,
                 &lambda,
@@ -223,7 +269,9 @@ async fn run_once(
                 json!({"ServiceTimeout": "300", "DomainId": domain_id, "UserProfileName": "alice"});
             let create =
                 CfnRequest::create("Custom::StudioUserProfile", "Profile", properties.clone());
-            let id = expect_success(&cfn, &lambda, function, &create).await?;
+            let id = expect_success(&cfn, &lambda, function, &create)
+                .await?
+                .physical_resource_id;
             expect_success(&cfn, &lambda, function, &create.delete(&id, properties)).await?;
         }
         "lakeformation-grant" => {
@@ -233,8 +281,51 @@ async fn run_once(
             });
             let create =
                 CfnRequest::create("Custom::LakeFormationGrant", "Grant", properties.clone());
-            let id = expect_success(&cfn, &lambda, function, &create).await?;
+            let id = expect_success(&cfn, &lambda, function, &create)
+                .await?
+                .physical_resource_id;
             expect_success(&cfn, &lambda, function, &create.delete(&id, properties)).await?;
+        }
+        "studio-space" => {
+            let properties = space_properties(&domain_id);
+            let create = CfnRequest::create("Custom::StudioSpace", "Space", properties.clone());
+            let id = expect_success(&cfn, &lambda, function, &create)
+                .await?
+                .physical_resource_id;
+            expect_success(&cfn, &lambda, function, &create.delete(&id, properties)).await?;
+        }
+        "studio-lifecycle-config" => {
+            let v1 = lifecycle_config_properties(
+                &name,
+                "#!/bin/bash\nset -eux\npip install --quiet jupyterlab-git\n",
+            );
+            let v2 = lifecycle_config_properties(
+                &name,
+                "#!/bin/bash\nset -eux\npip install --quiet jupyterlab-git jupyterlab-lsp\n",
+            );
+            let create = CfnRequest::create(
+                "Custom::StudioLifecycleConfig",
+                "LifecycleConfig",
+                v1.clone(),
+            );
+            let created = expect_success(&cfn, &lambda, function, &create).await?;
+            let id = created.physical_resource_id.as_str();
+            let old_version = created
+                .data("StudioLifecycleConfigName")
+                .ok_or("the create answered no StudioLifecycleConfigName")?;
+            // The new content is a new version; nothing lists the old one, so it is retired.
+            let updated =
+                expect_success(&cfn, &lambda, function, &create.update(id, v2.clone(), v1)).await?;
+            let reason = updated.reason.as_deref().unwrap_or_default();
+            if updated.data("StudioLifecycleConfigName") == Some(old_version)
+                || !reason.contains(&format!("retired {old_version}"))
+            {
+                return Err(format!(
+                    "the update did not make a new version and retire {old_version}: {reason:?}"
+                )
+                .into());
+            }
+            expect_success(&cfn, &lambda, function, &create.delete(id, v2)).await?;
         }
         "studio-presigned-url" => {
             let answer = lambda
@@ -278,6 +369,8 @@ fn workload(function: &str) -> &'static str {
         "lakeformation-grant" => "grant + revoke columns",
         "studio-presigned-url" => "one sign-in (cold index)",
         "studio-cleanup" => "one scheduled run, 1 domain, 2 apps",
+        "studio-space" => "create + delete a private JupyterLab space",
+        "studio-lifecycle-config" => "create, update (new version, old retired), delete a config",
         _ => "",
     }
 }
