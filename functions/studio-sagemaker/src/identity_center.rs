@@ -252,6 +252,22 @@ pub mod aws {
         }
     }
 
+    /// Sends `$request` (a Create/DeleteApplicationAssignment builder) for `$principal` on
+    /// `$application`, its error as `$operation`'s. A macro, because the SDK's request builders
+    /// share no trait.
+    macro_rules! assignment_call {
+        ($request:expr, $application:expr, $principal:expr, $operation:literal) => {
+            $request
+                .application_arn($application)
+                .principal_id(&$principal.id)
+                .principal_type(principal_type($principal.kind))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|error| AwsError::from_sdk($operation, &error))
+        };
+    }
+
     fn principal_type(kind: PrincipalKind) -> PrincipalType {
         match kind {
             PrincipalKind::User => PrincipalType::User,
@@ -363,15 +379,12 @@ pub mod aws {
             application_arn: &str,
             principal: &Principal,
         ) -> Result<(), AwsError> {
-            self.sso_admin
-                .create_application_assignment()
-                .application_arn(application_arn)
-                .principal_id(&principal.id)
-                .principal_type(principal_type(principal.kind))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|error| AwsError::from_sdk("CreateApplicationAssignment", &error))
+            assignment_call!(
+                self.sso_admin.create_application_assignment(),
+                application_arn,
+                principal,
+                "CreateApplicationAssignment"
+            )
         }
 
         async fn delete_assignment(
@@ -379,15 +392,12 @@ pub mod aws {
             application_arn: &str,
             principal: &Principal,
         ) -> Result<(), AwsError> {
-            self.sso_admin
-                .delete_application_assignment()
-                .application_arn(application_arn)
-                .principal_id(&principal.id)
-                .principal_type(principal_type(principal.kind))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|error| AwsError::from_sdk("DeleteApplicationAssignment", &error))
+            assignment_call!(
+                self.sso_admin.delete_application_assignment(),
+                application_arn,
+                principal,
+                "DeleteApplicationAssignment"
+            )
         }
     }
 }
