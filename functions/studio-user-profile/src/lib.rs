@@ -153,17 +153,14 @@ impl<S: StudioUserProfiles, R: ExecutionRoles, I: IdentityCenter> StudioUserProf
 
     /// Undoes an assignment this create made, when the create does not go on: best effort, a
     /// failure is logged (the create's own error is the answer).
-    async fn undo_assignment(&self, assigned: &Option<(String, Assignment)>, user: &str) {
-        let Some((application_arn, Assignment::Created(_))) = assigned else {
+    async fn undo_assignment(&self, assigned: &Option<(String, Assignment)>) {
+        // The principal assign() found: no second identity-store lookup.
+        let Some((application_arn, Assignment::Created(principal))) = assigned else {
             return;
         };
-        if let Err(error) = identity_center::unassign(
-            &self.identity_center,
-            application_arn,
-            PrincipalKind::User,
-            user,
-        )
-        .await
+        if let Err(error) =
+            identity_center::unassign_principal(&self.identity_center, application_arn, principal)
+                .await
         {
             warn!(%application_arn, %error, "could not undo the IAM Identity Center assignment this create made");
         }
@@ -381,10 +378,6 @@ impl<S: StudioUserProfiles, R: ExecutionRoles, I: IdentityCenter> StudioUserProf
                 if assignment_created {
                     new_profile.tags.push(sso_assignment_tag());
                 }
-                let user = properties
-                    .single_sign_on_user_value
-                    .as_deref()
-                    .unwrap_or_default();
                 match self.studio.create_user_profile(&new_profile).await {
                     Ok(arn) => {
                         info!(user_profile_arn = %arn, "created the user profile");
@@ -400,7 +393,7 @@ impl<S: StudioUserProfiles, R: ExecutionRoles, I: IdentityCenter> StudioUserProf
                             Some(profile) => {
                                 let tags = self.studio.list_tags(&profile.user_profile_arn).await?;
                                 if !created_by(&tags, request) {
-                                    self.undo_assignment(&assigned, user).await;
+                                    self.undo_assignment(&assigned).await;
                                 } else if assignment_created
                                     && tag_value(&tags, SSO_ASSIGNMENT_TAG).is_none()
                                 {
@@ -417,19 +410,19 @@ impl<S: StudioUserProfiles, R: ExecutionRoles, I: IdentityCenter> StudioUserProf
                                 profile
                             }
                             None => {
-                                self.undo_assignment(&assigned, user).await;
+                                self.undo_assignment(&assigned).await;
                                 return Err(ResourceError::retryable(error.to_string()));
                             }
                         }
                     }
                     Err(error) if error.is_not_found() => {
-                        self.undo_assignment(&assigned, user).await;
+                        self.undo_assignment(&assigned).await;
                         return Err(ResourceError::permanent(format!(
                             "{error}. Check DomainId: the domain {domain_id} must exist"
                         )));
                     }
                     Err(error) => {
-                        self.undo_assignment(&assigned, user).await;
+                        self.undo_assignment(&assigned).await;
                         return Err(error.into());
                     }
                 }
